@@ -1,0 +1,71 @@
+"""The one place that tells every client where the account is: boto3, the aws CLI, Terraform.
+
+With ``url`` set, clients talk to the emulator and sign as a named actor; with ``url`` unset, they use
+the caller's normal AWS credential chain (real account).
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+import boto3
+from botocore.config import Config
+
+from lab.emulator.actors import actor
+
+# The services the stacks and the techniques use; Terraform needs an endpoint per service.
+TERRAFORM_SERVICES = (
+    "cloudtrail", "cloudwatch", "cloudwatchlogs", "ec2", "events", "iam", "kms", "lambda", "s3",
+    "sns", "sqs", "ssm", "sts", "guardduty", "configservice", "securityhub", "sfn",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Endpoint settings for one account: the emulator at ``url``, or real AWS when ``url`` is None."""
+
+    url: str | None
+    region: str = "us-east-1"
+
+    @property
+    def emulated(self) -> bool:
+        return self.url is not None
+
+    def session(self, actor_name: str = "harness") -> boto3.Session:
+        """A boto3 session signing as ``actor_name`` on the emulator (default chain on real AWS)."""
+        if not self.emulated:
+            return boto3.Session(region_name=self.region)
+        who = actor(actor_name)
+        return boto3.Session(
+            aws_access_key_id=who.access_key_id,
+            aws_secret_access_key=who.secret_access_key,
+            region_name=self.region,
+        )
+
+    def client(self, service: str, actor_name: str = "harness"):  # noqa: ANN201 - boto3 client
+        """A boto3 client for ``service``; on the emulator, retries are kept short."""
+        config = Config(retries={"max_attempts": 2, "mode": "standard"}) if self.emulated else None
+        return self.session(actor_name).client(service, endpoint_url=self.url, config=config)
+
+    def cli_env(self, actor_name: str = "baseline") -> dict[str, str]:
+        """Environment variables for the ``aws`` CLI (and any SDK) to reach this account."""
+        env = {"AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region, "AWS_PAGER": ""}
+        if self.emulated:
+            who = actor(actor_name)
+            env |= {
+                "AWS_ENDPOINT_URL": self.url or "",
+                "AWS_ACCESS_KEY_ID": who.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": who.secret_access_key,
+                "AWS_MAX_ATTEMPTS": "2",
+            }
+        return env
+
+    def terraform_vars(self) -> dict[str, str | None]:
+        """Variables of ``terraform/`` that point the AWS provider at this account."""
+        return {"aws_region": self.region, "aws_endpoint_url": self.url}
+
+    def export_lines(self, actor_name: str = "harness") -> str:
+        """Shell ``export`` lines a user pastes to point the aws CLI and SDKs at this account."""
+        env = self.cli_env(actor_name)
+        return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items()))

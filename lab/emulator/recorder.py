@@ -1,0 +1,175 @@
+"""Every AWS call that reaches the emulator, whoever made it, as a CloudTrail record.
+
+A WSGI middleware in front of moto: it sees the raw request (so boto3, the aws CLI and Terraform are
+all covered, over the query, JSON and REST protocols), lets moto answer, and writes one record in the
+CloudTrail format (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html).
+``eventTime`` comes from a clock the harness sets, so records carry virtual time during a simulation.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from lab.emulator.actors import DEFAULT_ACCOUNT_ID, actor_for_key
+from lab.emulator.operations import Operation, resolve
+
+Clock = Callable[[], datetime]
+_ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
+_XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
+_XML_MESSAGE = re.compile(rb"<Message>([^<]*)</Message>")
+_RESPONSE_ELEMENTS_MAX_BYTES = 4096
+_EVENT_ID_NAMESPACE = uuid.UUID("6f1c1b1e-8d7a-4a57-9d0f-3c2b7e0c1a11")
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_event_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ApiCallRecorder:
+    """WSGI middleware that turns requests into CloudTrail records, kept in memory in call order."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], account_id: str = DEFAULT_ACCOUNT_ID):
+        self.app = app
+        self.account_id = account_id
+        self.clock: Clock = wall_clock
+        self._lock = threading.Lock()
+        self._records: list[dict[str, Any]] = []
+        self._sequence = 0
+        self.identity_resolver: Callable[[str], dict[str, Any] | None] = lambda _key: None
+
+    # -- reading ---------------------------------------------------------------------------
+    def records(self) -> list[dict[str, Any]]:
+        """A copy of every record so far."""
+        with self._lock:
+            return list(self._records)
+
+    def drain(self) -> list[dict[str, Any]]:
+        """The records since the last drain, removed from the buffer."""
+        with self._lock:
+            out, self._records = self._records, []
+            return out
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    # -- WSGI ------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(("/moto-api", "/_lab", "/latest/")):
+            return self.app(environ, start_response)
+        body = b""
+        length = environ.get("CONTENT_LENGTH")
+        if length and length.isdigit():
+            body = environ["wsgi.input"].read(int(length))
+            environ["wsgi.input"] = io.BytesIO(body)
+        status: dict[str, int] = {}
+
+        def capture(status_line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            status["code"] = int(status_line.split()[0])
+            return start_response(status_line, headers, exc_info)
+
+        moment = self.clock()
+        result = self.app(environ, capture)
+        try:
+            chunks = list(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        try:
+            self._record(environ, body, status.get("code", 500), b"".join(chunks), moment)
+        except Exception as exc:  # the recorder must never break the emulator's answer
+            environ["wsgi.errors"].write(f"lab recorder: could not record a call: {exc!r}\n")
+        return chunks
+
+    def _record(self, environ: dict[str, Any], body: bytes, status: int, response: bytes,
+                moment: datetime) -> None:  # fmt: skip
+        headers = {
+            k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")
+        }
+        headers["content-type"] = environ.get("CONTENT_TYPE", "")
+        op = resolve(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""),
+                     environ.get("QUERY_STRING", ""), headers, body)  # fmt: skip
+        if op is None:
+            return
+        key_match = _ACCESS_KEY.search(headers.get("authorization", ""))
+        access_key = key_match.group(1) if key_match else ""
+        record = self._build(op, access_key, headers, status, response, moment,
+                             environ.get("REMOTE_ADDR", "127.0.0.1"))  # fmt: skip
+        with self._lock:
+            self._sequence += 1
+            record["eventID"] = str(uuid.uuid5(_EVENT_ID_NAMESPACE, str(self._sequence)))
+            self._records.append(record)
+
+    def _build(self, op: Operation, access_key: str, headers: dict[str, str], status: int,
+               response: bytes, moment: datetime, remote_addr: str) -> dict[str, Any]:  # fmt: skip
+        who = actor_for_key(access_key)
+        identity = self.identity_resolver(access_key) or self._identity(access_key)
+        record: dict[str, Any] = {
+            "eventVersion": "1.09",
+            "userIdentity": identity,
+            "eventTime": format_event_time(moment),
+            "eventSource": op.event_source,
+            "eventName": op.name,
+            "awsRegion": op.region,
+            "sourceIPAddress": who.source_ip if who else remote_addr,
+            "userAgent": headers.get("user-agent", ""),
+            "requestParameters": op.request_parameters,
+            "responseElements": None,
+            "requestID": headers.get("amz-sdk-invocation-id") or str(uuid.uuid4()),
+            "eventType": "AwsApiCall",
+            "readOnly": op.read_only,
+            "managementEvent": True,
+            "recipientAccountId": self.account_id,
+        }
+        if status >= 400:
+            record["errorCode"], record["errorMessage"] = _error(response)
+        elif len(response) <= _RESPONSE_ELEMENTS_MAX_BYTES and response[:1] == b"{":
+            try:
+                record["responseElements"] = json.loads(response) or None
+            except ValueError:
+                pass
+        record["lab"] = {"actor": who.name if who else None, "observer": bool(who and who.observer),
+                         "httpStatus": status}  # fmt: skip
+        return record
+
+    def _identity(self, access_key: str) -> dict[str, Any]:
+        who = actor_for_key(access_key)
+        if who is None:
+            return {"type": "Unknown", "accountId": self.account_id, "accessKeyId": access_key}
+        return {
+            "type": "IAMUser",
+            "principalId": who.access_key_id.replace("AKIA", "AIDA"),
+            "arn": who.user_arn(self.account_id),
+            "accountId": self.account_id,
+            "accessKeyId": access_key,
+            "userName": who.user_name,
+        }
+
+
+def _error(response: bytes) -> tuple[str, str]:
+    """(errorCode, errorMessage) from an AWS error body in XML or JSON."""
+    if response[:1] == b"{":
+        try:
+            parsed = json.loads(response)
+            code = str(parsed.get("__type", parsed.get("code", "Error"))).rpartition("#")[2]
+            return code, str(parsed.get("message", parsed.get("Message", "")))
+        except ValueError:
+            pass
+    code = _XML_CODE.search(response)
+    message = _XML_MESSAGE.search(response)
+    return (
+        code.group(1).decode() if code else "InternalFailure",
+        message.group(1).decode() if message else "",
+    )

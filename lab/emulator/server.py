@@ -1,0 +1,164 @@
+"""The embedded AWS account: a moto server on 127.0.0.1, in this process, with the API-call recorder.
+
+``with EmulatorServer() as emulator:`` starts it on a free port, waits until it answers, and stops it
+on exit. ``emulator.endpoints`` hands the endpoint settings to every client.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.awslambda.models import lambda_backends
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.sts.models import sts_backends
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from lab.emulator import compat
+from lab.emulator.actors import DEFAULT_ACCOUNT_ID
+from lab.emulator.endpoints import Endpoints
+from lab.emulator.recorder import ApiCallRecorder
+
+
+class EmulatorError(RuntimeError):
+    """The emulator did not start or did not answer."""
+
+
+class _LabRoutes:
+    """Routes the lab adds beside moto's: the Lambda code download (see ``compat``) and health."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO", "")
+        if path == "/_lab/health":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        if path.startswith(compat.LAMBDA_CODE_PATH + "/"):
+            return self._lambda_code(path, start_response)
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _lambda_code(path: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            account, region, name = path[len(compat.LAMBDA_CODE_PATH) + 1 :].split("/", 2)
+            code = lambda_backends[account][region].get_function(name).code_bytes
+        except Exception:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"no such function code"]
+        start_response("200 OK", [("Content-Type", "application/zip")])
+        return [code]
+
+
+def _assumed_role_identity(access_key_id: str) -> dict[str, Any] | None:
+    """CloudTrail's userIdentity for temporary credentials issued by the emulator's STS."""
+    if not access_key_id.startswith("ASIA"):
+        return None
+    for partitions in sts_backends.values():
+        for backend in partitions.values():
+            role = backend.get_assumed_role_from_access_key(access_key_id)
+            if role is not None:
+                return {
+                    "type": "AssumedRole",
+                    "principalId": role.user_id,
+                    "arn": role.arn,
+                    "accountId": role.account_id,
+                    "accessKeyId": access_key_id,
+                    "sessionContext": {
+                        "sessionIssuer": {"type": "Role", "arn": role.role_arn,
+                                          "userName": role.role_arn.rsplit("/", 1)[-1]},
+                    },  # fmt: skip
+                }
+    return None
+
+
+class EmulatorServer:
+    """A moto server on 127.0.0.1 (free port by default), with the recorder in front of it."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str = "us-east-1"):
+        compat.apply()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.host = host
+        self.port = port
+        self.region = region
+        self.recorder = ApiCallRecorder(
+            DomainDispatcherApplication(create_backend_app), account_id=DEFAULT_ACCOUNT_ID
+        )
+        self.recorder.identity_resolver = _assumed_role_identity
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return Endpoints(url=self.url, region=self.region)
+
+    def start(self, timeout_s: float = 10.0) -> EmulatorServer:
+        """Start serving and wait until the health check answers."""
+        if self._server is not None:
+            return self
+        self._server = make_server(self.host, self.port, _LabRoutes(self.recorder), threaded=True,
+                                   request_handler=MotoRequestHandler)  # fmt: skip
+        self.port = self._server.server_port
+        compat.set_base_url(self.url)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="lab-emulator",
+                                        daemon=True)  # fmt: skip
+        self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self.healthy():
+            if time.monotonic() > deadline:
+                self.stop()
+                raise EmulatorError(f"the emulator at {self.url} did not answer within {timeout_s}s")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (idempotent)."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/_lab/health", timeout=1) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def reset(self) -> None:
+        """Forget every resource and every record: a fresh account."""
+        self._post("/moto-api/reset")
+        self.recorder.clear()
+
+    def seed(self, seed: int) -> None:
+        """Seed moto's id generator so resource ids repeat from run to run."""
+        self._post(f"/moto-api/seed?a={int(seed)}")
+
+    def _post(self, path: str) -> None:
+        request = urllib.request.Request(f"{self.url}{path}", data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            if response.status >= 300:
+                raise EmulatorError(f"POST {path} answered {response.status}")
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
