@@ -1,0 +1,25 @@
+# The serverless security monitoring stack (nodes D, G, H, N, P, Q of the design card's diagram).
+data "aws_caller_identity" "current" {}
+
+module "trail" {
+  source             = "./modules/trail"
+  name_prefix        = var.name_prefix
+  account_id         = data.aws_caller_identity.current.account_id
+  region             = var.aws_region
+  log_retention_days = var.log_retention_days
+}
+
+module "alerting" {
+  source      = "./modules/alerting"
+  name_prefix = var.name_prefix
+  alert_email = var.alert_email
+}
+
+module "sg_remediation" {
+  source             = "./modules/sg_remediation"
+  name_prefix        = var.name_prefix
+  package_path       = "${var.functions_build_dir}/remediate_sg.zip"
+  alert_topic_arn    = module.alerting.topic_arn
+  enable_rule        = var.enable_sg_fast_path
+  log_retention_days = var.log_retention_days
+}

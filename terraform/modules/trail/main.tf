@@ -1,0 +1,145 @@
+# CloudTrail (node D) to S3 (node H) and to CloudWatch Logs (node G).
+variable "name_prefix" { type = string }
+variable "account_id" { type = string }
+variable "region" { type = string }
+variable "log_retention_days" { type = number }
+
+locals {
+  trail_name  = "${var.name_prefix}-trail"
+  bucket_name = "${var.name_prefix}-trail-${var.account_id}-${var.region}"
+  trail_arn   = "arn:aws:cloudtrail:${var.region}:${var.account_id}:trail/${local.trail_name}"
+}
+
+resource "aws_s3_bucket" "trail" {
+  bucket        = local.bucket_name
+  force_destroy = true
+}
+
+resource "aws_s3_bucket_versioning" "trail" {
+  bucket = aws_s3_bucket.trail.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "trail" {
+  bucket                  = aws_s3_bucket.trail.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "trail" {
+  bucket = aws_s3_bucket.trail.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+data "aws_iam_policy_document" "bucket" {
+  statement {
+    sid       = "AWSCloudTrailAclCheck"
+    actions   = ["s3:GetBucketAcl"]
+    resources = [aws_s3_bucket.trail.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+  }
+  statement {
+    sid       = "AWSCloudTrailWrite"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.trail.arn}/AWSLogs/${var.account_id}/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-acl"
+      values   = ["bucket-owner-full-control"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+  }
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.trail.arn, "${aws_s3_bucket.trail.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "trail" {
+  bucket = aws_s3_bucket.trail.id
+  policy = data.aws_iam_policy_document.bucket.json
+}
+
+resource "aws_cloudwatch_log_group" "trail" {
+  name              = "/lab/cloudtrail/${local.trail_name}"
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "assume_cloudtrail" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "trail_to_logs" {
+  name               = "${var.name_prefix}-trail-to-logs"
+  assume_role_policy = data.aws_iam_policy_document.assume_cloudtrail.json
+}
+
+data "aws_iam_policy_document" "trail_to_logs" {
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.trail.arn}:log-stream:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "trail_to_logs" {
+  name   = "deliver-to-log-group"
+  role   = aws_iam_role.trail_to_logs.id
+  policy = data.aws_iam_policy_document.trail_to_logs.json
+}
+
+resource "aws_cloudtrail" "this" {
+  name                          = local.trail_name
+  s3_bucket_name                = aws_s3_bucket.trail.id
+  is_multi_region_trail         = true
+  include_global_service_events = true
+  enable_log_file_validation    = true
+  enable_logging                = true
+  cloud_watch_logs_group_arn    = "${aws_cloudwatch_log_group.trail.arn}:*"
+  cloud_watch_logs_role_arn     = aws_iam_role.trail_to_logs.arn
+  depends_on                    = [aws_s3_bucket_policy.trail, aws_iam_role_policy.trail_to_logs]
+}
+
+output "trail_name" { value = aws_cloudtrail.this.name }
+output "bucket" { value = aws_s3_bucket.trail.id }
+output "log_group_name" { value = aws_cloudwatch_log_group.trail.name }

@@ -1,0 +1,23 @@
+output "trail_name" {
+  value = module.trail.trail_name
+}
+
+output "trail_bucket" {
+  value = module.trail.bucket
+}
+
+output "trail_log_group" {
+  value = module.trail.log_group_name
+}
+
+output "alert_topic_arn" {
+  value = module.alerting.topic_arn
+}
+
+output "remediation_function_name" {
+  value = module.sg_remediation.function_name
+}
+
+output "sg_rule_name" {
+  value = module.sg_remediation.rule_name
+}
