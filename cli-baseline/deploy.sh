@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Build the manual, server-based monitoring architecture with the AWS CLI, step by step.
+#
+# Usage: deploy.sh [-h] [-s STATE_FILE] [-p PREFIX] [-e ALERT_EMAIL]
+#   -s  state file where created ids are written (default: ./.lab-manual-state.env)
+#   -p  name prefix of every resource (default: lab-manual)
+#   -e  e-mail address subscribed to the alert topic (default: $ALERT_EMAIL or security@example.com)
+#   -h  this help
+# Environment: the usual AWS CLI variables (AWS_PROFILE / AWS_ENDPOINT_URL / AWS_DEFAULT_REGION),
+#   LAB_RUN_ID (tag value), CRON_SCHEDULE (detector schedule, default "*/5 * * * *").
+# Idempotent: a step whose resource already exists (by Name tag or state file) reuses it.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+
+STATE_FILE="./.lab-manual-state.env"
+PREFIX="lab-manual"
+EMAIL="${ALERT_EMAIL:-security@example.com}"
+CRON_SCHEDULE="${CRON_SCHEDULE:-*/5 * * * *}"
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+while getopts "hs:p:e:" opt; do
+  case $opt in
+    h) usage; exit 0 ;;
+    s) STATE_FILE=$OPTARG ;;
+    p) PREFIX=$OPTARG ;;
+    e) EMAIL=$OPTARG ;;
+    *) usage >&2; exit 2 ;;
+  esac
+done
+state_set PREFIX "$PREFIX"
+
+# find_by_name RESOURCE_KIND NAME: id of a tagged EC2 resource with this Name, or empty.
+find_by_name() {
+  local kind=$1 name=$2 query
+  case $kind in
+    vpc) query="Vpcs[0].VpcId"; cmd=describe-vpcs ;;
+    subnet) query="Subnets[0].SubnetId"; cmd=describe-subnets ;;
+    security-group) query="SecurityGroups[0].GroupId"; cmd=describe-security-groups ;;
+    instance) query="Reservations[0].Instances[0].InstanceId"; cmd=describe-instances ;;
+  esac
+  local extra=()
+  [[ $kind == instance ]] && extra=(--filters "Name=tag:Name,Values=$name" "Name=instance-state-name,Values=pending,running,stopped")
+  [[ $kind != instance ]] && extra=(--filters "Name=tag:Name,Values=$name")
+  none_to_empty "$(aws ec2 "$cmd" "${extra[@]}" --query "$query" --output text)"
+}
+
+log "1. VPC"
+VPC_ID=$(find_by_name vpc "$PREFIX-vpc")
+if [[ -z $VPC_ID ]]; then
+  VPC_ID=$(aws ec2 create-vpc --cidr-block 10.42.0.0/16 \
+    --tag-specifications "ResourceType=vpc,Tags=[{Key=Name,Value=$PREFIX-vpc}]" \
+    --query Vpc.VpcId --output text)
+fi
+# shellcheck disable=SC2086  # LAB_TAGS_EC2 is a list of Key=,Value= words
+aws ec2 create-tags --resources "$VPC_ID" --tags $LAB_TAGS_EC2
+state_set VPC_ID "$VPC_ID"
+
+log "2. Subnet"
+SUBNET_ID=$(find_by_name subnet "$PREFIX-subnet")
+if [[ -z $SUBNET_ID ]]; then
+  SUBNET_ID=$(aws ec2 create-subnet --vpc-id "$VPC_ID" --cidr-block 10.42.0.0/24 \
+    --tag-specifications "ResourceType=subnet,Tags=[{Key=Name,Value=$PREFIX-subnet}]" \
+    --query Subnet.SubnetId --output text)
+fi
+# shellcheck disable=SC2086
+aws ec2 create-tags --resources "$SUBNET_ID" --tags $LAB_TAGS_EC2
+state_set SUBNET_ID "$SUBNET_ID"
+
+log "3. Security group of the monitoring instance (no inbound rules: managed through SSM)"
+SG_ID=$(find_by_name security-group "$PREFIX-monitor-sg")
+if [[ -z $SG_ID ]]; then
+  SG_ID=$(aws ec2 create-security-group --group-name "$PREFIX-monitor-sg" \
+    --description "Lab monitoring instance: egress only" --vpc-id "$VPC_ID" \
+    --tag-specifications "ResourceType=security-group,Tags=[{Key=Name,Value=$PREFIX-monitor-sg}]" \
+    --query GroupId --output text)
+fi
+# shellcheck disable=SC2086
+aws ec2 create-tags --resources "$SG_ID" --tags $LAB_TAGS_EC2
+state_set MONITOR_SG_ID "$SG_ID"
+
+log "4. SNS alert topic and e-mail subscription"
+TOPIC_ARN=$(aws sns create-topic --name "$PREFIX-alerts" \
+  --tags Key=lab:project,Value=aws-serverless-security-monitoring Key=lab:architecture,Value=manual \
+  --query TopicArn --output text)
+state_set ALERT_TOPIC_ARN "$TOPIC_ARN"
+if [[ -z $(none_to_empty "$(aws sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" \
+    --query "Subscriptions[?Endpoint=='$EMAIL'].SubscriptionArn | [0]" --output text)") ]]; then
+  aws sns subscribe --topic-arn "$TOPIC_ARN" --protocol email --notification-endpoint "$EMAIL" >/dev/null
+fi
+state_set ALERT_EMAIL "$EMAIL"
+
+log "5. IAM role and instance profile for the monitoring instance"
+ROLE="$PREFIX-monitor-role"
+if ! aws iam get-role --role-name "$ROLE" >/dev/null 2>&1; then
+  aws iam create-role --role-name "$ROLE" \
+    --assume-role-policy-document "file://$HERE/policies/monitor-trust.json" \
+    --tags Key=lab:project,Value=aws-serverless-security-monitoring Key=lab:architecture,Value=manual >/dev/null
+fi
+sed "s|__TOPIC_ARN__|$TOPIC_ARN|" "$HERE/policies/monitor-permissions.json" > "${STATE_FILE}.policy.json"
+aws iam put-role-policy --role-name "$ROLE" --policy-name detectors \
+  --policy-document "file://${STATE_FILE}.policy.json"
+rm -f "${STATE_FILE}.policy.json"
+if ! aws iam get-instance-profile --instance-profile-name "$ROLE" >/dev/null 2>&1; then
+  aws iam create-instance-profile --instance-profile-name "$ROLE" >/dev/null
+  aws iam add-role-to-instance-profile --instance-profile-name "$ROLE" --role-name "$ROLE"
+fi
+state_set MONITOR_ROLE "$ROLE"
+
+log "6. User data: CloudWatch agent, detector scripts and their cron schedule"
+USER_DATA="${STATE_FILE}.user-data.sh"
+"$HERE/render-user-data.sh" "$TOPIC_ARN" "$CRON_SCHEDULE" > "$USER_DATA"
+
+log "7. The monitoring EC2 instance"
+INSTANCE_ID=$(find_by_name instance "$PREFIX-monitor")
+if [[ -z $INSTANCE_ID ]]; then
+  AMI_ID=${AMI_ID:-$(aws ssm get-parameter \
+    --name /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 \
+    --query Parameter.Value --output text)}
+  INSTANCE_ID=$(aws ec2 run-instances --image-id "$AMI_ID" --instance-type t3.micro \
+    --subnet-id "$SUBNET_ID" --security-group-ids "$SG_ID" \
+    --iam-instance-profile "Name=$ROLE" --user-data "file://$USER_DATA" \
+    --metadata-options HttpTokens=required \
+    --tag-specifications "ResourceType=instance,Tags=[{Key=Name,Value=$PREFIX-monitor}]" \
+    --query "Instances[0].InstanceId" --output text)
+fi
+# shellcheck disable=SC2086
+aws ec2 create-tags --resources "$INSTANCE_ID" --tags $LAB_TAGS_EC2
+state_set INSTANCE_ID "$INSTANCE_ID"
+rm -f "$USER_DATA"
+
+log "done: state in $STATE_FILE"

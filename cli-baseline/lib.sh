@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Shared helpers for deploy.sh and teardown.sh (sourced, not run).
+
+# Tags every resource of the manual architecture carries.
+LAB_TAGS_EC2="Key=lab:project,Value=aws-serverless-security-monitoring Key=lab:architecture,Value=manual Key=lab:run-id,Value=${LAB_RUN_ID:-manual}"
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# state_set KEY VALUE: record a created id in the state file (KEY=VALUE lines, re-writable).
+state_set() {
+  local key=$1 value=$2
+  touch "$STATE_FILE"
+  grep -v "^${key}=" "$STATE_FILE" > "${STATE_FILE}.tmp" || true
+  printf '%s=%s\n' "$key" "$value" >> "${STATE_FILE}.tmp"
+  mv "${STATE_FILE}.tmp" "$STATE_FILE"
+}
+
+# state_get KEY: the recorded value, or empty.
+state_get() {
+  [[ -f "$STATE_FILE" ]] || return 0
+  grep "^${1}=" "$STATE_FILE" | tail -n1 | cut -d= -f2- || true
+}
+
+# none_to_empty VALUE: the CLI prints "None" for a missing value in text output.
+none_to_empty() { [[ "$1" == "None" ]] && echo "" || echo "$1"; }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Render the monitoring instance's user data: installs the CloudWatch agent and the AWS CLI, writes the
+# detector scripts (embedded, base64) and their cron schedule.
+# Usage: render-user-data.sh TOPIC_ARN "CRON_SCHEDULE"
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+[[ $# -eq 2 ]] || { echo "usage: $0 TOPIC_ARN 'CRON_SCHEDULE'" >&2; exit 2; }
+TOPIC_ARN=$1
+SCHEDULE=$2
+REGION=${AWS_DEFAULT_REGION:-us-east-1}
+cat <<HEAD
+#!/bin/bash
+# lab monitoring instance bootstrap (Amazon Linux 2023)
+set -euo pipefail
+dnf install -y amazon-cloudwatch-agent awscli cronie
+systemctl enable --now crond
+mkdir -p /opt/lab/detectors /etc/lab /var/lib/lab-detectors
+cat > /etc/lab/detectors.env <<'ENV'
+ALERT_TOPIC_ARN=$TOPIC_ARN
+AWS_DEFAULT_REGION=$REGION
+ENV
+HEAD
+for script in "$HERE"/detectors/*.sh; do
+  name=$(basename "$script")
+  echo "base64 -d > /opt/lab/detectors/$name <<'B64'"
+  base64 -w0 "$script"; echo
+  echo "B64"
+  echo "chmod 0755 /opt/lab/detectors/$name"
+done
+echo "cat > /etc/cron.d/lab-detectors <<'CRON'"
+for script in "$HERE"/detectors/*.sh; do
+  echo "$SCHEDULE root set -a; . /etc/lab/detectors.env; /opt/lab/detectors/$(basename "$script") >> /var/log/lab-detectors.log 2>&1"
+done
+echo "CRON"
