@@ -1,0 +1,43 @@
+"""The manual architecture: ``cli-baseline/deploy.sh`` and ``teardown.sh`` with the real aws CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lab.emulator.endpoints import Endpoints
+from lab.paths import CLI_BASELINE_DIR
+
+
+class BaselineError(RuntimeError):
+    """A cli-baseline script failed."""
+
+
+@dataclass
+class ManualArchitecture:
+    """Built by hand with the CLI; ``cron_schedule`` is how often the detectors poll."""
+
+    cron_schedule: str = "*/5 * * * *"
+    run_id: str = "manual"
+    name: str = "manual"
+
+    def _run(self, script: str, endpoints: Endpoints, state_file: Path) -> None:
+        env = {**os.environ, **endpoints.cli_env("baseline"), "LAB_RUN_ID": self.run_id,
+               "CRON_SCHEDULE": self.cron_schedule}  # fmt: skip
+        result = subprocess.run([str(CLI_BASELINE_DIR / script), "-s", str(state_file)], env=env,
+                                capture_output=True, text=True, timeout=900)  # fmt: skip
+        if result.returncode != 0:
+            raise BaselineError(f"cli-baseline/{script} failed (exit {result.returncode}):\n"
+                                f"{result.stderr.strip()[-3000:]}")  # fmt: skip
+
+    def deploy(self, endpoints: Endpoints, workdir: Path) -> dict[str, Any]:
+        workdir.mkdir(parents=True, exist_ok=True)
+        state_file = workdir / "manual-state.env"
+        self._run("deploy.sh", endpoints, state_file)
+        return dict(line.split("=", 1) for line in state_file.read_text().splitlines() if "=" in line)
+
+    def destroy(self, endpoints: Endpoints, workdir: Path) -> None:
+        self._run("teardown.sh", endpoints, workdir / "manual-state.env")

@@ -1,0 +1,80 @@
+"""What a technique is: metadata that documents itself, and detonate / is_remediated / revert.
+
+Shaped after Stratus Red Team (one technique per folder, detonate/revert symmetry, detection guidance
+beside the attack) and Prowler (metadata in a data file beside the code).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from lab.emulator.endpoints import Endpoints
+
+Prerequisites = dict[str, Any]
+LAB_TAG_KEY = "lab:project"
+LAB_TAG_VALUE = "aws-serverless-security-monitoring"
+
+
+class AttackMapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    technique_id: str = Field(pattern=r"^T\d{4}(\.\d{3})?$")
+    technique_name: str
+    tactic: str = Field(pattern=r"^TA\d{4}$")
+    tactic_name: str
+
+
+class TechniqueMetadata(BaseModel):
+    """The technique's description, ATT&CK mapping, signals and detection guidance."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)+$")
+    title: str
+    mitre_attack: AttackMapping
+    severity: Literal["low", "medium", "high", "critical"]
+    description: str
+    signals: list[str]
+    detection: str
+    remediation: str
+    runbook: str | None = None
+    idempotent: bool
+    references: list[str]
+
+
+class Technique(ABC):
+    """One attack technique. Subclasses live in ``techniques/<id>/`` beside ``metadata.yaml``."""
+
+    folder: ClassVar[Path]
+
+    def __init__(self) -> None:
+        self.metadata = TechniqueMetadata.model_validate(
+            yaml.safe_load((self.folder / "metadata.yaml").read_text())
+        )
+
+    @property
+    def id(self) -> str:
+        return self.metadata.id
+
+    @abstractmethod
+    def warm_up(self, endpoints: Endpoints) -> Prerequisites:
+        """Create what the attack needs (lab-tagged), as the harness; return their ids."""
+
+    @abstractmethod
+    def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        """Perform the attack, as the attacker."""
+
+    @abstractmethod
+    def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
+        """Read the real state back: is the effect of the attack gone?"""
+
+    @abstractmethod
+    def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        """Undo the attack if nobody did (idempotent)."""
+
+    @abstractmethod
+    def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        """Delete the prerequisites."""

@@ -1,0 +1,198 @@
+"""The ``lab`` command: run experiments on an emulated AWS account and compare the architectures."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lab.paths import RESULTS_DIR, SCENARIOS_DIR
+
+app = typer.Typer(
+    help="Lab and benchmark harness: manual (server-based) vs serverless AWS security monitoring, "
+    "on the same attacks, in an emulated AWS account (offline) with virtual time.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _print_summary(run_dir: Path) -> None:
+    from lab.report.summary import load_trials, summary_table
+
+    table = summary_table(load_trials(run_dir))
+    out = Table(title=f"{run_dir.name}: seconds from injection (virtual time)")
+    for column in ("technique", "architecture", "n", "detected", "remediated", "detect median",
+                   "detect p90", "remediate median", "remediate p90"):  # fmt: skip
+        out.add_column(column, justify="left" if column in ("technique", "architecture") else "right")
+
+    def fmt(value: object) -> str:
+        return "-" if value is None or value != value else f"{value:,.1f}"  # noqa: PLR0124 - NaN
+
+    for row in table.to_dict("records"):
+        out.add_row(row["technique"], row["architecture"], str(row["n"]), f"{row['detected']:.0%}",
+                    f"{row['remediated']:.0%}", fmt(row["detect_median_s"]), fmt(row["detect_p90_s"]),
+                    fmt(row["remediate_median_s"]), fmt(row["remediate_p90_s"]))  # fmt: skip
+    console.print(out)
+
+
+def _figures(run_dir: Path) -> list[Path]:
+    from lab.report.figures import latency_comparison
+    from lab.report.summary import load_trials
+
+    return latency_comparison(load_trials(run_dir), run_dir / "figures" / "latency_comparison")
+
+
+@app.command()
+def run(
+    scenario_file: Path = typer.Argument(..., help="Scenario YAML (see scenarios/)."),
+    out: Path = typer.Option(RESULTS_DIR, help="Results root; the run goes to OUT/<scenario>/<run-id>/."),
+    resume: Path | None = typer.Option(None, help="Continue the run in this directory."),
+    calibration: Path | None = typer.Option(None, help="Calibration YAML (default: lab/sim/calibration.yaml)."),
+) -> None:
+    """Run a scenario: deploy each architecture, detonate, observe, tear down, write results."""
+    from lab.experiment.runner import new_run_id, run_scenario
+    from lab.experiment.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(scenario_file)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    if calibration is not None and not calibration.is_file():
+        _fail(f"calibration file not found: {calibration}")
+    run_dir = resume or out / scenario.name / new_run_id(scenario)
+    if resume is not None and not (resume / "manifest.json").exists():
+        _fail(f"{resume} is not a run directory (no manifest.json)")
+    started = time.perf_counter()
+    with Progress(TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=False) as bar:  # fmt: skip
+        task = bar.add_task("starting", total=None)
+
+        def progress(description: str, done: int, total: int) -> None:
+            bar.update(task, description=description, completed=done, total=total)
+
+        run_scenario(scenario, run_dir, calibration, progress)
+    _print_summary(run_dir)
+    paths = _figures(run_dir)
+    console.print(f"wall time {time.perf_counter() - started:.1f} s; results in {run_dir}")
+    console.print(f"figure: {paths[0]} (and {paths[1].name})")
+
+
+@app.command()
+def demo(out: Path = typer.Option(RESULTS_DIR, help="Results root.")) -> None:
+    """The demo: ec2-sg-open-ssh, 20 trials per architecture, on the embedded emulated account."""
+    run(SCENARIOS_DIR / "demo.yaml", out=out, resume=None, calibration=None)
+
+
+@app.command()
+def report(run_dir: Path = typer.Argument(..., help="A run directory (results/<scenario>/<run-id>).")) -> None:
+    """Print the summary table of a run and redraw its figure."""
+    if not (run_dir / "trials.csv").exists():
+        _fail(f"{run_dir} has no trials.csv")
+    _print_summary(run_dir)
+    paths = _figures(run_dir)
+    console.print(f"figure: {paths[0]} (and {paths[1].name})")
+
+
+@app.command()
+def techniques(show: str | None = typer.Argument(None, help="Show one technique's metadata.")) -> None:
+    """List the attack techniques (or show one)."""
+    from lab.attacks.registry import technique, techniques as catalog
+
+    if show:
+        try:
+            console.print_json(technique(show).metadata.model_dump_json())
+        except KeyError as exc:
+            _fail(str(exc.args[0]))
+        return
+    table = Table(title="Attack techniques")
+    for column in ("id", "tactic", "ATT&CK", "severity", "title"):
+        table.add_column(column)
+    for t in catalog().values():
+        m = t.metadata
+        table.add_row(m.id, m.mitre_attack.tactic_name, m.mitre_attack.technique_id, m.severity, m.title)
+    console.print(table)
+
+
+@app.command()
+def emulator(
+    port: int = typer.Option(0, help="Port on 127.0.0.1 (0 = a free one)."),
+    actor: str = typer.Option("harness", help="Whose credentials the export lines carry."),
+    trail: bool = typer.Option(False, help="Print each recorded call as a CloudTrail record."),
+) -> None:
+    """Run the emulated account in the foreground and print the exports to point clients at it."""
+    from lab.emulator import EmulatorServer
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with EmulatorServer(port=port) as server:
+        console.print("# emulated AWS account is up; paste these lines into a shell:")
+        console.print(server.endpoints.export_lines(actor), highlight=False)
+        console.print("# Ctrl-C to stop", highlight=False)
+        try:
+            while not stop.is_set():
+                stop.wait(0.5)
+                if trail:
+                    for record in server.recorder.drain():
+                        console.print(json.dumps({k: v for k, v in record.items() if k != "lab"}))
+        except KeyboardInterrupt:
+            pass
+
+
+def _endpoints(endpoint: str | None, region: str):
+    from lab.emulator import Endpoints
+
+    return Endpoints(url=endpoint, region=region)
+
+
+@app.command()
+def deploy(
+    architecture: str = typer.Argument(..., help="manual or serverless"),
+    endpoint: str = typer.Option(..., help="Emulator URL (from `lab emulator`)."),
+    workdir: Path = typer.Option(Path(".work"), help="Where state (terraform state, ids) is kept."),
+    region: str = typer.Option("us-east-1"),
+) -> None:
+    """Deploy one architecture into a running emulated account."""
+    from lab.architectures.registry import build
+
+    try:
+        arch = build(architecture, "manual")
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    outputs = arch.deploy(_endpoints(endpoint, region), workdir / architecture)
+    console.print_json(json.dumps(outputs))
+
+
+@app.command()
+def destroy(
+    architecture: str = typer.Argument(..., help="manual or serverless"),
+    endpoint: str = typer.Option(..., help="Emulator URL (from `lab emulator`)."),
+    workdir: Path = typer.Option(Path(".work"), help="The workdir given to `lab deploy`."),
+    region: str = typer.Option("us-east-1"),
+) -> None:
+    """Destroy an architecture deployed with `lab deploy`."""
+    from lab.architectures.registry import build
+
+    try:
+        arch = build(architecture, "manual")
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    arch.destroy(_endpoints(endpoint, region), workdir / architecture)
+    console.print(f"{architecture} destroyed")
+
+
+if __name__ == "__main__":
+    app()

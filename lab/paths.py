@@ -1,0 +1,11 @@
+"""Where the lab's non-Python parts live (the repository is the installation: editable install)."""
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TERRAFORM_DIR = REPO_ROOT / "terraform"
+FUNCTIONS_DIR = TERRAFORM_DIR / "functions"
+CLI_BASELINE_DIR = REPO_ROOT / "cli-baseline"
+RUNBOOKS_DIR = CLI_BASELINE_DIR / "runbooks"
+SCENARIOS_DIR = REPO_ROOT / "scenarios"
+RESULTS_DIR = REPO_ROOT / "results"

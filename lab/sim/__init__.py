@@ -1,0 +1,1 @@
+"""Managed services and people in virtual time, one module per service, driven by the account."""

@@ -1,0 +1,105 @@
+"""Latency distributions with their sources, read from ``calibration.yaml``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, model_validator
+
+DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.yaml")
+_Z90 = 1.2815515655446004  # standard normal quantile at 0.9
+
+
+class Distribution(BaseModel):
+    """One latency distribution in seconds, with where the figure comes from."""
+
+    model_config = ConfigDict(extra="forbid")
+    distribution: Literal["constant", "uniform", "lognormal", "exponential"]
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    median: float | None = None
+    p90: float | None = None
+    mean: float | None = None
+    status: Literal["documented", "measured", "assumption"]
+    source: str
+
+    @model_validator(mode="after")
+    def _parameters_present(self) -> Distribution:
+        needed = {"constant": ("value",), "uniform": ("low", "high"),
+                  "lognormal": ("median", "p90"), "exponential": ("mean",)}[self.distribution]  # fmt: skip
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"{self.distribution} needs {', '.join(missing)}")
+        if self.distribution == "lognormal" and self.p90 < self.median:  # type: ignore[operator]
+            raise ValueError("lognormal p90 must be >= median")
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        """One draw, in seconds."""
+        match self.distribution:
+            case "constant":
+                return float(self.value)  # type: ignore[arg-type]
+            case "uniform":
+                return float(rng.uniform(self.low, self.high))
+            case "exponential":
+                return float(rng.exponential(self.mean))
+            case _:
+                sigma = math.log(self.p90 / self.median) / _Z90  # type: ignore[operator]
+                return float(self.median * math.exp(sigma * rng.standard_normal()))  # type: ignore[operator]
+
+
+class Constant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: Any
+    status: Literal["documented", "measured", "assumption"]
+    source: str
+
+
+class OperatorProfile(BaseModel):
+    """How fast a person reads an alert, diagnoses it and types each runbook command."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str
+    read_alert_s: Distribution
+    diagnose_s: Distribution
+    runbook_command_s: Distribution
+
+
+class Calibration(BaseModel):
+    """Every latency the simulator draws, by stage name."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int
+    stages: dict[str, Distribution]
+    constants: dict[str, Constant]
+    operators: dict[str, OperatorProfile]
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_CALIBRATION) -> Calibration:
+        return cls.model_validate(yaml.safe_load(Path(path).read_text()))
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the calibration's content (not of its file's formatting)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def stage(self, name: str) -> Distribution:
+        if name not in self.stages:
+            raise KeyError(f"calibration has no stage {name!r}; known: {', '.join(sorted(self.stages))}")
+        return self.stages[name]
+
+    def operator(self, profile: str) -> OperatorProfile:
+        if profile not in self.operators:
+            raise KeyError(f"unknown operator profile {profile!r}; known: {', '.join(self.operators)}")
+        return self.operators[profile]
+
+    def constant(self, name: str) -> Any:
+        return self.constants[name].value

@@ -1,0 +1,102 @@
+"""The virtual clock of one trial and the wiring from the account's API log to the services.
+
+Real API calls happen inside SimPy process steps; the recorder stamps them with ``now`` in virtual
+time. After each real action, ``pump()`` hands the new records to every subscribed service, which
+reacts by scheduling its own processes with calibrated delays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import simpy
+
+from lab.emulator.endpoints import Endpoints
+from lab.emulator.recorder import ApiCallRecorder, format_event_time
+from lab.sim.calibration import Calibration
+
+Record = dict[str, Any]
+Listener = Callable[[Record], None]
+# Actors whose calls are not attacker/defender activity for change tracking.
+_NON_CHANGING_ACTORS = {"observer", "monitor"}
+
+
+@dataclass
+class Simulation:
+    """One trial in virtual time: clock, random stream, timeline and record routing."""
+
+    endpoints: Endpoints
+    recorder: ApiCallRecorder
+    calibration: Calibration
+    rng: np.random.Generator
+    epoch: datetime
+    labels: dict[str, Any] = field(default_factory=dict)
+    env: simpy.Environment = field(default_factory=simpy.Environment)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    last_change_s: float = float("-inf")
+    _listeners: list[Listener] = field(default_factory=list)
+    _log_hooks: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.recorder.drain()  # calls made before the trial are not part of it
+        self.recorder.clock = self.now_datetime
+
+    # -- time ------------------------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        """Seconds since the trial's epoch."""
+        return float(self.env.now)
+
+    def now_datetime(self) -> datetime:
+        return (self.epoch + timedelta(seconds=self.env.now)).astimezone(UTC)
+
+    def at(self, seconds: float) -> str:
+        return format_event_time(self.epoch + timedelta(seconds=seconds))
+
+    def draw(self, stage: str) -> float:
+        """A delay for ``stage`` from the calibration, in seconds."""
+        return self.calibration.stage(stage).sample(self.rng)
+
+    # -- records ---------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def pump(self) -> list[Record]:
+        """Route every record made since the last pump to the subscribed services."""
+        records = self.recorder.drain()
+        for record in records:
+            lab = record.get("lab", {})
+            if not lab.get("observer"):
+                self.log("api_call", actor=lab.get("actor"), event_source=record["eventSource"],
+                         event_name=record["eventName"], error=record.get("errorCode"))  # fmt: skip
+            if (not record["readOnly"] and not record.get("errorCode")
+                    and lab.get("actor") not in _NON_CHANGING_ACTORS):  # fmt: skip
+                self.last_change_s = self.now
+            for listener in list(self._listeners):
+                listener(record)
+        return records
+
+    def on_log(self, hook: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``hook(event)`` for every timeline event from now on."""
+        self._log_hooks.append(hook)
+
+    def responded(self, source: str) -> None:
+        """A responder (Lambda, person) finished acting on the account now."""
+        self.log("responder.finished", source=source)
+
+    # -- timeline --------------------------------------------------------------------------
+    def log(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Append one event to the trial's timeline (and return it)."""
+        event = {**self.labels, "t_s": round(self.now, 6), "time": self.at(self.now), "kind": kind,
+                 **fields}  # fmt: skip
+        self.timeline.append(event)
+        for hook in list(self._log_hooks):
+            hook(event)
+        return event
+
+    def first(self, predicate: Callable[[dict[str, Any]], bool], after_s: float = 0.0) -> dict[str, Any] | None:
+        return next((e for e in self.timeline if e["t_s"] >= after_s and predicate(e)), None)

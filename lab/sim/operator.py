@@ -1,0 +1,60 @@
+"""The person on call in virtual time: reads alerts, diagnoses, and runs the runbook the alert names.
+
+How fast comes from an operator profile of the calibration; what they type is the runbook's real
+script (``cli-baseline/runbooks/``), run with the ``aws`` CLI against the account, one calibrated
+typing-and-checking time per ``aws`` command in it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from lab.sim.calibration import OperatorProfile
+from lab.sim.kernel import Simulation
+from lab.sim.sns import Alert
+
+_RUNBOOK_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
+
+
+class Operator:
+    """Handles each alert that reaches the team's inbox."""
+
+    def __init__(self, sim: Simulation, profile: OperatorProfile, runbooks_dir: Path):
+        self.sim = sim
+        self.profile = profile
+        self.runbooks_dir = runbooks_dir
+        self._handled: set[tuple[str, ...]] = set()
+
+    def receive(self, alert: Alert) -> None:
+        self.sim.env.process(self._handle(alert))
+
+    def _handle(self, alert: Alert):  # noqa: ANN202 - SimPy generator
+        yield self.sim.env.timeout(self.profile.read_alert_s.sample(self.sim.rng))
+        self.sim.log("operator.read_alert", subject=alert.subject)
+        match = _RUNBOOK_LINE.search(alert.message)
+        if not match:
+            self.sim.log("operator.acknowledged", subject=alert.subject)
+            return
+        runbook, args = match.group(1), match.group(2).split()
+        if (runbook, *args) in self._handled:
+            self.sim.log("operator.duplicate_alert", runbook=runbook)
+            return
+        self._handled.add((runbook, *args))
+        script = self.runbooks_dir / runbook
+        if not script.exists():
+            self.sim.log("operator.runbook_missing", runbook=runbook)
+            return
+        yield self.sim.env.timeout(self.profile.diagnose_s.sample(self.sim.rng))
+        commands = sum(1 for line in script.read_text().splitlines() if line.strip().startswith("aws "))
+        typing_s = sum(self.profile.runbook_command_s.sample(self.sim.rng) for _ in range(commands))
+        yield self.sim.env.timeout(typing_s)
+        env = {**os.environ, **self.sim.endpoints.cli_env("operator")}
+        result = subprocess.run(["bash", str(script), *args], env=env, capture_output=True,
+                                text=True, timeout=300)  # fmt: skip
+        self.sim.pump()
+        self.sim.log("operator.runbook_done", runbook=runbook, args=args, commands=commands,
+                     exit_code=result.returncode, stderr=result.stderr[-500:] or None)  # fmt: skip
+        self.sim.responded(f"operator:{runbook[:-3]}")
