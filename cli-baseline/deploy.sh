@@ -49,22 +49,18 @@ log "1. VPC"
 VPC_ID=$(find_by_name vpc "$PREFIX-vpc")
 if [[ -z $VPC_ID ]]; then
   VPC_ID=$(aws ec2 create-vpc --cidr-block 10.42.0.0/16 \
-    --tag-specifications "ResourceType=vpc,Tags=[{Key=Name,Value=$PREFIX-vpc}]" \
+    --tag-specifications "ResourceType=vpc,Tags=[{Key=Name,Value=$PREFIX-vpc},$LAB_TAGS_SPEC]" \
     --query Vpc.VpcId --output text)
 fi
-# shellcheck disable=SC2086  # LAB_TAGS_EC2 is a list of Key=,Value= words
-aws ec2 create-tags --resources "$VPC_ID" --tags $LAB_TAGS_EC2
 state_set VPC_ID "$VPC_ID"
 
 log "2. Subnet"
 SUBNET_ID=$(find_by_name subnet "$PREFIX-subnet")
 if [[ -z $SUBNET_ID ]]; then
   SUBNET_ID=$(aws ec2 create-subnet --vpc-id "$VPC_ID" --cidr-block 10.42.0.0/24 \
-    --tag-specifications "ResourceType=subnet,Tags=[{Key=Name,Value=$PREFIX-subnet}]" \
+    --tag-specifications "ResourceType=subnet,Tags=[{Key=Name,Value=$PREFIX-subnet},$LAB_TAGS_SPEC]" \
     --query Subnet.SubnetId --output text)
 fi
-# shellcheck disable=SC2086
-aws ec2 create-tags --resources "$SUBNET_ID" --tags $LAB_TAGS_EC2
 state_set SUBNET_ID "$SUBNET_ID"
 
 log "3. Security group of the monitoring instance (no inbound rules: managed through SSM)"
@@ -72,11 +68,9 @@ SG_ID=$(find_by_name security-group "$PREFIX-monitor-sg")
 if [[ -z $SG_ID ]]; then
   SG_ID=$(aws ec2 create-security-group --group-name "$PREFIX-monitor-sg" \
     --description "Lab monitoring instance: egress only" --vpc-id "$VPC_ID" \
-    --tag-specifications "ResourceType=security-group,Tags=[{Key=Name,Value=$PREFIX-monitor-sg}]" \
+    --tag-specifications "ResourceType=security-group,Tags=[{Key=Name,Value=$PREFIX-monitor-sg},$LAB_TAGS_SPEC]" \
     --query GroupId --output text)
 fi
-# shellcheck disable=SC2086
-aws ec2 create-tags --resources "$SG_ID" --tags $LAB_TAGS_EC2
 state_set MONITOR_SG_ID "$SG_ID"
 
 log "4. SNS alert topic and e-mail subscription"
@@ -121,11 +115,9 @@ if [[ -z $INSTANCE_ID ]]; then
     --subnet-id "$SUBNET_ID" --security-group-ids "$SG_ID" \
     --iam-instance-profile "Name=$ROLE" --user-data "file://$USER_DATA" \
     --metadata-options HttpTokens=required \
-    --tag-specifications "ResourceType=instance,Tags=[{Key=Name,Value=$PREFIX-monitor}]" \
+    --tag-specifications "ResourceType=instance,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" \
     --query "Instances[0].InstanceId" --output text)
 fi
-# shellcheck disable=SC2086
-aws ec2 create-tags --resources "$INSTANCE_ID" --tags $LAB_TAGS_EC2
 state_set INSTANCE_ID "$INSTANCE_ID"
 rm -f "$USER_DATA"
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Shared helpers for deploy.sh and teardown.sh (sourced, not run).
 
-# Tags every resource of the manual architecture carries.
-LAB_TAGS_EC2="Key=lab:project,Value=aws-serverless-security-monitoring Key=lab:architecture,Value=manual Key=lab:run-id,Value=${LAB_RUN_ID:-manual}"
+# Tags every resource of the manual architecture carries (inside --tag-specifications Tags=[...]).
+# shellcheck disable=SC2034  # used by the scripts that source this file
+LAB_TAGS_SPEC="{Key=lab:project,Value=aws-serverless-security-monitoring},{Key=lab:architecture,Value=manual},{Key=lab:run-id,Value=${LAB_RUN_ID:-manual}}"
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 

@@ -21,7 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console()
+console = Console(width=max(Console().width, 120))  # the summary table needs ~110 columns
 err = Console(stderr=True)
 
 
@@ -62,9 +62,10 @@ def run(
     out: Path = typer.Option(RESULTS_DIR, help="Results root; the run goes to OUT/<scenario>/<run-id>/."),
     resume: Path | None = typer.Option(None, help="Continue the run in this directory."),
     calibration: Path | None = typer.Option(None, help="Calibration YAML (default: lab/sim/calibration.yaml)."),
+    jobs: int | None = typer.Option(None, min=1, help="Architectures run at once, each in its own emulator process (default: all, capped by CPUs)."),
 ) -> None:
     """Run a scenario: deploy each architecture, detonate, observe, tear down, write results."""
-    from lab.experiment.runner import new_run_id, run_scenario
+    from lab.experiment.runner import RunError, new_run_id, run_scenario
     from lab.experiment.scenario import ScenarioError, load_scenario
 
     try:
@@ -84,7 +85,10 @@ def run(
         def progress(description: str, done: int, total: int) -> None:
             bar.update(task, description=description, completed=done, total=total)
 
-        run_scenario(scenario, run_dir, calibration, progress)
+        try:
+            run_scenario(scenario, run_dir, calibration, progress, jobs=jobs)
+        except RunError as exc:
+            _fail(f"{exc}\nresults so far: {run_dir}", code=1)
     _print_summary(run_dir)
     paths = _figures(run_dir)
     console.print(f"wall time {time.perf_counter() - started:.1f} s; results in {run_dir}")
@@ -94,7 +98,7 @@ def run(
 @app.command()
 def demo(out: Path = typer.Option(RESULTS_DIR, help="Results root.")) -> None:
     """The demo: ec2-sg-open-ssh, 20 trials per architecture, on the embedded emulated account."""
-    run(SCENARIOS_DIR / "demo.yaml", out=out, resume=None, calibration=None)
+    run(SCENARIOS_DIR / "demo.yaml", out=out, resume=None, calibration=None, jobs=None)
 
 
 @app.command()

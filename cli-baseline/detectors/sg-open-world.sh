@@ -19,13 +19,10 @@ new_groups=$(comm -13 "$SEEN" <(printf '%s\n' "$open_groups" | sed '/^$/d'))
 printf '%s\n' "$open_groups" | sed '/^$/d' > "$SEEN"
 
 for group in $new_groups; do
-  rules=$(aws ec2 describe-security-groups --group-ids "$group" \
-    --query "SecurityGroups[0].IpPermissions[?IpRanges[?CidrIp=='0.0.0.0/0'] || Ipv6Ranges[?CidrIpv6=='::/0']].[IpProtocol,FromPort,ToPort]" \
-    --output text | tr '\t' ' ')
   aws sns publish --topic-arn "$ALERT_TOPIC_ARN" \
     --subject "[lab-manual] Security group $group open to the Internet" \
     --message "Detector sg-open-world found security group $group with ingress open to 0.0.0.0/0 or ::/0.
-Open rules (protocol from to): $rules
+Check its rules: aws ec2 describe-security-groups --group-ids $group
 Runbook: cli-baseline/runbooks/sg-open-ssh.md (run: runbooks/sg-open-ssh.sh $group)" >/dev/null
   echo "alerted: $group"
 done

@@ -17,14 +17,20 @@ from moto.securityhub.responses import SecurityHubResponse
 from moto.stepfunctions.responses import StepFunctionResponse
 
 _applied = False
-# Base URL of the running emulator; Lambda code locations point back at it (see below).
-_state: dict[str, str] = {"base_url": "http://127.0.0.1"}
+# Base URLs of the running emulators in this process (moto's state is per process, so the newest
+# one serves it); Lambda code locations point back at it (see below).
+_base_urls: list[str] = []
 
 LAMBDA_CODE_PATH = "/_lab/lambda-code"
 
 
-def set_base_url(url: str) -> None:
-    _state["base_url"] = url.rstrip("/")
+def push_base_url(url: str) -> None:
+    _base_urls.append(url.rstrip("/"))
+
+
+def pop_base_url(url: str) -> None:
+    if url.rstrip("/") in _base_urls:
+        _base_urls.remove(url.rstrip("/"))
 
 
 def apply() -> None:
@@ -64,7 +70,7 @@ def _patch_lambda_code_location() -> None:
         response = original(self)
         if response.get("Code", {}).get("RepositoryType") == "S3":
             response["Code"]["Location"] = (
-                f"{_state['base_url']}{LAMBDA_CODE_PATH}/{self.account_id}/{self.region}/"
+                f"{_base_urls[-1] if _base_urls else 'http://127.0.0.1'}{LAMBDA_CODE_PATH}/{self.account_id}/{self.region}/"
                 f"{self.function_name}"
             )
         return response

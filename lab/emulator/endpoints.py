@@ -6,8 +6,12 @@ the caller's normal AWS credential chain (real account).
 
 from __future__ import annotations
 
+import os
 import shlex
+import sys
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -43,14 +47,16 @@ class Endpoints:
             region_name=self.region,
         )
 
-    def client(self, service: str, actor_name: str = "harness"):  # noqa: ANN201 - boto3 client
-        """A boto3 client for ``service``; on the emulator, retries are kept short."""
-        config = Config(retries={"max_attempts": 2, "mode": "standard"}) if self.emulated else None
-        return self.session(actor_name).client(service, endpoint_url=self.url, config=config)
+    def client(self, service: str, actor_name: str = "harness") -> Any:
+        """A boto3 client for ``service`` (cached: clients are thread-safe and costly to build)."""
+        return _client(self, service, actor_name)
 
     def cli_env(self, actor_name: str = "baseline") -> dict[str, str]:
         """Environment variables for the ``aws`` CLI (and any SDK) to reach this account."""
-        env = {"AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region, "AWS_PAGER": ""}
+        # The aws CLI installed beside this interpreter comes first, so runs use the pinned one.
+        path = f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}"
+        env = {"AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region, "AWS_PAGER": "",
+               "PATH": path}
         if self.emulated:
             who = actor(actor_name)
             env |= {
@@ -67,5 +73,12 @@ class Endpoints:
 
     def export_lines(self, actor_name: str = "harness") -> str:
         """Shell ``export`` lines a user pastes to point the aws CLI and SDKs at this account."""
-        env = self.cli_env(actor_name)
+        env = {k: v for k, v in self.cli_env(actor_name).items() if k != "PATH"}
         return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items()))
+
+
+@lru_cache(maxsize=256)
+def _client(endpoints: Endpoints, service: str, actor_name: str) -> Any:
+    # On the emulator, retries are kept short: it answers at once or not at all.
+    config = Config(retries={"max_attempts": 2, "mode": "standard"}) if endpoints.emulated else None
+    return endpoints.session(actor_name).client(service, endpoint_url=endpoints.url, config=config)

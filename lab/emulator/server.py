@@ -113,7 +113,7 @@ class EmulatorServer:
         self._server = make_server(self.host, self.port, _LabRoutes(self.recorder), threaded=True,
                                    request_handler=MotoRequestHandler)  # fmt: skip
         self.port = self._server.server_port
-        compat.set_base_url(self.url)
+        compat.push_base_url(self.url)
         self._thread = threading.Thread(target=self._server.serve_forever, name="lab-emulator",
                                         daemon=True)  # fmt: skip
         self._thread.start()
@@ -128,6 +128,7 @@ class EmulatorServer:
     def stop(self) -> None:
         """Stop serving (idempotent)."""
         if self._server is not None:
+            compat.pop_base_url(self.url)
             self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:

@@ -1,13 +1,18 @@
-"""Runs a scenario: for each architecture, deploy into a fresh emulated account, run every trial,
-append each result at once, tear down; then the manifest and the figure."""
+"""Runs a scenario: each architecture in its own fresh emulated account (its own process, so the
+architectures run side by side on a multi-core machine), every trial appended to the store the
+moment it ends, teardown always; then the manifest."""
 
 from __future__ import annotations
 
+import multiprocessing
+import queue as queue_module
 import shutil
 import time
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from lab.architectures.registry import build
 from lab.attacks.registry import technique as get_technique
@@ -19,15 +24,65 @@ from lab.experiment.trial import run_trial
 from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration
 
 Progress = Callable[[str, int, int], None]  # (description, done, total)
+Message = tuple[str, Any, Any]  # ("trial", row, events) | ("status", text, None) | ("done"/"error", arch, detail)
+
+
+class RunError(RuntimeError):
+    """An architecture's worker failed; its completed trials are kept in the store."""
 
 
 def new_run_id(scenario: Scenario) -> str:
     return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{scenario.digest[:8]}"
 
 
+def run_architecture(scenario_json: str, run_dir: str, calibration_path: str, arch_name: str,
+                     pending: list[tuple[str, int]], emit: Callable[[Message], None]) -> None:  # fmt: skip
+    """Deploy ``arch_name`` into a fresh emulated account, run its pending trials, tear down."""
+    scenario = Scenario.model_validate_json(scenario_json)
+    calibration = Calibration.load(Path(calibration_path))
+    workdir = Path(run_dir) / ".work" / arch_name
+    try:
+        with EmulatorServer() as emulator:
+            emulator.reset()  # moto's state is per process: start from an empty account
+            emulator.seed(scenario.seed)
+            architecture = build(arch_name, Path(run_dir).name, scenario.architectures[arch_name])
+            emit(("status", f"deploying {arch_name}", None))
+            try:
+                architecture.deploy(emulator.endpoints, workdir)
+                for technique_id in dict.fromkeys(t for t, _ in pending):
+                    technique = get_technique(technique_id)
+                    prerequisites = technique.warm_up(emulator.endpoints)
+                    for _, trial in (p for p in pending if p[0] == technique_id):
+                        row, events = run_trial(emulator, scenario, calibration, technique,
+                                                prerequisites, arch_name, trial, workdir)  # fmt: skip
+                        emit(("trial", row, events))
+                    technique.cleanup(emulator.endpoints, prerequisites)
+            finally:
+                emit(("status", f"tearing down {arch_name}", None))
+                architecture.destroy(emulator.endpoints, workdir)
+        emit(("done", arch_name, None))
+    except BaseException:
+        emit(("error", arch_name, traceback.format_exc()))
+        raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _worker(args: tuple[Any, ...], out: Any) -> None:
+    try:
+        run_architecture(*args, emit=out.put)
+    except BaseException:  # already reported through the queue
+        pass
+
+
 def run_scenario(scenario: Scenario, run_dir: Path, calibration_path: Path | None = None,
-                 progress: Progress | None = None) -> Path:  # fmt: skip
-    """Run (or resume) ``scenario`` into ``run_dir``; return ``run_dir``."""
+                 progress: Progress | None = None, jobs: int | None = None) -> Path:  # fmt: skip
+    """Run (or resume) ``scenario`` into ``run_dir``; return ``run_dir``.
+
+    ``jobs`` architectures run at once, each in its own process and emulator (default: as many as
+    there are architectures, capped by the CPU count); ``jobs=1`` runs them one by one in this
+    process.
+    """
     calibration_path = Path(calibration_path or scenario.calibration or DEFAULT_CALIBRATION)
     calibration = Calibration.load(calibration_path)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -47,43 +102,73 @@ def run_scenario(scenario: Scenario, run_dir: Path, calibration_path: Path | Non
         "target": scenario.target, "versions": versions(), "git": git_commit(), "status": "running",
         "started_at": previous.get("started_at") or datetime.now(UTC).isoformat(timespec="seconds"),
     })  # fmt: skip
-    techniques = [get_technique(t) for t in scenario.techniques]
-    plan = [(t, a, k) for a in scenario.architectures for t in techniques for k in range(scenario.trials)]
-    total, finished = len(plan), sum((t.id, a, k) in done for t, a, k in plan)
-    started = time.perf_counter()
+    for technique_id in scenario.techniques:
+        get_technique(technique_id)
+    plan = {arch: [(t, k) for t in scenario.techniques for k in range(scenario.trials)
+                   if (t, arch, k) not in done] for arch in scenario.architectures}  # fmt: skip
+    total = len(scenario.architectures) * len(scenario.techniques) * scenario.trials
+    state = {"finished": len(done), "started": time.perf_counter()}
     notify = progress or (lambda *_: None)
-    notify("starting", finished, total)
-    with EmulatorServer() as emulator:
-        for arch_name, options in scenario.architectures.items():
-            pending = [(t, k) for t, a, k in plan if a == arch_name and (t.id, a, k) not in done]
-            if not pending:
-                continue
-            emulator.reset()
-            emulator.seed(scenario.seed)
-            workdir = run_dir / ".work" / arch_name
-            architecture = build(arch_name, run_dir.name, options)
-            notify(f"deploying {arch_name}", finished, total)
+    errors: list[str] = []
+
+    def handle(message: Message) -> None:
+        kind, payload, detail = message
+        if kind == "trial":
+            store.append(payload, detail)
+            state["finished"] += 1
+            notify(f"{payload['architecture']} {payload['technique']}", state["finished"], total)
+        elif kind == "status":
+            notify(payload, state["finished"], total)
+        elif kind == "error":
+            errors.append(f"{payload}:\n{detail}")
+
+    todo = [(arch, pending) for arch, pending in plan.items() if pending]
+    notify("starting", state["finished"], total)
+    args = [(scenario.model_dump_json(), str(run_dir), str(calibration_path), arch, pending)
+            for arch, pending in todo]  # fmt: skip
+    workers = min(jobs or len(todo), len(todo), multiprocessing.cpu_count() or 1)
+    if workers <= 1:
+        for arg in args:
             try:
-                architecture.deploy(emulator.endpoints, workdir)
-                for technique in techniques:
-                    trials = [k for t, k in pending if t is technique]
-                    if not trials:
-                        continue
-                    prerequisites = technique.warm_up(emulator.endpoints)
-                    for trial in trials:
-                        row, events = run_trial(emulator, scenario, calibration, technique,
-                                                prerequisites, arch_name, trial, workdir)  # fmt: skip
-                        store.append(row, events)
-                        finished += 1
-                        notify(f"{arch_name} {technique.id}", finished, total)
-                    technique.cleanup(emulator.endpoints, prerequisites)
-            finally:
-                notify(f"tearing down {arch_name}", finished, total)
-                architecture.destroy(emulator.endpoints, workdir)
-                shutil.rmtree(workdir, ignore_errors=True)
+                run_architecture(*arg, emit=handle)
+            except Exception:
+                break
+    elif todo:
+        _run_in_processes(args, handle, errors)
     shutil.rmtree(run_dir / ".work", ignore_errors=True)
     write_manifest(manifest_path, {
-        "status": "complete", "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_time_s_last_session": round(time.perf_counter() - started, 1),
+        "status": "failed" if errors else "complete",
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_time_s_last_session": round(time.perf_counter() - state["started"], 1),
     })  # fmt: skip
+    if errors:
+        raise RunError("an architecture failed (completed trials are kept; resume with --resume):\n"
+                       + "\n".join(errors))  # fmt: skip
     return run_dir
+
+
+def _run_in_processes(args: list[tuple[Any, ...]], handle: Callable[[Message], None],
+                      errors: list[str]) -> None:  # fmt: skip
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    processes = [context.Process(target=_worker, args=(arg, out), name=f"lab-{arg[3]}") for arg in args]
+    for process in processes:
+        process.start()
+    running = {p.name: p for p in processes}
+    try:
+        while running:
+            try:
+                message = out.get(timeout=1.0)
+            except queue_module.Empty:
+                for name, process in list(running.items()):
+                    if not process.is_alive():
+                        running.pop(name)
+                        if process.exitcode:
+                            errors.append(f"{name} exited with code {process.exitcode}")
+                continue
+            handle(message)
+            if message[0] in ("done", "error"):
+                running.pop(f"lab-{message[1]}", None)
+    finally:
+        for process in processes:
+            process.join(timeout=600)

@@ -40,7 +40,8 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
         kept = [(p, d, a) for p, d, a in zip(positions, data, architectures, strict=True) if len(d)]
         if kept:
             boxes = ax.boxplot([d for _, d, _ in kept], positions=[p for p, _, _ in kept], widths=0.5,
-                               patch_artist=True, showfliers=False)  # fmt: skip
+                               patch_artist=True, showfliers=False,
+                               medianprops={"color": "black", "linewidth": 1.2})  # fmt: skip
             for patch, (_, _, arch) in zip(boxes["boxes"], kept, strict=True):
                 style = ARCHITECTURE_STYLE[arch]
                 patch.set(facecolor=style["color"], alpha=0.35, hatch=style["hatch"])

@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from lab.sim.calibration import Calibration, Distribution
+
+
+def test_default_calibration_loads_and_every_figure_has_a_source():
+    calibration = Calibration.load()
+    assert calibration.stages
+    for name, stage in calibration.stages.items():
+        assert stage.source.strip(), name
+    for profile in calibration.operators.values():
+        assert profile.read_alert_s.source.strip()
+    assert calibration.constant("lambda_async_retry_delays_s") == [60, 120]
+
+
+def test_lognormal_median_and_p90_are_what_the_file_says():
+    stage = Distribution(distribution="lognormal", median=30, p90=120, status="assumption", source="t")
+    rng = np.random.default_rng(7)
+    draws = np.array([stage.sample(rng) for _ in range(20_000)])
+    assert np.median(draws) == pytest.approx(30, rel=0.05)
+    assert np.quantile(draws, 0.9) == pytest.approx(120, rel=0.07)
+
+
+def test_missing_parameter_is_rejected():
+    with pytest.raises(ValidationError, match="needs"):
+        Distribution(distribution="uniform", low=1, status="assumption", source="t")
+
+
+def test_digest_changes_with_content():
+    calibration = Calibration.load()
+    changed = calibration.model_copy(deep=True)
+    changed.stages["sns_email_delivery_s"].median = 9
+    assert calibration.digest != changed.digest

@@ -1,0 +1,56 @@
+"""cli-baseline/deploy.sh and teardown.sh with the real aws CLI against the emulator."""
+
+import base64
+import subprocess
+
+from lab.architectures.manual import ManualArchitecture
+from lab.paths import CLI_BASELINE_DIR
+from lab.sim.cron import parse_user_data
+
+
+def _tags(resource):
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+
+
+def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, tmp_path):
+    e = emulator.endpoints
+    arch = ManualArchitecture(cron_schedule="*/10 * * * *", run_id="run-1")
+    state = arch.deploy(e, tmp_path)
+    assert set(state) >= {"VPC_ID", "SUBNET_ID", "MONITOR_SG_ID", "ALERT_TOPIC_ARN", "INSTANCE_ID"}
+    ec2 = e.client("ec2")
+    instance = ec2.describe_instances(InstanceIds=[state["INSTANCE_ID"]])["Reservations"][0]["Instances"][0]
+    assert _tags(instance)["lab:architecture"] == "manual"
+    assert _tags(instance)["lab:run-id"] == "run-1"
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    user_data = base64.b64decode(ec2.describe_instance_attribute(
+        InstanceId=state["INSTANCE_ID"], Attribute="userData")["UserData"]["Value"]).decode()
+    jobs = parse_user_data(state["INSTANCE_ID"], user_data)
+    assert [(j.schedule, j.script_name) for j in jobs] == [("*/10 * * * *", "sg-open-world.sh")]
+    assert jobs[0].script == (CLI_BASELINE_DIR / "detectors" / "sg-open-world.sh").read_bytes()
+    assert jobs[0].env["ALERT_TOPIC_ARN"] == state["ALERT_TOPIC_ARN"]
+
+    again = arch.deploy(e, tmp_path)
+    assert again == state
+    assert len(ec2.describe_instances(Filters=[{"Name": "tag:lab:architecture", "Values": ["manual"]}])
+               ["Reservations"]) == 1
+
+    arch.destroy(e, tmp_path)
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:lab:architecture", "Values": ["manual"]}])["Vpcs"]
+    assert vpcs == []
+    assert e.client("sns").list_topics()["Topics"] == []
+    assert e.client("iam").list_instance_profiles()["InstanceProfiles"] == []
+    arch.destroy(e, tmp_path)  # re-runnable
+
+
+def test_scripts_print_usage_with_h():
+    for script in ("deploy.sh", "teardown.sh", "detectors/sg-open-world.sh", "runbooks/sg-open-ssh.sh"):
+        out = subprocess.run([str(CLI_BASELINE_DIR / script), "-h"], capture_output=True, text=True)
+        assert out.returncode == 0, script
+        assert "Usage" in out.stdout or "usage" in out.stdout.lower(), script
+
+
+def test_scripts_use_strict_mode():
+    for script in CLI_BASELINE_DIR.rglob("*.sh"):
+        if script.name == "lib.sh":  # sourced by the others, not run
+            continue
+        assert "set -euo pipefail" in script.read_text(), script

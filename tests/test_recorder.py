@@ -1,0 +1,118 @@
+"""Every call that reaches the emulator becomes a CloudTrail record: boto3, the aws CLI, all protocols."""
+
+import io
+import json
+import os
+import subprocess
+import zipfile
+
+import pytest
+
+
+def _last(emulator, name):
+    return [r for r in emulator.recorder.records() if r["eventName"] == name][-1]
+
+
+def test_query_protocol_ec2_nested_parameters_and_identity(emulator):
+    ec2 = emulator.endpoints.client("ec2", "attacker")
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    group = ec2.create_security_group(GroupName="g", Description="d", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    record = _last(emulator, "AuthorizeSecurityGroupIngress")
+    assert record["eventSource"] == "ec2.amazonaws.com"
+    assert record["readOnly"] is False
+    assert record["requestParameters"]["groupId"] == group
+    permission = record["requestParameters"]["ipPermissions"]["items"][0]
+    assert permission["ipRanges"]["items"][0]["cidrIp"] == "0.0.0.0/0"
+    assert record["userIdentity"]["type"] == "IAMUser"
+    assert record["userIdentity"]["userName"] == "compromised-developer"
+    assert record["sourceIPAddress"] == "203.0.113.66"
+    assert record["userAgent"].startswith("Boto3/")
+    assert record["eventVersion"] and record["eventID"] and record["eventTime"].endswith("Z")
+
+
+def test_json_protocol_logs(emulator):
+    emulator.endpoints.client("logs").create_log_group(logGroupName="/lab/test")
+    record = _last(emulator, "CreateLogGroup")
+    assert record["eventSource"] == "logs.amazonaws.com"
+    assert record["requestParameters"] == {"logGroupName": "/lab/test"}
+
+
+def test_rest_xml_s3_distinguishes_put_object_from_copy(emulator):
+    s3 = emulator.endpoints.client("s3")
+    s3.create_bucket(Bucket="lab-recorder-test")
+    s3.put_object(Bucket="lab-recorder-test", Key="a/b.txt", Body=b"x")
+    s3.copy_object(Bucket="lab-recorder-test", Key="c.txt",
+                   CopySource={"Bucket": "lab-recorder-test", "Key": "a/b.txt"})
+    names = [r["eventName"] for r in emulator.recorder.records() if r["eventSource"] == "s3.amazonaws.com"]
+    assert names == ["CreateBucket", "PutObject", "CopyObject"]
+    assert _last(emulator, "PutObject")["requestParameters"]["key"] == "a/b.txt"
+    assert _last(emulator, "PutObject")["requestParameters"]["bucketName"] == "lab-recorder-test"
+
+
+def test_rest_json_lambda_and_error_codes(emulator):
+    client = emulator.endpoints.client("lambda")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_function(FunctionName="nope")
+    record = _last(emulator, "GetFunction")
+    assert record["eventSource"] == "lambda.amazonaws.com"
+    assert record["errorCode"] == "ResourceNotFoundException"
+    assert record["readOnly"] is True
+    assert record["requestParameters"]["functionName"] == "nope"
+
+
+def test_query_protocol_iam_error(emulator):
+    iam = emulator.endpoints.client("iam")
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_user(UserName="ghost")
+    record = _last(emulator, "GetUser")
+    assert record["eventSource"] == "iam.amazonaws.com"
+    assert record["errorCode"] == "NoSuchEntity"
+
+
+def test_aws_cli_calls_are_recorded(emulator):
+    env = {**os.environ, **emulator.endpoints.cli_env("baseline")}
+    subprocess.run(["aws", "sns", "create-topic", "--name", "cli-topic"], env=env, check=True,
+                   capture_output=True)
+    record = _last(emulator, "CreateTopic")
+    assert record["eventSource"] == "sns.amazonaws.com"
+    assert record["userAgent"].startswith("aws-cli/")
+    assert record["userIdentity"]["userName"] == "lab-admin"
+    assert record["requestParameters"] == {"name": "cli-topic"}
+
+
+def test_assumed_role_calls_carry_the_role_identity(emulator):
+    iam = emulator.endpoints.client("iam")
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",
+                           "Statement": []}))["Role"]["Arn"]
+    creds = emulator.endpoints.client("sts").assume_role(RoleArn=role, RoleSessionName="fn")["Credentials"]
+    import boto3
+
+    boto3.client("sns", endpoint_url=emulator.url, region_name="us-east-1",
+                 aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                 aws_session_token=creds["SessionToken"]).list_topics()
+    identity = _last(emulator, "ListTopics")["userIdentity"]
+    assert identity["type"] == "AssumedRole"
+    assert identity["arn"].endswith(":assumed-role/r/fn")
+    assert identity["sessionContext"]["sessionIssuer"]["arn"] == role
+
+
+def test_clock_sets_event_time(emulator):
+    from datetime import UTC, datetime
+
+    emulator.recorder.clock = lambda: datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    try:
+        emulator.endpoints.client("sns").list_topics()
+    finally:
+        from lab.emulator.recorder import wall_clock
+
+        emulator.recorder.clock = wall_clock
+    assert _last(emulator, "ListTopics")["eventTime"] == "2030-01-02T03:04:05Z"
+
+
+def test_zip_helper_for_lambda_tests_is_valid():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(e, c):\n    return 1\n")
+    assert zipfile.ZipFile(io.BytesIO(buffer.getvalue())).namelist() == ["handler.py"]

@@ -1,0 +1,34 @@
+import pandas as pd
+
+from lab.report.figures import latency_comparison
+from lab.report.summary import summary_table
+
+
+def _trials() -> pd.DataFrame:
+    rows = []
+    for k in range(10):
+        rows.append({"technique": "ec2-sg-open-ssh", "architecture": "manual", "trial": k,
+                     "outcome": "remediated", "time_to_detect_s": 30.0 * (k + 1),
+                     "time_to_alert_s": 31.0 * (k + 1), "time_to_remediate_s": 600.0 * (k + 1)})
+        rows.append({"technique": "ec2-sg-open-ssh", "architecture": "serverless", "trial": k,
+                     "outcome": "remediated" if k else "missed",
+                     "time_to_detect_s": None if k == 0 else 10.0 + k,
+                     "time_to_alert_s": None if k == 0 else 20.0 + k,
+                     "time_to_remediate_s": None if k == 0 else 11.0 + k})
+    return pd.DataFrame(rows)
+
+
+def test_summary_medians_p90_and_rates():
+    table = summary_table(_trials()).set_index("architecture")
+    assert table.loc["manual", "detect_median_s"] == 165.0  # median of 30..300
+    assert table.loc["manual", "remediate_p90_s"] == 5460.0  # pandas linear quantile of 600..6000
+    assert table.loc["serverless", "detected"] == 0.9
+    assert table.loc["serverless", "remediated"] == 0.9
+    assert table.loc["serverless", "n"] == 10
+
+
+def test_figure_is_written_as_png_and_pdf(tmp_path):
+    png, pdf = latency_comparison(_trials(), tmp_path / "fig")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert png.stat().st_size > 20_000

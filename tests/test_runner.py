@@ -1,0 +1,88 @@
+"""Scenario validation, the results store and reproducibility of whole runs."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab.experiment.runner import run_scenario
+from lab.experiment.scenario import ScenarioError, load_scenario
+from lab.experiment.store import TrialStore
+
+SCENARIO = """
+name: repro
+seed: 11
+trials: 2
+techniques: [ec2-sg-open-ssh]
+architectures:
+  manual: {}
+  serverless: {alert_email: team@example.com}
+"""
+
+
+def test_demo_scenario_is_valid():
+    scenario = load_scenario(Path(__file__).parents[1] / "scenarios" / "demo.yaml")
+    assert scenario.trials == 20
+    assert set(scenario.architectures) == {"manual", "serverless"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: x\nseed: 1\ntrials: 0\ntechniques: [ec2-sg-open-ssh]\narchitectures: {manual: {}}", "trials"),
+    ("name: x\nseed: 1\ntrials: 1\ntechniques: [nope]\narchitectures: {manual: {}}", "unknown technique"),
+    ("name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\narchitectures: {mainframe: {}}", "architectures"),
+    ("name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\narchitectures: {manual: {}}\ncolour: red", "colour"),
+    ("[not, a, mapping]", "mapping"),
+    ("name: [unclosed", "not valid YAML"),
+])
+def test_malformed_scenarios_are_one_clear_error(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(path)
+
+
+def test_cli_rejects_a_malformed_scenario_with_exit_2_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nseed: -1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\narchitectures: {manual: {}}")
+    out = tmp_path / "results"
+    result = subprocess.run([sys.executable, "-m", "lab.cli", "run", str(bad), "--out", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "seed" in result.stderr
+    assert not out.exists()
+
+
+def test_store_appends_and_drops_events_of_unfinished_trials(tmp_path):
+    store = TrialStore(tmp_path)
+    row = {"technique": "t", "architecture": "manual", "trial": 0, "outcome": "missed"}
+    store.append(row, [{"technique": "t", "architecture": "manual", "trial": 0, "kind": "a"}])
+    with store.events_path.open("a") as handle:  # a crash in the middle of trial 1
+        handle.write(json.dumps({"technique": "t", "architecture": "manual", "trial": 1, "kind": "b"}) + "\n")
+    store.drop_orphan_events()
+    assert store.completed() == {("t", "manual", 0)}
+    assert [json.loads(line)["trial"] for line in store.events_path.read_text().splitlines()] == [0]
+
+
+@pytest.mark.terraform
+def test_same_seed_gives_identical_trials_and_a_resumed_run_adds_nothing(tmp_path):
+    path = tmp_path / "repro.yaml"
+    path.write_text(SCENARIO)
+    scenario = load_scenario(path)
+    first = run_scenario(scenario, tmp_path / "a")
+    second = run_scenario(scenario, tmp_path / "b")
+    assert (first / "trials.csv").read_text() == (second / "trials.csv").read_text()
+    rows = (first / "trials.csv").read_text().splitlines()
+    assert len(rows) == 1 + 4
+    assert all(",remediated," in row for row in rows[1:])
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["seed"] == 11
+    assert len(manifest["calibration_sha256"]) == 64
+    assert manifest["versions"]["packages"]["moto"]
+    assert "commit" in manifest["git"]
+    # Resuming a complete run deploys nothing and changes nothing.
+    before = (first / "trials.csv").read_text()
+    run_scenario(scenario, first)
+    assert (first / "trials.csv").read_text() == before

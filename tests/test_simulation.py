@@ -1,0 +1,122 @@
+"""The simulated pipelines against real deployments: what is deployed is what detects."""
+
+from pathlib import Path
+
+import pytest
+
+from lab.architectures.manual import ManualArchitecture
+from lab.architectures.serverless import ServerlessArchitecture
+from lab.attacks.registry import technique
+from lab.experiment.scenario import Scenario
+from lab.experiment.trial import run_trial
+from lab.sim.calibration import Calibration
+
+TECHNIQUE = technique("ec2-sg-open-ssh")
+
+
+def _scenario(**overrides) -> Scenario:
+    fields = {"name": "t", "seed": 3, "trials": 1, "techniques": [TECHNIQUE.id],
+              "architectures": {"serverless": {}, "manual": {}}, "max_trial_s": 6 * 3600} | overrides
+    return Scenario.model_validate(fields)
+
+
+def _trial(emulator, workdir: Path, architecture: str, trial: int = 0, **overrides):
+    prerequisites = TECHNIQUE.warm_up(emulator.endpoints)
+    row, events = run_trial(emulator, _scenario(**overrides), Calibration.load(), TECHNIQUE,
+                            prerequisites, architecture, trial, workdir)
+    return row, events, prerequisites
+
+
+@pytest.fixture
+def serverless(emulator, tmp_path):
+    arch = ServerlessArchitecture(variables={"alert_email": "team@example.com"})
+    arch.deploy(emulator.endpoints, tmp_path)
+    yield emulator, tmp_path
+    arch.destroy(emulator.endpoints, tmp_path)
+
+
+@pytest.mark.terraform
+def test_serverless_path_detects_alerts_and_really_fixes_the_group(serverless):
+    emulator, workdir = serverless
+    row, events, prerequisites = _trial(emulator, workdir, "serverless")
+    assert row["outcome"] == "remediated", row
+    assert row["detection_source"] == "eventbridge:lab-sg-ingress-opened"
+    assert row["remediated_by"] == "lambda:lab-remediate-sg"
+    assert 0 < row["time_to_detect_s"] <= row["time_to_remediate_s"]
+    assert row["time_to_alert_s"] > 0
+    kinds = [e["kind"] for e in events]
+    assert kinds.index("technique.detonated") < kinds.index("cloudtrail.delivered_to_eventbridge") \
+        < kinds.index("eventbridge.matched") < kinds.index("lambda.invoked")
+    invoked = next(e for e in events if e["kind"] == "lambda.invoked")
+    assert invoked["cold_start"] is True and invoked["ok"] is True
+    # The fix was made in the account by the function's role, and the group is really closed.
+    assert TECHNIQUE.is_remediated(emulator.endpoints, prerequisites)
+    group = emulator.endpoints.client("ec2").describe_security_groups(
+        GroupIds=[prerequisites["group_id"]])["SecurityGroups"][0]
+    assert group["IpPermissions"] == []
+
+
+@pytest.mark.terraform
+def test_stopped_trail_means_no_detection(serverless):
+    emulator, workdir = serverless
+    emulator.endpoints.client("cloudtrail").stop_logging(Name="lab-trail")
+    row, events, prerequisites = _trial(emulator, workdir, "serverless")
+    assert row["outcome"] == "missed"
+    assert any(e["kind"] == "cloudtrail.not_recorded" for e in events)
+    assert not TECHNIQUE.is_remediated(emulator.endpoints, prerequisites)
+
+
+@pytest.mark.terraform
+def test_function_without_invoke_permission_is_not_run(serverless):
+    emulator, workdir = serverless
+    emulator.endpoints.client("lambda").remove_permission(FunctionName="lab-remediate-sg",
+                                                          StatementId="AllowEventBridge")
+    row, events, _ = _trial(emulator, workdir, "serverless")
+    assert row["outcome"] == "detected only"
+    assert any(e["kind"] == "lambda.invoke_denied" for e in events)
+
+
+@pytest.mark.terraform
+def test_stack_without_the_eventbridge_rule_does_not_detect(emulator, tmp_path):
+    arch = ServerlessArchitecture(variables={"enable_sg_fast_path": False})
+    outputs = arch.deploy(emulator.endpoints, tmp_path)
+    try:
+        assert outputs["sg_rule_name"] is None
+        row, events, prerequisites = _trial(emulator, tmp_path, "serverless")
+        assert row["outcome"] == "missed"
+        assert row["detected_at"] is None and row["remediated_at"] is None
+        assert any(e["kind"] == "cloudtrail.delivered_to_eventbridge" for e in events)
+        assert not any(e["kind"] == "eventbridge.matched" for e in events)
+        assert not TECHNIQUE.is_remediated(emulator.endpoints, prerequisites)
+    finally:
+        arch.destroy(emulator.endpoints, tmp_path)
+
+
+def test_manual_path_detects_by_cron_and_the_operator_runs_the_runbook(emulator, tmp_path):
+    arch = ManualArchitecture()
+    arch.deploy(emulator.endpoints, tmp_path)
+    try:
+        row, events, prerequisites = _trial(emulator, tmp_path, "manual")
+        assert row["outcome"] == "remediated", row
+        assert row["detection_source"] == "cron:sg-open-world"
+        assert row["remediated_by"] == "operator:sg-open-ssh"
+        # Cron */5 and injection in [settle, settle + 300): detection within one period (+ runtime).
+        assert 0 < row["time_to_detect_s"] <= 300 + 60
+        assert row["time_to_detect_s"] < row["time_to_alert_s"] < row["time_to_remediate_s"]
+        done = next(e for e in events if e["kind"] == "operator.runbook_done")
+        assert done["exit_code"] == 0 and done["commands"] == 3
+        assert TECHNIQUE.is_remediated(emulator.endpoints, prerequisites)
+    finally:
+        arch.destroy(emulator.endpoints, tmp_path)
+
+
+def test_manual_detector_does_not_run_when_the_instance_is_stopped(emulator, tmp_path):
+    arch = ManualArchitecture()
+    state = arch.deploy(emulator.endpoints, tmp_path)
+    try:
+        emulator.endpoints.client("ec2").stop_instances(InstanceIds=[state["INSTANCE_ID"]])
+        row, events, _ = _trial(emulator, tmp_path, "manual", max_trial_s=3600)
+        assert row["outcome"] == "missed"
+        assert not any(e["kind"] == "cron.ran" for e in events)
+    finally:
+        arch.destroy(emulator.endpoints, tmp_path)

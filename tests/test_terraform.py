@@ -1,0 +1,56 @@
+"""The serverless stack with real Terraform against the emulator: apply, empty plan, destroy."""
+
+import pytest
+
+from lab.architectures.serverless import ServerlessArchitecture
+from lab.architectures.terraform_runner import TerraformError, Terraform, find_plugin_mirror
+from lab.paths import TERRAFORM_DIR
+
+pytestmark = pytest.mark.terraform
+
+
+def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
+    arch = ServerlessArchitecture(variables={"alert_email": "team@example.com"}, run_id="test")
+    outputs = arch.deploy(emulator.endpoints, tmp_path)
+    e = emulator.endpoints
+    assert outputs["trail_name"] == "lab-trail"
+    assert e.client("cloudtrail").get_trail_status(Name="lab-trail")["IsLogging"] is True
+    rule = e.client("events").describe_rule(Name=outputs["sg_rule_name"])
+    assert "AuthorizeSecurityGroupIngress" in rule["EventPattern"]
+    targets = e.client("events").list_targets_by_rule(Rule=outputs["sg_rule_name"])["Targets"]
+    assert targets[0]["Arn"].endswith(":function:lab-remediate-sg")
+    subs = e.client("sns").list_subscriptions_by_topic(TopicArn=outputs["alert_topic_arn"])
+    assert [s["Endpoint"] for s in subs["Subscriptions"]] == ["team@example.com"]
+
+    terraform_calls = [r for r in emulator.recorder.records() if r["lab"]["actor"] == "terraform"]
+    names = {(r["eventSource"], r["eventName"]) for r in terraform_calls}
+    assert ("cloudtrail.amazonaws.com", "CreateTrail") in names
+    assert ("lambda.amazonaws.com", "CreateFunction") in names
+    assert ("events.amazonaws.com", "PutRule") in names
+    assert all(r["userAgent"].startswith("APN/1.0 HashiCorp/1.0 Terraform") or "Terraform" in r["userAgent"]
+               for r in terraform_calls)
+
+    assert arch.terraform(e, tmp_path).plan_is_empty()
+
+    arch.destroy(e, tmp_path)
+    assert e.client("cloudtrail").describe_trails()["trailList"] == []
+    assert e.client("lambda").list_functions()["Functions"] == []
+    assert e.client("events").list_rules()["Rules"] == []
+
+
+def test_missing_terraform_binary_is_one_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAB_TERRAFORM", str(tmp_path / "no-terraform"))
+    with pytest.raises(TerraformError, match="Install Terraform"):
+        Terraform(TERRAFORM_DIR, tmp_path, {})
+
+
+def test_plugin_dir_variable_must_hold_the_provider(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAB_TF_PLUGIN_DIR", str(tmp_path))
+    with pytest.raises(TerraformError, match="terraform providers mirror"):
+        find_plugin_mirror()
+
+
+def test_the_mirror_is_found_without_configuration(monkeypatch):
+    monkeypatch.delenv("LAB_TF_PLUGIN_DIR", raising=False)
+    mirror = find_plugin_mirror()
+    assert mirror is None or (mirror / "registry.terraform.io/hashicorp/aws").is_dir()
