@@ -35,17 +35,36 @@ def _print_summary(run_dir: Path) -> None:
 
     table = summary_table(load_trials(run_dir))
     out = Table(title=f"{run_dir.name}: seconds from injection (virtual time)")
-    for column in ("technique", "architecture", "n", "detected", "remediated", "detect median",
-                   "detect p90", "remediate median", "remediate p90"):  # fmt: skip
-        out.add_column(column, justify="left" if column in ("technique", "architecture") else "right")
+    for column in (
+        "technique",
+        "architecture",
+        "n",
+        "detected",
+        "remediated",
+        "detect median",
+        "detect p90",
+        "remediate median",
+        "remediate p90",
+    ):
+        out.add_column(
+            column, justify="left" if column in ("technique", "architecture") else "right"
+        )
 
     def fmt(value: object) -> str:
-        return "-" if value is None or value != value else f"{value:,.1f}"  # noqa: PLR0124 - NaN
+        return "-" if value is None or value != value else f"{value:,.1f}"
 
     for row in table.to_dict("records"):
-        out.add_row(row["technique"], row["architecture"], str(row["n"]), f"{row['detected']:.0%}",
-                    f"{row['remediated']:.0%}", fmt(row["detect_median_s"]), fmt(row["detect_p90_s"]),
-                    fmt(row["remediate_median_s"]), fmt(row["remediate_p90_s"]))  # fmt: skip
+        out.add_row(
+            row["technique"],
+            row["architecture"],
+            str(row["n"]),
+            f"{row['detected']:.0%}",
+            f"{row['remediated']:.0%}",
+            fmt(row["detect_median_s"]),
+            fmt(row["detect_p90_s"]),
+            fmt(row["remediate_median_s"]),
+            fmt(row["remediate_p90_s"]),
+        )
     console.print(out)
 
 
@@ -59,10 +78,18 @@ def _figures(run_dir: Path) -> list[Path]:
 @app.command()
 def run(
     scenario_file: Path = typer.Argument(..., help="Scenario YAML (see scenarios/)."),
-    out: Path = typer.Option(RESULTS_DIR, help="Results root; the run goes to OUT/<scenario>/<run-id>/."),
+    out: Path = typer.Option(
+        RESULTS_DIR, help="Results root; the run goes to OUT/<scenario>/<run-id>/."
+    ),
     resume: Path | None = typer.Option(None, help="Continue the run in this directory."),
-    calibration: Path | None = typer.Option(None, help="Calibration YAML (default: lab/sim/calibration.yaml)."),
-    jobs: int | None = typer.Option(None, min=1, help="Architectures run at once, each in its own emulator process (default: all, capped by CPUs)."),
+    calibration: Path | None = typer.Option(
+        None, help="Calibration YAML (default: lab/sim/calibration.yaml)."
+    ),
+    jobs: int | None = typer.Option(
+        None,
+        min=1,
+        help="Architectures run at once, each in its own emulator process (default: all, capped by CPUs).",
+    ),
 ) -> None:
     """Run a scenario: deploy each architecture, detonate, observe, tear down, write results."""
     from lab.experiment.runner import RunError, new_run_id, run_scenario
@@ -78,8 +105,14 @@ def run(
     if resume is not None and not (resume / "manifest.json").exists():
         _fail(f"{resume} is not a run directory (no manifest.json)")
     started = time.perf_counter()
-    with Progress(TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False) as bar:  # fmt: skip
+    with Progress(
+        TextColumn("{task.description:<32}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         task = bar.add_task("starting", total=None)
 
         def progress(description: str, done: int, total: int) -> None:
@@ -102,7 +135,9 @@ def demo(out: Path = typer.Option(RESULTS_DIR, help="Results root.")) -> None:
 
 
 @app.command()
-def report(run_dir: Path = typer.Argument(..., help="A run directory (results/<scenario>/<run-id>).")) -> None:
+def report(
+    run_dir: Path = typer.Argument(..., help="A run directory (results/<scenario>/<run-id>)."),
+) -> None:
     """Print the summary table of a run and redraw its figure."""
     if not (run_dir / "trials.csv").exists():
         _fail(f"{run_dir} has no trials.csv")
@@ -112,9 +147,12 @@ def report(run_dir: Path = typer.Argument(..., help="A run directory (results/<s
 
 
 @app.command()
-def techniques(show: str | None = typer.Argument(None, help="Show one technique's metadata.")) -> None:
+def techniques(
+    show: str | None = typer.Argument(None, help="Show one technique's metadata."),
+) -> None:
     """List the attack techniques (or show one)."""
-    from lab.attacks.registry import technique, techniques as catalog
+    from lab.attacks.registry import technique
+    from lab.attacks.registry import techniques as catalog
 
     if show:
         try:
@@ -127,7 +165,9 @@ def techniques(show: str | None = typer.Argument(None, help="Show one technique'
         table.add_column(column)
     for t in catalog().values():
         m = t.metadata
-        table.add_row(m.id, m.mitre_attack.tactic_name, m.mitre_attack.technique_id, m.severity, m.title)
+        table.add_row(
+            m.id, m.mitre_attack.tactic_name, m.mitre_attack.technique_id, m.severity, m.title
+        )
     console.print(table)
 
 

@@ -16,7 +16,9 @@ def test_default_calibration_loads_and_every_figure_has_a_source():
 
 
 def test_lognormal_median_and_p90_are_what_the_file_says():
-    stage = Distribution(distribution="lognormal", median=30, p90=120, status="assumption", source="t")
+    stage = Distribution(
+        distribution="lognormal", median=30, p90=120, status="assumption", source="t"
+    )
     rng = np.random.default_rng(7)
     draws = np.array([stage.sample(rng) for _ in range(20_000)])
     assert np.median(draws) == pytest.approx(30, rel=0.05)

@@ -11,7 +11,9 @@ import pytest
 def test_delete_trail_by_arn_deletes_it(emulator):
     e = emulator.endpoints
     e.client("s3").create_bucket(Bucket="lab-compat-trail")
-    arn = e.client("cloudtrail").create_trail(Name="compat-trail", S3BucketName="lab-compat-trail")["TrailARN"]
+    arn = e.client("cloudtrail").create_trail(Name="compat-trail", S3BucketName="lab-compat-trail")[
+        "TrailARN"
+    ]
     e.client("cloudtrail").start_logging(Name=arn)
     assert e.client("cloudtrail").get_trail_status(Name=arn)["IsLogging"] is True
     e.client("cloudtrail").delete_trail(Name=arn)
@@ -26,13 +28,20 @@ def test_delete_missing_trail_is_not_found(emulator):
 
 def test_lambda_code_location_downloads_the_deployed_zip(emulator):
     e = emulator.endpoints
-    role = e.client("iam").create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": []}))["Role"]["Arn"]
+    role = e.client("iam").create_role(
+        RoleName="fn-role",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", "def handler(event, context):\n    return 'ok'\n")
-    e.client("lambda").create_function(FunctionName="fn", Runtime="python3.12", Role=role,
-                                       Handler="handler.handler", Code={"ZipFile": buffer.getvalue()})
+    e.client("lambda").create_function(
+        FunctionName="fn",
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.handler",
+        Code={"ZipFile": buffer.getvalue()},
+    )
     location = e.client("lambda").get_function(FunctionName="fn")["Code"]["Location"]
     assert location.startswith(emulator.url)
     with urllib.request.urlopen(location) as response:
@@ -42,9 +51,12 @@ def test_lambda_code_location_downloads_the_deployed_zip(emulator):
 def test_sfn_validate_state_machine_definition(emulator):
     sfn = emulator.endpoints.client("stepfunctions")
     good = sfn.validate_state_machine_definition(
-        definition=json.dumps({"StartAt": "a", "States": {"a": {"Type": "Pass", "End": True}}}))
+        definition=json.dumps({"StartAt": "a", "States": {"a": {"Type": "Pass", "End": True}}})
+    )
     assert good["result"] == "OK" and good["diagnostics"] == []
-    bad = sfn.validate_state_machine_definition(definition=json.dumps({"StartAt": "x", "States": {}}))
+    bad = sfn.validate_state_machine_definition(
+        definition=json.dumps({"StartAt": "x", "States": {}})
+    )
     assert bad["result"] == "FAIL"
     assert bad["diagnostics"][0]["code"] == "MISSING_START_AT"
 
@@ -52,8 +64,9 @@ def test_sfn_validate_state_machine_definition(emulator):
 def test_securityhub_update_configuration_is_stored(emulator):
     hub = emulator.endpoints.client("securityhub")
     hub.enable_security_hub()
-    hub.update_security_hub_configuration(AutoEnableControls=False,
-                                          ControlFindingGenerator="STANDARD_CONTROL")
+    hub.update_security_hub_configuration(
+        AutoEnableControls=False, ControlFindingGenerator="STANDARD_CONTROL"
+    )
     described = hub.describe_hub()
     assert described["AutoEnableControls"] is False
     assert described["ControlFindingGenerator"] == "STANDARD_CONTROL"

@@ -21,7 +21,7 @@ def test_port_in_use_is_a_clear_error():
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        with pytest.raises(OSError):
+        with pytest.raises(EmulatorError, match="port in use"):
             EmulatorServer(port=busy.getsockname()[1]).start()
 
 

@@ -18,12 +18,17 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     state = arch.deploy(e, tmp_path)
     assert set(state) >= {"VPC_ID", "SUBNET_ID", "MONITOR_SG_ID", "ALERT_TOPIC_ARN", "INSTANCE_ID"}
     ec2 = e.client("ec2")
-    instance = ec2.describe_instances(InstanceIds=[state["INSTANCE_ID"]])["Reservations"][0]["Instances"][0]
+    instance = ec2.describe_instances(InstanceIds=[state["INSTANCE_ID"]])["Reservations"][0][
+        "Instances"
+    ][0]
     assert _tags(instance)["lab:architecture"] == "manual"
     assert _tags(instance)["lab:run-id"] == "run-1"
     assert instance["MetadataOptions"]["HttpTokens"] == "required"
-    user_data = base64.b64decode(ec2.describe_instance_attribute(
-        InstanceId=state["INSTANCE_ID"], Attribute="userData")["UserData"]["Value"]).decode()
+    user_data = base64.b64decode(
+        ec2.describe_instance_attribute(InstanceId=state["INSTANCE_ID"], Attribute="userData")[
+            "UserData"
+        ]["Value"]
+    ).decode()
     jobs = parse_user_data(state["INSTANCE_ID"], user_data)
     assert [(j.schedule, j.script_name) for j in jobs] == [("*/10 * * * *", "sg-open-world.sh")]
     assert jobs[0].script == (CLI_BASELINE_DIR / "detectors" / "sg-open-world.sh").read_bytes()
@@ -31,11 +36,19 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
 
     again = arch.deploy(e, tmp_path)
     assert again == state
-    assert len(ec2.describe_instances(Filters=[{"Name": "tag:lab:architecture", "Values": ["manual"]}])
-               ["Reservations"]) == 1
+    assert (
+        len(
+            ec2.describe_instances(
+                Filters=[{"Name": "tag:lab:architecture", "Values": ["manual"]}]
+            )["Reservations"]
+        )
+        == 1
+    )
 
     arch.destroy(e, tmp_path)
-    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:lab:architecture", "Values": ["manual"]}])["Vpcs"]
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:lab:architecture", "Values": ["manual"]}])[
+        "Vpcs"
+    ]
     assert vpcs == []
     assert e.client("sns").list_topics()["Topics"] == []
     assert e.client("iam").list_instance_profiles()["InstanceProfiles"] == []
@@ -43,7 +56,12 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
 
 
 def test_scripts_print_usage_with_h():
-    for script in ("deploy.sh", "teardown.sh", "detectors/sg-open-world.sh", "runbooks/sg-open-ssh.sh"):
+    for script in (
+        "deploy.sh",
+        "teardown.sh",
+        "detectors/sg-open-world.sh",
+        "runbooks/sg-open-ssh.sh",
+    ):
         out = subprocess.run([str(CLI_BASELINE_DIR / script), "-h"], capture_output=True, text=True)
         assert out.returncode == 0, script
         assert "Usage" in out.stdout or "usage" in out.stdout.lower(), script

@@ -17,8 +17,17 @@ def test_query_protocol_ec2_nested_parameters_and_identity(emulator):
     ec2 = emulator.endpoints.client("ec2", "attacker")
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
     group = ec2.create_security_group(GroupName="g", Description="d", VpcId=vpc)["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
     record = _last(emulator, "AuthorizeSecurityGroupIngress")
     assert record["eventSource"] == "ec2.amazonaws.com"
     assert record["readOnly"] is False
@@ -43,9 +52,16 @@ def test_rest_xml_s3_distinguishes_put_object_from_copy(emulator):
     s3 = emulator.endpoints.client("s3")
     s3.create_bucket(Bucket="lab-recorder-test")
     s3.put_object(Bucket="lab-recorder-test", Key="a/b.txt", Body=b"x")
-    s3.copy_object(Bucket="lab-recorder-test", Key="c.txt",
-                   CopySource={"Bucket": "lab-recorder-test", "Key": "a/b.txt"})
-    names = [r["eventName"] for r in emulator.recorder.records() if r["eventSource"] == "s3.amazonaws.com"]
+    s3.copy_object(
+        Bucket="lab-recorder-test",
+        Key="c.txt",
+        CopySource={"Bucket": "lab-recorder-test", "Key": "a/b.txt"},
+    )
+    names = [
+        r["eventName"]
+        for r in emulator.recorder.records()
+        if r["eventSource"] == "s3.amazonaws.com"
+    ]
     assert names == ["CreateBucket", "PutObject", "CopyObject"]
     assert _last(emulator, "PutObject")["requestParameters"]["key"] == "a/b.txt"
     assert _last(emulator, "PutObject")["requestParameters"]["bucketName"] == "lab-recorder-test"
@@ -73,8 +89,12 @@ def test_query_protocol_iam_error(emulator):
 
 def test_aws_cli_calls_are_recorded(emulator):
     env = {**os.environ, **emulator.endpoints.cli_env("baseline")}
-    subprocess.run(["aws", "sns", "create-topic", "--name", "cli-topic"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["aws", "sns", "create-topic", "--name", "cli-topic"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     record = _last(emulator, "CreateTopic")
     assert record["eventSource"] == "sns.amazonaws.com"
     assert record["userAgent"].startswith("aws-cli/")
@@ -84,14 +104,23 @@ def test_aws_cli_calls_are_recorded(emulator):
 
 def test_assumed_role_calls_carry_the_role_identity(emulator):
     iam = emulator.endpoints.client("iam")
-    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",
-                           "Statement": []}))["Role"]["Arn"]
-    creds = emulator.endpoints.client("sts").assume_role(RoleArn=role, RoleSessionName="fn")["Credentials"]
+    role = iam.create_role(
+        RoleName="r",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
+    creds = emulator.endpoints.client("sts").assume_role(RoleArn=role, RoleSessionName="fn")[
+        "Credentials"
+    ]
     import boto3
 
-    boto3.client("sns", endpoint_url=emulator.url, region_name="us-east-1",
-                 aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                 aws_session_token=creds["SessionToken"]).list_topics()
+    boto3.client(
+        "sns",
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    ).list_topics()
     identity = _last(emulator, "ListTopics")["userIdentity"]
     assert identity["type"] == "AssumedRole"
     assert identity["arn"].endswith(":assumed-role/r/fn")

@@ -7,14 +7,28 @@ from lab.report.summary import summary_table
 def _trials() -> pd.DataFrame:
     rows = []
     for k in range(10):
-        rows.append({"technique": "ec2-sg-open-ssh", "architecture": "manual", "trial": k,
-                     "outcome": "remediated", "time_to_detect_s": 30.0 * (k + 1),
-                     "time_to_alert_s": 31.0 * (k + 1), "time_to_remediate_s": 600.0 * (k + 1)})
-        rows.append({"technique": "ec2-sg-open-ssh", "architecture": "serverless", "trial": k,
-                     "outcome": "remediated" if k else "missed",
-                     "time_to_detect_s": None if k == 0 else 10.0 + k,
-                     "time_to_alert_s": None if k == 0 else 20.0 + k,
-                     "time_to_remediate_s": None if k == 0 else 11.0 + k})
+        rows.append(
+            {
+                "technique": "ec2-sg-open-ssh",
+                "architecture": "manual",
+                "trial": k,
+                "outcome": "remediated",
+                "time_to_detect_s": 30.0 * (k + 1),
+                "time_to_alert_s": 31.0 * (k + 1),
+                "time_to_remediate_s": 600.0 * (k + 1),
+            }
+        )
+        rows.append(
+            {
+                "technique": "ec2-sg-open-ssh",
+                "architecture": "serverless",
+                "trial": k,
+                "outcome": "remediated" if k else "missed",
+                "time_to_detect_s": None if k == 0 else 10.0 + k,
+                "time_to_alert_s": None if k == 0 else 20.0 + k,
+                "time_to_remediate_s": None if k == 0 else 11.0 + k,
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -28,14 +28,29 @@ def test_demo_scenario_is_valid():
     assert set(scenario.architectures) == {"manual", "serverless"}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("name: x\nseed: 1\ntrials: 0\ntechniques: [ec2-sg-open-ssh]\narchitectures: {manual: {}}", "trials"),
-    ("name: x\nseed: 1\ntrials: 1\ntechniques: [nope]\narchitectures: {manual: {}}", "unknown technique"),
-    ("name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\narchitectures: {mainframe: {}}", "architectures"),
-    ("name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\narchitectures: {manual: {}}\ncolour: red", "colour"),
-    ("[not, a, mapping]", "mapping"),
-    ("name: [unclosed", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "name: x\nseed: 1\ntrials: 0\ntechniques: [ec2-sg-open-ssh]\narchitectures: {manual: {}}",
+            "trials",
+        ),
+        (
+            "name: x\nseed: 1\ntrials: 1\ntechniques: [nope]\narchitectures: {manual: {}}",
+            "unknown technique",
+        ),
+        (
+            "name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\narchitectures: {mainframe: {}}",
+            "architectures",
+        ),
+        (
+            "name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\narchitectures: {manual: {}}\ncolour: red",
+            "colour",
+        ),
+        ("[not, a, mapping]", "mapping"),
+        ("name: [unclosed", "not valid YAML"),
+    ],
+)
 def test_malformed_scenarios_are_one_clear_error(tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
@@ -45,10 +60,15 @@ def test_malformed_scenarios_are_one_clear_error(tmp_path, text, message):
 
 def test_cli_rejects_a_malformed_scenario_with_exit_2_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\nseed: -1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\narchitectures: {manual: {}}")
+    bad.write_text(
+        "name: x\nseed: -1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\narchitectures: {manual: {}}"
+    )
     out = tmp_path / "results"
-    result = subprocess.run([sys.executable, "-m", "lab.cli", "run", str(bad), "--out", str(out)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "lab.cli", "run", str(bad), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert "seed" in result.stderr
     assert not out.exists()
@@ -59,7 +79,9 @@ def test_store_appends_and_drops_events_of_unfinished_trials(tmp_path):
     row = {"technique": "t", "architecture": "manual", "trial": 0, "outcome": "missed"}
     store.append(row, [{"technique": "t", "architecture": "manual", "trial": 0, "kind": "a"}])
     with store.events_path.open("a") as handle:  # a crash in the middle of trial 1
-        handle.write(json.dumps({"technique": "t", "architecture": "manual", "trial": 1, "kind": "b"}) + "\n")
+        handle.write(
+            json.dumps({"technique": "t", "architecture": "manual", "trial": 1, "kind": "b"}) + "\n"
+        )
     store.drop_orphan_events()
     assert store.completed() == {("t", "manual", 0)}
     assert [json.loads(line)["trial"] for line in store.events_path.read_text().splitlines()] == [0]

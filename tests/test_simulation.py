@@ -15,15 +15,29 @@ TECHNIQUE = technique("ec2-sg-open-ssh")
 
 
 def _scenario(**overrides) -> Scenario:
-    fields = {"name": "t", "seed": 3, "trials": 1, "techniques": [TECHNIQUE.id],
-              "architectures": {"serverless": {}, "manual": {}}, "max_trial_s": 6 * 3600} | overrides
+    fields = {
+        "name": "t",
+        "seed": 3,
+        "trials": 1,
+        "techniques": [TECHNIQUE.id],
+        "architectures": {"serverless": {}, "manual": {}},
+        "max_trial_s": 6 * 3600,
+    } | overrides
     return Scenario.model_validate(fields)
 
 
 def _trial(emulator, workdir: Path, architecture: str, trial: int = 0, **overrides):
     prerequisites = TECHNIQUE.warm_up(emulator.endpoints)
-    row, events = run_trial(emulator, _scenario(**overrides), Calibration.load(), TECHNIQUE,
-                            prerequisites, architecture, trial, workdir)
+    row, events = run_trial(
+        emulator,
+        _scenario(**overrides),
+        Calibration.load(),
+        TECHNIQUE,
+        prerequisites,
+        architecture,
+        trial,
+        workdir,
+    )
     return row, events, prerequisites
 
 
@@ -45,14 +59,19 @@ def test_serverless_path_detects_alerts_and_really_fixes_the_group(serverless):
     assert 0 < row["time_to_detect_s"] <= row["time_to_remediate_s"]
     assert row["time_to_alert_s"] > 0
     kinds = [e["kind"] for e in events]
-    assert kinds.index("technique.detonated") < kinds.index("cloudtrail.delivered_to_eventbridge") \
-        < kinds.index("eventbridge.matched") < kinds.index("lambda.invoked")
+    assert (
+        kinds.index("technique.detonated")
+        < kinds.index("cloudtrail.delivered_to_eventbridge")
+        < kinds.index("eventbridge.matched")
+        < kinds.index("lambda.invoked")
+    )
     invoked = next(e for e in events if e["kind"] == "lambda.invoked")
     assert invoked["cold_start"] is True and invoked["ok"] is True
     # The fix was made in the account by the function's role, and the group is really closed.
     assert TECHNIQUE.is_remediated(emulator.endpoints, prerequisites)
     group = emulator.endpoints.client("ec2").describe_security_groups(
-        GroupIds=[prerequisites["group_id"]])["SecurityGroups"][0]
+        GroupIds=[prerequisites["group_id"]]
+    )["SecurityGroups"][0]
     assert group["IpPermissions"] == []
 
 
@@ -69,8 +88,9 @@ def test_stopped_trail_means_no_detection(serverless):
 @pytest.mark.terraform
 def test_function_without_invoke_permission_is_not_run(serverless):
     emulator, workdir = serverless
-    emulator.endpoints.client("lambda").remove_permission(FunctionName="lab-remediate-sg",
-                                                          StatementId="AllowEventBridge")
+    emulator.endpoints.client("lambda").remove_permission(
+        FunctionName="lab-remediate-sg", StatementId="AllowEventBridge"
+    )
     row, events, _ = _trial(emulator, workdir, "serverless")
     assert row["outcome"] == "detected only"
     assert any(e["kind"] == "lambda.invoke_denied" for e in events)

@@ -20,7 +20,8 @@ def test_metadata_and_detonate_revert_cleanup(emulator, technique_id):
     t.revert(e, prerequisites)  # idempotent
     t.cleanup(e, prerequisites)
     lab_groups = e.client("ec2").describe_security_groups(
-        Filters=[{"Name": "tag:lab:technique", "Values": [technique_id]}])["SecurityGroups"]
+        Filters=[{"Name": "tag:lab:technique", "Values": [technique_id]}]
+    )["SecurityGroups"]
     assert lab_groups == []
 
 
@@ -28,7 +29,9 @@ def test_detonation_is_made_by_the_attacker(emulator):
     t = technique("ec2-sg-open-ssh")
     prerequisites = t.warm_up(emulator.endpoints)
     t.detonate(emulator.endpoints, prerequisites)
-    record = [r for r in emulator.recorder.records() if r["eventName"] == "AuthorizeSecurityGroupIngress"][-1]
+    record = [
+        r for r in emulator.recorder.records() if r["eventName"] == "AuthorizeSecurityGroupIngress"
+    ][-1]
     assert record["lab"]["actor"] == "attacker"
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from lab.architectures.serverless import ServerlessArchitecture
-from lab.architectures.terraform_runner import TerraformError, Terraform, find_plugin_mirror
+from lab.architectures.terraform_runner import Terraform, TerraformError, find_plugin_mirror
 from lab.paths import TERRAFORM_DIR
 
 pytestmark = pytest.mark.terraform
@@ -27,8 +27,11 @@ def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
     assert ("cloudtrail.amazonaws.com", "CreateTrail") in names
     assert ("lambda.amazonaws.com", "CreateFunction") in names
     assert ("events.amazonaws.com", "PutRule") in names
-    assert all(r["userAgent"].startswith("APN/1.0 HashiCorp/1.0 Terraform") or "Terraform" in r["userAgent"]
-               for r in terraform_calls)
+    assert all(
+        r["userAgent"].startswith("APN/1.0 HashiCorp/1.0 Terraform")
+        or "Terraform" in r["userAgent"]
+        for r in terraform_calls
+    )
 
     assert arch.terraform(e, tmp_path).plan_is_empty()
 

@@ -22,9 +22,10 @@ def build_zip(source_dir: Path, destination: Path) -> str:
         raise FileNotFoundError(f"Lambda source folder not found: {source_dir}")
     destination.parent.mkdir(parents=True, exist_ok=True)
     files = sorted(
-        p for p in source_dir.rglob("*")
+        p
+        for p in source_dir.rglob("*")
         if p.is_file() and not _SKIP & set(p.relative_to(source_dir).parts) and p.suffix != ".pyc"
-    )  # fmt: skip
+    )
     tmp = destination.with_suffix(".zip.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in files:

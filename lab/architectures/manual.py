@@ -25,19 +25,32 @@ class ManualArchitecture:
     name: str = "manual"
 
     def _run(self, script: str, endpoints: Endpoints, state_file: Path) -> None:
-        env = {**os.environ, **endpoints.cli_env("baseline"), "LAB_RUN_ID": self.run_id,
-               "CRON_SCHEDULE": self.cron_schedule}  # fmt: skip
-        result = subprocess.run([str(CLI_BASELINE_DIR / script), "-s", str(state_file)], env=env,
-                                capture_output=True, text=True, timeout=900)  # fmt: skip
+        env = {
+            **os.environ,
+            **endpoints.cli_env("baseline"),
+            "LAB_RUN_ID": self.run_id,
+            "CRON_SCHEDULE": self.cron_schedule,
+        }
+        result = subprocess.run(
+            [str(CLI_BASELINE_DIR / script), "-s", str(state_file)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if result.returncode != 0:
-            raise BaselineError(f"cli-baseline/{script} failed (exit {result.returncode}):\n"
-                                f"{result.stderr.strip()[-3000:]}")  # fmt: skip
+            raise BaselineError(
+                f"cli-baseline/{script} failed (exit {result.returncode}):\n"
+                f"{result.stderr.strip()[-3000:]}"
+            )
 
     def deploy(self, endpoints: Endpoints, workdir: Path) -> dict[str, Any]:
         workdir.mkdir(parents=True, exist_ok=True)
         state_file = workdir / "manual-state.env"
         self._run("deploy.sh", endpoints, state_file)
-        return dict(line.split("=", 1) for line in state_file.read_text().splitlines() if "=" in line)
+        return dict(
+            line.split("=", 1) for line in state_file.read_text().splitlines() if "=" in line
+        )
 
     def destroy(self, endpoints: Endpoints, workdir: Path) -> None:
         self._run("teardown.sh", endpoints, workdir / "manual-state.env")

@@ -23,8 +23,12 @@ class ServerlessArchitecture:
     def terraform(self, endpoints: Endpoints, workdir: Path) -> Terraform:
         build_dir = workdir / "build" / "functions"
         build_all(FUNCTIONS_DIR, build_dir)
-        variables = {**endpoints.terraform_vars(), "run_id": self.run_id,
-                     "functions_build_dir": str(build_dir), **self.variables}  # fmt: skip
+        variables = {
+            **endpoints.terraform_vars(),
+            "run_id": self.run_id,
+            "functions_build_dir": str(build_dir),
+            **self.variables,
+        }
         env = endpoints.cli_env("terraform") if endpoints.emulated else {}
         return Terraform(TERRAFORM_DIR, workdir / "terraform", variables, env)
 

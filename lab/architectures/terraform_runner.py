@@ -84,8 +84,13 @@ def cli_config(mirror: Path | None) -> str:
 class Terraform:
     """One working copy of a Terraform root module, with its own state and variables."""
 
-    def __init__(self, source_dir: Path, workdir: Path, variables: Mapping[str, Any],
-                 env: Mapping[str, str] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        source_dir: Path,
+        workdir: Path,
+        variables: Mapping[str, Any],
+        env: Mapping[str, str] | None = None,
+    ):
         self.binary = find_terraform()
         self.source_dir = source_dir
         self.workdir = workdir
@@ -95,17 +100,27 @@ class Terraform:
     def prepare(self) -> None:
         """Copy the module into the working directory, write variables and the CLI config."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(self.source_dir, self.workdir, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "functions", "ssm"))  # fmt: skip
+        shutil.copytree(
+            self.source_dir,
+            self.workdir,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "functions", "ssm"),
+        )
         (self.workdir / "lab.auto.tfvars.json").write_text(json.dumps(self.variables, indent=2))
         (self.workdir / ".terraformrc").write_text(cli_config(find_plugin_mirror()))
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, **self.env,
-               "TF_CLI_CONFIG_FILE": str(self.workdir / ".terraformrc"), "TF_IN_AUTOMATION": "1",
-               "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}  # fmt: skip
-        result = subprocess.run([self.binary, *args], cwd=self.workdir, env=env,
-                                capture_output=True, text=True)  # fmt: skip
+        env = {
+            **os.environ,
+            **self.env,
+            "TF_CLI_CONFIG_FILE": str(self.workdir / ".terraformrc"),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+        }
+        result = subprocess.run(
+            [self.binary, *args], cwd=self.workdir, env=env, capture_output=True, text=True
+        )
         if check and result.returncode != 0:
             raise TerraformError(
                 f"terraform {args[0]} failed (exit {result.returncode}) in {self.workdir}:\n"

@@ -93,12 +93,16 @@ def _patch_sfn_validate_state_machine_definition() -> None:
                 diagnostics.append(("MISSING_START_AT", "StartAt does not name a state"))
         except (ValueError, AttributeError):
             diagnostics.append(("INVALID_JSON_DESCRIPTION", "definition is not valid JSON"))
-        return json.dumps({
-            "result": "FAIL" if diagnostics else "OK",
-            "diagnostics": [{"severity": "ERROR", "code": code, "message": message}
-                            for code, message in diagnostics],
-            "truncated": False,
-        })  # fmt: skip
+        return json.dumps(
+            {
+                "result": "FAIL" if diagnostics else "OK",
+                "diagnostics": [
+                    {"severity": "ERROR", "code": code, "message": message}
+                    for code, message in diagnostics
+                ],
+                "truncated": False,
+            }
+        )
 
     StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition  # type: ignore[attr-defined]
 
@@ -112,8 +116,9 @@ def _patch_securityhub_update_configuration() -> None:
         params = json.loads(self.body or "{}")
         backend = self.securityhub_backend
         settings = getattr(backend, "lab_hub_settings", {})
-        settings.update({k: params[k] for k in ("AutoEnableControls", "ControlFindingGenerator")
-                         if k in params})  # fmt: skip
+        settings.update(
+            {k: params[k] for k in ("AutoEnableControls", "ControlFindingGenerator") if k in params}
+        )
         backend.lab_hub_settings = settings
         return "{}"
 

@@ -20,9 +20,24 @@ from lab.emulator.actors import actor
 
 # The services the stacks and the techniques use; Terraform needs an endpoint per service.
 TERRAFORM_SERVICES = (
-    "cloudtrail", "cloudwatch", "cloudwatchlogs", "ec2", "events", "iam", "kms", "lambda", "s3",
-    "sns", "sqs", "ssm", "sts", "guardduty", "configservice", "securityhub", "sfn",
-)  # fmt: skip
+    "cloudtrail",
+    "cloudwatch",
+    "cloudwatchlogs",
+    "ec2",
+    "events",
+    "iam",
+    "kms",
+    "lambda",
+    "s3",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+    "guardduty",
+    "configservice",
+    "securityhub",
+    "sfn",
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +70,12 @@ class Endpoints:
         """Environment variables for the ``aws`` CLI (and any SDK) to reach this account."""
         # The aws CLI installed beside this interpreter comes first, so runs use the pinned one.
         path = f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}"
-        env = {"AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region, "AWS_PAGER": "",
-               "PATH": path}
+        env = {
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_PAGER": "",
+            "PATH": path,
+        }
         if self.emulated:
             who = actor(actor_name)
             env |= {

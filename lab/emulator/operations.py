@@ -100,8 +100,16 @@ def _rest_routes(signing_name: str) -> list[_Route]:
                 pattern += re.escape(part)
                 literal += len(part)
         specificity = literal * 10 + (len(query_keys) + len(header_keys)) * 100
-        routes.append(_Route(re.compile(f"^{pattern}/?$"), op.http["method"],
-                             frozenset(query_keys), frozenset(header_keys), op_name, specificity))  # fmt: skip
+        routes.append(
+            _Route(
+                re.compile(f"^{pattern}/?$"),
+                op.http["method"],
+                frozenset(query_keys),
+                frozenset(header_keys),
+                op_name,
+                specificity,
+            )
+        )
     routes.sort(key=lambda r: -r.specificity)
     return routes
 
@@ -153,7 +161,9 @@ def _lists(node: Any, ec2_style: bool) -> Any:
     return {k: _lists(v, ec2_style) for k, v in node.items()}
 
 
-def resolve(method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Operation | None:
+def resolve(
+    method: str, path: str, query: str, headers: dict[str, str], body: bytes
+) -> Operation | None:
     """The operation an HTTP request to the emulator invokes, or None if it is not an AWS call."""
     match = _CREDENTIAL.search(headers.get("authorization", ""))
     if not match:
@@ -189,8 +199,16 @@ def _json_body(body: bytes) -> Any:
         return None
 
 
-def _resolve_rest(model: ServiceModel, signing_name: str, region: str, method: str, path: str,
-                  query: str, headers: dict[str, str], body: bytes) -> Operation | None:  # fmt: skip
+def _resolve_rest(
+    model: ServiceModel,
+    signing_name: str,
+    region: str,
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+) -> Operation | None:
     query_pairs = parse_qsl(query, keep_blank_values=True)
     query_keys = {k for k, _ in query_pairs}
     for route in _rest_routes(signing_name):

@@ -8,6 +8,7 @@ CloudTrail format (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cl
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -65,7 +66,9 @@ class ApiCallRecorder:
             self._records.clear()
 
     # -- WSGI ------------------------------------------------------------------------------
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith(("/moto-api", "/_lab", "/latest/")):
             return self.app(environ, start_response)
@@ -93,27 +96,48 @@ class ApiCallRecorder:
             environ["wsgi.errors"].write(f"lab recorder: could not record a call: {exc!r}\n")
         return chunks
 
-    def _record(self, environ: dict[str, Any], body: bytes, status: int, response: bytes,
-                moment: datetime) -> None:  # fmt: skip
+    def _record(
+        self, environ: dict[str, Any], body: bytes, status: int, response: bytes, moment: datetime
+    ) -> None:
         headers = {
             k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")
         }
         headers["content-type"] = environ.get("CONTENT_TYPE", "")
-        op = resolve(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""),
-                     environ.get("QUERY_STRING", ""), headers, body)  # fmt: skip
+        op = resolve(
+            environ["REQUEST_METHOD"],
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            headers,
+            body,
+        )
         if op is None:
             return
         key_match = _ACCESS_KEY.search(headers.get("authorization", ""))
         access_key = key_match.group(1) if key_match else ""
-        record = self._build(op, access_key, headers, status, response, moment,
-                             environ.get("REMOTE_ADDR", "127.0.0.1"))  # fmt: skip
+        record = self._build(
+            op,
+            access_key,
+            headers,
+            status,
+            response,
+            moment,
+            environ.get("REMOTE_ADDR", "127.0.0.1"),
+        )
         with self._lock:
             self._sequence += 1
             record["eventID"] = str(uuid.uuid5(_EVENT_ID_NAMESPACE, str(self._sequence)))
             self._records.append(record)
 
-    def _build(self, op: Operation, access_key: str, headers: dict[str, str], status: int,
-               response: bytes, moment: datetime, remote_addr: str) -> dict[str, Any]:  # fmt: skip
+    def _build(
+        self,
+        op: Operation,
+        access_key: str,
+        headers: dict[str, str],
+        status: int,
+        response: bytes,
+        moment: datetime,
+        remote_addr: str,
+    ) -> dict[str, Any]:
         who = actor_for_key(access_key)
         identity = self.identity_resolver(access_key) or self._identity(access_key)
         record: dict[str, Any] = {
@@ -136,12 +160,13 @@ class ApiCallRecorder:
         if status >= 400:
             record["errorCode"], record["errorMessage"] = _error(response)
         elif len(response) <= _RESPONSE_ELEMENTS_MAX_BYTES and response[:1] == b"{":
-            try:
+            with contextlib.suppress(ValueError):
                 record["responseElements"] = json.loads(response) or None
-            except ValueError:
-                pass
-        record["lab"] = {"actor": who.name if who else None, "observer": bool(who and who.observer),
-                         "httpStatus": status}  # fmt: skip
+        record["lab"] = {
+            "actor": who.name if who else None,
+            "observer": bool(who and who.observer),
+            "httpStatus": status,
+        }
         return record
 
     def _identity(self, access_key: str) -> dict[str, Any]:

@@ -39,7 +39,9 @@ class _LabRoutes:
     def __init__(self, app: Callable[..., Iterable[bytes]]):
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "")
         if path == "/_lab/health":
             start_response("200 OK", [("Content-Type", "text/plain")])
@@ -75,9 +77,12 @@ def _assumed_role_identity(access_key_id: str) -> dict[str, Any] | None:
                     "accountId": role.account_id,
                     "accessKeyId": access_key_id,
                     "sessionContext": {
-                        "sessionIssuer": {"type": "Role", "arn": role.role_arn,
-                                          "userName": role.role_arn.rsplit("/", 1)[-1]},
-                    },  # fmt: skip
+                        "sessionIssuer": {
+                            "type": "Role",
+                            "arn": role.role_arn,
+                            "userName": role.role_arn.rsplit("/", 1)[-1],
+                        },
+                    },
                 }
     return None
 
@@ -110,18 +115,29 @@ class EmulatorServer:
         """Start serving and wait until the health check answers."""
         if self._server is not None:
             return self
-        self._server = make_server(self.host, self.port, _LabRoutes(self.recorder), threaded=True,
-                                   request_handler=MotoRequestHandler)  # fmt: skip
+        try:
+            self._server = make_server(
+                self.host,
+                self.port,
+                _LabRoutes(self.recorder),
+                threaded=True,
+                request_handler=MotoRequestHandler,
+            )
+        except SystemExit as exc:  # werkzeug exits the process when the port is taken
+            raise EmulatorError(f"cannot listen on {self.host}:{self.port} (port in use?)") from exc
         self.port = self._server.server_port
         compat.push_base_url(self.url)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="lab-emulator",
-                                        daemon=True)  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="lab-emulator", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + timeout_s
         while not self.healthy():
             if time.monotonic() > deadline:
                 self.stop()
-                raise EmulatorError(f"the emulator at {self.url} did not answer within {timeout_s}s")
+                raise EmulatorError(
+                    f"the emulator at {self.url} did not answer within {timeout_s}s"
+                )
             time.sleep(0.05)
         return self
 

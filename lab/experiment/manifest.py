@@ -12,8 +12,18 @@ from typing import Any
 
 from lab.paths import REPO_ROOT
 
-_PACKAGES = ("aws-serverless-security-monitoring", "moto", "boto3", "botocore", "awscli", "simpy",
-             "numpy", "pandas", "matplotlib", "pydantic")  # fmt: skip
+_PACKAGES = (
+    "aws-serverless-security-monitoring",
+    "moto",
+    "boto3",
+    "botocore",
+    "awscli",
+    "simpy",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "pydantic",
+)
 
 
 def _version(package: str) -> str | None:
@@ -27,8 +37,13 @@ def _terraform_version() -> dict[str, Any] | None:
     from lab.architectures.terraform_runner import TerraformError, find_terraform
 
     try:
-        out = subprocess.run([find_terraform(), "version", "-json"], capture_output=True, text=True,
-                             timeout=30, env={"CHECKPOINT_DISABLE": "1", "PATH": "/usr/bin:/bin"})  # fmt: skip
+        out = subprocess.run(
+            [find_terraform(), "version", "-json"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={"CHECKPOINT_DISABLE": "1", "PATH": "/usr/bin:/bin"},
+        )
         return json.loads(out.stdout).get("terraform_version")
     except (TerraformError, ValueError, OSError, subprocess.SubprocessError):
         return None
@@ -36,11 +51,15 @@ def _terraform_version() -> dict[str, Any] | None:
 
 def git_commit() -> dict[str, Any]:
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                              timeout=10).stdout.strip()  # fmt: skip
+        return subprocess.run(
+            ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
 
     try:
-        return {"commit": git("rev-parse", "HEAD") or None, "dirty": bool(git("status", "--porcelain"))}
+        return {
+            "commit": git("rev-parse", "HEAD") or None,
+            "dirty": bool(git("status", "--porcelain")),
+        }
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
 

@@ -4,6 +4,7 @@ moment it ends, teardown always; then the manifest."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue as queue_module
 import shutil
@@ -24,7 +25,9 @@ from lab.experiment.trial import run_trial
 from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration
 
 Progress = Callable[[str, int, int], None]  # (description, done, total)
-Message = tuple[str, Any, Any]  # ("trial", row, events) | ("status", text, None) | ("done"/"error", arch, detail)
+Message = tuple[
+    str, Any, Any
+]  # ("trial", row, events) | ("status", text, None) | ("done"/"error", arch, detail)
 
 
 class RunError(RuntimeError):
@@ -35,8 +38,14 @@ def new_run_id(scenario: Scenario) -> str:
     return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{scenario.digest[:8]}"
 
 
-def run_architecture(scenario_json: str, run_dir: str, calibration_path: str, arch_name: str,
-                     pending: list[tuple[str, int]], emit: Callable[[Message], None]) -> None:  # fmt: skip
+def run_architecture(
+    scenario_json: str,
+    run_dir: str,
+    calibration_path: str,
+    arch_name: str,
+    pending: list[tuple[str, int]],
+    emit: Callable[[Message], None],
+) -> None:
     """Deploy ``arch_name`` into a fresh emulated account, run its pending trials, tear down."""
     scenario = Scenario.model_validate_json(scenario_json)
     calibration = Calibration.load(Path(calibration_path))
@@ -53,8 +62,16 @@ def run_architecture(scenario_json: str, run_dir: str, calibration_path: str, ar
                     technique = get_technique(technique_id)
                     prerequisites = technique.warm_up(emulator.endpoints)
                     for _, trial in (p for p in pending if p[0] == technique_id):
-                        row, events = run_trial(emulator, scenario, calibration, technique,
-                                                prerequisites, arch_name, trial, workdir)  # fmt: skip
+                        row, events = run_trial(
+                            emulator,
+                            scenario,
+                            calibration,
+                            technique,
+                            prerequisites,
+                            arch_name,
+                            trial,
+                            workdir,
+                        )
                         emit(("trial", row, events))
                     technique.cleanup(emulator.endpoints, prerequisites)
             finally:
@@ -69,14 +86,17 @@ def run_architecture(scenario_json: str, run_dir: str, calibration_path: str, ar
 
 
 def _worker(args: tuple[Any, ...], out: Any) -> None:
-    try:
+    with contextlib.suppress(BaseException):  # failures are reported through the queue
         run_architecture(*args, emit=out.put)
-    except BaseException:  # already reported through the queue
-        pass
 
 
-def run_scenario(scenario: Scenario, run_dir: Path, calibration_path: Path | None = None,
-                 progress: Progress | None = None, jobs: int | None = None) -> Path:  # fmt: skip
+def run_scenario(
+    scenario: Scenario,
+    run_dir: Path,
+    calibration_path: Path | None = None,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+) -> Path:
     """Run (or resume) ``scenario`` into ``run_dir``; return ``run_dir``.
 
     ``jobs`` architectures run at once, each in its own process and emulator (default: as many as
@@ -92,20 +112,39 @@ def run_scenario(scenario: Scenario, run_dir: Path, calibration_path: Path | Non
     manifest_path = run_dir / "manifest.json"
     previous = write_manifest(manifest_path, {})
     if previous.get("scenario_sha256") not in (None, scenario.digest):
-        raise ValueError(f"{run_dir} holds a run of a different scenario; resume it with that scenario")
+        raise ValueError(
+            f"{run_dir} holds a run of a different scenario; resume it with that scenario"
+        )
     if previous.get("calibration_sha256") not in (None, calibration.digest):
         raise ValueError(f"{run_dir} was run with a different calibration")
-    write_manifest(manifest_path, {
-        "run_id": run_dir.name, "scenario": scenario.model_dump(mode="json"),
-        "scenario_sha256": scenario.digest, "seed": scenario.seed,
-        "calibration_path": str(calibration_path), "calibration_sha256": calibration.digest,
-        "target": scenario.target, "versions": versions(), "git": git_commit(), "status": "running",
-        "started_at": previous.get("started_at") or datetime.now(UTC).isoformat(timespec="seconds"),
-    })  # fmt: skip
+    write_manifest(
+        manifest_path,
+        {
+            "run_id": run_dir.name,
+            "scenario": scenario.model_dump(mode="json"),
+            "scenario_sha256": scenario.digest,
+            "seed": scenario.seed,
+            "calibration_path": str(calibration_path),
+            "calibration_sha256": calibration.digest,
+            "target": scenario.target,
+            "versions": versions(),
+            "git": git_commit(),
+            "status": "running",
+            "started_at": previous.get("started_at")
+            or datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+    )
     for technique_id in scenario.techniques:
         get_technique(technique_id)
-    plan = {arch: [(t, k) for t in scenario.techniques for k in range(scenario.trials)
-                   if (t, arch, k) not in done] for arch in scenario.architectures}  # fmt: skip
+    plan = {
+        arch: [
+            (t, k)
+            for t in scenario.techniques
+            for k in range(scenario.trials)
+            if (t, arch, k) not in done
+        ]
+        for arch in scenario.architectures
+    }
     total = len(scenario.architectures) * len(scenario.techniques) * scenario.trials
     state = {"finished": len(done), "started": time.perf_counter()}
     notify = progress or (lambda *_: None)
@@ -124,8 +163,10 @@ def run_scenario(scenario: Scenario, run_dir: Path, calibration_path: Path | Non
 
     todo = [(arch, pending) for arch, pending in plan.items() if pending]
     notify("starting", state["finished"], total)
-    args = [(scenario.model_dump_json(), str(run_dir), str(calibration_path), arch, pending)
-            for arch, pending in todo]  # fmt: skip
+    args = [
+        (scenario.model_dump_json(), str(run_dir), str(calibration_path), arch, pending)
+        for arch, pending in todo
+    ]
     workers = min(jobs or len(todo), len(todo), multiprocessing.cpu_count() or 1)
     if workers <= 1:
         for arg in args:
@@ -136,22 +177,39 @@ def run_scenario(scenario: Scenario, run_dir: Path, calibration_path: Path | Non
     elif todo:
         _run_in_processes(args, handle, errors)
     shutil.rmtree(run_dir / ".work", ignore_errors=True)
-    write_manifest(manifest_path, {
-        "status": "failed" if errors else "complete",
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_time_s_last_session": round(time.perf_counter() - state["started"], 1),
-    })  # fmt: skip
+    if not errors:
+        store.finalize(
+            [
+                (t, a, k)
+                for a in scenario.architectures
+                for t in scenario.techniques
+                for k in range(scenario.trials)
+            ]
+        )
+    write_manifest(
+        manifest_path,
+        {
+            "status": "failed" if errors else "complete",
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "wall_time_s_last_session": round(time.perf_counter() - state["started"], 1),
+        },
+    )
     if errors:
-        raise RunError("an architecture failed (completed trials are kept; resume with --resume):\n"
-                       + "\n".join(errors))  # fmt: skip
+        raise RunError(
+            "an architecture failed (completed trials are kept; resume with --resume):\n"
+            + "\n".join(errors)
+        )
     return run_dir
 
 
-def _run_in_processes(args: list[tuple[Any, ...]], handle: Callable[[Message], None],
-                      errors: list[str]) -> None:  # fmt: skip
+def _run_in_processes(
+    args: list[tuple[Any, ...]], handle: Callable[[Message], None], errors: list[str]
+) -> None:
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
-    processes = [context.Process(target=_worker, args=(arg, out), name=f"lab-{arg[3]}") for arg in args]
+    processes = [
+        context.Process(target=_worker, args=(arg, out), name=f"lab-{arg[3]}") for arg in args
+    ]
     for process in processes:
         process.start()
     running = {p.name: p for p in processes}

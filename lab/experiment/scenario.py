@@ -80,7 +80,8 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+            for err in exc.errors()
         )
         raise ScenarioError(f"{path} is not a valid scenario: {problems}") from exc
 

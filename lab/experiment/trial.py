@@ -24,14 +24,23 @@ def stable_key(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-def run_trial(emulator: EmulatorServer, scenario: Scenario, calibration: Calibration,
-              technique: Technique, prerequisites: Prerequisites, architecture: str, trial: int,
-              workdir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
+def run_trial(
+    emulator: EmulatorServer,
+    scenario: Scenario,
+    calibration: Calibration,
+    technique: Technique,
+    prerequisites: Prerequisites,
+    architecture: str,
+    trial: int,
+    workdir: Path,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Run one trial; return its row for ``trials.csv`` and its timeline."""
     endpoints = emulator.endpoints
     # Common random numbers: the injection phase of trial k is the same for every architecture.
     phase_rng = np.random.default_rng([scenario.seed, stable_key(technique.id), trial])
-    rng = np.random.default_rng([scenario.seed, stable_key(technique.id), stable_key(architecture), trial])
+    rng = np.random.default_rng(
+        [scenario.seed, stable_key(technique.id), stable_key(architecture), trial]
+    )
     epoch = scenario.start + timedelta(seconds=trial * scenario.trial_spacing_s)
     labels = {"technique": technique.id, "architecture": architecture, "trial": trial}
     sim = Simulation(endpoints, emulator.recorder, calibration, rng, epoch, labels=labels)
@@ -45,15 +54,20 @@ def run_trial(emulator: EmulatorServer, scenario: Scenario, calibration: Calibra
             return
         if event.get("alert"):
             state.setdefault("alerted_s", sim.now)
-        if event["kind"] == "responder.finished" and "remediated_s" not in state:
-            if technique.is_remediated(endpoints, prerequisites):
-                state["remediated_s"], state["remediated_by"] = sim.now, event["source"]
-                sim.log("technique.remediated", source=event["source"])
+        if (
+            event["kind"] == "responder.finished"
+            and "remediated_s" not in state
+            and technique.is_remediated(endpoints, prerequisites)
+        ):
+            state["remediated_s"], state["remediated_by"] = sim.now, event["source"]
+            sim.log("technique.remediated", source=event["source"])
         if "remediated_s" in state and "alerted_s" in state and not done.triggered:
             done.succeed()
 
-    def attack():  # noqa: ANN202 - SimPy generator
-        yield sim.env.timeout(scenario.settle_s + float(phase_rng.uniform(0, scenario.injection_window_s)))
+    def attack():
+        yield sim.env.timeout(
+            scenario.settle_s + float(phase_rng.uniform(0, scenario.injection_window_s))
+        )
         technique.detonate(endpoints, prerequisites)
         state["injected_s"] = sim.now
         sim.log("technique.detonated")
@@ -73,7 +87,9 @@ def run_trial(emulator: EmulatorServer, scenario: Scenario, calibration: Calibra
     return _row(sim, scenario, state, error), sim.timeline
 
 
-def _row(sim: Simulation, scenario: Scenario, state: dict[str, Any], error: str | None) -> dict[str, Any]:
+def _row(
+    sim: Simulation, scenario: Scenario, state: dict[str, Any], error: str | None
+) -> dict[str, Any]:
     injected = state.get("injected_s")
     after = injected if injected is not None else float("inf")
     detection = sim.first(lambda e: bool(e.get("detection")), after)
@@ -84,7 +100,9 @@ def _row(sim: Simulation, scenario: Scenario, state: dict[str, Any], error: str 
         return sim.at(seconds) if seconds is not None else None
 
     def since(seconds: float | None) -> float | None:
-        return round(seconds - injected, 3) if seconds is not None and injected is not None else None
+        return (
+            round(seconds - injected, 3) if seconds is not None and injected is not None else None
+        )
 
     detected_s = detection["t_s"] if detection else None
     alerted_s = alert["t_s"] if alert else None
@@ -97,11 +115,17 @@ def _row(sim: Simulation, scenario: Scenario, state: dict[str, Any], error: str 
     else:
         outcome = "missed"
     return {
-        **sim.labels, "seed": scenario.seed, "outcome": outcome,
-        "injected_at": at(injected), "detected_at": at(detected_s), "alerted_at": at(alerted_s),
+        **sim.labels,
+        "seed": scenario.seed,
+        "outcome": outcome,
+        "injected_at": at(injected),
+        "detected_at": at(detected_s),
+        "alerted_at": at(alerted_s),
         "remediated_at": at(remediated),
-        "time_to_detect_s": since(detected_s), "time_to_alert_s": since(alerted_s),
+        "time_to_detect_s": since(detected_s),
+        "time_to_alert_s": since(alerted_s),
         "time_to_remediate_s": since(remediated),
         "detection_source": detection.get("source") if detection else None,
-        "remediated_by": state.get("remediated_by"), "error": error,
-    }  # fmt: skip
+        "remediated_by": state.get("remediated_by"),
+        "error": error,
+    }

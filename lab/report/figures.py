@@ -7,9 +7,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
 # Colour-blind safe (Okabe-Ito) and distinguishable in greyscale by hatch and marker.
 ARCHITECTURE_STYLE = {
@@ -35,25 +35,47 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
     fig, axes = plt.subplots(1, 2, figsize=(A4_COLUMN_WIDTH_IN, 2.8), sharey=False)
     rng = np.random.default_rng(0)  # jitter only; fixed so the figure is reproducible
     for ax, (column, title) in zip(axes, metrics, strict=True):
-        data = [trials.loc[trials["architecture"] == a, column].dropna().to_numpy() for a in architectures]
+        data = [
+            trials.loc[trials["architecture"] == a, column].dropna().to_numpy()
+            for a in architectures
+        ]
         positions = range(1, len(architectures) + 1)
         kept = [(p, d, a) for p, d, a in zip(positions, data, architectures, strict=True) if len(d)]
         if kept:
-            boxes = ax.boxplot([d for _, d, _ in kept], positions=[p for p, _, _ in kept], widths=0.5,
-                               patch_artist=True, showfliers=False,
-                               medianprops={"color": "black", "linewidth": 1.2})  # fmt: skip
+            boxes = ax.boxplot(
+                [d for _, d, _ in kept],
+                positions=[p for p, _, _ in kept],
+                widths=0.5,
+                patch_artist=True,
+                showfliers=False,
+                medianprops={"color": "black", "linewidth": 1.2},
+            )
             for patch, (_, _, arch) in zip(boxes["boxes"], kept, strict=True):
                 style = ARCHITECTURE_STYLE[arch]
                 patch.set(facecolor=style["color"], alpha=0.35, hatch=style["hatch"])
             for position, values, arch in kept:
                 style = ARCHITECTURE_STYLE[arch]
-                ax.scatter(position + rng.uniform(-0.12, 0.12, len(values)), values, s=10,
-                           marker=style["marker"], color=style["color"], edgecolor="black",
-                           linewidth=0.3, zorder=3)  # fmt: skip
+                ax.scatter(
+                    position + rng.uniform(-0.12, 0.12, len(values)),
+                    values,
+                    s=10,
+                    marker=style["marker"],
+                    color=style["color"],
+                    edgecolor="black",
+                    linewidth=0.3,
+                    zorder=3,
+                )
         for position, values in zip(positions, data, strict=True):
             n_total = int((trials["architecture"] == architectures[position - 1]).sum())
-            ax.annotate(f"{len(values)}/{n_total}", (position, 1), xycoords=("data", "axes fraction"),
-                        xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7)  # fmt: skip
+            ax.annotate(
+                f"{len(values)}/{n_total}",
+                (position, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                fontsize=7,
+            )
         ax.set_yscale("log")
         ax.set_xticks(list(positions), architectures)
         ax.set_title(title, fontsize=9, pad=12)

@@ -20,12 +20,21 @@ def load_trials(run_dir: Path) -> pd.DataFrame:
 def summary_table(trials: pd.DataFrame) -> pd.DataFrame:
     """Per technique and architecture: n, rates, and median / p90 of each latency (seconds)."""
     rows = []
-    for (technique, architecture), group in trials.groupby(["technique", "architecture"], sort=True):
-        row = {"technique": technique, "architecture": architecture, "n": len(group),
-               "detected": group["time_to_detect_s"].notna().mean(),
-               "remediated": (group["outcome"] == "remediated").mean()}  # fmt: skip
-        for column, label in (("time_to_detect_s", "detect"), ("time_to_alert_s", "alert"),
-                              ("time_to_remediate_s", "remediate")):  # fmt: skip
+    for (technique, architecture), group in trials.groupby(
+        ["technique", "architecture"], sort=True
+    ):
+        row = {
+            "technique": technique,
+            "architecture": architecture,
+            "n": len(group),
+            "detected": group["time_to_detect_s"].notna().mean(),
+            "remediated": (group["outcome"] == "remediated").mean(),
+        }
+        for column, label in (
+            ("time_to_detect_s", "detect"),
+            ("time_to_alert_s", "alert"),
+            ("time_to_remediate_s", "remediate"),
+        ):
             values = group[column].dropna()
             row[f"{label}_median_s"] = values.median() if len(values) else None
             row[f"{label}_p90_s"] = values.quantile(0.9) if len(values) else None

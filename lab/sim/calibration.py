@@ -32,8 +32,12 @@ class Distribution(BaseModel):
 
     @model_validator(mode="after")
     def _parameters_present(self) -> Distribution:
-        needed = {"constant": ("value",), "uniform": ("low", "high"),
-                  "lognormal": ("median", "p90"), "exponential": ("mean",)}[self.distribution]  # fmt: skip
+        needed = {
+            "constant": ("value",),
+            "uniform": ("low", "high"),
+            "lognormal": ("median", "p90"),
+            "exponential": ("mean",),
+        }[self.distribution]
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
             raise ValueError(f"{self.distribution} needs {', '.join(missing)}")
@@ -93,12 +97,16 @@ class Calibration(BaseModel):
 
     def stage(self, name: str) -> Distribution:
         if name not in self.stages:
-            raise KeyError(f"calibration has no stage {name!r}; known: {', '.join(sorted(self.stages))}")
+            raise KeyError(
+                f"calibration has no stage {name!r}; known: {', '.join(sorted(self.stages))}"
+            )
         return self.stages[name]
 
     def operator(self, profile: str) -> OperatorProfile:
         if profile not in self.operators:
-            raise KeyError(f"unknown operator profile {profile!r}; known: {', '.join(self.operators)}")
+            raise KeyError(
+                f"unknown operator profile {profile!r}; known: {', '.join(self.operators)}"
+            )
         return self.operators[profile]
 
     def constant(self, name: str) -> Any:

@@ -17,12 +17,16 @@ CloudTrailEvent = dict[str, Any]
 _NAMESPACE = uuid.UUID("0b6f1a9e-7e4c-4a0e-9a55-41d0c7a1f0aa")
 # Data events are not delivered to EventBridge unless the trail logs data events.
 DATA_EVENTS = {
-    ("s3.amazonaws.com", "GetObject"), ("s3.amazonaws.com", "PutObject"),
-    ("s3.amazonaws.com", "DeleteObject"), ("s3.amazonaws.com", "HeadObject"),
-    ("lambda.amazonaws.com", "Invoke"), ("sns.amazonaws.com", "Publish"),
-    ("sqs.amazonaws.com", "SendMessage"), ("sqs.amazonaws.com", "ReceiveMessage"),
+    ("s3.amazonaws.com", "GetObject"),
+    ("s3.amazonaws.com", "PutObject"),
+    ("s3.amazonaws.com", "DeleteObject"),
+    ("s3.amazonaws.com", "HeadObject"),
+    ("lambda.amazonaws.com", "Invoke"),
+    ("sns.amazonaws.com", "Publish"),
+    ("sqs.amazonaws.com", "SendMessage"),
+    ("sqs.amazonaws.com", "ReceiveMessage"),
     ("logs.amazonaws.com", "PutLogEvents"),
-}  # fmt: skip
+}
 
 
 def as_eventbridge_event(record: Record) -> CloudTrailEvent:
@@ -72,8 +76,9 @@ class CloudTrail:
             return
         self.sim.env.process(self._deliver(record, trails))
 
-    def _deliver(self, record: Record, trails: list[str]):  # noqa: ANN202 - SimPy generator
+    def _deliver(self, record: Record, trails: list[str]):
         yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_eventbridge_s"))
-        self.sim.log("cloudtrail.delivered_to_eventbridge", event_name=record["eventName"],
-                     trails=trails)  # fmt: skip
+        self.sim.log(
+            "cloudtrail.delivered_to_eventbridge", event_name=record["eventName"], trails=trails
+        )
         self.deliver(as_eventbridge_event(record))

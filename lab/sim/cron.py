@@ -41,12 +41,18 @@ def parse_user_data(instance_id: str, user_data: str) -> list[CronJob]:
     """The cron jobs a monitoring instance's user data installs."""
     scripts = {name: base64.b64decode(body) for name, body in _SCRIPT_BLOCK.findall(user_data)}
     env_match = _ENV_BLOCK.search(user_data)
-    env = dict(line.split("=", 1) for line in env_match.group(1).splitlines() if "=" in line) if env_match else {}
+    env = (
+        dict(line.split("=", 1) for line in env_match.group(1).splitlines() if "=" in line)
+        if env_match
+        else {}
+    )
     jobs = []
     for line in user_data.splitlines():
         match = _CRON_LINE.match(line)
         if match and match.group(2) in scripts:
-            jobs.append(CronJob(instance_id, match.group(1), match.group(2), scripts[match.group(2)], env))
+            jobs.append(
+                CronJob(instance_id, match.group(1), match.group(2), scripts[match.group(2)], env)
+            )
     return jobs
 
 
@@ -63,15 +69,18 @@ class Cron:
             sim.env.process(self._loop(job))
 
     def jobs(self) -> list[CronJob]:
-        reservations = self.ec2.describe_instances(Filters=[
-            {"Name": "tag:lab:architecture", "Values": ["manual"]},
-            {"Name": "instance-state-name", "Values": ["running"]},
-        ])["Reservations"]  # fmt: skip
+        reservations = self.ec2.describe_instances(
+            Filters=[
+                {"Name": "tag:lab:architecture", "Values": ["manual"]},
+                {"Name": "instance-state-name", "Values": ["running"]},
+            ]
+        )["Reservations"]
         jobs = []
         for reservation in reservations:
             for instance in reservation["Instances"]:
-                attr = self.ec2.describe_instance_attribute(InstanceId=instance["InstanceId"],
-                                                            Attribute="userData")  # fmt: skip
+                attr = self.ec2.describe_instance_attribute(
+                    InstanceId=instance["InstanceId"], Attribute="userData"
+                )
                 raw = attr.get("UserData", {}).get("Value")
                 if raw:
                     jobs += parse_user_data(instance["InstanceId"], base64.b64decode(raw).decode())
@@ -81,12 +90,14 @@ class Cron:
         found = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
         return bool(found) and found[0]["Instances"][0]["State"]["Name"] == "running"
 
-    def _loop(self, job: CronJob):  # noqa: ANN202 - SimPy generator
+    def _loop(self, job: CronJob):
         schedule = croniter(job.schedule, self.sim.now_datetime())
         last_run_s = float("-inf")
         while True:
             fire = schedule.get_next(type(self.sim.epoch))
-            yield self.sim.env.timeout(max(0.0, (fire - self.sim.now_datetime()) / timedelta(seconds=1)))
+            yield self.sim.env.timeout(
+                max(0.0, (fire - self.sim.now_datetime()) / timedelta(seconds=1))
+            )
             if not self._running(job.instance_id):
                 self.sim.log("cron.instance_not_running", instance=job.instance_id)
                 continue
@@ -104,14 +115,28 @@ class Cron:
         script = self.state_dir / job.script_name
         script.write_bytes(job.script)
         script.chmod(0o755)
-        env = {**os.environ, **job.env, **self.sim.endpoints.cli_env("monitor"),
-               "LAB_DETECTOR_STATE_DIR": str(self.state_dir)}  # fmt: skip
-        result = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True,
-                                timeout=120)  # fmt: skip
+        env = {
+            **os.environ,
+            **job.env,
+            **self.sim.endpoints.cli_env("monitor"),
+            "LAB_DETECTOR_STATE_DIR": str(self.state_dir),
+        }
+        result = subprocess.run(
+            ["bash", str(script)], env=env, capture_output=True, text=True, timeout=120
+        )
         records = self.sim.pump()
         published = [r for r in records if r["eventName"] == "Publish" and not r.get("errorCode")]
-        self.sim.log("cron.ran", job=job.script_name, exit_code=result.returncode,
-                     alerts=len(published), stderr=result.stderr[-500:] or None)  # fmt: skip
+        self.sim.log(
+            "cron.ran",
+            job=job.script_name,
+            exit_code=result.returncode,
+            alerts=len(published),
+            stderr=result.stderr[-500:] or None,
+        )
         if published:
-            self.sim.log("detector.alerted", detection=True, source=f"cron:{job.script_name[:-3]}",
-                         alerts=len(published))  # fmt: skip
+            self.sim.log(
+                "detector.alerted",
+                detection=True,
+                source=f"cron:{job.script_name[:-3]}",
+                alerts=len(published),
+            )

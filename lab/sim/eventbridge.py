@@ -43,8 +43,14 @@ class EventBridge:
                 if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
                     continue
                 targets = self.client.list_targets_by_rule(Rule=rule["Name"])["Targets"]
-                found.append(Rule(rule["Name"], rule["Arn"], EventPattern.load(rule["EventPattern"]),
-                                  tuple(t["Arn"] for t in targets)))  # fmt: skip
+                found.append(
+                    Rule(
+                        rule["Name"],
+                        rule["Arn"],
+                        EventPattern.load(rule["EventPattern"]),
+                        tuple(t["Arn"] for t in targets),
+                    )
+                )
         return sorted(found, key=lambda r: r.name)
 
     def put_event(self, event: dict[str, Any]) -> None:
@@ -52,13 +58,17 @@ class EventBridge:
         for rule in self.rules():
             if not rule.pattern.matches_event(event):
                 continue
-            self.sim.log("eventbridge.matched", rule=rule.name, detection=True,
-                         source=f"eventbridge:{rule.name}",
-                         event_name=event.get("detail", {}).get("eventName"))  # fmt: skip
+            self.sim.log(
+                "eventbridge.matched",
+                rule=rule.name,
+                detection=True,
+                source=f"eventbridge:{rule.name}",
+                event_name=event.get("detail", {}).get("eventName"),
+            )
             for arn in rule.target_arns:
                 self.sim.env.process(self._invoke(arn, event, rule))
 
-    def _invoke(self, target_arn: str, event: dict[str, Any], rule: Rule):  # noqa: ANN202
+    def _invoke(self, target_arn: str, event: dict[str, Any], rule: Rule):
         yield self.sim.env.timeout(self.sim.draw("eventbridge_to_target_s"))
         if target_arn.startswith("arn:aws:lambda:"):
             self.lambda_runtime.invoke_async(target_arn, event, rule.arn)

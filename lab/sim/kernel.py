@@ -71,10 +71,18 @@ class Simulation:
         for record in records:
             lab = record.get("lab", {})
             if not lab.get("observer"):
-                self.log("api_call", actor=lab.get("actor"), event_source=record["eventSource"],
-                         event_name=record["eventName"], error=record.get("errorCode"))  # fmt: skip
-            if (not record["readOnly"] and not record.get("errorCode")
-                    and lab.get("actor") not in _NON_CHANGING_ACTORS):  # fmt: skip
+                self.log(
+                    "api_call",
+                    actor=lab.get("actor"),
+                    event_source=record["eventSource"],
+                    event_name=record["eventName"],
+                    error=record.get("errorCode"),
+                )
+            if (
+                not record["readOnly"]
+                and not record.get("errorCode")
+                and lab.get("actor") not in _NON_CHANGING_ACTORS
+            ):
                 self.last_change_s = self.now
             for listener in list(self._listeners):
                 listener(record)
@@ -91,12 +99,19 @@ class Simulation:
     # -- timeline --------------------------------------------------------------------------
     def log(self, kind: str, **fields: Any) -> dict[str, Any]:
         """Append one event to the trial's timeline (and return it)."""
-        event = {**self.labels, "t_s": round(self.now, 6), "time": self.at(self.now), "kind": kind,
-                 **fields}  # fmt: skip
+        event = {
+            **self.labels,
+            "t_s": round(self.now, 6),
+            "time": self.at(self.now),
+            "kind": kind,
+            **fields,
+        }
         self.timeline.append(event)
         for hook in list(self._log_hooks):
             hook(event)
         return event
 
-    def first(self, predicate: Callable[[dict[str, Any]], bool], after_s: float = 0.0) -> dict[str, Any] | None:
+    def first(
+        self, predicate: Callable[[dict[str, Any]], bool], after_s: float = 0.0
+    ) -> dict[str, Any] | None:
         return next((e for e in self.timeline if e["t_s"] >= after_s and predicate(e)), None)

@@ -72,7 +72,7 @@ class LambdaRuntime:
         self._environments.clear()
 
     # -- invocation ------------------------------------------------------------------------
-    def _with_retries(self, function_arn: str, event: dict[str, Any], source_arn: str):  # noqa: ANN202
+    def _with_retries(self, function_arn: str, event: dict[str, Any], source_arn: str):
         delays = [0.0, *self.sim.calibration.constant("lambda_async_retry_delays_s")]
         name = function_arn.split(":function:")[-1].split(":")[0]
         for attempt, delay in enumerate(delays, start=1):
@@ -83,31 +83,50 @@ class LambdaRuntime:
                 return
         self.sim.log("lambda.failed_all_attempts", function=name, attempts=len(delays))
 
-    def _invoke_once(self, name: str, event: dict[str, Any], source_arn: str, attempt: int):  # noqa: ANN202
+    def _invoke_once(self, name: str, event: dict[str, Any], source_arn: str, attempt: int):
         try:
             function = self.client.get_function(FunctionName=name)
         except ClientError as exc:
             self.sim.log("lambda.invoke_failed", function=name, error=exc.response["Error"]["Code"])
             return "rejected"
         if not self._events_may_invoke(name, source_arn):
-            self.sim.log("lambda.invoke_denied", function=name, source_arn=source_arn,
-                         reason="no resource policy lets events.amazonaws.com invoke it")  # fmt: skip
+            self.sim.log(
+                "lambda.invoke_denied",
+                function=name,
+                source_arn=source_arn,
+                reason="no resource policy lets events.amazonaws.com invoke it",
+            )
             return "rejected"
         config = function["Configuration"]
         environment = self._warm_environment(name, config["CodeSha256"])
         cold = environment is None
-        yield self.sim.env.timeout(self.sim.draw("lambda_cold_start_s" if cold else "lambda_warm_start_s"))
+        yield self.sim.env.timeout(
+            self.sim.draw("lambda_cold_start_s" if cold else "lambda_warm_start_s")
+        )
         if environment is None:
             environment = self._start(name, function)
-        request = {"event": event, "context": {"function_name": name, "aws_request_id": event.get("id"),
-                                               "invoked_function_arn": config["FunctionArn"]}}  # fmt: skip
+        request = {
+            "event": event,
+            "context": {
+                "function_name": name,
+                "aws_request_id": event.get("id"),
+                "invoked_function_arn": config["FunctionArn"],
+            },
+        }
         response = environment.call(request, config.get("Timeout", 3) * _WALL_TIMEOUT_FACTOR)
         self.sim.pump()
         yield self.sim.env.timeout(self.sim.draw("lambda_duration_s"))
         environment.busy_until_s = self.sim.now
         environment.expires_at_s = self.sim.now + self.sim.draw("lambda_idle_expiry_s")
-        self.sim.log("lambda.invoked", function=name, cold_start=cold, attempt=attempt,
-                     ok=response["ok"], result=response.get("result"), error=response.get("error"))  # fmt: skip
+        self.sim.log(
+            "lambda.invoked",
+            function=name,
+            cold_start=cold,
+            attempt=attempt,
+            ok=response["ok"],
+            result=response.get("result"),
+            error=response.get("error"),
+        )
         self.sim.responded(f"lambda:{name}")
         return "ok" if response["ok"] else "error"
 
@@ -153,7 +172,9 @@ class LambdaRuntime:
 
     def _start(self, name: str, function: dict[str, Any]) -> _Environment:
         config = function["Configuration"]
-        credentials = self.sts.assume_role(RoleArn=config["Role"], RoleSessionName=name)["Credentials"]
+        credentials = self.sts.assume_role(RoleArn=config["Role"], RoleSessionName=name)[
+            "Credentials"
+        ]
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env |= (config.get("Environment") or {}).get("Variables", {})
         env |= {
@@ -169,11 +190,19 @@ class LambdaRuntime:
         if self.sim.endpoints.url:
             env["AWS_ENDPOINT_URL"] = self.sim.endpoints.url
         process = subprocess.Popen(
-            [sys.executable, "-m", "lab.sim.lambda_worker", str(self._code_dir(function)),
-             config["Handler"]],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            [
+                sys.executable,
+                "-m",
+                "lab.sim.lambda_worker",
+                str(self._code_dir(function)),
+                config["Handler"],
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
             env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-        )  # fmt: skip
+        )
         environment = _Environment(process, config["CodeSha256"])
         self._environments.setdefault(name, []).append(environment)
         return environment

@@ -38,7 +38,11 @@ def main() -> None:
             try:
                 response = {"ok": True, "result": handler(request["event"], context)}
             except Exception as exc:
-                response = {"ok": False, "error": type(exc).__name__, "trace": traceback.format_exc()}
+                response = {
+                    "ok": False,
+                    "error": type(exc).__name__,
+                    "trace": traceback.format_exc(),
+                }
         response["wall_s"] = time.perf_counter() - started
         out.write(json.dumps(response, default=str) + "\n")
         out.flush()

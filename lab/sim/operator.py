@@ -31,7 +31,7 @@ class Operator:
     def receive(self, alert: Alert) -> None:
         self.sim.env.process(self._handle(alert))
 
-    def _handle(self, alert: Alert):  # noqa: ANN202 - SimPy generator
+    def _handle(self, alert: Alert):
         yield self.sim.env.timeout(self.profile.read_alert_s.sample(self.sim.rng))
         self.sim.log("operator.read_alert", subject=alert.subject)
         match = _RUNBOOK_LINE.search(alert.message)
@@ -48,13 +48,22 @@ class Operator:
             self.sim.log("operator.runbook_missing", runbook=runbook)
             return
         yield self.sim.env.timeout(self.profile.diagnose_s.sample(self.sim.rng))
-        commands = sum(1 for line in script.read_text().splitlines() if line.strip().startswith("aws "))
+        commands = sum(
+            1 for line in script.read_text().splitlines() if line.strip().startswith("aws ")
+        )
         typing_s = sum(self.profile.runbook_command_s.sample(self.sim.rng) for _ in range(commands))
         yield self.sim.env.timeout(typing_s)
         env = {**os.environ, **self.sim.endpoints.cli_env("operator")}
-        result = subprocess.run(["bash", str(script), *args], env=env, capture_output=True,
-                                text=True, timeout=300)  # fmt: skip
+        result = subprocess.run(
+            ["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=300
+        )
         self.sim.pump()
-        self.sim.log("operator.runbook_done", runbook=runbook, args=args, commands=commands,
-                     exit_code=result.returncode, stderr=result.stderr[-500:] or None)  # fmt: skip
+        self.sim.log(
+            "operator.runbook_done",
+            runbook=runbook,
+            args=args,
+            commands=commands,
+            exit_code=result.returncode,
+            stderr=result.stderr[-500:] or None,
+        )
         self.sim.responded(f"operator:{runbook[:-3]}")

@@ -33,8 +33,9 @@ class AccountServices:
         self.lambda_runtime.close()
 
 
-def start_services(sim: Simulation, workdir: Path, operator: OperatorProfile,
-                   runbooks_dir: Path) -> AccountServices:  # fmt: skip
+def start_services(
+    sim: Simulation, workdir: Path, operator: OperatorProfile, runbooks_dir: Path
+) -> AccountServices:
     """Start every simulated service of the account in ``sim``."""
     person = Operator(sim, operator, runbooks_dir)
     sns = SNS(sim, inbox=person.receive)

@@ -46,12 +46,22 @@ class SNS:
         if not emails:
             self.sim.log("sns.no_human_subscriber", topic=topic)
         for subscription in emails:
-            alert = Alert(topic, params.get("subject", ""), params.get("message", ""),
-                          subscription["Endpoint"], self.sim.now)  # fmt: skip
+            alert = Alert(
+                topic,
+                params.get("subject", ""),
+                params.get("message", ""),
+                subscription["Endpoint"],
+                self.sim.now,
+            )
             self.sim.env.process(self._deliver(alert))
 
-    def _deliver(self, alert: Alert):  # noqa: ANN202 - SimPy generator
+    def _deliver(self, alert: Alert):
         yield self.sim.env.timeout(self.sim.draw("sns_email_delivery_s"))
-        self.sim.log("sns.delivered", alert=True, topic=alert.topic_arn, subject=alert.subject,
-                     endpoint=alert.endpoint)  # fmt: skip
+        self.sim.log(
+            "sns.delivered",
+            alert=True,
+            topic=alert.topic_arn,
+            subject=alert.subject,
+            endpoint=alert.endpoint,
+        )
         self.inbox(alert)

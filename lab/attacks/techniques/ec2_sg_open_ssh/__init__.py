@@ -22,12 +22,19 @@ class Ec2SgOpenSsh(Technique):
         if not vpcs:
             raise RuntimeError("ec2-sg-open-ssh needs a default VPC in the account")
         group_id = ec2.create_security_group(
-            GroupName="lab-target-ssh", Description="Lab target of ec2-sg-open-ssh",
+            GroupName="lab-target-ssh",
+            Description="Lab target of ec2-sg-open-ssh",
             VpcId=vpcs[0]["VpcId"],
-            TagSpecifications=[{"ResourceType": "security-group", "Tags": [
-                {"Key": LAB_TAG_KEY, "Value": LAB_TAG_VALUE},
-                {"Key": "lab:technique", "Value": self.id}]}],
-        )["GroupId"]  # fmt: skip
+            TagSpecifications=[
+                {
+                    "ResourceType": "security-group",
+                    "Tags": [
+                        {"Key": LAB_TAG_KEY, "Value": LAB_TAG_VALUE},
+                        {"Key": "lab:technique", "Value": self.id},
+                    ],
+                }
+            ],
+        )["GroupId"]
         return {"group_id": group_id}
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
@@ -54,7 +61,9 @@ class Ec2SgOpenSsh(Technique):
 
     def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         try:
-            endpoints.client("ec2", "harness").delete_security_group(GroupId=prerequisites["group_id"])
+            endpoints.client("ec2", "harness").delete_security_group(
+                GroupId=prerequisites["group_id"]
+            )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "InvalidGroup.NotFound":
                 raise
