@@ -10,6 +10,7 @@ from lab.attacks.base import LAB_TAG_KEY, LAB_TAG_VALUE, Prerequisites, Techniqu
 from lab.emulator.endpoints import Endpoints
 
 WORLD = "0.0.0.0/0"
+GROUP_NAME = "lab-target-ssh"
 SSH = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": WORLD}]}
 
 
@@ -17,12 +18,24 @@ class Ec2SgOpenSsh(Technique):
     folder = Path(__file__).parent
 
     def warm_up(self, endpoints: Endpoints) -> Prerequisites:
+        """The lab-tagged target group in the default VPC (reused if a previous run left it)."""
         ec2 = endpoints.client("ec2", "harness")
         vpcs = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
         if not vpcs:
             raise RuntimeError("ec2-sg-open-ssh needs a default VPC in the account")
+        existing = ec2.describe_security_groups(
+            Filters=[
+                {"Name": "tag:lab:technique", "Values": [self.id]},
+                {"Name": "group-name", "Values": [GROUP_NAME]},
+                {"Name": "vpc-id", "Values": [vpcs[0]["VpcId"]]},
+            ]
+        )["SecurityGroups"]
+        if existing:
+            prerequisites = {"group_id": existing[0]["GroupId"]}
+            self.revert(endpoints, prerequisites)
+            return prerequisites
         group_id = ec2.create_security_group(
-            GroupName="lab-target-ssh",
+            GroupName=GROUP_NAME,
             Description="Lab target of ec2-sg-open-ssh",
             VpcId=vpcs[0]["VpcId"],
             TagSpecifications=[
