@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -22,7 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(width=max(Console().width, 120))  # the summary table needs ~110 columns
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # errors are never wrapped mid-path
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -196,45 +197,51 @@ def emulator(
             pass
 
 
-def _endpoints(endpoint: str | None, region: str):
+ArchitectureArg = Annotated[str, typer.Argument(help="manual or serverless")]
+EndpointOpt = Annotated[
+    str,
+    typer.Option(help="Emulator URL (from `lab emulator`); real AWS is not reachable from here."),
+]
+WorkdirOpt = Annotated[
+    Path, typer.Option(help="Where deployment state (terraform state, ids) is kept.")
+]
+RegionOpt = Annotated[str, typer.Option(help="AWS region of the account.")]
+
+
+def _architecture_and_endpoints(name: str, endpoint: str, region: str):
+    """The named architecture and the emulator's endpoint settings, or a clear error."""
+    from lab.architectures.registry import build
     from lab.emulator import Endpoints
 
-    return Endpoints(url=endpoint, region=region)
+    try:
+        return build(name, "manual"), Endpoints(url=endpoint, region=region)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+        raise  # unreachable: _fail exits
 
 
 @app.command()
 def deploy(
-    architecture: str = typer.Argument(..., help="manual or serverless"),
-    endpoint: str = typer.Option(..., help="Emulator URL (from `lab emulator`)."),
-    workdir: Path = typer.Option(Path(".work"), help="Where state (terraform state, ids) is kept."),
-    region: str = typer.Option("us-east-1"),
+    architecture: ArchitectureArg,
+    endpoint: EndpointOpt,
+    workdir: WorkdirOpt = Path(".work"),
+    region: RegionOpt = "us-east-1",
 ) -> None:
     """Deploy one architecture into a running emulated account."""
-    from lab.architectures.registry import build
-
-    try:
-        arch = build(architecture, "manual")
-    except KeyError as exc:
-        _fail(str(exc.args[0]))
-    outputs = arch.deploy(_endpoints(endpoint, region), workdir / architecture)
-    console.print_json(json.dumps(outputs))
+    arch, endpoints = _architecture_and_endpoints(architecture, endpoint, region)
+    console.print_json(json.dumps(arch.deploy(endpoints, workdir / architecture)))
 
 
 @app.command()
 def destroy(
-    architecture: str = typer.Argument(..., help="manual or serverless"),
-    endpoint: str = typer.Option(..., help="Emulator URL (from `lab emulator`)."),
-    workdir: Path = typer.Option(Path(".work"), help="The workdir given to `lab deploy`."),
-    region: str = typer.Option("us-east-1"),
+    architecture: ArchitectureArg,
+    endpoint: EndpointOpt,
+    workdir: WorkdirOpt = Path(".work"),
+    region: RegionOpt = "us-east-1",
 ) -> None:
-    """Destroy an architecture deployed with `lab deploy`."""
-    from lab.architectures.registry import build
-
-    try:
-        arch = build(architecture, "manual")
-    except KeyError as exc:
-        _fail(str(exc.args[0]))
-    arch.destroy(_endpoints(endpoint, region), workdir / architecture)
+    """Destroy an architecture deployed with `lab deploy` (same --workdir)."""
+    arch, endpoints = _architecture_and_endpoints(architecture, endpoint, region)
+    arch.destroy(endpoints, workdir / architecture)
     console.print(f"{architecture} destroyed")
 
 
