@@ -47,9 +47,8 @@ def _print_summary(run_dir: Path) -> None:
         "remediate median",
         "remediate p90",
     ):
-        out.add_column(
-            column, justify="left" if column in ("technique", "architecture") else "right"
-        )
+        justify = "left" if column in ("technique", "architecture") else "right"
+        out.add_column(column, justify=justify, no_wrap=True)
 
     def fmt(value: object) -> str:
         return "-" if value is None or value != value else f"{value:,.1f}"
