@@ -146,6 +146,62 @@ def report(
     console.print(f"figure: {paths[0]} (and {paths[1].name})")
 
 
+def _latest_run() -> Path:
+    runs = sorted(RESULTS_DIR.glob("*/*/usage.json"), key=lambda p: p.stat().st_mtime)
+    if not runs:
+        _fail("no run with usage.json under results/ (run `make demo` first, or give RUN_DIR)")
+    return runs[-1].parent
+
+
+@app.command()
+def cost(
+    run_dir: Annotated[
+        Path | None, typer.Argument(help="A run directory (default: the newest).")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option(help="One workload profile (default: all).")
+    ] = None,
+    region: Annotated[
+        str, typer.Option(help="Price file lab/cost/prices/<region>.yaml.")
+    ] = "us-east-1",
+    rate: Annotated[
+        float | None, typer.Option(help="Engineer cost, USD per hour (default: profiles.yaml).")
+    ] = None,
+    sweep: Annotated[
+        bool, typer.Option("--sweep", help="Also draw cost vs scale with the break-even point.")
+    ] = False,
+) -> None:
+    """Monthly cost of each architecture: infrastructure (usage scaled to a profile) + people."""
+    from lab.cost.pricing import PricingError
+    from lab.cost.report import cost_lines, summary
+    from lab.cost.report import sweep as cost_sweep
+    from lab.report.cost_figures import cost_breakdown, cost_vs_scale
+
+    run_dir = run_dir or _latest_run()
+    try:
+        lines = cost_lines(run_dir, region, rate, [profile] if profile else None)
+    except (FileNotFoundError, PricingError, KeyError) as exc:
+        _fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
+    lines.to_csv(run_dir / "cost.csv", index=False)
+    table = Table(title=f"monthly cost, USD ({region} list prices; {run_dir.name})")
+    for column in ("profile", "architecture", "infrastructure", "people", "total"):
+        table.add_column(
+            column, justify="left" if column in ("profile", "architecture") else "right"
+        )
+    for row in summary(lines).to_dict("records"):
+        table.add_row(row["profile"], row["architecture"], f"{row.get('infrastructure', 0):,.2f}",
+                      f"{row.get('people', 0):,.2f}", f"{row['total']:,.2f}")  # fmt: skip
+    console.print(table)
+    figures = cost_breakdown(lines, run_dir / "figures" / "cost_breakdown")
+    console.print(f"lines: {run_dir / 'cost.csv'}; figure: {figures[0]}")
+    if sweep:
+        frame, even = cost_sweep(run_dir, profile or "small-company", region, rate)
+        frame.to_csv(run_dir / "cost_sweep.csv", index=False)
+        paths = cost_vs_scale(frame, run_dir / "figures" / "cost_vs_scale", even)
+        where = f"{even:,.0f} management events per day" if even else "none in the range swept"
+        console.print(f"break-even: {where}; figure: {paths[0]}")
+
+
 @app.command()
 def techniques(
     show: str | None = typer.Argument(None, help="Show one technique's metadata."),

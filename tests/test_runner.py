@@ -104,6 +104,24 @@ def test_same_seed_gives_identical_trials_and_a_resumed_run_adds_nothing(tmp_pat
     assert len(manifest["calibration_sha256"]) == 64
     assert manifest["versions"]["packages"]["moto"]
     assert "commit" in manifest["git"]
+    # Usage is the count of what the simulation processed, with what each architecture deployed.
+    usage = json.loads((first / "usage.json").read_text())
+    events = [json.loads(line) for line in (first / "events.jsonl").read_text().splitlines()]
+    invoked = [e for e in events if e["kind"] == "lambda.invoked"]
+    assert usage["serverless"]["totals"]["lambda.requests"] == len(invoked) >= 2
+    assert usage["serverless"]["inventory"]["lambda_functions"] == {"lab-remediate-sg": 128}
+    assert usage["manual"]["inventory"]["ec2_instances"] == {"t3.micro": 1}
+    assert usage["manual"]["totals"]["operator.runbooks_run"] == 2
+    assert usage["serverless"]["totals"]["operator.alerts_reviewed"] == 2  # the "fixed" alerts
+    cost = subprocess.run(
+        [sys.executable, "-m", "lab.cli", "cost", str(first), "--sweep"],
+        capture_output=True,
+        text=True,
+    )
+    assert cost.returncode == 0, cost.stderr
+    assert "small-company" in cost.stdout and "break-even" in cost.stdout
+    assert (first / "cost.csv").exists()
+    assert (first / "figures" / "cost_vs_scale.pdf").exists()
     # Resuming a complete run deploys nothing and changes nothing.
     before = (first / "trials.csv").read_text()
     run_scenario(scenario, first)

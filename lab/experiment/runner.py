@@ -17,6 +17,8 @@ from typing import Any
 
 from lab.architectures.registry import build
 from lab.attacks.registry import technique as get_technique
+from lab.cost.inventory import inventory
+from lab.cost.usage import meter_run, record_inventory
 from lab.emulator.server import EmulatorServer
 from lab.experiment.manifest import git_commit, versions, write_manifest
 from lab.experiment.scenario import Scenario
@@ -58,6 +60,7 @@ def run_architecture(
             emit(("status", f"deploying {arch_name}", None))
             try:
                 architecture.deploy(emulator.endpoints, workdir)
+                emit(("inventory", arch_name, inventory(emulator.endpoints)))
                 for technique_id in dict.fromkeys(t for t, _ in pending):
                     technique = get_technique(technique_id)
                     prerequisites = technique.warm_up(emulator.endpoints)
@@ -158,6 +161,8 @@ def run_scenario(
             notify(f"{payload['architecture']} {payload['technique']}", state["finished"], total)
         elif kind == "status":
             notify(payload, state["finished"], total)
+        elif kind == "inventory":
+            record_inventory(run_dir, payload, detail)
         elif kind == "error":
             errors.append(f"{payload}:\n{detail}")
 
@@ -178,6 +183,7 @@ def run_scenario(
         _run_in_processes(args, handle, errors)
     shutil.rmtree(run_dir / ".work", ignore_errors=True)
     if not errors:
+        meter_run(run_dir)
         store.finalize(
             [
                 (t, a, k)

@@ -18,6 +18,14 @@ from lab.sim.calibration import Calibration
 from lab.sim.kernel import Simulation
 from lab.sim.services import start_services
 
+# Timeline events that close an alert a person received.
+ALERT_HANDLED = {
+    "operator.acknowledged",
+    "operator.runbook_done",
+    "operator.duplicate_alert",
+    "operator.runbook_missing",
+}
+
 
 def stable_key(text: str) -> int:
     """A seed component that is the same on every machine and Python run (unlike ``hash``)."""
@@ -49,11 +57,15 @@ def run_trial(
     state: dict[str, Any] = {}
 
     def observe(event: dict[str, Any]) -> None:
-        # The trial ends once the attack is undone and a person has been told (or at max_trial_s).
+        # The trial ends once the attack is undone, a person has been told, and every alert
+        # delivered has been handled by that person (or at max_trial_s).
         if "injected_s" not in state or done.triggered:
             return
         if event.get("alert"):
             state.setdefault("alerted_s", sim.now)
+            state["alerts_open"] = state.get("alerts_open", 0) + 1
+        if event["kind"] in ALERT_HANDLED:
+            state["alerts_open"] = state.get("alerts_open", 0) - 1
         if (
             event["kind"] == "responder.finished"
             and "remediated_s" not in state
@@ -61,7 +73,8 @@ def run_trial(
         ):
             state["remediated_s"], state["remediated_by"] = sim.now, event["source"]
             sim.log("technique.remediated", source=event["source"])
-        if "remediated_s" in state and "alerted_s" in state and not done.triggered:
+        finished = "remediated_s" in state and "alerted_s" in state
+        if finished and state.get("alerts_open", 0) <= 0 and not done.triggered:
             done.succeed()
 
     def attack():

@@ -19,7 +19,8 @@ ARCHITECTURE_STYLE = {
 A4_COLUMN_WIDTH_IN = 6.3
 
 
-def _save(fig: plt.Figure, out_base: Path) -> list[Path]:
+def save_figure(fig: plt.Figure, out_base: Path) -> list[Path]:
+    """Write ``fig`` as PNG (300 dpi) and PDF beside ``out_base``; return both paths."""
     out_base.parent.mkdir(parents=True, exist_ok=True)
     paths = [out_base.with_suffix(".png"), out_base.with_suffix(".pdf")]
     fig.savefig(paths[0], dpi=300, bbox_inches="tight")
@@ -85,4 +86,4 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
     techniques = ", ".join(sorted(set(trials["technique"])))
     fig.suptitle(f"{techniques}: manual vs serverless", fontsize=9, y=1.04)
     fig.tight_layout()
-    return _save(fig, out_base)
+    return save_figure(fig, out_base)

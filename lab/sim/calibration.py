@@ -74,6 +74,7 @@ class OperatorProfile(BaseModel):
     read_alert_s: Distribution
     diagnose_s: Distribution
     runbook_command_s: Distribution
+    review_alert_s: Distribution
 
 
 class Calibration(BaseModel):

@@ -7,6 +7,7 @@ while no trail is logging (EventBridge needs "a CloudTrail trail with logging en
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -78,7 +79,11 @@ class CloudTrail:
 
     def _deliver(self, record: Record, trails: list[str]):
         yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_eventbridge_s"))
+        event = as_eventbridge_event(record)
         self.sim.log(
-            "cloudtrail.delivered_to_eventbridge", event_name=record["eventName"], trails=trails
+            "cloudtrail.delivered_to_eventbridge",
+            event_name=record["eventName"],
+            trails=trails,
+            record_bytes=len(json.dumps(event["detail"], separators=(",", ":"))),
         )
-        self.deliver(as_eventbridge_event(record))
+        self.deliver(event)

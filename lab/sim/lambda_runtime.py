@@ -100,9 +100,8 @@ class LambdaRuntime:
         config = function["Configuration"]
         environment = self._warm_environment(name, config["CodeSha256"])
         cold = environment is None
-        yield self.sim.env.timeout(
-            self.sim.draw("lambda_cold_start_s" if cold else "lambda_warm_start_s")
-        )
+        start_s = self.sim.draw("lambda_cold_start_s" if cold else "lambda_warm_start_s")
+        yield self.sim.env.timeout(start_s)
         if environment is None:
             environment = self._start(name, function)
         request = {
@@ -115,11 +114,15 @@ class LambdaRuntime:
         }
         response = environment.call(request, config.get("Timeout", 3) * _WALL_TIMEOUT_FACTOR)
         self.sim.pump()
-        yield self.sim.env.timeout(self.sim.draw("lambda_duration_s"))
+        duration_s = self.sim.draw("lambda_duration_s")
+        yield self.sim.env.timeout(duration_s)
         environment.busy_until_s = self.sim.now
         environment.expires_at_s = self.sim.now + self.sim.draw("lambda_idle_expiry_s")
         self.sim.log(
             "lambda.invoked",
+            # Billed: handler time plus, since August 2025, the INIT phase of a cold start.
+            billed_ms=round(1000 * (duration_s + (start_s if cold else 0.0))),
+            memory_mb=config.get("MemorySize", 128),
             function=name,
             cold_start=cold,
             attempt=attempt,

@@ -36,7 +36,8 @@ class Operator:
         self.sim.log("operator.read_alert", subject=alert.subject)
         match = _RUNBOOK_LINE.search(alert.message)
         if not match:
-            self.sim.log("operator.acknowledged", subject=alert.subject)
+            review_s = self.profile.review_alert_s.sample(self.sim.rng)
+            self.sim.log("operator.acknowledged", subject=alert.subject, work_s=round(review_s, 3))
             return
         runbook, args = match.group(1), match.group(2).split()
         if (runbook, *args) in self._handled:
@@ -47,7 +48,8 @@ class Operator:
         if not script.exists():
             self.sim.log("operator.runbook_missing", runbook=runbook)
             return
-        yield self.sim.env.timeout(self.profile.diagnose_s.sample(self.sim.rng))
+        diagnose_s = self.profile.diagnose_s.sample(self.sim.rng)
+        yield self.sim.env.timeout(diagnose_s)
         commands = sum(
             1 for line in script.read_text().splitlines() if line.strip().startswith("aws ")
         )
@@ -60,6 +62,7 @@ class Operator:
         self.sim.pump()
         self.sim.log(
             "operator.runbook_done",
+            work_s=round(diagnose_s + typing_s, 3),
             runbook=runbook,
             args=args,
             commands=commands,

@@ -1,0 +1,38 @@
+"""What an architecture deployed, read back from the account: the fixed part of its bill."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lab.emulator.endpoints import Endpoints
+
+
+def inventory(endpoints: Endpoints) -> dict[str, Any]:
+    """Billable resources in the account now (instances, volumes, trails, functions, ...)."""
+    ec2 = endpoints.client("ec2", "observer")
+    instances: dict[str, int] = {}
+    for reservation in ec2.describe_instances(
+        Filters=[{"Name": "instance-state-name", "Values": ["pending", "running"]}]
+    )["Reservations"]:
+        for instance in reservation["Instances"]:
+            instances[instance["InstanceType"]] = instances.get(instance["InstanceType"], 0) + 1
+    volumes_gb = sum(
+        v["Size"] for v in ec2.describe_volumes()["Volumes"] if v["State"] != "deleted"
+    )
+    cloudtrail = endpoints.client("cloudtrail", "observer")
+    trails = cloudtrail.describe_trails()["trailList"]
+    functions = endpoints.client("lambda", "observer").list_functions()["Functions"]
+    logs = endpoints.client("logs", "observer")
+    groups = logs.describe_log_groups()["logGroups"]
+    return {
+        "ec2_instances": instances,
+        "ebs_gb": volumes_gb,
+        "trails": len(trails),
+        "trails_to_cloudwatch_logs": sum(1 for t in trails if t.get("CloudWatchLogsLogGroupArn")),
+        "lambda_functions": {f["FunctionName"]: f.get("MemorySize", 128) for f in functions},
+        "eventbridge_rules": len(endpoints.client("events", "observer").list_rules()["Rules"]),
+        "sns_topics": len(endpoints.client("sns", "observer").list_topics()["Topics"]),
+        "log_groups": len(groups),
+        "metric_filters": len(logs.describe_metric_filters()["metricFilters"]),
+        "alarms": len(endpoints.client("cloudwatch", "observer").describe_alarms()["MetricAlarms"]),
+    }

@@ -1,0 +1,193 @@
+"""Monthly cost of an architecture for a workload profile: infrastructure + people.
+
+Infrastructure = what was deployed (inventory, read back from the account) running for a month, plus
+what the profile's volumes make the deployed services process, using per-unit quantities measured in
+the run (bytes per CloudTrail record, Lambda GB-seconds per invocation, alerts per incident). People =
+the operator time the simulated responses took, per incident, plus build (amortised) and upkeep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from lab.cost.pricing import PriceBook
+
+PROFILES_FILE = Path(__file__).with_name("profiles.yaml")
+HOURS_PER_MONTH = 730
+DAYS_PER_MONTH = 30.4
+S3_PUTS_PER_MONTH_PER_TRAIL = 8_760  # one log file about every 5 minutes (CloudTrail User Guide)
+CLOUDWATCH_LOGS_COMPRESSION = 0.15  # stored size / ingested size; assumption
+S3_GZIP_RATIO = 0.10  # CloudTrail log files are gzip JSON; assumption
+
+
+class Profile(BaseModel):
+    """What an account does in a month."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str
+    workload_instances: int
+    management_events_per_day: float
+    log_gb_per_day: float
+    flow_log_gb_per_day: float
+    resource_changes_per_day: float
+    sg_ingress_changes_per_day: float
+    incidents_per_month: float
+    log_retention_days: int
+    s3_retention_months: int
+
+    def scaled(self, factor: float) -> Profile:
+        """The same account, ``factor`` times busier."""
+        volumes = ("management_events_per_day", "log_gb_per_day", "flow_log_gb_per_day",
+                   "resource_changes_per_day", "sg_ingress_changes_per_day", "incidents_per_month")  # fmt: skip
+        return self.model_copy(update={k: getattr(self, k) * factor for k in volumes})
+
+
+class Effort(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    build_hours: float
+    maintenance_hours_per_month: float
+    source: str
+
+
+class Workloads(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hourly_rate_usd: float
+    amortization_months: int
+    effort: dict[str, Effort]
+    profiles: dict[str, Profile]
+
+    def profile(self, name: str) -> Profile:
+        if name not in self.profiles:
+            raise KeyError(f"unknown workload profile {name!r}; known: {', '.join(self.profiles)}")
+        return self.profiles[name]
+
+
+@cache
+def workloads(path: Path = PROFILES_FILE) -> Workloads:
+    return Workloads.model_validate(yaml.safe_load(Path(path).read_text()))
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a monthly bill."""
+
+    category: str  # compute | logging | detection-response | notification | people
+    service: str
+    item: str
+    quantity: float
+    unit: str
+    cost_usd: float
+
+
+def monthly_cost(architecture: str, usage: dict[str, Any], profile: Profile, prices: PriceBook,
+                 loads: Workloads, hourly_rate_usd: float | None = None) -> list[Line]:  # fmt: skip
+    """The monthly bill of ``architecture`` at ``profile``, line by line."""
+    inventory = usage.get("inventory", {})
+    per_trial = usage.get("per_trial", {})
+    rate = loads.hourly_rate_usd if hourly_rate_usd is None else hourly_rate_usd
+    lines: list[Line] = []
+
+    def bill(category: str, service: str, item: str, quantity: float) -> None:
+        spec = prices.item(service, item)
+        lines.append(Line(category, service, item, quantity, spec.unit, spec.cost(quantity)))
+
+    # Compute deployed: instances and their volumes run all month.
+    for instance_type, count in sorted(inventory.get("ec2_instances", {}).items()):
+        bill("compute", "ec2", f"{instance_type}_hours", count * HOURS_PER_MONTH)
+    if inventory.get("ebs_gb"):
+        bill("compute", "ebs", "gp3_gb_month", inventory["ebs_gb"])
+
+    # CloudTrail trails process every management event of the account.
+    events_month = profile.management_events_per_day * DAYS_PER_MONTH
+    trails = inventory.get("trails", 0)
+    if trails:
+        bytes_per_event = _ratio(
+            per_trial, "cloudtrail.record_bytes", "cloudtrail.management_events", 1500
+        )
+        gb_month = events_month * bytes_per_event / 1e9
+        bill("logging", "cloudtrail", "management_events_first_copy", events_month)
+        if trails > 1:
+            bill(
+                "logging",
+                "cloudtrail",
+                "management_events_additional_copy",
+                events_month * (trails - 1),
+            )
+        bill(
+            "logging",
+            "s3",
+            "standard_gb_month",
+            gb_month * S3_GZIP_RATIO * profile.s3_retention_months,
+        )
+        bill("logging", "s3", "put_requests", S3_PUTS_PER_MONTH_PER_TRAIL * trails)
+        if inventory.get("trails_to_cloudwatch_logs"):
+            bill("logging", "cloudwatch_logs", "ingestion_gb", gb_month)
+            retained_months = profile.log_retention_days / DAYS_PER_MONTH
+            bill("logging", "cloudwatch_logs", "storage_gb_month",
+                 gb_month * CLOUDWATCH_LOGS_COMPRESSION * retained_months)  # fmt: skip
+        bill("detection-response", "eventbridge", "aws_service_events", events_month)
+    if inventory.get("alarms"):
+        bill("detection-response", "cloudwatch", "standard_alarm_month", inventory["alarms"])
+
+    # Each deployed function runs once per matching call: here, security group ingress changes.
+    incidents = profile.incidents_per_month
+    if inventory.get("lambda_functions") and inventory.get("eventbridge_rules"):
+        invocations = profile.sg_ingress_changes_per_day * DAYS_PER_MONTH
+        gb_s_each = _ratio(per_trial, "lambda.gb_seconds", "lambda.requests", 0.0)
+        bill("detection-response", "lambda", "requests", invocations)
+        bill("detection-response", "lambda", "gb_seconds_x86", invocations * gb_s_each)
+
+    # Alerts per incident, as measured.
+    bill("notification", "sns", "publishes", incidents * per_trial.get("sns.publishes", 0.0))
+    bill(
+        "notification",
+        "sns",
+        "email_deliveries",
+        incidents * per_trial.get("sns.email_deliveries", 0.0),
+    )
+
+    # People: response time per incident (simulated), upkeep and amortised build (profiles.yaml).
+    effort = loads.effort[architecture]
+    response_hours = incidents * per_trial.get("operator.work_s", 0.0) / 3600
+    lines.append(
+        Line(
+            "people", "operator", "incident response", response_hours, "hour", response_hours * rate
+        )
+    )
+    lines.append(Line("people", "engineer", "maintenance", effort.maintenance_hours_per_month, "hour",
+                      effort.maintenance_hours_per_month * rate))  # fmt: skip
+    build = effort.build_hours / loads.amortization_months
+    lines.append(Line("people", "engineer", "build (amortised)", build, "hour", build * rate))
+    return lines
+
+
+def _ratio(per_trial: dict[str, float], numerator: str, denominator: str, default: float) -> float:
+    return per_trial[numerator] / per_trial[denominator] if per_trial.get(denominator) else default
+
+
+def total(lines: list[Line]) -> float:
+    return sum(line.cost_usd for line in lines)
+
+
+def by_category(lines: list[Line]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for line in lines:
+        out[line.category] = out.get(line.category, 0.0) + line.cost_usd
+    return out
+
+
+def break_even(costs_a: list[float], costs_b: list[float], scales: list[float]) -> float | None:
+    """The first scale where the cheaper architecture changes (linear interpolation), if any."""
+    for i in range(1, len(scales)):
+        before, after = costs_a[i - 1] - costs_b[i - 1], costs_a[i] - costs_b[i]
+        if before == 0:
+            return scales[i - 1]
+        if before * after < 0:
+            return scales[i - 1] + (scales[i] - scales[i - 1]) * before / (before - after)
+    return None

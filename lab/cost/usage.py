@@ -1,0 +1,90 @@
+"""Usage metering: what AWS would bill, counted from a run's timeline (``events.jsonl``).
+
+Every simulated service logs what it processed; this module counts those events per architecture,
+so usage is exactly the work the simulation did. Totals and per-trial means go to ``usage.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Event = dict[str, Any]
+
+# Meters that count one unit per timeline event of a kind.
+COUNTED: dict[str, str] = {
+    "cloudtrail.management_events": "cloudtrail.delivered_to_eventbridge",
+    "eventbridge.aws_service_events": "cloudtrail.delivered_to_eventbridge",
+    "eventbridge.rule_matches": "eventbridge.matched",
+    "lambda.requests": "lambda.invoked",
+    "sns.email_deliveries": "sns.delivered",
+    "cron.executions": "cron.ran",
+    "cron.executions_counted_not_run": "cron.run_skipped_no_change",
+    "operator.runbooks_run": "operator.runbook_done",
+    "operator.alerts_reviewed": "operator.acknowledged",
+}
+# Meters that add a quantity carried by the event.
+SUMMED: dict[str, tuple[tuple[str, ...], Callable[[Event], float]]] = {
+    "cloudtrail.record_bytes": (
+        ("cloudtrail.delivered_to_eventbridge",),
+        lambda e: e["record_bytes"],
+    ),
+    "lambda.gb_seconds": (
+        ("lambda.invoked",),
+        lambda e: e["billed_ms"] / 1000 * e["memory_mb"] / 1024,
+    ),
+    "operator.work_s": (("operator.runbook_done", "operator.acknowledged"), lambda e: e["work_s"]),
+    "sns.publishes": (
+        ("api_call",),
+        lambda e: float(e.get("event_name") == "Publish" and not e.get("error")),
+    ),
+}
+
+
+def meter(events: list[Event]) -> dict[str, dict[str, Any]]:
+    """Usage per architecture: {"trials": n, "totals": {...}, "per_trial": {...}}."""
+    totals: dict[str, dict[str, float]] = defaultdict(
+        lambda: dict.fromkeys([*COUNTED, *SUMMED], 0.0)
+    )
+    trials: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    for event in events:
+        arch = event.get("architecture", "?")
+        trials[arch].add((event.get("technique", ""), int(event.get("trial", -1))))
+        for name, kind in COUNTED.items():
+            if event["kind"] == kind:
+                totals[arch][name] += 1.0
+        for name, (kinds, amount) in SUMMED.items():
+            if event["kind"] in kinds:
+                totals[arch][name] += float(amount(event))
+    return {
+        arch: {
+            "trials": len(trials[arch]),
+            "totals": counts,
+            "per_trial": {k: v / len(trials[arch]) for k, v in counts.items()},
+        }
+        for arch, counts in sorted(totals.items())
+    }
+
+
+def meter_run(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """Meter ``events.jsonl`` of a run, merge the deployed inventory, write ``usage.json``."""
+    events_path = Path(run_dir) / "events.jsonl"
+    events = [json.loads(line) for line in events_path.read_text().splitlines() if line]
+    usage = meter(events)
+    usage_path = Path(run_dir) / "usage.json"
+    previous = json.loads(usage_path.read_text()) if usage_path.exists() else {}
+    for arch, entry in usage.items():
+        entry["inventory"] = previous.get(arch, {}).get("inventory", {})
+    usage_path.write_text(json.dumps(usage, indent=2, sort_keys=True) + "\n")
+    return usage
+
+
+def record_inventory(run_dir: Path, architecture: str, items: dict[str, Any]) -> None:
+    """Keep what ``architecture`` deployed in ``usage.json`` (metered usage is added at the end)."""
+    usage_path = Path(run_dir) / "usage.json"
+    usage = json.loads(usage_path.read_text()) if usage_path.exists() else {}
+    usage.setdefault(architecture, {})["inventory"] = items
+    usage_path.write_text(json.dumps(usage, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,57 @@
+"""Cost figures: functions of a cost DataFrame, PNG (300 dpi) + PDF, same style as the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from lab.report.figures import A4_COLUMN_WIDTH_IN, ARCHITECTURE_STYLE, save_figure
+
+CATEGORY_HATCH = {"compute": "", "logging": "..", "detection-response": "xx", "notification": "--",
+                  "people": "//"}  # fmt: skip
+
+
+def cost_vs_scale(sweep: pd.DataFrame, out_base: Path, break_even_x: float | None) -> list[Path]:
+    """Monthly cost against account activity (log-log), one line per architecture."""
+    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 3.2))
+    for arch, group in sweep.groupby("architecture"):
+        style = ARCHITECTURE_STYLE.get(arch, {"color": "grey", "marker": "."})
+        ax.plot(group["management_events_per_day"], group["monthly_cost_usd"], label=arch,
+                color=style["color"], marker=style["marker"], markersize=3, linewidth=1.2)  # fmt: skip
+    if break_even_x is not None:
+        ax.axvline(break_even_x, color="black", linestyle=":", linewidth=1)
+        ax.annotate(f"break-even\n{break_even_x:,.0f} events/day", (break_even_x, 0.95),
+                    xycoords=("data", "axes fraction"), ha="left", va="top", fontsize=7,
+                    xytext=(4, 0), textcoords="offset points")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("management events per day (account activity)", fontsize=8)
+    ax.set_ylabel("monthly cost (USD, log)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(which="both", linewidth=0.3, alpha=0.5)
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return save_figure(fig, out_base)
+
+
+def cost_breakdown(lines: pd.DataFrame, out_base: Path) -> list[Path]:
+    """Where the money goes: stacked bars by category, one bar per architecture and profile."""
+    table = lines.pivot_table(index=["profile", "architecture"], columns="category",
+                              values="cost_usd", aggfunc="sum", fill_value=0.0)  # fmt: skip
+    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 3.2))
+    bottom = pd.Series(0.0, index=table.index)
+    labels = [f"{p}\n{a}" for p, a in table.index]
+    for category in [c for c in CATEGORY_HATCH if c in table.columns]:
+        ax.bar(labels, table[category], bottom=bottom, label=category, hatch=CATEGORY_HATCH[category],
+               edgecolor="black", linewidth=0.4, color="white" if category != "people" else "#CCCCCC")  # fmt: skip
+        bottom += table[category]
+    ax.set_ylabel("monthly cost (USD)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, frameon=False, ncols=3)
+    fig.tight_layout()
+    return save_figure(fig, out_base)

@@ -1,0 +1,157 @@
+"""Pricing arithmetic (hand-worked), metering from a timeline, and the cost model's errors."""
+
+import json
+
+import pytest
+
+from lab.cost.model import Profile, break_even, monthly_cost, total, workloads
+from lab.cost.pricing import Item, PricingError, price_book
+from lab.cost.usage import meter
+
+PRICES = price_book("us-east-1")
+
+
+def test_free_tier_is_consumed_first():
+    # Lambda requests: 1,000,000 free, then $0.20 per million.
+    assert PRICES.cost("lambda", "requests", 1_000_000) == 0.0
+    # 3,000,000 - 1,000,000 free = 2,000,000 x $0.0000002 = $0.40
+    assert PRICES.cost("lambda", "requests", 3_000_000) == pytest.approx(0.40)
+
+
+def test_tier_boundaries_guardduty_flow_logs():
+    # 500 GB at $1.00 = $500 exactly at the first boundary
+    assert PRICES.cost("guardduty", "vpc_flow_dns_gb", 500) == pytest.approx(500.0)
+    # 501 GB: 500 x 1.00 + 1 x 0.50 = $500.50
+    assert PRICES.cost("guardduty", "vpc_flow_dns_gb", 501) == pytest.approx(500.50)
+    # 3,000 GB: 500 x 1.00 + 2,000 x 0.50 + 500 x 0.25 = 500 + 1,000 + 125 = $1,625
+    assert PRICES.cost("guardduty", "vpc_flow_dns_gb", 3_000) == pytest.approx(1625.0)
+    # 12,000 GB: 500 + 1,000 + 7,500 x 0.25 (1,875) + 2,000 x 0.15 (300) = $3,675
+    assert PRICES.cost("guardduty", "vpc_flow_dns_gb", 12_000) == pytest.approx(3675.0)
+
+
+def test_free_tier_and_tiers_together_custom_metrics():
+    # 10 free; the free ones count toward the first tier (10,000 at $0.30).
+    assert PRICES.cost("cloudwatch", "custom_metric_month", 10) == 0.0
+    # 20 metrics: 10 x $0.30 = $3.00
+    assert PRICES.cost("cloudwatch", "custom_metric_month", 20) == pytest.approx(3.0)
+    # 10,010 metrics: 9,990 x 0.30 (2,997) + 10 x 0.10 (1) = $2,998
+    assert PRICES.cost("cloudwatch", "custom_metric_month", 10_010) == pytest.approx(2998.0)
+
+
+def test_config_rule_evaluation_tiers():
+    # 600,000: 100,000 x 0.001 (100) + 400,000 x 0.0008 (320) + 100,000 x 0.0005 (50) = $470
+    assert PRICES.cost("config", "rule_evaluations", 600_000) == pytest.approx(470.0)
+
+
+def test_unknown_service_item_or_region_is_named():
+    with pytest.raises(PricingError, match="no prices for service 'mainframe'"):
+        PRICES.cost("mainframe", "hours", 1)
+    with pytest.raises(PricingError, match=r"no price for ec2\.m5\.large_hours"):
+        PRICES.cost("ec2", "m5.large_hours", 1)
+    with pytest.raises(PricingError, match="no price file for region 'mars-1'"):
+        price_book("mars-1")
+
+
+def test_tiers_must_end_open_and_ascend():
+    with pytest.raises(ValueError, match="last tier"):
+        Item(unit="x", tiers=[{"up_to": 10, "price": 1}])
+    with pytest.raises(ValueError, match="ascend"):
+        Item(
+            unit="x",
+            tiers=[
+                {"up_to": 10, "price": 1},
+                {"up_to": 5, "price": 1},
+                {"up_to": None, "price": 1},
+            ],
+        )
+
+
+def test_every_service_names_its_source():
+    for name, service in PRICES.services.items():
+        assert service.source.startswith("https://"), name
+
+
+def _event(kind, trial=0, arch="serverless", **fields):
+    return {"technique": "t", "architecture": arch, "trial": trial, "kind": kind, **fields}
+
+
+def test_usage_equals_the_events_processed():
+    events = [
+        _event("cloudtrail.delivered_to_eventbridge", record_bytes=1000),
+        _event("cloudtrail.delivered_to_eventbridge", record_bytes=500),
+        _event("eventbridge.matched"),
+        _event("lambda.invoked", billed_ms=2000, memory_mb=512),
+        _event("api_call", event_name="Publish"),
+        _event("api_call", event_name="Publish", error="AuthorizationError"),
+        _event("sns.delivered", alert=True),
+        _event("operator.acknowledged", work_s=90.0),
+        _event("cron.ran", trial=1, arch="manual"),
+        _event("cron.run_skipped_no_change", trial=1, arch="manual"),
+        _event("operator.runbook_done", trial=1, arch="manual", work_s=300.0),
+    ]
+    usage = meter(events)
+    s = usage["serverless"]["totals"]
+    assert s["cloudtrail.management_events"] == 2
+    assert s["cloudtrail.record_bytes"] == 1500
+    assert s["lambda.requests"] == 1
+    assert s["lambda.gb_seconds"] == pytest.approx(2.0 * 0.5)  # 2 s x 0.5 GB
+    assert s["sns.publishes"] == 1  # the failed publish is not billed
+    assert s["sns.email_deliveries"] == 1
+    assert s["operator.work_s"] == 90.0
+    m = usage["manual"]
+    assert m["trials"] == 1
+    assert m["totals"]["cron.executions"] == 1
+    assert m["totals"]["cron.executions_counted_not_run"] == 1
+    assert m["per_trial"]["operator.work_s"] == 300.0
+
+
+def test_monthly_cost_of_a_manual_stack_by_hand():
+    loads = workloads()
+    profile = Profile(
+        description="t",
+        workload_instances=1,
+        management_events_per_day=1000,
+        log_gb_per_day=0,
+        flow_log_gb_per_day=0,
+        resource_changes_per_day=0,
+        sg_ingress_changes_per_day=0,
+        incidents_per_month=10,
+        log_retention_days=30,
+        s3_retention_months=1,
+    )
+    usage = {
+        "inventory": {"ec2_instances": {"t3.micro": 1}, "ebs_gb": 8},
+        "per_trial": {"operator.work_s": 1800.0, "sns.publishes": 1.0, "sns.email_deliveries": 1.0},
+    }
+    lines = {
+        (line.service, line.item): line.cost_usd
+        for line in monthly_cost("manual", usage, profile, PRICES, loads, hourly_rate_usd=50)
+    }
+    assert lines[("ec2", "t3.micro_hours")] == pytest.approx(730 * 0.0104)  # $7.592
+    assert lines[("ebs", "gp3_gb_month")] == pytest.approx(8 * 0.08)  # $0.64
+    assert lines[("sns", "email_deliveries")] == 0.0  # 10 e-mails, 1,000 free
+    assert lines[("operator", "incident response")] == pytest.approx(10 * 0.5 * 50)  # 5 h = $250
+    effort = loads.effort["manual"]
+    assert lines[("engineer", "maintenance")] == pytest.approx(
+        effort.maintenance_hours_per_month * 50
+    )
+
+
+def test_break_even_interpolates_the_crossing():
+    scales = [1.0, 2.0, 3.0]
+    assert break_even([10, 20, 30], [15, 15, 15], scales) == pytest.approx(1.5)
+    assert break_even([10, 11, 12], [20, 21, 22], scales) is None
+
+
+def test_unknown_profile_is_named():
+    with pytest.raises(KeyError, match="small-company"):
+        workloads().profile("huge")
+
+
+def test_profiles_scale_volumes_only():
+    profile = workloads().profile("small-company")
+    double = profile.scaled(2)
+    assert double.management_events_per_day == 2 * profile.management_events_per_day
+    assert double.log_retention_days == profile.log_retention_days
+    assert total([]) == 0
+    assert json.dumps(double.model_dump())
