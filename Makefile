@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint env clean
+.PHONY: demo test bench lint env clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ demo: $(STAMP)  ## run the demo scenario on the embedded emulated account
 	$(BIN)/lab demo
 
 test: $(STAMP)  ## run the test suite (emulator, real terraform, real aws CLI)
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check lab tests
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check lab tests benchmarks
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -26,3 +26,6 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build .work
+
+bench: $(STAMP)  ## measure the lab itself (prints a table, writes results/benchmarks/*.json)
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python benchmarks/run.py
