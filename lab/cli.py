@@ -68,6 +68,12 @@ def _print_summary(run_dir: Path) -> None:
     console.print(out)
 
 
+def _report(run_dir: Path) -> tuple[Path, Path]:
+    from lab.report.document import write_report
+
+    return write_report(run_dir)
+
+
 def _figures(run_dir: Path) -> list[Path]:
     from lab.report.figures import latency_comparison
     from lab.report.summary import load_trials
@@ -124,8 +130,10 @@ def run(
             _fail(f"{exc}\nresults so far: {run_dir}", code=1)
     _print_summary(run_dir)
     paths = _figures(run_dir)
+    report_md, report_html = _report(run_dir)
     console.print(f"wall time {time.perf_counter() - started:.1f} s; results in {run_dir}")
     console.print(f"figure: {paths[0]} (and {paths[1].name})")
+    console.print(f"report: {report_html} (and {report_md.name})")
 
 
 @app.command()
@@ -138,12 +146,15 @@ def demo(out: Path = typer.Option(RESULTS_DIR, help="Results root.")) -> None:
 def report(
     run_dir: Path = typer.Argument(..., help="A run directory (results/<scenario>/<run-id>)."),
 ) -> None:
-    """Print the summary table of a run and redraw its figure."""
+    """Print a run's summary; redraw its figure; write report.md and a self-contained report.html."""
     if not (run_dir / "trials.csv").exists():
         _fail(f"{run_dir} has no trials.csv")
     _print_summary(run_dir)
     paths = _figures(run_dir)
     console.print(f"figure: {paths[0]} (and {paths[1].name})")
+    if (run_dir / "manifest.json").exists():
+        report_md, report_html = _report(run_dir)
+        console.print(f"report: {report_html} (and {report_md.name})")
 
 
 def _latest_run() -> Path:
@@ -189,8 +200,13 @@ def cost(
             column, justify="left" if column in ("profile", "architecture") else "right"
         )
     for row in summary(lines).to_dict("records"):
-        table.add_row(row["profile"], row["architecture"], f"{row.get('infrastructure', 0):,.2f}",
-                      f"{row.get('people', 0):,.2f}", f"{row['total']:,.2f}")  # fmt: skip
+        table.add_row(
+            row["profile"],
+            row["architecture"],
+            f"{row.get('infrastructure', 0):,.2f}",
+            f"{row.get('people', 0):,.2f}",
+            f"{row['total']:,.2f}",
+        )
     console.print(table)
     figures = cost_breakdown(lines, run_dir / "figures" / "cost_breakdown")
     console.print(f"lines: {run_dir / 'cost.csv'}; figure: {figures[0]}")
@@ -200,6 +216,30 @@ def cost(
         paths = cost_vs_scale(frame, run_dir / "figures" / "cost_vs_scale", even)
         where = f"{even:,.0f} management events per day" if even else "none in the range swept"
         console.print(f"break-even: {where}; figure: {paths[0]}")
+
+
+@app.command()
+def runs(out: Annotated[Path, typer.Option(help="Results root.")] = RESULTS_DIR) -> None:
+    """List the runs under the results root with their manifest summary."""
+    table = Table(title=f"runs in {out}")
+    for column in ("scenario", "run", "status", "target", "seed", "trials", "started", "commit"):
+        table.add_column(column, no_wrap=True)
+    for manifest_path in sorted(out.glob("*/*/manifest.json")):
+        manifest = json.loads(manifest_path.read_text())
+        trials_csv = manifest_path.parent / "trials.csv"
+        rows = len(trials_csv.read_text().splitlines()) - 1 if trials_csv.exists() else 0
+        commit = (manifest.get("git") or {}).get("commit") or ""
+        table.add_row(
+            manifest.get("scenario", {}).get("name", "?"),
+            manifest_path.parent.name,
+            manifest.get("status", "?"),
+            str(manifest.get("target")),
+            str(manifest.get("seed")),
+            str(max(rows, 0)),
+            str(manifest.get("started_at")),
+            commit[:10],
+        )
+    console.print(table)
 
 
 @app.command()

@@ -155,3 +155,18 @@ def test_profiles_scale_volumes_only():
     assert double.log_retention_days == profile.log_retention_days
     assert total([]) == 0
     assert json.dumps(double.model_dump())
+
+
+def test_a_second_region_is_a_drop_in_file(tmp_path, monkeypatch):
+    import yaml
+
+    from lab.cost import pricing
+
+    raw = yaml.safe_load((pricing.PRICES_DIR / "us-east-1.yaml").read_text())
+    raw["region"] = "xx-test-1"
+    raw["services"]["ec2"]["items"]["t3.micro_hours"]["tiers"][0]["price"] = 0.02
+    (tmp_path / "xx-test-1.yaml").write_text(yaml.safe_dump(raw))
+    monkeypatch.setattr(pricing, "PRICES_DIR", tmp_path)
+    book = pricing.price_book("xx-test-1")
+    assert book.region == "xx-test-1"
+    assert book.cost("ec2", "t3.micro_hours", 100) == pytest.approx(2.0)

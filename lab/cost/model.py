@@ -43,8 +43,14 @@ class Profile(BaseModel):
 
     def scaled(self, factor: float) -> Profile:
         """The same account, ``factor`` times busier."""
-        volumes = ("management_events_per_day", "log_gb_per_day", "flow_log_gb_per_day",
-                   "resource_changes_per_day", "sg_ingress_changes_per_day", "incidents_per_month")  # fmt: skip
+        volumes = (
+            "management_events_per_day",
+            "log_gb_per_day",
+            "flow_log_gb_per_day",
+            "resource_changes_per_day",
+            "sg_ingress_changes_per_day",
+            "incidents_per_month",
+        )
         return self.model_copy(update={k: getattr(self, k) * factor for k in volumes})
 
 
@@ -85,8 +91,14 @@ class Line:
     cost_usd: float
 
 
-def monthly_cost(architecture: str, usage: dict[str, Any], profile: Profile, prices: PriceBook,
-                 loads: Workloads, hourly_rate_usd: float | None = None) -> list[Line]:  # fmt: skip
+def monthly_cost(
+    architecture: str,
+    usage: dict[str, Any],
+    profile: Profile,
+    prices: PriceBook,
+    loads: Workloads,
+    hourly_rate_usd: float | None = None,
+) -> list[Line]:
     """The monthly bill of ``architecture`` at ``profile``, line by line."""
     inventory = usage.get("inventory", {})
     per_trial = usage.get("per_trial", {})
@@ -129,8 +141,12 @@ def monthly_cost(architecture: str, usage: dict[str, Any], profile: Profile, pri
         if inventory.get("trails_to_cloudwatch_logs"):
             bill("logging", "cloudwatch_logs", "ingestion_gb", gb_month)
             retained_months = profile.log_retention_days / DAYS_PER_MONTH
-            bill("logging", "cloudwatch_logs", "storage_gb_month",
-                 gb_month * CLOUDWATCH_LOGS_COMPRESSION * retained_months)  # fmt: skip
+            bill(
+                "logging",
+                "cloudwatch_logs",
+                "storage_gb_month",
+                gb_month * CLOUDWATCH_LOGS_COMPRESSION * retained_months,
+            )
         bill("detection-response", "eventbridge", "aws_service_events", events_month)
     if inventory.get("alarms"):
         bill("detection-response", "cloudwatch", "standard_alarm_month", inventory["alarms"])
@@ -160,8 +176,16 @@ def monthly_cost(architecture: str, usage: dict[str, Any], profile: Profile, pri
             "people", "operator", "incident response", response_hours, "hour", response_hours * rate
         )
     )
-    lines.append(Line("people", "engineer", "maintenance", effort.maintenance_hours_per_month, "hour",
-                      effort.maintenance_hours_per_month * rate))  # fmt: skip
+    lines.append(
+        Line(
+            "people",
+            "engineer",
+            "maintenance",
+            effort.maintenance_hours_per_month,
+            "hour",
+            effort.maintenance_hours_per_month * rate,
+        )
+    )
     build = effort.build_hours / loads.amortization_months
     lines.append(Line("people", "engineer", "build (amortised)", build, "hour", build * rate))
     return lines

@@ -20,8 +20,12 @@ def load_usage(run_dir: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def cost_lines(run_dir: Path, region: str = "us-east-1", rate: float | None = None,
-               profiles: list[str] | None = None) -> pd.DataFrame:  # fmt: skip
+def cost_lines(
+    run_dir: Path,
+    region: str = "us-east-1",
+    rate: float | None = None,
+    profiles: list[str] | None = None,
+) -> pd.DataFrame:
     """Every bill line, for each profile and architecture of the run."""
     usage, prices, loads = load_usage(run_dir), price_book(region), workloads()
     rows = []
@@ -36,14 +40,24 @@ def cost_lines(run_dir: Path, region: str = "us-east-1", rate: float | None = No
 def summary(lines: pd.DataFrame) -> pd.DataFrame:
     """Monthly totals per profile and architecture, split into infrastructure and people."""
     lines = lines.assign(part=np.where(lines["category"] == "people", "people", "infrastructure"))
-    table = lines.pivot_table(index=["profile", "architecture"], columns="part", values="cost_usd",
-                              aggfunc="sum", fill_value=0.0)  # fmt: skip
+    table = lines.pivot_table(
+        index=["profile", "architecture"],
+        columns="part",
+        values="cost_usd",
+        aggfunc="sum",
+        fill_value=0.0,
+    )
     table["total"] = table.sum(axis=1)
     return table.reset_index()
 
 
-def sweep(run_dir: Path, base_profile: str = "small-company", region: str = "us-east-1",
-          rate: float | None = None, points: int = 41) -> tuple[pd.DataFrame, float | None]:  # fmt: skip
+def sweep(
+    run_dir: Path,
+    base_profile: str = "small-company",
+    region: str = "us-east-1",
+    rate: float | None = None,
+    points: int = 41,
+) -> tuple[pd.DataFrame, float | None]:
     """Monthly totals as ``base_profile`` is scaled from 1/30x to 1000x; and the break-even point
     (in management events per day) where the cheaper architecture changes, if it does."""
     usage, prices, loads = load_usage(run_dir), price_book(region), workloads()
@@ -53,9 +67,16 @@ def sweep(run_dir: Path, base_profile: str = "small-company", region: str = "us-
     for factor in factors:
         profile = base.scaled(float(factor))
         for arch, arch_usage in sorted(usage.items()):
-            rows.append({"architecture": arch, "scale": float(factor),
-                         "management_events_per_day": profile.management_events_per_day,
-                         "monthly_cost_usd": total(monthly_cost(arch, arch_usage, profile, prices, loads, rate))})  # fmt: skip
+            rows.append(
+                {
+                    "architecture": arch,
+                    "scale": float(factor),
+                    "management_events_per_day": profile.management_events_per_day,
+                    "monthly_cost_usd": total(
+                        monthly_cost(arch, arch_usage, profile, prices, loads, rate)
+                    ),
+                }
+            )
     frame = pd.DataFrame(rows)
     archs = sorted(usage)
     if len(archs) != 2:

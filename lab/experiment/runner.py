@@ -52,6 +52,8 @@ def run_architecture(
     scenario = Scenario.model_validate_json(scenario_json)
     calibration = Calibration.load(Path(calibration_path))
     workdir = Path(run_dir) / ".work" / arch_name
+    # A fresh emulated account each time: state left by an interrupted session means nothing now.
+    shutil.rmtree(workdir, ignore_errors=True)
     try:
         with EmulatorServer() as emulator:
             emulator.reset()  # moto's state is per process: start from an empty account

@@ -12,8 +12,13 @@ import pandas as pd
 
 from lab.report.figures import A4_COLUMN_WIDTH_IN, ARCHITECTURE_STYLE, save_figure
 
-CATEGORY_HATCH = {"compute": "", "logging": "..", "detection-response": "xx", "notification": "--",
-                  "people": "//"}  # fmt: skip
+CATEGORY_HATCH = {
+    "compute": "",
+    "logging": "..",
+    "detection-response": "xx",
+    "notification": "--",
+    "people": "//",
+}
 
 
 def cost_vs_scale(sweep: pd.DataFrame, out_base: Path, break_even_x: float | None) -> list[Path]:
@@ -21,13 +26,27 @@ def cost_vs_scale(sweep: pd.DataFrame, out_base: Path, break_even_x: float | Non
     fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 3.2))
     for arch, group in sweep.groupby("architecture"):
         style = ARCHITECTURE_STYLE.get(arch, {"color": "grey", "marker": "."})
-        ax.plot(group["management_events_per_day"], group["monthly_cost_usd"], label=arch,
-                color=style["color"], marker=style["marker"], markersize=3, linewidth=1.2)  # fmt: skip
+        ax.plot(
+            group["management_events_per_day"],
+            group["monthly_cost_usd"],
+            label=arch,
+            color=style["color"],
+            marker=style["marker"],
+            markersize=3,
+            linewidth=1.2,
+        )
     if break_even_x is not None:
         ax.axvline(break_even_x, color="black", linestyle=":", linewidth=1)
-        ax.annotate(f"break-even\n{break_even_x:,.0f} events/day", (break_even_x, 0.95),
-                    xycoords=("data", "axes fraction"), ha="left", va="top", fontsize=7,
-                    xytext=(4, 0), textcoords="offset points")  # fmt: skip
+        ax.annotate(
+            f"break-even\n{break_even_x:,.0f} events/day",
+            (break_even_x, 0.95),
+            xycoords=("data", "axes fraction"),
+            ha="left",
+            va="top",
+            fontsize=7,
+            xytext=(4, 0),
+            textcoords="offset points",
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("management events per day (account activity)", fontsize=8)
@@ -41,14 +60,27 @@ def cost_vs_scale(sweep: pd.DataFrame, out_base: Path, break_even_x: float | Non
 
 def cost_breakdown(lines: pd.DataFrame, out_base: Path) -> list[Path]:
     """Where the money goes: stacked bars by category, one bar per architecture and profile."""
-    table = lines.pivot_table(index=["profile", "architecture"], columns="category",
-                              values="cost_usd", aggfunc="sum", fill_value=0.0)  # fmt: skip
+    table = lines.pivot_table(
+        index=["profile", "architecture"],
+        columns="category",
+        values="cost_usd",
+        aggfunc="sum",
+        fill_value=0.0,
+    )
     fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 3.2))
     bottom = pd.Series(0.0, index=table.index)
     labels = [f"{p}\n{a}" for p, a in table.index]
     for category in [c for c in CATEGORY_HATCH if c in table.columns]:
-        ax.bar(labels, table[category], bottom=bottom, label=category, hatch=CATEGORY_HATCH[category],
-               edgecolor="black", linewidth=0.4, color="white" if category != "people" else "#CCCCCC")  # fmt: skip
+        ax.bar(
+            labels,
+            table[category],
+            bottom=bottom,
+            label=category,
+            hatch=CATEGORY_HATCH[category],
+            edgecolor="black",
+            linewidth=0.4,
+            color="white" if category != "people" else "#CCCCCC",
+        )
         bottom += table[category]
     ax.set_ylabel("monthly cost (USD)", fontsize=8)
     ax.tick_params(labelsize=7)

@@ -1,0 +1,146 @@
+"""The run report: ``report.md`` and a self-contained ``report.html`` (figures embedded)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from lab.report.figures import latency_comparison
+from lab.report.statistics import comparison_table, latency_table, rate_table
+from lab.report.summary import load_trials
+from lab.sim.calibration import Calibration
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.85rem}th,td{border:1px solid #ccc;
+padding:.2rem .5rem;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+img{max-width:100%}code{background:#f3f3f3;padding:0 .2rem}"""
+
+
+def _calibration_table(calibration: Calibration) -> pd.DataFrame:
+    rows = []
+    for name, stage in calibration.stages.items():
+        params = {
+            k: v
+            for k, v in stage.model_dump().items()
+            if k not in ("distribution", "status", "source") and v is not None
+        }
+        rows.append(
+            {
+                "stage": name,
+                "distribution": stage.distribution,
+                "parameters": params,
+                "status": stage.status,
+                "source": " ".join(stage.source.split()),
+            }
+        )
+    for profile_name, profile in calibration.operators.items():
+        for field in ("read_alert_s", "diagnose_s", "runbook_command_s", "review_alert_s"):
+            stage = getattr(profile, field)
+            rows.append(
+                {
+                    "stage": f"operator {profile_name}: {field}",
+                    "distribution": stage.distribution,
+                    "parameters": {"median": stage.median, "p90": stage.p90},
+                    "status": stage.status,
+                    "source": " ".join(stage.source.split()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list[Path]]:
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    trials = load_trials(run_dir)
+    tables = [
+        (
+            "Latency per stage (seconds from injection, virtual time; 95 % bootstrap CI of the median)",
+            latency_table(trials).round(1),
+        ),
+        ("Detection and remediation rates (95 % Wilson intervals)", rate_table(trials).round(3)),
+        (
+            "Manual vs serverless: Mann-Whitney U, two-sided; rank-biserial r > 0 means manual is slower",
+            comparison_table(trials).round(4),
+        ),
+    ]
+    if (run_dir / "usage.json").exists():
+        from lab.cost.report import cost_lines, summary
+
+        tables.append(
+            (
+                "Monthly cost, USD (list prices; `lab cost` for details)",
+                summary(cost_lines(run_dir)).round(2),
+            )
+        )
+    calibration_path = Path(manifest.get("calibration_path") or "")
+    calibration = (
+        Calibration.load(calibration_path) if calibration_path.is_file() else Calibration.load()
+    )
+    tables.append(
+        ("Calibration used (every figure with its source)", _calibration_table(calibration))
+    )
+    figures = latency_comparison(trials, run_dir / "figures" / "latency_comparison")
+    extra = sorted(p for p in (run_dir / "figures").glob("cost_*.png"))
+    return manifest, tables, [figures[0], *extra]
+
+
+def _facts(manifest: dict) -> list[tuple[str, str]]:
+    scenario = manifest.get("scenario", {})
+    git = manifest.get("git", {})
+    versions = manifest.get("versions", {})
+    packages = versions.get("packages", {})
+    return [
+        ("scenario", f"{scenario.get('name')}: {scenario.get('description', '')}"),
+        ("run", str(manifest.get("run_id"))),
+        ("target", str(manifest.get("target"))),
+        ("seed", str(manifest.get("seed"))),
+        ("trials per architecture", str(scenario.get("trials"))),
+        ("calibration sha256", str(manifest.get("calibration_sha256"))),
+        ("git commit", f"{git.get('commit')}{' (dirty)' if git.get('dirty') else ''}"),
+        (
+            "versions",
+            f"python {versions.get('python')}, moto {packages.get('moto')}, "
+            f"boto3 {packages.get('boto3')}, awscli {packages.get('awscli')}, "
+            f"terraform {versions.get('terraform')}",
+        ),
+        ("status", f"{manifest.get('status')} (finished {manifest.get('finished_at')})"),
+    ]
+
+
+def write_report(run_dir: Path) -> tuple[Path, Path]:
+    """Write ``report.md`` and ``report.html`` into ``run_dir``; return their paths."""
+    run_dir = Path(run_dir)
+    manifest, tables, figures = _sections(run_dir)
+    title = f"Run report: {manifest.get('scenario', {}).get('name')} / {manifest.get('run_id')}"
+    md = [f"# {title}", "", *(f"- **{k}**: {v}" for k, v in _facts(manifest)), ""]
+    page = [
+        f"<h1>{html.escape(title)}</h1><ul>",
+        *(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in _facts(manifest)),
+        "</ul>",
+    ]
+    for figure in figures:
+        relative = figure.relative_to(run_dir).as_posix()
+        md += [f"![{figure.stem}]({relative})", ""]
+        encoded = base64.b64encode(figure.read_bytes()).decode()
+        page.append(f'<p><img alt="{figure.stem}" src="data:image/png;base64,{encoded}"></p>')
+    for heading, table in tables:
+        md += [
+            f"## {heading}",
+            "",
+            table.to_markdown(index=False) if not table.empty else "(none)",
+            "",
+        ]
+        page += [
+            f"<h2>{html.escape(heading)}</h2>",
+            table.to_html(index=False, border=0) if not table.empty else "<p>(none)</p>",
+        ]
+    md_path, html_path = run_dir / "report.md", run_dir / "report.html"
+    md_path.write_text("\n".join(md))
+    html_path.write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+        f"</title><style>{_CSS}</style></head><body>{''.join(page)}</body></html>"
+    )
+    return md_path, html_path

@@ -1,0 +1,118 @@
+"""Statistics of a run: per technique x architecture latencies with a bootstrap CI of the median,
+detection and remediation rates with Wilson intervals, and Mann-Whitney U between architectures.
+All from scipy; each a function of the trials DataFrame."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+METRICS = {
+    "time_to_detect_s": "detect",
+    "time_to_alert_s": "alert",
+    "time_to_remediate_s": "remediate",
+}
+_BOOTSTRAP_SEED = 20260105  # fixed: the report of a run is reproducible
+
+
+def _median_ci(values: np.ndarray) -> tuple[float, float]:
+    if len(values) < 2 or np.all(values == values[0]):
+        return (float(values[0]), float(values[0])) if len(values) else (np.nan, np.nan)
+    result = stats.bootstrap(
+        (values,),
+        np.median,
+        confidence_level=0.95,
+        n_resamples=2000,
+        method="percentile",
+        random_state=_BOOTSTRAP_SEED,
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def _wilson(successes: int, n: int) -> tuple[float, float]:
+    if n == 0:
+        return np.nan, np.nan
+    interval = stats.binomtest(successes, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return float(interval.low), float(interval.high)
+
+
+def latency_table(trials: pd.DataFrame) -> pd.DataFrame:
+    """One row per technique, architecture and stage: n, median, p90, mean, 95 % CI of the median."""
+    rows = []
+    for (technique, architecture), group in trials.groupby(
+        ["technique", "architecture"], sort=True
+    ):
+        for column, stage in METRICS.items():
+            values = group[column].dropna().to_numpy(dtype=float)
+            low, high = _median_ci(values)
+            rows.append(
+                {
+                    "technique": technique,
+                    "architecture": architecture,
+                    "stage": stage,
+                    "n": len(values),
+                    "median_s": np.median(values) if len(values) else np.nan,
+                    "p90_s": np.quantile(values, 0.9) if len(values) else np.nan,
+                    "mean_s": values.mean() if len(values) else np.nan,
+                    "median_ci_low_s": low,
+                    "median_ci_high_s": high,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def rate_table(trials: pd.DataFrame) -> pd.DataFrame:
+    """Detection and remediation rates with 95 % Wilson intervals."""
+    rows = []
+    for (technique, architecture), group in trials.groupby(
+        ["technique", "architecture"], sort=True
+    ):
+        n = len(group)
+        for name, hits in (
+            ("detected", int(group["time_to_detect_s"].notna().sum())),
+            ("remediated", int((group["outcome"] == "remediated").sum())),
+        ):
+            low, high = _wilson(hits, n)
+            rows.append(
+                {
+                    "technique": technique,
+                    "architecture": architecture,
+                    "rate": name,
+                    "k": hits,
+                    "n": n,
+                    "value": hits / n if n else np.nan,
+                    "wilson_low": low,
+                    "wilson_high": high,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def comparison_table(
+    trials: pd.DataFrame, a: str = "manual", b: str = "serverless"
+) -> pd.DataFrame:
+    """Mann-Whitney U (two-sided) of each stage between two architectures, with the rank-biserial
+    effect size r = 2U / (n_a n_b) - 1 (positive: ``a`` slower)."""
+    rows = []
+    for technique, group in trials.groupby("technique", sort=True):
+        for column, stage in METRICS.items():
+            x = group.loc[group["architecture"] == a, column].dropna().to_numpy(dtype=float)
+            y = group.loc[group["architecture"] == b, column].dropna().to_numpy(dtype=float)
+            if len(x) == 0 or len(y) == 0:
+                continue
+            test = stats.mannwhitneyu(x, y, alternative="two-sided")
+            rows.append(
+                {
+                    "technique": technique,
+                    "stage": stage,
+                    "a": a,
+                    "b": b,
+                    "n_a": len(x),
+                    "n_b": len(y),
+                    "U": float(test.statistic),
+                    "p_value": float(test.pvalue),
+                    "rank_biserial_r": 2 * float(test.statistic) / (len(x) * len(y)) - 1,
+                }
+            )
+    return pd.DataFrame(rows)
