@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lab.report.figures import latency_comparison
+from lab.report.figures import incident_timeline, latency_comparison, latency_ecdf
 from lab.report.statistics import comparison_table, latency_table, rate_table
 from lab.report.summary import load_trials
 from lab.sim.calibration import Calibration
@@ -82,9 +82,14 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
     tables.append(
         ("Calibration used (every figure with its source)", _calibration_table(calibration))
     )
-    figures = latency_comparison(trials, run_dir / "figures" / "latency_comparison")
-    extra = sorted(p for p in (run_dir / "figures").glob("cost_*.png"))
-    return manifest, tables, [figures[0], *extra]
+    figures_dir = run_dir / "figures"
+    drawn = [
+        latency_comparison(trials, figures_dir / "latency_comparison")[0],
+        latency_ecdf(trials, figures_dir / "latency_ecdf")[0],
+        incident_timeline(trials, figures_dir / "incident_timeline")[0],
+    ]
+    extra = sorted(p for p in figures_dir.glob("cost_*.png"))
+    return manifest, tables, [*drawn, *extra]
 
 
 def _facts(manifest: dict) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 
 # Colour-blind safe (Okabe-Ito) and distinguishable in greyscale by hatch and marker.
 ARCHITECTURE_STYLE = {
@@ -85,5 +86,91 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
         ax.grid(axis="y", which="both", linewidth=0.3, alpha=0.5)
     techniques = ", ".join(sorted(set(trials["technique"])))
     fig.suptitle(f"{techniques}: manual vs serverless", fontsize=9, y=1.04)
+    fig.tight_layout()
+    return save_figure(fig, out_base)
+
+
+def latency_ecdf(trials: pd.DataFrame, out_base: Path) -> list[Path]:
+    """Empirical CDFs of time to detect and to remediate, per architecture (log x axis).
+
+    Trials that never reached a stage keep the curve below 1: the ECDF is over all trials.
+    """
+    metrics = [("time_to_detect_s", "Time to detect"), ("time_to_remediate_s", "Time to remediate")]
+    fig, axes = plt.subplots(1, 2, figsize=(A4_COLUMN_WIDTH_IN, 2.6), sharey=True)
+    for ax, (column, title) in zip(axes, metrics, strict=True):
+        for arch, style in ARCHITECTURE_STYLE.items():
+            group = trials.loc[trials["architecture"] == arch, column]
+            if group.empty:
+                continue
+            values = np.sort(group.dropna().to_numpy(dtype=float))
+            if len(values):
+                fraction = np.arange(1, len(values) + 1) / len(group)
+                ax.step(
+                    values,
+                    fraction,
+                    where="post",
+                    color=style["color"],
+                    label=arch,
+                    linestyle="-" if arch == "serverless" else "--",
+                    linewidth=1.3,
+                )
+        ax.set_xscale("log")
+        ax.set_ylim(0, 1.02)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("seconds (log scale)", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(which="both", linewidth=0.3, alpha=0.5)
+    axes[0].set_ylabel("fraction of trials", fontsize=8)
+    axes[0].legend(fontsize=7, frameon=False, loc="lower right")
+    fig.tight_layout()
+    return save_figure(fig, out_base)
+
+
+def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> list[Path]:
+    """One trial per architecture as a Gantt chart: injected -> detected -> alerted -> remediated."""
+    stages = [
+        ("time_to_detect_s", "to detection", ""),
+        ("time_to_alert_s", "to alert", ".."),
+        ("time_to_remediate_s", "to remediation", "//"),
+    ]
+    rows = trials[trials["trial"] == trial]
+    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 1.9))
+    labels = []
+    for y, (arch, style) in enumerate(
+        a for a in ARCHITECTURE_STYLE.items() if a[0] in set(rows["architecture"])
+    ):
+        row = rows[rows["architecture"] == arch].iloc[0]
+        labels.append(arch)
+        for offset, (column, label, hatch) in enumerate(stages):
+            if pd.notna(row[column]):
+                ax.barh(
+                    y + (offset - 1) * 0.25,
+                    row[column],
+                    height=0.22,
+                    left=0,
+                    color=style["color"],
+                    alpha=0.4 + 0.2 * offset,
+                    hatch=hatch,
+                    edgecolor="black",
+                    linewidth=0.4,
+                    label=label if y == 0 else None,
+                )
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlabel(f"seconds after injection (trial {trial}; symlog scale)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    handles = [
+        Patch(facecolor="white", edgecolor="black", hatch=hatch, label=label)
+        for _, label, hatch in stages
+    ]
+    ax.legend(
+        handles=handles,
+        fontsize=7,
+        frameon=False,
+        ncols=3,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1.35),
+    )
+    ax.grid(axis="x", which="both", linewidth=0.3, alpha=0.5)
     fig.tight_layout()
     return save_figure(fig, out_base)
