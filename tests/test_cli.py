@@ -8,6 +8,8 @@ import time
 
 import pandas as pd
 
+from lab.experiment.store import TRIAL_COLUMNS
+
 LAB = [sys.executable, "-m", "lab.cli"]
 
 
@@ -62,25 +64,7 @@ def test_report_redraws_the_figure(tmp_path):
             for a in ("manual", "serverless")
             for k in range(3)
         ]
-    ).reindex(
-        columns=[
-            "technique",
-            "architecture",
-            "trial",
-            "seed",
-            "outcome",
-            "injected_at",
-            "detected_at",
-            "alerted_at",
-            "remediated_at",
-            "time_to_detect_s",
-            "time_to_alert_s",
-            "time_to_remediate_s",
-            "detection_source",
-            "remediated_by",
-            "error",
-        ]
-    ).to_csv(tmp_path / "trials.csv", index=False)
+    ).reindex(columns=TRIAL_COLUMNS).to_csv(tmp_path / "trials.csv", index=False)
     out = subprocess.run(
         [*LAB, "report", str(tmp_path)], capture_output=True, text=True, check=True
     )
