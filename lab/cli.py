@@ -35,20 +35,23 @@ def _print_summary(run_dir: Path) -> None:
     from lab.report.summary import load_trials, summary_table
 
     table = summary_table(load_trials(run_dir))
-    out = Table(title=f"{run_dir.name}: seconds from injection (virtual time)")
+    out = Table(
+        title=f"{run_dir.name}: seconds from injection (virtual time)",
+        caption="TTD: time to detect, TTR: time to remediate; med: median",
+    )
     for column in (
         "technique",
-        "architecture",
+        "arch",
         "n",
         "detected",
-        "remediated",
-        "detect median",
-        "detect p90",
-        "remediate median",
-        "remediate p90",
+        "fixed",
+        "TTD med",
+        "TTD p90",
+        "TTR med",
+        "TTR p90",
     ):
-        justify = "left" if column in ("technique", "architecture") else "right"
-        out.add_column(column, justify=justify, no_wrap=True)
+        justify = "left" if column in ("technique", "arch") else "right"
+        out.add_column(column, justify=justify, no_wrap=True, min_width=len(column))
 
     def fmt(value: object) -> str:
         return "-" if value is None or value != value else f"{value:,.1f}"
