@@ -131,6 +131,12 @@ def run(
             run_scenario(scenario, run_dir, calibration, progress, jobs=jobs)
         except RunError as exc:
             _fail(f"{exc}\nresults so far: {run_dir}", code=1)
+        except KeyboardInterrupt:
+            _fail(
+                f"interrupted; deployments torn down. Continue with: "
+                f"lab run {scenario_file} --resume {run_dir}",
+                code=130,
+            )
     _print_summary(run_dir)
     paths = _figures(run_dir)
     report_md, report_html = _report(run_dir)

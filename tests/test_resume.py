@@ -1,6 +1,7 @@
 """A run killed with SIGKILL in the middle resumes without losing or duplicating a trial."""
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -67,3 +68,26 @@ def test_kill_9_then_resume_gives_the_same_rows_as_an_uninterrupted_run(tmp_path
     events = (run_dir / "events.jsonl").read_text().splitlines()
     assert events == (fresh_dir / "events.jsonl").read_text().splitlines()
     assert (run_dir / "report.html").exists()
+
+
+def test_ctrl_c_tears_down_marks_the_run_interrupted_and_says_how_to_resume(tmp_path):
+    scenario = tmp_path / "resume.yaml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "results"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lab.cli", "run", str(scenario), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not list(out.glob("resume/*/trials.csv")):
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground group
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130, stderr
+    assert "--resume" in stderr
+    assert "tearing down manual" in stdout  # the last step the run reported before exiting
+    run_dir = next(out.glob("resume/*"))
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "interrupted"

@@ -175,14 +175,25 @@ def run_scenario(
         for arch, pending in todo
     ]
     workers = min(jobs or len(todo), len(todo), multiprocessing.cpu_count() or 1)
-    if workers <= 1:
-        for arg in args:
-            try:
-                run_architecture(*arg, emit=handle)
-            except Exception:
-                break
-    elif todo:
-        _run_in_processes(args, handle, errors)
+    try:
+        if workers <= 1:
+            for arg in args:
+                try:
+                    run_architecture(*arg, emit=handle)
+                except Exception:
+                    break
+        elif todo:
+            _run_in_processes(args, handle, errors)
+    except KeyboardInterrupt:
+        # The workers tear their deployments down on the same signal; what landed stays.
+        write_manifest(
+            manifest_path,
+            {
+                "status": "interrupted",
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            },
+        )
+        raise
     shutil.rmtree(run_dir / ".work", ignore_errors=True)
     if not errors:
         meter_run(run_dir)
