@@ -126,3 +126,20 @@ def test_same_seed_gives_identical_trials_and_a_resumed_run_adds_nothing(tmp_pat
     before = (first / "trials.csv").read_text()
     run_scenario(scenario, first)
     assert (first / "trials.csv").read_text() == before
+
+
+def test_injection_window_and_settle_follow_the_deployed_cron_period(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\n"
+        "architectures: {manual: {cron_schedule: '*/15 * * * *'}, serverless: {}}\n"
+    )
+    scenario = load_scenario(path)
+    assert scenario.injection_window == 900.0
+    assert scenario.settle == 900.0  # at least one detector run before the injection window
+    path.write_text(
+        "name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\n"
+        "architectures: {serverless: {}}\ninjection_window_s: 60\nsettle_s: 0\n"
+    )
+    scenario = load_scenario(path)
+    assert (scenario.injection_window, scenario.settle) == (60.0, 0.0)

@@ -11,6 +11,8 @@ from typing import Any
 from lab.emulator.endpoints import Endpoints
 from lab.paths import CLI_BASELINE_DIR
 
+DEFAULT_CRON_SCHEDULE = "*/5 * * * *"
+
 
 class BaselineError(RuntimeError):
     """A cli-baseline script failed."""
@@ -20,7 +22,7 @@ class BaselineError(RuntimeError):
 class ManualArchitecture:
     """Built by hand with the CLI; ``cron_schedule`` is how often the detectors poll."""
 
-    cron_schedule: str = "*/5 * * * *"
+    cron_schedule: str = DEFAULT_CRON_SCHEDULE
     run_id: str = "manual"
     name: str = "manual"
 

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from lab.architectures.manual import DEFAULT_CRON_SCHEDULE
 from lab.architectures.registry import ARCHITECTURES
+
+
+def cron_period_s(schedule: str) -> float:
+    """Seconds between two runs of a cron schedule (from a fixed reference time)."""
+    runs = croniter(schedule, datetime(2026, 1, 5, tzinfo=UTC))
+    first = runs.get_next(datetime)
+    return (runs.get_next(datetime) - first).total_seconds()
 
 
 class ScenarioError(ValueError):
@@ -22,8 +31,10 @@ class Scenario(BaseModel):
     """One experiment. Times are in seconds; ``start`` is the virtual date of the first trial.
 
     Each trial starts at ``start + trial * trial_spacing_s``; the account's services run for
-    ``settle_s`` (periodic detectors catch up with the reverted state, as they would between
-    trials), then the technique is detonated at a uniform phase within ``injection_window_s``.
+    ``settle_s`` (default: 600 s or one detector period if longer, so periodic detectors catch up
+    with the reverted state, as they would between trials), then the technique is detonated at a uniform phase within ``injection_window_s``
+    (default: the period of the manual architecture's cron schedule, so the phase against the
+    polling detectors is measured, not fixed; 300 s when there is no manual architecture).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -37,8 +48,8 @@ class Scenario(BaseModel):
     target: Literal["emulated"] = "emulated"
     start: datetime = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
     trial_spacing_s: float = Field(default=86_400, gt=0)
-    settle_s: float = Field(default=600, ge=0)
-    injection_window_s: float = Field(default=300, gt=0)
+    settle_s: float | None = Field(default=None, ge=0)
+    injection_window_s: float | None = Field(default=None, gt=0)
     max_trial_s: float = Field(default=86_400, gt=0)
     calibration: str | None = None
 
@@ -58,6 +69,20 @@ class Scenario(BaseModel):
         if value.tzinfo is None:
             raise ValueError("start needs a time zone, e.g. 2026-01-05T09:00:00Z")
         return value
+
+    @property
+    def settle(self) -> float:
+        """Seconds the services run before the injection window opens: by default at least one
+        detector period, so a polling detector has seen the reverted state of the last trial."""
+        return self.settle_s if self.settle_s is not None else max(600.0, self.injection_window)
+
+    @property
+    def injection_window(self) -> float:
+        """Seconds within which the injection phase is drawn (see the class docstring)."""
+        if self.injection_window_s is not None:
+            return self.injection_window_s
+        schedule = self.architectures.get("manual", {}).get("cron_schedule", DEFAULT_CRON_SCHEDULE)
+        return cron_period_s(schedule) if "manual" in self.architectures else 300.0
 
     @property
     def digest(self) -> str:

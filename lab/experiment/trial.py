@@ -79,7 +79,7 @@ def run_trial(
 
     def attack():
         yield sim.env.timeout(
-            scenario.settle_s + float(phase_rng.uniform(0, scenario.injection_window_s))
+            scenario.settle + float(phase_rng.uniform(0, scenario.injection_window))
         )
         technique.detonate(endpoints, prerequisites)
         state["injected_s"] = sim.now
