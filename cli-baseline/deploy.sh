@@ -74,8 +74,7 @@ fi
 state_set MONITOR_SG_ID "$SG_ID"
 
 log "4. SNS alert topic and e-mail subscription"
-TOPIC_ARN=$(aws sns create-topic --name "$PREFIX-alerts" \
-  --tags Key=lab:project,Value=aws-serverless-security-monitoring Key=lab:architecture,Value=manual \
+TOPIC_ARN=$(aws sns create-topic --name "$PREFIX-alerts" --tags "${LAB_TAGS_ARGS[@]}" \
   --query TopicArn --output text)
 state_set ALERT_TOPIC_ARN "$TOPIC_ARN"
 if [[ -z $(none_to_empty "$(aws sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" \
@@ -89,14 +88,14 @@ ROLE="$PREFIX-monitor-role"
 if ! aws iam get-role --role-name "$ROLE" >/dev/null 2>&1; then
   aws iam create-role --role-name "$ROLE" \
     --assume-role-policy-document "file://$HERE/policies/monitor-trust.json" \
-    --tags Key=lab:project,Value=aws-serverless-security-monitoring Key=lab:architecture,Value=manual >/dev/null
+    --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
 fi
 sed "s|__TOPIC_ARN__|$TOPIC_ARN|" "$HERE/policies/monitor-permissions.json" > "${STATE_FILE}.policy.json"
 aws iam put-role-policy --role-name "$ROLE" --policy-name detectors \
   --policy-document "file://${STATE_FILE}.policy.json"
 rm -f "${STATE_FILE}.policy.json"
 if ! aws iam get-instance-profile --instance-profile-name "$ROLE" >/dev/null 2>&1; then
-  aws iam create-instance-profile --instance-profile-name "$ROLE" >/dev/null
+  aws iam create-instance-profile --instance-profile-name "$ROLE" --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
   aws iam add-role-to-instance-profile --instance-profile-name "$ROLE" --role-name "$ROLE"
 fi
 state_set MONITOR_ROLE "$ROLE"

@@ -3,6 +3,8 @@
 
 # Tags every resource of the manual architecture carries (inside --tag-specifications Tags=[...]).
 # shellcheck disable=SC2034  # used by the scripts that source this file
+# The same tags as shorthand words for --tags of IAM and SNS.
+LAB_TAGS_ARGS=(Key=lab:project,Value=aws-serverless-security-monitoring Key=lab:architecture,Value=manual "Key=lab:run-id,Value=${LAB_RUN_ID:-manual}")
 LAB_TAGS_SPEC="{Key=lab:project,Value=aws-serverless-security-monitoring},{Key=lab:architecture,Value=manual},{Key=lab:run-id,Value=${LAB_RUN_ID:-manual}}"
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }

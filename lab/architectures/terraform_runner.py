@@ -131,7 +131,18 @@ class Terraform:
     def init(self) -> None:
         if not (self.workdir / ".terraformrc").exists():
             self.prepare()
-        self._run("init", "-no-color", "-input=false")
+        try:
+            self._run("init", "-no-color", "-input=false")
+        except TerraformError as exc:
+            if find_plugin_mirror() is not None:
+                raise
+            looked = ", ".join(PLUGIN_DIR_CANDIDATES)
+            raise TerraformError(
+                "the AWS provider (hashicorp/aws 5.x) could not be installed: no offline mirror was "
+                f"found (looked in {looked}) and the registry is not reachable. Create one on a "
+                "connected machine with `terraform providers mirror DIR` in terraform/, copy it here "
+                f"and set {PLUGIN_DIR_ENV}=DIR.\n{exc}"
+            ) from exc
 
     def apply(self) -> None:
         self._run("apply", "-no-color", "-input=false", "-auto-approve")
