@@ -24,7 +24,9 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     assert _tags(instance)["lab:architecture"] == "manual"
     assert _tags(instance)["lab:run-id"] == "run-1"
     assert instance["MetadataOptions"]["HttpTokens"] == "required"
-    topic_tags = e.client("sns").list_tags_for_resource(ResourceArn=state["ALERT_TOPIC_ARN"])["Tags"]
+    topic_tags = e.client("sns").list_tags_for_resource(ResourceArn=state["ALERT_TOPIC_ARN"])[
+        "Tags"
+    ]
     assert {"Key": "lab:run-id", "Value": "run-1"} in topic_tags
     role_tags = e.client("iam").list_role_tags(RoleName=state["MONITOR_ROLE"])["Tags"]
     assert {"Key": "lab:architecture", "Value": "manual"} in role_tags

@@ -23,14 +23,16 @@ def _rows(run_dir):
         return list(csv.DictReader(handle))
 
 
-def test_kill_9_then_resume_gives_the_same_rows_as_an_uninterrupted_run(tmp_path):
+def _interrupt_after_first_trial(tmp_path, sig):
+    """Start a run of SCENARIO, send ``sig`` to its process group once a trial has landed."""
     scenario = tmp_path / "resume.yaml"
     scenario.write_text(SCENARIO)
     out = tmp_path / "results"
     process = subprocess.Popen(
         [sys.executable, "-m", "lab.cli", "run", str(scenario), "--out", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
     run_dir = None
@@ -41,9 +43,15 @@ def test_kill_9_then_resume_gives_the_same_rows_as_an_uninterrupted_run(tmp_path
             run_dir = found[0].parent
             break
         time.sleep(0.2)
-    os.killpg(process.pid, signal.SIGKILL)  # the run, its emulator and any aws CLI it was running
-    process.wait()
+    os.killpg(process.pid, sig)
+    stdout, stderr = process.communicate(timeout=300)
     assert run_dir is not None, "the first trial never landed"
+    return scenario, run_dir, process.returncode, stdout, stderr
+
+
+def test_kill_9_then_resume_gives_the_same_rows_as_an_uninterrupted_run(tmp_path):
+    # SIGKILL to the group: the run, its emulator and any aws CLI it was running.
+    scenario, run_dir, _, _, _ = _interrupt_after_first_trial(tmp_path, signal.SIGKILL)
     kept = _rows(run_dir)
     assert 1 <= len(kept) < 3
 
@@ -71,23 +79,9 @@ def test_kill_9_then_resume_gives_the_same_rows_as_an_uninterrupted_run(tmp_path
 
 
 def test_ctrl_c_tears_down_marks_the_run_interrupted_and_says_how_to_resume(tmp_path):
-    scenario = tmp_path / "resume.yaml"
-    scenario.write_text(SCENARIO)
-    out = tmp_path / "results"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lab.cli", "run", str(scenario), "--out", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and not list(out.glob("resume/*/trials.csv")):
-        time.sleep(0.2)
-    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground group
-    stdout, stderr = process.communicate(timeout=300)
-    assert process.returncode == 130, stderr
+    # SIGINT to the group is what Ctrl-C sends to the foreground job.
+    _, run_dir, returncode, stdout, stderr = _interrupt_after_first_trial(tmp_path, signal.SIGINT)
+    assert returncode == 130, stderr
     assert "--resume" in stderr
     assert "tearing down manual" in stdout  # the last step the run reported before exiting
-    run_dir = next(out.glob("resume/*"))
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "interrupted"

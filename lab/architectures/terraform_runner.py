@@ -154,9 +154,6 @@ class Terraform:
             raise TerraformError(f"terraform plan failed:\n{result.stderr.strip()}")
         return result.returncode == 0
 
-    def plan_text(self) -> str:
-        return self._run("plan", "-no-color", "-input=false", check=False).stdout
-
     def destroy(self) -> None:
         self._run("destroy", "-no-color", "-input=false", "-auto-approve")
 

@@ -199,13 +199,6 @@ def total(lines: list[Line]) -> float:
     return sum(line.cost_usd for line in lines)
 
 
-def by_category(lines: list[Line]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for line in lines:
-        out[line.category] = out.get(line.category, 0.0) + line.cost_usd
-    return out
-
-
 def break_even(costs_a: list[float], costs_b: list[float], scales: list[float]) -> float | None:
     """The first scale where the cheaper architecture changes (linear interpolation), if any."""
     for i in range(1, len(scales)):

@@ -18,27 +18,6 @@ from botocore.config import Config
 
 from lab.emulator.actors import actor
 
-# The services the stacks and the techniques use; Terraform needs an endpoint per service.
-TERRAFORM_SERVICES = (
-    "cloudtrail",
-    "cloudwatch",
-    "cloudwatchlogs",
-    "ec2",
-    "events",
-    "iam",
-    "kms",
-    "lambda",
-    "s3",
-    "sns",
-    "sqs",
-    "ssm",
-    "sts",
-    "guardduty",
-    "configservice",
-    "securityhub",
-    "sfn",
-)
-
 
 @dataclass(frozen=True)
 class Endpoints:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import botocore.session
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import ServiceModel
 
 # Signing names that differ from botocore's service names.
 SIGNING_NAME_ALIASES = {
@@ -227,7 +227,3 @@ def _resolve_rest(
             params |= _camel_keys(parsed)
         return Operation(model, route.operation, region, params or None)
     return None
-
-
-def operation_model(op: Operation) -> OperationModel:
-    return op.service.operation_model(op.name)

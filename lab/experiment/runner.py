@@ -139,8 +139,6 @@ def run_scenario(
             or datetime.now(UTC).isoformat(timespec="seconds"),
         },
     )
-    for technique_id in scenario.techniques:
-        get_technique(technique_id)
     plan = {
         arch: [
             (t, k)

@@ -13,7 +13,6 @@ from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lab.architectures.manual import DEFAULT_CRON_SCHEDULE
-from lab.architectures.registry import ARCHITECTURES
 
 
 def cron_period_s(schedule: str) -> float:
@@ -109,6 +108,3 @@ def load_scenario(path: Path) -> Scenario:
             for err in exc.errors()
         )
         raise ScenarioError(f"{path} is not a valid scenario: {problems}") from exc
-
-
-__all__ = ["ARCHITECTURES", "Scenario", "ScenarioError", "load_scenario"]
