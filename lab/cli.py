@@ -101,15 +101,19 @@ def run(
     ),
 ) -> None:
     """Run a scenario: deploy each architecture, detonate, observe, tear down, write results."""
-    from lab.experiment.runner import RunError, new_run_id, run_scenario
+    from lab.experiment.runner import ResumeMismatch, RunError, new_run_id, run_scenario
     from lab.experiment.scenario import ScenarioError, load_scenario
 
     try:
         scenario = load_scenario(scenario_file)
     except ScenarioError as exc:
         _fail(str(exc))
-    if calibration is not None and not calibration.is_file():
-        _fail(f"calibration file not found: {calibration}")
+    from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration, CalibrationError
+
+    try:  # validated before anything is written
+        Calibration.load(calibration or scenario.calibration or DEFAULT_CALIBRATION)
+    except CalibrationError as exc:
+        _fail(str(exc))
     run_dir = resume or out / scenario.name / new_run_id(scenario)
     if resume is not None and not (resume / "manifest.json").exists():
         _fail(f"{resume} is not a run directory (no manifest.json)")
@@ -129,6 +133,8 @@ def run(
 
         try:
             run_scenario(scenario, run_dir, calibration, progress, jobs=jobs)
+        except ResumeMismatch as exc:
+            _fail(str(exc))
         except RunError as exc:
             _fail(f"{exc}\nresults so far: {run_dir}", code=1)
         except KeyboardInterrupt:

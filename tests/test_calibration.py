@@ -35,3 +35,14 @@ def test_digest_changes_with_content():
     changed = calibration.model_copy(deep=True)
     changed.stages["sns_email_delivery_s"].median = 9
     assert calibration.digest != changed.digest
+
+
+def test_missing_or_malformed_calibration_is_one_clear_error(tmp_path):
+    from lab.sim.calibration import CalibrationError
+
+    with pytest.raises(CalibrationError, match="not found"):
+        Calibration.load(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stages: [unclosed")
+    with pytest.raises(CalibrationError, match="not valid YAML"):
+        Calibration.load(bad)

@@ -37,7 +37,3 @@ def test_export_lines_point_the_cli_at_the_emulator(emulator):
     lines = emulator.endpoints.export_lines("attacker")
     assert f"export AWS_ENDPOINT_URL={emulator.url}" in lines
     assert "export AWS_ACCESS_KEY_ID=AKIALABATTACKER00001" in lines
-
-
-def test_error_type_is_exported():
-    assert issubclass(EmulatorError, RuntimeError)

@@ -1,10 +1,8 @@
 """Every call that reaches the emulator becomes a CloudTrail record: boto3, the aws CLI, all protocols."""
 
-import io
 import json
 import os
 import subprocess
-import zipfile
 
 import pytest
 
@@ -138,10 +136,3 @@ def test_clock_sets_event_time(emulator):
 
         emulator.recorder.clock = wall_clock
     assert _last(emulator, "ListTopics")["eventTime"] == "2030-01-02T03:04:05Z"
-
-
-def test_zip_helper_for_lambda_tests_is_valid():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", "def handler(e, c):\n    return 1\n")
-    assert zipfile.ZipFile(io.BytesIO(buffer.getvalue())).namelist() == ["handler.py"]

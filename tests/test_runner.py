@@ -143,3 +143,45 @@ def test_injection_window_and_settle_follow_the_deployed_cron_period(tmp_path):
     )
     scenario = load_scenario(path)
     assert (scenario.injection_window, scenario.settle) == (60.0, 0.0)
+
+
+def test_cli_rejects_a_broken_calibration_with_exit_2_and_writes_nothing(tmp_path):
+    calibration = tmp_path / "cal.yaml"
+    calibration.write_text("version: 1\nstages: {}\n")
+    out = tmp_path / "results"
+    demo = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lab.cli",
+            "run",
+            str(demo),
+            "--out",
+            str(out),
+            "--calibration",
+            str(calibration),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "not a valid calibration" in result.stderr and "operators" in result.stderr
+    assert not out.exists()
+
+
+def test_resuming_another_scenarios_run_is_exit_2_and_leaves_it_untouched(tmp_path):
+    run_dir = tmp_path / "other-run"
+    run_dir.mkdir()
+    manifest = run_dir / "manifest.json"
+    manifest.write_text('{"scenario_sha256": "not-this-one"}')
+    demo = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
+    result = subprocess.run(
+        [sys.executable, "-m", "lab.cli", "run", str(demo), "--resume", str(run_dir)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "different scenario" in result.stderr
+    assert manifest.read_text() == '{"scenario_sha256": "not-this-one"}'
+    assert sorted(p.name for p in run_dir.iterdir()) == ["manifest.json"]

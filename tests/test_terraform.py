@@ -56,4 +56,5 @@ def test_plugin_dir_variable_must_hold_the_provider(monkeypatch, tmp_path):
 def test_the_mirror_is_found_without_configuration(monkeypatch):
     monkeypatch.delenv("LAB_TF_PLUGIN_DIR", raising=False)
     mirror = find_plugin_mirror()
-    assert mirror is None or (mirror / "registry.terraform.io/hashicorp/aws").is_dir()
+    assert mirror is not None, "this machine image ships a mirror of the AWS provider"
+    assert (mirror / "registry.terraform.io/hashicorp/aws").is_dir()

@@ -5,6 +5,7 @@ moment it ends, teardown always; then the manifest."""
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import queue as queue_module
 import shutil
@@ -34,6 +35,10 @@ Message = tuple[
 
 class RunError(RuntimeError):
     """An architecture's worker failed; its completed trials are kept in the store."""
+
+
+class ResumeMismatch(ValueError):
+    """The run directory holds a run of another scenario or calibration."""
 
 
 def new_run_id(scenario: Scenario) -> str:
@@ -110,18 +115,19 @@ def run_scenario(
     """
     calibration_path = Path(calibration_path or scenario.calibration or DEFAULT_CALIBRATION)
     calibration = Calibration.load(calibration_path)
+    # A resumed directory is checked before anything in it is touched.
+    manifest_path = run_dir / "manifest.json"
+    previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    if previous.get("scenario_sha256") not in (None, scenario.digest):
+        raise ResumeMismatch(
+            f"{run_dir} holds a run of a different scenario; resume it with that scenario"
+        )
+    if previous.get("calibration_sha256") not in (None, calibration.digest):
+        raise ResumeMismatch(f"{run_dir} was run with a different calibration")
     run_dir.mkdir(parents=True, exist_ok=True)
     store = TrialStore(run_dir)
     store.drop_orphan_events()
     done = store.completed()
-    manifest_path = run_dir / "manifest.json"
-    previous = write_manifest(manifest_path, {})
-    if previous.get("scenario_sha256") not in (None, scenario.digest):
-        raise ValueError(
-            f"{run_dir} holds a run of a different scenario; resume it with that scenario"
-        )
-    if previous.get("calibration_sha256") not in (None, calibration.digest):
-        raise ValueError(f"{run_dir} was run with a different calibration")
     write_manifest(
         manifest_path,
         {

@@ -10,10 +10,14 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.yaml")
 _Z90 = 1.2815515655446004  # standard normal quantile at 0.9
+
+
+class CalibrationError(ValueError):
+    """The calibration file is missing, not YAML, or does not match the schema."""
 
 
 class Distribution(BaseModel):
@@ -88,7 +92,20 @@ class Calibration(BaseModel):
 
     @classmethod
     def load(cls, path: Path = DEFAULT_CALIBRATION) -> Calibration:
-        return cls.model_validate(yaml.safe_load(Path(path).read_text()))
+        """Read and validate a calibration file; any problem is one ``CalibrationError``."""
+        path = Path(path)
+        if not path.is_file():
+            raise CalibrationError(f"calibration file not found: {path}")
+        try:
+            return cls.model_validate(yaml.safe_load(path.read_text()))
+        except yaml.YAMLError as exc:
+            raise CalibrationError(f"{path} is not valid YAML: {exc}") from exc
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise CalibrationError(f"{path} is not a valid calibration: {problems}") from exc
 
     @property
     def digest(self) -> str:
