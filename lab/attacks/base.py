@@ -16,8 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from lab.emulator.endpoints import Endpoints
 
 Prerequisites = dict[str, Any]
-LAB_TAG_KEY = "lab:project"
-LAB_TAG_VALUE = "aws-serverless-security-monitoring"
 
 
 class AttackMapping(BaseModel):
@@ -46,7 +44,14 @@ class TechniqueMetadata(BaseModel):
 
 
 class Technique(ABC):
-    """One attack technique. Subclasses live in ``techniques/<id>/`` beside ``metadata.yaml``."""
+    """One attack technique. Subclasses live in ``techniques/<id>/`` beside ``metadata.yaml``.
+
+    Most techniques leave state in the account (an open rule, a public bucket) and ``is_remediated``
+    reads it back. Activity techniques (a brute force, a scan, stolen credentials in use) leave no
+    state of their own: ``detonate`` marks the activity as going on in the prerequisites, the
+    containment a responder applies (a deny rule, an isolated instance, revoked sessions) is read
+    back from the account, and ``revert`` means the attacker stops.
+    """
 
     folder: ClassVar[Path]
 

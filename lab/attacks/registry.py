@@ -1,19 +1,26 @@
-"""The explicit catalog of techniques (no registration by import side effect)."""
+"""The catalog of techniques: one folder per technique under ``techniques/``, each module naming its
+class as ``TECHNIQUE`` (found by folder, in sorted order; nothing registers itself on import)."""
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
+from pathlib import Path
 
 from lab.attacks.base import Technique
-from lab.attacks.techniques.ec2_sg_open_ssh import Ec2SgOpenSsh
 
-_TECHNIQUE_CLASSES: tuple[type[Technique], ...] = (Ec2SgOpenSsh,)
+TECHNIQUES_DIR = Path(__file__).with_name("techniques")
 
 
 @cache
 def techniques() -> dict[str, Technique]:
-    """Every technique by id."""
-    return {t.id: t for t in (cls() for cls in _TECHNIQUE_CLASSES)}
+    """Every technique by id, sorted by id."""
+    found = []
+    for folder in sorted(TECHNIQUES_DIR.iterdir()):
+        if (folder / "metadata.yaml").is_file():
+            module = importlib.import_module(f"lab.attacks.techniques.{folder.name}")
+            found.append(module.TECHNIQUE())
+    return {t.id: t for t in sorted(found, key=lambda t: t.id)}
 
 
 def technique(technique_id: str) -> Technique:

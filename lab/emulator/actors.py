@@ -27,9 +27,40 @@ class Actor:
     user_name: str
     source_ip: str
     observer: bool = False
+    identity_type: str = "IAMUser"  # or "Root", or "AssumedRole" (user_name is role/session)
 
-    def user_arn(self, account_id: str = DEFAULT_ACCOUNT_ID) -> str:
+    def arn(self, account_id: str = DEFAULT_ACCOUNT_ID) -> str:
+        if self.identity_type == "Root":
+            return f"arn:aws:iam::{account_id}:root"
+        if self.identity_type == "AssumedRole":
+            return f"arn:aws:sts::{account_id}:assumed-role/{self.user_name}"
         return f"arn:aws:iam::{account_id}:user/{self.user_name}"
+
+    def user_identity(self, account_id: str = DEFAULT_ACCOUNT_ID) -> dict[str, object]:
+        """The CloudTrail ``userIdentity`` block of a call this actor makes."""
+        identity: dict[str, object] = {
+            "type": self.identity_type,
+            "principalId": self.access_key_id.replace("AKIA", "AIDA").replace("ASIA", "AROA"),
+            "arn": self.arn(account_id),
+            "accountId": account_id,
+            "accessKeyId": self.access_key_id,
+        }
+        if self.identity_type == "IAMUser":
+            identity["userName"] = self.user_name
+        elif self.identity_type == "Root":
+            identity["principalId"] = account_id
+        else:
+            role = self.user_name.split("/")[0]
+            identity["sessionContext"] = {
+                "sessionIssuer": {
+                    "type": "Role",
+                    "arn": f"arn:aws:iam::{account_id}:role/{role}",
+                    "accountId": account_id,
+                    "userName": role,
+                },
+                "attributes": {"mfaAuthenticated": "false"},
+            }
+        return identity
 
 
 @cache

@@ -42,7 +42,16 @@ def apply() -> None:
     _patch_lambda_code_location()
     _patch_sfn_validate_state_machine_definition()
     _patch_securityhub_update_configuration()
+    _load_aws_managed_policies()
     _applied = True
+
+
+def _load_aws_managed_policies() -> None:
+    """A real account has the AWS managed policies (AdministratorAccess, ...); moto 5 leaves them
+    out unless asked. Techniques and remediations attach and detach them by ARN."""
+    from moto.core.config import default_user_config
+
+    default_user_config.setdefault("iam", {})["load_aws_managed_policies"] = True
 
 
 def _patch_cloudtrail_delete_trail_by_arn() -> None:

@@ -173,14 +173,7 @@ class ApiCallRecorder:
         who = actor_for_key(access_key)
         if who is None:
             return {"type": "Unknown", "accountId": self.account_id, "accessKeyId": access_key}
-        return {
-            "type": "IAMUser",
-            "principalId": who.access_key_id.replace("AKIA", "AIDA"),
-            "arn": who.user_arn(self.account_id),
-            "accountId": self.account_id,
-            "accessKeyId": access_key,
-            "userName": who.user_name,
-        }
+        return who.user_identity(self.account_id)
 
 
 def _error(response: bytes) -> tuple[str, str]:

@@ -1,0 +1,59 @@
+"""Small helpers every technique uses: lab tags, tolerant deletes, the account id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lab.emulator.endpoints import Endpoints
+
+LAB_TAG_KEY = "lab:project"
+LAB_TAG_VALUE = "aws-serverless-security-monitoring"
+TECHNIQUE_TAG_KEY = "lab:technique"
+
+
+def lab_tags(technique_id: str) -> list[dict[str, str]]:
+    """The tags that mark a resource as created by the lab for one technique."""
+    return [
+        {"Key": LAB_TAG_KEY, "Value": LAB_TAG_VALUE},
+        {"Key": TECHNIQUE_TAG_KEY, "Value": technique_id},
+    ]
+
+
+def tag_specifications(resource_type: str, technique_id: str) -> list[dict[str, Any]]:
+    """EC2 ``TagSpecifications`` with the lab tags."""
+    return [{"ResourceType": resource_type, "Tags": lab_tags(technique_id)}]
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def missing_ok(*codes: str) -> Iterator[None]:
+    """Swallow the "does not exist" errors named, so deletes and reverts can be re-run."""
+    try:
+        yield
+    except ClientError as exc:
+        if error_code(exc) not in codes:
+            raise
+
+
+def account_id(endpoints: Endpoints) -> str:
+    return endpoints.client("sts", "harness").get_caller_identity()["Account"]
+
+
+def lab_bucket_name(endpoints: Endpoints, purpose: str) -> str:
+    """A globally unique, lab-owned bucket name (the account id makes it unique on real AWS)."""
+    return f"lab-{purpose}-{account_id(endpoints)}"
+
+
+def find_tagged(ec2: Any, describe: str, key: str, technique_id: str) -> list[dict[str, Any]]:
+    """EC2 resources of one kind tagged for this technique (``describe`` names the call)."""
+    response = getattr(ec2, describe)(
+        Filters=[{"Name": f"tag:{TECHNIQUE_TAG_KEY}", "Values": [technique_id]}]
+    )
+    return response[key]

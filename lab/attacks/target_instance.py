@@ -1,0 +1,270 @@
+"""A lab-owned network and instance for the techniques whose target is a running instance, and how
+to read back whether a responder contained it.
+
+Activity techniques (brute force, scan, mining, stolen credentials) change nothing in the account
+themselves; ``detonate`` sets ``prerequisites["active"]`` and ``revert`` clears it. What counts as
+remediated is read back from the account: the instance isolated (no security group rule left in
+or out) or stopped, or, for traffic from one source, that source denied by the subnet's network ACL
+or no longer allowed by the security group.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from lab.attacks.base import Prerequisites, Technique
+from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
+from lab.emulator.endpoints import Endpoints
+
+VPC_CIDR = "10.77.0.0/16"
+SUBNET_CIDR = "10.77.1.0/24"
+AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+WORKLOAD_RULE_FROM = 100  # the lab's allow rules start here; responders add denies below
+
+
+def ensure_target(
+    endpoints: Endpoints,
+    technique_id: str,
+    ssh_from: str | None = None,
+    instance_profile_arn: str | None = None,
+) -> Prerequisites:
+    """The technique's VPC, subnet, network ACL, security group and running instance."""
+    ec2 = endpoints.client("ec2", "harness")
+    running = [
+        i
+        for r in find_tagged(ec2, "describe_instances", "Reservations", technique_id)
+        for i in r["Instances"]
+        if i["State"]["Name"] in ("pending", "running", "stopped")
+    ]
+    if running:
+        return _read_back(ec2, running[0])
+    vpc_id = ec2.create_vpc(
+        CidrBlock=VPC_CIDR, TagSpecifications=tag_specifications("vpc", technique_id)
+    )["Vpc"]["VpcId"]
+    subnet_id = ec2.create_subnet(
+        VpcId=vpc_id,
+        CidrBlock=SUBNET_CIDR,
+        AvailabilityZone=f"{endpoints.region}a",
+        TagSpecifications=tag_specifications("subnet", technique_id),
+    )["Subnet"]["SubnetId"]
+    nacl_id = ec2.create_network_acl(
+        VpcId=vpc_id, TagSpecifications=tag_specifications("network-acl", technique_id)
+    )["NetworkAcl"]["NetworkAclId"]
+    for egress in (False, True):
+        ec2.create_network_acl_entry(
+            NetworkAclId=nacl_id,
+            RuleNumber=WORKLOAD_RULE_FROM,
+            Protocol="-1",
+            RuleAction="allow",
+            Egress=egress,
+            CidrBlock="0.0.0.0/0",
+        )
+    association = ec2.describe_network_acls(
+        Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}]
+    )["NetworkAcls"][0]["Associations"]
+    association_id = next(a for a in association if a["SubnetId"] == subnet_id)[
+        "NetworkAclAssociationId"
+    ]
+    ec2.replace_network_acl_association(AssociationId=association_id, NetworkAclId=nacl_id)
+    group_id = ec2.create_security_group(
+        GroupName=f"lab-target-{technique_id}",
+        Description=f"Lab target instance of {technique_id}",
+        VpcId=vpc_id,
+        TagSpecifications=tag_specifications("security-group", technique_id),
+    )["GroupId"]
+    if ssh_from:
+        ec2.authorize_security_group_ingress(
+            GroupId=group_id,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 22,
+                    "ToPort": 22,
+                    "IpRanges": [{"CidrIp": ssh_from}],
+                }
+            ],
+        )
+    image_id = endpoints.client("ssm", "harness").get_parameter(Name=AMI_PARAMETER)["Parameter"][
+        "Value"
+    ]
+    launch: dict[str, Any] = {
+        "ImageId": image_id,
+        "InstanceType": "t3.micro",
+        "MinCount": 1,
+        "MaxCount": 1,
+        "SubnetId": subnet_id,
+        "SecurityGroupIds": [group_id],
+        "TagSpecifications": tag_specifications("instance", technique_id),
+    }
+    if instance_profile_arn:
+        launch["IamInstanceProfile"] = {"Arn": instance_profile_arn}
+    instance = ec2.run_instances(**launch)["Instances"][0]
+    return {
+        "vpc_id": vpc_id,
+        "subnet_id": subnet_id,
+        "nacl_id": nacl_id,
+        "group_id": group_id,
+        "instance_id": instance["InstanceId"],
+    }
+
+
+def _read_back(ec2: Any, instance: dict[str, Any]) -> Prerequisites:
+    subnet_id = instance["SubnetId"]
+    nacl = ec2.describe_network_acls(
+        Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}]
+    )["NetworkAcls"][0]
+    groups = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [instance["VpcId"]]},
+            {"Name": "tag-key", "Values": ["lab:technique"]},
+        ]
+    )["SecurityGroups"]
+    return {
+        "vpc_id": instance["VpcId"],
+        "subnet_id": subnet_id,
+        "nacl_id": nacl["NetworkAclId"],
+        "group_id": groups[0]["GroupId"],
+        "instance_id": instance["InstanceId"],
+    }
+
+
+def _instance(ec2: Any, instance_id: str) -> dict[str, Any]:
+    return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+
+
+def contained(endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
+    """The instance is stopped (or gone), or every security group it has allows nothing in or out."""
+    ec2 = endpoints.client("ec2", "observer")
+    instance = _instance(ec2, prerequisites["instance_id"])
+    if instance["State"]["Name"] not in ("pending", "running"):
+        return True
+    group_ids = [g["GroupId"] for g in instance.get("SecurityGroups", [])]
+    groups = ec2.describe_security_groups(GroupIds=group_ids)["SecurityGroups"] if group_ids else []
+    return all(not g.get("IpPermissions") and not g.get("IpPermissionsEgress") for g in groups)
+
+
+def source_blocked(
+    endpoints: Endpoints, prerequisites: Prerequisites, source_ip: str, port: int
+) -> bool:
+    """Traffic from ``source_ip`` to ``port`` no longer reaches the instance."""
+    if contained(endpoints, prerequisites):
+        return True
+    ec2 = endpoints.client("ec2", "observer")
+    address = ipaddress.ip_address(source_ip)
+    entries = ec2.describe_network_acls(NetworkAclIds=[prerequisites["nacl_id"]])["NetworkAcls"][0][
+        "Entries"
+    ]
+    for entry in sorted((e for e in entries if not e["Egress"]), key=lambda e: e["RuleNumber"]):
+        if address in ipaddress.ip_network(entry.get("CidrBlock", "0.0.0.0/0")) and _nacl_covers(
+            entry, port
+        ):
+            if entry["RuleAction"] == "deny":
+                return True
+            break
+    instance = _instance(ec2, prerequisites["instance_id"])
+    group_ids = [g["GroupId"] for g in instance.get("SecurityGroups", [])]
+    for group in ec2.describe_security_groups(GroupIds=group_ids)["SecurityGroups"]:
+        for permission in group.get("IpPermissions", []):
+            ports_ok = permission.get("IpProtocol") == "-1" or (
+                permission.get("FromPort", 0) <= port <= permission.get("ToPort", 65535)
+            )
+            if ports_ok and any(
+                address in ipaddress.ip_network(r["CidrIp"]) for r in permission.get("IpRanges", [])
+            ):
+                return False
+    return True
+
+
+def _nacl_covers(entry: dict[str, Any], port: int) -> bool:
+    if entry.get("Protocol") == "-1":
+        return True
+    ports = entry.get("PortRange") or {}
+    return ports.get("From", 0) <= port <= ports.get("To", 65535)
+
+
+def restore(endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+    """Undo any containment: drop deny entries below the lab's rules, give the instance its group
+    back, start it if it was stopped."""
+    ec2 = endpoints.client("ec2", "harness")
+    entries = ec2.describe_network_acls(NetworkAclIds=[prerequisites["nacl_id"]])["NetworkAcls"][0][
+        "Entries"
+    ]
+    for entry in entries:
+        if entry["RuleNumber"] < WORKLOAD_RULE_FROM:
+            ec2.delete_network_acl_entry(
+                NetworkAclId=prerequisites["nacl_id"],
+                RuleNumber=entry["RuleNumber"],
+                Egress=entry["Egress"],
+            )
+    instance = _instance(ec2, prerequisites["instance_id"])
+    if [g["GroupId"] for g in instance.get("SecurityGroups", [])] != [prerequisites["group_id"]]:
+        ec2.modify_instance_attribute(
+            InstanceId=prerequisites["instance_id"], Groups=[prerequisites["group_id"]]
+        )
+    if instance["State"]["Name"] in ("stopped", "stopping"):
+        ec2.start_instances(InstanceIds=[prerequisites["instance_id"]])
+
+
+def delete_target(endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+    """Terminate the instance and delete the network around it (every group in the VPC included,
+    isolation groups a responder made too)."""
+    ec2 = endpoints.client("ec2", "harness")
+    with missing_ok("InvalidInstanceID.NotFound"):
+        ec2.terminate_instances(InstanceIds=[prerequisites["instance_id"]])
+    groups = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [prerequisites["vpc_id"]]}]
+    )["SecurityGroups"]
+    for group in groups:
+        if group["GroupName"] != "default":
+            with missing_ok("InvalidGroup.NotFound"):
+                ec2.delete_security_group(GroupId=group["GroupId"])
+    # Give the subnet back to the VPC's default ACL first (moto keeps the association of a
+    # deleted subnet, so the lab ACL could not be deleted after it).
+    acls = ec2.describe_network_acls(
+        Filters=[{"Name": "association.subnet-id", "Values": [prerequisites["subnet_id"]]}]
+    )["NetworkAcls"]
+    default_acl = ec2.describe_network_acls(
+        Filters=[
+            {"Name": "vpc-id", "Values": [prerequisites["vpc_id"]]},
+            {"Name": "default", "Values": ["true"]},
+        ]
+    )["NetworkAcls"]
+    for acl in acls:
+        for association in acl["Associations"]:
+            if association["SubnetId"] == prerequisites["subnet_id"] and default_acl:
+                ec2.replace_network_acl_association(
+                    AssociationId=association["NetworkAclAssociationId"],
+                    NetworkAclId=default_acl[0]["NetworkAclId"],
+                )
+    with missing_ok("InvalidSubnetID.NotFound"):
+        ec2.delete_subnet(SubnetId=prerequisites["subnet_id"])
+    with missing_ok("InvalidNetworkAclID.NotFound"):
+        ec2.delete_network_acl(NetworkAclId=prerequisites["nacl_id"])
+    with missing_ok("InvalidVpcID.NotFound"):
+        ec2.delete_vpc(VpcId=prerequisites["vpc_id"])
+
+
+class InstanceActivityTechnique(Technique):
+    """Warm-up: the target instance; the attack is activity, remediation is containment."""
+
+    SSH_FROM: str | None = None
+
+    def warm_up(self, endpoints: Endpoints) -> Prerequisites:
+        prerequisites = ensure_target(endpoints, self.id, ssh_from=self.SSH_FROM)
+        self.revert(endpoints, prerequisites)
+        return prerequisites
+
+    def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        prerequisites["active"] = True
+
+    def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
+        return not prerequisites.get("active") or contained(endpoints, prerequisites)
+
+    def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        """The attacker stops; any containment is undone so the next trial starts the same."""
+        prerequisites["active"] = False
+        restore(endpoints, prerequisites)
+
+    def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        delete_target(endpoints, prerequisites)

@@ -1,0 +1,19 @@
+"""cloudtrail-stop-logging: a trail's logging stopped (T1562.008)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lab.attacks.base import Prerequisites
+from lab.attacks.trail import LabTrailTechnique
+from lab.emulator.endpoints import Endpoints
+
+
+class CloudtrailStopLogging(LabTrailTechnique):
+    folder = Path(__file__).parent
+
+    def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        endpoints.client("cloudtrail", "attacker").stop_logging(Name=prerequisites["trail"])
+
+
+TECHNIQUE = CloudtrailStopLogging

@@ -1,0 +1,83 @@
+"""Techniques whose target is a lab-owned CloudTrail trail (not the architecture's own trail, so the
+attack can be measured without blinding the rest of the experiment)."""
+
+from __future__ import annotations
+
+import json
+
+from lab.attacks.base import Prerequisites, Technique
+from lab.attacks.resources import account_id, lab_bucket_name, lab_tags, missing_ok
+from lab.emulator.endpoints import Endpoints
+
+TRAIL_NAME = "lab-target-trail"
+
+
+def trail_bucket_policy(bucket: str, account: str) -> str:
+    """The bucket policy CloudTrail needs to write to ``bucket`` (AWS CloudTrail user guide)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AWSCloudTrailAclCheck",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:GetBucketAcl",
+                    "Resource": f"arn:aws:s3:::{bucket}",
+                },
+                {
+                    "Sid": "AWSCloudTrailWrite",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account}/*",
+                    "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+                },
+            ],
+        }
+    )
+
+
+class LabTrailTechnique(Technique):
+    """Warm-up: a lab-tagged, logging trail and its bucket."""
+
+    def warm_up(self, endpoints: Endpoints) -> Prerequisites:
+        s3 = endpoints.client("s3", "harness")
+        bucket = lab_bucket_name(endpoints, "target-trail")
+        with missing_ok("BucketAlreadyOwnedByYou"):
+            s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": lab_tags(self.id)})
+        s3.put_bucket_policy(
+            Bucket=bucket, Policy=trail_bucket_policy(bucket, account_id(endpoints))
+        )
+        prerequisites = {"trail": TRAIL_NAME, "bucket": bucket}
+        self.revert(endpoints, prerequisites)
+        return prerequisites
+
+    def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
+        cloudtrail = endpoints.client("cloudtrail", "observer")
+        with missing_ok("TrailNotFoundException"):
+            return bool(cloudtrail.get_trail_status(Name=prerequisites["trail"])["IsLogging"])
+        return False
+
+    def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        """Recreate the trail if it is gone and make sure it logs."""
+        cloudtrail = endpoints.client("cloudtrail", "harness")
+        names = {t["Name"] for t in cloudtrail.describe_trails()["trailList"]}
+        if prerequisites["trail"] not in names:
+            cloudtrail.create_trail(
+                Name=prerequisites["trail"],
+                S3BucketName=prerequisites["bucket"],
+                IsMultiRegionTrail=True,
+                EnableLogFileValidation=True,
+                TagsList=lab_tags(self.id),
+            )
+        cloudtrail.start_logging(Name=prerequisites["trail"])
+
+    def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        with missing_ok("TrailNotFoundException"):
+            endpoints.client("cloudtrail", "harness").delete_trail(Name=prerequisites["trail"])
+        s3 = endpoints.client("s3", "harness")
+        with missing_ok("NoSuchBucket"):
+            s3.delete_bucket_policy(Bucket=prerequisites["bucket"])
+            s3.delete_bucket(Bucket=prerequisites["bucket"])
