@@ -78,10 +78,15 @@ def _report(run_dir: Path) -> tuple[Path, Path]:
 
 
 def _figures(run_dir: Path) -> list[Path]:
-    from lab.report.figures import latency_comparison
+    from lab.report.coverage import coverage_table
+    from lab.report.figures import coverage_matrix, latency_comparison
     from lab.report.summary import load_trials
 
-    return latency_comparison(load_trials(run_dir), run_dir / "figures" / "latency_comparison")
+    trials = load_trials(run_dir)
+    return [
+        *latency_comparison(trials, run_dir / "figures" / "latency_comparison"),
+        *coverage_matrix(coverage_table(trials), run_dir / "figures" / "coverage"),
+    ]
 
 
 @app.command()
@@ -257,29 +262,122 @@ def runs(out: Annotated[Path, typer.Option(help="Results root.")] = RESULTS_DIR)
     console.print(table)
 
 
-@app.command()
-def techniques(
-    show: str | None = typer.Argument(None, help="Show one technique's metadata."),
-) -> None:
-    """List the attack techniques (or show one)."""
-    from lab.attacks.registry import technique
-    from lab.attacks.registry import techniques as catalog
+ArchitectureArg = Annotated[str, typer.Argument(help="manual or serverless")]
+EndpointOpt = Annotated[
+    str,
+    typer.Option(help="Emulator URL (from `lab emulator`); real AWS is not reachable from here."),
+]
+WorkdirOpt = Annotated[
+    Path, typer.Option(help="Where deployment state (terraform state, ids) is kept.")
+]
+RegionOpt = Annotated[str, typer.Option(help="AWS region of the account.")]
 
-    if show:
-        try:
-            console.print_json(technique(show).metadata.model_dump_json())
-        except KeyError as exc:
-            _fail(str(exc.args[0]))
+
+techniques_app = typer.Typer(
+    help="The attack technique catalog (one folder per technique under lab/attacks/techniques/).",
+    invoke_without_command=True,
+)
+app.add_typer(techniques_app, name="techniques")
+
+
+@techniques_app.callback()
+def techniques_list(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Results root read for the measured columns.")] = (
+        RESULTS_DIR
+    ),
+) -> None:
+    """List the techniques, with what each architecture did in the newest run that measured it."""
+    if ctx.invoked_subcommand:
         return
-    table = Table(title="Attack techniques")
-    for column in ("id", "tactic", "ATT&CK", "severity", "title"):
-        table.add_column(column)
-    for t in catalog().values():
+    from lab.attacks.registry import techniques as catalog
+    from lab.report.coverage import last_measured
+
+    measured = last_measured(out) if out.is_dir() else {}
+    table = Table(
+        title="Attack techniques",
+        caption=f"manual / serverless: outcome in the newest run under {out} (- : never run)",
+    )
+    for column in ("id", "tactic", "ATT&CK", "severity", "manual", "serverless"):
+        table.add_column(column, no_wrap=True)
+    for t in sorted(catalog().values(), key=lambda t: (t.metadata.mitre_attack.tactic, t.id)):
         m = t.metadata
         table.add_row(
-            m.id, m.mitre_attack.tactic_name, m.mitre_attack.technique_id, m.severity, m.title
+            m.id,
+            m.mitre_attack.tactic_name,
+            m.mitre_attack.technique_id,
+            m.severity,
+            measured.get((m.id, "manual"), "-"),
+            measured.get((m.id, "serverless"), "-"),
         )
     console.print(table)
+
+
+@techniques_app.command("show")
+def techniques_show(technique_id: Annotated[str, typer.Argument(help="Technique id.")]) -> None:
+    """Print one technique's metadata (ATT&CK mapping, signals, detection, remediation)."""
+    from lab.attacks.registry import technique
+
+    try:
+        console.print_json(technique(technique_id).metadata.model_dump_json())
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+
+
+@app.command()
+def attack(
+    technique_id: Annotated[str, typer.Argument(help="Technique id (see `lab techniques`).")],
+    endpoint: Annotated[
+        str, typer.Option(help="URL of a running emulated account (from `lab emulator`).")
+    ],
+    target: Annotated[
+        str, typer.Option(help="Only 'emulated' here; real AWS goes through `lab run`.")
+    ] = "emulated",
+    revert: Annotated[
+        bool, typer.Option("--revert", help="Undo the attack and delete its prerequisites.")
+    ] = False,
+    state_dir: Annotated[
+        Path, typer.Option(help="Where the prerequisites' ids are kept between the two calls.")
+    ] = Path(".work/attacks"),
+    region: RegionOpt = "us-east-1",
+) -> None:
+    """Detonate one technique by hand on a running emulator (teaching), or revert it."""
+    from lab.attacks.registry import technique
+    from lab.emulator import Endpoints
+
+    if target != "emulated":
+        _fail("`lab attack` only targets the emulated account (--target emulated)")
+    try:
+        chosen = technique(technique_id)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+        raise
+    endpoints = Endpoints(url=endpoint, region=region)
+    state = state_dir / f"{technique_id}.json"
+    try:
+        if revert:
+            if not state.exists():
+                _fail(f"{technique_id} was not detonated from here (no {state})")
+            prerequisites = json.loads(state.read_text())
+            chosen.revert(endpoints, prerequisites)
+            chosen.cleanup(endpoints, prerequisites)
+            state.unlink()
+            console.print(f"{technique_id}: reverted and cleaned up")
+            return
+        prerequisites = chosen.warm_up(endpoints)
+        chosen.detonate(endpoints, prerequisites)
+    except OSError as exc:
+        _fail(f"cannot reach the emulator at {endpoint}: {exc}")
+        raise
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(json.dumps(prerequisites, indent=2))
+    m = chosen.metadata
+    console.print(
+        f"[bold]{m.id}[/] detonated ({m.mitre_attack.technique_id}, {m.mitre_attack.tactic_name})"
+    )
+    console.print(f"signals: {'; '.join(m.signals)}", highlight=False)
+    console.print(f"detection: {m.detection}", highlight=False)
+    console.print(f"undo with: lab attack {m.id} --endpoint {endpoint} --revert", highlight=False)
 
 
 @app.command()
@@ -305,17 +403,6 @@ def emulator(
                         console.print(json.dumps({k: v for k, v in record.items() if k != "lab"}))
         except KeyboardInterrupt:
             pass
-
-
-ArchitectureArg = Annotated[str, typer.Argument(help="manual or serverless")]
-EndpointOpt = Annotated[
-    str,
-    typer.Option(help="Emulator URL (from `lab emulator`); real AWS is not reachable from here."),
-]
-WorkdirOpt = Annotated[
-    Path, typer.Option(help="Where deployment state (terraform state, ids) is kept.")
-]
-RegionOpt = Annotated[str, typer.Option(help="AWS region of the account.")]
 
 
 def _architecture_and_endpoints(name: str, endpoint: str, region: str):

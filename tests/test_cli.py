@@ -13,13 +13,51 @@ from lab.experiment.store import TRIAL_COLUMNS
 LAB = [sys.executable, "-m", "lab.cli"]
 
 
-def test_techniques_lists_the_catalog():
-    out = subprocess.run([*LAB, "techniques"], capture_output=True, text=True, check=True).stdout
-    assert "ec2-sg-open-ssh" in out and "T1562.007" in out
+def test_techniques_lists_the_catalog_with_what_was_measured(tmp_path):
+    run_dir = tmp_path / "coverage" / "r1"
+    run_dir.mkdir(parents=True)
+    (run_dir / "manifest.json").write_text('{"started_at": "2026-01-01T00:00:00Z"}')
+    rows = [
+        {"technique": "ec2-sg-open-ssh", "architecture": "manual", "outcome": "detected only"},
+        {"technique": "ec2-sg-open-ssh", "architecture": "serverless", "outcome": "remediated"},
+    ]
+    pd.DataFrame(rows).reindex(columns=TRIAL_COLUMNS).to_csv(run_dir / "trials.csv", index=False)
+    out = subprocess.run(
+        [*LAB, "techniques", "--out", str(tmp_path)], capture_output=True, text=True, check=True
+    ).stdout
+    line = next(row for row in out.splitlines() if "ec2-sg-open-ssh" in row)
+    assert "T1562.007" in line and "detected only" in line and "remediated" in line
+    assert "kms-key-scheduled-deletion" in out
     shown = subprocess.run(
-        [*LAB, "techniques", "ec2-sg-open-ssh"], capture_output=True, text=True, check=True
+        [*LAB, "techniques", "show", "ec2-sg-open-ssh"], capture_output=True, text=True, check=True
     ).stdout
     assert '"tactic": "TA0005"' in shown
+
+
+def test_attack_detonates_and_reverts_on_a_running_emulator(session_emulator, tmp_path):
+    session_emulator.reset()
+    e = session_emulator.endpoints
+    common = ["--endpoint", e.url, "--state-dir", str(tmp_path)]
+    subprocess.run(
+        [*LAB, "attack", "s3-bucket-public-acl", *common], check=True, capture_output=True
+    )
+    from lab.attacks.registry import technique
+
+    t = technique("s3-bucket-public-acl")
+    prerequisites = {"bucket": "lab-target-public-acl-123456789012"}
+    assert not t.is_remediated(e, prerequisites)
+    subprocess.run(
+        [*LAB, "attack", "s3-bucket-public-acl", *common, "--revert"],
+        check=True,
+        capture_output=True,
+    )
+    assert e.client("s3").list_buckets()["Buckets"] == []
+    again = subprocess.run(
+        [*LAB, "attack", "s3-bucket-public-acl", *common, "--revert"],
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 2 and "not detonated" in again.stderr
 
 
 def test_emulator_prints_exports_that_the_aws_cli_can_use():

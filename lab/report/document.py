@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lab.report.figures import incident_timeline, latency_comparison, latency_ecdf
+from lab.report.coverage import coverage_table
+from lab.report.figures import coverage_matrix, incident_timeline, latency_comparison, latency_ecdf
 from lab.report.statistics import comparison_table, latency_table, rate_table
 from lab.report.summary import load_trials
 from lab.sim.calibration import Calibration
@@ -66,6 +67,13 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             comparison_table(trials).round(4),
         ),
     ]
+    coverage = coverage_table(trials)
+    tables.append(
+        (
+            "Coverage: the outcome most trials had, per ATT&CK technique and architecture",
+            coverage.round(1),
+        )
+    )
     if (run_dir / "usage.json").exists():
         from lab.cost.report import cost_lines, summary
 
@@ -87,6 +95,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
         latency_comparison(trials, figures_dir / "latency_comparison")[0],
         latency_ecdf(trials, figures_dir / "latency_ecdf")[0],
         incident_timeline(trials, figures_dir / "incident_timeline")[0],
+        coverage_matrix(coverage, figures_dir / "coverage")[0],
     ]
     extra = sorted(p for p in figures_dir.glob("cost_*.png"))
     return manifest, tables, [*drawn, *extra]

@@ -174,3 +174,50 @@ def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> l
     ax.grid(axis="x", which="both", linewidth=0.3, alpha=0.5)
     fig.tight_layout()
     return save_figure(fig, out_base)
+
+
+OUTCOME_STYLE = {  # Okabe-Ito; the text in each cell carries the outcome for greyscale prints
+    "remediated": "#009E73",
+    "detected only": "#F0E442",
+    "missed": "#D55E00",
+    "failed": "#999999",
+}
+
+
+def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
+    """ATT&CK tactic / technique rows x architecture columns; each cell the measured outcome."""
+    architectures = [a for a in ARCHITECTURE_STYLE if a in set(coverage["architecture"])]
+    rows = coverage.drop_duplicates("technique")[["tactic", "attack_id", "technique"]]
+    height = 0.8 + 0.32 * len(rows)
+    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, height))
+    by_cell = {(r["technique"], r["architecture"]): r for r in coverage.to_dict("records")}
+    for y, technique in enumerate(rows["technique"]):
+        for x, arch in enumerate(architectures):
+            cell = by_cell.get((technique, arch))
+            outcome = cell["outcome"] if cell else "not run"
+            ax.add_patch(
+                plt.Rectangle(
+                    (x, y), 1, 1, facecolor=OUTCOME_STYLE.get(outcome, "white"), edgecolor="white"
+                )
+            )
+            label = outcome
+            if cell and cell["detect_median_s"] == cell["detect_median_s"] and cell["detected"]:
+                label += f" ({cell['detect_median_s']:,.0f} s)"
+            ax.text(x + 0.5, y + 0.5, label, ha="center", va="center", fontsize=6.5)
+    ax.set_xlim(0, len(architectures))
+    ax.set_ylim(len(rows), 0)
+    ax.set_xticks([x + 0.5 for x in range(len(architectures))], architectures)
+    ax.xaxis.tick_top()
+    ax.set_yticks(
+        [y + 0.5 for y in range(len(rows))],
+        [
+            f"{r['tactic'].split(' ', 1)[1]} · {r['attack_id']} · {r['technique']}"
+            for r in rows.to_dict("records")
+        ],
+        fontsize=6.5,
+    )
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title("Measured coverage (median time to detect, virtual time)", fontsize=8, pad=18)
+    return save_figure(fig, out_base)

@@ -1,0 +1,72 @@
+"""Coverage: for each ATT&CK technique the lab detonated, what each architecture did about it, as
+measured in trials (never inferred from metadata)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from lab.attacks.registry import techniques
+
+OUTCOME_ORDER = ["remediated", "detected only", "missed", "failed"]
+
+
+def cell_outcome(outcomes: pd.Series) -> str:
+    """The outcome most trials had (ties go to the better one)."""
+    counts = outcomes.value_counts()
+    best = max(counts.to_numpy())
+    return next(o for o in OUTCOME_ORDER if counts.get(o, 0) == best)
+
+
+def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
+    """One row per technique and architecture: ATT&CK mapping, outcome, counts, median TTD."""
+    catalog = techniques()
+    rows = []
+    for (technique_id, architecture), group in trials.groupby(["technique", "architecture"]):
+        mapping = catalog[technique_id].metadata.mitre_attack if technique_id in catalog else None
+        detected = group["time_to_detect_s"].dropna()
+        rows.append(
+            {
+                "tactic": f"{mapping.tactic} {mapping.tactic_name}" if mapping else "?",
+                "attack_id": mapping.technique_id if mapping else "?",
+                "technique": technique_id,
+                "architecture": architecture,
+                "outcome": cell_outcome(group["outcome"]),
+                "trials": len(group),
+                "remediated": int((group["outcome"] == "remediated").sum()),
+                "detected": int(group["time_to_detect_s"].notna().sum()),
+                "detect_median_s": float(detected.median()) if len(detected) else None,
+            }
+        )
+    columns = [
+        "tactic",
+        "attack_id",
+        "technique",
+        "architecture",
+        "outcome",
+        "trials",
+        "remediated",
+        "detected",
+        "detect_median_s",
+    ]
+    return pd.DataFrame(rows, columns=columns).sort_values(["tactic", "attack_id", "technique"])
+
+
+def last_measured(results_dir: Path) -> dict[tuple[str, str], str]:
+    """(technique, architecture) -> outcome in the newest run that measured it."""
+    runs = []
+    for manifest_path in results_dir.glob("*/*/manifest.json"):
+        trials_csv = manifest_path.parent / "trials.csv"
+        if trials_csv.exists():
+            started = json.loads(manifest_path.read_text()).get("started_at") or ""
+            runs.append((started, trials_csv))
+    found: dict[tuple[str, str], str] = {}
+    for _, trials_csv in sorted(runs):
+        trials = pd.read_csv(trials_csv)
+        if trials.empty:
+            continue
+        for row in coverage_table(trials).to_dict("records"):
+            found[(row["technique"], row["architecture"])] = row["outcome"]
+    return found
