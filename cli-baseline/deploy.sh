@@ -114,7 +114,8 @@ if [[ -z $INSTANCE_ID ]]; then
     --subnet-id "$SUBNET_ID" --security-group-ids "$SG_ID" \
     --iam-instance-profile "Name=$ROLE" --user-data "file://$USER_DATA" \
     --metadata-options HttpTokens=required \
-    --tag-specifications "ResourceType=instance,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" \
+    --block-device-mappings "DeviceName=/dev/xvda,Ebs={VolumeSize=8,Encrypted=true}" \
+    --tag-specifications "ResourceType=instance,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" "ResourceType=volume,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" \
     --query "Instances[0].InstanceId" --output text)
 fi
 state_set INSTANCE_ID "$INSTANCE_ID"

@@ -4,6 +4,7 @@
 # Tags every resource of the manual architecture carries (inside --tag-specifications Tags=[...]).
 # shellcheck disable=SC2034  # used by the scripts that source this file
 # The same tags as shorthand words for --tags of IAM and SNS.
+# shellcheck disable=SC2054  # the commas are inside each Key=...,Value=... word, as the CLI wants
 LAB_TAGS_ARGS=(Key=lab:project,Value=aws-serverless-security-monitoring Key=lab:architecture,Value=manual "Key=lab:run-id,Value=${LAB_RUN_ID:-manual}")
 LAB_TAGS_SPEC="{Key=lab:project,Value=aws-serverless-security-monitoring},{Key=lab:architecture,Value=manual},{Key=lab:run-id,Value=${LAB_RUN_ID:-manual}}"
 

@@ -14,14 +14,14 @@ cat <<HEAD
 set -euo pipefail
 dnf install -y amazon-cloudwatch-agent awscli cronie
 systemctl enable --now crond
-mkdir -p /opt/lab/detectors /etc/lab /var/lib/lab-detectors
+mkdir -p /opt/lab/detectors/lib /etc/lab /var/lib/lab-detectors
 cat > /etc/lab/detectors.env <<'ENV'
 ALERT_TOPIC_ARN=$TOPIC_ARN
 AWS_DEFAULT_REGION=$REGION
 ENV
 HEAD
-for script in "$HERE"/detectors/*.sh; do
-  name=$(basename "$script")
+for script in "$HERE"/detectors/*.sh "$HERE"/detectors/lib/*.sh; do
+  name=${script#"$HERE"/detectors/}
   echo "base64 -d > /opt/lab/detectors/$name <<'B64'"
   base64 -w0 "$script"; echo
   echo "B64"

@@ -70,3 +70,38 @@ def test_securityhub_update_configuration_is_stored(emulator):
     described = hub.describe_hub()
     assert described["AutoEnableControls"] is False
     assert described["ControlFindingGenerator"] == "STANDARD_CONTROL"
+
+
+def test_lookup_events_serves_event_history_newest_first_with_one_attribute(emulator):
+    e = emulator.endpoints
+    e.client("iam", "root").get_account_summary()
+    e.client("s3", "attacker").list_buckets()
+    e.client("iam", "root").list_users()
+    e.client("s3", "observer").list_buckets()  # the harness's own reads are not history
+    cloudtrail = e.client("cloudtrail", "monitor")
+    by_root = cloudtrail.lookup_events(
+        LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "root"}]
+    )["Events"]
+    assert [ev["EventName"] for ev in by_root] == ["ListUsers", "GetAccountSummary"]
+    everything = cloudtrail.lookup_events()["Events"]
+    assert sum(ev["EventName"] == "ListBuckets" for ev in everything) == 1
+    page = cloudtrail.lookup_events(MaxResults=1)
+    assert len(page["Events"]) == 1 and page["NextToken"]
+
+
+def test_describe_snapshots_honours_owner_self_and_restorable_by_all(emulator):
+    ec2 = emulator.endpoints.client("ec2")
+    assert len(ec2.describe_snapshots()["Snapshots"]) > 100  # moto's public AMI snapshots
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    mine = ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    assert [s["SnapshotId"] for s in mine] == [snapshot]
+    public = dict(OwnerIds=["self"], RestorableByUserIds=["all"])
+    assert ec2.describe_snapshots(**public)["Snapshots"] == []
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot,
+        Attribute="createVolumePermission",
+        OperationType="add",
+        GroupNames=["all"],
+    )
+    assert [s["SnapshotId"] for s in ec2.describe_snapshots(**public)["Snapshots"]] == [snapshot]

@@ -36,8 +36,14 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
         ]["Value"]
     ).decode()
     jobs = parse_user_data(state["INSTANCE_ID"], user_data)
-    assert [(j.schedule, j.script_name) for j in jobs] == [("*/10 * * * *", "sg-open-world.sh")]
-    assert jobs[0].script == (CLI_BASELINE_DIR / "detectors" / "sg-open-world.sh").read_bytes()
+    detectors = sorted(p.name for p in (CLI_BASELINE_DIR / "detectors").glob("*.sh"))
+    assert [(j.schedule, j.script_name) for j in jobs] == [("*/10 * * * *", d) for d in detectors]
+    by_name = {j.script_name: j for j in jobs}
+    assert (
+        by_name["sg-open-world.sh"].script
+        == (CLI_BASELINE_DIR / "detectors" / "sg-open-world.sh").read_bytes()
+    )
+    assert "lib/alert.sh" in jobs[0].files  # shipped, but not a cron job
     assert jobs[0].env["ALERT_TOPIC_ARN"] == state["ALERT_TOPIC_ARN"]
 
     again = arch.deploy(e, tmp_path)
@@ -62,19 +68,28 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
 
 
 def test_scripts_print_usage_with_h():
-    for script in (
-        "deploy.sh",
-        "teardown.sh",
-        "detectors/sg-open-world.sh",
-        "runbooks/sg-open-ssh.sh",
-    ):
-        out = subprocess.run([str(CLI_BASELINE_DIR / script), "-h"], capture_output=True, text=True)
+    scripts = [
+        CLI_BASELINE_DIR / "deploy.sh",
+        CLI_BASELINE_DIR / "teardown.sh",
+        *sorted((CLI_BASELINE_DIR / "detectors").glob("*.sh")),
+        *sorted((CLI_BASELINE_DIR / "runbooks").glob("*.sh")),
+    ]
+    for script in scripts:
+        out = subprocess.run([str(script), "-h"], capture_output=True, text=True)
         assert out.returncode == 0, script
         assert "Usage" in out.stdout or "usage" in out.stdout.lower(), script
 
 
 def test_scripts_use_strict_mode():
     for script in CLI_BASELINE_DIR.rglob("*.sh"):
-        if script.name == "lib.sh":  # sourced by the others, not run
+        if script.name == "lib.sh" or script.parent.name == "lib":  # sourced, not run
             continue
         assert "set -euo pipefail" in script.read_text(), script
+
+
+def test_shell_scripts_are_shellcheck_clean():
+    scripts = [str(p) for p in sorted(CLI_BASELINE_DIR.rglob("*.sh"))]
+    result = subprocess.run(
+        ["shellcheck", "-x", *scripts], cwd=CLI_BASELINE_DIR, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout

@@ -143,7 +143,7 @@ def test_manual_path_detects_by_cron_and_the_operator_runs_the_runbook(emulator,
         row, events, prerequisites = _trial(emulator, tmp_path, "manual")
         assert row["outcome"] == "remediated", row
         assert row["detection_source"] == "cron:sg-open-world"
-        assert row["remediated_by"] == "operator:sg-open-ssh"
+        assert row["remediated_by"] == "operator:sg-open-world"
         # Cron */5 and injection in [settle, settle + 300): detection within one period (+ runtime).
         assert 0 < row["time_to_detect_s"] <= 300 + 60
         assert row["time_to_detect_s"] < row["time_to_alert_s"] < row["time_to_remediate_s"]

@@ -38,8 +38,34 @@ def public_statements(s3: Any, bucket: str) -> list[dict[str, Any]]:
     return []
 
 
+def effective_block(s3: Any, bucket: str) -> dict[str, bool]:
+    """The bucket's public access block settings (all False when it has none)."""
+    with missing_ok("NoSuchPublicAccessBlockConfiguration"):
+        config = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        return {k: bool(config.get(k)) for k in FULL_BLOCK}
+    return dict.fromkeys(FULL_BLOCK, False)
+
+
+def open_up(s3: Any, bucket: str) -> None:
+    """What an attacker has to do first on a bucket made with today's defaults (ACLs disabled, public
+    access blocked): enable ACLs and delete the public access block."""
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+    )
+    s3.delete_public_access_block(Bucket=bucket)
+
+
+def lock_down(s3: Any, bucket: str) -> None:
+    """Today's defaults back: ACLs disabled (bucket owner enforced), public access fully blocked."""
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=FULL_BLOCK)
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
+
+
 class LabBucketTechnique(Technique):
-    """Warm-up: a lab-tagged private bucket (created once, emptied of the attack on reuse)."""
+    """Warm-up: a lab-tagged bucket with the defaults S3 gives new buckets since April 2023 (ACLs
+    disabled, public access blocked); reused, and locked down again, if a previous run left it."""
 
     PURPOSE: str
 

@@ -95,7 +95,14 @@ def ensure_target(
         "MaxCount": 1,
         "SubnetId": subnet_id,
         "SecurityGroupIds": [group_id],
-        "TagSpecifications": tag_specifications("instance", technique_id),
+        "TagSpecifications": [
+            *tag_specifications("instance", technique_id),
+            *tag_specifications("volume", technique_id),
+        ],
+        "BlockDeviceMappings": [
+            {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8, "Encrypted": True}}
+        ],
+        "MetadataOptions": {"HttpTokens": "required"},
     }
     if instance_profile_arn:
         launch["IamInstanceProfile"] = {"Arn": instance_profile_arn}
@@ -206,12 +213,17 @@ def restore(endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         ec2.start_instances(InstanceIds=[prerequisites["instance_id"]])
 
 
-def delete_target(endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+def delete_target(endpoints: Endpoints, prerequisites: Prerequisites, technique_id: str) -> None:
     """Terminate the instance and delete the network around it (every group in the VPC included,
     isolation groups a responder made too)."""
     ec2 = endpoints.client("ec2", "harness")
     with missing_ok("InvalidInstanceID.NotFound"):
         ec2.terminate_instances(InstanceIds=[prerequisites["instance_id"]])
+    # AWS deletes a root volume with its instance (DeleteOnTermination); moto keeps it.
+    for volume in find_tagged(ec2, "describe_volumes", "Volumes", technique_id):
+        if volume["State"] == "available":
+            with missing_ok("InvalidVolume.NotFound"):
+                ec2.delete_volume(VolumeId=volume["VolumeId"])
     groups = ec2.describe_security_groups(
         Filters=[{"Name": "vpc-id", "Values": [prerequisites["vpc_id"]]}]
     )["SecurityGroups"]
@@ -267,4 +279,4 @@ class InstanceActivityTechnique(Technique):
         restore(endpoints, prerequisites)
 
     def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        delete_target(endpoints, prerequisites)
+        delete_target(endpoints, prerequisites, self.id)

@@ -7,6 +7,7 @@ import json
 
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.resources import account_id, lab_bucket_name, lab_tags, missing_ok
+from lab.attacks.s3_bucket import FULL_BLOCK
 from lab.emulator.endpoints import Endpoints
 
 TRAIL_NAME = "lab-target-trail"
@@ -47,6 +48,7 @@ class LabTrailTechnique(Technique):
         with missing_ok("BucketAlreadyOwnedByYou"):
             s3.create_bucket(Bucket=bucket)
         s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": lab_tags(self.id)})
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=FULL_BLOCK)
         s3.put_bucket_policy(
             Bucket=bucket, Policy=trail_bucket_policy(bucket, account_id(endpoints))
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 from moto.cloudtrail.models import CloudTrailBackend
+from moto.cloudtrail.responses import CloudTrailResponse
 from moto.securityhub.models import SecurityHubBackend
 from moto.securityhub.responses import SecurityHubResponse
 from moto.stepfunctions.responses import StepFunctionResponse
@@ -22,6 +23,19 @@ _applied = False
 _base_urls: list[str] = []
 
 LAMBDA_CODE_PATH = "/_lab/lambda-code"
+
+
+# Event history providers (the recorders of the running emulators; the newest serves LookupEvents).
+_histories: list[Any] = []
+
+
+def push_event_history(recorder: Any) -> None:
+    _histories.append(recorder)
+
+
+def pop_event_history(recorder: Any) -> None:
+    if recorder in _histories:
+        _histories.remove(recorder)
 
 
 def push_base_url(url: str) -> None:
@@ -43,6 +57,8 @@ def apply() -> None:
     _patch_sfn_validate_state_machine_definition()
     _patch_securityhub_update_configuration()
     _load_aws_managed_policies()
+    _patch_cloudtrail_lookup_events()
+    _patch_ec2_describe_snapshots_owner_and_restorable_by()
     _applied = True
 
 
@@ -138,3 +154,124 @@ def _patch_securityhub_update_configuration() -> None:
 
     SecurityHubResponse.update_security_hub_configuration = update_security_hub_configuration  # type: ignore[attr-defined]
     SecurityHubBackend.describe_hub = describe_hub  # type: ignore[method-assign]
+
+
+_LOOKUP_KEYS = {
+    "EventId": lambda r: r["eventID"],
+    "EventName": lambda r: r["eventName"],
+    "EventSource": lambda r: r["eventSource"],
+    "ReadOnly": lambda r: "true" if r["readOnly"] else "false",
+    "AccessKeyId": lambda r: r["userIdentity"].get("accessKeyId"),
+    "Username": lambda r: _username(r["userIdentity"]),
+}
+
+
+def _username(identity: dict[str, Any]) -> str | None:
+    if identity.get("type") == "Root":
+        return "root"
+    if identity.get("type") == "AssumedRole":
+        return str(identity.get("arn", "")).rsplit("/", 1)[-1]
+    return identity.get("userName")
+
+
+def _epoch(event_time: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(event_time.replace("Z", "+00:00")).timestamp()
+
+
+def _patch_cloudtrail_lookup_events() -> None:
+    """Gap: LookupEvents is not implemented. AWS (CloudTrail API Reference, LookupEvents): the last
+    90 days of management events of the Region, newest first, with no trail needed; at most one lookup
+    attribute (EventId, EventName, EventSource, ReadOnly, AccessKeyId, Username; resource attributes
+    are not modelled); StartTime / EndTime inclusive; MaxResults 1-50, default 50; NextToken pages.
+    Served from the recorder's history (the observer's calls left out). Simplification: an event is
+    visible as soon as it is recorded (AWS publishes no delay for event history)."""
+
+    def lookup_events(self: CloudTrailResponse) -> str:
+        params = json.loads(self.body or "{}")
+        history = _histories[-1].history() if _histories else []
+        attributes = params.get("LookupAttributes") or []
+        if len(attributes) > 1:
+            raise ValueError("LookupAttributes: only one attribute is allowed")
+        events = history
+        for attribute in attributes:
+            getter = _LOOKUP_KEYS.get(attribute["AttributeKey"])
+            if getter is None:
+                events = []
+                continue
+            events = [r for r in events if getter(r) == attribute["AttributeValue"]]
+        if "StartTime" in params:
+            events = [r for r in events if _epoch(r["eventTime"]) >= float(params["StartTime"])]
+        if "EndTime" in params:
+            events = [r for r in events if _epoch(r["eventTime"]) <= float(params["EndTime"])]
+        events = sorted(events, key=lambda r: _epoch(r["eventTime"]), reverse=True)
+        start = int(params.get("NextToken") or 0)
+        size = max(1, min(50, int(params.get("MaxResults") or 50)))
+        page = events[start : start + size]
+        body: dict[str, Any] = {
+            "Events": [
+                {
+                    "EventId": r["eventID"],
+                    "EventName": r["eventName"],
+                    "ReadOnly": "true" if r["readOnly"] else "false",
+                    "AccessKeyId": r["userIdentity"].get("accessKeyId"),
+                    "EventTime": _epoch(r["eventTime"]),
+                    "EventSource": r["eventSource"],
+                    "Username": _username(r["userIdentity"]),
+                    "Resources": [],
+                    "CloudTrailEvent": json.dumps({k: v for k, v in r.items() if k != "lab"}),
+                }
+                for r in page
+            ]
+        }
+        if start + size < len(events):
+            body["NextToken"] = str(start + size)
+        return json.dumps(body)
+
+    CloudTrailResponse.lookup_events = lookup_events  # type: ignore[attr-defined]
+
+
+def _patch_ec2_describe_snapshots_owner_and_restorable_by() -> None:
+    """Gap: DescribeSnapshots ignores ``OwnerIds`` and ``RestorableByUserIds``, so ``--owner-ids self``
+    returns the 1,300 public AMI snapshots moto ships. AWS (EC2 API Reference, DescribeSnapshots):
+    ``OwnerIds`` takes account ids, ``self`` and ``amazon``; ``RestorableByUserIds`` takes account ids
+    and ``all`` (snapshots with public create-volume permission)."""
+    from moto.ec2.models.elastic_block_store import EBSBackend
+    from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+
+    original = EBSBackend.describe_snapshots
+
+    def describe_snapshots(self: ElasticBlockStore) -> Any:
+        owners = self._get_param("OwnerIds", [])
+        restorable = self._get_param("RestorableByUserIds", [])
+        backend = self.ec2_backend
+        if not owners and not restorable:
+            return original_response(self)
+
+        def keep(snapshot: Any) -> bool:
+            if owners:
+                wanted = {backend.account_id if o == "self" else o for o in owners}
+                if snapshot.owner_id not in wanted and not (
+                    "amazon" in wanted and snapshot.owner_id != backend.account_id
+                ):
+                    return False
+            if restorable:
+                allowed = set(snapshot.create_volume_permission_userids) | {snapshot.owner_id}
+                if "all" in snapshot.create_volume_permission_groups:
+                    allowed.add("all")
+                if not allowed & set(restorable):
+                    return False
+            return True
+
+        def filtered(self_: Any, snapshot_ids: Any = None, filters: Any = None) -> list[Any]:
+            return [s for s in original(self_, snapshot_ids, filters) if keep(s)]
+
+        EBSBackend.describe_snapshots = filtered  # type: ignore[method-assign]
+        try:
+            return original_response(self)
+        finally:
+            EBSBackend.describe_snapshots = original  # type: ignore[method-assign]
+
+    original_response = ElasticBlockStore.describe_snapshots
+    ElasticBlockStore.describe_snapshots = describe_snapshots  # type: ignore[method-assign]

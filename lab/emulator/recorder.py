@@ -47,6 +47,12 @@ class ApiCallRecorder:
         self._lock = threading.Lock()
         self._records: list[dict[str, Any]] = []
         self._sequence = 0
+        self._history: list[
+            dict[str, Any]
+        ] = []  # CloudTrail event history (observer calls left out)
+        self._last_write: dict[
+            str, int
+        ] = {}  # eventSource -> sequence of its last successful write
         self.identity_resolver: Callable[[str], dict[str, Any] | None] = lambda _key: None
 
     # -- reading ---------------------------------------------------------------------------
@@ -64,6 +70,26 @@ class ApiCallRecorder:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+
+    def forget(self) -> None:
+        """Forget everything, history included (the account was reset)."""
+        with self._lock:
+            self._records.clear()
+            self._history.clear()
+            self._last_write.clear()
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every record kept for CloudTrail event history, oldest first."""
+        with self._lock:
+            return list(self._history)
+
+    def last_write(self, event_sources: set[str] | None = None) -> int:
+        """Sequence number of the newest successful write to any of ``event_sources`` (all: None);
+        0 if none. Reads do not change state, so equal numbers mean the same state."""
+        with self._lock:
+            if event_sources is None:
+                return max(self._last_write.values(), default=0)
+            return max((self._last_write.get(s, 0) for s in event_sources), default=0)
 
     # -- WSGI ------------------------------------------------------------------------------
     def __call__(
@@ -127,6 +153,10 @@ class ApiCallRecorder:
             self._sequence += 1
             record["eventID"] = str(uuid.uuid5(_EVENT_ID_NAMESPACE, str(self._sequence)))
             self._records.append(record)
+            if not record["lab"]["observer"]:
+                self._history.append(record)
+            if not record["readOnly"] and not record.get("errorCode"):
+                self._last_write[record["eventSource"]] = self._sequence
 
     def _build(
         self,

@@ -127,6 +127,7 @@ class EmulatorServer:
             raise EmulatorError(f"cannot listen on {self.host}:{self.port} (port in use?)") from exc
         self.port = self._server.server_port
         compat.push_base_url(self.url)
+        compat.push_event_history(self.recorder)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="lab-emulator", daemon=True
         )
@@ -145,6 +146,7 @@ class EmulatorServer:
         """Stop serving (idempotent)."""
         if self._server is not None:
             compat.pop_base_url(self.url)
+            compat.pop_event_history(self.recorder)
             self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:
@@ -162,7 +164,7 @@ class EmulatorServer:
     def reset(self) -> None:
         """Forget every resource and every record: a fresh account."""
         self._post("/moto-api/reset")
-        self.recorder.clear()
+        self.recorder.forget()
 
     def seed(self, seed: int) -> None:
         """Seed moto's id generator so resource ids repeat from run to run."""

@@ -4,18 +4,26 @@ The schedule, the scripts and their environment are read back from the instance'
 (DescribeInstanceAttribute), so what runs is what was deployed; nothing runs while the instance is
 not running. Each run executes the real script with the real ``aws`` CLI against the emulator.
 
-One saving, exact by construction: if no call has changed the account since the previous run, the
-detector's answer cannot differ (its input and its own state are the same), so the run is counted
-but not executed.
+Jobs on the same schedule start at the same minute, as cron starts them: they run concurrently
+(real processes in parallel), then their calls are delivered together.
+
+One saving, exact by construction: a detector's answer depends only on the services its ``aws``
+commands read and on its own state file. If no successful write reached any of those services since
+its previous run (in this trial or an earlier one on the same account), the answer cannot differ, so
+the run is counted but not executed. ``cloudtrail lookup-events`` reads the history of every call,
+so a detector using it depends on every write; an unknown command makes a detector depend on all.
 """
 
 from __future__ import annotations
 
 import base64
+import itertools
+import json
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +33,20 @@ from lab.sim.kernel import Simulation
 
 _CRON_LINE = re.compile(r"^(\S+\s+\S+\s+\S+\s+\S+\s+\S+)\s+root\s+.*?/opt/lab/detectors/(\S+\.sh)")
 _SCRIPT_BLOCK = re.compile(r"base64 -d > /opt/lab/detectors/(\S+\.sh) <<'B64'\n(.*?)\nB64", re.S)
+_AWS_COMMAND = re.compile(r"\baws\s+([a-z0-9-]+)\s+([a-z0-9-]+)")
+# The aws CLI's command names -> CloudTrail eventSource of the service they read.
+_CLI_SOURCES = {
+    "ec2": "ec2.amazonaws.com",
+    "s3api": "s3.amazonaws.com",
+    "s3": "s3.amazonaws.com",
+    "iam": "iam.amazonaws.com",
+    "cloudtrail": "cloudtrail.amazonaws.com",
+    "guardduty": "guardduty.amazonaws.com",
+    "configservice": "config.amazonaws.com",
+    "kms": "kms.amazonaws.com",
+    "logs": "logs.amazonaws.com",
+    "cloudwatch": "monitoring.amazonaws.com",
+}
 _ENV_BLOCK = re.compile(r"cat > /etc/lab/detectors.env <<'ENV'\n(.*?)\nENV", re.S)
 
 
@@ -35,6 +57,21 @@ class CronJob:
     script_name: str
     script: bytes
     env: dict[str, str]
+    files: dict[str, bytes] = field(default_factory=dict)  # everything under /opt/lab/detectors
+
+
+def reads(script: str) -> set[str] | None:
+    """The event sources a detector's answer depends on (None: every one)."""
+    sources: set[str] = set()
+    for service, command in _AWS_COMMAND.findall(script):
+        if service == "sns" and command == "publish":
+            continue  # its output, not its input
+        if service == "cloudtrail" and command == "lookup-events":
+            return None
+        if service not in _CLI_SOURCES:
+            return None
+        sources.add(_CLI_SOURCES[service])
+    return sources
 
 
 def parse_user_data(instance_id: str, user_data: str) -> list[CronJob]:
@@ -51,7 +88,14 @@ def parse_user_data(instance_id: str, user_data: str) -> list[CronJob]:
         match = _CRON_LINE.match(line)
         if match and match.group(2) in scripts:
             jobs.append(
-                CronJob(instance_id, match.group(1), match.group(2), scripts[match.group(2)], env)
+                CronJob(
+                    instance_id,
+                    match.group(1),
+                    match.group(2),
+                    scripts[match.group(2)],
+                    env,
+                    scripts,
+                )
             )
     return jobs
 
@@ -65,8 +109,9 @@ class Cron:
         self.ec2 = sim.endpoints.client("ec2", "observer")
         self.runs_executed = 0
         self.runs_skipped = 0
-        for job in self.jobs():
-            sim.env.process(self._loop(job))
+        key = lambda job: (job.instance_id, job.schedule)  # noqa: E731
+        for _, group in itertools.groupby(sorted(self.jobs(), key=key), key=key):
+            sim.env.process(self._loop(list(group)))
 
     def jobs(self) -> list[CronJob]:
         reservations = self.ec2.describe_instances(
@@ -90,53 +135,84 @@ class Cron:
         found = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
         return bool(found) and found[0]["Instances"][0]["State"]["Name"] == "running"
 
-    def _loop(self, job: CronJob):
-        schedule = croniter(job.schedule, self.sim.now_datetime())
-        last_run_s = float("-inf")
+    def _last_runs(self) -> dict[str, int]:
+        path = self.state_dir / "last-runs.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def _stale(self, job: CronJob) -> bool:
+        """Could a run of ``job`` now answer differently from its previous run?"""
+        last = self._last_runs().get(f"{job.instance_id}/{job.script_name}")
+        return last is None or self.sim.recorder.last_write(reads(job.script.decode())) > last
+
+    def _loop(self, jobs: list[CronJob]):
+        first = jobs[0]
+        schedule = croniter(first.schedule, self.sim.now_datetime())
         while True:
             fire = schedule.get_next(type(self.sim.epoch))
             yield self.sim.env.timeout(
                 max(0.0, (fire - self.sim.now_datetime()) / timedelta(seconds=1))
             )
-            if not self._running(job.instance_id):
-                self.sim.log("cron.instance_not_running", instance=job.instance_id)
+            if not self._running(first.instance_id):
+                self.sim.log("cron.instance_not_running", instance=first.instance_id)
                 continue
-            if self.sim.last_change_s < last_run_s:
-                self.runs_skipped += 1
-                self.sim.log("cron.run_skipped_no_change", job=job.script_name)
+            due = [job for job in jobs if self._stale(job)]
+            self.runs_skipped += len(jobs) - len(due)
+            if not due:
+                self.sim.log("cron.run_skipped_no_change", jobs=len(jobs))
                 continue
             yield self.sim.env.timeout(self.sim.draw("detector_runtime_s"))
-            last_run_s = self.sim.now
-            self._execute(job)
+            self._execute(due)
 
-    def _execute(self, job: CronJob) -> None:
-        self.runs_executed += 1
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        script = self.state_dir / job.script_name
-        script.write_bytes(job.script)
-        script.chmod(0o755)
+    def _install(self, job: CronJob) -> Path:
+        """Write the detector files as the user data lays them out; return the directory."""
+        bin_dir = self.state_dir / "detectors"
+        for name, body in job.files.items():
+            path = bin_dir / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists() or path.read_bytes() != body:
+                path.write_bytes(body)
+                path.chmod(0o755)
+        return bin_dir
+
+    def _execute(self, jobs: list[CronJob]) -> None:
+        self.runs_executed += len(jobs)
+        bin_dir = self._install(jobs[0])
+        last_runs = self._last_runs()
+        for job in jobs:
+            last_runs[f"{job.instance_id}/{job.script_name}"] = self.sim.recorder.last_write()
+        (self.state_dir / "last-runs.json").write_text(json.dumps(last_runs))
         env = {
             **os.environ,
-            **job.env,
+            **jobs[0].env,
             **self.sim.endpoints.cli_env("monitor"),
             "LAB_DETECTOR_STATE_DIR": str(self.state_dir),
         }
-        result = subprocess.run(
-            ["bash", str(script)], env=env, capture_output=True, text=True, timeout=120
-        )
-        records = self.sim.pump()
-        published = [r for r in records if r["eventName"] == "Publish" and not r.get("errorCode")]
-        self.sim.log(
-            "cron.ran",
-            job=job.script_name,
-            exit_code=result.returncode,
-            alerts=len(published),
-            stderr=result.stderr[-500:] or None,
-        )
-        if published:
-            self.sim.log(
-                "detector.alerted",
-                detection=True,
-                source=f"cron:{job.script_name[:-3]}",
-                alerts=len(published),
+
+        def run(job: CronJob) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                ["bash", str(bin_dir / job.script_name)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
             )
+
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            results = list(pool.map(run, jobs))
+        self.sim.pump(concurrent=len(jobs) > 1)
+        for job, result in zip(jobs, results, strict=True):
+            alerts = sum(1 for line in result.stdout.splitlines() if line.startswith("alerted: "))
+            self.sim.log(
+                "cron.ran",
+                job=job.script_name,
+                exit_code=result.returncode,
+                alerts=alerts,
+                stderr=result.stderr[-500:] or None,
+            )
+            if alerts:
+                self.sim.log(
+                    "detector.alerted",
+                    detection=True,
+                    source=f"cron:{job.script_name[:-3]}",
+                    alerts=alerts,
+                )

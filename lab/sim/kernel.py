@@ -7,6 +7,7 @@ reacts by scheduling its own processes with calibrated delays.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -65,9 +66,22 @@ class Simulation:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def pump(self) -> list[Record]:
-        """Route every record made since the last pump to the subscribed services."""
+    def pump(self, concurrent: bool = False) -> list[Record]:
+        """Route every record made since the last pump to the subscribed services.
+
+        ``concurrent``: the records come from processes that ran at once, so their arrival order is
+        an accident of scheduling; they are routed in a canonical order instead, which keeps a run
+        reproducible (each process's own calls are complete by then, so no causality is lost).
+        """
         records = self.recorder.drain()
+        if concurrent:
+            records.sort(
+                key=lambda r: (
+                    r["eventSource"],
+                    r["eventName"],
+                    json.dumps(r.get("requestParameters"), sort_keys=True, default=str),
+                )
+            )
         for record in records:
             lab = record.get("lab", {})
             if not lab.get("observer"):

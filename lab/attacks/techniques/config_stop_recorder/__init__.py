@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.resources import account_id, lab_bucket_name, lab_tags, missing_ok
+from lab.attacks.s3_bucket import FULL_BLOCK
 from lab.emulator.endpoints import Endpoints
 
 RECORDER = "lab-target-recorder"
@@ -27,6 +28,7 @@ class ConfigStopRecorder(Technique):
         with missing_ok("BucketAlreadyOwnedByYou"):
             s3.create_bucket(Bucket=bucket)
         s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": lab_tags(self.id)})
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=FULL_BLOCK)
         role = (
             f"arn:aws:iam::{account_id(endpoints)}:role/aws-service-role/config.amazonaws.com/"
             "AWSServiceRoleForConfig"

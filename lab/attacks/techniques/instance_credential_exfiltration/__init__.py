@@ -75,7 +75,7 @@ class InstanceCredentialExfiltration(InstanceActivityTechnique):
             )
 
     def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        delete_target(endpoints, prerequisites)
+        delete_target(endpoints, prerequisites, self.id)
         iam = endpoints.client("iam", "harness")
         with missing_ok("NoSuchEntity"):
             iam.remove_role_from_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)

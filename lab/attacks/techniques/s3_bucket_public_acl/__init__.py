@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites
-from lab.attacks.s3_bucket import LabBucketTechnique, public_grants
+from lab.attacks.s3_bucket import (
+    LabBucketTechnique,
+    effective_block,
+    lock_down,
+    open_up,
+    public_grants,
+)
 from lab.emulator.endpoints import Endpoints
 
 
@@ -14,18 +20,20 @@ class S3BucketPublicAcl(LabBucketTechnique):
     PURPOSE = "target-public-acl"
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        endpoints.client("s3", "attacker").put_bucket_acl(
-            Bucket=prerequisites["bucket"], ACL="public-read"
-        )
+        s3 = endpoints.client("s3", "attacker")
+        open_up(s3, prerequisites["bucket"])
+        s3.put_bucket_acl(Bucket=prerequisites["bucket"], ACL="public-read")
 
     def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
-        return not public_grants(endpoints.client("s3", "observer"), prerequisites["bucket"])
+        """No public grant, or S3 ignores them (IgnorePublicAcls), as S3 evaluates access."""
+        s3 = endpoints.client("s3", "observer")
+        bucket = prerequisites["bucket"]
+        return effective_block(s3, bucket)["IgnorePublicAcls"] or not public_grants(s3, bucket)
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        if not self.is_remediated(endpoints, prerequisites):
-            endpoints.client("s3", "harness").put_bucket_acl(
-                Bucket=prerequisites["bucket"], ACL="private"
-            )
+        s3 = endpoints.client("s3", "harness")
+        s3.put_bucket_acl(Bucket=prerequisites["bucket"], ACL="private")
+        lock_down(s3, prerequisites["bucket"])
 
 
 TECHNIQUE = S3BucketPublicAcl

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from lab.attacks.base import Prerequisites
 from lab.attacks.resources import missing_ok
-from lab.attacks.s3_bucket import LabBucketTechnique, public_statements
+from lab.attacks.s3_bucket import (
+    LabBucketTechnique,
+    effective_block,
+    lock_down,
+    open_up,
+    public_statements,
+)
 from lab.emulator.endpoints import Endpoints
 
 
@@ -29,19 +35,23 @@ class S3BucketPublicPolicy(LabBucketTechnique):
                 }
             ],
         }
-        endpoints.client("s3", "attacker").put_bucket_policy(
-            Bucket=bucket, Policy=json.dumps(policy)
-        )
+        s3 = endpoints.client("s3", "attacker")
+        open_up(s3, bucket)
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
     def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
-        return not public_statements(endpoints.client("s3", "observer"), prerequisites["bucket"])
+        """No public statement, or S3 restricts it (RestrictPublicBuckets), as S3 evaluates it."""
+        s3 = endpoints.client("s3", "observer")
+        bucket = prerequisites["bucket"]
+        return effective_block(s3, bucket)["RestrictPublicBuckets"] or not public_statements(
+            s3, bucket
+        )
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        if not self.is_remediated(endpoints, prerequisites):
-            with missing_ok("NoSuchBucketPolicy"):
-                endpoints.client("s3", "harness").delete_bucket_policy(
-                    Bucket=prerequisites["bucket"]
-                )
+        s3 = endpoints.client("s3", "harness")
+        with missing_ok("NoSuchBucketPolicy"):
+            s3.delete_bucket_policy(Bucket=prerequisites["bucket"])
+        lock_down(s3, prerequisites["bucket"])
 
 
 TECHNIQUE = S3BucketPublicPolicy

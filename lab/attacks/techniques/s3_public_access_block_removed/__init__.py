@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites
-from lab.attacks.resources import missing_ok
-from lab.attacks.s3_bucket import FULL_BLOCK, LabBucketTechnique
+from lab.attacks.s3_bucket import LabBucketTechnique, effective_block, lock_down
 from lab.emulator.endpoints import Endpoints
 
 
@@ -20,16 +19,12 @@ class S3PublicAccessBlockRemoved(LabBucketTechnique):
         )
 
     def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
-        s3 = endpoints.client("s3", "observer")
-        with missing_ok("NoSuchPublicAccessBlockConfiguration"):
-            config = s3.get_public_access_block(Bucket=prerequisites["bucket"])
-            return all(config["PublicAccessBlockConfiguration"].get(k) for k in FULL_BLOCK)
-        return False
+        return all(
+            effective_block(endpoints.client("s3", "observer"), prerequisites["bucket"]).values()
+        )
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        endpoints.client("s3", "harness").put_public_access_block(
-            Bucket=prerequisites["bucket"], PublicAccessBlockConfiguration=FULL_BLOCK
-        )
+        lock_down(endpoints.client("s3", "harness"), prerequisites["bucket"])
 
 
 TECHNIQUE = S3PublicAccessBlockRemoved

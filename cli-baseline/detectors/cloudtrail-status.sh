@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Cron detector: CloudTrail trails that stopped logging, or that existed at an earlier run and are
+# gone. Remembers each trail's bucket so the runbook can recreate it.
+# Usage: cloudtrail-status.sh [-h]     Environment: ALERT_TOPIC_ARN, AWS CLI settings.
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib/alert.sh
+source "$(dirname "$0")/lib/alert.sh"
+[[ ${1:-} == "-h" ]] && { usage "$0"; exit 0; }
+
+KNOWN="$STATE_DIR/cloudtrail-known-trails"
+touch "$KNOWN"
+trails=$(aws cloudtrail describe-trails --query 'trailList[].[Name,S3BucketName]' --output text)
+findings=()
+while read -r name bucket; do
+  [[ -z $name ]] && continue
+  grep -q "^$name " "$KNOWN" || echo "$name $bucket" >> "$KNOWN"
+  logging=$(aws cloudtrail get-trail-status --name "$name" --query IsLogging --output text)
+  [[ $logging == True ]] || findings+=("$name:stopped")
+done <<<"$trails"
+while read -r name _; do
+  [[ -z $name ]] && continue
+  grep -q "^$name"$'\t' <<<"$trails" || findings+=("$name:deleted")
+done < "$KNOWN"
+for finding in $(printf '%s\n' "${findings[@]}" | new_findings cloudtrail-status); do
+  name=${finding%%:*}
+  bucket=$(grep "^$name " "$KNOWN" | head -n1 | cut -d' ' -f2)
+  alert "CloudTrail trail $name ${finding#*:}" \
+    "Detector cloudtrail-status found trail $name ${finding#*:} (bucket $bucket).
+Check: aws cloudtrail get-trail-status --name $name
+Runbook: cli-baseline/runbooks/cloudtrail-restore.md (run: runbooks/cloudtrail-restore.sh $name $bucket)"
+done

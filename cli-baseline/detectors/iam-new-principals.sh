@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Cron detector: IAM users holding AdministratorAccess, and access keys that were not there at the
+# previous run (the first run records the existing keys and administrators without alerting).
+# Usage: iam-new-principals.sh [-h]     Environment: ALERT_TOPIC_ARN, AWS CLI settings.
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib/alert.sh
+source "$(dirname "$0")/lib/alert.sh"
+[[ ${1:-} == "-h" ]] && { usage "$0"; exit 0; }
+
+admins=$(aws iam list-entities-for-policy \
+  --policy-arn arn:aws:iam::aws:policy/AdministratorAccess --entity-filter User \
+  --query 'PolicyUsers[].UserName' --output text)
+for user in $(words "$admins" | new_findings iam-admin-users --baseline); do
+  alert "IAM user $user has AdministratorAccess" \
+    "Detector iam-new-principals found AdministratorAccess attached to user $user (not there at the previous run).
+Check: aws iam list-attached-user-policies --user-name $user; aws iam list-access-keys --user-name $user
+Runbook: cli-baseline/runbooks/iam-user-contain.md (run: runbooks/iam-user-contain.sh $user)"
+done
+
+keys=()
+for user in $(words "$(aws iam list-users --query 'Users[].UserName' --output text)"); do
+  for key in $(words "$(aws iam list-access-keys --user-name "$user" \
+      --query "AccessKeyMetadata[?Status=='Active'].AccessKeyId" --output text)"); do
+    keys+=("$user:$key")
+  done
+done
+for entry in $(printf '%s\n' "${keys[@]}" | new_findings iam-access-keys --baseline); do
+  user=${entry%%:*} key=${entry#*:}
+  alert "New access key $key for IAM user $user" \
+    "Detector iam-new-principals found a new active access key $key on user $user.
+Check who created it: aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=CreateAccessKey
+Runbook: cli-baseline/runbooks/iam-key-contain.md (run: runbooks/iam-key-contain.sh $user $key)"
+done

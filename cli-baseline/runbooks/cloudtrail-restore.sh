@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runbook cloudtrail-restore, executable part: the CLI commands the on-call person runs (see cloudtrail-restore.md).
+# Usage: cloudtrail-restore.sh [-h] TRAIL_NAME BUCKET
+set -euo pipefail
+[[ ${1:-} == "-h" || $# -ne 2 ]] && { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; [[ ${1:-} == "-h" ]]; exit $?; }
+TRAIL=$1
+BUCKET=$2
+
+echo "# 1. Check: does $TRAIL still exist?"
+if [[ $(aws cloudtrail describe-trails --trail-name-list "$TRAIL" --query 'length(trailList)' --output text) == 0 ]]; then
+  echo "# 2a. Fix: recreate it (multi-region, log file validation) on its bucket"
+  aws cloudtrail create-trail --name "$TRAIL" --s3-bucket-name "$BUCKET" \
+    --is-multi-region-trail --enable-log-file-validation >/dev/null
+fi
+echo "# 2b. Fix: start logging"
+aws cloudtrail start-logging --name "$TRAIL"
+
+echo "# 3. Verify"
+aws cloudtrail get-trail-status --name "$TRAIL" --query IsLogging --output text

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runbook iam-key-contain, executable part: the CLI commands the on-call person runs (see iam-key-contain.md).
+# Usage: iam-key-contain.sh [-h] USER_NAME ACCESS_KEY_ID
+set -euo pipefail
+[[ ${1:-} == "-h" || $# -ne 2 ]] && { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; [[ ${1:-} == "-h" ]]; exit $?; }
+USER_NAME=$1
+KEY_ID=$2
+
+echo "# 1. Check: when was $KEY_ID last used?"
+aws iam get-access-key-last-used --access-key-id "$KEY_ID" --output text || true
+
+echo "# 2. Contain: deactivate the key now, delete it"
+aws iam update-access-key --user-name "$USER_NAME" --access-key-id "$KEY_ID" --status Inactive
+aws iam delete-access-key --user-name "$USER_NAME" --access-key-id "$KEY_ID"
+
+echo "# 3. Verify"
+aws iam list-access-keys --user-name "$USER_NAME" --query 'AccessKeyMetadata[].[AccessKeyId,Status]' --output text

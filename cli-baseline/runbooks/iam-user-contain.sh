@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runbook iam-user-contain, executable part: the CLI commands the on-call person runs (see iam-user-contain.md).
+# Usage: iam-user-contain.sh [-h] USER_NAME
+set -euo pipefail
+[[ ${1:-} == "-h" || $# -ne 1 ]] && { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; [[ ${1:-} == "-h" ]]; exit $?; }
+USER_NAME=$1
+
+echo "# 1. Check: policies and keys of $USER_NAME"
+aws iam list-attached-user-policies --user-name "$USER_NAME" --query 'AttachedPolicies[].PolicyArn' --output text
+
+echo "# 2. Contain: deactivate every access key, detach AdministratorAccess, remove console access"
+for key in $(aws iam list-access-keys --user-name "$USER_NAME" --query 'AccessKeyMetadata[].AccessKeyId' --output text); do
+  aws iam update-access-key --user-name "$USER_NAME" --access-key-id "$key" --status Inactive
+done
+aws iam detach-user-policy --user-name "$USER_NAME" --policy-arn arn:aws:iam::aws:policy/AdministratorAccess
+aws iam delete-login-profile --user-name "$USER_NAME" 2>/dev/null || true
+
+echo "# 3. Verify: no AdministratorAccess, no active key (delete the user once the owner confirms)"
+aws iam list-attached-user-policies --user-name "$USER_NAME" --output text

@@ -1,0 +1,176 @@
+"""The manual architecture's cron detectors and runbooks, run for real (bash + aws CLI) against the
+emulated account: quiet on a clean account, one alert per technique, and the runbook the alert names
+undoes the technique."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from lab.attacks.registry import technique, techniques
+from lab.paths import CLI_BASELINE_DIR
+
+DETECTORS = CLI_BASELINE_DIR / "detectors"
+RUNBOOKS = CLI_BASELINE_DIR / "runbooks"
+RUN_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
+
+# Which detector watches for which technique (the detection field of each metadata.yaml says so).
+DETECTED_BY = {
+    "ec2-sg-open-ssh": "sg-open-world",
+    "ec2-sg-open-all-ports": "sg-open-world",
+    "s3-bucket-public-acl": "s3-public-buckets",
+    "s3-bucket-public-policy": "s3-public-buckets",
+    "s3-public-access-block-removed": "s3-public-buckets",
+    "iam-create-admin-user": "iam-new-principals",
+    "iam-attach-admin-policy": "iam-new-principals",
+    "iam-create-access-key-other-user": "iam-new-principals",
+    "cloudtrail-stop-logging": "cloudtrail-status",
+    "cloudtrail-delete-trail": "cloudtrail-status",
+    "guardduty-disable-detector": "monitoring-disabled",
+    "config-stop-recorder": "monitoring-disabled",
+    "root-account-usage": "root-activity",
+    "ebs-unencrypted-volume": "unencrypted-volumes",
+    "ebs-snapshot-made-public": "public-snapshots",
+    "kms-key-scheduled-deletion": "kms-pending-deletion",
+}
+# Techniques no cron detector can see (no API call, or nothing it polls): the runbook alone, with
+# the arguments a responder would read from elsewhere (GuardDuty, the agent's log group).
+RUNBOOK_ONLY = {
+    "ec2-ssh-brute-force": ("ssh-brute-force.sh", lambda p: [p["nacl_id"], "203.0.113.66"]),
+    "ec2-port-scan": ("instance-quarantine.sh", lambda p: [p["instance_id"]]),
+    "ec2-crypto-mining-dns": ("instance-quarantine.sh", lambda p: [p["instance_id"]]),
+    "instance-credential-exfiltration": ("role-sessions-revoke.sh", lambda p: [p["role"]]),
+}
+
+
+def test_every_technique_has_a_detector_or_a_runbook():
+    assert set(DETECTED_BY) | set(RUNBOOK_ONLY) == set(techniques())
+    assert {f"{d}.sh" for d in DETECTED_BY.values()} == {p.name for p in DETECTORS.glob("*.sh")}
+    for technique_id in techniques():
+        runbook = technique(technique_id).metadata.runbook
+        assert runbook and (CLI_BASELINE_DIR.parent / runbook).is_file(), technique_id
+        assert (CLI_BASELINE_DIR.parent / runbook).with_suffix(".sh").is_file(), technique_id
+
+
+@pytest.fixture(scope="module")
+def account(session_emulator, tmp_path_factory):
+    """An account with every technique warmed up, an alert topic and a detector state directory."""
+    session_emulator.reset()
+    e = session_emulator.endpoints
+    topic = e.client("sns", "harness").create_topic(Name="lab-manual-alerts")["TopicArn"]
+    prerequisites = {t: technique(t).warm_up(e) for t in sorted(techniques())}
+    env = {
+        **os.environ,
+        **e.cli_env("monitor"),
+        "ALERT_TOPIC_ARN": topic,
+        "LAB_DETECTOR_STATE_DIR": str(tmp_path_factory.mktemp("detector-state")),
+    }
+    return session_emulator, prerequisites, env
+
+
+def run_detector(name: str, env: dict[str, str]) -> list[str]:
+    """Run one detector; return the messages it published."""
+    result = subprocess.run(
+        ["bash", str(DETECTORS / f"{name}.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return [line for line in result.stdout.splitlines() if line.startswith("alerted: ")]
+
+
+def messages_of(emulator, detector: str) -> list[str]:
+    """Every alert message the detector has published so far."""
+    return [
+        r["requestParameters"]["message"]
+        for r in emulator.recorder.history()
+        if r["eventName"] == "Publish"
+        and r["requestParameters"]["message"].startswith(f"Detector {detector} ")
+    ]
+
+
+def check_detector(emulator, prerequisites, env, detector: str) -> None:
+    """Each technique the detector watches: detonate -> one alert -> its runbook undoes it."""
+    e = emulator.endpoints
+    for technique_id in sorted(t for t, d in DETECTED_BY.items() if d == detector):
+        t = technique(technique_id)
+        p = prerequisites[technique_id]
+        before = len(messages_of(emulator, detector))
+        t.detonate(e, p)
+        assert run_detector(detector, env), f"{detector} missed {technique_id}"
+        match = RUN_LINE.search(messages_of(emulator, detector)[before])
+        assert match, messages_of(emulator, detector)[before]
+        result = subprocess.run(
+            ["bash", str(RUNBOOKS / match.group(1)), *match.group(2).split()],
+            env={**os.environ, **e.cli_env("operator")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert t.is_remediated(e, p), f"{match.group(1)} did not undo {technique_id}"
+        t.revert(e, p)
+        assert run_detector(detector, env) == [], f"{detector} alerted again after the fix"
+
+
+def test_detectors_are_quiet_on_a_clean_account_then_each_fires_on_its_technique(account):
+    emulator, prerequisites, env = account
+    names = sorted({*DETECTED_BY.values()})
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        first = dict(zip(names, pool.map(lambda n: run_detector(n, env), names), strict=True))
+    assert first == {n: [] for n in names}, "no alert on a clean account"
+    # Detectors read different services, so each one's techniques can run beside the others'.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for future in [pool.submit(check_detector, emulator, prerequisites, env, n) for n in names]:
+            future.result()
+
+
+@pytest.mark.parametrize("technique_id", sorted(RUNBOOK_ONLY))
+def test_runbooks_of_the_activity_techniques_contain_them(account, technique_id):
+    emulator, prerequisites, _ = account
+    e = emulator.endpoints
+    t = technique(technique_id)
+    p = prerequisites[technique_id]
+    runbook, args = RUNBOOK_ONLY[technique_id]
+    t.detonate(e, p)
+    result = subprocess.run(
+        ["bash", str(RUNBOOKS / runbook), *args(p)],
+        env={**os.environ, **e.cli_env("operator")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert t.is_remediated(e, p)
+    t.revert(e, p)
+    assert t.is_remediated(e, p)
+    t.detonate(e, p)
+    assert not t.is_remediated(e, p), "revert must undo the containment"
+    t.revert(e, p)
+
+
+def test_a_failing_runbook_exits_non_zero(account):
+    emulator, _, _ = account
+    result = subprocess.run(
+        ["bash", str(RUNBOOKS / "snapshot-private.sh"), "snap-does-not-exist"],
+        env={**os.environ, **emulator.endpoints.cli_env("operator")},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+
+
+def test_runbook_usage_errors(tmp_path: Path):
+    result = subprocess.run(
+        ["bash", str(RUNBOOKS / "iam-key-contain.sh"), "only-one-arg"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "Usage" in result.stdout
