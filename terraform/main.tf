@@ -23,3 +23,13 @@ module "sg_remediation" {
   enable_rule        = var.enable_sg_fast_path
   log_retention_days = var.log_retention_days
 }
+
+module "api_call_response" {
+  source             = "./modules/api_call_response"
+  name_prefix        = var.name_prefix
+  package_path       = "${var.functions_build_dir}/respond.zip"
+  alert_topic_arn    = module.alerting.topic_arn
+  account_id         = data.aws_caller_identity.current.account_id
+  enable_rules       = var.enable_api_call_response
+  log_retention_days = var.log_retention_days
+}

@@ -21,3 +21,11 @@ output "remediation_function_name" {
 output "sg_rule_name" {
   value = module.sg_remediation.rule_name
 }
+
+output "orchestrator_function_name" {
+  value = module.api_call_response.function_name
+}
+
+output "api_call_rule_names" {
+  value = module.api_call_response.rule_names
+}

@@ -45,3 +45,9 @@ variable "log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "enable_api_call_response" {
+  description = "Deploy the EventBridge rules that send high-risk API calls and root activity to the orchestrator Lambda."
+  type        = bool
+  default     = true
+}

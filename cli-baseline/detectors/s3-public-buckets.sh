@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cron detector: S3 buckets that are public or have lost their public access block: a grant to
 # AllUsers / AuthenticatedUsers, a policy S3 evaluates as public, or a bucket-level public access
-# block missing or not fully on. One alert per bucket and problem.
+# block missing or not fully on. One alert per bucket, naming its new problems.
 # Usage: s3-public-buckets.sh [-h]     Environment: ALERT_TOPIC_ARN, AWS CLI settings.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib/alert.sh
@@ -24,10 +24,13 @@ for bucket in $(words "$(aws s3api list-buckets --query 'Buckets[].Name' --outpu
     --query PolicyStatus.IsPublic --output text 2>/dev/null || echo False)
   [[ $public == True ]] && findings+=("$bucket:public-policy")
 done
-for finding in $(printf '%s\n' "${findings[@]}" | new_findings s3-public-buckets); do
-  bucket=${finding%%:*}
-  alert "S3 bucket $bucket: ${finding#*:}" \
-    "Detector s3-public-buckets found bucket $bucket with problem ${finding#*:}.
+new=$(printf '%s\n' "${findings[@]}" | new_findings s3-public-buckets)
+# One alert per bucket, naming every new problem it has.
+while read -r bucket; do
+  [[ -z $bucket ]] && continue
+  problems=$(grep "^$bucket:" <<<"$new" | cut -d: -f2 | paste -sd, -)
+  alert "S3 bucket $bucket: $problems" \
+    "Detector s3-public-buckets found bucket $bucket with: $problems.
 Check: aws s3api get-bucket-acl --bucket $bucket; aws s3api get-bucket-policy-status --bucket $bucket
 Runbook: cli-baseline/runbooks/s3-public-bucket.md (run: runbooks/s3-public-bucket.sh $bucket)"
-done
+done < <(cut -d: -f1 <<<"$new" | sort -u)

@@ -37,6 +37,15 @@ def format_event_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Where CloudTrail names an event differently from the SDK's operation (CloudTrail User Guide,
+# "Amazon S3 bucket-level actions tracked by CloudTrail logging").
+_CLOUDTRAIL_EVENT_NAMES = {
+    ("s3.amazonaws.com", "PutPublicAccessBlock"): "PutBucketPublicAccessBlock",
+    ("s3.amazonaws.com", "GetPublicAccessBlock"): "GetBucketPublicAccessBlock",
+    ("s3.amazonaws.com", "DeletePublicAccessBlock"): "DeleteBucketPublicAccessBlock",
+}
+
+
 class ApiCallRecorder:
     """WSGI middleware that turns requests into CloudTrail records, kept in memory in call order."""
 
@@ -175,7 +184,7 @@ class ApiCallRecorder:
             "userIdentity": identity,
             "eventTime": format_event_time(moment),
             "eventSource": op.event_source,
-            "eventName": op.name,
+            "eventName": _CLOUDTRAIL_EVENT_NAMES.get((op.event_source, op.name), op.name),
             "awsRegion": op.region,
             "sourceIPAddress": who.source_ip if who else remote_addr,
             "userAgent": headers.get("user-agent", ""),

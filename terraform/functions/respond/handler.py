@@ -1,0 +1,213 @@
+"""Orchestrator Lambda (node Q): maps a high-risk CloudTrail event to a response, applies it, alerts.
+
+Triggered by EventBridge with "AWS API Call via CloudTrail" events (the high-risk API calls rule and
+the root activity rule). ``playbook.json`` beside this file maps each event name to an action below;
+every action re-reads the resource (the event may be stale) and only changes what is still wrong.
+Each event ends in one SNS alert saying what was found and done. Plain boto3: the same code runs on
+AWS and, with AWS_ENDPOINT_URL set by the lab, against the emulated account.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import boto3
+
+PLAYBOOK = json.loads((Path(__file__).parent / "playbook.json").read_text())
+ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+FULL_BLOCK = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+# CIS AWS Foundations Benchmark 1.8-1.9: 14 characters, reuse prevention 24.
+CIS_PASSWORD_POLICY = {
+    "MinimumPasswordLength": 14,
+    "RequireSymbols": True,
+    "RequireNumbers": True,
+    "RequireUppercaseCharacters": True,
+    "RequireLowercaseCharacters": True,
+    "AllowUsersToChangePassword": True,
+    "MaxPasswordAge": 90,
+    "PasswordReusePrevention": 24,
+}
+
+
+def block_bucket_public_access(params, detail):
+    bucket = params.get("bucketName")
+    s3 = boto3.client("s3")
+    try:
+        current = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    except s3.exceptions.ClientError:
+        current = {}
+    if all(current.get(k) for k in FULL_BLOCK):
+        return "compliant", {"bucket": bucket}
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=FULL_BLOCK)
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
+    return "remediated", {"bucket": bucket, "publicAccessBlock": FULL_BLOCK}
+
+
+def start_logging(params, detail):
+    cloudtrail = boto3.client("cloudtrail")
+    if cloudtrail.get_trail_status(Name=params["name"])["IsLogging"]:
+        return "compliant", {"trail": params["name"]}
+    cloudtrail.start_logging(Name=params["name"])
+    return "remediated", {"trail": params["name"], "logging": True}
+
+
+def enable_detector(params, detail):
+    guardduty = boto3.client("guardduty")
+    detector_id = params["detectorId"]
+    if guardduty.get_detector(DetectorId=detector_id)["Status"] == "ENABLED":
+        return "compliant", {"detector": detector_id}
+    guardduty.update_detector(DetectorId=detector_id, Enable=True)
+    return "remediated", {"detector": detector_id, "enabled": True}
+
+
+def start_recorder(params, detail):
+    config = boto3.client("config")
+    name = params["configurationRecorderName"]
+    status = config.describe_configuration_recorder_status(ConfigurationRecorderNames=[name])
+    if status["ConfigurationRecordersStatus"][0]["recording"]:
+        return "compliant", {"recorder": name}
+    config.start_configuration_recorder(ConfigurationRecorderName=name)
+    return "remediated", {"recorder": name, "recording": True}
+
+
+def make_snapshot_private(params, detail):
+    ec2 = boto3.client("ec2")
+    snapshot = params["snapshotId"]
+    permissions = ec2.describe_snapshot_attribute(
+        SnapshotId=snapshot, Attribute="createVolumePermission"
+    )["CreateVolumePermissions"]
+    if not any(p.get("Group") == "all" for p in permissions):
+        return "compliant", {"snapshot": snapshot}
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot,
+        Attribute="createVolumePermission",
+        OperationType="remove",
+        GroupNames=["all"],
+    )
+    return "remediated", {"snapshot": snapshot, "public": False}
+
+
+def _key_state(kms, key_id):
+    return kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"]
+
+
+def cancel_key_deletion(params, detail):
+    kms = boto3.client("kms")
+    key_id = params["keyId"]
+    if _key_state(kms, key_id) != "PendingDeletion":
+        return "compliant", {"key": key_id}
+    kms.cancel_key_deletion(KeyId=key_id)
+    kms.enable_key(KeyId=key_id)
+    return "remediated", {"key": key_id, "state": "Enabled"}
+
+
+def enable_key(params, detail):
+    kms = boto3.client("kms")
+    key_id = params["keyId"]
+    if _key_state(kms, key_id) != "Disabled":
+        return "compliant", {"key": key_id}
+    kms.enable_key(KeyId=key_id)
+    return "remediated", {"key": key_id, "state": "Enabled"}
+
+
+def detach_admin_policy(params, detail):
+    if params.get("policyArn") != ADMIN_POLICY_ARN:
+        return "ignored", {"policy": params.get("policyArn")}
+    iam = boto3.client("iam")
+    user = params["userName"]
+    attached = iam.list_attached_user_policies(UserName=user)["AttachedPolicies"]
+    if ADMIN_POLICY_ARN not in [p["PolicyArn"] for p in attached]:
+        return "compliant", {"user": user}
+    iam.detach_user_policy(UserName=user, PolicyArn=ADMIN_POLICY_ARN)
+    return "remediated", {"user": user, "detached": ADMIN_POLICY_ARN}
+
+
+def deactivate_keys_of_other_user(params, detail):
+    """A key made by somebody else for a user: contain first, deactivating the user's active keys
+    (the event does not say which key is new). Keys a user makes for itself are left alone."""
+    user = params.get("userName")
+    caller = (detail.get("userIdentity") or {}).get("userName")
+    if not user or user == caller:
+        return "ignored", {"user": user}
+    iam = boto3.client("iam")
+    active = [
+        k["AccessKeyId"]
+        for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+        if k["Status"] == "Active"
+    ]
+    for key in active:
+        iam.update_access_key(UserName=user, AccessKeyId=key, Status="Inactive")
+    return ("remediated" if active else "compliant"), {"user": user, "deactivated": active}
+
+
+def restore_password_policy(params, detail):
+    iam = boto3.client("iam")
+    try:
+        current = iam.get_account_password_policy()["PasswordPolicy"]
+    except iam.exceptions.NoSuchEntityException:
+        current = {}
+    if current.get("MinimumPasswordLength", 0) >= CIS_PASSWORD_POLICY["MinimumPasswordLength"]:
+        return "compliant", {}
+    iam.update_account_password_policy(**CIS_PASSWORD_POLICY)
+    return "remediated", {"passwordPolicy": "CIS"}
+
+
+def alert(params, detail):
+    return "alerted", {}
+
+
+ACTIONS = {
+    f.__name__: f
+    for f in (
+        block_bucket_public_access,
+        start_logging,
+        enable_detector,
+        start_recorder,
+        make_snapshot_private,
+        cancel_key_deletion,
+        enable_key,
+        detach_admin_policy,
+        deactivate_keys_of_other_user,
+        restore_password_policy,
+        alert,
+    )
+}
+
+
+def handler(event, context):
+    """Apply the playbook's action for the event; alert; return what was done."""
+    detail = event.get("detail") or {}
+    name = detail.get("eventName")
+    root = (detail.get("userIdentity") or {}).get("type") == "Root"
+    entry = PLAYBOOK.get(name)
+    if entry is None and root:
+        entry = PLAYBOOK["ROOT"]
+    if entry is None:
+        return {"status": "ignored", "reason": f"no playbook entry for {name}"}
+    status, facts = ACTIONS[entry["action"]](detail.get("requestParameters") or {}, detail)
+    if root and status in ("compliant", "ignored"):
+        status = "alerted"  # root use is worth a person's look even when nothing needs undoing
+    result = {
+        "status": status,
+        "event": name,
+        "why": entry["why"],
+        "action": entry["action"],
+        "actor": (detail.get("userIdentity") or {}).get("arn"),
+        "sourceIPAddress": detail.get("sourceIPAddress"),
+        **facts,
+    }
+    if status in ("remediated", "alerted"):
+        verb = "fixed" if status == "remediated" else "needs a look"
+        boto3.client("sns").publish(
+            TopicArn=os.environ["ALERT_TOPIC_ARN"],
+            Subject=f"[lab] {name}: {verb}"[:100],
+            Message=json.dumps(result, indent=2, default=str),
+        )
+    return result
