@@ -121,6 +121,44 @@ def test_function_without_invoke_permission_is_not_run(serverless):
     assert any(e["kind"] == "lambda.invoke_denied" for e in events)
 
 
+@pytest.mark.parametrize(
+    ("technique_id", "outcome"),
+    [
+        ("kms-key-scheduled-deletion", "remediated"),
+        ("root-account-usage", "remediated"),
+        ("iam-create-access-key-other-user", "remediated"),
+        ("cloudtrail-delete-trail", "detected only"),  # the playbook only alerts: a person decides
+        ("ec2-port-scan", "missed"),  # no API call: nothing the fast path can see
+    ],
+)
+def test_the_orchestrator_answers_each_high_risk_call_as_its_playbook_says(
+    serverless, technique_id, outcome
+):
+    emulator, workdir = serverless
+    chosen = technique(technique_id)
+    prerequisites = chosen.warm_up(emulator.endpoints)
+    row, events = run_trial(
+        emulator,
+        _scenario(techniques=[technique_id], max_trial_s=3600),
+        Calibration.load(),
+        chosen,
+        prerequisites,
+        "serverless",
+        0,
+        workdir,
+    )
+    chosen.cleanup(emulator.endpoints, prerequisites)
+    assert row["outcome"] == outcome, row
+    if outcome == "remediated":
+        assert row["remediated_by"] == "lambda:lab-respond"
+        invoked = [
+            e for e in events if e["kind"] == "lambda.invoked" and e["function"] == "lab-respond"
+        ]
+        assert any(e["result"]["status"] == "remediated" for e in invoked)
+    if outcome != "missed":
+        assert any(e.get("alert") for e in events), "every answered event ends in an alert"
+
+
 @pytest.mark.terraform
 def test_stack_without_the_eventbridge_rule_does_not_detect(emulator, tmp_path):
     arch = ServerlessArchitecture(variables={"enable_sg_fast_path": False})
@@ -148,7 +186,7 @@ def test_manual_path_detects_by_cron_and_the_operator_runs_the_runbook(emulator,
         assert 0 < row["time_to_detect_s"] <= 300 + 60
         assert row["time_to_detect_s"] < row["time_to_alert_s"] < row["time_to_remediate_s"]
         done = next(e for e in events if e["kind"] == "operator.runbook_done")
-        assert done["exit_code"] == 0 and done["commands"] == 3
+        assert done["exit_code"] == 0 and done["commands"] == 4
         assert TECHNIQUE.is_remediated(emulator.endpoints, prerequisites)
     finally:
         arch.destroy(emulator.endpoints, tmp_path)

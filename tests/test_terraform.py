@@ -19,6 +19,15 @@ def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
     assert "AuthorizeSecurityGroupIngress" in rule["EventPattern"]
     targets = e.client("events").list_targets_by_rule(Rule=outputs["sg_rule_name"])["Targets"]
     assert targets[0]["Arn"].endswith(":function:lab-remediate-sg")
+    assert outputs["orchestrator_function_name"] == "lab-respond"
+    for rule_name in outputs["api_call_rule_names"]:
+        targets = e.client("events").list_targets_by_rule(Rule=rule_name)["Targets"]
+        assert [t["Arn"].rsplit(":", 1)[1] for t in targets] == ["lab-respond"]
+    respond = e.client("lambda").get_function(FunctionName="lab-respond")["Configuration"]
+    assert respond["DeadLetterConfig"]["TargetArn"].endswith(":lab-respond-dlq")
+    policy = e.client("iam").get_role_policy(RoleName="lab-respond-role", PolicyName="respond")
+    statements = policy["PolicyDocument"]["Statement"]
+    assert all(s["Action"] != "*" and "*" not in s["Action"] for s in statements)
     subs = e.client("sns").list_subscriptions_by_topic(TopicArn=outputs["alert_topic_arn"])
     assert [s["Endpoint"] for s in subs["Subscriptions"]] == ["team@example.com"]
 
@@ -39,6 +48,7 @@ def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
     assert e.client("cloudtrail").describe_trails()["trailList"] == []
     assert e.client("lambda").list_functions()["Functions"] == []
     assert e.client("events").list_rules()["Rules"] == []
+    assert e.client("sqs").list_queues().get("QueueUrls", []) == []
 
 
 def test_missing_terraform_binary_is_one_clear_error(monkeypatch, tmp_path):

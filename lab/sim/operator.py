@@ -17,6 +17,16 @@ from lab.sim.kernel import Simulation
 from lab.sim.sns import Alert
 
 _RUNBOOK_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
+_AWS_COMMAND = re.compile(r"(?:^|[\s($])aws\s+[a-z0-9-]+\s+[a-z0-9-]+")
+
+
+def count_commands(script: str) -> int:
+    """The ``aws`` commands a person types to follow a runbook (comments and echoed text aside)."""
+    return sum(
+        len(_AWS_COMMAND.findall(line))
+        for line in script.splitlines()
+        if not line.strip().startswith(("#", "echo"))
+    )
 
 
 class Operator:
@@ -50,9 +60,7 @@ class Operator:
             return
         diagnose_s = self.profile.diagnose_s.sample(self.sim.rng)
         yield self.sim.env.timeout(diagnose_s)
-        commands = sum(
-            1 for line in script.read_text().splitlines() if line.strip().startswith("aws ")
-        )
+        commands = count_commands(script.read_text())
         typing_s = sum(self.profile.runbook_command_s.sample(self.sim.rng) for _ in range(commands))
         yield self.sim.env.timeout(typing_s)
         env = {**os.environ, **self.sim.endpoints.cli_env("operator")}
