@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# checkov pins packaging<24, which pytest 9 cannot use: it gets a venv of its own.
+CHECKOV_VENV  ?= .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: demo test bench lint env clean
 
@@ -12,20 +15,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov>=3.2,<4'
+	touch $(CHECKOV_STAMP)
+
 env: $(STAMP)
 
 demo: $(STAMP)  ## run the demo scenario on the embedded emulated account
 	$(BIN)/lab demo
 
-test: $(STAMP)  ## run the test suite (emulator, real terraform, real aws CLI)
+test: $(STAMP) $(CHECKOV_STAMP)  ## lint, checkov on terraform/, then the tests (emulator, real terraform, real aws CLI)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check lab tests benchmarks
+	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --compact --quiet
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check lab tests benchmarks
+	$(BIN)/shellcheck -x cli-baseline/*.sh cli-baseline/*/*.sh cli-baseline/*/*/*.sh
+	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --compact --quiet
 
 clean:
-	rm -rf $(VENV) build .work
+	rm -rf $(VENV) $(CHECKOV_VENV) build .work
 
 bench: $(STAMP)  ## measure the lab itself (prints a table, writes results/benchmarks/*.json)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python benchmarks/run.py

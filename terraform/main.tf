@@ -1,8 +1,16 @@
 # The serverless security monitoring stack (nodes D, G, H, N, P, Q of the design card's diagram).
 data "aws_caller_identity" "current" {}
 
+module "encryption" {
+  source      = "./modules/encryption"
+  name_prefix = var.name_prefix
+  account_id  = data.aws_caller_identity.current.account_id
+  region      = var.aws_region
+}
+
 module "trail" {
   source             = "./modules/trail"
+  kms_key_arn        = module.encryption.key_arn
   name_prefix        = var.name_prefix
   account_id         = data.aws_caller_identity.current.account_id
   region             = var.aws_region
@@ -21,6 +29,7 @@ module "sg_remediation" {
   package_path       = "${var.functions_build_dir}/remediate_sg.zip"
   alert_topic_arn    = module.alerting.topic_arn
   enable_rule        = var.enable_sg_fast_path
+  kms_key_arn        = module.encryption.key_arn
   log_retention_days = var.log_retention_days
 }
 
@@ -31,5 +40,6 @@ module "api_call_response" {
   alert_topic_arn    = module.alerting.topic_arn
   account_id         = data.aws_caller_identity.current.account_id
   enable_rules       = var.enable_api_call_response
+  kms_key_arn        = module.encryption.key_arn
   log_retention_days = var.log_retention_days
 }

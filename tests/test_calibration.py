@@ -46,3 +46,36 @@ def test_missing_or_malformed_calibration_is_one_clear_error(tmp_path):
     bad.write_text("stages: [unclosed")
     with pytest.raises(CalibrationError, match="not valid YAML"):
         Calibration.load(bad)
+
+
+def test_availability_waits_for_office_hours_and_mail_checks():
+    from datetime import UTC, datetime
+
+    from lab.sim.calibration import Calibration
+
+    calibration = Calibration.load()
+    office = calibration.operator("business-hours").availability
+    student = calibration.operator("student-lab").availability
+    monday = datetime(2026, 1, 5, tzinfo=UTC)
+    hour = 3600.0
+    assert office.wait_s(monday.replace(hour=10)) == 0
+    assert office.wait_s(monday.replace(hour=8)) == 1 * hour
+    assert office.wait_s(monday.replace(hour=18)) == 15 * hour  # Tuesday 09:00
+    assert office.wait_s(monday.replace(day=9, hour=18)) == 63 * hour  # Friday evening -> Monday
+    assert student.wait_s(monday.replace(hour=10)) == 8 * hour  # the 18:00 check
+    assert student.wait_s(monday.replace(hour=9)) == 0
+    assert calibration.operator("soc-24x7").availability.wait_s(monday.replace(hour=3)) == 0
+
+
+def test_bad_availability_is_rejected(tmp_path):
+    import pytest
+    import yaml
+
+    from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration, CalibrationError
+
+    raw = yaml.safe_load(DEFAULT_CALIBRATION.read_text())
+    raw["operators"]["student-lab"]["availability"]["times"] = ["25:00"]
+    path = tmp_path / "calibration.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(CalibrationError, match="HH:MM"):
+        Calibration.load(path)

@@ -68,3 +68,14 @@ def test_the_mirror_is_found_without_configuration(monkeypatch):
     mirror = find_plugin_mirror()
     assert mirror is not None, "this machine image ships a mirror of the AWS provider"
     assert (mirror / "registry.terraform.io/hashicorp/aws").is_dir()
+
+
+def test_every_checkov_skip_gives_its_reason():
+    import re
+
+    skips = []
+    for path in TERRAFORM_DIR.rglob("*.tf"):
+        skips += re.findall(r"#checkov:skip=(CKV2?_AWS_\d+)(:?)(.*)", path.read_text())
+    assert skips, "the stack has documented skips"
+    for check, colon, reason in skips:
+        assert colon and len(reason.strip()) >= 30, f"{check} is skipped without a reason"

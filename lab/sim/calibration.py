@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -70,11 +72,71 @@ class Constant(BaseModel):
     source: str
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Availability(BaseModel):
+    """When the person looks at the alert mailbox (UTC, in virtual time).
+
+    ``always``: any time (a staffed SOC, a pager). ``hours``: on the listed days between ``start`` and
+    ``end``. ``checks``: only at the listed times of the listed days (a student who reads mail twice a
+    day); the alert waits for the next one.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["always", "hours", "checks"] = "always"
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = list(_WEEKDAYS)
+    start: str = "00:00"
+    end: str = "24:00"
+    times: list[str] = []
+    status: Literal["documented", "measured", "assumption"] = "assumption"
+    source: str = "Stated assumption of the profile."
+
+    @staticmethod
+    def _minutes(hhmm: str) -> int:
+        hours, minutes = hhmm.split(":")
+        return int(hours) * 60 + int(minutes)
+
+    @model_validator(mode="after")
+    def _valid(self) -> Availability:
+        for value in (self.start, self.end, *self.times):
+            if not re.fullmatch(r"([01]\d|2[0-4]):[0-5]\d", value):
+                raise ValueError(f"not a HH:MM time: {value!r}")
+        if self.mode == "checks" and not self.times:
+            raise ValueError("mode 'checks' needs times")
+        if self.mode == "hours" and self._minutes(self.start) >= self._minutes(self.end):
+            raise ValueError("start must be before end")
+        return self
+
+    def wait_s(self, moment: datetime) -> float:
+        """Seconds from ``moment`` until the person next looks (0 if they are looking now)."""
+        if self.mode == "always":
+            return 0.0
+        day_start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        for offset in range(8):
+            day = day_start + timedelta(days=offset)
+            if _WEEKDAYS[day.weekday()] not in self.days:
+                continue
+            if self.mode == "hours":
+                opens = day + timedelta(minutes=self._minutes(self.start))
+                closes = day + timedelta(minutes=self._minutes(self.end))
+                if moment < closes:
+                    return max(0.0, (opens - moment).total_seconds())
+            else:
+                for hhmm in sorted(self.times):
+                    check = day + timedelta(minutes=self._minutes(hhmm))
+                    if check >= moment:
+                        return (check - moment).total_seconds()
+        raise CalibrationError("availability has no working time in a week")
+
+
 class OperatorProfile(BaseModel):
-    """How fast a person reads an alert, diagnoses it and types each runbook command."""
+    """When a person is reachable, and how fast they read an alert, diagnose it and type each
+    runbook command."""
 
     model_config = ConfigDict(extra="forbid")
     description: str
+    availability: Availability = Availability()
     read_alert_s: Distribution
     diagnose_s: Distribution
     runbook_command_s: Distribution

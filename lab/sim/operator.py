@@ -42,6 +42,10 @@ class Operator:
         self.sim.env.process(self._handle(alert))
 
     def _handle(self, alert: Alert):
+        off_duty_s = self.profile.availability.wait_s(self.sim.now_datetime())
+        if off_duty_s > 0:
+            self.sim.log("operator.off_duty", subject=alert.subject, wait_s=round(off_duty_s, 3))
+            yield self.sim.env.timeout(off_duty_s)
         yield self.sim.env.timeout(self.profile.read_alert_s.sample(self.sim.rng))
         self.sim.log("operator.read_alert", subject=alert.subject)
         match = _RUNBOOK_LINE.search(alert.message)

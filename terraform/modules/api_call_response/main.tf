@@ -8,6 +8,7 @@ variable "alert_topic_arn" { type = string }
 variable "account_id" { type = string }
 variable "enable_rules" { type = bool }
 variable "log_retention_days" { type = number }
+variable "kms_key_arn" { type = string }
 
 locals {
   function_name = "${var.name_prefix}-respond"
@@ -67,6 +68,7 @@ resource "aws_iam_role" "function" {
 resource "aws_cloudwatch_log_group" "function" {
   name              = "/aws/lambda/${local.function_name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
 }
 
 resource "aws_sqs_queue" "dead_letter" {
@@ -78,6 +80,7 @@ resource "aws_sqs_queue" "dead_letter" {
 # Least privilege: each statement is one playbook action, on the narrowest resource the action
 # supports; reads and writes of those resources only.
 data "aws_iam_policy_document" "function" {
+  #checkov:skip=CKV_AWS_356:The three "*" resources are actions without resource-level permissions (Config recorders, DescribeSnapshotAttribute, the account password policy), each noted beside it.
   statement {
     sid       = "BlockBucketPublicAccess"
     actions   = ["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls"]
@@ -147,6 +150,10 @@ resource "aws_iam_role_policy" "function" {
 }
 
 resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_117:The function only calls AWS APIs; inside a VPC it would need a NAT gateway or eight interface endpoints, cost without a security gain for a control-plane function.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency fails on new accounts (UnreservedConcurrentExecution must stay >= 10 of a quota of 10); the rules' event rate bounds the concurrency.
+  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the lab builds deterministic zips and pins them with source_code_hash.
+  #checkov:skip=CKV_AWS_173:The only environment variable is the alert topic's ARN, not a secret.
   function_name    = local.function_name
   role             = aws_iam_role.function.arn
   runtime          = "python3.12"

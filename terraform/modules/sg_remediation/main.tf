@@ -5,6 +5,7 @@ variable "package_path" { type = string }
 variable "alert_topic_arn" { type = string }
 variable "enable_rule" { type = bool }
 variable "log_retention_days" { type = number }
+variable "kms_key_arn" { type = string }
 
 locals {
   function_name = "${var.name_prefix}-remediate-sg"
@@ -28,6 +29,13 @@ resource "aws_iam_role" "function" {
 resource "aws_cloudwatch_log_group" "function" {
   name              = "/aws/lambda/${local.function_name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_sqs_queue" "dead_letter" {
+  name                      = "${local.function_name}-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
 }
 
 # Least privilege: read security groups, revoke ingress, publish to the one alert topic, write its logs.
@@ -48,6 +56,11 @@ data "aws_iam_policy_document" "function" {
     resources = [var.alert_topic_arn]
   }
   statement {
+    sid       = "DeadLetter"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dead_letter.arn]
+  }
+  statement {
     sid       = "Logs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.function.arn}:*"]
@@ -61,6 +74,10 @@ resource "aws_iam_role_policy" "function" {
 }
 
 resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_117:The function only calls AWS APIs; inside a VPC it would need a NAT gateway or eight interface endpoints, cost without a security gain for a control-plane function.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency fails on new accounts (UnreservedConcurrentExecution must stay >= 10 of a quota of 10); the rules' event rate bounds the concurrency.
+  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the lab builds deterministic zips and pins them with source_code_hash.
+  #checkov:skip=CKV_AWS_173:The only environment variable is the alert topic's ARN, not a secret.
   function_name    = local.function_name
   role             = aws_iam_role.function.arn
   runtime          = "python3.12"
@@ -73,6 +90,9 @@ resource "aws_lambda_function" "this" {
     variables = {
       ALERT_TOPIC_ARN = var.alert_topic_arn
     }
+  }
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dead_letter.arn
   }
   tracing_config {
     mode = "Active"

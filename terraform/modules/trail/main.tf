@@ -3,6 +3,7 @@ variable "name_prefix" { type = string }
 variable "account_id" { type = string }
 variable "region" { type = string }
 variable "log_retention_days" { type = number }
+variable "kms_key_arn" { type = string }
 
 locals {
   trail_name  = "${var.name_prefix}-trail"
@@ -11,8 +12,29 @@ locals {
 }
 
 resource "aws_s3_bucket" "trail" {
+  #checkov:skip=CKV_AWS_18:Server access logs need a second bucket (which would fail this check in turn); enable them for production (CIS 3.6), not for a lab-lifetime bucket.
+  #checkov:skip=CKV_AWS_144:Cross-region replication doubles storage for a single-region lab; the trail is multi-region already.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes per-object notifications of the log bucket; alerting goes through EventBridge.
   bucket        = local.bucket_name
   force_destroy = true
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "trail" {
+  bucket = aws_s3_bucket.trail.id
+  rule {
+    id     = "expire-log-files"
+    status = "Enabled"
+    filter {}
+    expiration {
+      days = 365
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
 }
 
 resource "aws_s3_bucket_versioning" "trail" {
@@ -34,7 +56,8 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "trail" {
   bucket = aws_s3_bucket.trail.id
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = var.kms_key_arn
     }
   }
 }
@@ -98,6 +121,7 @@ resource "aws_s3_bucket_policy" "trail" {
 resource "aws_cloudwatch_log_group" "trail" {
   name              = "/lab/cloudtrail/${local.trail_name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
 }
 
 data "aws_iam_policy_document" "assume_cloudtrail" {
@@ -129,7 +153,9 @@ resource "aws_iam_role_policy" "trail_to_logs" {
 }
 
 resource "aws_cloudtrail" "this" {
+  #checkov:skip=CKV_AWS_252:An SNS message per delivered log file is noise; alerts go through EventBridge and the alert topic.
   name                          = local.trail_name
+  kms_key_id                    = var.kms_key_arn
   s3_bucket_name                = aws_s3_bucket.trail.id
   is_multi_region_trail         = true
   include_global_service_events = true
