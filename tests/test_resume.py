@@ -11,7 +11,7 @@ import time
 SCENARIO = """
 name: resume
 seed: 5
-trials: 3
+trials: 2
 techniques: [ec2-sg-open-ssh]
 architectures:
   manual: {}
@@ -53,7 +53,7 @@ def test_kill_9_then_resume_gives_the_same_rows_as_an_uninterrupted_run(tmp_path
     # SIGKILL to the group: the run, its emulator and any aws CLI it was running.
     scenario, run_dir, _, _, _ = _interrupt_after_first_trial(tmp_path, signal.SIGKILL)
     kept = _rows(run_dir)
-    assert 1 <= len(kept) < 3
+    assert len(kept) == 1
 
     resumed = subprocess.run(
         [sys.executable, "-m", "lab.cli", "run", str(scenario), "--resume", str(run_dir)],
@@ -62,7 +62,7 @@ def test_kill_9_then_resume_gives_the_same_rows_as_an_uninterrupted_run(tmp_path
     )
     assert resumed.returncode == 0, resumed.stderr
     rows = _rows(run_dir)
-    assert [r["trial"] for r in rows] == ["0", "1", "2"]
+    assert [r["trial"] for r in rows] == ["0", "1"]
     assert rows[: len(kept)] == kept  # nothing that had landed was rewritten
 
     fresh = subprocess.run(

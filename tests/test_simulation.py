@@ -1,5 +1,6 @@
 """The simulated pipelines against real deployments: what is deployed is what detects."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,55 @@ def test_function_without_invoke_permission_is_not_run(serverless):
     assert any(e["kind"] == "lambda.invoke_denied" for e in events)
 
 
+@pytest.mark.terraform
+def test_a_disabled_rule_does_not_detect(serverless):
+    emulator, workdir = serverless
+    events_client = emulator.endpoints.client("events")
+    events_client.disable_rule(Name="lab-sg-ingress-opened")
+    try:
+        row, events, _ = _trial(emulator, workdir, "serverless")
+    finally:
+        events_client.enable_rule(Name="lab-sg-ingress-opened")
+    assert row["outcome"] == "missed"
+    assert row["detected_at"] is None and row["remediated_at"] is None
+    assert any(e["kind"] == "cloudtrail.delivered_to_eventbridge" for e in events)
+    assert not any(e["kind"] in ("eventbridge.matched", "lambda.invoked") for e in events)
+
+
+@pytest.mark.terraform
+def test_a_failing_handler_is_retried_twice_then_dead_lettered(serverless):
+    import numpy as np
+
+    from lab.sim.kernel import Simulation
+    from lab.sim.lambda_runtime import LambdaRuntime
+
+    emulator, workdir = serverless
+    e = emulator.endpoints
+    sim = Simulation(
+        e, emulator.recorder, Calibration.load(), np.random.default_rng(1), _scenario().start
+    )
+    runtime = LambdaRuntime(sim, code_cache=workdir / "lambda-code")
+    function = e.client("lambda").get_function(FunctionName="lab-respond")["Configuration"]
+    rule = e.client("events").describe_rule(Name="lab-high-risk-calls")
+    event = {  # StopLogging of a trail that does not exist: the handler raises
+        "id": "test",
+        "detail-type": "AWS API Call via CloudTrail",
+        "detail": {"eventName": "StopLogging", "requestParameters": {"name": "no-such-trail"}},
+    }
+    try:
+        runtime.invoke_async(function["FunctionArn"], event, rule["Arn"])
+        sim.env.run(until=3600)
+    finally:
+        runtime.close()
+    attempts = [t for t in sim.timeline if t["kind"] == "lambda.invoked"]
+    assert [a["attempt"] for a in attempts] == [1, 2, 3] and not any(a["ok"] for a in attempts)
+    assert any(t["kind"] == "lambda.dead_lettered" for t in sim.timeline)
+    sqs = e.client("sqs")
+    url = sqs.get_queue_url(QueueName="lab-respond-dlq")["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert json.loads(messages[0]["Body"])["detail"]["requestParameters"]["name"] == "no-such-trail"
+
+
 @pytest.mark.parametrize(
     ("technique_id", "outcome"),
     [
@@ -157,21 +207,6 @@ def test_the_orchestrator_answers_each_high_risk_call_as_its_playbook_says(
         assert any(e["result"]["status"] == "remediated" for e in invoked)
     if outcome != "missed":
         assert any(e.get("alert") for e in events), "every answered event ends in an alert"
-
-
-@pytest.mark.terraform
-def test_stack_without_the_eventbridge_rule_does_not_detect(emulator, tmp_path):
-    arch = ServerlessArchitecture(variables={"enable_sg_fast_path": False})
-    outputs = arch.deploy(emulator.endpoints, tmp_path)
-    try:
-        assert outputs.get("sg_rule_name") is None  # null outputs are omitted
-        row, events, _ = _trial(emulator, tmp_path, "serverless")
-        assert row["outcome"] == "missed"
-        assert row["detected_at"] is None and row["remediated_at"] is None
-        assert any(e["kind"] == "cloudtrail.delivered_to_eventbridge" for e in events)
-        assert not any(e["kind"] in ("eventbridge.matched", "lambda.invoked") for e in events)
-    finally:
-        arch.destroy(emulator.endpoints, tmp_path)
 
 
 def test_manual_path_detects_by_cron_and_the_operator_runs_the_runbook(emulator, tmp_path):

@@ -25,6 +25,8 @@ def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
         assert [t["Arn"].rsplit(":", 1)[1] for t in targets] == ["lab-respond"]
     respond = e.client("lambda").get_function(FunctionName="lab-respond")["Configuration"]
     assert respond["DeadLetterConfig"]["TargetArn"].endswith(":lab-respond-dlq")
+    trail = e.client("cloudtrail").describe_trails()["trailList"][0]
+    assert trail["KmsKeyId"].startswith("arn:aws:kms:")
     policy = e.client("iam").get_role_policy(RoleName="lab-respond-role", PolicyName="respond")
     statements = policy["PolicyDocument"]["Statement"]
     assert all(s["Action"] != "*" and "*" not in s["Action"] for s in statements)

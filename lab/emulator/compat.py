@@ -59,6 +59,7 @@ def apply() -> None:
     _load_aws_managed_policies()
     _patch_cloudtrail_lookup_events()
     _patch_ec2_describe_snapshots_owner_and_restorable_by()
+    _patch_lambda_dead_letter_config()
     _applied = True
 
 
@@ -275,3 +276,33 @@ def _patch_ec2_describe_snapshots_owner_and_restorable_by() -> None:
 
     original_response = ElasticBlockStore.describe_snapshots
     ElasticBlockStore.describe_snapshots = describe_snapshots  # type: ignore[method-assign]
+
+
+def _patch_lambda_dead_letter_config() -> None:
+    """Gap: moto drops ``DeadLetterConfig`` (CreateFunction, UpdateFunctionConfiguration), so the
+    function looks as if it had no dead-letter queue, and Terraform sees drift. AWS (Lambda API,
+    FunctionConfiguration) returns ``DeadLetterConfig.TargetArn``; the lab's Lambda simulation sends
+    failed asynchronous events there after the retries."""
+    original_init = LambdaFunction.__init__
+    original_get = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def __init__(self: LambdaFunction, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        spec = args[1] if len(args) > 1 else kwargs.get("spec", {})
+        self.lab_dead_letter_config = spec.get("DeadLetterConfig") or {}
+
+    def get_configuration(self: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = original_get(self, *args, **kwargs)
+        if getattr(self, "lab_dead_letter_config", None):
+            config["DeadLetterConfig"] = self.lab_dead_letter_config
+        return config
+
+    def update_configuration(self: LambdaFunction, updates: dict[str, Any]) -> dict[str, Any]:
+        if "DeadLetterConfig" in updates:
+            self.lab_dead_letter_config = updates["DeadLetterConfig"] or {}
+        return original_update(self, updates)
+
+    LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]

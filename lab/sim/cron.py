@@ -9,8 +9,9 @@ Jobs on the same schedule start at the same minute, as cron starts them: they ru
 
 One saving, exact by construction: a detector's answer depends only on the services its ``aws``
 commands read and on its own state file. If no successful write reached any of those services since
-its previous run (in this trial or an earlier one on the same account), the answer cannot differ, so
-the run is counted but not executed. ``cloudtrail lookup-events`` reads the history of every call,
+its previous run in this trial, the answer cannot differ, so the run is counted but not executed.
+Each trial starts the detectors afresh (no state, a first run of every one), so a trial's timeline
+does not depend on the trials before it, and a resumed run equals an uninterrupted one. ``cloudtrail lookup-events`` reads the history of every call,
 so a detector using it depends on every write; an unknown command makes a detector depend on all.
 """
 
@@ -18,9 +19,9 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
 import os
 import re
+import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -109,6 +110,8 @@ class Cron:
         self.ec2 = sim.endpoints.client("ec2", "observer")
         self.runs_executed = 0
         self.runs_skipped = 0
+        self._last_runs: dict[str, int] = {}  # job -> recorder sequence when it last ran
+        shutil.rmtree(state_dir, ignore_errors=True)  # detectors start afresh each trial
         key = lambda job: (job.instance_id, job.schedule)  # noqa: E731
         for _, group in itertools.groupby(sorted(self.jobs(), key=key), key=key):
             sim.env.process(self._loop(list(group)))
@@ -135,13 +138,9 @@ class Cron:
         found = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
         return bool(found) and found[0]["Instances"][0]["State"]["Name"] == "running"
 
-    def _last_runs(self) -> dict[str, int]:
-        path = self.state_dir / "last-runs.json"
-        return json.loads(path.read_text()) if path.exists() else {}
-
     def _stale(self, job: CronJob) -> bool:
         """Could a run of ``job`` now answer differently from its previous run?"""
-        last = self._last_runs().get(f"{job.instance_id}/{job.script_name}")
+        last = self._last_runs.get(f"{job.instance_id}/{job.script_name}")
         return last is None or self.sim.recorder.last_write(reads(job.script.decode())) > last
 
     def _loop(self, jobs: list[CronJob]):
@@ -177,10 +176,8 @@ class Cron:
     def _execute(self, jobs: list[CronJob]) -> None:
         self.runs_executed += len(jobs)
         bin_dir = self._install(jobs[0])
-        last_runs = self._last_runs()
         for job in jobs:
-            last_runs[f"{job.instance_id}/{job.script_name}"] = self.sim.recorder.last_write()
-        (self.state_dir / "last-runs.json").write_text(json.dumps(last_runs))
+            self._last_runs[f"{job.instance_id}/{job.script_name}"] = self.sim.recorder.last_write()
         env = {
             **os.environ,
             **jobs[0].env,

@@ -82,6 +82,20 @@ class LambdaRuntime:
             if outcome in ("ok", "rejected"):
                 return
         self.sim.log("lambda.failed_all_attempts", function=name, attempts=len(delays))
+        self._dead_letter(name, event)
+
+    def _dead_letter(self, name: str, event: dict[str, Any]) -> None:
+        """After the last retry, Lambda sends the event to the function's dead-letter queue, if it
+        has one (Lambda Developer Guide, "Asynchronous invocation": dead-letter queues)."""
+        config = self.client.get_function_configuration(FunctionName=name)
+        target = (config.get("DeadLetterConfig") or {}).get("TargetArn")
+        if not target or ":sqs:" not in target:
+            return
+        account, queue = target.split(":")[4:6]
+        sqs = self.sim.endpoints.client("sqs", "harness")
+        url = sqs.get_queue_url(QueueName=queue, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event, default=str))
+        self.sim.log("lambda.dead_lettered", function=name, queue=target)
 
     def _invoke_once(self, name: str, event: dict[str, Any], source_arn: str, attempt: int):
         try:
