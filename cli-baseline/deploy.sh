@@ -63,6 +63,39 @@ if [[ -z $SUBNET_ID ]]; then
 fi
 state_set SUBNET_ID "$SUBNET_ID"
 
+log "2b. Internet gateway and route table (the instance reaches the AWS APIs over HTTPS)"
+IGW_ID=$(none_to_empty "$(aws ec2 describe-internet-gateways --filters "Name=tag:Name,Values=$PREFIX-igw" \
+  --query 'InternetGateways[0].InternetGatewayId' --output text)")
+if [[ -z $IGW_ID ]]; then
+  IGW_ID=$(aws ec2 create-internet-gateway \
+    --tag-specifications "ResourceType=internet-gateway,Tags=[{Key=Name,Value=$PREFIX-igw},$LAB_TAGS_SPEC]" \
+    --query InternetGateway.InternetGatewayId --output text)
+  aws ec2 attach-internet-gateway --internet-gateway-id "$IGW_ID" --vpc-id "$VPC_ID"
+fi
+state_set IGW_ID "$IGW_ID"
+RTB_ID=$(none_to_empty "$(aws ec2 describe-route-tables --filters "Name=tag:Name,Values=$PREFIX-rtb" \
+  --query 'RouteTables[0].RouteTableId' --output text)")
+if [[ -z $RTB_ID ]]; then
+  RTB_ID=$(aws ec2 create-route-table --vpc-id "$VPC_ID" \
+    --tag-specifications "ResourceType=route-table,Tags=[{Key=Name,Value=$PREFIX-rtb},$LAB_TAGS_SPEC]" \
+    --query RouteTable.RouteTableId --output text)
+  aws ec2 create-route --route-table-id "$RTB_ID" --destination-cidr-block 0.0.0.0/0 \
+    --gateway-id "$IGW_ID" >/dev/null
+  aws ec2 associate-route-table --route-table-id "$RTB_ID" --subnet-id "$SUBNET_ID" >/dev/null
+fi
+state_set RTB_ID "$RTB_ID"
+
+log "2c. Key pair for break-glass SSH (private key written beside the state file, mode 600)"
+KEY_NAME="$PREFIX-key"
+if [[ $(aws ec2 describe-key-pairs --filters "Name=key-name,Values=$KEY_NAME" \
+    --query 'length(KeyPairs)' --output text) == 0 ]]; then
+  aws ec2 create-key-pair --key-name "$KEY_NAME" --key-type ed25519 \
+    --tag-specifications "ResourceType=key-pair,Tags=[$LAB_TAGS_SPEC]" \
+    --query KeyMaterial --output text > "${STATE_FILE}.key.pem"
+  chmod 600 "${STATE_FILE}.key.pem"
+fi
+state_set KEY_NAME "$KEY_NAME"
+
 log "3. Security group of the monitoring instance (no inbound rules: managed through SSM)"
 SG_ID=$(find_by_name security-group "$PREFIX-monitor-sg")
 if [[ -z $SG_ID ]]; then
@@ -100,6 +133,27 @@ if ! aws iam get-instance-profile --instance-profile-name "$ROLE" >/dev/null 2>&
 fi
 state_set MONITOR_ROLE "$ROLE"
 
+log "5b. Log groups for the CloudWatch agent, metric filters and alarms to the alert topic"
+for group in /lab/manual/secure /lab/manual/messages /lab/manual/app /lab/manual/detectors; do
+  if [[ $(aws logs describe-log-groups --log-group-name-prefix "$group" \
+      --query "length(logGroups[?logGroupName=='$group'])" --output text) == 0 ]]; then
+    aws logs create-log-group --log-group-name "$group" --tags "lab:project=aws-serverless-security-monitoring,lab:architecture=manual,lab:run-id=${LAB_RUN_ID:-manual}"
+  fi
+  aws logs put-retention-policy --log-group-name "$group" --retention-in-days 30
+done
+while IFS=$'\t' read -r group name pattern metric threshold description; do
+  [[ -z $group || $group == \#* ]] && continue
+  aws logs put-metric-filter --log-group-name "$group" --filter-name "$PREFIX-$name" \
+    --filter-pattern "$pattern" \
+    --metric-transformations "metricName=$metric,metricNamespace=LabManual,metricValue=1,defaultValue=0"
+  aws cloudwatch put-metric-alarm --alarm-name "$PREFIX-$name" --alarm-description "$description" \
+    --namespace LabManual --metric-name "$metric" --statistic Sum --period 300 \
+    --evaluation-periods 1 --threshold "$threshold" --comparison-operator GreaterThanOrEqualToThreshold \
+    --treat-missing-data notBreaching --alarm-actions "$TOPIC_ARN" \
+    --tags "Key=lab:project,Value=aws-serverless-security-monitoring" "Key=lab:architecture,Value=manual"
+done < "$HERE/agent/metric-filters.tsv"
+state_set ALARM_PREFIX "$PREFIX-"
+
 log "6. User data: CloudWatch agent, detector scripts and their cron schedule"
 USER_DATA="${STATE_FILE}.user-data.sh"
 "$HERE/render-user-data.sh" "$TOPIC_ARN" "$CRON_SCHEDULE" > "$USER_DATA"
@@ -112,7 +166,7 @@ if [[ -z $INSTANCE_ID ]]; then
     --query Parameter.Value --output text)}
   INSTANCE_ID=$(aws ec2 run-instances --image-id "$AMI_ID" --instance-type t3.micro \
     --subnet-id "$SUBNET_ID" --security-group-ids "$SG_ID" \
-    --iam-instance-profile "Name=$ROLE" --user-data "file://$USER_DATA" \
+    --iam-instance-profile "Name=$ROLE" --user-data "file://$USER_DATA" --key-name "$KEY_NAME" \
     --metadata-options HttpTokens=required \
     --block-device-mappings "DeviceName=/dev/xvda,Ebs={VolumeSize=8,Encrypted=true}" \
     --tag-specifications "ResourceType=instance,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" "ResourceType=volume,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" \

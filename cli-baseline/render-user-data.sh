@@ -20,6 +20,11 @@ ALERT_TOPIC_ARN=$TOPIC_ARN
 AWS_DEFAULT_REGION=$REGION
 ENV
 HEAD
+echo "base64 -d > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'B64'"
+base64 -w0 "$HERE/agent/amazon-cloudwatch-agent.json"; echo
+echo "B64"
+echo "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\"
+echo "  -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
 for script in "$HERE"/detectors/*.sh "$HERE"/detectors/lib/*.sh; do
   name=${script#"$HERE"/detectors/}
   echo "base64 -d > /opt/lab/detectors/$name <<'B64'"

@@ -45,6 +45,41 @@ if [[ -n $TOPIC_ARN ]]; then
   aws sns delete-topic --topic-arn "$TOPIC_ARN" 2>/dev/null || true
 fi
 
+ALARM_PREFIX=$(state_get ALARM_PREFIX)
+if [[ -n $ALARM_PREFIX ]]; then
+  log "3b. alarms, log groups (their metric filters go with them)"
+  alarms=$(aws cloudwatch describe-alarms --alarm-name-prefix "$ALARM_PREFIX" \
+    --query 'MetricAlarms[].AlarmName' --output text 2>/dev/null || true)
+  # shellcheck disable=SC2086  # one word per alarm name
+  [[ -n $alarms && $alarms != None ]] && aws cloudwatch delete-alarms --alarm-names $alarms || true
+  for group in /lab/manual/secure /lab/manual/messages /lab/manual/app /lab/manual/detectors; do
+    aws logs delete-log-group --log-group-name "$group" 2>/dev/null || true
+  done
+fi
+
+KEY_NAME=$(state_get KEY_NAME)
+if [[ -n $KEY_NAME ]]; then
+  log "3c. key pair $KEY_NAME"
+  aws ec2 delete-key-pair --key-name "$KEY_NAME" 2>/dev/null || true
+  rm -f "${STATE_FILE}.key.pem"
+fi
+
+RTB_ID=$(state_get RTB_ID)
+if [[ -n $RTB_ID ]]; then
+  log "3d. route table $RTB_ID"
+  for association in $(aws ec2 describe-route-tables --route-table-ids "$RTB_ID" \
+      --query 'RouteTables[0].Associations[].RouteTableAssociationId' --output text 2>/dev/null || true); do
+    aws ec2 disassociate-route-table --association-id "$association" 2>/dev/null || true
+  done
+  aws ec2 delete-route-table --route-table-id "$RTB_ID" 2>/dev/null || true
+fi
+IGW_ID=$(state_get IGW_ID)
+if [[ -n $IGW_ID ]]; then
+  log "3e. internet gateway $IGW_ID"
+  aws ec2 detach-internet-gateway --internet-gateway-id "$IGW_ID" --vpc-id "$(state_get VPC_ID)" 2>/dev/null || true
+  aws ec2 delete-internet-gateway --internet-gateway-id "$IGW_ID" 2>/dev/null || true
+fi
+
 for key in MONITOR_SG_ID SUBNET_ID VPC_ID; do
   id=$(state_get "$key")
   [[ -z $id ]] && continue

@@ -46,6 +46,21 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     assert "lib/alert.sh" in jobs[0].files  # shipped, but not a cron job
     assert jobs[0].env["ALERT_TOPIC_ARN"] == state["ALERT_TOPIC_ARN"]
 
+    filters = e.client("logs").describe_metric_filters(logGroupName="/lab/manual/secure")
+    patterns = {f["filterName"]: f["filterPattern"] for f in filters["metricFilters"]}
+    assert patterns["lab-manual-ssh-failed-password"] == '"Failed password"'
+    alarms = e.client("cloudwatch").describe_alarms(AlarmNamePrefix="lab-manual-")["MetricAlarms"]
+    assert {a["AlarmName"] for a in alarms} == {
+        "lab-manual-ssh-failed-password",
+        "lab-manual-sudo-auth-failure",
+        "lab-manual-app-errors",
+    }
+    assert all(a["AlarmActions"] == [state["ALERT_TOPIC_ARN"]] for a in alarms)
+    assert instance["KeyName"] == "lab-manual-key"
+    routes = ec2.describe_route_tables(RouteTableIds=[state["RTB_ID"]])["RouteTables"][0]["Routes"]
+    assert any(r.get("GatewayId") == state["IGW_ID"] for r in routes)
+    assert "amazon-cloudwatch-agent-ctl" in user_data
+
     again = arch.deploy(e, tmp_path)
     assert again == state
     assert (
@@ -64,6 +79,15 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     assert vpcs == []
     assert e.client("sns").list_topics()["Topics"] == []
     assert e.client("iam").list_instance_profiles()["InstanceProfiles"] == []
+    assert e.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+    assert e.client("logs").describe_log_groups(logGroupNamePrefix="/lab/manual")["logGroups"] == []
+    assert ec2.describe_key_pairs()["KeyPairs"] == []
+    assert (
+        ec2.describe_internet_gateways(
+            Filters=[{"Name": "tag:lab:architecture", "Values": ["manual"]}]
+        )["InternetGateways"]
+        == []
+    )
     arch.destroy(e, tmp_path)  # re-runnable
 
 

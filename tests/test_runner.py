@@ -109,7 +109,10 @@ def test_same_seed_gives_identical_trials_and_a_resumed_run_adds_nothing(tmp_pat
     events = [json.loads(line) for line in (first / "events.jsonl").read_text().splitlines()]
     invoked = [e for e in events if e["kind"] == "lambda.invoked"]
     assert usage["serverless"]["totals"]["lambda.requests"] == len(invoked) >= 2
-    assert usage["serverless"]["inventory"]["lambda_functions"] == {"lab-remediate-sg": 128}
+    assert usage["serverless"]["inventory"]["lambda_functions"] == {
+        "lab-remediate-sg": 128,
+        "lab-respond": 128,
+    }
     assert usage["manual"]["inventory"]["ec2_instances"] == {"t3.micro": 1}
     assert usage["manual"]["totals"]["operator.runbooks_run"] == 2
     assert usage["serverless"]["totals"]["operator.alerts_reviewed"] == 2  # the "fixed" alerts

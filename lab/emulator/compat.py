@@ -60,6 +60,7 @@ def apply() -> None:
     _patch_cloudtrail_lookup_events()
     _patch_ec2_describe_snapshots_owner_and_restorable_by()
     _patch_lambda_dead_letter_config()
+    _patch_json_protocol_for_newer_clients()
     _applied = True
 
 
@@ -306,3 +307,26 @@ def _patch_lambda_dead_letter_config() -> None:
     LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
     LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
     LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+
+
+def _patch_json_protocol_for_newer_clients() -> None:
+    """Gap: the aws CLI bundles a newer botocore than boto3's, in which CloudWatch also speaks the
+    JSON protocol (``protocols: [smithy-rpc-v2-cbor, json, query]``) and the CLI picks JSON; moto
+    checks the protocol against the older model (query only) and answers 500. AWS accepts both, so
+    the check accepts JSON for a service whose parameters moto reads generically."""
+    import moto.core.request as request_module
+    import moto.core.responses as responses_module
+    import moto.core.routing as routing_module
+
+    original = request_module.determine_request_protocol
+
+    def determine_request_protocol(service_model: Any, content_type: str | None = None) -> str:
+        try:
+            return original(service_model, content_type)
+        except NotImplementedError:
+            if service_model.service_name in ("cloudwatch",) and "json" in (content_type or ""):
+                return "json"
+            raise
+
+    for module in (request_module, responses_module, routing_module):
+        module.determine_request_protocol = determine_request_protocol  # type: ignore[attr-defined]

@@ -173,6 +173,8 @@ def resolve(
     if model is None:
         return None
     protocol = model.protocol
+    if headers.get("x-amz-target") and protocol in ("query", "ec2"):
+        protocol = "json"  # a newer client speaking JSON to a service the older model calls query
     if protocol in ("query", "ec2"):
         pairs = parse_qsl(query, keep_blank_values=True)
         if body and "x-www-form-urlencoded" in headers.get("content-type", ""):
