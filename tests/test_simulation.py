@@ -67,7 +67,7 @@ def serverless(serverless_stack):
         rule_arn = e.client("events").describe_rule(Name="lab-sg-ingress-opened")["Arn"]
         e.client("lambda").add_permission(
             FunctionName="lab-remediate-sg",
-            StatementId="AllowEventBridge",
+            StatementId="AllowEventBridge-sg-ingress-opened",
             Action="lambda:InvokeFunction",
             Principal="events.amazonaws.com",
             SourceArn=rule_arn,
@@ -115,7 +115,7 @@ def test_stopped_trail_means_no_detection(serverless):
 def test_function_without_invoke_permission_is_not_run(serverless):
     emulator, workdir = serverless
     emulator.endpoints.client("lambda").remove_permission(
-        FunctionName="lab-remediate-sg", StatementId="AllowEventBridge"
+        FunctionName="lab-remediate-sg", StatementId="AllowEventBridge-sg-ingress-opened"
     )
     row, events, _ = _trial(emulator, workdir, "serverless")
     assert row["outcome"] == "detected only"

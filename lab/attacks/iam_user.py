@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.resources import lab_tags, missing_ok
+from lab.emulator.endpoints import Endpoints
 
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
@@ -50,3 +52,18 @@ def delete_user(iam: Any, user_name: str) -> None:
     for group in iam.list_groups_for_user(UserName=user_name)["Groups"]:
         iam.remove_user_from_group(GroupName=group["GroupName"], UserName=user_name)
     iam.delete_user(UserName=user_name)
+
+
+class LabUserTechnique(Technique):
+    """Warm-up: a lab-tagged IAM user ``USER_NAME`` in its clean state; cleanup deletes it."""
+
+    USER_NAME: ClassVar[str]
+
+    def warm_up(self, endpoints: Endpoints) -> Prerequisites:
+        ensure_user(endpoints.client("iam", "harness"), self.USER_NAME, self.id)
+        prerequisites = {"user": self.USER_NAME}
+        self.revert(endpoints, prerequisites)
+        return prerequisites
+
+    def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        delete_user(endpoints.client("iam", "harness"), prerequisites["user"])

@@ -21,7 +21,8 @@ FULL_BLOCK = {
     "BlockPublicPolicy": True,
     "RestrictPublicBuckets": True,
 }
-# CIS AWS Foundations Benchmark 1.8-1.9: 14 characters, reuse prevention 24.
+# CIS AWS Foundations Benchmark 1.8-1.9: 14 characters, reuse prevention 24. (The same policy as the
+# root-account-usage technique's warm-up: a Lambda package cannot import the lab, so it is repeated.)
 CIS_PASSWORD_POLICY = {
     "MinimumPasswordLength": 14,
     "RequireSymbols": True,

@@ -50,33 +50,6 @@ locals {
   }
 }
 
-data "aws_iam_policy_document" "assume_lambda" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "function" {
-  name               = "${local.function_name}-role"
-  assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
-}
-
-resource "aws_cloudwatch_log_group" "function" {
-  name              = "/aws/lambda/${local.function_name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-}
-
-resource "aws_sqs_queue" "dead_letter" {
-  name                      = "${local.function_name}-dlq"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = true
-}
-
 # Least privilege: each statement is one playbook action, on the narrowest resource the action
 # supports; reads and writes of those resources only.
 data "aws_iam_policy_document" "function" {
@@ -126,78 +99,19 @@ data "aws_iam_policy_document" "function" {
     actions   = ["iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"]
     resources = ["*"] # account-level settings have no resource ARN.
   }
-  statement {
-    sid       = "Alert"
-    actions   = ["sns:Publish"]
-    resources = [var.alert_topic_arn]
-  }
-  statement {
-    sid       = "DeadLetter"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dead_letter.arn]
-  }
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function.arn}:*"]
-  }
 }
 
-resource "aws_iam_role_policy" "function" {
-  name   = "respond"
-  role   = aws_iam_role.function.id
-  policy = data.aws_iam_policy_document.function.json
+module "function" {
+  source             = "../event_function"
+  name_prefix        = var.name_prefix
+  short_name         = "respond"
+  package_path       = var.package_path
+  alert_topic_arn    = var.alert_topic_arn
+  kms_key_arn        = var.kms_key_arn
+  log_retention_days = var.log_retention_days
+  policy_json        = data.aws_iam_policy_document.function.json
+  rules              = { for name, rule in local.rules : name => rule if var.enable_rules }
 }
 
-resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_117:The function only calls AWS APIs; inside a VPC it would need a NAT gateway or eight interface endpoints, cost without a security gain for a control-plane function.
-  #checkov:skip=CKV_AWS_115:Reserved concurrency fails on new accounts (UnreservedConcurrentExecution must stay >= 10 of a quota of 10); the rules' event rate bounds the concurrency.
-  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the lab builds deterministic zips and pins them with source_code_hash.
-  #checkov:skip=CKV_AWS_173:The only environment variable is the alert topic's ARN, not a secret.
-  function_name    = local.function_name
-  role             = aws_iam_role.function.arn
-  runtime          = "python3.12"
-  handler          = "handler.handler"
-  filename         = var.package_path
-  source_code_hash = filebase64sha256(var.package_path)
-  timeout          = 30
-  memory_size      = 128
-  environment {
-    variables = {
-      ALERT_TOPIC_ARN = var.alert_topic_arn
-    }
-  }
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dead_letter.arn
-  }
-  tracing_config {
-    mode = "Active"
-  }
-  depends_on = [aws_iam_role_policy.function, aws_cloudwatch_log_group.function]
-}
-
-resource "aws_cloudwatch_event_rule" "this" {
-  for_each      = { for name, rule in local.rules : name => rule if var.enable_rules }
-  name          = "${var.name_prefix}-${each.key}"
-  description   = each.value.description
-  event_pattern = jsonencode(each.value.pattern)
-}
-
-resource "aws_cloudwatch_event_target" "this" {
-  for_each  = aws_cloudwatch_event_rule.this
-  rule      = each.value.name
-  target_id = "respond"
-  arn       = aws_lambda_function.this.arn
-}
-
-resource "aws_lambda_permission" "events" {
-  for_each      = aws_cloudwatch_event_rule.this
-  statement_id  = "AllowEventBridge-${each.key}"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this.function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = each.value.arn
-}
-
-output "function_name" { value = aws_lambda_function.this.function_name }
-output "rule_names" { value = [for r in aws_cloudwatch_event_rule.this : r.name] }
+output "function_name" { value = module.function.function_name }
+output "rule_names" { value = module.function.rule_names }

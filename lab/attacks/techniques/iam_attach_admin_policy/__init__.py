@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.attacks.base import Prerequisites, Technique
-from lab.attacks.iam_user import ADMIN_POLICY_ARN, attached_policy_arns, delete_user, ensure_user
+from lab.attacks.base import Prerequisites
+from lab.attacks.iam_user import ADMIN_POLICY_ARN, LabUserTechnique, attached_policy_arns
 from lab.attacks.resources import missing_ok
 from lab.emulator.endpoints import Endpoints
 
-USER_NAME = "lab-target-intern"
 
-
-class IamAttachAdminPolicy(Technique):
+class IamAttachAdminPolicy(LabUserTechnique):
     folder = Path(__file__).parent
-
-    def warm_up(self, endpoints: Endpoints) -> Prerequisites:
-        """A lab user with no policy."""
-        ensure_user(endpoints.client("iam", "harness"), USER_NAME, self.id)
-        prerequisites = {"user": USER_NAME}
-        self.revert(endpoints, prerequisites)
-        return prerequisites
+    USER_NAME = "lab-target-intern"
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         endpoints.client("iam", "attacker").attach_user_policy(
@@ -36,9 +28,6 @@ class IamAttachAdminPolicy(Technique):
             endpoints.client("iam", "harness").detach_user_policy(
                 UserName=prerequisites["user"], PolicyArn=ADMIN_POLICY_ARN
             )
-
-    def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        delete_user(endpoints.client("iam", "harness"), prerequisites["user"])
 
 
 TECHNIQUE = IamAttachAdminPolicy

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.attacks.base import Prerequisites, Technique
-from lab.attacks.iam_user import active_key_ids, delete_user, ensure_user
+from lab.attacks.base import Prerequisites
+from lab.attacks.iam_user import LabUserTechnique, active_key_ids
 from lab.emulator.endpoints import Endpoints
 
-USER_NAME = "lab-target-developer"
 
-
-class IamCreateAccessKeyOtherUser(Technique):
+class IamCreateAccessKeyOtherUser(LabUserTechnique):
     folder = Path(__file__).parent
-
-    def warm_up(self, endpoints: Endpoints) -> Prerequisites:
-        """A lab user with no access key."""
-        ensure_user(endpoints.client("iam", "harness"), USER_NAME, self.id)
-        prerequisites = {"user": USER_NAME}
-        self.revert(endpoints, prerequisites)
-        return prerequisites
+    USER_NAME = "lab-target-developer"
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         endpoints.client("iam", "attacker").create_access_key(UserName=prerequisites["user"])
@@ -32,9 +24,6 @@ class IamCreateAccessKeyOtherUser(Technique):
         iam = endpoints.client("iam", "harness")
         for key in iam.list_access_keys(UserName=prerequisites["user"])["AccessKeyMetadata"]:
             iam.delete_access_key(UserName=prerequisites["user"], AccessKeyId=key["AccessKeyId"])
-
-    def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        delete_user(endpoints.client("iam", "harness"), prerequisites["user"])
 
 
 TECHNIQUE = IamCreateAccessKeyOtherUser
