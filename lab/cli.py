@@ -381,6 +381,43 @@ def attack(
 
 
 @app.command()
+def effort(
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the table as CSV to this file.")
+    ] = None,
+    workdir: Annotated[Path, typer.Option(help="Where deployment state is kept meanwhile.")] = Path(
+        ".work/effort"
+    ),
+) -> None:
+    """Build effort of both architectures: deploy each into a fresh emulated account and measure."""
+    import pandas as pd
+
+    from lab.architectures.effort import measure
+
+    rows = []
+    with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+        for name in ("manual", "serverless"):
+            task = bar.add_task(f"deploying and destroying {name}")
+            rows.append(measure(name, workdir))
+            bar.update(task, completed=1)
+    frame = pd.DataFrame(rows)
+    table = Table(
+        title="Build effort",
+        caption="lines: non-blank, non-comment; writes: successful non-read-only calls; AWS time "
+        "adds instance boot + user data (manual) or IAM propagation (serverless) from the calibration",
+    )
+    for column in frame.columns:
+        table.add_column(column.replace("_", " "), no_wrap=True)
+    for record in frame.to_dict("records"):
+        table.add_row(*(str(v) for v in record.values()))
+    console.print(table)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(out, index=False)
+        console.print(f"written: {out}")
+
+
+@app.command()
 def emulator(
     port: int = typer.Option(0, help="Port on 127.0.0.1 (0 = a free one)."),
     actor: str = typer.Option("harness", help="Whose credentials the export lines carry."),

@@ -117,3 +117,16 @@ def test_shell_scripts_are_shellcheck_clean():
         ["shellcheck", "-x", *scripts], cwd=CLI_BASELINE_DIR, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_build_effort_counts_what_each_architecture_takes(tmp_path):
+    from lab.architectures.effort import measure, static_effort
+
+    manual = measure("manual", tmp_path)
+    assert manual["manual_steps"] >= 7 and manual["runbook_lines"] > 0
+    assert manual["writes"] >= 20  # every create, tag, put-metric-alarm ... is one write
+    assert manual["api_calls"] > manual["writes"]  # plus the look-ups that make it idempotent
+    assert manual["deploy_aws_modelled_s"] > manual["deploy_emulator_s"]
+    serverless = static_effort("serverless")
+    assert serverless["manual_steps"] == 2
+    assert int(serverless["declared"].split()[0]) >= 20

@@ -223,6 +223,13 @@ def test_manual_path_detects_by_cron_and_the_operator_runs_the_runbook(emulator,
         done = next(e for e in events if e["kind"] == "operator.runbook_done")
         assert done["exit_code"] == 0 and done["commands"] == 4
         assert TECHNIQUE.is_remediated(emulator.endpoints, prerequisites)
+        # The same trial (same injection moment) with a student who reads mail at 09:00 and 18:00.
+        student, student_events, _ = _trial(
+            emulator, tmp_path, "manual", operator="student-lab", max_trial_s=86_400
+        )
+        assert student["time_to_detect_s"] == row["time_to_detect_s"]
+        assert student["time_to_remediate_s"] > row["time_to_remediate_s"] + 3600
+        assert any(e["kind"] == "operator.off_duty" for e in student_events)
     finally:
         arch.destroy(emulator.endpoints, tmp_path)
 

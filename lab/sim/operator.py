@@ -72,6 +72,8 @@ class Operator:
             ["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=300
         )
         self.sim.pump()
+        if result.returncode != 0:  # a fix that did not work is recorded, not hidden
+            self.sim.log("operator.runbook_failed", runbook=runbook, exit_code=result.returncode)
         self.sim.log(
             "operator.runbook_done",
             work_s=round(diagnose_s + typing_s, 3),
