@@ -104,6 +104,11 @@ def run(
         min=1,
         help="Architectures run at once, each in its own emulator process (default: all, capped by CPUs).",
     ),
+    operator: str | None = typer.Option(
+        None,
+        help="Staffing profile of the calibration (on-call, soc-24x7, business-hours, student-lab) "
+        "instead of the scenario's; recorded in the manifest and the run id.",
+    ),
 ) -> None:
     """Run a scenario: deploy each architecture, detonate, observe, tear down, write results."""
     from lab.experiment.runner import ResumeMismatch, RunError, new_run_id, run_scenario
@@ -116,9 +121,14 @@ def run(
     from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration, CalibrationError
 
     try:  # validated before anything is written
-        Calibration.load(calibration or scenario.calibration or DEFAULT_CALIBRATION)
+        loaded = Calibration.load(calibration or scenario.calibration or DEFAULT_CALIBRATION)
+        if operator is not None:
+            loaded.operator(operator)
+            scenario = scenario.model_copy(update={"operator": operator})
     except CalibrationError as exc:
         _fail(str(exc))
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
     run_dir = resume or out / scenario.name / new_run_id(scenario)
     if resume is not None and not (resume / "manifest.json").exists():
         _fail(f"{resume} is not a run directory (no manifest.json)")
