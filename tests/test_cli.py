@@ -109,6 +109,7 @@ def test_report_redraws_the_figure(tmp_path):
     assert "serverless" in out.stdout
     assert (tmp_path / "figures" / "latency_comparison.png").exists()
     assert (tmp_path / "figures" / "latency_comparison.pdf").exists()
+    assert (tmp_path / "figures" / "coverage.png").exists()  # an unknown technique is "?"
 
 
 def test_report_of_a_missing_run_is_exit_2(tmp_path):

@@ -211,7 +211,7 @@ def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
     ax.set_yticks(
         [y + 0.5 for y in range(len(rows))],
         [
-            f"{r['tactic'].split(' ', 1)[1]} · {r['attack_id']} · {r['technique']}"
+            f"{r['tactic'].split(' ', 1)[-1]} · {r['attack_id']} · {r['technique']}"
             for r in rows.to_dict("records")
         ],
         fontsize=6.5,
