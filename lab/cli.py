@@ -416,8 +416,20 @@ def effort(
         caption="lines: non-blank, non-comment; writes: successful non-read-only calls; AWS time "
         "adds instance boot + user data (manual) or IAM propagation (serverless) from the calibration",
     )
+    headers = {
+        "architecture": "arch",
+        "manual_steps": "steps",
+        "declared": "declared",
+        "config_files": "files",
+        "config_lines": "lines",
+        "runbook_lines": "runbook lines",
+        "api_calls": "API calls",
+        "writes": "writes",
+        "deploy_emulator_s": "deploy s (emulator)",
+        "deploy_aws_modelled_s": "deploy s (AWS model)",
+    }
     for column in frame.columns:
-        table.add_column(column.replace("_", " "), no_wrap=True)
+        table.add_column(headers.get(column, column), no_wrap=True)
     for record in frame.to_dict("records"):
         table.add_row(*(str(v) for v in record.values()))
     console.print(table)

@@ -21,7 +21,7 @@ class ServerlessArchitecture:
     name: str = "serverless"
 
     def terraform(self, endpoints: Endpoints, workdir: Path) -> Terraform:
-        build_dir = workdir / "build" / "functions"
+        build_dir = workdir.resolve() / "build" / "functions"  # terraform reads it from its own cwd
         build_all(FUNCTIONS_DIR, build_dir)
         variables = {
             **endpoints.terraform_vars(),

@@ -92,8 +92,8 @@ class Terraform:
         env: Mapping[str, str] | None = None,
     ):
         self.binary = find_terraform()
-        self.source_dir = source_dir
-        self.workdir = workdir
+        self.source_dir = source_dir.resolve()
+        self.workdir = workdir.resolve()  # terraform runs inside it: relative paths would break
         self.variables = {k: v for k, v in variables.items() if v is not None}
         self.env = dict(env or {})
 

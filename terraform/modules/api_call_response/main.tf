@@ -110,7 +110,12 @@ module "function" {
   kms_key_arn        = var.kms_key_arn
   log_retention_days = var.log_retention_days
   policy_json        = data.aws_iam_policy_document.function.json
-  rules              = { for name, rule in local.rules : name => rule if var.enable_rules }
+  rules = {
+    for name, rule in local.rules : name => {
+      description = rule.description
+      pattern     = jsonencode(rule.pattern)
+    } if var.enable_rules
+  }
 }
 
 output "function_name" { value = module.function.function_name }

@@ -13,8 +13,8 @@ variable "policy_json" {
   type        = string
 }
 variable "rules" {
-  description = "EventBridge rules by short name: description and event pattern (an object)."
-  type        = map(object({ description = string, pattern = any }))
+  description = "EventBridge rules by short name: description and event pattern (JSON)."
+  type        = map(object({ description = string, pattern = string }))
 }
 
 locals {
@@ -105,7 +105,7 @@ resource "aws_cloudwatch_event_rule" "this" {
   for_each      = var.rules
   name          = "${var.name_prefix}-${each.key}"
   description   = each.value.description
-  event_pattern = jsonencode(each.value.pattern)
+  event_pattern = each.value.pattern
 }
 
 resource "aws_cloudwatch_event_target" "this" {

@@ -33,14 +33,14 @@ module "function" {
   rules = var.enable_rule ? {
     sg-ingress-opened = {
       description = "Security group ingress changed (CloudTrail), sent to the remediation Lambda."
-      pattern = {
+      pattern = jsonencode({
         source        = ["aws.ec2"]
         "detail-type" = ["AWS API Call via CloudTrail"]
         detail = {
           eventSource = ["ec2.amazonaws.com"]
           eventName   = ["AuthorizeSecurityGroupIngress"]
         }
-      }
+      })
     }
   } : {}
 }
