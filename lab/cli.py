@@ -169,7 +169,14 @@ def run(
 @app.command()
 def demo(out: Path = typer.Option(RESULTS_DIR, help="Results root.")) -> None:
     """The demo: ec2-sg-open-ssh, 20 trials per architecture, on the embedded emulated account."""
-    run(SCENARIOS_DIR / "demo.yaml", out=out, resume=None, calibration=None, jobs=None)
+    run(
+        SCENARIOS_DIR / "demo.yaml",
+        out=out,
+        resume=None,
+        calibration=None,
+        jobs=None,
+        operator=None,
+    )
 
 
 @app.command()

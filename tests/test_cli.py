@@ -116,3 +116,22 @@ def test_report_of_a_missing_run_is_exit_2(tmp_path):
     out = subprocess.run([*LAB, "report", str(tmp_path)], capture_output=True, text=True)
     assert out.returncode == 2
     assert "no trials.csv" in out.stderr
+
+
+def test_demo_reaches_the_runner_with_the_demo_scenario(monkeypatch, tmp_path):
+    """`lab demo` calls `run` as a function: every option must be passed, not left as typer's."""
+    import pytest
+
+    import lab.experiment.runner as runner
+    from lab.cli import demo
+
+    class Reached(Exception):
+        pass
+
+    def reached(scenario, *args, **kwargs):
+        raise Reached(scenario.name, scenario.operator)
+
+    monkeypatch.setattr(runner, "run_scenario", reached)
+    with pytest.raises(Reached) as caught:
+        demo(out=tmp_path)
+    assert caught.value.args == ("demo", "on-call")
