@@ -310,10 +310,11 @@ def _patch_lambda_dead_letter_config() -> None:
 
 
 def _patch_json_protocol_for_newer_clients() -> None:
-    """Gap: the aws CLI bundles a newer botocore than boto3's, in which CloudWatch also speaks the
-    JSON protocol (``protocols: [smithy-rpc-v2-cbor, json, query]``) and the CLI picks JSON; moto
-    checks the protocol against the older model (query only) and answers 500. AWS accepts both, so
-    the check accepts JSON for a service whose parameters moto reads generically."""
+    """Gap: the aws CLI bundles a newer botocore than boto3's, in which query services such as
+    CloudWatch also speak the JSON protocol (``protocols: [smithy-rpc-v2-cbor, json, query]``) and
+    the CLI picks JSON; moto checks the protocol against the older model (query only) and answers
+    500. AWS accepts both, and moto's responses read parameters from a JSON body generically, so a
+    JSON request is taken as JSON whatever the older model lists."""
     import moto.core.request as request_module
     import moto.core.responses as responses_module
     import moto.core.routing as routing_module
@@ -324,7 +325,7 @@ def _patch_json_protocol_for_newer_clients() -> None:
         try:
             return original(service_model, content_type)
         except NotImplementedError:
-            if service_model.service_name in ("cloudwatch",) and "json" in (content_type or ""):
+            if "json" in (content_type or ""):
                 return "json"
             raise
 

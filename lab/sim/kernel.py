@@ -22,8 +22,6 @@ from lab.sim.calibration import Calibration
 
 Record = dict[str, Any]
 Listener = Callable[[Record], None]
-# Actors whose calls are not attacker/defender activity for change tracking.
-_NON_CHANGING_ACTORS = {"observer", "monitor"}
 
 
 @dataclass
@@ -38,7 +36,6 @@ class Simulation:
     labels: dict[str, Any] = field(default_factory=dict)
     env: simpy.Environment = field(default_factory=simpy.Environment)
     timeline: list[dict[str, Any]] = field(default_factory=list)
-    last_change_s: float = float("-inf")
     _listeners: list[Listener] = field(default_factory=list)
     _log_hooks: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
 
@@ -92,12 +89,6 @@ class Simulation:
                     event_name=record["eventName"],
                     error=record.get("errorCode"),
                 )
-            if (
-                not record["readOnly"]
-                and not record.get("errorCode")
-                and lab.get("actor") not in _NON_CHANGING_ACTORS
-            ):
-                self.last_change_s = self.now
             for listener in list(self._listeners):
                 listener(record)
         return records
