@@ -369,12 +369,14 @@ def attack(
     except KeyError as exc:
         _fail(str(exc.args[0]))
         raise
+    from botocore.exceptions import BotoCoreError, ClientError
+
     endpoints = Endpoints(url=endpoint, region=region)
     state = state_dir / f"{technique_id}.json"
+    if revert and not state.exists():
+        _fail(f"{technique_id} was not detonated from here (no {state})")
     try:
         if revert:
-            if not state.exists():
-                _fail(f"{technique_id} was not detonated from here (no {state})")
             prerequisites = json.loads(state.read_text())
             chosen.revert(endpoints, prerequisites)
             chosen.cleanup(endpoints, prerequisites)
@@ -382,10 +384,16 @@ def attack(
             console.print(f"{technique_id}: reverted and cleaned up")
             return
         prerequisites = chosen.warm_up(endpoints)
-        chosen.detonate(endpoints, prerequisites)
-    except OSError as exc:
-        _fail(f"cannot reach the emulator at {endpoint}: {exc}")
+    except (BotoCoreError, ClientError, OSError) as exc:
+        _fail(f"{technique_id}: the account at {endpoint} answered: {exc}")
         raise
+    try:
+        chosen.detonate(endpoints, prerequisites)
+    except (BotoCoreError, ClientError, OSError) as exc:
+        # Nothing half-made is left behind: the prerequisites go again.
+        chosen.revert(endpoints, prerequisites)
+        chosen.cleanup(endpoints, prerequisites)
+        _fail(f"{technique_id}: detonation failed, prerequisites removed: {exc}")
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps(prerequisites, indent=2))
     m = chosen.metadata

@@ -135,3 +135,22 @@ def test_demo_reaches_the_runner_with_the_demo_scenario(monkeypatch, tmp_path):
     with pytest.raises(Reached) as caught:
         demo(out=tmp_path)
     assert caught.value.args == ("demo", "on-call")
+
+
+def test_attack_on_an_unreachable_account_is_one_error_and_writes_nothing(tmp_path):
+    out = subprocess.run(
+        [
+            *LAB,
+            "attack",
+            "kms-key-scheduled-deletion",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2 and "Could not connect" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "state").exists()
