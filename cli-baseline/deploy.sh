@@ -18,6 +18,7 @@ STATE_FILE="./.lab-manual-state.env"
 PREFIX="lab-manual"
 EMAIL="${ALERT_EMAIL:-security@example.com}"
 CRON_SCHEDULE="${CRON_SCHEDULE:-*/5 * * * *}"
+AGENT_PARAMETER="AmazonCloudWatch-lab"  # the name the account's instance bootstrap fetches
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 while getopts "hs:p:e:" opt; do
   case $opt in
@@ -49,7 +50,7 @@ log "1. VPC"
 VPC_ID=$(find_by_name vpc "$PREFIX-vpc")
 if [[ -z $VPC_ID ]]; then
   VPC_ID=$(aws ec2 create-vpc --cidr-block 10.42.0.0/16 \
-    --tag-specifications "ResourceType=vpc,Tags=[{Key=Name,Value=$PREFIX-vpc},$LAB_TAGS_SPEC]" \
+    --tag-specifications "ResourceType=vpc,Tags=[{Key=Name,Value=$PREFIX-vpc},{Key=lab:workload,Value=true},$LAB_TAGS_SPEC]" \
     --query Vpc.VpcId --output text)
 fi
 state_set VPC_ID "$VPC_ID"
@@ -133,7 +134,11 @@ if ! aws iam get-instance-profile --instance-profile-name "$ROLE" >/dev/null 2>&
 fi
 state_set MONITOR_ROLE "$ROLE"
 
-log "5b. Log groups for the CloudWatch agent, metric filters and alarms to the alert topic"
+log "5b. CloudWatch agent configuration (every instance's bootstrap fetches it), log groups, metric filters and alarms"
+aws ssm put-parameter --name "$AGENT_PARAMETER" --type String --overwrite \
+  --description "CloudWatch agent configuration of the account's instances (lab manual architecture)" \
+  --value "file://$HERE/agent/amazon-cloudwatch-agent.json" >/dev/null
+state_set AGENT_PARAMETER "$AGENT_PARAMETER"
 for group in /lab/manual/secure /lab/manual/messages /lab/manual/app /lab/manual/detectors; do
   if [[ $(aws logs describe-log-groups --log-group-name-prefix "$group" \
       --query "length(logGroups[?logGroupName=='$group'])" --output text) == 0 ]]; then
@@ -156,7 +161,7 @@ state_set ALARM_PREFIX "$PREFIX-"
 
 log "6. User data: CloudWatch agent, detector scripts and their cron schedule"
 USER_DATA="${STATE_FILE}.user-data.sh"
-"$HERE/render-user-data.sh" "$TOPIC_ARN" "$CRON_SCHEDULE" > "$USER_DATA"
+"$HERE/render-user-data.sh" "$TOPIC_ARN" "$CRON_SCHEDULE" "$AGENT_PARAMETER" > "$USER_DATA"
 
 log "7. The monitoring EC2 instance"
 INSTANCE_ID=$(find_by_name instance "$PREFIX-monitor")

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Render the monitoring instance's user data: installs the CloudWatch agent and the AWS CLI, writes the
 # detector scripts (embedded, base64) and their cron schedule.
-# Usage: render-user-data.sh TOPIC_ARN "CRON_SCHEDULE"
+# Usage: render-user-data.sh TOPIC_ARN "CRON_SCHEDULE" AGENT_PARAMETER
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-[[ $# -eq 2 ]] || { echo "usage: $0 TOPIC_ARN 'CRON_SCHEDULE'" >&2; exit 2; }
+[[ $# -eq 3 ]] || { echo "usage: $0 TOPIC_ARN 'CRON_SCHEDULE' AGENT_PARAMETER" >&2; exit 2; }
 TOPIC_ARN=$1
 SCHEDULE=$2
+AGENT_PARAMETER=$3
 REGION=${AWS_DEFAULT_REGION:-us-east-1}
 cat <<HEAD
 #!/bin/bash
@@ -20,11 +21,9 @@ ALERT_TOPIC_ARN=$TOPIC_ARN
 AWS_DEFAULT_REGION=$REGION
 ENV
 HEAD
-echo "base64 -d > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'B64'"
-base64 -w0 "$HERE/agent/amazon-cloudwatch-agent.json"; echo
-echo "B64"
+# The agent's configuration lives in Parameter Store (deploy.sh step 5b), like every instance's.
 echo "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\"
-echo "  -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
+echo "  -c ssm:$AGENT_PARAMETER"
 for script in "$HERE"/detectors/*.sh "$HERE"/detectors/lib/*.sh; do
   name=${script#"$HERE"/detectors/}
   echo "base64 -d > /opt/lab/detectors/$name <<'B64'"

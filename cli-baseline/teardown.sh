@@ -57,6 +57,12 @@ if [[ -n $ALARM_PREFIX ]]; then
   done
 fi
 
+AGENT_PARAMETER=$(state_get AGENT_PARAMETER)
+if [[ -n $AGENT_PARAMETER ]]; then
+  log "3d. CloudWatch agent configuration $AGENT_PARAMETER"
+  aws ssm delete-parameter --name "$AGENT_PARAMETER" 2>/dev/null || true
+fi
+
 KEY_NAME=$(state_get KEY_NAME)
 if [[ -n $KEY_NAME ]]; then
   log "3c. key pair $KEY_NAME"

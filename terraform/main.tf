@@ -1,4 +1,4 @@
-# The serverless security monitoring stack (nodes D, G, H, N, P, Q of the design card's diagram).
+# The serverless security monitoring stack (nodes D to I, N, P, Q of the design card's diagram).
 data "aws_caller_identity" "current" {}
 
 module "encryption" {
@@ -42,4 +42,23 @@ module "api_call_response" {
   enable_rules       = var.enable_api_call_response
   kms_key_arn        = module.encryption.key_arn
   log_retention_days = var.log_retention_days
+}
+
+module "network" {
+  source                 = "./modules/network"
+  name_prefix            = var.name_prefix
+  cidr_block             = var.workload_vpc_cidr
+  log_bucket_arn         = module.trail.bucket_arn
+  kms_key_arn            = module.encryption.key_arn
+  log_retention_days     = var.log_retention_days
+  aggregation_interval_s = var.flow_logs_aggregation_interval_s
+  to_cloudwatch_logs     = var.flow_logs_to_cloudwatch_logs
+}
+
+module "cis_alarms" {
+  count           = var.enable_cis_alarms ? 1 : 0
+  source          = "./modules/cis_alarms"
+  name_prefix     = var.name_prefix
+  log_group_name  = module.trail.log_group_name
+  alert_topic_arn = module.alerting.topic_arn
 }

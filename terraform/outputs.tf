@@ -29,3 +29,11 @@ output "orchestrator_function_name" {
 output "api_call_rule_names" {
   value = module.api_call_response.rule_names
 }
+
+output "workload_vpc_id" {
+  value = module.network.vpc_id
+}
+
+output "cis_alarm_names" {
+  value = var.enable_cis_alarms ? module.cis_alarms[0].alarm_names : []
+}

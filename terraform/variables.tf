@@ -51,3 +51,31 @@ variable "enable_api_call_response" {
   type        = bool
   default     = true
 }
+
+variable "workload_vpc_cidr" {
+  description = "CIDR of the workload VPC (its flow logs go to the log archive bucket)."
+  type        = string
+  default     = "10.52.0.0/16"
+}
+
+variable "flow_logs_aggregation_interval_s" {
+  description = "VPC Flow Logs maximum aggregation interval: 60 or 600 seconds."
+  type        = number
+  default     = 600
+  validation {
+    condition     = contains([60, 600], var.flow_logs_aggregation_interval_s)
+    error_message = "The aggregation interval is 60 or 600 seconds."
+  }
+}
+
+variable "flow_logs_to_cloudwatch_logs" {
+  description = "Also deliver the workload VPC's flow logs to a CloudWatch Logs group."
+  type        = bool
+  default     = false
+}
+
+variable "enable_cis_alarms" {
+  description = "Deploy the CIS Foundations Benchmark metric filters and alarms on the CloudTrail log group."
+  type        = bool
+  default     = true
+}

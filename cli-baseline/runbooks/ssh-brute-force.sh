@@ -1,15 +1,41 @@
 #!/usr/bin/env bash
 # Runbook ssh-brute-force, executable part: the CLI commands the on-call person runs (see ssh-brute-force.md).
-# Usage: ssh-brute-force.sh [-h] NETWORK_ACL_ID SOURCE_IP
+# Usage: ssh-brute-force.sh [-h] [NETWORK_ACL_ID SOURCE_IP]   (without arguments: found with Logs Insights)
 set -euo pipefail
-[[ ${1:-} == "-h" || $# -ne 2 ]] && { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; [[ ${1:-} == "-h" ]]; exit $?; }
-NACL_ID=$1
-SOURCE_IP=$2
+[[ ${1:-} == "-h" || ($# -ne 0 && $# -ne 2) ]] && { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; [[ ${1:-} == "-h" ]]; exit $?; }
+LOG_GROUP=${LOG_GROUP:-/lab/manual/secure}
+# LAB_NOW: the lab's virtual clock (epoch seconds) when the account is emulated; unset on AWS.
+NOW=${LAB_NOW:-$(date +%s)}
 
-echo "# 1. Fix: deny the source on tcp/22 in the subnet's network ACL, before the allow rules"
+if [[ $# -eq 2 ]]; then
+  NACL_ID=$1
+  SOURCE_IP=$2
+else
+  echo "# 1. Diagnose with Logs Insights: who fails to log in, on which instance, in the last hour"
+  QUERY_ID=$(aws logs start-query --log-group-name "$LOG_GROUP" \
+    --start-time $((NOW - 3600)) --end-time $((NOW + 60)) \
+    --query-string 'filter @message like /Failed password/ | parse @message "* from * port *" as head, source, port | stats count(*) as attempts by source, @logStream | sort attempts desc | limit 1' \
+    --query queryId --output text)
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    STATUS=$(aws logs get-query-results --query-id "$QUERY_ID" --query status --output text)
+    [[ $STATUS == Complete ]] && break
+    sleep 1
+  done
+  ROW=$(aws logs get-query-results --query-id "$QUERY_ID" \
+    --query "results[0][?field=='source' || field=='@logStream'].value" --output text)
+  read -r SOURCE_IP INSTANCE_ID <<<"$ROW"
+  [[ -n ${SOURCE_IP:-} && -n ${INSTANCE_ID:-} ]] || { echo "no failed logins found in $LOG_GROUP" >&2; exit 1; }
+  echo "source $SOURCE_IP, instance $INSTANCE_ID"
+  SUBNET_ID=$(aws ec2 describe-instances --instance-ids "$INSTANCE_ID" \
+    --query "Reservations[0].Instances[0].SubnetId" --output text)
+  NACL_ID=$(aws ec2 describe-network-acls --filters "Name=association.subnet-id,Values=$SUBNET_ID" \
+    --query "NetworkAcls[0].NetworkAclId" --output text)
+fi
+
+echo "# 2. Fix: deny the source on tcp/22 in the subnet's network ACL, before the allow rules"
 aws ec2 create-network-acl-entry --network-acl-id "$NACL_ID" --ingress --rule-number 50 \
   --protocol tcp --port-range From=22,To=22 --cidr-block "$SOURCE_IP/32" --rule-action deny
 
-echo "# 2. Verify"
+echo "# 3. Verify"
 aws ec2 describe-network-acls --network-acl-ids "$NACL_ID" \
   --query "NetworkAcls[0].Entries[?RuleNumber==\`50\`].[RuleAction,CidrBlock]" --output text

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from lab.attacks.activity import Activity
 from lab.emulator.endpoints import Endpoints
 
 Prerequisites = dict[str, Any]
@@ -41,6 +42,7 @@ class TechniqueMetadata(BaseModel):
     runbook: str | None = None
     idempotent: bool
     references: list[str]
+    activity: Activity | None = None  # network / host activity while active (activity techniques)
 
 
 class Technique(ABC):
@@ -79,6 +81,10 @@ class Technique(ABC):
     @abstractmethod
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         """Undo the attack if nobody did (idempotent)."""
+
+    def allows(self, endpoints: Endpoints, prerequisites: Prerequisites, port: int) -> bool:
+        """Activity techniques: does the network let a connection to ``port`` through now?"""
+        return True
 
     @abstractmethod
     def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:

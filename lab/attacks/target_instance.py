@@ -15,12 +15,35 @@ from typing import Any
 
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
+from lab.emulator.actors import actor
 from lab.emulator.endpoints import Endpoints
 
 VPC_CIDR = "10.77.0.0/16"
 SUBNET_CIDR = "10.77.1.0/24"
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 WORKLOAD_RULE_FROM = 100  # the lab's allow rules start here; responders add denies below
+WORKLOAD_TAG = "lab:workload"  # an architecture's VPC for workloads (where its flow logs look)
+AGENT_PARAMETER = "AmazonCloudWatch-lab"  # the account's CloudWatch agent configuration, if any
+# The account's standard bootstrap: every instance starts the CloudWatch agent with the
+# configuration the account keeps in Parameter Store (the agent stops at once if there is none).
+WORKLOAD_USER_DATA = f"""#!/bin/bash
+dnf install -y amazon-cloudwatch-agent
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
+  -c ssm:{AGENT_PARAMETER}
+"""
+
+
+def _workload_vpc(ec2: Any, technique_id: str) -> tuple[str, str, bool]:
+    """The VPC the target goes in: the architecture's workload VPC when it has one (a /24 of it,
+    number 77), else a VPC of the technique's own. Returns (vpc id, subnet CIDR, owned)."""
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": f"tag:{WORKLOAD_TAG}", "Values": ["true"]}])["Vpcs"]
+    if vpcs:
+        subnets = list(ipaddress.ip_network(vpcs[0]["CidrBlock"]).subnets(new_prefix=24))
+        return vpcs[0]["VpcId"], str(subnets[77 % len(subnets)]), False
+    vpc_id = ec2.create_vpc(
+        CidrBlock=VPC_CIDR, TagSpecifications=tag_specifications("vpc", technique_id)
+    )["Vpc"]["VpcId"]
+    return vpc_id, SUBNET_CIDR, True
 
 
 def ensure_target(
@@ -39,12 +62,10 @@ def ensure_target(
     ]
     if running:
         return _read_back(ec2, running[0])
-    vpc_id = ec2.create_vpc(
-        CidrBlock=VPC_CIDR, TagSpecifications=tag_specifications("vpc", technique_id)
-    )["Vpc"]["VpcId"]
+    vpc_id, subnet_cidr, owns_vpc = _workload_vpc(ec2, technique_id)
     subnet_id = ec2.create_subnet(
         VpcId=vpc_id,
-        CidrBlock=SUBNET_CIDR,
+        CidrBlock=subnet_cidr,
         AvailabilityZone=f"{endpoints.region}a",
         TagSpecifications=tag_specifications("subnet", technique_id),
     )["Subnet"]["SubnetId"]
@@ -103,12 +124,14 @@ def ensure_target(
             {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8, "Encrypted": True}}
         ],
         "MetadataOptions": {"HttpTokens": "required"},
+        "UserData": WORKLOAD_USER_DATA,
     }
     if instance_profile_arn:
         launch["IamInstanceProfile"] = {"Arn": instance_profile_arn}
     instance = ec2.run_instances(**launch)["Instances"][0]
     return {
         "vpc_id": vpc_id,
+        "owns_vpc": owns_vpc,
         "subnet_id": subnet_id,
         "nacl_id": nacl_id,
         "group_id": group_id,
@@ -127,8 +150,10 @@ def _read_back(ec2: Any, instance: dict[str, Any]) -> Prerequisites:
             {"Name": "tag-key", "Values": ["lab:technique"]},
         ]
     )["SecurityGroups"]
+    vpc = ec2.describe_vpcs(VpcIds=[instance["VpcId"]])["Vpcs"][0]
     return {
         "vpc_id": instance["VpcId"],
+        "owns_vpc": not any(t["Key"] == WORKLOAD_TAG for t in vpc.get("Tags", [])),
         "subnet_id": subnet_id,
         "nacl_id": nacl["NetworkAclId"],
         "group_id": groups[0]["GroupId"],
@@ -227,8 +252,10 @@ def delete_target(endpoints: Endpoints, prerequisites: Prerequisites, technique_
     groups = ec2.describe_security_groups(
         Filters=[{"Name": "vpc-id", "Values": [prerequisites["vpc_id"]]}]
     )["SecurityGroups"]
+    ours = {prerequisites["group_id"], f"quarantine-{prerequisites['instance_id']}"}
     for group in groups:
-        if group["GroupName"] != "default":
+        mine = prerequisites.get("owns_vpc", True) or ours & {group["GroupId"], group["GroupName"]}
+        if group["GroupName"] != "default" and mine:
             with missing_ok("InvalidGroup.NotFound"):
                 ec2.delete_security_group(GroupId=group["GroupId"])
     # Give the subnet back to the VPC's default ACL first (moto keeps the association of a
@@ -253,8 +280,9 @@ def delete_target(endpoints: Endpoints, prerequisites: Prerequisites, technique_
         ec2.delete_subnet(SubnetId=prerequisites["subnet_id"])
     with missing_ok("InvalidNetworkAclID.NotFound"):
         ec2.delete_network_acl(NetworkAclId=prerequisites["nacl_id"])
-    with missing_ok("InvalidVpcID.NotFound"):
-        ec2.delete_vpc(VpcId=prerequisites["vpc_id"])
+    if prerequisites.get("owns_vpc", True):
+        with missing_ok("InvalidVpcID.NotFound"):
+            ec2.delete_vpc(VpcId=prerequisites["vpc_id"])
 
 
 class InstanceActivityTechnique(Technique):
@@ -272,6 +300,13 @@ class InstanceActivityTechnique(Technique):
 
     def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
         return not prerequisites.get("active") or contained(endpoints, prerequisites)
+
+    def allows(self, endpoints: Endpoints, prerequisites: Prerequisites, port: int) -> bool:
+        """Does the network let the activity's connection to ``port`` through now (read back)?"""
+        activity = self.metadata.activity
+        if activity is None or activity.direction == "outbound":
+            return not contained(endpoints, prerequisites)
+        return not source_blocked(endpoints, prerequisites, actor(activity.source).source_ip, port)
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         """The attacker stops; any containment is undone so the next trial starts the same."""

@@ -8,6 +8,7 @@ idempotent.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
@@ -61,6 +62,9 @@ def apply() -> None:
     _patch_ec2_describe_snapshots_owner_and_restorable_by()
     _patch_lambda_dead_letter_config()
     _patch_json_protocol_for_newer_clients()
+    _patch_logs_filter_patterns()
+    _patch_logs_insights_queries()
+    _patch_logs_clock()
     _applied = True
 
 
@@ -331,3 +335,65 @@ def _patch_json_protocol_for_newer_clients() -> None:
 
     for module in (request_module, responses_module, routing_module):
         module.determine_request_protocol = determine_request_protocol  # type: ignore[attr-defined]
+
+
+def _patch_logs_filter_patterns() -> None:
+    """Gap: moto matches one term or one quoted phrase and lets every other filter pattern through
+    (``?`` terms, exclusions, space-delimited and JSON patterns all match everything). AWS documents
+    the whole language (FilterAndPatternSyntax.html); FilterLogEvents and the rest use the lab's
+    implementation of it (``lab.sim.log_patterns``)."""
+    import moto.logs.models as logs_models
+
+    from lab.sim.log_patterns import log_pattern_matches
+
+    class EventMessageFilter:
+        def __init__(self, pattern: str):
+            self.pattern = pattern or ""
+
+        def matches(self, message: str) -> bool:
+            return log_pattern_matches(self.pattern, message)
+
+    logs_models.EventMessageFilter = EventMessageFilter  # type: ignore[misc,assignment]
+
+
+def _patch_logs_insights_queries() -> None:
+    """Gap: moto's Logs Insights understands ``fields``, ``sort`` and ``limit`` only; a ``filter``
+    or ``stats`` is ignored and every event comes back. StartQuery runs the lab's subset of the
+    language instead (``lab.sim.insights``: filter, parse, stats ... by, sort, limit)."""
+    import moto.logs.models as logs_models
+
+    from lab.sim.insights import Event, format_value, run_query
+
+    def execute_query(
+        log_groups: list[Any], query: str, start_time: int, end_time: int
+    ) -> list[dict[str, str]]:
+        events = [
+            Event(e.timestamp, e.message, stream.log_stream_name, group.name, e.ingestion_time)
+            for group in log_groups
+            for stream in group.streams.values()
+            for e in stream.events
+            if (not start_time or e.timestamp >= start_time * 1000)
+            and (not end_time or e.timestamp <= end_time * 1000)
+        ]
+        return [
+            {field: format_value(field, value) for field, value in row.items()}
+            for row in run_query(query, events)
+        ]
+
+    logs_models.execute_query = execute_query  # type: ignore[assignment]
+
+
+def _patch_logs_clock() -> None:
+    """Gap: moto accepts PutLogEvents only for events of the last 14 days by the host's clock, as AWS
+    does by its own. The emulated account's clock is the recorder's (virtual time during a trial),
+    so the window is measured against it; otherwise every event of a simulated day is rejected."""
+    from datetime import UTC
+
+    import moto.logs.models as logs_models
+
+    def utcnow() -> Any:
+        clock = _histories[-1].clock if _histories else None
+        moment = clock() if clock else datetime.now(UTC)
+        return moment.astimezone(UTC).replace(tzinfo=None)
+
+    logs_models.utcnow = utcnow  # type: ignore[assignment]

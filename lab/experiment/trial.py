@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from lab.attacks.base import Prerequisites, Technique
+from lab.emulator.actors import actor
 from lab.emulator.server import EmulatorServer
 from lab.experiment.scenario import Scenario
 from lab.paths import RUNBOOKS_DIR
@@ -85,6 +86,15 @@ def run_trial(
         state["injected_s"] = sim.now
         sim.log("technique.detonated")
         sim.pump()
+        activity = technique.metadata.activity
+        if activity is not None and prerequisites.get("instance_id"):
+            services.hosts.start(
+                prerequisites["instance_id"],
+                activity,
+                actor(activity.source).source_ip,
+                active=lambda: bool(prerequisites.get("active")) and not done.triggered,
+                allowed=lambda port: technique.allows(endpoints, prerequisites, port),
+            )
 
     sim.on_log(observe)
     sim.env.process(attack())

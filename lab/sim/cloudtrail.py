@@ -1,18 +1,26 @@
-"""CloudTrail in virtual time: which calls a trail records and when they reach EventBridge.
+"""CloudTrail in virtual time: which calls a trail records and where they are delivered.
 
 Reads the trails and their status from the account at the moment of each call: nothing is recorded
 while no trail is logging (EventBridge needs "a CloudTrail trail with logging enabled" to receive
-"AWS API Call via CloudTrail" events: EventBridge User Guide, "Events from AWS services").
+"AWS API Call via CloudTrail" events: EventBridge User Guide, "Events from AWS services"). The call
+that stops or deletes a trail is itself the last one that trail records. Each recording trail
+delivers the record to EventBridge, to its CloudWatch Logs group if it has one (stream
+``<account>_CloudTrail_<region>``) and to its S3 bucket in log files of about five minutes of
+events, each after its calibrated delay.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+import math
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from lab.sim.kernel import Record, Simulation
+from lab.sim.logs import CloudWatchLogs
 
 CloudTrailEvent = dict[str, Any]
 _NAMESPACE = uuid.UUID("0b6f1a9e-7e4c-4a0e-9a55-41d0c7a1f0aa")
@@ -28,6 +36,10 @@ DATA_EVENTS = {
     ("sqs.amazonaws.com", "ReceiveMessage"),
     ("logs.amazonaws.com", "PutLogEvents"),
 }
+# A trail records the call that stops or deletes it (CloudTrail User Guide: StopLogging and
+# DeleteTrail appear in the trail's own log).
+_SELF_ENDING = {"StopLogging", "DeleteTrail"}
+S3_FILE_WINDOW_S = 300  # "CloudTrail publishes log files about every 5 minutes"
 
 
 def as_eventbridge_event(record: Record) -> CloudTrailEvent:
@@ -48,36 +60,59 @@ def as_eventbridge_event(record: Record) -> CloudTrailEvent:
 
 
 class CloudTrail:
-    """Delivers recorded management events to EventBridge after a calibrated delay."""
+    """Delivers recorded management events to EventBridge, CloudWatch Logs and S3."""
 
-    def __init__(self, sim: Simulation, deliver: Callable[[CloudTrailEvent], None]):
+    def __init__(
+        self,
+        sim: Simulation,
+        deliver: Callable[[CloudTrailEvent], None],
+        logs: CloudWatchLogs | None = None,
+    ):
         self.sim = sim
         self.deliver = deliver
+        self.logs = logs
         self.client = sim.endpoints.client("cloudtrail", "observer")
+        self.s3 = sim.endpoints.client("s3", "observer")
+        self._files: dict[tuple[str, int], list[Record]] = {}
         sim.subscribe(self.on_record)
 
-    def logging_trails(self, region: str) -> list[str]:
-        """Names of the trails that record calls in ``region`` and are logging now."""
-        names = []
+    def logging_trails(self, region: str, ending: str | None = None) -> list[dict[str, Any]]:
+        """The trails that record calls in ``region`` now (``ending``: a trail whose StopLogging or
+        DeleteTrail is being recorded, which still records that call)."""
+        found = []
         for trail in self.client.describe_trails(includeShadowTrails=True)["trailList"]:
             if not trail.get("IsMultiRegionTrail") and trail.get("HomeRegion") != region:
                 continue
-            if self.client.get_trail_status(Name=trail["TrailARN"]).get("IsLogging"):
-                names.append(trail["Name"])
-        return names
+            if ending in (trail["Name"], trail["TrailARN"]) or self.client.get_trail_status(
+                Name=trail["TrailARN"]
+            ).get("IsLogging"):
+                found.append(trail)
+        known = {t["Name"] for t in found} | {t["TrailARN"] for t in found}
+        if ending and ending not in known:  # deleted: its destinations are gone with it
+            found.append({"Name": ending.split("/")[-1], "TrailARN": ending})
+        return found
 
     def on_record(self, record: Record) -> None:
         if record.get("lab", {}).get("observer"):
             return
         if (record["eventSource"], record["eventName"]) in DATA_EVENTS:
             return
-        trails = self.logging_trails(record["awsRegion"] or self.sim.endpoints.region)
+        ending = None
+        if record["eventName"] in _SELF_ENDING and not record.get("errorCode"):
+            ending = (record.get("requestParameters") or {}).get("name")
+        trails = self.logging_trails(record["awsRegion"] or self.sim.endpoints.region, ending)
         if not trails:
             self.sim.log("cloudtrail.not_recorded", event_name=record["eventName"])
             return
-        self.sim.env.process(self._deliver(record, trails))
+        names = [t["Name"] for t in trails]
+        self.sim.env.process(self._to_eventbridge(record, names))
+        for trail in trails:
+            if trail.get("CloudWatchLogsLogGroupArn") and self.logs is not None:
+                self.sim.env.process(self._to_logs(record, trail))
+            if trail.get("S3BucketName"):
+                self._to_s3_file(record, trail)
 
-    def _deliver(self, record: Record, trails: list[str]):
+    def _to_eventbridge(self, record: Record, trails: list[str]):
         yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_eventbridge_s"))
         event = as_eventbridge_event(record)
         self.sim.log(
@@ -87,3 +122,49 @@ class CloudTrail:
             record_bytes=len(json.dumps(event["detail"], separators=(",", ":"))),
         )
         self.deliver(event)
+
+    def _to_logs(self, record: Record, trail: dict[str, Any]):
+        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_cloudwatch_logs_s"))
+        group = trail["CloudWatchLogsLogGroupArn"].split(":log-group:")[1].split(":")[0]
+        account, region = record["recipientAccountId"], record["awsRegion"]
+        detail = {k: v for k, v in record.items() if k != "lab"}
+        t = self.sim.now
+        self.logs.ingest(  # type: ignore[union-attr]
+            group,
+            f"{account}_CloudTrail_{region}",
+            [(t, json.dumps(detail, separators=(",", ":"), default=str))],
+            source=f"cloudtrail:{trail['Name']}",
+        )
+
+    def _to_s3_file(self, record: Record, trail: dict[str, Any]) -> None:
+        window = math.floor(self.sim.now / S3_FILE_WINDOW_S) * S3_FILE_WINDOW_S
+        slot = (trail["Name"], window)
+        if slot not in self._files:
+            self._files[slot] = []
+            self.sim.env.process(self._write_file(trail, slot))
+        self._files[slot].append({k: v for k, v in record.items() if k != "lab"})
+
+    def _write_file(self, trail: dict[str, Any], slot: tuple[str, int]):
+        yield self.sim.env.timeout(slot[1] + S3_FILE_WINDOW_S - self.sim.now)
+        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_s3_s"))
+        records = self._files.pop(slot)
+        account = records[0]["recipientAccountId"]
+        region = records[0]["awsRegion"]
+        body = json.dumps({"Records": records}, separators=(",", ":"), default=str).encode()
+        moment = self.sim.now_datetime()
+        prefix = trail.get("S3KeyPrefix")
+        key = (
+            f"{prefix + '/' if prefix else ''}AWSLogs/{account}/CloudTrail/{region}/"
+            f"{moment:%Y/%m/%d}/{account}_CloudTrail_{region}_{moment:%Y%m%dT%H%MZ}_"
+            f"{hashlib.sha1(body).hexdigest()[:16]}.json.gz"
+        )
+        try:
+            self.s3.put_object(
+                Bucket=trail["S3BucketName"], Key=key, Body=gzip.compress(body, mtime=0)
+            )
+        except Exception as error:  # a deleted or unwritable bucket: CloudTrail cannot deliver
+            self.sim.log("cloudtrail.s3_delivery_failed", trail=trail["Name"], error=str(error))
+            return
+        self.sim.log(
+            "cloudtrail.delivered_to_s3", trail=trail["Name"], records=len(records), key=key
+        )

@@ -50,7 +50,15 @@ class Simulation:
         return float(self.env.now)
 
     def now_datetime(self) -> datetime:
-        return (self.epoch + timedelta(seconds=self.env.now)).astimezone(UTC)
+        return self.datetime_at(self.env.now)
+
+    def datetime_at(self, seconds: float) -> datetime:
+        """The wall-clock moment of virtual ``seconds``."""
+        return (self.epoch + timedelta(seconds=seconds)).astimezone(UTC)
+
+    def epoch_ms(self, seconds: float) -> int:
+        """Milliseconds since 1970 of virtual ``seconds`` (CloudWatch timestamps)."""
+        return int(self.epoch.timestamp() * 1000 + seconds * 1000)
 
     def at(self, seconds: float) -> str:
         return format_event_time(self.epoch + timedelta(seconds=seconds))

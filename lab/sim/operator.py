@@ -67,7 +67,11 @@ class Operator:
         commands = count_commands(script.read_text())
         typing_s = sum(self.profile.runbook_command_s.sample(self.sim.rng) for _ in range(commands))
         yield self.sim.env.timeout(typing_s)
-        env = {**os.environ, **self.sim.endpoints.cli_env("operator")}
+        env = {
+            **os.environ,
+            **self.sim.endpoints.cli_env("operator"),
+            "LAB_NOW": str(int(self.sim.now_datetime().timestamp())),  # the runbook's clock
+        }
         result = subprocess.run(
             ["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=300
         )

@@ -10,12 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab.sim.agent import CloudWatchAgent
+from lab.sim.alarms import Alarms, Metrics
 from lab.sim.calibration import OperatorProfile
 from lab.sim.cloudtrail import CloudTrail
 from lab.sim.cron import Cron
 from lab.sim.eventbridge import EventBridge
+from lab.sim.flow_logs import FlowLogs
+from lab.sim.hosts import Hosts
 from lab.sim.kernel import Simulation
 from lab.sim.lambda_runtime import LambdaRuntime
+from lab.sim.logs import CloudWatchLogs
 from lab.sim.operator import Operator
 from lab.sim.sns import SNS
 
@@ -28,6 +33,10 @@ class AccountServices:
     sns: SNS
     cron: Cron
     operator: Operator
+    logs: CloudWatchLogs
+    alarms: Alarms
+    hosts: Hosts
+    flow_logs: FlowLogs
 
     def close(self) -> None:
         self.lambda_runtime.close()
@@ -41,6 +50,13 @@ def start_services(
     sns = SNS(sim, inbox=person.receive)
     lambda_runtime = LambdaRuntime(sim, code_cache=workdir / "lambda-code")
     eventbridge = EventBridge(sim, lambda_runtime)
-    cloudtrail = CloudTrail(sim, deliver=eventbridge.put_event)
+    metrics = Metrics(sim)
+    logs = CloudWatchLogs(sim, publish=metrics.publish)
+    alarms = Alarms(sim, metrics)
+    cloudtrail = CloudTrail(sim, deliver=eventbridge.put_event, logs=logs)
     cron = Cron(sim, state_dir=workdir / "detector-state")
-    return AccountServices(cloudtrail, eventbridge, lambda_runtime, sns, cron, person)
+    flow_logs = FlowLogs(sim, logs)
+    hosts = Hosts(sim, host_logs=CloudWatchAgent(sim, logs), flows=flow_logs)
+    return AccountServices(
+        cloudtrail, eventbridge, lambda_runtime, sns, cron, person, logs, alarms, hosts, flow_logs
+    )

@@ -96,6 +96,41 @@ data "aws_iam_policy_document" "bucket" {
       values   = [local.trail_arn]
     }
   }
+  # VPC Flow Logs deliver to the same log archive (VPC User Guide, "Flow logs to Amazon S3",
+  # bucket permissions for delivery.logs.amazonaws.com).
+  statement {
+    sid       = "AWSLogDeliveryWrite"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.trail.arn}/AWSLogs/${var.account_id}/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["delivery.logs.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-acl"
+      values   = ["bucket-owner-full-control"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+  statement {
+    sid       = "AWSLogDeliveryAclCheck"
+    actions   = ["s3:GetBucketAcl"]
+    resources = [aws_s3_bucket.trail.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["delivery.logs.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
@@ -168,4 +203,5 @@ resource "aws_cloudtrail" "this" {
 
 output "trail_name" { value = aws_cloudtrail.this.name }
 output "bucket" { value = aws_s3_bucket.trail.id }
+output "bucket_arn" { value = aws_s3_bucket.trail.arn }
 output "log_group_name" { value = aws_cloudwatch_log_group.trail.name }

@@ -1,0 +1,459 @@
+"""The CloudWatch Logs filter-pattern language, as documented in "Filter pattern syntax for metric
+filters, subscription filters, filter log events, and Live Tail"
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+
+Written here because nothing fits: moto matches a single term or a quoted phrase and lets every
+other pattern through (``moto.logs.utils.EventMessageFilter``), and no library implements the
+language. Four forms:
+
+- terms: ``ERROR``, ``"Failed password"``, ``?ERROR ?WARN`` (any), ``ERROR -ARGUMENTS`` (exclude);
+  case-sensitive, a term matches anywhere in the message;
+- a regular expression between ``%``: ``%ERROR [0-9]{3}%``;
+- space-delimited: ``[ip, user, ..., status = 4* || status = 5*, bytes > 1000]``: fields split on
+  spaces, ``"..."`` and ``[...]`` each one field, ``...`` any number of fields;
+- JSON: ``{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }`` with
+  ``=``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, ``IS NULL``, ``NOT EXISTS``, ``EXISTS``, ``IS TRUE``,
+  ``IS FALSE``, ``&&``, ``||``, parentheses, ``*`` wildcards, regex values and array indexes.
+
+Metric values: ``metric_value("$.bytes", message)`` or ``metric_value("$size", message)`` extract
+the number a metric filter publishes; a literal ("1") is returned as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+_MISSING = object()
+
+
+class PatternError(ValueError):
+    """The filter pattern is not valid (AWS answers InvalidParameterException)."""
+
+
+# -- public API -----------------------------------------------------------------------------------
+def log_pattern_matches(pattern: str, message: str) -> bool:
+    """Does ``message`` match the CloudWatch Logs filter ``pattern``? (empty matches everything)"""
+    return _compile(pattern.strip()).matches(message)
+
+
+def extract_fields(pattern: str, message: str) -> dict[str, Any] | None:
+    """The values a pattern binds in ``message`` (named fields of a space-delimited pattern, the
+    parsed event of a JSON pattern), or None when it does not match."""
+    compiled = _compile(pattern.strip())
+    return compiled.bind(message) if compiled.matches(message) else None
+
+
+def metric_value(pattern: str, value: str, message: str) -> float | None:
+    """The number a metric filter with ``metricValue=value`` publishes for a matching ``message``:
+    a literal, ``$.json.path`` or ``$field`` of a space-delimited pattern; None if not numeric."""
+    value = value.strip()
+    if not value.startswith("$"):
+        return _number(value)
+    bound = extract_fields(pattern, message)
+    if bound is None:
+        return None
+    if value.startswith("$."):
+        found = _select(bound.get("$event", _MISSING), _parse_path(value))
+        return _number(found) if found is not _MISSING else None
+    return _number(bound.get(value[1:]))
+
+
+def validate(pattern: str) -> None:
+    """Raise PatternError when ``pattern`` is not a valid filter pattern."""
+    _compile(pattern.strip())
+
+
+# -- shared value semantics ---------------------------------------------------------------------
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class _Literal:
+    """A value on the right of a comparison: a string (``*`` wildcards), a number or a regex."""
+
+    text: str
+    quoted: bool
+    regex: bool = False
+
+    def number(self) -> float | None:
+        return None if self.quoted or self.regex else _number(self.text)
+
+    def equals(self, actual: Any) -> bool:
+        if actual is _MISSING or actual is None or isinstance(actual, dict | list):
+            return False
+        if self.regex:
+            return re.search(self.text, _as_text(actual)) is not None
+        expected = self.number()
+        if expected is not None and (found := _number(actual)) is not None:
+            return found == expected
+        return _wildcard(self.text).fullmatch(_as_text(actual)) is not None
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@lru_cache(maxsize=1024)
+def _wildcard(text: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in text.split("*")), re.DOTALL)
+
+
+def _compare(actual: Any, op: str, literal: _Literal) -> bool:
+    if op == "=":
+        return literal.equals(actual)
+    if op == "!=":
+        return actual is not _MISSING and not literal.equals(actual)
+    expected, found = literal.number(), _number(actual) if actual is not _MISSING else None
+    if expected is None or found is None:
+        return False
+    return {"<": found < expected, "<=": found <= expected, ">": found > expected}.get(
+        op, found >= expected
+    )
+
+
+# -- tokenizer for conditions (JSON and space-delimited fields) ----------------------------------
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<and>&&) | (?P<or>\|\|) | (?P<lp>\() | (?P<rp>\)) |
+      (?P<op>!=|<=|>=|=|<|>) |
+      (?P<regex>%(?:[^%\\]|\\.)*%) |
+      (?P<quoted>"(?:[^"\\]|\\.)*") |
+      (?P<word>IS\s+NULL|NOT\s+EXISTS|EXISTS|IS\s+TRUE|IS\s+FALSE) (?![\w.]) |
+      (?P<atom>[^\s()=!<>&|"]+)
+    )""",
+    re.VERBOSE,
+)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out, position = [], 0
+    text = text.rstrip()
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if not match or match.end() == position:
+            raise PatternError(f"unexpected text at {position}: {text[position : position + 20]!r}")
+        kind = match.lastgroup or ""
+        out.append((kind, match.group(kind)))
+        position = match.end()
+    return out
+
+
+class _Conditions:
+    """Recursive descent over ``selector op value`` terms joined by ``&&`` / ``||`` (``&&`` binds
+    tighter) with parentheses; ``resolve(selector)`` gives a selector's value in the event."""
+
+    def __init__(self, text: str):
+        self.tokens = _tokens(text)
+        self.i = 0
+        self.tree = self._or()
+        if self.i != len(self.tokens):
+            raise PatternError(f"unexpected {self.tokens[self.i][1]!r}")
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.i][0] if self.i < len(self.tokens) else None
+
+    def _take(self, kind: str) -> str:
+        if self._peek() != kind:
+            found = self.tokens[self.i][1] if self.i < len(self.tokens) else "end of pattern"
+            raise PatternError(f"expected {kind}, found {found!r}")
+        self.i += 1
+        return self.tokens[self.i - 1][1]
+
+    def _or(self) -> tuple:
+        node = self._and()
+        while self._peek() == "or":
+            self.i += 1
+            node = ("or", node, self._and())
+        return node
+
+    def _and(self) -> tuple:
+        node = self._unit()
+        while self._peek() == "and":
+            self.i += 1
+            node = ("and", node, self._unit())
+        return node
+
+    def _unit(self) -> tuple:
+        if self._peek() == "lp":
+            self.i += 1
+            node = self._or()
+            self._take("rp")
+            return node
+        selector = self._take("atom")
+        if self._peek() == "word":
+            return ("test", selector, " ".join(self._take("word").split()))
+        op = self._take("op")
+        kind = self._peek()
+        if kind == "quoted":
+            raw = self._take("quoted")
+            return ("cmp", selector, op, _Literal(json.loads(raw), quoted=True))
+        if kind == "regex":
+            return ("cmp", selector, op, _Literal(self._take("regex")[1:-1], False, regex=True))
+        return ("cmp", selector, op, _Literal(self._take("atom"), quoted=False))
+
+    def evaluate(self, resolve) -> bool:
+        return self._eval(self.tree, resolve)
+
+    def _eval(self, node: tuple, resolve) -> bool:
+        kind = node[0]
+        if kind == "or":
+            return self._eval(node[1], resolve) or self._eval(node[2], resolve)
+        if kind == "and":
+            return self._eval(node[1], resolve) and self._eval(node[2], resolve)
+        actual = resolve(node[1])
+        if kind == "test":
+            return {
+                "IS NULL": actual is None,
+                "NOT EXISTS": actual is _MISSING,
+                "EXISTS": actual is not _MISSING,
+                "IS TRUE": actual is True,
+                "IS FALSE": actual is False,
+            }[node[2]]
+        return _compare(actual, node[2], node[3])
+
+
+# -- JSON selectors -------------------------------------------------------------------------------
+_PATH_PART = re.compile(r"\.([^.\[\]]+)|\[(\d+|\*)\]|\.\['([^']+)'\]|\[\"([^\"]+)\"\]")
+
+
+@lru_cache(maxsize=1024)
+def _parse_path(selector: str) -> tuple[str | int, ...]:
+    if not selector.startswith("$"):
+        raise PatternError(f"a JSON selector starts with $: {selector!r}")
+    parts: list[str | int] = []
+    position = 1
+    while position < len(selector):
+        match = _PATH_PART.match(selector, position)
+        if not match:
+            raise PatternError(f"bad JSON selector {selector!r}")
+        key, index, quoted, dquoted = match.groups()
+        if index is not None:
+            parts.append(int(index) if index != "*" else "*")
+        else:
+            parts.append(key if key is not None else quoted if quoted is not None else dquoted)
+        position = match.end()
+    return tuple(parts)
+
+
+def _select(document: Any, path: tuple[str | int, ...]) -> Any:
+    current = document
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(current, list) or part >= len(current):
+                return _MISSING
+            current = current[part]
+        elif part == "*" and isinstance(current, list):
+            return current  # compared element by element by the caller
+        elif isinstance(current, dict) and part in current:
+            current = current[part]
+        else:
+            return _MISSING
+    return current
+
+
+class _JsonPattern:
+    def __init__(self, body: str):
+        self.conditions = _Conditions(body)
+        for node in _leaves(self.conditions.tree):
+            _parse_path(node[1])
+
+    def matches(self, message: str) -> bool:
+        document = self._document(message)
+        if document is _MISSING:
+            return False
+        return _any_element(self.conditions, document)
+
+    def bind(self, message: str) -> dict[str, Any]:
+        return {"$event": self._document(message)}
+
+    @staticmethod
+    def _document(message: str) -> Any:
+        try:
+            return json.loads(message)
+        except ValueError:
+            return _MISSING
+
+
+def _any_element(conditions: _Conditions, document: Any) -> bool:
+    """Evaluate; a selector that ends on ``[*]`` matches when any element does."""
+
+    def resolve(selector: str) -> Any:
+        return _select(document, _parse_path(selector))
+
+    def evaluate(node: tuple) -> bool:
+        if node[0] in ("or", "and"):
+            left, right = evaluate(node[1]), evaluate(node[2])
+            return (left or right) if node[0] == "or" else (left and right)
+        value = resolve(node[1])
+        if isinstance(value, list) and node[1].endswith("[*]"):
+            return any(conditions._eval(node, lambda _s, v=v: v) for v in value)
+        return conditions._eval(node, lambda _s: value)
+
+    return evaluate(conditions.tree)
+
+
+def _leaves(node: tuple) -> list[tuple]:
+    if node[0] in ("or", "and"):
+        return _leaves(node[1]) + _leaves(node[2])
+    return [node]
+
+
+# -- space-delimited --------------------------------------------------------------------------------
+_MESSAGE_FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|(\S+)')
+
+
+def _split_message(message: str) -> list[str]:
+    return [next(g for g in m.groups() if g is not None) for m in _MESSAGE_FIELD.finditer(message)]
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, quoted, current = [], 0, False, []
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+        if char == "," and depth == 0 and not quoted:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return parts
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str | None  # None: an anonymous literal field
+    conditions: _Conditions | None
+    ellipsis: bool = False
+
+
+class _DelimitedPattern:
+    def __init__(self, body: str):
+        self.fields: list[_Field] = []
+        for part in _split_top_level(body):
+            if not part:
+                raise PatternError("empty field in a space-delimited pattern")
+            if part == "...":
+                self.fields.append(_Field(None, None, ellipsis=True))
+            elif re.fullmatch(r"[A-Za-z_][\w.-]*", part):
+                self.fields.append(_Field(part, None))
+            elif part.startswith('"') and part.endswith('"'):
+                literal = json.loads(part)
+                self.fields.append(_Field(None, _Conditions(f'_ = "{_escape(literal)}"')))
+            else:
+                conditions = _Conditions(part)
+                names = {leaf[1] for leaf in _leaves(conditions.tree)}
+                if len(names) != 1:
+                    raise PatternError(f"one field per position: {part!r}")
+                self.fields.append(_Field(names.pop(), conditions))
+
+    def _align(self, values: list[str]) -> list[tuple[_Field, str | None]] | None:
+        def walk(fi: int, vi: int) -> list[tuple[_Field, str | None]] | None:
+            if fi == len(self.fields):
+                return [] if vi == len(values) else None
+            field = self.fields[fi]
+            if field.ellipsis:
+                for skip in range(len(values) - vi + 1):
+                    rest = walk(fi + 1, vi + skip)
+                    if rest is not None:
+                        return rest
+                return None
+            if vi == len(values):
+                return None
+            value = values[vi]
+            if field.conditions is not None and not field.conditions.evaluate(lambda _s: value):
+                return None
+            rest = walk(fi + 1, vi + 1)
+            return None if rest is None else [(field, value), *rest]
+
+        return walk(0, 0)
+
+    def matches(self, message: str) -> bool:
+        return self._align(_split_message(message)) is not None
+
+    def bind(self, message: str) -> dict[str, Any]:
+        aligned = self._align(_split_message(message)) or []
+        return {f.name: v for f, v in aligned if f.name and f.name != "_"}
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+# -- terms and regex --------------------------------------------------------------------------------
+_TERM = re.compile(r'([?-]?)(?:"((?:[^"\\]|\\.)*)"|(%(?:[^%\\]|\\.)*%)|(\S+))')
+
+
+class _TermsPattern:
+    def __init__(self, text: str):
+        self.required: list[_Literal] = []
+        self.optional: list[_Literal] = []
+        self.excluded: list[_Literal] = []
+        for match in _TERM.finditer(text):
+            prefix, quoted, regex, bare = match.groups()
+            if quoted is not None:
+                term = _Literal(json.loads(f'"{quoted}"'), quoted=True)
+            elif regex is not None:
+                term = _Literal(regex[1:-1], quoted=False, regex=True)
+            else:
+                term = _Literal(bare, quoted=True)
+            {"?": self.optional, "-": self.excluded}.get(prefix, self.required).append(term)
+
+    @staticmethod
+    def _found(term: _Literal, message: str) -> bool:
+        if term.regex:
+            return re.search(term.text, message) is not None
+        return term.text in message
+
+    def matches(self, message: str) -> bool:
+        if any(self._found(t, message) for t in self.excluded):
+            return False
+        if not all(self._found(t, message) for t in self.required):
+            return False
+        return not self.optional or any(self._found(t, message) for t in self.optional)
+
+    def bind(self, message: str) -> dict[str, Any]:
+        return {}
+
+
+class _MatchAll:
+    def matches(self, message: str) -> bool:
+        return True
+
+    def bind(self, message: str) -> dict[str, Any]:
+        return {}
+
+
+@lru_cache(maxsize=1024)
+def _compile(pattern: str) -> Any:
+    if not pattern:
+        return _MatchAll()
+    if pattern.startswith("{"):
+        if not pattern.endswith("}"):
+            raise PatternError("a JSON pattern ends with }")
+        return _JsonPattern(pattern[1:-1])
+    if pattern.startswith("["):
+        if not pattern.endswith("]"):
+            raise PatternError("a space-delimited pattern ends with ]")
+        return _DelimitedPattern(pattern[1:-1])
+    return _TermsPattern(pattern)

@@ -1,0 +1,11 @@
+"""The two pattern languages of the pipeline, in one place to check them against AWS's examples.
+
+- ``log_pattern_matches``: CloudWatch Logs filter patterns (metric filters, subscription filters,
+  FilterLogEvents), implemented in ``lab.sim.log_patterns``.
+- ``event_pattern_matches``: EventBridge event patterns, moto's matcher (the one behind the emulated
+  TestEventPattern) with the documented operators it lacks added in ``lab.sim.event_patterns``.
+"""
+
+from lab.sim.log_patterns import extract_fields, log_pattern_matches, metric_value
+
+__all__ = ["extract_fields", "log_pattern_matches", "metric_value"]
