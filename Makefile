@@ -29,7 +29,7 @@ demo: $(STAMP)  ## run the demo scenario on the embedded emulated account
 test: $(STAMP) $(CHECKOV_STAMP)  ## lint, checkov on terraform/, then the tests (emulator, real terraform, real aws CLI)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check lab tests benchmarks
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --compact --quiet --skip-download
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n auto --dist loadfile
 
 lint: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check lab tests benchmarks

@@ -60,6 +60,15 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     routes = ec2.describe_route_tables(RouteTableIds=[state["RTB_ID"]])["RouteTables"][0]["Routes"]
     assert any(r.get("GatewayId") == state["IGW_ID"] for r in routes)
     assert "amazon-cloudwatch-agent-ctl" in user_data
+    # The agent configuration lives in Parameter Store, where every instance's bootstrap fetches it,
+    # and the monitoring instance runs the agent with it (read back as the simulation reads it).
+    from lab.sim.agent import agent_config
+
+    config = agent_config(ec2, e.client("ssm"), state["INSTANCE_ID"])
+    assert config is not None and config.flush_s == 5
+    assert config.files["/var/log/secure"]["log_group_name"] == "/lab/manual/secure"
+    workload = ec2.describe_vpcs(Filters=[{"Name": "tag:lab:workload", "Values": ["true"]}])["Vpcs"]
+    assert [v["VpcId"] for v in workload] == [state["VPC_ID"]]
 
     again = arch.deploy(e, tmp_path)
     assert again == state
@@ -82,6 +91,9 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     assert e.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
     assert e.client("logs").describe_log_groups(logGroupNamePrefix="/lab/manual")["logGroups"] == []
     assert ec2.describe_key_pairs()["KeyPairs"] == []
+    assert e.client("ssm").describe_parameters(
+        ParameterFilters=[{"Key": "Name", "Values": ["AmazonCloudWatch-lab"]}]
+    )["Parameters"] == []
     assert (
         ec2.describe_internet_gateways(
             Filters=[{"Name": "tag:lab:architecture", "Values": ["manual"]}]

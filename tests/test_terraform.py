@@ -32,6 +32,18 @@ def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
     assert all(s["Action"] != "*" and "*" not in s["Action"] for s in statements)
     subs = e.client("sns").list_subscriptions_by_topic(TopicArn=outputs["alert_topic_arn"])
     assert [s["Endpoint"] for s in subs["Subscriptions"]] == ["team@example.com"]
+    # The CIS Foundations monitoring controls: a filter and an alarm each, on the trail's group.
+    filters = e.client("logs").describe_metric_filters(logGroupName=outputs["trail_log_group"])
+    assert len(filters["metricFilters"]) == 15 == len(outputs["cis_alarm_names"])
+    alarms = e.client("cloudwatch").describe_alarms(AlarmNamePrefix="lab-cis-")["MetricAlarms"]
+    assert {a["AlarmName"] for a in alarms} == set(outputs["cis_alarm_names"])
+    assert all(a["AlarmActions"] == [outputs["alert_topic_arn"]] for a in alarms)
+    # The workload VPC and its flow log to the log archive bucket.
+    flow_logs = e.client("ec2").describe_flow_logs(
+        Filters=[{"Name": "resource-id", "Values": [outputs["workload_vpc_id"]]}]
+    )["FlowLogs"]
+    assert [(f["LogDestinationType"], f["TrafficType"]) for f in flow_logs] == [("s3", "ALL")]
+    assert flow_logs[0]["LogDestination"].endswith(f":::{outputs['trail_bucket']}")
 
     terraform_calls = [r for r in emulator.recorder.records() if r["lab"]["actor"] == "terraform"]
     names = {(r["eventSource"], r["eventName"]) for r in terraform_calls}
@@ -51,6 +63,8 @@ def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
     assert e.client("lambda").list_functions()["Functions"] == []
     assert e.client("events").list_rules()["Rules"] == []
     assert e.client("sqs").list_queues().get("QueueUrls", []) == []
+    assert e.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+    assert e.client("ec2").describe_flow_logs()["FlowLogs"] == []
 
 
 def test_missing_terraform_binary_is_one_clear_error(monkeypatch, tmp_path):

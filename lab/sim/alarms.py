@@ -136,6 +136,7 @@ class Alarms:
         self.cloudwatch = sim.endpoints.client("cloudwatch", "observer")
         self.sns = sim.endpoints.client("sns", "observer")
         self.states: dict[str, str] = {}
+        self._cache: tuple[int, list[dict[str, Any]]] | None = None
         sim.env.process(self._loop())
 
     def _loop(self):
@@ -146,11 +147,16 @@ class Alarms:
             yield self.sim.env.timeout(interval)
 
     def alarms(self) -> list[dict[str, Any]]:
+        """The metric alarms of the account (read again after any CloudWatch write)."""
+        version = self.sim.recorder.last_write({"monitoring.amazonaws.com"})
+        if self._cache is not None and self._cache[0] == version:
+            return self._cache[1]
         found = []
         for page in self.cloudwatch.get_paginator("describe_alarms").paginate(
             AlarmTypes=["MetricAlarm"]
         ):
             found.extend(a for a in page["MetricAlarms"] if a.get("MetricName"))
+        self._cache = (version, found)
         return found
 
     def evaluate_all(self) -> None:

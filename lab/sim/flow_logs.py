@@ -49,6 +49,7 @@ class FlowLogs:
         # (flow log id, window start) -> key -> [packets, bytes, first, last]
         self._windows: dict[tuple[str, int], dict[FlowKey, list[float]]] = {}
         self.listeners: list[Callable[[Interface, list[Connection]], None]] = []
+        self._covering: dict[str, tuple[int, list[dict[str, Any]]]] = {}
 
     def flow_logs(self, interface: Interface) -> list[dict[str, Any]]:
         resources = [interface.interface_id, interface.subnet_id, interface.vpc_id]

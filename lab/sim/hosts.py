@@ -91,11 +91,17 @@ class Hosts:
     def _run(self, interface: Interface, activity: Activity, source_ip: str, active, allowed):
         tick = self.sim.draw("host_activity_tick_s")
         owed, sequence = 0.0, 0
+        verdicts: dict[int, bool] = {}
+        network_version = -1
         while active():
             owed += activity.rate_per_s * tick
             count, owed = int(owed), owed - int(owed)
             start = self.sim.now
-            verdicts: dict[int, bool] = {}
+            # The network's verdicts change only with an EC2 write (a deny rule, an isolated
+            # instance): read them back again only then.
+            version = self.sim.recorder.last_write({"ec2.amazonaws.com"})
+            if version != network_version:
+                verdicts, network_version = {}, version
             connections, lines = [], []
             for i in range(count):
                 port = activity.ports[sequence % len(activity.ports)]
