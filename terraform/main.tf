@@ -42,6 +42,17 @@ module "api_call_response" {
   enable_rules       = var.enable_api_call_response
   kms_key_arn        = module.encryption.key_arn
   log_retention_days = var.log_retention_days
+  region             = var.aws_region
+  # GuardDuty findings reach the orchestrator only where there is a detector to raise them.
+  enable_finding_rules      = var.enable_guardduty
+  automation_role_arn       = module.automation.role_arn
+  automation_document_names = module.automation.document_names
+}
+
+module "automation" {
+  source        = "./modules/automation"
+  name_prefix   = var.name_prefix
+  documents_dir = "${path.root}/ssm"
 }
 
 module "network" {
@@ -61,4 +72,10 @@ module "cis_alarms" {
   name_prefix     = var.name_prefix
   log_group_name  = module.trail.log_group_name
   alert_topic_arn = module.alerting.topic_arn
+}
+
+module "guardduty" {
+  count                        = var.enable_guardduty ? 1 : 0
+  source                       = "./modules/guardduty"
+  finding_publishing_frequency = var.guardduty_finding_publishing_frequency
 }

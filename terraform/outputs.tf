@@ -37,3 +37,7 @@ output "workload_vpc_id" {
 output "cis_alarm_names" {
   value = var.enable_cis_alarms ? module.cis_alarms[0].alarm_names : []
 }
+
+output "guardduty_detector_id" {
+  value = var.enable_guardduty ? module.guardduty[0].detector_id : null
+}

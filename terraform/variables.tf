@@ -79,3 +79,19 @@ variable "enable_cis_alarms" {
   type        = bool
   default     = true
 }
+
+variable "enable_guardduty" {
+  description = "Deploy the GuardDuty detector."
+  type        = bool
+  default     = true
+}
+
+variable "guardduty_finding_publishing_frequency" {
+  description = "How often GuardDuty publishes updates of existing findings: FIFTEEN_MINUTES, ONE_HOUR or SIX_HOURS."
+  type        = string
+  default     = "FIFTEEN_MINUTES"
+  validation {
+    condition     = contains(["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"], var.guardduty_finding_publishing_frequency)
+    error_message = "One of FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS."
+  }
+}

@@ -91,9 +91,12 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     assert e.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
     assert e.client("logs").describe_log_groups(logGroupNamePrefix="/lab/manual")["logGroups"] == []
     assert ec2.describe_key_pairs()["KeyPairs"] == []
-    assert e.client("ssm").describe_parameters(
-        ParameterFilters=[{"Key": "Name", "Values": ["AmazonCloudWatch-lab"]}]
-    )["Parameters"] == []
+    assert (
+        e.client("ssm").describe_parameters(
+            ParameterFilters=[{"Key": "Name", "Values": ["AmazonCloudWatch-lab"]}]
+        )["Parameters"]
+        == []
+    )
     assert (
         ec2.describe_internet_gateways(
             Filters=[{"Name": "tag:lab:architecture", "Values": ["manual"]}]

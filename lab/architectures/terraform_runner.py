@@ -104,7 +104,7 @@ class Terraform:
             self.source_dir,
             self.workdir,
             dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "functions", "ssm"),
+            ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "__pycache__"),
         )
         (self.workdir / "lab.auto.tfvars.json").write_text(json.dumps(self.variables, indent=2))
         (self.workdir / ".terraformrc").write_text(cli_config(find_plugin_mirror()))

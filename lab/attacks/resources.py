@@ -57,3 +57,17 @@ def find_tagged(ec2: Any, describe: str, key: str, technique_id: str) -> list[di
         Filters=[{"Name": f"tag:{TECHNIQUE_TAG_KEY}", "Values": [technique_id]}]
     )
     return response[key]
+
+
+def delete_bucket(s3: Any, bucket: str) -> None:
+    """Delete a lab bucket and whatever was delivered into it (log files, object versions)."""
+    with missing_ok("NoSuchBucket"):
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            objects = [
+                {"Key": o["Key"], "VersionId": o["VersionId"]}
+                for o in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            if objects:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+        s3.delete_bucket_policy(Bucket=bucket)
+        s3.delete_bucket(Bucket=bucket)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from lab.attacks.base import Prerequisites, Technique
-from lab.attacks.resources import account_id, lab_bucket_name, lab_tags, missing_ok
+from lab.attacks.resources import account_id, delete_bucket, lab_bucket_name, lab_tags, missing_ok
 from lab.attacks.s3_bucket import FULL_BLOCK
 from lab.emulator.endpoints import Endpoints
 
@@ -79,7 +79,4 @@ class LabTrailTechnique(Technique):
     def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         with missing_ok("TrailNotFoundException"):
             endpoints.client("cloudtrail", "harness").delete_trail(Name=prerequisites["trail"])
-        s3 = endpoints.client("s3", "harness")
-        with missing_ok("NoSuchBucket"):
-            s3.delete_bucket_policy(Bucket=prerequisites["bucket"])
-            s3.delete_bucket(Bucket=prerequisites["bucket"])
+        delete_bucket(endpoints.client("s3", "harness"), prerequisites["bucket"])

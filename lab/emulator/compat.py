@@ -65,6 +65,7 @@ def apply() -> None:
     _patch_logs_filter_patterns()
     _patch_logs_insights_queries()
     _patch_logs_clock()
+    _patch_ssm_automation_executions()
     _applied = True
 
 
@@ -397,3 +398,50 @@ def _patch_logs_clock() -> None:
         return moment.astimezone(UTC).replace(tzinfo=None)
 
     logs_models.utcnow = utcnow  # type: ignore[assignment]
+
+
+# Automation executions started in the emulator: id -> execution (the simulated executor
+# updates status, step results and outputs; GetAutomationExecution reads them).
+AUTOMATION_EXECUTIONS: dict[str, dict[str, Any]] = {}
+
+
+def _patch_ssm_automation_executions() -> None:
+    """Gap: moto has no SSM Automation (StartAutomationExecution, GetAutomationExecution). The
+    calls are accepted as AWS documents them (the document must exist and be of type Automation);
+    ``lab.sim.ssm_automation`` runs the steps in virtual time and records the outcome here."""
+    import uuid
+
+    from moto.core.responses import ActionResult
+    from moto.ssm.exceptions import ValidationException
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    def start_automation_execution(self: SimpleSystemManagerResponse) -> ActionResult:
+        name = self._get_param("DocumentName")
+        try:
+            document = self.ssm_backend.get_document(
+                name=name, document_version=None, document_format="JSON", version_name=None
+            )
+        except Exception as error:
+            raise ValidationException(f"Document {name} does not exist") from error
+        if document.get("DocumentType") != "Automation":
+            raise ValidationException(f"Document {name} is not an Automation document")
+        execution_id = str(uuid.uuid4())
+        AUTOMATION_EXECUTIONS[execution_id] = {
+            "AutomationExecutionId": execution_id,
+            "DocumentName": name,
+            "DocumentVersion": document.get("DocumentVersion", "1"),
+            "Parameters": self._get_param("Parameters") or {},
+            "AutomationExecutionStatus": "Pending",
+            "StepExecutions": [],
+            "Outputs": {},
+        }
+        return ActionResult({"AutomationExecutionId": execution_id})
+
+    def get_automation_execution(self: SimpleSystemManagerResponse) -> ActionResult:
+        execution_id = self._get_param("AutomationExecutionId")
+        if execution_id not in AUTOMATION_EXECUTIONS:
+            raise ValidationException(f"Automation execution {execution_id} does not exist")
+        return ActionResult({"AutomationExecution": AUTOMATION_EXECUTIONS[execution_id]})
+
+    SimpleSystemManagerResponse.start_automation_execution = start_automation_execution  # type: ignore[attr-defined]
+    SimpleSystemManagerResponse.get_automation_execution = get_automation_execution  # type: ignore[attr-defined]

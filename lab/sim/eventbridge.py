@@ -2,11 +2,16 @@
 
 Pattern matching uses moto's implementation of the EventBridge pattern language (prefix, anything-but,
 numeric, exists, ...), the same code that answers TestEventPattern in the emulator, so a rule matches
-here exactly when the emulated account says it does.
+here exactly when the emulated account says it does (``lab.sim.patterns.event_pattern_matches``).
+Targets: Lambda functions (asynchronous invoke) and SNS topics (Publish as events.amazonaws.com),
+with the target's ``Input``, ``InputPath`` or ``InputTransformer`` applied as the EventBridge User
+Guide documents ("Transforming target input").
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,7 +29,54 @@ class Rule:
     name: str
     arn: str
     pattern: EventPattern
-    target_arns: tuple[str, ...]
+    targets: tuple[dict[str, Any], ...]
+
+    @property
+    def target_arns(self) -> tuple[str, ...]:
+        return tuple(t["Arn"] for t in self.targets)
+
+
+def json_path(document: Any, path: str) -> Any:
+    """The value at a simple JSONPath (``$.detail.severity``, ``$.resources[0]``); None if absent."""
+    current = document
+    for key, index in re.findall(r"\.([^.\[\]]+)|\[(\d+)\]", path[1:]):
+        if index:
+            if not isinstance(current, list) or int(index) >= len(current):
+                return None
+            current = current[int(index)]
+        elif isinstance(current, dict) and key in current:
+            current = current[key]
+        else:
+            return None
+    return current
+
+
+def transform_input(target: dict[str, Any], event: dict[str, Any]) -> str:
+    """What EventBridge sends a target for ``event``: the event, ``Input``, ``InputPath`` or the
+    ``InputTransformer`` template with each ``<name>`` replaced by its path's value (strings
+    inserted as they are inside quotes, other values as JSON)."""
+    if "Input" in target:
+        return target["Input"]
+    if "InputPath" in target:
+        return json.dumps(json_path(event, target["InputPath"]))
+    transformer = target.get("InputTransformer")
+    if not transformer:
+        return json.dumps(event)
+    values = {
+        name: json_path(event, path)
+        for name, path in (transformer.get("InputPathsMap") or {}).items()
+    }
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            return match.group(0)
+        value = values[name]
+        if value is None:
+            return "null"
+        return value if isinstance(value, str) else json.dumps(value)
+
+    return re.sub(r"<([\w.-]+)>", substitute, transformer["InputTemplate"])
 
 
 class EventBridge:
@@ -34,6 +86,7 @@ class EventBridge:
         self.sim = sim
         self.lambda_runtime = lambda_runtime
         self.client = sim.endpoints.client("events", "observer")
+        self.sns = sim.endpoints.client("sns", "observer")  # publishes as the service
 
     def rules(self) -> list[Rule]:
         """The enabled pattern rules of the default bus and their targets, as deployed now."""
@@ -48,7 +101,7 @@ class EventBridge:
                         rule["Name"],
                         rule["Arn"],
                         EventPattern.load(rule["EventPattern"]),
-                        tuple(t["Arn"] for t in targets),
+                        tuple(targets),
                     )
                 )
         return sorted(found, key=lambda r: r.name)
@@ -65,12 +118,21 @@ class EventBridge:
                 source=f"eventbridge:{rule.name}",
                 event_name=event.get("detail", {}).get("eventName"),
             )
-            for arn in rule.target_arns:
-                self.sim.env.process(self._invoke(arn, event, rule))
+            for target in rule.targets:
+                self.sim.env.process(self._invoke(target, event, rule))
 
-    def _invoke(self, target_arn: str, event: dict[str, Any], rule: Rule):
+    def _invoke(self, target: dict[str, Any], event: dict[str, Any], rule: Rule):
         yield self.sim.env.timeout(self.sim.draw("eventbridge_to_target_s"))
-        if target_arn.startswith("arn:aws:lambda:"):
-            self.lambda_runtime.invoke_async(target_arn, event, rule.arn)
+        arn = target["Arn"]
+        if arn.startswith("arn:aws:lambda:"):
+            payload = transform_input(target, event)
+            self.lambda_runtime.invoke_async(arn, json.loads(payload), rule.arn)
+        elif arn.startswith("arn:aws:sns:"):
+            self.sns.publish(
+                TopicArn=arn,
+                Message=transform_input(target, event),
+                Subject=f"EventBridge rule {rule.name}"[:100],
+            )
+            self.sim.pump()
         else:
-            self.sim.log("eventbridge.target_unsupported", target=target_arn, rule=rule.name)
+            self.sim.log("eventbridge.target_unsupported", target=arn, rule=rule.name)

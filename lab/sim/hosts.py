@@ -73,6 +73,8 @@ class Hosts:
         self.host_logs = host_logs
         self.flows = flows
         self.ec2 = sim.endpoints.client("ec2", "observer")
+        # Who sees the instance's DNS queries through the VPC resolver (GuardDuty's DNS feed).
+        self.dns_listeners: list[Callable[[Interface, str, float], None]] = []
 
     def start(
         self,
@@ -140,6 +142,10 @@ class Hosts:
                         )
             if connections:
                 self.flows.observe(interface, connections)
+            if count and verdicts.get(activity.ports[0], True):
+                for domain in activity.dns_queries:
+                    for listener in self.dns_listeners:
+                        listener(interface, domain, start)
             by_path: dict[str, list[tuple[float, str]]] = {}
             for path, t, line in lines:
                 by_path.setdefault(path, []).append((t, line))

@@ -287,7 +287,11 @@ def _parser(command: str):
     def apply(row: Row) -> Row:
         found = pattern.search(str(row.get(field, "")))
         if found:
-            values = found.groupdict() if match["regex"] else dict(zip(names, found.groups(), strict=True))
+            values = (
+                found.groupdict()
+                if match["regex"]
+                else dict(zip(names, found.groups(), strict=True))
+            )
             row.update(values)
         return row
 

@@ -3,9 +3,10 @@
 - ``log_pattern_matches``: CloudWatch Logs filter patterns (metric filters, subscription filters,
   FilterLogEvents), implemented in ``lab.sim.log_patterns``.
 - ``event_pattern_matches``: EventBridge event patterns, moto's matcher (the one behind the emulated
-  TestEventPattern) with the documented operators it lacks added in ``lab.sim.event_patterns``.
+  TestEventPattern and the simulated default bus), checked against AWS's examples in the tests.
 """
 
+from lab.sim.event_patterns import event_pattern_matches
 from lab.sim.log_patterns import extract_fields, log_pattern_matches, metric_value
 
-__all__ = ["extract_fields", "log_pattern_matches", "metric_value"]
+__all__ = ["event_pattern_matches", "extract_fields", "log_pattern_matches", "metric_value"]

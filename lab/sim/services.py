@@ -17,12 +17,14 @@ from lab.sim.cloudtrail import CloudTrail
 from lab.sim.cron import Cron
 from lab.sim.eventbridge import EventBridge
 from lab.sim.flow_logs import FlowLogs
+from lab.sim.guardduty import GuardDuty, eventbridge_event
 from lab.sim.hosts import Hosts
 from lab.sim.kernel import Simulation
 from lab.sim.lambda_runtime import LambdaRuntime
 from lab.sim.logs import CloudWatchLogs
 from lab.sim.operator import Operator
 from lab.sim.sns import SNS
+from lab.sim.ssm_automation import SsmAutomation
 
 
 @dataclass
@@ -37,6 +39,8 @@ class AccountServices:
     alarms: Alarms
     hosts: Hosts
     flow_logs: FlowLogs
+    guardduty: GuardDuty
+    ssm_automation: SsmAutomation
 
     def close(self) -> None:
         self.lambda_runtime.close()
@@ -57,6 +61,22 @@ def start_services(
     cron = Cron(sim, state_dir=workdir / "detector-state")
     flow_logs = FlowLogs(sim, logs)
     hosts = Hosts(sim, host_logs=CloudWatchAgent(sim, logs), flows=flow_logs)
+    guardduty = GuardDuty(
+        sim, publish=lambda finding: eventbridge.put_event(eventbridge_event(finding))
+    )
+    flow_logs.listeners.append(guardduty.observe_flows)
+    hosts.dns_listeners.append(guardduty.observe_dns)
     return AccountServices(
-        cloudtrail, eventbridge, lambda_runtime, sns, cron, person, logs, alarms, hosts, flow_logs
+        cloudtrail,
+        eventbridge,
+        lambda_runtime,
+        sns,
+        cron,
+        person,
+        logs,
+        alarms,
+        hosts,
+        flow_logs,
+        guardduty,
+        SsmAutomation(sim),
     )

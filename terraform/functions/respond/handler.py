@@ -1,8 +1,10 @@
-"""Orchestrator Lambda (node Q): maps a high-risk CloudTrail event to a response, applies it, alerts.
+"""Orchestrator Lambda (node Q): maps an event to a response, applies it, alerts.
 
 Triggered by EventBridge with "AWS API Call via CloudTrail" events (the high-risk API calls rule and
-the root activity rule). ``playbook.json`` beside this file maps each event name to an action below;
-every action re-reads the resource (the event may be stale) and only changes what is still wrong.
+the root activity rule) and "GuardDuty Finding" events. ``playbook.json`` beside this file maps each
+event name to an action below (every action re-reads the resource, as the event may be stale, and
+only changes what is still wrong) and each finding type to an SSM Automation runbook (node R),
+started with the finding's parameters and the automation role.
 Each event ends in one SNS alert saying what was found and done. Plain boto3: the same code runs on
 AWS and, with AWS_ENDPOINT_URL set by the lab, against the emulated account.
 """
@@ -182,8 +184,59 @@ ACTIONS = {
 }
 
 
+def _path(document, path):
+    """The value at a simple JSONPath of the finding (``$.a.b[0].c``); None when absent."""
+    current = document
+    for part in path[2:].replace("[", ".[").split("."):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            current = current[index] if isinstance(current, list) and index < len(current) else None
+        else:
+            current = current.get(part) if isinstance(current, dict) else None
+        if current is None:
+            return None
+    return current
+
+
+def respond_to_finding(finding):
+    """Start the finding type's runbook with the finding's parameters; alert either way."""
+    entry = PLAYBOOK["findings"].get(finding.get("type"))
+    if entry is None:
+        return {"status": "ignored", "reason": f"no playbook entry for {finding.get('type')}"}
+    result = {
+        "status": "alerted",
+        "finding": finding.get("type"),
+        "severity": finding.get("severity"),
+        "title": finding.get("title"),
+        "why": entry["why"],
+    }
+    parameters = {name: _path(finding, path) for name, path in entry["parameters"].items()}
+    if entry["document"] and all(v is not None for v in parameters.values()):
+        execution = boto3.client("ssm").start_automation_execution(
+            DocumentName=entry["document"],
+            Parameters={
+                **{k: [str(v)] for k, v in parameters.items()},
+                "AutomationAssumeRole": [os.environ["AUTOMATION_ROLE_ARN"]],
+            },
+        )
+        result |= {
+            "status": "remediating",
+            "runbook": entry["document"],
+            "parameters": parameters,
+            "automationExecutionId": execution["AutomationExecutionId"],
+        }
+    boto3.client("sns").publish(
+        TopicArn=os.environ["ALERT_TOPIC_ARN"],
+        Subject=f"[lab] GuardDuty {finding.get('type')}"[:100],
+        Message=json.dumps(result, indent=2, default=str),
+    )
+    return result
+
+
 def handler(event, context):
-    """Apply the playbook's action for the event; alert; return what was done."""
+    """Apply the playbook's response to the event; alert; return what was done."""
+    if event.get("detail-type") == "GuardDuty Finding":
+        return respond_to_finding(event.get("detail") or {})
     detail = event.get("detail") or {}
     name = detail.get("eventName")
     root = (detail.get("userIdentity") or {}).get("type") == "Root"

@@ -1,7 +1,8 @@
-# Fast path for the high-risk API calls other than security-group ingress: EventBridge (node P)
-# matches the CloudTrail call and invokes the orchestrator Lambda (node Q), which applies the action
-# playbook.json names for it and alerts through SNS (node N). Failed async invocations, after
-# Lambda's two retries, go to a dead-letter queue.
+# The orchestrator (node Q) and what reaches it through EventBridge (node P): the fast path of
+# high-risk CloudTrail calls, which it fixes directly, and GuardDuty findings (node K), which it
+# answers with SSM Automation runbooks (node R). playbook.json names the response to each; every
+# event ends in an SNS alert (node N). Failed async invocations, after Lambda's two retries, go to a
+# dead-letter queue.
 variable "name_prefix" { type = string }
 variable "package_path" { type = string }
 variable "alert_topic_arn" { type = string }
@@ -9,6 +10,10 @@ variable "account_id" { type = string }
 variable "enable_rules" { type = bool }
 variable "log_retention_days" { type = number }
 variable "kms_key_arn" { type = string }
+variable "enable_finding_rules" { type = bool }
+variable "automation_role_arn" { type = string }
+variable "automation_document_names" { type = list(string) }
+variable "region" { type = string }
 
 locals {
   function_name = "${var.name_prefix}-respond"
@@ -22,7 +27,19 @@ locals {
     "AttachUserPolicy", "CreateUser", "CreateAccessKey",
     "UpdateAccountPasswordPolicy",
   ]
-  rules = {
+  playbook       = jsondecode(file("${path.module}/../../functions/respond/playbook.json"))
+  finding_types  = sort([for k, v in local.playbook.findings : k])
+  finding_rules = {
+    guardduty-findings = {
+      description = "GuardDuty findings the orchestrator answers (types of playbook.json)."
+      pattern = {
+        source        = ["aws.guardduty"]
+        "detail-type" = ["GuardDuty Finding"]
+        detail        = { type = local.finding_types }
+      }
+    }
+  }
+  rules = merge(var.enable_finding_rules ? local.finding_rules : {}, {
     high-risk-calls = {
       description = "High-risk API calls (CloudTrail), sent to the orchestrator Lambda."
       pattern = {
@@ -47,7 +64,7 @@ locals {
         detail        = { userIdentity = { type = ["Root"] } }
       }
     }
-  }
+  })
 }
 
 # Least privilege: each statement is one playbook action, on the narrowest resource the action
@@ -95,6 +112,21 @@ data "aws_iam_policy_document" "function" {
     resources = ["arn:aws:iam::${var.account_id}:user/*"]
   }
   statement {
+    sid       = "StartRunbooks"
+    actions   = ["ssm:StartAutomationExecution"]
+    resources = [for name in var.automation_document_names : "arn:aws:ssm:${var.region}:${var.account_id}:automation-definition/${name}:*"]
+  }
+  statement {
+    sid       = "PassRoleToRunbooks"
+    actions   = ["iam:PassRole"]
+    resources = [var.automation_role_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ssm.amazonaws.com"]
+    }
+  }
+  statement {
     sid       = "RestorePasswordPolicy"
     actions   = ["iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy"]
     resources = ["*"] # account-level settings have no resource ARN.
@@ -110,11 +142,12 @@ module "function" {
   kms_key_arn        = var.kms_key_arn
   log_retention_days = var.log_retention_days
   policy_json        = data.aws_iam_policy_document.function.json
+  environment        = { AUTOMATION_ROLE_ARN = var.automation_role_arn }
   rules = {
     for name, rule in local.rules : name => {
       description = rule.description
       pattern     = jsonencode(rule.pattern)
-    } if var.enable_rules
+    } if var.enable_rules || contains(keys(local.finding_rules), name)
   }
 }
 

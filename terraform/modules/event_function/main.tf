@@ -12,6 +12,11 @@ variable "policy_json" {
   description = "The function's own permissions (an IAM policy document)."
   type        = string
 }
+variable "environment" {
+  description = "More environment variables of the function (ARNs and names, never secrets)."
+  type        = map(string)
+  default     = {}
+}
 variable "rules" {
   description = "EventBridge rules by short name: description and event pattern (JSON)."
   type        = map(object({ description = string, pattern = string }))
@@ -78,7 +83,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:The function only calls AWS APIs; inside a VPC it would need a NAT gateway or eight interface endpoints, cost without a security gain for a control-plane function.
   #checkov:skip=CKV_AWS_115:Reserved concurrency fails on new accounts (UnreservedConcurrentExecution must stay >= 10 of a quota of 10); the rules' event rate bounds the concurrency.
   #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile; the lab builds deterministic zips and pins them with source_code_hash.
-  #checkov:skip=CKV_AWS_173:The only environment variable is the alert topic's ARN, not a secret.
+  #checkov:skip=CKV_AWS_173:The environment holds ARNs (alert topic, automation role), not secrets.
   function_name    = local.function_name
   role             = aws_iam_role.function.arn
   runtime          = "python3.12"
@@ -88,9 +93,7 @@ resource "aws_lambda_function" "this" {
   timeout          = 30
   memory_size      = 128
   environment {
-    variables = {
-      ALERT_TOPIC_ARN = var.alert_topic_arn
-    }
+    variables = merge({ ALERT_TOPIC_ARN = var.alert_topic_arn }, var.environment)
   }
   dead_letter_config {
     target_arn = aws_sqs_queue.dead_letter.arn

@@ -1,0 +1,248 @@
+"""SSM Automation in virtual time: runs the steps of a document when StartAutomationExecution is
+called, against the emulated account, with the credentials of the document's
+``AutomationAssumeRole`` (STS AssumeRole, so CloudTrail records say who acted).
+
+Written here because moto has no Automation engine. Supported actions, per the "Systems Manager
+Automation actions reference"
+(https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-actions.html):
+``aws:executeAwsApi`` (Service, Api, parameters, Outputs with Selector), ``aws:assertAwsResourceProperty``,
+``aws:waitForAwsResourceProperty``, ``aws:branch`` (Choices with StringEquals / BooleanEquals /
+NumericEquals, Default), ``aws:sleep``; ``onFailure: Abort`` (default) or ``Continue``, ``nextStep``,
+``isEnd``. Parameters and outputs are substituted where ``{{ Name }}`` or ``{{ step.Output }}``
+appears, and ``{{ global:DATE_TIME }}`` is the virtual clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import yaml
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lab.emulator import compat
+from lab.sim.eventbridge import json_path
+from lab.sim.kernel import Record, Simulation
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([\w:.-]+)\s*\}\}")
+_DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
+
+
+class AutomationFailed(Exception):
+    """A step failed (an API error, an assertion not met, a wait that timed out)."""
+
+
+def duration_s(text: str) -> float:
+    """An ISO 8601 duration of aws:sleep (``PT30S``, ``PT5M``, ``PT1H``) in seconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise AutomationFailed(f"unsupported duration {text!r}")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def snake(name: str) -> str:
+    """A boto3 method name from an API name (``CreateNetworkAclEntry`` -> ``create_network_acl_entry``)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def substitute(value: Any, variables: dict[str, Any]) -> Any:
+    """``value`` with ``{{ name }}`` placeholders replaced (a whole-string placeholder keeps the
+    variable's type, as Automation does for StringList and Boolean parameters)."""
+    if isinstance(value, str):
+        whole = _PLACEHOLDER.fullmatch(value.strip())
+        if whole and whole.group(1) in variables:
+            return variables[whole.group(1)]
+        return _PLACEHOLDER.sub(lambda m: str(variables.get(m.group(1), m.group(0))), value)
+    if isinstance(value, list):
+        return [substitute(v, variables) for v in value]
+    if isinstance(value, dict):
+        return {k: substitute(v, variables) for k, v in value.items()}
+    return value
+
+
+def coerce(shape: Any, value: Any) -> Any:
+    """Strings of a document turned into the types the API's input shape wants (Automation does
+    this from the API model: ``'22'`` for an integer, ``'false'`` for a boolean)."""
+    if shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        return {k: coerce(shape.members.get(k), v) for k, v in value.items()}
+    if kind == "list" and isinstance(value, list):
+        return [coerce(shape.member, v) for v in value]
+    if kind == "integer" and isinstance(value, str):
+        return int(value)
+    if kind == "boolean" and isinstance(value, str):
+        return value.strip().lower() == "true"
+    return value
+
+
+class SsmAutomation:
+    """Executes Automation documents started in the account."""
+
+    def __init__(self, sim: Simulation):
+        self.sim = sim
+        self.ssm = sim.endpoints.client("ssm", "observer")
+        self.sts = sim.endpoints.client("sts", "observer")
+        sim.subscribe(self.on_record)
+
+    def on_record(self, record: Record) -> None:
+        if record["eventName"] != "StartAutomationExecution" or record.get("errorCode"):
+            return
+        response = record.get("responseElements") or {}
+        execution_id = response.get("automationExecutionId") or response.get(
+            "AutomationExecutionId"
+        )
+        if execution_id not in compat.AUTOMATION_EXECUTIONS:
+            return
+        self.sim.env.process(self._run(compat.AUTOMATION_EXECUTIONS[execution_id]))
+
+    def _clients(self, role_arn: str | None) -> Callable[[str], Any]:
+        if not role_arn:
+            return lambda service: self.sim.endpoints.client(service, "observer")
+        credentials = self.sts.assume_role(RoleArn=role_arn, RoleSessionName="Automation")[
+            "Credentials"
+        ]
+        session = boto3.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=self.sim.endpoints.region,
+        )
+        made: dict[str, Any] = {}
+
+        def client(service: str) -> Any:
+            if service not in made:
+                made[service] = session.client(service, endpoint_url=self.sim.endpoints.url)
+            return made[service]
+
+        return client
+
+    def _run(self, execution: dict[str, Any]):
+        yield self.sim.env.timeout(self.sim.draw("ssm_automation_start_s"))
+        name = execution["DocumentName"]
+        content = self.ssm.get_document(Name=name, DocumentFormat="YAML")["Content"]
+        document = yaml.safe_load(content)
+        variables: dict[str, Any] = {}
+        for key, spec in (document.get("parameters") or {}).items():
+            given = execution["Parameters"].get(key)
+            value = given if given is not None else spec.get("default")
+            if isinstance(value, list) and spec.get("type") == "String":
+                value = value[0] if value else ""
+            variables[key] = value
+        variables["global:DATE_TIME"] = self.sim.now_datetime().strftime("%Y-%m-%dT%H:%M:%SZ")
+        variables["automation:EXECUTION_ID"] = execution["AutomationExecutionId"]
+        role = substitute(document.get("assumeRole", ""), variables) or None
+        execution["AutomationExecutionStatus"] = "InProgress"
+        self.sim.log(
+            "ssm.automation_started", document=name, execution=execution["AutomationExecutionId"]
+        )
+        steps = document.get("mainSteps") or []
+        index = {step["name"]: i for i, step in enumerate(steps)}
+        status, failure = "Success", None
+        try:
+            client = self._clients(role)
+            i = 0
+            while i < len(steps):
+                step = steps[i]
+                started = self.sim.now
+                try:
+                    next_step = yield from self._step(step, variables, client)
+                    outcome = "Success"
+                except AutomationFailed as error:
+                    outcome, failure = "Failed", str(error)
+                    self.sim.pump()
+                execution["StepExecutions"].append(
+                    {
+                        "StepName": step["name"],
+                        "Action": step["action"],
+                        "StepStatus": outcome,
+                        "ExecutionStartTime": self.sim.at(started),
+                        "ExecutionEndTime": self.sim.at(self.sim.now),
+                        **({"FailureMessage": failure} if outcome == "Failed" else {}),
+                    }
+                )
+                if outcome == "Failed" and step.get("onFailure", "Abort") != "Continue":
+                    status = "Failed"
+                    break
+                if step.get("isEnd"):
+                    break
+                target = next_step or step.get("nextStep")
+                i = index[target] if target else i + 1
+        except ClientError as error:  # the role could not be assumed
+            status, failure = "Failed", str(error)
+        execution["AutomationExecutionStatus"] = status
+        execution["Outputs"] = {
+            k: [str(v)]
+            for k, v in variables.items()
+            if "." in k and not k.startswith(("global:", "automation:"))
+        }
+        self.sim.log(
+            "ssm.automation_finished",
+            document=name,
+            execution=execution["AutomationExecutionId"],
+            status=status,
+            failure=failure,
+        )
+        self.sim.responded(f"ssm:{name}")
+
+    def _call(self, inputs: dict[str, Any], client: Callable[[str], Any]) -> dict[str, Any]:
+        params = {
+            k: v
+            for k, v in inputs.items()
+            if k not in ("Service", "Api", "PropertySelector", "DesiredValues")
+        }
+        service = client(inputs["Service"])
+        shape = service.meta.service_model.operation_model(inputs["Api"]).input_shape
+        try:
+            response = getattr(service, snake(inputs["Api"]))(**coerce(shape, params))
+        except ClientError as error:
+            raise AutomationFailed(f"{inputs['Api']}: {error.response['Error']['Code']}") from error
+        except BotoCoreError as error:  # parameters the API refuses (as Automation reports them)
+            raise AutomationFailed(f"{inputs['Api']}: {error}") from error
+        finally:
+            self.sim.pump()
+        return response
+
+    def _step(self, step: dict[str, Any], variables: dict[str, Any], client: Callable[[str], Any]):
+        action = step["action"]
+        inputs = substitute(step.get("inputs") or {}, variables)
+        if action == "aws:sleep":
+            yield self.sim.env.timeout(duration_s(inputs["Duration"]))
+            return None
+        if action == "aws:branch":
+            for choice in inputs.get("Choices", []):
+                value = choice.get("Variable")
+                for test in ("StringEquals", "BooleanEquals", "NumericEquals"):
+                    if test in choice and str(value).lower() == str(choice[test]).lower():
+                        return choice["NextStep"]
+            if "Default" in inputs:
+                return inputs["Default"]
+            raise AutomationFailed(f"{step['name']}: no choice matched and no default")
+        yield self.sim.env.timeout(self.sim.draw("ssm_step_s"))
+        if action == "aws:executeAwsApi":
+            response = self._call(inputs, client)
+            for output in step.get("outputs") or []:
+                variables[f"{step['name']}.{output['Name']}"] = json_path(
+                    response, output["Selector"]
+                )
+            return None
+        if action in ("aws:assertAwsResourceProperty", "aws:waitForAwsResourceProperty"):
+            desired = [str(v) for v in inputs["DesiredValues"]]
+            timeout_s = float(step.get("timeoutSeconds", 3600))
+            deadline = self.sim.now + timeout_s
+            while True:
+                found = json_path(self._call(inputs, client), inputs["PropertySelector"])
+                if str(found) in desired or (
+                    isinstance(found, bool) and str(found).lower() in [d.lower() for d in desired]
+                ):
+                    return None
+                if action == "aws:assertAwsResourceProperty" or self.sim.now >= deadline:
+                    raise AutomationFailed(
+                        f"{step['name']}: {inputs['PropertySelector']} is {found!r}, not one of {desired}"
+                    )
+                yield self.sim.env.timeout(min(30.0, max(0.0, deadline - self.sim.now)))
+        raise AutomationFailed(f"{step['name']}: action {action} is not supported by the lab")

@@ -1,0 +1,70 @@
+# SSM Automation (node R): the remediation runbooks of terraform/ssm/ as Automation documents, and
+# the role they act as (only what their steps call).
+variable "name_prefix" { type = string }
+variable "documents_dir" { type = string }
+
+locals {
+  documents = { for f in fileset(var.documents_dir, "*.yaml") : trimsuffix(f, ".yaml") => f }
+}
+
+resource "aws_ssm_document" "runbook" {
+  for_each        = local.documents
+  name            = each.key
+  document_type   = "Automation"
+  document_format = "YAML"
+  content         = file("${var.documents_dir}/${each.value}")
+}
+
+data "aws_iam_policy_document" "assume_ssm" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ssm.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "automation" {
+  name               = "${var.name_prefix}-ssm-automation"
+  assume_role_policy = data.aws_iam_policy_document.assume_ssm.json
+}
+
+data "aws_iam_policy_document" "automation" {
+  #checkov:skip=CKV_AWS_111:Network ACL entries, instance attributes and snapshots are written on resources the finding names at run time; the documents scope each call by their parameters.
+  #checkov:skip=CKV_AWS_356:EC2 Describe* and the writes of the containment steps do not support resource-level scoping for every resource they touch.
+  statement {
+    sid = "ContainInstances"
+    actions = [
+      "ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:CreateNetworkAclEntry",
+      "ec2:CreateSecurityGroup", "ec2:RevokeSecurityGroupEgress", "ec2:ModifyInstanceAttribute",
+      "ec2:CreateSnapshot",
+    ]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "RevokeRoleSessions"
+    actions   = ["iam:PutRolePolicy", "iam:GetRolePolicy"]
+    resources = ["arn:aws:iam::*:role/*"]
+  }
+  statement {
+    sid       = "RestoreLogging"
+    actions   = ["cloudtrail:StartLogging", "cloudtrail:GetTrailStatus"]
+    resources = ["arn:aws:cloudtrail:*:*:trail/*"]
+  }
+  statement {
+    sid       = "BlockBucketPublicAccess"
+    actions   = ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"]
+    resources = ["arn:aws:s3:::*"]
+  }
+}
+
+resource "aws_iam_role_policy" "automation" {
+  name   = "run-lab-runbooks"
+  role   = aws_iam_role.automation.id
+  policy = data.aws_iam_policy_document.automation.json
+}
+
+output "role_arn" { value = aws_iam_role.automation.arn }
+output "document_arns" { value = [for d in aws_ssm_document.runbook : d.arn] }
+output "document_names" { value = sort([for d in aws_ssm_document.runbook : d.name]) }

@@ -1,0 +1,162 @@
+"""SSM Automation: the repo's runbook documents run by the lab's executor against the emulator, as
+the role they assume, and really change the resources."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lab.attacks.registry import technique
+from lab.emulator import compat
+from lab.paths import REPO_ROOT
+from lab.sim.calibration import Calibration
+from lab.sim.kernel import Simulation
+from lab.sim.ssm_automation import SsmAutomation, duration_s, snake, substitute
+
+DOCUMENTS = REPO_ROOT / "terraform" / "ssm"
+EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def test_helpers() -> None:
+    assert snake("CreateNetworkAclEntry") == "create_network_acl_entry"
+    assert snake("GetTrailStatus") == "get_trail_status"
+    assert duration_s("PT1H2M3S") == 3723 and duration_s("PT30S") == 30
+    variables = {"Port": "22", "Ids": ["a", "b"], "step.Out": "x"}
+    assert substitute({"P": "{{ Port }}", "L": "{{Ids}}", "S": "id-{{ step.Out }}"}, variables) == {
+        "P": "22",
+        "L": ["a", "b"],
+        "S": "id-x",
+    }
+
+
+def _deploy_documents(emulator) -> str:
+    ssm = emulator.endpoints.client("ssm")
+    for path in sorted(DOCUMENTS.glob("*.yaml")):
+        ssm.create_document(
+            Name=path.stem,
+            Content=path.read_text(),
+            DocumentType="Automation",
+            DocumentFormat="YAML",
+        )
+    iam = emulator.endpoints.client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ssm.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    return iam.create_role(
+        RoleName="lab-ssm-automation", AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]["Arn"]
+
+
+def _run(emulator, document: str, parameters: dict[str, str], role: str) -> tuple[dict, list[dict]]:
+    sim = Simulation(
+        emulator.endpoints, emulator.recorder, Calibration.load(), np.random.default_rng(1), EPOCH
+    )
+    SsmAutomation(sim)
+    calls: list[dict] = []
+    sim.subscribe(calls.append)
+
+    def start():
+        yield sim.env.timeout(1)
+        response = emulator.endpoints.client("ssm", "attacker").start_automation_execution(
+            DocumentName=document,
+            Parameters={**{k: [v] for k, v in parameters.items()}, "AutomationAssumeRole": [role]},
+        )
+        sim.pump()
+        start.execution_id = response["AutomationExecutionId"]
+
+    sim.env.process(start())
+    sim.env.run(until=3600)
+    execution = emulator.endpoints.client("ssm").get_automation_execution(
+        AutomationExecutionId=start.execution_id
+    )["AutomationExecution"]
+    return execution, calls
+
+
+@pytest.fixture
+def target(emulator):
+    brute_force = technique("ec2-ssh-brute-force")
+    prerequisites = brute_force.warm_up(emulator.endpoints)
+    brute_force.detonate(emulator.endpoints, prerequisites)
+    return brute_force, prerequisites
+
+
+def test_deny_source_in_network_acl(emulator, target) -> None:
+    brute_force, prerequisites = target
+    role = _deploy_documents(emulator)
+    execution, calls = _run(
+        emulator,
+        "lab-DenySourceInNetworkAcl",
+        {"InstanceId": prerequisites["instance_id"], "SourceIp": "203.0.113.66"},
+        role,
+    )
+    assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
+    assert [s["StepName"] for s in execution["StepExecutions"]] == [
+        "FindSubnet",
+        "FindNetworkAcl",
+        "DenySource",
+        "VerifyDeny",
+    ]
+    assert brute_force.is_remediated(emulator.endpoints, prerequisites)
+    # The calls were made as the automation role's session, as CloudTrail would record them.
+    create = next(c for c in calls if c["eventName"] == "CreateNetworkAclEntry")
+    assert create["userIdentity"]["type"] == "AssumedRole"
+    assert "lab-ssm-automation" in create["userIdentity"]["arn"]
+
+
+def test_quarantine_instance_isolates_and_snapshots(emulator) -> None:
+    scan = technique("ec2-port-scan")
+    prerequisites = scan.warm_up(emulator.endpoints)
+    scan.detonate(emulator.endpoints, prerequisites)
+    role = _deploy_documents(emulator)
+    execution, _ = _run(
+        emulator, "lab-QuarantineInstance", {"InstanceId": prerequisites["instance_id"]}, role
+    )
+    assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
+    assert scan.is_remediated(emulator.endpoints, prerequisites)
+    snapshots = emulator.endpoints.client("ec2").describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    assert any(prerequisites["instance_id"] in s["Description"] for s in snapshots)
+
+
+def test_a_failed_assertion_fails_the_execution(emulator) -> None:
+    role = _deploy_documents(emulator)
+    execution, _ = _run(
+        emulator, "lab-EnableCloudTrailLogging", {"TrailName": "no-such-trail"}, role
+    )
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    assert execution["StepExecutions"][0]["StepStatus"] == "Failed"
+    assert "TrailNotFound" in execution["StepExecutions"][0]["FailureMessage"]
+
+
+def test_unknown_document_is_refused(emulator) -> None:
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError, match="does not exist"):
+        emulator.endpoints.client("ssm").start_automation_execution(DocumentName="nope")
+    assert all(isinstance(e, dict) for e in compat.AUTOMATION_EXECUTIONS.values())
+
+
+def test_every_document_uses_only_supported_actions() -> None:
+    import yaml
+
+    supported = {
+        "aws:executeAwsApi",
+        "aws:assertAwsResourceProperty",
+        "aws:waitForAwsResourceProperty",
+        "aws:branch",
+        "aws:sleep",
+    }
+    for path in DOCUMENTS.glob("*.yaml"):
+        document = yaml.safe_load(Path(path).read_text())
+        assert document["schemaVersion"] == "0.3" and document["assumeRole"]
+        assert {s["action"] for s in document["mainSteps"]} <= supported, path.name
