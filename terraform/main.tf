@@ -20,6 +20,8 @@ module "trail" {
 module "alerting" {
   source      = "./modules/alerting"
   name_prefix = var.name_prefix
+  account_id  = data.aws_caller_identity.current.account_id
+  kms_key_arn = module.encryption.key_arn
   alert_email = var.alert_email
 }
 
@@ -78,4 +80,12 @@ module "guardduty" {
   count                        = var.enable_guardduty ? 1 : 0
   source                       = "./modules/guardduty"
   finding_publishing_frequency = var.guardduty_finding_publishing_frequency
+}
+
+module "security_hub" {
+  count           = var.enable_security_hub ? 1 : 0
+  source          = "./modules/security_hub"
+  region          = var.aws_region
+  name_prefix     = var.name_prefix
+  alert_topic_arn = module.alerting.topic_arn
 }

@@ -95,3 +95,9 @@ variable "guardduty_finding_publishing_frequency" {
     error_message = "One of FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS."
   }
 }
+
+variable "enable_security_hub" {
+  description = "Enable Security Hub with the FSBP and CIS standards and the GuardDuty and Config integrations."
+  type        = bool
+  default     = true
+}

@@ -23,6 +23,7 @@ from lab.sim.kernel import Simulation
 from lab.sim.lambda_runtime import LambdaRuntime
 from lab.sim.logs import CloudWatchLogs
 from lab.sim.operator import Operator
+from lab.sim.security_hub import SecurityHub, asff_from_guardduty
 from lab.sim.sns import SNS
 from lab.sim.ssm_automation import SsmAutomation
 
@@ -40,6 +41,7 @@ class AccountServices:
     hosts: Hosts
     flow_logs: FlowLogs
     guardduty: GuardDuty
+    security_hub: SecurityHub
     ssm_automation: SsmAutomation
 
     def close(self) -> None:
@@ -61,9 +63,13 @@ def start_services(
     cron = Cron(sim, state_dir=workdir / "detector-state")
     flow_logs = FlowLogs(sim, logs)
     hosts = Hosts(sim, host_logs=CloudWatchAgent(sim, logs), flows=flow_logs)
-    guardduty = GuardDuty(
-        sim, publish=lambda finding: eventbridge.put_event(eventbridge_event(finding))
-    )
+    security_hub = SecurityHub(sim, publish=eventbridge.put_event)
+
+    def guardduty_publishes(finding: dict) -> None:
+        eventbridge.put_event(eventbridge_event(finding))
+        security_hub.receive("guardduty", asff_from_guardduty(finding))
+
+    guardduty = GuardDuty(sim, publish=guardduty_publishes)
     flow_logs.listeners.append(guardduty.observe_flows)
     hosts.dns_listeners.append(guardduty.observe_dns)
     return AccountServices(
@@ -78,5 +84,6 @@ def start_services(
         hosts,
         flow_logs,
         guardduty,
+        security_hub,
         SsmAutomation(sim),
     )

@@ -11,6 +11,7 @@ frequency.
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import uuid
 from collections import defaultdict, deque
@@ -187,7 +188,7 @@ class GuardDuty:
         )
         yield self.sim.env.timeout(self.sim.draw("guardduty_to_eventbridge_s"))
         finding.published = True
-        self.publish(finding.document)
+        self.publish(copy.deepcopy(finding.document))
 
     def _update(self, key: tuple[str, str], frequency_s: int):
         yield self.sim.env.timeout(frequency_s)
@@ -195,7 +196,7 @@ class GuardDuty:
         finding.update_pending = False
         finding.document["updatedAt"] = self.sim.at(self.sim.now)
         self.sim.log("guardduty.finding_updated", finding_type=key[0], count=finding.count)
-        self.publish(finding.document)
+        self.publish(copy.deepcopy(finding.document))
 
     def _document(
         self, spec: dict[str, Any], detail: dict[str, Any], detector_id: str

@@ -1,5 +1,7 @@
 # The alert topic (node N) that reaches the security team (node S).
 variable "name_prefix" { type = string }
+variable "account_id" { type = string }
+variable "kms_key_arn" { type = string }
 variable "alert_email" {
   type    = string
   default = null
@@ -7,7 +9,41 @@ variable "alert_email" {
 
 resource "aws_sns_topic" "alerts" {
   name              = "${var.name_prefix}-security-alerts"
-  kms_master_key_id = "alias/aws/sns"
+  # A customer managed key: EventBridge and CloudWatch alarms cannot publish to a topic encrypted
+  # with the AWS managed SNS key (its policy cannot be changed to let them use it).
+  kms_master_key_id = var.kms_key_arn
+}
+
+# Who may publish: the account, EventBridge rules and CloudWatch alarms of this account.
+data "aws_iam_policy_document" "topic" {
+  statement {
+    sid       = "AccountPublishes"
+    actions   = ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"]
+    resources = [aws_sns_topic.alerts.arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${var.account_id}:root"]
+    }
+  }
+  statement {
+    sid       = "ServicesPublishAlerts"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com", "cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alerts" {
+  arn    = aws_sns_topic.alerts.arn
+  policy = data.aws_iam_policy_document.topic.json
 }
 
 resource "aws_sns_topic_subscription" "email" {

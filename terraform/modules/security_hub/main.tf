@@ -1,0 +1,61 @@
+# Security Hub (node O): the account's hub with the AWS Foundational Security Best Practices and CIS
+# standards, the GuardDuty and Config integrations, and imported findings of high severity sent to
+# the alert topic as a readable line (input transformer).
+variable "region" { type = string }
+variable "alert_topic_arn" { type = string }
+variable "name_prefix" { type = string }
+
+resource "aws_securityhub_account" "this" {
+  enable_default_standards  = false
+  control_finding_generator = "SECURITY_CONTROL"
+  auto_enable_controls      = true
+}
+
+resource "aws_securityhub_standards_subscription" "standard" {
+  for_each = {
+    fsbp = "arn:aws:securityhub:${var.region}::standards/aws-foundational-security-best-practices/v/1.0.0"
+    cis  = "arn:aws:securityhub:${var.region}::standards/cis-aws-foundations-benchmark/v/1.4.0"
+  }
+  standards_arn = each.value
+  depends_on    = [aws_securityhub_account.this]
+}
+
+resource "aws_securityhub_product_subscription" "integration" {
+  for_each    = toset(["guardduty", "config"])
+  product_arn = "arn:aws:securityhub:${var.region}::product/aws/${each.key}"
+  depends_on  = [aws_securityhub_account.this]
+}
+
+resource "aws_cloudwatch_event_rule" "imported" {
+  name        = "${var.name_prefix}-securityhub-high-findings"
+  description = "Security Hub findings of high or critical severity, new and active, to the alert topic."
+  event_pattern = jsonencode({
+    source        = ["aws.securityhub"]
+    "detail-type" = ["Security Hub Findings - Imported"]
+    detail = {
+      findings = {
+        Severity    = { Label = ["HIGH", "CRITICAL"] }
+        Workflow    = { Status = ["NEW"] }
+        RecordState = ["ACTIVE"]
+      }
+    }
+  })
+}
+
+resource "aws_cloudwatch_event_target" "imported_to_alerts" {
+  rule = aws_cloudwatch_event_rule.imported.name
+  arn  = var.alert_topic_arn
+  input_transformer {
+    input_paths = {
+      title    = "$.detail.findings[0].Title"
+      severity = "$.detail.findings[0].Severity.Label"
+      product  = "$.detail.findings[0].ProductName"
+      resource = "$.detail.findings[0].Resources[0].Id"
+      account  = "$.detail.findings[0].AwsAccountId"
+    }
+    input_template = "\"Security Hub <severity> finding from <product> in <account>: <title> (resource <resource>)\""
+  }
+}
+
+output "hub_arn" { value = aws_securityhub_account.this.arn }
+output "rule_name" { value = aws_cloudwatch_event_rule.imported.name }

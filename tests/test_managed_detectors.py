@@ -1,0 +1,260 @@
+"""GuardDuty and Security Hub in virtual time against the emulator over HTTP: a finding exists only
+when the detector (or hub integration) that produces it is deployed and enabled; findings are in
+GuardDuty's JSON and, imported, valid ASFF."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from botocore.exceptions import ClientError
+
+from lab.attacks.activity import Activity
+from lab.emulator.compat import ASFF_REQUIRED
+from lab.sim.calibration import Calibration
+from lab.sim.guardduty import finding_types
+from lab.sim.kernel import Simulation
+from lab.sim.security_hub import asff_from_guardduty, severity_label
+from lab.sim.services import start_services
+
+EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def _services(emulator, tmp_path):
+    sim = Simulation(
+        emulator.endpoints, emulator.recorder, Calibration.load(), np.random.default_rng(2), EPOCH
+    )
+    services = start_services(sim, tmp_path, Calibration.load().operator("soc-24x7"), tmp_path)
+    published: list[dict] = []
+    services.eventbridge.put_event = published.append  # what reaches the default bus
+    services.security_hub.publish = published.append
+    return sim, services, published
+
+
+def _stop_a_trail(emulator, sim) -> None:
+    e = emulator.endpoints
+    e.client("s3").create_bucket(Bucket="gd-trail-bucket")
+    e.client("cloudtrail").create_trail(Name="gd-trail", S3BucketName="gd-trail-bucket")
+    e.client("cloudtrail").start_logging(Name="gd-trail")
+    sim.recorder.drain()
+
+    def attack():
+        yield sim.env.timeout(5)
+        e.client("cloudtrail", "attacker").stop_logging(Name="gd-trail")
+        sim.pump()
+
+    sim.env.process(attack())
+
+
+def test_no_detector_no_finding(emulator, tmp_path) -> None:
+    sim, services, published = _services(emulator, tmp_path)
+    _stop_a_trail(emulator, sim)
+    sim.env.run(until=3600)
+    services.close()
+    assert not [e for e in sim.timeline if e["kind"] == "guardduty.finding"]
+    assert not [p for p in published if p["source"] == "aws.guardduty"]
+
+
+def test_disabled_detector_no_finding(emulator, tmp_path) -> None:
+    emulator.endpoints.client("guardduty").create_detector(Enable=False)
+    sim, services, published = _services(emulator, tmp_path)
+    _stop_a_trail(emulator, sim)
+    sim.env.run(until=3600)
+    services.close()
+    assert not [e for e in sim.timeline if e["kind"] == "guardduty.finding"]
+
+
+def test_enabled_detector_raises_finding_in_guardduty_json(emulator, tmp_path) -> None:
+    detector = emulator.endpoints.client("guardduty").create_detector(
+        Enable=True, FindingPublishingFrequency="FIFTEEN_MINUTES"
+    )["DetectorId"]
+    sim, services, published = _services(emulator, tmp_path)
+    _stop_a_trail(emulator, sim)
+    sim.env.run(until=3600)
+    services.close()
+    finding_event = next(e for e in sim.timeline if e["kind"] == "guardduty.finding")
+    assert finding_event["source"] == "guardduty:Stealth:IAMUser/CloudTrailLoggingDisabled"
+    assert finding_event["detection"] is True
+    event = next(p for p in published if p["source"] == "aws.guardduty")
+    assert event["detail-type"] == "GuardDuty Finding"
+    finding = event["detail"]
+    assert finding["type"] == "Stealth:IAMUser/CloudTrailLoggingDisabled"
+    assert finding["service"]["detectorId"] == detector
+    assert finding["resource"]["resourceType"] == "AccessKey"
+    assert finding["service"]["action"]["awsApiCallAction"]["affectedResources"] == {
+        "AWS::CloudTrail::Trail": "gd-trail"
+    }
+    assert finding["arn"].startswith(
+        f"arn:aws:guardduty:us-east-1:123456789012:detector/{detector}/finding/"
+    )
+
+
+BRUTE_FORCE = Activity(rate_per_s=1.0, ports=[22], packets=10, bytes=2000)
+MINING = Activity(
+    direction="outbound",
+    remote_ip="198.51.100.77",
+    rate_per_s=0.1,
+    ports=[3333],
+    packets=4,
+    bytes=400,
+    dns_queries=["pool.minexmr.com"],
+)
+
+
+def _instance(emulator) -> str:
+    ec2 = emulator.endpoints.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    image = emulator.endpoints.client("ssm").get_parameter(
+        Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    )["Parameter"]["Value"]
+    return ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][
+        0
+    ]["InstanceId"]
+
+
+@pytest.mark.parametrize(
+    ("activity", "expected"),
+    [
+        (BRUTE_FORCE, "UnauthorizedAccess:EC2/SSHBruteForce"),
+        (MINING, "CryptoCurrency:EC2/BitcoinTool.B!DNS"),
+    ],
+)
+def test_flow_and_dns_findings_without_any_flow_log(emulator, tmp_path, activity, expected) -> None:
+    emulator.endpoints.client("guardduty").create_detector(
+        Enable=True, FindingPublishingFrequency="FIFTEEN_MINUTES"
+    )
+    instance = _instance(emulator)
+    sim, services, published = _services(emulator, tmp_path)
+    services.hosts.start(
+        instance, activity, "203.0.113.66", active=lambda: sim.now < 7200, allowed=lambda p: True
+    )
+    sim.env.run(until=7200)
+    services.close()
+    findings = [p["detail"] for p in published if p["source"] == "aws.guardduty"]
+    assert {f["type"] for f in findings} == {expected}
+    assert findings[0]["resource"]["instanceDetails"]["instanceId"] == instance
+    # Repeated occurrences update the finding at the publishing frequency (15 minutes).
+    counts = [f["service"]["count"] for f in findings]
+    assert len(findings) >= 2 and counts == sorted(counts) and counts[-1] > counts[0]
+    times = [datetime.fromisoformat(f["updatedAt"].replace("Z", "+00:00")) for f in findings]
+    assert all((b - a).total_seconds() >= 900 for a, b in zip(times, times[1:], strict=False))
+
+
+def test_every_finding_type_is_documented_with_a_reference() -> None:
+    types = finding_types()
+    assert len(types) >= 7
+    for spec in types:
+        assert spec["reference"].startswith("https://docs.aws.amazon.com/guardduty/")
+        assert spec["signal"] in ("cloudtrail", "flow", "dns")
+
+
+# -- Security Hub ------------------------------------------------------------------------------------
+def _enable_hub(emulator, with_guardduty: bool) -> None:
+    hub = emulator.endpoints.client("securityhub")
+    hub.enable_security_hub(EnableDefaultStandards=False)
+    standards = hub.batch_enable_standards(
+        StandardsSubscriptionRequests=[
+            {
+                "StandardsArn": "arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0"
+            }
+        ]
+    )["StandardsSubscriptions"]
+    assert standards[0]["StandardsStatus"] == "READY"
+    assert hub.get_enabled_standards()["StandardsSubscriptions"] == standards
+    if with_guardduty:
+        arn = hub.enable_import_findings_for_product(
+            ProductArn="arn:aws:securityhub:us-east-1::product/aws/guardduty"
+        )["ProductSubscriptionArn"]
+        assert hub.list_enabled_products_for_import()["ProductSubscriptions"] == [arn]
+
+
+@pytest.mark.parametrize("integration", [True, False])
+def test_guardduty_findings_imported_as_asff_only_with_the_integration(
+    emulator, tmp_path, integration
+) -> None:
+    emulator.endpoints.client("guardduty").create_detector(
+        Enable=True, FindingPublishingFrequency="FIFTEEN_MINUTES"
+    )
+    _enable_hub(emulator, with_guardduty=integration)
+    sim, services, published = _services(emulator, tmp_path)
+    _stop_a_trail(emulator, sim)
+    sim.env.run(until=3600)
+    services.close()
+    imported = [p for p in published if p["detail-type"] == "Security Hub Findings - Imported"]
+    stored = emulator.endpoints.client("securityhub").get_findings()["Findings"]
+    if not integration:
+        assert imported == [] and stored == []
+        return
+    assert len(imported) == 1 and len(stored) == 1
+    finding = stored[0]
+    assert all(k in finding for k in ASFF_REQUIRED)
+    assert finding["ProductArn"] == "arn:aws:securityhub:us-east-1::product/aws/guardduty"
+    assert finding["Severity"]["Label"] == "LOW"
+    assert finding["Types"] == ["TTPs/Defense Evasion/Stealth:IAMUser-CloudTrailLoggingDisabled"]
+    detections = [e["source"] for e in sim.timeline if e.get("detection")]
+    assert detections.index(
+        "guardduty:Stealth:IAMUser/CloudTrailLoggingDisabled"
+    ) < detections.index("securityhub:guardduty")
+
+
+def test_asff_without_required_fields_is_refused(emulator) -> None:
+    from botocore.config import Config
+
+    hub = emulator.endpoints.client("securityhub")
+    hub.enable_security_hub(EnableDefaultStandards=False)
+    # Past the SDK's own check, as a hand-made request would be: the service refuses it too.
+    unchecked = emulator.endpoints.session().client(
+        "securityhub",
+        endpoint_url=emulator.endpoints.url,
+        config=Config(parameter_validation=False),
+    )
+    result = unchecked.batch_import_findings(
+        Findings=[{"Id": "x", "Resources": [{"Type": "Other", "Id": "r"}]}]
+    )
+    assert (
+        result["FailedCount"] == 1 and "GeneratorId" in result["FailedFindings"][0]["ErrorMessage"]
+    )
+    assert hub.get_findings()["Findings"] == []
+
+
+def test_hub_disabled_means_no_integration(emulator) -> None:
+    hub = emulator.endpoints.client("securityhub")
+    with pytest.raises(ClientError):
+        hub.describe_hub()
+
+
+def test_severity_labels() -> None:
+    assert [severity_label(s) for s in (2.0, 5.0, 8.0, 9.5)] == [
+        "LOW",
+        "MEDIUM",
+        "HIGH",
+        "CRITICAL",
+    ]
+    finding = {
+        "region": "us-east-1",
+        "accountId": "1",
+        "type": "Recon:EC2/Portscan",
+        "arn": "a",
+        "severity": 5.0,
+        "title": "t",
+        "description": "d",
+        "createdAt": "c",
+        "updatedAt": "u",
+        "resource": {"resourceType": "Instance", "instanceDetails": {"instanceId": "i-1"}},
+        "service": {
+            "detectorId": "d1",
+            "eventFirstSeen": "f",
+            "eventLastSeen": "l",
+            "count": 1,
+            "action": {"actionType": "NETWORK_CONNECTION"},
+        },
+    }
+    asff = asff_from_guardduty(finding)
+    assert all(k in asff for k in ASFF_REQUIRED)
+    assert asff["Resources"][0] == {
+        "Type": "AwsEc2Instance",
+        "Id": "arn:aws:ec2:us-east-1:1:instance/i-1",
+        "Region": "us-east-1",
+    }
