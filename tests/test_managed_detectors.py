@@ -5,6 +5,7 @@ GuardDuty's JSON and, imported, valid ASFF."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -63,6 +64,7 @@ def test_disabled_detector_no_finding(emulator, tmp_path) -> None:
     sim.env.run(until=3600)
     services.close()
     assert not [e for e in sim.timeline if e["kind"] == "guardduty.finding"]
+    assert not [p for p in published if p["source"] == "aws.guardduty"]
 
 
 def test_enabled_detector_raises_finding_in_guardduty_json(emulator, tmp_path) -> None:
@@ -139,7 +141,7 @@ def test_flow_and_dns_findings_without_any_flow_log(emulator, tmp_path, activity
     counts = [f["service"]["count"] for f in findings]
     assert len(findings) >= 2 and counts == sorted(counts) and counts[-1] > counts[0]
     times = [datetime.fromisoformat(f["updatedAt"].replace("Z", "+00:00")) for f in findings]
-    assert all((b - a).total_seconds() >= 900 for a, b in zip(times, times[1:], strict=False))
+    assert all((b - a).total_seconds() >= 900 for a, b in pairwise(times))
 
 
 def test_every_finding_type_is_documented_with_a_reference() -> None:
