@@ -379,10 +379,14 @@ def test_agent_ships_host_lines_only_when_the_account_configures_it(
 
 
 def test_flow_logs_aggregate_and_deliver_v2_records(emulator, tmp_path) -> None:
+    from lab.attacks.registry import technique
+
     e = emulator.endpoints
     ec2 = e.client("ec2")
-    instance = _instance(emulator, "#!/bin/bash\n")
-    vpc = ec2.describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]["VpcId"]
+    brute_force = technique("ec2-ssh-brute-force")
+    prerequisites = brute_force.warm_up(e)
+    brute_force.detonate(e, prerequisites)
+    vpc = prerequisites["vpc_id"]
     e.client("s3").create_bucket(Bucket="flow-bucket")
     e.client("logs").create_log_group(logGroupName="/flows")
     ec2.create_flow_logs(
@@ -403,14 +407,28 @@ def test_flow_logs_aggregate_and_deliver_v2_records(emulator, tmp_path) -> None:
     )
     sim = _sim(emulator)
     services = start_services(sim, tmp_path, Calibration.load().operator("soc-24x7"), tmp_path)
-    # Accepted for the first 30 s, then the source is denied.
     services.hosts.start(
-        instance,
+        prerequisites["instance_id"],
         BRUTE_FORCE,
         "203.0.113.66",
         active=lambda: sim.now < 60,
-        allowed=lambda port: sim.now < 30,
+        allowed=lambda port: brute_force.allows(e, prerequisites, port),
     )
+
+    def responder():  # at 30 s the source is denied in the subnet's network ACL
+        yield sim.env.timeout(30)
+        ec2.create_network_acl_entry(
+            NetworkAclId=prerequisites["nacl_id"],
+            RuleNumber=50,
+            Protocol="6",
+            RuleAction="deny",
+            Egress=False,
+            CidrBlock="203.0.113.66/32",
+            PortRange={"From": 22, "To": 22},
+        )
+        sim.pump()
+
+    sim.env.process(responder())
     sim.env.run(until=3600)
     services.close()
     s3 = e.client("s3")
@@ -425,6 +443,8 @@ def test_flow_logs_aggregate_and_deliver_v2_records(emulator, tmp_path) -> None:
     assert actions == {"ACCEPT", "REJECT"}
     assert all(line.split()[3] == "203.0.113.66" and line.split()[6] == "22" for line in lines)
     assert sum(int(line.split()[8]) for line in lines) == 60 * 10  # packets
+    accepted = sum(int(line.split()[8]) for line in lines if line.split()[12] == "ACCEPT")
+    assert accepted == 30 * 10  # until the deny
     emulator.recorder.clock = lambda: EPOCH
     rejected = e.client("logs").filter_log_events(logGroupName="/flows")["events"]
     assert rejected and all(ev["message"].endswith("REJECT OK") for ev in rejected)

@@ -131,8 +131,11 @@ def test_a_disabled_rule_does_not_detect(serverless):
         row, events, _ = _trial(emulator, workdir, "serverless")
     finally:
         events_client.enable_rule(Name="lab-sg-ingress-opened")
-    assert row["outcome"] == "missed"
-    assert row["detected_at"] is None and row["remediated_at"] is None
+    # Without the fast path nothing fixes the group; the CIS "security group changes" alarm on the
+    # trail's log group still sees the call and tells a person.
+    assert row["remediated_at"] is None
+    assert row["outcome"] == "detected only"
+    assert row["detection_source"] == "alarm:lab-cis-security-group-changes"
     assert any(e["kind"] == "cloudtrail.delivered_to_eventbridge" for e in events)
     assert not any(e["kind"] in ("eventbridge.matched", "lambda.invoked") for e in events)
 
@@ -178,7 +181,9 @@ def test_a_failing_handler_is_retried_twice_then_dead_lettered(serverless):
         ("root-account-usage", "remediated"),
         ("iam-create-access-key-other-user", "remediated"),
         ("cloudtrail-delete-trail", "detected only"),  # the playbook only alerts: a person decides
-        ("ec2-port-scan", "missed"),  # no API call: nothing the fast path can see
+        # No API call: the fast path sees nothing; GuardDuty's flow analysis does, and the
+        # orchestrator answers the finding with the quarantine runbook (SSM Automation).
+        ("ec2-port-scan", "remediated by ssm:lab-QuarantineInstance"),
     ],
 )
 def test_the_orchestrator_answers_each_high_risk_call_as_its_playbook_says(
@@ -198,6 +203,11 @@ def test_the_orchestrator_answers_each_high_risk_call_as_its_playbook_says(
         workdir,
     )
     chosen.cleanup(emulator.endpoints, prerequisites)
+    if outcome.startswith("remediated by "):
+        assert row["outcome"] == "remediated", row
+        assert row["remediated_by"] == outcome.removeprefix("remediated by "), row
+        assert row["detection_source"] == "guardduty:Recon:EC2/Portscan"
+        return
     assert row["outcome"] == outcome, row
     if outcome == "remediated":
         assert row["remediated_by"] == "lambda:lab-respond"
