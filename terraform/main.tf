@@ -47,6 +47,7 @@ module "api_call_response" {
   region             = var.aws_region
   # GuardDuty findings reach the orchestrator only where there is a detector to raise them.
   enable_finding_rules      = var.enable_guardduty
+  enable_compliance_rules   = var.enable_config
   automation_role_arn       = module.automation.role_arn
   automation_document_names = module.automation.document_names
 }
@@ -88,4 +89,11 @@ module "security_hub" {
   region          = var.aws_region
   name_prefix     = var.name_prefix
   alert_topic_arn = module.alerting.topic_arn
+}
+
+module "config" {
+  count       = var.enable_config ? 1 : 0
+  source      = "./modules/config"
+  name_prefix = var.name_prefix
+  bucket_name = module.trail.bucket
 }

@@ -41,3 +41,11 @@ output "cis_alarm_names" {
 output "guardduty_detector_id" {
   value = var.enable_guardduty ? module.guardduty[0].detector_id : null
 }
+
+output "config_rule_names" {
+  value = var.enable_config ? module.config[0].rule_names : []
+}
+
+output "automation_documents" {
+  value = module.automation.document_names
+}

@@ -101,3 +101,9 @@ variable "enable_security_hub" {
   type        = bool
   default     = true
 }
+
+variable "enable_config" {
+  description = "Deploy AWS Config: recorder, delivery channel and the managed rules of modules/config/rules.json."
+  type        = bool
+  default     = true
+}

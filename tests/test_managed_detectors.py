@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lab.attacks.activity import Activity
+from lab.attacks.registry import technique
 from lab.emulator.compat import ASFF_REQUIRED
 from lab.sim.calibration import Calibration
 from lab.sim.guardduty import finding_types
@@ -30,6 +31,7 @@ def _services(emulator, tmp_path):
     published: list[dict] = []
     services.eventbridge.put_event = published.append  # what reaches the default bus
     services.security_hub.publish = published.append
+    services.config.publish = published.append
     return sim, services, published
 
 
@@ -260,3 +262,103 @@ def test_severity_labels() -> None:
         "Id": "arn:aws:ec2:us-east-1:1:instance/i-1",
         "Region": "us-east-1",
     }
+
+
+def test_product_integration_can_be_turned_off(emulator) -> None:
+    _enable_hub(emulator, with_guardduty=True)
+    hub = emulator.endpoints.client("securityhub")
+    (arn,) = hub.list_enabled_products_for_import()["ProductSubscriptions"]
+    hub.disable_import_findings_for_product(ProductSubscriptionArn=arn)
+    assert hub.list_enabled_products_for_import()["ProductSubscriptions"] == []
+    subscription = hub.get_enabled_standards()["StandardsSubscriptions"][0][
+        "StandardsSubscriptionArn"
+    ]
+    hub.batch_disable_standards(StandardsSubscriptionArns=[subscription])
+    assert hub.get_enabled_standards()["StandardsSubscriptions"] == []
+
+
+# -- AWS Config ------------------------------------------------------------------------------------
+def _config(emulator, recording: bool) -> None:
+    config = emulator.endpoints.client("config")
+    emulator.endpoints.client("s3").create_bucket(Bucket="config-bucket")
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": "arn:aws:iam::123456789012:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+    config.put_delivery_channel(
+        DeliveryChannel={"name": "default", "s3BucketName": "config-bucket"}
+    )
+    if recording:
+        config.start_configuration_recorder(ConfigurationRecorderName="default")
+    for identifier, scope in (
+        ("INCOMING_SSH_DISABLED", ["AWS::EC2::SecurityGroup"]),
+        ("S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", ["AWS::S3::Bucket"]),
+    ):
+        config.put_config_rule(
+            ConfigRule={
+                "ConfigRuleName": f"lab-{identifier.lower().replace('_', '-')}",
+                "Source": {"Owner": "AWS", "SourceIdentifier": identifier},
+                "Scope": {"ComplianceResourceTypes": scope},
+            }
+        )
+
+
+@pytest.mark.parametrize("recording", [True, False])
+def test_config_rule_flags_the_open_group_only_while_recording(
+    emulator, tmp_path, recording
+) -> None:
+    _config(emulator, recording)
+    ssh = technique("ec2-sg-open-ssh")
+    prerequisites = ssh.warm_up(emulator.endpoints)
+    sim, services, published = _services(emulator, tmp_path)
+
+    def attack():
+        yield sim.env.timeout(10)
+        ssh.detonate(emulator.endpoints, prerequisites)
+        sim.pump()
+
+    sim.env.process(attack())
+    sim.env.run(until=3600)
+    services.close()
+    changes = [p for p in published if p["detail-type"] == "Config Rules Compliance Change"]
+    if not recording:
+        assert changes == [] and not [
+            e for e in sim.timeline if e["kind"] == "config.item_recorded"
+        ]
+        return
+    (change,) = changes
+    assert change["detail"]["configRuleName"] == "lab-incoming-ssh-disabled"
+    assert change["detail"]["resourceId"] == prerequisites["group_id"]
+    assert change["detail"]["newEvaluationResult"]["complianceType"] == "NON_COMPLIANT"
+    assert [e["source"] for e in sim.timeline if e.get("detection")] == [
+        "config:lab-incoming-ssh-disabled"
+    ]
+
+
+def test_config_rule_evaluates_the_real_bucket_state(emulator, tmp_path) -> None:
+    _config(emulator, recording=True)
+    removed = technique("s3-public-access-block-removed")
+    prerequisites = removed.warm_up(emulator.endpoints)
+    sim, services, published = _services(emulator, tmp_path)
+
+    def attack_then_fix():
+        yield sim.env.timeout(10)
+        removed.detonate(emulator.endpoints, prerequisites)
+        sim.pump()
+        yield sim.env.timeout(1800)
+        removed.revert(emulator.endpoints, prerequisites)
+        sim.pump()
+
+    sim.env.process(attack_then_fix())
+    sim.env.run(until=7200)
+    services.close()
+    results = [
+        p["detail"]["newEvaluationResult"]["complianceType"]
+        for p in published
+        if p["detail-type"] == "Config Rules Compliance Change"
+        and p["detail"]["configRuleName"] == "lab-s3-bucket-level-public-access-prohibited"
+    ]
+    assert results == ["NON_COMPLIANT", "COMPLIANT"]

@@ -536,7 +536,7 @@ def _patch_securityhub_standards_and_products() -> None:
         "{0}/standards/get$",
         "{0}/standards/deregister$",
         "{0}/productSubscriptions$",
-        "{0}/productSubscriptions/.+$",
+        "{0}/productSubscriptions/(?P<arn>.+)$",
     ):
         urls.url_paths[path] = SecurityHubResponse.dispatch
 

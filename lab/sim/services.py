@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lab.sim.agent import CloudWatchAgent
 from lab.sim.alarms import Alarms, Metrics
+from lab.sim.aws_config import AwsConfig
 from lab.sim.calibration import OperatorProfile
 from lab.sim.cloudtrail import CloudTrail
 from lab.sim.cron import Cron
@@ -43,6 +44,7 @@ class AccountServices:
     guardduty: GuardDuty
     security_hub: SecurityHub
     ssm_automation: SsmAutomation
+    config: AwsConfig
 
     def close(self) -> None:
         self.lambda_runtime.close()
@@ -86,4 +88,9 @@ def start_services(
         guardduty,
         security_hub,
         SsmAutomation(sim),
+        AwsConfig(
+            sim,
+            publish=eventbridge.put_event,
+            findings=lambda finding: security_hub.receive("config", finding),
+        ),
     )

@@ -198,19 +198,10 @@ def _path(document, path):
     return current
 
 
-def respond_to_finding(finding):
-    """Start the finding type's runbook with the finding's parameters; alert either way."""
-    entry = PLAYBOOK["findings"].get(finding.get("type"))
-    if entry is None:
-        return {"status": "ignored", "reason": f"no playbook entry for {finding.get('type')}"}
-    result = {
-        "status": "alerted",
-        "finding": finding.get("type"),
-        "severity": finding.get("severity"),
-        "title": finding.get("title"),
-        "why": entry["why"],
-    }
-    parameters = {name: _path(finding, path) for name, path in entry["parameters"].items()}
+def _run_book(entry, source, subject, result):
+    """Start the entry's runbook with parameters read from ``source``; alert either way."""
+    parameters = {name: _path(source, path) for name, path in entry["parameters"].items()}
+    result["why"] = entry["why"]
     if entry["document"] and all(v is not None for v in parameters.values()):
         execution = boto3.client("ssm").start_automation_execution(
             DocumentName=entry["document"],
@@ -227,16 +218,43 @@ def respond_to_finding(finding):
         }
     boto3.client("sns").publish(
         TopicArn=os.environ["ALERT_TOPIC_ARN"],
-        Subject=f"[lab] GuardDuty {finding.get('type')}"[:100],
+        Subject=subject[:100],
         Message=json.dumps(result, indent=2, default=str),
     )
     return result
+
+
+def respond_to_finding(finding):
+    """A GuardDuty finding: the runbook of its type, with the finding's parameters."""
+    entry = PLAYBOOK["findings"].get(finding.get("type"))
+    if entry is None:
+        return {"status": "ignored", "reason": f"no playbook entry for {finding.get('type')}"}
+    result = {
+        "status": "alerted",
+        "finding": finding.get("type"),
+        "severity": finding.get("severity"),
+        "title": finding.get("title"),
+    }
+    return _run_book(entry, finding, f"[lab] GuardDuty {finding.get('type')}", result)
+
+
+def respond_to_compliance_change(detail):
+    """An AWS Config rule found a resource NON_COMPLIANT: the rule's runbook, if it has one."""
+    rule = detail.get("configRuleName", "")
+    compliance = (detail.get("newEvaluationResult") or {}).get("complianceType")
+    entry = next((e for k, e in PLAYBOOK["config_rules"].items() if rule.endswith(k)), None)
+    if entry is None or compliance != "NON_COMPLIANT":
+        return {"status": "ignored", "reason": f"{rule} is {compliance}"}
+    result = {"status": "alerted", "rule": rule, "resource": detail.get("resourceId")}
+    return _run_book(entry, detail, f"[lab] Config {rule}: {detail.get('resourceId')}", result)
 
 
 def handler(event, context):
     """Apply the playbook's response to the event; alert; return what was done."""
     if event.get("detail-type") == "GuardDuty Finding":
         return respond_to_finding(event.get("detail") or {})
+    if event.get("detail-type") == "Config Rules Compliance Change":
+        return respond_to_compliance_change(event.get("detail") or {})
     detail = event.get("detail") or {}
     name = detail.get("eventName")
     root = (detail.get("userIdentity") or {}).get("type") == "Root"

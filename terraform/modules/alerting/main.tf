@@ -8,7 +8,7 @@ variable "alert_email" {
 }
 
 resource "aws_sns_topic" "alerts" {
-  name              = "${var.name_prefix}-security-alerts"
+  name = "${var.name_prefix}-security-alerts"
   # A customer managed key: EventBridge and CloudWatch alarms cannot publish to a topic encrypted
   # with the AWS managed SNS key (its policy cannot be changed to let them use it).
   kms_master_key_id = var.kms_key_arn

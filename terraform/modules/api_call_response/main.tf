@@ -11,6 +11,7 @@ variable "enable_rules" { type = bool }
 variable "log_retention_days" { type = number }
 variable "kms_key_arn" { type = string }
 variable "enable_finding_rules" { type = bool }
+variable "enable_compliance_rules" { type = bool }
 variable "automation_role_arn" { type = string }
 variable "automation_document_names" { type = list(string) }
 variable "region" { type = string }
@@ -27,8 +28,8 @@ locals {
     "AttachUserPolicy", "CreateUser", "CreateAccessKey",
     "UpdateAccountPasswordPolicy",
   ]
-  playbook       = jsondecode(file("${path.module}/../../functions/respond/playbook.json"))
-  finding_types  = sort([for k, v in local.playbook.findings : k])
+  playbook      = jsondecode(file("${path.module}/../../functions/respond/playbook.json"))
+  finding_types = sort([for k, v in local.playbook.findings : k])
   finding_rules = {
     guardduty-findings = {
       description = "GuardDuty findings the orchestrator answers (types of playbook.json)."
@@ -39,32 +40,46 @@ locals {
       }
     }
   }
-  rules = merge(var.enable_finding_rules ? local.finding_rules : {}, {
-    high-risk-calls = {
-      description = "High-risk API calls (CloudTrail), sent to the orchestrator Lambda."
+  compliance_rules = {
+    config-noncompliant = {
+      description = "AWS Config rules finding a resource NON_COMPLIANT, sent to the orchestrator Lambda."
       pattern = {
-        "detail-type" = ["AWS API Call via CloudTrail"]
-        detail        = { eventName = local.high_risk_calls }
+        source        = ["aws.config"]
+        "detail-type" = ["Config Rules Compliance Change"]
+        detail        = { newEvaluationResult = { complianceType = ["NON_COMPLIANT"] } }
       }
     }
-    unencrypted-volume = {
-      description = "An EBS volume created without encryption (CloudTrail)."
-      pattern = {
-        "detail-type" = ["AWS API Call via CloudTrail"]
-        detail = {
-          eventName         = ["CreateVolume"]
-          requestParameters = { encrypted = [false, "false"] }
+  }
+  rules = merge(
+    var.enable_finding_rules ? local.finding_rules : {},
+    var.enable_compliance_rules ? local.compliance_rules : {},
+    {
+      high-risk-calls = {
+        description = "High-risk API calls (CloudTrail), sent to the orchestrator Lambda."
+        pattern = {
+          "detail-type" = ["AWS API Call via CloudTrail"]
+          detail        = { eventName = local.high_risk_calls }
         }
       }
-    }
-    root-activity = {
-      description = "Any call made with the root user's credentials (CloudTrail)."
-      pattern = {
-        "detail-type" = ["AWS API Call via CloudTrail"]
-        detail        = { userIdentity = { type = ["Root"] } }
+      unencrypted-volume = {
+        description = "An EBS volume created without encryption (CloudTrail)."
+        pattern = {
+          "detail-type" = ["AWS API Call via CloudTrail"]
+          detail = {
+            eventName         = ["CreateVolume"]
+            requestParameters = { encrypted = [false, "false"] }
+          }
+        }
       }
-    }
+      root-activity = {
+        description = "Any call made with the root user's credentials (CloudTrail)."
+        pattern = {
+          "detail-type" = ["AWS API Call via CloudTrail"]
+          detail        = { userIdentity = { type = ["Root"] } }
+        }
+      }
   })
+  always = keys(merge(local.finding_rules, local.compliance_rules))
 }
 
 # Least privilege: each statement is one playbook action, on the narrowest resource the action
@@ -147,7 +162,7 @@ module "function" {
     for name, rule in local.rules : name => {
       description = rule.description
       pattern     = jsonencode(rule.pattern)
-    } if var.enable_rules || contains(keys(local.finding_rules), name)
+    } if var.enable_rules || contains(local.always, name)
   }
 }
 

@@ -131,6 +131,41 @@ data "aws_iam_policy_document" "bucket" {
       values   = [var.account_id]
     }
   }
+  # AWS Config's delivery channel writes snapshots and history here too (Config Developer Guide,
+  # "Permissions for the Amazon S3 bucket for the delivery channel").
+  statement {
+    sid       = "AWSConfigBucketPermissionsCheck"
+    actions   = ["s3:GetBucketAcl", "s3:ListBucket"]
+    resources = [aws_s3_bucket.trail.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["config.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+  statement {
+    sid       = "AWSConfigBucketDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.trail.arn}/AWSLogs/${var.account_id}/Config/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["config.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "s3:x-amz-acl"
+      values   = ["bucket-owner-full-control"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"

@@ -1,0 +1,71 @@
+# AWS Config (node M): the recorder (all supported resources, global ones included), its delivery
+# channel to the log archive bucket, and the managed rules of rules.json.
+variable "name_prefix" { type = string }
+variable "bucket_name" { type = string }
+
+locals {
+  rules = { for r in jsondecode(file("${path.module}/rules.json")).rules : r.identifier => r }
+}
+
+data "aws_iam_policy_document" "assume_config" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["config.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "config" {
+  name               = "${var.name_prefix}-config-recorder"
+  assume_role_policy = data.aws_iam_policy_document.assume_config.json
+}
+
+resource "aws_iam_role_policy_attachment" "config" {
+  role       = aws_iam_role.config.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
+}
+
+resource "aws_config_configuration_recorder" "this" {
+  name     = "${var.name_prefix}-recorder"
+  role_arn = aws_iam_role.config.arn
+  recording_group {
+    all_supported                 = true
+    include_global_resource_types = true
+  }
+}
+
+resource "aws_config_delivery_channel" "this" {
+  name           = "${var.name_prefix}-delivery"
+  s3_bucket_name = var.bucket_name
+  depends_on     = [aws_config_configuration_recorder.this]
+}
+
+resource "aws_config_configuration_recorder_status" "this" {
+  name       = aws_config_configuration_recorder.this.name
+  is_enabled = true
+  depends_on = [aws_config_delivery_channel.this]
+}
+
+resource "aws_config_config_rule" "managed" {
+  for_each         = local.rules
+  name             = "${var.name_prefix}-${lower(replace(each.key, "_", "-"))}"
+  description      = each.value.description
+  input_parameters = length(each.value.parameters) > 0 ? jsonencode(each.value.parameters) : null
+  source {
+    owner             = "AWS"
+    source_identifier = each.key
+  }
+  dynamic "scope" {
+    for_each = length(each.value.scope) > 0 ? [1] : []
+    content {
+      compliance_resource_types = each.value.scope
+    }
+  }
+  maximum_execution_frequency = each.value.periodic ? "TwentyFour_Hours" : null
+  depends_on                  = [aws_config_configuration_recorder_status.this]
+}
+
+output "recorder_name" { value = aws_config_configuration_recorder.this.name }
+output "rule_names" { value = sort([for r in aws_config_config_rule.managed : r.name]) }
