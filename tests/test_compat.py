@@ -105,3 +105,28 @@ def test_describe_snapshots_honours_owner_self_and_restorable_by_all(emulator):
         GroupNames=["all"],
     )
     assert [s["SnapshotId"] for s in ec2.describe_snapshots(**public)["Snapshots"]] == [snapshot]
+
+
+def test_a_tls_only_bucket_policy_lets_writes_through_but_a_plain_deny_does_not(emulator):
+    """aws:SecureTransport is true for every real client; other Deny statements still apply."""
+    import json as _json
+
+    from botocore.exceptions import ClientError as _ClientError
+
+    s3 = emulator.endpoints.client("s3")
+    s3.create_bucket(Bucket="tls-only-bucket")
+    statement = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::tls-only-bucket", "arn:aws:s3:::tls-only-bucket/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    s3.put_bucket_policy(Bucket="tls-only-bucket", Policy=_json.dumps(policy))
+    s3.put_object(Bucket="tls-only-bucket", Key="AWSLogs/x.gz", Body=b"x")
+    statement.pop("Condition")
+    s3.put_bucket_policy(Bucket="tls-only-bucket", Policy=_json.dumps(policy))
+    with pytest.raises(_ClientError):
+        s3.put_object(Bucket="tls-only-bucket", Key="AWSLogs/y.gz", Body=b"x")

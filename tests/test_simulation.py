@@ -101,13 +101,26 @@ def test_serverless_path_detects_alerts_and_really_fixes_the_group(serverless):
 
 
 @pytest.mark.terraform
-def test_stopped_trail_means_no_detection(serverless):
+def test_stopped_trail_leaves_only_config_and_stopping_it_too_means_no_detection(serverless):
     emulator, workdir = serverless
-    emulator.endpoints.client("cloudtrail").stop_logging(Name="lab-trail")
+    e = emulator.endpoints
+    e.client("cloudtrail").stop_logging(Name="lab-trail")
+    # AWS Config does not read CloudTrail: its rule still sees the open group, and only it.
     row, events, _ = _trial(emulator, workdir, "serverless")
-    assert row["outcome"] == "missed"
+    assert row["outcome"] == "detected only", row
     assert row["remediated_at"] is None
     assert any(e["kind"] == "cloudtrail.not_recorded" for e in events)
+    sources = {e["source"] for e in events if e.get("detection")}
+    assert "config:lab-incoming-ssh-disabled" in sources
+    assert all(
+        s.startswith(("config:", "securityhub:config", "eventbridge:lab-config")) for s in sources
+    )
+    e.client("config").stop_configuration_recorder(ConfigurationRecorderName="lab-recorder")
+    try:
+        row, events, _ = _trial(emulator, workdir, "serverless", trial=1)
+    finally:
+        e.client("config").start_configuration_recorder(ConfigurationRecorderName="lab-recorder")
+    assert row["outcome"] == "missed"
     assert not any(e["kind"] in ("eventbridge.matched", "lambda.invoked") for e in events)
 
 
@@ -135,9 +148,11 @@ def test_a_disabled_rule_does_not_detect(serverless):
     # trail's log group still sees the call and tells a person.
     assert row["remediated_at"] is None
     assert row["outcome"] == "detected only"
-    assert row["detection_source"] == "alarm:lab-cis-security-group-changes"
+    sources = {e["source"] for e in events if e.get("detection")}
+    assert {"alarm:lab-cis-security-group-changes", "config:lab-incoming-ssh-disabled"} <= sources
+    assert "eventbridge:lab-sg-ingress-opened" not in sources
     assert any(e["kind"] == "cloudtrail.delivered_to_eventbridge" for e in events)
-    assert not any(e["kind"] in ("eventbridge.matched", "lambda.invoked") for e in events)
+    assert not any(e.get("function") == "lab-remediate-sg" for e in events)
 
 
 @pytest.mark.terraform
@@ -204,7 +219,7 @@ def test_the_orchestrator_answers_each_high_risk_call_as_its_playbook_says(
     )
     chosen.cleanup(emulator.endpoints, prerequisites)
     if outcome.startswith("remediated by "):
-        assert row["outcome"] == "remediated", row
+        assert row["outcome"] == "remediated", (row["error"], row)
         assert row["remediated_by"] == outcome.removeprefix("remediated by "), row
         assert row["detection_source"] == "guardduty:Recon:EC2/Portscan"
         return

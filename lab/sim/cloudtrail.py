@@ -19,6 +19,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from lab.sim.kernel import Record, Simulation
 from lab.sim.logs import CloudWatchLogs
 
@@ -162,7 +164,7 @@ class CloudTrail:
             self.s3.put_object(
                 Bucket=trail["S3BucketName"], Key=key, Body=gzip.compress(body, mtime=0)
             )
-        except Exception as error:  # a deleted or unwritable bucket: CloudTrail cannot deliver
+        except ClientError as error:  # a deleted or unwritable bucket: CloudTrail cannot deliver
             self.sim.log("cloudtrail.s3_delivery_failed", trail=trail["Name"], error=str(error))
             return
         self.sim.log(

@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from lab.sim.hosts import Connection, Interface
 from lab.sim.kernel import Simulation
 from lab.sim.logs import CloudWatchLogs
@@ -115,7 +117,8 @@ class FlowLogs:
         ]
         records.sort()
         if destination == "s3":
-            self._to_s3(flow_log, records)
+            if not self._to_s3(flow_log, records):
+                return
         else:
             self.logs.ingest(
                 flow_log["LogGroupName"], interface.interface_id, records, source="vpc-flow-logs"
@@ -127,7 +130,7 @@ class FlowLogs:
             records=len(records),
         )
 
-    def _to_s3(self, flow_log: dict[str, Any], records: list[tuple[float, str]]) -> None:
+    def _to_s3(self, flow_log: dict[str, Any], records: list[tuple[float, str]]) -> bool:
         arn = flow_log["LogDestination"]
         bucket, _, prefix = arn.split(":::", 1)[1].partition("/")
         moment = self.sim.now_datetime()
@@ -139,4 +142,13 @@ class FlowLogs:
             f"{moment:%Y/%m/%d}/{self.account}_vpcflowlogs_{region}_{flow_log['FlowLogId']}_"
             f"{moment:%Y%m%dT%H%MZ}_{digest}.log.gz"
         )
-        self.s3.put_object(Bucket=bucket, Key=key, Body=gzip.compress(body.encode(), mtime=0))
+        try:
+            self.s3.put_object(Bucket=bucket, Key=key, Body=gzip.compress(body.encode(), mtime=0))
+        except ClientError as error:  # a deleted or unwritable bucket: the records are lost
+            self.sim.log(
+                "flow_logs.delivery_failed",
+                flow_log=flow_log["FlowLogId"],
+                error=f"{error.response['Error']['Code']}: {error.response['Error'].get('Message', '')}",
+            )
+            return False
+        return True
