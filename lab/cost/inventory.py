@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from lab.emulator.endpoints import Endpoints
 
 
@@ -35,4 +37,30 @@ def inventory(endpoints: Endpoints) -> dict[str, Any]:
         "log_groups": len(groups),
         "metric_filters": len(logs.describe_metric_filters()["metricFilters"]),
         "alarms": len(endpoints.client("cloudwatch", "observer").describe_alarms()["MetricAlarms"]),
+        **_managed_detectors(endpoints),
+    }
+
+
+def _managed_detectors(endpoints: Endpoints) -> dict[str, Any]:
+    """GuardDuty detectors enabled, Config recorders recording and rules, Security Hub on."""
+    guardduty = endpoints.client("guardduty", "observer")
+    detectors = [
+        d
+        for d in guardduty.list_detectors()["DetectorIds"]
+        if guardduty.get_detector(DetectorId=d).get("Status") == "ENABLED"
+    ]
+    config = endpoints.client("config", "observer")
+    statuses = config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
+    rules = config.describe_config_rules()["ConfigRules"]
+    try:
+        endpoints.client("securityhub", "observer").describe_hub()
+        hub = 1
+    except ClientError:
+        hub = 0
+    return {
+        "guardduty_detectors": len(detectors),
+        "config_recorders": sum(1 for s in statuses if s.get("recording")),
+        "config_rules": len(rules),
+        "config_periodic_rules": sum(1 for r in rules if r.get("MaximumExecutionFrequency")),
+        "securityhub": hub,
     }

@@ -151,6 +151,32 @@ def monthly_cost(
     if inventory.get("alarms"):
         bill("detection-response", "cloudwatch", "standard_alarm_month", inventory["alarms"])
 
+    # Managed detectors: GuardDuty analyses every management event; Config records items and
+    # evaluates rules (periodic ones daily); Security Hub ingests findings; runbooks bill per step.
+    if inventory.get("guardduty_detectors"):
+        bill("detection-response", "guardduty", "cloudtrail_management_events", events_month)
+    if inventory.get("config_recorders"):
+        changes_month = profile.sg_ingress_changes_per_day * DAYS_PER_MONTH
+        bill("detection-response", "config", "configuration_items", changes_month)
+        evaluations = (
+            changes_month
+            * max(
+                1.0, _ratio(per_trial, "config.rule_evaluations", "config.configuration_items", 1.0)
+            )
+            + inventory.get("config_periodic_rules", 0) * DAYS_PER_MONTH
+        )
+        bill("detection-response", "config", "rule_evaluations", evaluations)
+    if inventory.get("securityhub"):
+        bill(
+            "detection-response",
+            "securityhub",
+            "finding_ingestion",
+            profile.incidents_per_month * per_trial.get("securityhub.findings_ingested", 0.0),
+        )
+    if per_trial.get("ssm.automation_steps"):
+        steps = profile.incidents_per_month * per_trial["ssm.automation_steps"]
+        bill("detection-response", "ssm_automation", "steps", steps)
+
     # Each deployed function runs once per matching call: here, security group ingress changes.
     incidents = profile.incidents_per_month
     if inventory.get("lambda_functions") and inventory.get("eventbridge_rules"):

@@ -25,6 +25,11 @@ COUNTED: dict[str, str] = {
     "cron.executions_counted_not_run": "cron.run_skipped_no_change",
     "operator.runbooks_run": "operator.runbook_done",
     "operator.alerts_reviewed": "operator.acknowledged",
+    "config.configuration_items": "config.item_recorded",
+    "config.rule_evaluations": "config.evaluated",
+    "guardduty.findings": "guardduty.finding",
+    "securityhub.findings_ingested": "securityhub.imported",
+    "logs.ingestions": "logs.ingested",
 }
 # Meters that add a quantity carried by the event.
 SUMMED: dict[str, tuple[tuple[str, ...], Callable[[Event], float]]] = {
@@ -37,6 +42,7 @@ SUMMED: dict[str, tuple[tuple[str, ...], Callable[[Event], float]]] = {
         lambda e: e["billed_ms"] / 1000 * e["memory_mb"] / 1024,
     ),
     "operator.work_s": (("operator.runbook_done", "operator.acknowledged"), lambda e: e["work_s"]),
+    "ssm.automation_steps": (("ssm.automation_finished",), lambda e: e.get("steps", 0)),
     "sns.publishes": (
         ("api_call",),
         lambda e: float(e.get("event_name") == "Publish" and not e.get("error")),

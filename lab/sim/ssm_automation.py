@@ -186,6 +186,7 @@ class SsmAutomation:
             execution=execution["AutomationExecutionId"],
             status=status,
             failure=failure,
+            steps=len(execution["StepExecutions"]),
         )
         self.sim.responded(f"ssm:{name}")
 

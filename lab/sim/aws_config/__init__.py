@@ -154,6 +154,7 @@ class AwsConfig:
         params = json.loads(rule.get("InputParameters") or "{}")
         resource_id = None if resource[0] == "AWS::::Account" else resource[1]
         result = EVALUATORS[identifier](self.sim.endpoints, resource_id, params)
+        self.sim.log("config.evaluated", rule=rule["ConfigRuleName"], compliance=result)
         key = (rule["ConfigRuleName"], resource[1])
         old = self.compliance.get(key)
         self.compliance[key] = result
