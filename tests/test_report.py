@@ -46,3 +46,48 @@ def test_figure_is_written_as_png_and_pdf(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert pdf.read_bytes()[:5] == b"%PDF-"
     assert png.stat().st_size > 20_000
+
+
+def test_detection_paths_keep_every_path_of_a_trial(tmp_path):
+    import json as _json
+
+    from lab.report.paths import first_detections, path_table
+
+    base = {"technique": "t", "architecture": "serverless"}
+    events = []
+    for trial, (fast, slow) in enumerate([(30.0, 400.0), (50.0, 600.0)]):
+        events += [
+            {**base, "trial": trial, "kind": "technique.detonated", "t_s": 100.0},
+            {
+                **base,
+                "trial": trial,
+                "kind": "eventbridge.matched",
+                "t_s": 100 + fast,
+                "detection": True,
+                "source": "eventbridge:r",
+            },
+            {
+                **base,
+                "trial": trial,
+                "kind": "eventbridge.matched",
+                "t_s": 200 + fast,
+                "detection": True,
+                "source": "eventbridge:r",
+            },
+            {
+                **base,
+                "trial": trial,
+                "kind": "guardduty.finding",
+                "t_s": 100 + slow,
+                "detection": True,
+                "source": "guardduty:X",
+            },
+        ]
+    (tmp_path / "events.jsonl").write_text("\n".join(_json.dumps(e) for e in events) + "\n")
+    firsts = first_detections(tmp_path)
+    assert len(firsts) == 4  # one per trial and source, the first only
+    table = path_table(tmp_path).set_index("path")
+    assert (
+        table.loc["eventbridge", "median_s"] == 40.0 and table.loc["guardduty", "median_s"] == 500.0
+    )
+    assert table.loc["guardduty", "trials"] == 2

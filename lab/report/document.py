@@ -67,6 +67,15 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             comparison_table(trials).round(4),
         ),
     ]
+    if (run_dir / "events.jsonl").exists():
+        from lab.report.paths import path_table
+
+        tables.append(
+            (
+                "Detection paths: trials each path detected, seconds from injection to its first detection",
+                path_table(run_dir).round(1),
+            )
+        )
     coverage = coverage_table(trials)
     tables.append(
         (
