@@ -119,6 +119,8 @@ class GuardDuty:
         """Connections seen on an instance's interface (GuardDuty's own flow log feed)."""
         for spec in (t for t in self.types if t["signal"] == "flow"):
             for connection in connections:
+                if not connection.accepted:
+                    continue  # denied by the network: no session, nothing GuardDuty counts
                 inbound = connection.destination_ip == interface.private_ip
                 if (spec["direction"] == "inbound") != inbound:
                     continue

@@ -229,6 +229,9 @@ def respond_to_finding(finding):
     entry = PLAYBOOK["findings"].get(finding.get("type"))
     if entry is None:
         return {"status": "ignored", "reason": f"no playbook entry for {finding.get('type')}"}
+    if finding.get("updatedAt") != finding.get("createdAt"):
+        # An update of a finding already answered (more occurrences): not a new incident.
+        return {"status": "ignored", "reason": "finding update", "finding": finding.get("id")}
     result = {
         "status": "alerted",
         "finding": finding.get("type"),
