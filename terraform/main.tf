@@ -81,6 +81,8 @@ module "guardduty" {
   count                        = var.enable_guardduty ? 1 : 0
   source                       = "./modules/guardduty"
   finding_publishing_frequency = var.guardduty_finding_publishing_frequency
+  name_prefix                  = var.name_prefix
+  alert_topic_arn              = module.alerting.topic_arn
 }
 
 module "security_hub" {

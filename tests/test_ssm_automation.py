@@ -160,3 +160,23 @@ def test_every_document_uses_only_supported_actions() -> None:
         document = yaml.safe_load(Path(path).read_text())
         assert document["schemaVersion"] == "0.3" and document["assumeRole"]
         assert {s["action"] for s in document["mainSteps"]} <= supported, path.name
+
+
+def test_revoke_world_open_ingress_and_start_config_recorder(emulator) -> None:
+    ssh = technique("ec2-sg-open-ssh")
+    prerequisites = ssh.warm_up(emulator.endpoints)
+    ssh.detonate(emulator.endpoints, prerequisites)
+    role = _deploy_documents(emulator)
+    execution, _ = _run(
+        emulator, "lab-RevokeWorldOpenIngress", {"GroupId": prerequisites["group_id"]}, role
+    )
+    assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
+    assert ssh.is_remediated(emulator.endpoints, prerequisites)
+    stopped = technique("config-stop-recorder")
+    recorder = stopped.warm_up(emulator.endpoints)
+    stopped.detonate(emulator.endpoints, recorder)
+    execution, _ = _run(
+        emulator, "lab-StartConfigRecorder", {"RecorderName": recorder["recorder"]}, role
+    )
+    assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
+    assert stopped.is_remediated(emulator.endpoints, recorder)

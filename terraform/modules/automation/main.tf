@@ -38,9 +38,24 @@ data "aws_iam_policy_document" "automation" {
     actions = [
       "ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:CreateNetworkAclEntry",
       "ec2:CreateSecurityGroup", "ec2:RevokeSecurityGroupEgress", "ec2:ModifyInstanceAttribute",
-      "ec2:CreateSnapshot",
+      "ec2:CreateSnapshot", "ec2:RevokeSecurityGroupIngress", "ec2:DescribeSecurityGroupRules",
     ]
     resources = ["*"]
+  }
+  statement {
+    sid       = "ContainUsers"
+    actions   = ["iam:UpdateAccessKey", "iam:ListAccessKeys", "iam:DetachUserPolicy"]
+    resources = ["arn:aws:iam::*:user/*"]
+  }
+  statement {
+    sid       = "RestoreDetectors"
+    actions   = ["guardduty:UpdateDetector", "guardduty:GetDetector"]
+    resources = ["arn:aws:guardduty:*:*:detector/*"]
+  }
+  statement {
+    sid       = "RestoreRecorder"
+    actions   = ["config:StartConfigurationRecorder", "config:DescribeConfigurationRecorderStatus"]
+    resources = ["*"] # AWS Config recorders do not support resource-level permissions.
   }
   statement {
     sid       = "RevokeRoleSessions"
