@@ -11,8 +11,9 @@ provider "aws" {
   skip_requesting_account_id  = false
   skip_metadata_api_check     = local.emulated
   s3_use_path_style           = local.emulated
-  # The emulator answers at once or never: retrying only hides a gap for minutes.
-  max_retries = local.emulated ? 1 : 25
+  # The emulator answers at once or never, so long retries would only hide a gap for minutes; a few
+  # quick ones ride out a connection the loaded local server dropped.
+  max_retries = local.emulated ? 4 : 25
 
   endpoints {
     cloudtrail     = var.aws_endpoint_url
