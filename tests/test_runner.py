@@ -24,7 +24,8 @@ architectures:
 
 def test_demo_scenario_is_valid():
     scenario = load_scenario(Path(__file__).parents[1] / "scenarios" / "demo.yaml")
-    assert scenario.trials == 20
+    assert scenario.trials == 10
+    assert scenario.techniques == ["ec2-sg-open-ssh", "ec2-ssh-brute-force"]
     assert set(scenario.architectures) == {"manual", "serverless"}
 
 

@@ -26,7 +26,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from lab.emulator import compat
 from lab.emulator.actors import DEFAULT_ACCOUNT_ID
 from lab.emulator.endpoints import Endpoints
-from lab.emulator.recorder import ApiCallRecorder
+from lab.emulator.recorder import ApiCallRecorder, wall_clock
 
 
 class EmulatorError(RuntimeError):
@@ -165,6 +165,7 @@ class EmulatorServer:
         """Forget every resource and every record: a fresh account."""
         self._post("/moto-api/reset")
         self.recorder.forget()
+        self.recorder.clock = wall_clock  # a simulation may have left its virtual clock
 
     def seed(self, seed: int) -> None:
         """Seed moto's id generator so resource ids repeat from run to run."""
