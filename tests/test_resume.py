@@ -22,8 +22,9 @@ def _rows(run_dir):
         return list(csv.DictReader(handle))
 
 
-def _interrupt_after_first_trial(tmp_path, sig):
-    """Start a run of SCENARIO, send ``sig`` to its process group once a trial has landed."""
+def _interrupt_after_first_trial(tmp_path, sig, group=True):
+    """Start a run of SCENARIO, send ``sig`` to its process group (or only to the run's own process)
+    once a trial has landed."""
     scenario = tmp_path / "resume.yaml"
     scenario.write_text(SCENARIO)
     out = tmp_path / "results"
@@ -42,7 +43,10 @@ def _interrupt_after_first_trial(tmp_path, sig):
             run_dir = found[0].parent
             break
         time.sleep(0.2)
-    os.killpg(process.pid, sig)
+    if group:
+        os.killpg(process.pid, sig)
+    else:
+        os.kill(process.pid, sig)
     stdout, stderr = process.communicate(timeout=300)
     assert run_dir is not None, "the first trial never landed"
     return scenario, run_dir, process.returncode, stdout, stderr

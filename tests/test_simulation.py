@@ -104,10 +104,11 @@ def test_stopped_trail_leaves_only_config_and_stopping_it_too_means_no_detection
     emulator, workdir = serverless
     e = emulator.endpoints
     e.client("cloudtrail").stop_logging(Name="lab-trail")
-    # AWS Config does not read CloudTrail: its rule still sees the open group, and only it.
+    # AWS Config does not read CloudTrail: its rule still sees the open group, and only it; the
+    # orchestrator answers the compliance change with the revoke-ingress runbook.
     row, events, _ = _trial(emulator, workdir, "serverless")
-    assert row["outcome"] == "detected only", row
-    assert row["remediated_at"] is None
+    assert row["outcome"] == "remediated", row
+    assert row["remediated_by"] == "ssm:lab-RevokeWorldOpenIngress"
     assert any(e["kind"] == "cloudtrail.not_recorded" for e in events)
     sources = {e["source"] for e in events if e.get("detection")}
     assert "config:lab-incoming-ssh-disabled" in sources
@@ -134,8 +135,9 @@ def test_function_without_invoke_permission_is_not_run(serverless):
         FunctionName="lab-remediate-sg", StatementId="AllowEventBridge-sg-ingress-opened"
     )
     row, events, _ = _trial(emulator, workdir, "serverless")
-    assert row["outcome"] == "detected only"
     assert any(e["kind"] == "lambda.invoke_denied" for e in events)
+    # The fast path is cut; the Config path (compliance change -> orchestrator -> SSM) still fixes it.
+    assert row["remediated_by"] == "ssm:lab-RevokeWorldOpenIngress", row
 
 
 @pytest.mark.terraform
@@ -147,10 +149,10 @@ def test_a_disabled_rule_does_not_detect(serverless):
         row, events, _ = _trial(emulator, workdir, "serverless")
     finally:
         events_client.enable_rule(Name="lab-sg-ingress-opened")
-    # Without the fast path nothing fixes the group; the CIS "security group changes" alarm on the
-    # trail's log group still sees the call and tells a person.
-    assert row["remediated_at"] is None
-    assert row["outcome"] == "detected only"
+    # Without the fast path the CIS "security group changes" alarm still sees the call and tells a
+    # person, and Config's rule (through the orchestrator and SSM) fixes the group, later.
+    assert row["outcome"] == "remediated"
+    assert row["remediated_by"] == "ssm:lab-RevokeWorldOpenIngress"
     sources = {e["source"] for e in events if e.get("detection")}
     assert {"alarm:lab-cis-security-group-changes", "config:lab-incoming-ssh-disabled"} <= sources
     assert "eventbridge:lab-sg-ingress-opened" not in sources
