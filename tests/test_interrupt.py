@@ -4,7 +4,6 @@ import json
 import signal
 
 import pytest
-
 from test_resume import _interrupt_after_first_trial
 
 
