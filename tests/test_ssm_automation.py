@@ -70,7 +70,10 @@ def _run(emulator, document: str, parameters: dict[str, str], role: str) -> tupl
         yield sim.env.timeout(1)
         response = emulator.endpoints.client("ssm", "attacker").start_automation_execution(
             DocumentName=document,
-            Parameters={**{k: [v] for k, v in parameters.items()}, "AutomationAssumeRole": [role]},
+            Parameters={
+                **{k: [v] for k, v in parameters.items()},
+                **({"AutomationAssumeRole": [role]} if role else {}),
+            },
         )
         sim.pump()
         start.execution_id = response["AutomationExecutionId"]
@@ -180,3 +183,42 @@ def test_revoke_world_open_ingress_and_start_config_recorder(emulator) -> None:
     )
     assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
     assert stopped.is_remediated(emulator.endpoints, recorder)
+
+
+BRANCHING = """
+schemaVersion: '0.3'
+parameters:
+  Mode: {type: String, default: fast}
+mainSteps:
+  - name: Choose
+    action: aws:branch
+    inputs:
+      Choices:
+        - {NextStep: Wait, Variable: '{{ Mode }}', StringEquals: slow}
+      Default: ListTrails
+  - name: Wait
+    action: aws:sleep
+    inputs: {Duration: PT10M}
+  - name: ListTrails
+    action: aws:executeAwsApi
+    isEnd: true
+    inputs: {Service: cloudtrail, Api: DescribeTrails}
+    outputs:
+      - {Name: Count, Selector: '$.trailList', Type: MapList}
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "steps", "minimum_s"),
+    [("fast", ["Choose", "ListTrails"], 0), ("slow", ["Choose", "Wait", "ListTrails"], 600)],
+)
+def test_branch_and_sleep(emulator, mode, steps, minimum_s) -> None:
+    ssm = emulator.endpoints.client("ssm")
+    ssm.create_document(
+        Name="lab-Branching", Content=BRANCHING, DocumentType="Automation", DocumentFormat="YAML"
+    )
+    execution, _ = _run(emulator, "lab-Branching", {"Mode": mode}, role="")
+    assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
+    assert [s["StepName"] for s in execution["StepExecutions"]] == steps
+    first, last = execution["StepExecutions"][0], execution["StepExecutions"][-1]
+    assert (last["ExecutionEndTime"] - first["ExecutionStartTime"]).total_seconds() >= minimum_s
