@@ -10,6 +10,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError
+from test_log_pipeline import _instance as run_bare_instance
 
 from lab.attacks.activity import Activity
 from lab.attacks.registry import technique
@@ -107,15 +108,7 @@ MINING = Activity(
 
 
 def _instance(emulator) -> str:
-    ec2 = emulator.endpoints.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
-    image = emulator.endpoints.client("ssm").get_parameter(
-        Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-    )["Parameter"]["Value"]
-    return ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][
-        0
-    ]["InstanceId"]
+    return run_bare_instance(emulator, "")
 
 
 @pytest.mark.parametrize(
