@@ -448,3 +448,12 @@ def test_flow_logs_aggregate_and_deliver_v2_records(emulator, tmp_path) -> None:
     emulator.recorder.clock = lambda: EPOCH
     rejected = e.client("logs").filter_log_events(logGroupName="/flows")["events"]
     assert rejected and all(ev["message"].endswith("REJECT OK") for ev in rejected)
+
+
+def test_a_query_outside_the_subset_is_one_clear_error(emulator) -> None:
+    from botocore.exceptions import ClientError
+
+    logs = emulator.endpoints.client("logs")
+    logs.create_log_group(logGroupName="/q")
+    with pytest.raises(ClientError, match="does not support 'dedup'"):
+        logs.start_query(logGroupName="/q", startTime=0, endTime=10, queryString="dedup @logStream")

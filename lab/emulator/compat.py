@@ -365,8 +365,9 @@ def _patch_logs_insights_queries() -> None:
     or ``stats`` is ignored and every event comes back. StartQuery runs the lab's subset of the
     language instead (``lab.sim.insights``: filter, parse, stats ... by, sort, limit)."""
     import moto.logs.models as logs_models
+    from moto.logs.exceptions import InvalidParameterException
 
-    from lab.sim.insights import Event, format_value, run_query
+    from lab.sim.insights import Event, QueryError, format_value, run_query
 
     def execute_query(
         log_groups: list[Any], query: str, start_time: int, end_time: int
@@ -379,10 +380,11 @@ def _patch_logs_insights_queries() -> None:
             if (not start_time or e.timestamp >= start_time * 1000)
             and (not end_time or e.timestamp <= end_time * 1000)
         ]
-        return [
-            {field: format_value(field, value) for field, value in row.items()}
-            for row in run_query(query, events)
-        ]
+        try:  # a query outside the subset is one clear 400, as AWS answers a malformed query
+            rows = run_query(query, events)
+        except QueryError as error:
+            raise InvalidParameterException(msg=str(error)) from error
+        return [{field: format_value(field, value) for field, value in row.items()} for row in rows]
 
     logs_models.execute_query = execute_query  # type: ignore[assignment]
 
