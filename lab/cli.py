@@ -56,9 +56,13 @@ def _print_summary(run_dir: Path) -> None:
     def fmt(value: object) -> str:
         return "-" if value is None or value != value else f"{value:,.1f}"
 
+    from lab.experiment.sweep import short_name, sweep_columns
+
+    swept = sweep_columns(table)
     for row in table.to_dict("records"):
+        point = ", ".join(f"{short_name(c.removeprefix('sweep.'))}={row[c]}" for c in swept)
         out.add_row(
-            row["technique"],
+            f"{row['technique']} ({point})" if point else row["technique"],
             row["architecture"],
             str(row["n"]),
             f"{row['detected']:.0%}",
@@ -129,6 +133,18 @@ def run(
         _fail(str(exc))
     except KeyError as exc:
         _fail(str(exc.args[0]))
+    if scenario.is_sweep:
+        from lab.experiment.sweep import validate
+
+        try:  # every point checked before anything is written
+            points = validate(scenario, calibration or scenario.calibration or DEFAULT_CALIBRATION)
+        except ScenarioError as exc:
+            _fail(str(exc))
+        console.print(
+            f"sweep: {len(points)} points ({len(points) // scenario.repeat} combinations x "
+            f"{scenario.repeat} repetitions), {len(scenario.techniques)} techniques, "
+            f"{scenario.trials} trials per architecture each"
+        )
     run_dir = resume or out / scenario.name / new_run_id(scenario)
     if resume is not None and not (resume / "manifest.json").exists():
         _fail(f"{resume} is not a run directory (no manifest.json)")
@@ -147,7 +163,18 @@ def run(
             bar.update(task, description=description, completed=done, total=total)
 
         try:
-            run_scenario(scenario, run_dir, calibration, progress, jobs=jobs)
+            if scenario.is_sweep:
+                from lab.experiment.sweep import run_sweep
+
+                run_sweep(
+                    scenario,
+                    run_dir,
+                    Path(calibration or scenario.calibration or DEFAULT_CALIBRATION),
+                    progress,
+                    jobs=jobs,
+                )
+            else:
+                run_scenario(scenario, run_dir, calibration, progress, jobs=jobs)
         except ResumeMismatch as exc:
             _fail(str(exc))
         except RunError as exc:
@@ -184,14 +211,52 @@ def report(
     run_dir: Path = typer.Argument(..., help="A run directory (results/<scenario>/<run-id>)."),
 ) -> None:
     """Print a run's summary; redraw its figure; write report.md and a self-contained report.html."""
-    if not (run_dir / "trials.csv").exists():
-        _fail(f"{run_dir} has no trials.csv")
+    if not (run_dir / "trials.csv").exists() and not list(run_dir.glob("points/*/trials.csv")):
+        _fail(f"{run_dir} has no trials.csv (nor a sweep point with one)")
     _print_summary(run_dir)
     paths = _figures(run_dir)
     console.print(f"figure: {paths[0]} (and {paths[1].name})")
     if (run_dir / "manifest.json").exists():
         report_md, report_html = _report(run_dir)
         console.print(f"report: {report_html} (and {report_md.name})")
+
+
+@app.command()
+def notebooks(
+    run_dir: Annotated[
+        Path | None, typer.Argument(help="A run directory (default: the newest).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where the executed notebooks go (default: RUN_DIR/notebooks)."),
+    ] = None,
+) -> None:
+    """Execute the chapter notebooks (notebooks/*.ipynb) headless against a run; their figures go
+    to RUN_DIR/figures, the executed copies (with outputs) to OUT."""
+    from lab.report.notebooks import NotebookFailed, execute
+    from lab.report.notebooks import notebooks as chapter_notebooks
+    from lab.report.run import RunNotFound, latest_run
+
+    try:
+        run_dir = run_dir or latest_run()
+    except RunNotFound as exc:
+        _fail(str(exc))
+    if not (run_dir / "manifest.json").exists():
+        _fail(f"{run_dir} is not a run directory (no manifest.json)")
+    target = out or run_dir / "notebooks"
+    with Progress(
+        TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        found = chapter_notebooks()
+        task = bar.add_task("notebooks", total=len(found))
+        for notebook in found:
+            bar.update(task, description=notebook.stem)
+            try:
+                execute(notebook, run_dir, target)
+            except NotebookFailed as exc:
+                _fail(str(exc), code=1)
+            bar.advance(task)
+    console.print(f"executed {len(found)} notebooks into {target}")
 
 
 def _latest_run() -> Path:
@@ -259,16 +324,33 @@ def cost(
 def runs(out: Annotated[Path, typer.Option(help="Results root.")] = RESULTS_DIR) -> None:
     """List the runs under the results root with their manifest summary."""
     table = Table(title=f"runs in {out}")
-    for column in ("scenario", "run", "status", "target", "seed", "trials", "started", "commit"):
+    for column in (
+        "scenario",
+        "run",
+        "kind",
+        "status",
+        "target",
+        "seed",
+        "trials",
+        "started",
+        "commit",
+    ):
         table.add_column(column, no_wrap=True)
     for manifest_path in sorted(out.glob("*/*/manifest.json")):
         manifest = json.loads(manifest_path.read_text())
-        trials_csv = manifest_path.parent / "trials.csv"
-        rows = len(trials_csv.read_text().splitlines()) - 1 if trials_csv.exists() else 0
+        rows = sum(
+            len(path.read_text().splitlines()) - 1
+            for path in [
+                manifest_path.parent / "trials.csv",
+                *manifest_path.parent.glob("points/*/trials.csv"),
+            ]
+            if path.exists()
+        )
         commit = (manifest.get("git") or {}).get("commit") or ""
         table.add_row(
             manifest.get("scenario", {}).get("name", "?"),
             manifest_path.parent.name,
+            f"sweep of {len(manifest['points'])}" if manifest.get("kind") == "sweep" else "run",
             manifest.get("status", "?"),
             str(manifest.get("target")),
             str(manifest.get("seed")),

@@ -55,3 +55,35 @@ def test_mann_whitney_effect_size_when_one_side_is_always_slower():
     assert row["U"] == 100.0  # every manual value exceeds every serverless value
     assert row["rank_biserial_r"] == 1.0
     assert row["p_value"] < 0.001
+
+
+def test_mann_whitney_against_a_hand_computed_exact_test():
+    # manual [1, 2, 3, 4] vs serverless [2.5, 5, 6, 7]: manual beats serverless in 2 of 16 pairs
+    # (3 > 2.5, 4 > 2.5), so U = 2 and r = 2 * 2 / 16 - 1 = -0.75. Exact null distribution of U for
+    # 4 + 4 values: 70 arrangements, P(U <= 2) = (1 + 1 + 2) / 70, two-sided p = 8 / 70.
+    row = comparison_table(_trials([1.0, 2.0, 3.0, 4.0], [2.5, 5.0, 6.0, 7.0])).iloc[0]
+    assert row["U"] == 2.0
+    assert row["rank_biserial_r"] == -0.75
+    assert row["p_value"] == pytest.approx(8 / 70)
+
+
+def test_a_sweeps_trials_are_grouped_by_their_point_values():
+    low = _trials([1.0, 2.0, 3.0], [1.0, 1.0, 1.0]).assign(**{"sweep.operator": "soc-24x7"})
+    high = _trials([10.0, 20.0, 30.0], [1.0, 1.0, 1.0]).assign(**{"sweep.operator": "student-lab"})
+    table = latency_table(pd.concat([low, high], ignore_index=True))
+    manual = table[(table["architecture"] == "manual") & (table["stage"] == "detect")]
+    assert manual.set_index("sweep.operator")["median_s"].to_dict() == {
+        "soc-24x7": 2.0,
+        "student-lab": 20.0,
+    }
+    rates = rate_table(pd.concat([low, high], ignore_index=True))
+    assert set(rates["sweep.operator"]) == {"soc-24x7", "student-lab"}
+    assert (rates["n"] == 3).all()
+
+
+def test_comparison_of_a_single_architecture_is_an_empty_table_with_its_columns():
+    trials = _trials([1.0, 2.0], []).query("architecture == 'manual'")
+    table = comparison_table(trials)
+    assert table.empty and {"technique", "stage", "U", "p_value", "rank_biserial_r"} <= set(
+        table.columns
+    )

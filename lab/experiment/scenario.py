@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import yaml
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lab.architectures.manual import DEFAULT_CRON_SCHEDULE
 
@@ -20,6 +20,11 @@ def cron_period_s(schedule: str) -> float:
     runs = croniter(schedule, datetime(2026, 1, 5, tzinfo=UTC))
     first = runs.get_next(datetime)
     return (runs.get_next(datetime) - first).total_seconds()
+
+
+SWEEPABLE_FIELDS = frozenset(
+    {"operator", "settle_s", "injection_window_s", "trial_spacing_s", "max_trial_s"}
+)
 
 
 class ScenarioError(ValueError):
@@ -34,6 +39,16 @@ class Scenario(BaseModel):
     with the reverted state, as they would between trials), then the technique is detonated at a uniform phase within ``injection_window_s``
     (default: the period of the manual architecture's cron schedule, so the phase against the
     polling detectors is measured, not fixed; 300 s when there is no manual architecture).
+
+    ``techniques: all`` runs the whole catalog. ``repeat: R`` runs everything R times with
+    independent seeds (repetition 0 keeps ``seed``). ``sweep:`` maps a parameter to the values it
+    takes; every combination is a point, run ``repeat`` times (see ``lab.experiment.sweep``):
+
+    - ``architectures.<architecture>.<variable>``: a deployment variable (Terraform variable of the
+      serverless stack, ``cron_schedule`` of the manual one);
+    - ``calibration.<stages|constants|operators>.<name>...<parameter>``: a calibration parameter
+      (``calibration.stages.<stage>.scale`` multiplies a whole distribution, its shape kept);
+    - ``operator``, ``settle_s``, ``injection_window_s``, ``trial_spacing_s``, ``max_trial_s``.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -41,7 +56,7 @@ class Scenario(BaseModel):
     description: str = ""
     seed: int = Field(ge=0)
     trials: int = Field(ge=1, le=10_000)
-    techniques: list[str] = Field(min_length=1)
+    techniques: list[str] | Literal["all"] = Field(min_length=1)
     architectures: dict[Literal["manual", "serverless"], dict[str, Any]] = Field(min_length=1)
     operator: str = "on-call"
     target: Literal["emulated"] = "emulated"
@@ -51,12 +66,16 @@ class Scenario(BaseModel):
     injection_window_s: float | None = Field(default=None, gt=0)
     max_trial_s: float = Field(default=86_400, gt=0)
     calibration: str | None = None
+    repeat: int = Field(default=1, ge=1, le=1_000)
+    sweep: dict[str, list[Any]] = Field(default_factory=dict)
 
     @field_validator("techniques")
     @classmethod
-    def _known_techniques(cls, value: list[str]) -> list[str]:
+    def _known_techniques(cls, value: list[str] | str) -> list[str]:
         from lab.attacks.registry import techniques
 
+        if value == "all":
+            return list(techniques())
         unknown = [t for t in value if t not in techniques()]
         if unknown:
             raise ValueError(f"unknown technique(s) {unknown}; known: {sorted(techniques())}")
@@ -68,6 +87,33 @@ class Scenario(BaseModel):
         if value.tzinfo is None:
             raise ValueError("start needs a time zone, e.g. 2026-01-05T09:00:00Z")
         return value
+
+    @model_validator(mode="after")
+    def _sweepable(self) -> Scenario:
+        for key, values in self.sweep.items():
+            if not values:
+                raise ValueError(f"sweep {key!r} needs at least one value")
+            head, _, rest = key.partition(".")
+            if key in SWEEPABLE_FIELDS or (head == "calibration" and rest.count(".") >= 2):
+                continue
+            if head == "architectures":
+                arch, _, variable = rest.partition(".")
+                if arch in self.architectures and variable and "." not in variable:
+                    continue
+                raise ValueError(
+                    f"sweep {key!r}: architectures.<name>.<variable> with <name> one of "
+                    f"{sorted(self.architectures)}"
+                )
+            raise ValueError(
+                f"sweep {key!r} is not sweepable; use architectures.<name>.<variable>, "
+                f"calibration.stages.<stage>.<parameter>, or one of {sorted(SWEEPABLE_FIELDS)}"
+            )
+        return self
+
+    @property
+    def is_sweep(self) -> bool:
+        """True when the scenario runs more than one point (a sweep or repetitions)."""
+        return bool(self.sweep) or self.repeat > 1
 
     @property
     def settle(self) -> float:

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from lab.report.figures import A4_COLUMN_WIDTH_IN, ARCHITECTURE_STYLE, save_figure
+from lab.report.style import A4_COLUMN_WIDTH_IN, ARCHITECTURE_STYLE, figure_function, save_figure
 
 CATEGORY_HATCH = {
     "compute": "",
@@ -21,6 +21,7 @@ CATEGORY_HATCH = {
 }
 
 
+@figure_function
 def cost_vs_scale(sweep: pd.DataFrame, out_base: Path, break_even_x: float | None) -> list[Path]:
     """Monthly cost against account activity (log-log), one line per architecture."""
     fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 3.2))
@@ -58,6 +59,7 @@ def cost_vs_scale(sweep: pd.DataFrame, out_base: Path, break_even_x: float | Non
     return save_figure(fig, out_base)
 
 
+@figure_function
 def cost_breakdown(lines: pd.DataFrame, out_base: Path) -> list[Path]:
     """Where the money goes: stacked bars by category, one bar per architecture and profile."""
     table = lines.pivot_table(

@@ -10,7 +10,13 @@ from pathlib import Path
 import pandas as pd
 
 from lab.report.coverage import coverage_table
-from lab.report.figures import coverage_matrix, incident_timeline, latency_comparison, latency_ecdf
+from lab.report.figures import (
+    coverage_matrix,
+    incident_timeline,
+    latency_comparison,
+    latency_ecdf,
+    sensitivity,
+)
 from lab.report.statistics import comparison_table, latency_table, rate_table
 from lab.report.summary import load_trials
 from lab.sim.calibration import Calibration
@@ -67,7 +73,10 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             comparison_table(trials).round(4),
         ),
     ]
-    if (run_dir / "events.jsonl").exists():
+    from lab.experiment.sweep import is_sweep_run, sweep_columns
+
+    sweep = is_sweep_run(run_dir)
+    if (run_dir / "events.jsonl").exists() or sweep:
         from lab.report.paths import path_table
 
         tables.append(
@@ -76,7 +85,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
                 path_table(run_dir).round(1),
             )
         )
-    coverage = coverage_table(trials)
+    coverage = coverage_table(trials.drop(columns=sweep_columns(trials)))
     tables.append(
         (
             "Coverage: the outcome most trials had, per ATT&CK technique and architecture",
@@ -99,15 +108,38 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
     tables.append(
         ("Calibration used (every figure with its source)", _calibration_table(calibration))
     )
+    if sweep:
+        tables.append(("Sweep points (one run each under points/)", _points_table(run_dir)))
     figures_dir = run_dir / "figures"
     drawn = [
         latency_comparison(trials, figures_dir / "latency_comparison")[0],
         latency_ecdf(trials, figures_dir / "latency_ecdf")[0],
-        incident_timeline(trials, figures_dir / "incident_timeline")[0],
+        incident_timeline(_first_point(trials), figures_dir / "incident_timeline")[0],
         coverage_matrix(coverage, figures_dir / "coverage")[0],
     ]
-    extra = sorted(p for p in figures_dir.glob("cost_*.png"))
+    for column in sweep_columns(trials):
+        name = column.removeprefix("sweep.").replace(".", "_")
+        drawn.append(sensitivity(trials, figures_dir / f"sensitivity_{name}", column)[0])
+    # Every figure in the folder is in the report, also those drawn by other commands (`lab cost`).
+    extra = sorted(p for p in figures_dir.glob("*.png") if p not in drawn)
     return manifest, tables, [*drawn, *extra]
+
+
+def _first_point(trials: pd.DataFrame) -> pd.DataFrame:
+    """The trials of a sweep's first point (all trials of an ordinary run)."""
+    return trials[trials["point"] == trials["point"].iloc[0]] if "point" in trials else trials
+
+
+def _points_table(run_dir: Path) -> pd.DataFrame:
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    rows = []
+    for point in manifest["points"]:
+        trials_csv = run_dir / "points" / point["id"] / "trials.csv"
+        done = len(trials_csv.read_text().splitlines()) - 1 if trials_csv.exists() else 0
+        rows.append(
+            {"point": point["id"], **point["values"], "seed": point["seed"], "trials": done}
+        )
+    return pd.DataFrame(rows)
 
 
 def _facts(manifest: dict) -> list[tuple[str, str]]:

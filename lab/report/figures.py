@@ -1,4 +1,5 @@
-"""Figures: each a function of a results DataFrame, written as PNG (300 dpi) and PDF."""
+"""Figures: each a function of a results DataFrame, written as PNG (300 dpi) and PDF in the lab's
+one style (``lab.mplstyle``); an empty DataFrame is an ``EmptyDataError``."""
 
 from __future__ import annotations
 
@@ -12,24 +13,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-# Colour-blind safe (Okabe-Ito) and distinguishable in greyscale by hatch and marker.
-ARCHITECTURE_STYLE = {
-    "manual": {"color": "#E69F00", "hatch": "//", "marker": "o"},
-    "serverless": {"color": "#0072B2", "hatch": "", "marker": "s"},
-}
-A4_COLUMN_WIDTH_IN = 6.3
+from lab.report.style import A4_COLUMN_WIDTH_IN, ARCHITECTURE_STYLE, figure_function, save_figure
 
 
-def save_figure(fig: plt.Figure, out_base: Path) -> list[Path]:
-    """Write ``fig`` as PNG (300 dpi) and PDF beside ``out_base``; return both paths."""
-    out_base.parent.mkdir(parents=True, exist_ok=True)
-    paths = [out_base.with_suffix(".png"), out_base.with_suffix(".pdf")]
-    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
-    fig.savefig(paths[1], bbox_inches="tight", metadata={"CreationDate": None})
-    plt.close(fig)
-    return paths
-
-
+@figure_function
 def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
     """Time to detect and time to remediate per architecture (box + points, log axis)."""
     metrics = [("time_to_detect_s", "Time to detect"), ("time_to_remediate_s", "Time to remediate")]
@@ -90,6 +77,7 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
     return save_figure(fig, out_base)
 
 
+@figure_function
 def latency_ecdf(trials: pd.DataFrame, out_base: Path) -> list[Path]:
     """Empirical CDFs of time to detect and to remediate, per architecture (log x axis).
 
@@ -126,6 +114,7 @@ def latency_ecdf(trials: pd.DataFrame, out_base: Path) -> list[Path]:
     return save_figure(fig, out_base)
 
 
+@figure_function
 def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> list[Path]:
     """One trial per architecture as a Gantt chart: injected -> detected -> alerted -> remediated."""
     stages = [
@@ -184,6 +173,7 @@ OUTCOME_STYLE = {  # Okabe-Ito; the text in each cell carries the outcome for gr
 }
 
 
+@figure_function
 def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
     """ATT&CK tactic / technique rows x architecture columns; each cell the measured outcome."""
     architectures = [a for a in ARCHITECTURE_STYLE if a in set(coverage["architecture"])]
@@ -220,4 +210,67 @@ def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_title("Measured coverage (median time to detect, virtual time)", fontsize=8, pad=18)
+    return save_figure(fig, out_base)
+
+
+@figure_function
+def sensitivity(trials: pd.DataFrame, out_base: Path, key: str | None = None) -> list[Path]:
+    """Median time to detect and to remediate against one swept parameter (``sweep.<key>`` column;
+    default: the first), one line per architecture and technique, with the 95 % bootstrap CI of the
+    median as error bars. Other swept parameters are pooled."""
+    from lab.experiment.sweep import short_name, sweep_columns
+    from lab.report.statistics import latency_table
+
+    columns = sweep_columns(trials)
+    if not columns:
+        raise ValueError("sensitivity needs a sweep's trials (no sweep.* column)")
+    column = f"sweep.{key}" if key and not key.startswith("sweep.") else (key or columns[0])
+    if column not in columns:
+        raise ValueError(f"{column!r} is not swept here; swept: {', '.join(columns)}")
+    order = list(dict.fromkeys(trials[column]))  # the sweep's own order
+    table = latency_table(trials.drop(columns=[c for c in columns if c != column]))
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in order)
+    position = {v: (float(v) if numeric else i) for i, v in enumerate(order)}
+    techniques = sorted(set(table["technique"]))
+    fig, axes = plt.subplots(1, 2, figsize=(A4_COLUMN_WIDTH_IN, 2.8))
+    for ax, stage, title in zip(
+        axes, ("detect", "remediate"), ("Time to detect", "Time to remediate"), strict=True
+    ):
+        for arch, style in ARCHITECTURE_STYLE.items():
+            for t_index, technique in enumerate(techniques):
+                rows = table[
+                    (table["architecture"] == arch)
+                    & (table["technique"] == technique)
+                    & (table["stage"] == stage)
+                    & (table["n"] > 0)
+                ]
+                if rows.empty:
+                    continue
+                rows = rows.assign(x=rows[column].map(position)).sort_values("x")
+                errors = np.vstack(
+                    [
+                        rows["median_s"] - rows["median_ci_low_s"],
+                        rows["median_ci_high_s"] - rows["median_s"],
+                    ]
+                ).clip(min=0)
+                ax.errorbar(
+                    rows["x"],
+                    rows["median_s"],
+                    yerr=errors,
+                    color=style["color"],
+                    marker=style["marker"],
+                    linestyle=style["linestyle"] if t_index == 0 else ":",
+                    capsize=2,
+                    label=f"{arch} · {technique}" if len(techniques) > 1 else arch,
+                )
+        ax.set_yscale("log")
+        ax.set_title(title)
+        ax.set_xlabel(short_name(column.removeprefix("sweep.")))
+        if numeric and len(order) > 1 and max(order) / max(min(order), 1e-9) >= 20:
+            ax.set_xscale("log")
+        if not numeric:
+            ax.set_xticks(range(len(order)), [str(v) for v in order], rotation=20, ha="right")
+    axes[0].set_ylabel("median seconds (log), 95 % CI")
+    axes[0].legend(loc="best")
+    fig.tight_layout()
     return save_figure(fig, out_base)

@@ -18,7 +18,24 @@ def path_of(source: str) -> str:
 
 
 def first_detections(run_dir: Path) -> pd.DataFrame:
-    """One row per trial and detection source: seconds from injection to its first detection."""
+    """One row per trial and detection source: seconds from injection to its first detection.
+    For a sweep, every point's, with its ``sweep.*`` columns."""
+    from lab.experiment.sweep import SWEEP_COLUMN_PREFIX, is_sweep_run, point_dirs, point_values
+
+    if is_sweep_run(run_dir):
+        frames = []
+        for directory in point_dirs(run_dir):
+            frame = _first_detections(directory)
+            for key, value in point_values(run_dir, directory.name).items():
+                frame[f"{SWEEP_COLUMN_PREFIX}{key}"] = value
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else _first_detections(run_dir)
+    return _first_detections(run_dir)
+
+
+def _first_detections(run_dir: Path) -> pd.DataFrame:
+    if not (run_dir / "events.jsonl").exists():
+        return pd.DataFrame(columns=[*KEYS, "source", "path", "seconds"])
     injected: dict[tuple, float] = {}
     rows: dict[tuple, dict] = {}
     with (run_dir / "events.jsonl").open() as handle:
@@ -41,11 +58,14 @@ def first_detections(run_dir: Path) -> pd.DataFrame:
 
 def path_table(run_dir: Path) -> pd.DataFrame:
     """Per architecture and path: trials it detected in, and the median / p90 seconds to it."""
+    from lab.report.statistics import group_keys
+
     firsts = first_detections(run_dir)
     if firsts.empty:
         return pd.DataFrame(columns=["architecture", "path", "trials", "median_s", "p90_s"])
-    per_trial = firsts.groupby([*KEYS, "path"], as_index=False)["seconds"].min()
-    table = per_trial.groupby(["architecture", "path"])["seconds"].agg(
+    sweep = group_keys(firsts)
+    per_trial = firsts.groupby([*sweep, *KEYS, "path"], as_index=False)["seconds"].min()
+    table = per_trial.groupby([*sweep, "architecture", "path"])["seconds"].agg(
         trials="count", median_s="median", p90_s=lambda s: s.quantile(0.9)
     )
-    return table.reset_index().sort_values(["architecture", "median_s"])
+    return table.reset_index().sort_values([*sweep, "architecture", "median_s"])

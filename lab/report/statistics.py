@@ -1,6 +1,7 @@
 """Statistics of a run: per technique x architecture latencies with a bootstrap CI of the median,
 detection and remediation rates with Wilson intervals, and Mann-Whitney U between architectures.
-All from scipy; each a function of the trials DataFrame."""
+All from scipy; each a function of the trials DataFrame. A sweep's trials are grouped by their
+``sweep.*`` columns too (repetitions of a point pooled)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,19 @@ METRICS = {
     "time_to_remediate_s": "remediate",
 }
 _BOOTSTRAP_SEED = 20260105  # fixed: the report of a run is reproducible
+
+
+def group_keys(trials: pd.DataFrame, *last: str) -> list[str]:
+    """The sweep columns of ``trials`` (if any), then ``last``."""
+    from lab.experiment.sweep import sweep_columns
+
+    return [*sweep_columns(trials), *last]
+
+
+def _groups(trials: pd.DataFrame, *last: str):
+    keys = group_keys(trials, *last)
+    for key, group in trials.groupby(keys, sort=True, dropna=False):
+        yield dict(zip(keys, key, strict=True)), group
 
 
 def _median_ci(values: np.ndarray) -> tuple[float, float]:
@@ -40,16 +54,13 @@ def _wilson(successes: int, n: int) -> tuple[float, float]:
 def latency_table(trials: pd.DataFrame) -> pd.DataFrame:
     """One row per technique, architecture and stage: n, median, p90, mean, 95 % CI of the median."""
     rows = []
-    for (technique, architecture), group in trials.groupby(
-        ["technique", "architecture"], sort=True
-    ):
+    for labels, group in _groups(trials, "technique", "architecture"):
         for column, stage in METRICS.items():
             values = group[column].dropna().to_numpy(dtype=float)
             low, high = _median_ci(values)
             rows.append(
                 {
-                    "technique": technique,
-                    "architecture": architecture,
+                    **labels,
                     "stage": stage,
                     "n": len(values),
                     "median_s": np.median(values) if len(values) else np.nan,
@@ -65,9 +76,7 @@ def latency_table(trials: pd.DataFrame) -> pd.DataFrame:
 def rate_table(trials: pd.DataFrame) -> pd.DataFrame:
     """Detection and remediation rates with 95 % Wilson intervals."""
     rows = []
-    for (technique, architecture), group in trials.groupby(
-        ["technique", "architecture"], sort=True
-    ):
+    for labels, group in _groups(trials, "technique", "architecture"):
         n = len(group)
         for name, hits in (
             ("detected", int(group["time_to_detect_s"].notna().sum())),
@@ -76,8 +85,7 @@ def rate_table(trials: pd.DataFrame) -> pd.DataFrame:
             low, high = _wilson(hits, n)
             rows.append(
                 {
-                    "technique": technique,
-                    "architecture": architecture,
+                    **labels,
                     "rate": name,
                     "k": hits,
                     "n": n,
@@ -95,7 +103,7 @@ def comparison_table(
     """Mann-Whitney U (two-sided) of each stage between two architectures, with the rank-biserial
     effect size r = 2U / (n_a n_b) - 1 (positive: ``a`` slower)."""
     rows = []
-    for technique, group in trials.groupby("technique", sort=True):
+    for labels, group in _groups(trials, "technique"):
         for column, stage in METRICS.items():
             x = group.loc[group["architecture"] == a, column].dropna().to_numpy(dtype=float)
             y = group.loc[group["architecture"] == b, column].dropna().to_numpy(dtype=float)
@@ -104,7 +112,7 @@ def comparison_table(
             test = stats.mannwhitneyu(x, y, alternative="two-sided")
             rows.append(
                 {
-                    "technique": technique,
+                    **labels,
                     "stage": stage,
                     "a": a,
                     "b": b,
@@ -115,4 +123,5 @@ def comparison_table(
                     "rank_biserial_r": 2 * float(test.statistic) / (len(x) * len(y)) - 1,
                 }
             )
-    return pd.DataFrame(rows)
+    columns = [*group_keys(trials, "technique"), "stage", "a", "b", "n_a", "n_b", "U", "p_value"]
+    return pd.DataFrame(rows, columns=[*columns, "rank_biserial_r"])

@@ -1,0 +1,275 @@
+"""Sweeps and repetitions: a scenario with ``sweep:`` or ``repeat:`` is a set of points, each an
+ordinary run in ``RUN_DIR/points/<point>/`` (its own manifest, trials, events and calibration).
+
+Every combination of the swept values is run ``repeat`` times. Repetition r has its own seed
+(repetition 0 keeps the scenario's seed; the others come from ``numpy.random.SeedSequence``), the same
+at every point of the sweep: common random numbers, so a difference between two points is the
+parameter's doing, not the draws'. The sweep's own ``manifest.json`` lists the points; a killed sweep
+resumes point by point (each point resumes trial by trial).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+
+from lab.experiment.manifest import git_commit, versions, write_manifest
+from lab.experiment.scenario import Scenario, ScenarioError
+from lab.sim.calibration import Calibration, CalibrationError
+
+SWEEP_COLUMN_PREFIX = "sweep."
+POINTS_DIR = "points"
+Progress = Callable[[str, int, int], None]
+_TIME_PARAMETERS = ("value", "low", "high", "median", "p90", "mean")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One combination of swept values, at one repetition."""
+
+    id: str
+    values: dict[str, Any]
+    repeat: int
+    scenario: Scenario  # concrete: no sweep, one repetition
+    calibration: Calibration
+
+    @property
+    def label(self) -> str:
+        shown = ", ".join(f"{short_name(k)}={v}" for k, v in self.values.items())
+        return f"{self.id} ({shown})" if shown else self.id
+
+
+def short_name(key: str) -> str:
+    """``architectures.serverless.guardduty_finding_publishing_frequency`` ->
+    ``guardduty_finding_publishing_frequency``; ``calibration.stages.x_s.median`` -> ``x_s.median``."""
+    parts = key.split(".")
+    if parts[0] == "calibration":
+        return ".".join(parts[2:])
+    return parts[-1]
+
+
+def repeat_seed(seed: int, repeat: int) -> int:
+    """The seed of repetition ``repeat`` (0 keeps ``seed``)."""
+    if repeat == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, repeat]).generate_state(1)[0])
+
+
+def _set_calibration(raw: dict[str, Any], key: str, value: Any) -> None:
+    path = key.split(".")[1:]
+    node = raw
+    for i, part in enumerate(path[:-1]):
+        if not isinstance(node, dict) or part not in node:
+            raise ScenarioError(
+                f"sweep {key!r}: the calibration has no {'.'.join(path[: i + 1])!r}"
+            )
+        node = node[part]
+    leaf = path[-1]
+    if leaf == "scale" and isinstance(node, dict) and "distribution" in node:
+        # Stretch a whole distribution (its shape kept): the usual sensitivity sweep.
+        for name in _TIME_PARAMETERS:
+            if node.get(name) is not None:
+                node[name] = node[name] * float(value)
+        node["source"] = f"{' '.join(str(node['source']).split())} [swept: scaled x{value}]"
+        return
+    if not isinstance(node, dict) or node.get(leaf) is None:
+        known = sorted(k for k, v in node.items() if v is not None and k not in ("source",))
+        raise ScenarioError(
+            f"sweep {key!r}: no parameter {leaf!r} there; it has {', '.join(known)}"
+        )
+    node[leaf] = value
+    if "source" in node:
+        node["source"] = f"{' '.join(str(node['source']).split())} [swept: {leaf} = {value}]"
+
+
+def points(scenario: Scenario, calibration: Calibration) -> list[Point]:
+    """Every point of ``scenario``, in run order (sweep combinations, then repetitions).
+
+    Raises ``ScenarioError`` naming the first swept key or value the calibration or scenario refuses.
+    """
+    keys = list(scenario.sweep)
+    combos = list(itertools.product(*(scenario.sweep[k] for k in keys))) or [()]
+    base = scenario.model_dump(mode="json", exclude={"sweep", "repeat"})
+    found = []
+    for index, combo in enumerate(combos):
+        values = dict(zip(keys, combo, strict=True))
+        raw_scenario = copy.deepcopy(base)
+        raw_calibration = calibration.model_dump(mode="json")
+        for key, value in values.items():
+            head, _, rest = key.partition(".")
+            if head == "calibration":
+                _set_calibration(raw_calibration, key, value)
+            elif head == "architectures":
+                arch, _, variable = rest.partition(".")
+                raw_scenario["architectures"][arch][variable] = value
+            else:
+                raw_scenario[key] = value
+        try:
+            point_calibration = Calibration.model_validate(raw_calibration)
+            if "operator" in values:
+                point_calibration.operator(str(values["operator"]))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise ScenarioError(f"sweep point {values}: {problems}") from exc
+        except KeyError as exc:
+            raise ScenarioError(f"sweep point {values}: {exc.args[0]}") from exc
+        for r in range(scenario.repeat):
+            raw_scenario["seed"] = repeat_seed(scenario.seed, r)
+            try:
+                concrete = Scenario.model_validate(raw_scenario)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+                )
+                raise ScenarioError(f"sweep point {values}: {problems}") from exc
+            found.append(Point(f"p{index:03d}-r{r}", values, r, concrete, point_calibration))
+    return found
+
+
+def is_sweep_run(run_dir: Path) -> bool:
+    """True when ``run_dir`` holds a sweep (its points under ``points/``)."""
+    manifest = Path(run_dir) / "manifest.json"
+    return manifest.exists() and json.loads(manifest.read_text()).get("kind") == "sweep"
+
+
+def point_dirs(run_dir: Path) -> list[Path]:
+    """The run directories of a sweep's points that have results, in point order."""
+    return sorted(p.parent for p in (Path(run_dir) / POINTS_DIR).glob("*/trials.csv"))
+
+
+def point_values(run_dir: Path, point_id: str) -> dict[str, Any]:
+    """The swept values of one point of a sweep run, from its manifest."""
+    manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+    return next(p["values"] for p in manifest["points"] if p["id"] == point_id)
+
+
+def load_sweep_trials(run_dir: Path) -> pd.DataFrame:
+    """Every point's trials, with ``point``, ``repeat`` and one ``sweep.<key>`` column per swept
+    parameter."""
+    from lab.report.summary import read_trials_csv
+
+    manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+    by_id = {p["id"]: p for p in manifest["points"]}
+    frames = []
+    for directory in point_dirs(run_dir):
+        point = by_id[directory.name]
+        frame = read_trials_csv(directory / "trials.csv")
+        frame.insert(0, "point", point["id"])
+        frame.insert(1, "repeat", point["repeat"])
+        for key, value in point["values"].items():
+            frame[f"{SWEEP_COLUMN_PREFIX}{key}"] = value
+        frames.append(frame)
+    if not frames:
+        raise FileNotFoundError(f"no point of {run_dir} has trials yet")
+    return pd.concat(frames, ignore_index=True)
+
+
+def sweep_columns(trials: pd.DataFrame) -> list[str]:
+    """The ``sweep.<key>`` columns of a trials DataFrame (none for an ordinary run)."""
+    return [c for c in trials.columns if c.startswith(SWEEP_COLUMN_PREFIX)]
+
+
+def validate(scenario: Scenario, calibration_path: Path) -> list[Point]:
+    """The points of ``scenario`` with the calibration at ``calibration_path``; one clear error."""
+    try:
+        calibration = Calibration.load(calibration_path)
+    except CalibrationError as exc:
+        raise ScenarioError(str(exc)) from exc
+    return points(scenario, calibration)
+
+
+def run_sweep(
+    scenario: Scenario,
+    run_dir: Path,
+    calibration_path: Path,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+) -> Path:
+    """Run (or resume) every point of ``scenario`` into ``run_dir/points/``; return ``run_dir``."""
+    from lab.experiment.runner import ResumeMismatch, run_scenario
+
+    calibration = Calibration.load(calibration_path)
+    found = points(scenario, calibration)
+    manifest_path = run_dir / "manifest.json"
+    previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    if previous.get("scenario_sha256") not in (None, scenario.digest):
+        raise ResumeMismatch(
+            f"{run_dir} holds a run of a different scenario; resume it with that scenario"
+        )
+    if previous.get("calibration_sha256") not in (None, calibration.digest):
+        raise ResumeMismatch(f"{run_dir} was run with a different calibration")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    write_manifest(
+        manifest_path,
+        {
+            "kind": "sweep",
+            "run_id": run_dir.name,
+            "scenario": scenario.model_dump(mode="json"),
+            "scenario_sha256": scenario.digest,
+            "seed": scenario.seed,
+            "calibration_path": str(calibration_path),
+            "calibration_sha256": calibration.digest,
+            "target": scenario.target,
+            "sweep": scenario.sweep,
+            "repeat": scenario.repeat,
+            "points": [
+                {"id": p.id, "values": p.values, "repeat": p.repeat, "seed": p.scenario.seed}
+                for p in found
+            ],
+            "versions": versions(),
+            "git": git_commit(),
+            "status": "running",
+            "started_at": previous.get("started_at")
+            or datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+    )
+    per_point = len(scenario.architectures) * len(scenario.techniques) * scenario.trials
+    total = per_point * len(found)
+    notify = progress or (lambda *_: None)
+    try:
+        for index, point in enumerate(found):
+            point_dir = run_dir / POINTS_DIR / point.id
+            point_dir.mkdir(parents=True, exist_ok=True)
+            calibration_file = point_dir / "calibration.yaml"
+            calibration_file.write_text(
+                yaml.safe_dump(point.calibration.model_dump(mode="json"), sort_keys=False)
+            )
+            offset = index * per_point
+
+            def step(description: str, done: int, _total: int, point=point, offset=offset):
+                notify(f"{point.id} {description}", offset + done, total)
+
+            run_scenario(point.scenario, point_dir, calibration_file, step, jobs=jobs)
+    except BaseException:
+        write_manifest(
+            manifest_path,
+            {
+                "status": "interrupted",
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            },
+        )
+        raise
+    write_manifest(
+        manifest_path,
+        {
+            "status": "complete",
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "wall_time_s_last_session": round(time.perf_counter() - started, 1),
+        },
+    )
+    return run_dir
