@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from lab.awscli_fork import cli_path_and_socket
 from lab.emulator.actors import actor
 
 
@@ -55,6 +56,9 @@ class Endpoints:
             "AWS_PAGER": "",
             "PATH": path,
         }
+        fork = cli_path_and_socket()  # the same CLI, without its start-up per call
+        if fork is not None:
+            env |= {"PATH": f"{fork[0]}{os.pathsep}{path}", "LAB_AWS_CLI_SOCKET": fork[1]}
         if self.emulated:
             who = actor(actor_name)
             env |= {
@@ -71,7 +75,11 @@ class Endpoints:
 
     def export_lines(self, actor_name: str = "harness") -> str:
         """Shell ``export`` lines a user pastes to point the aws CLI and SDKs at this account."""
-        env = {k: v for k, v in self.cli_env(actor_name).items() if k != "PATH"}
+        env = {
+            k: v
+            for k, v in self.cli_env(actor_name).items()
+            if k not in ("PATH", "LAB_AWS_CLI_SOCKET")
+        }
         return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items()))
 
 
