@@ -3,16 +3,21 @@
 Measured in one run, on this machine:
 - the emulator's cost per API call (boto3 over HTTP), with the recorder and without it (bare moto);
 - the cost of one `aws` CLI process;
-- EventBridge pattern matching throughput (moto's matcher, the stack's real pattern);
+- EventBridge pattern matching throughput (moto's matcher: one pattern, and every rule the stack
+  deploys over a synthetic CloudTrail stream), CloudWatch Logs filter-pattern throughput (the 15 CIS
+  filters), and the synthetic stream's generation rate;
+- the aws CLI's cost per call as its own process and through the fork server;
 - Terraform apply / destroy and the manual baseline's deploy / teardown wall time;
 - per-trial wall time of each architecture against its floor (the trial's API calls x the measured
   cost per call + its processes, `aws` CLI runs and Lambda worker starts, x the measured process
   cost), and virtual-time compression;
-- peak memory (this process and its children).
+- peak memory (this process and its children);
+- with ``--campaign SCENARIO``: the whole scenario's wall time and virtual-time compression.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -40,7 +45,11 @@ from lab.paths import RESULTS_DIR
 from lab.sim.calibration import Calibration
 from lab.sim.cloudtrail import as_eventbridge_event
 
-TARGETS = {"matcher_records_per_s": 50_000, "compression_x": 1_000, "overhead_vs_floor_x": 1.5}
+TARGETS = {
+    "records_per_s": 50_000,
+    "compression_x": 1_000,
+    "overhead_vs_floor_x": 1.5,
+}
 
 
 def _median_s(fn, repeat: int) -> float:
@@ -62,6 +71,13 @@ def call_cost(url: str) -> float:
     )
     client.describe_security_groups()
     return _median_s(client.describe_security_groups, 200)
+
+
+def plain_cli_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without the fork server: every ``aws`` call its own process."""
+    return {k: v for k, v in env.items() if k != "LAB_AWS_CLI_SOCKET"} | {
+        "PATH": os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if "lab-aws-cli-" not in p)
+    }
 
 
 def cli_cost(env: dict[str, str]) -> float:
@@ -109,6 +125,63 @@ def matcher_throughput(records: int = 50_000) -> float:
     return records / elapsed
 
 
+def synthetic_records(count: int = 200_000) -> tuple[list[dict], float]:
+    """A synthetic CloudTrail stream of ``count`` records, and its generation rate (records/s)."""
+    from lab.load.synthetic import stream
+
+    started = time.perf_counter()
+    records = [r for _, r in stream(count, datetime(2026, 1, 5, tzinfo=UTC), 86_400, seed=1)]
+    return records, len(records) / (time.perf_counter() - started)
+
+
+def eventbridge_throughput(records: list[dict], patterns: list[str]) -> float:
+    """Records per second through every pattern of ``patterns`` (the deployed rules)."""
+    loaded = [EventPattern.load(p) for p in patterns]
+    events = [as_eventbridge_event(r) for r in records]
+    started = time.perf_counter()
+    for event in events:
+        for pattern in loaded:
+            pattern.matches_event(event)
+    return len(events) / (time.perf_counter() - started)
+
+
+def log_filter_throughput(records: list[dict]) -> float:
+    """Records per second through the 15 CIS metric-filter patterns (JSON log events)."""
+    from lab.paths import TERRAFORM_DIR
+    from lab.sim.patterns import log_pattern_matches
+
+    filters = json.loads((TERRAFORM_DIR / "modules" / "cis_alarms" / "filters.json").read_text())
+    patterns = [control["pattern"] for control in filters["controls"]]
+    lines = [json.dumps(r, separators=(",", ":")) for r in records]
+    started = time.perf_counter()
+    for line in lines:
+        for pattern in patterns:
+            log_pattern_matches(pattern, line)
+    return len(lines) / (time.perf_counter() - started)
+
+
+def campaign(scenario_path: Path, out: Path) -> dict[str, float]:
+    """Run a whole scenario; its wall time and virtual-time compression (virtual / wall)."""
+    from lab.experiment.runner import run_scenario
+    from lab.experiment.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    started = time.perf_counter()
+    run_dir = run_scenario(scenario, out / scenario.name)
+    wall = time.perf_counter() - started
+    spans: dict[tuple, list[float]] = {}
+    for line in (run_dir / "events.jsonl").read_text().splitlines():
+        event = json.loads(line)
+        key = (event["technique"], event["architecture"], event["trial"])
+        spans.setdefault(key, []).append(event["t_s"])
+    virtual = sum(max(v) - min(0.0, min(v)) for v in spans.values())
+    return {
+        f"campaign_{scenario.name}_trials": float(len(spans)),
+        f"campaign_{scenario.name}_wall_s": wall,
+        f"campaign_{scenario.name}_compression_x": virtual / wall,
+    }
+
+
 def trials(emulator: EmulatorServer, arch: str, workdir: Path, count: int = 5) -> dict[str, float]:
     scenario = Scenario.model_validate(
         {
@@ -145,6 +218,14 @@ def trials(emulator: EmulatorServer, arch: str, workdir: Path, count: int = 5) -
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--campaign",
+        type=Path,
+        help="Also run this scenario whole and report its wall time and compression "
+        "(e.g. scenarios/demo.yaml, scenarios/full-matrix.yaml).",
+    )
+    args = parser.parse_args()
     console = Console()
     results: dict[str, float] = {}
     with EmulatorServer() as emulator:
@@ -157,8 +238,12 @@ def main() -> None:
         finally:
             bare.stop()
         env = {**os.environ, **emulator.endpoints.cli_env("baseline")}
-        results["cli_process_s"] = cli_cost(env)
+        results["cli_process_s"] = cli_cost(plain_cli_env(env))
+        results["cli_fork_call_s"] = cli_cost(env)
+        results["cli_fork_gain_x"] = results["cli_process_s"] / results["cli_fork_call_s"]
         results["matcher_records_per_s"] = matcher_throughput()
+        records, results["synthetic_stream_records_per_s"] = synthetic_records()
+        results["log_filter_cis15_records_per_s"] = log_filter_throughput(records[:20_000])
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             for name, arch in (
@@ -169,13 +254,24 @@ def main() -> None:
                 started = time.perf_counter()
                 arch.deploy(emulator.endpoints, work / name)
                 results[f"{name}_deploy_s"] = time.perf_counter() - started
+                if name == "serverless":
+                    events = emulator.endpoints.client("events", "observer")
+                    patterns = [
+                        r["EventPattern"]
+                        for r in events.list_rules()["Rules"]
+                        if r.get("EventPattern")
+                    ]
+                    results["eventbridge_deployed_rules"] = float(len(patterns))
+                    results["matcher_stack_rules_records_per_s"] = eventbridge_throughput(
+                        records[:50_000], patterns
+                    )
                 stats = trials(emulator, name, work / name)
                 started = time.perf_counter()
                 arch.destroy(emulator.endpoints, work / name)
                 results[f"{name}_destroy_s"] = time.perf_counter() - started
                 floor = (
                     stats["api_calls"] * results["emulator_call_ms"] / 1000
-                    + stats["cli_processes"] * results["cli_process_s"]
+                    + stats["cli_processes"] * results["cli_fork_call_s"]
                 )
                 results[f"{name}_trial_wall_s"] = stats["wall_s"]
                 results[f"{name}_trial_floor_s"] = floor
@@ -183,6 +279,9 @@ def main() -> None:
                     stats["wall_s"] / floor if floor else float("nan")
                 )
                 results[f"{name}_compression_x"] = stats["virtual_s"] / stats["wall_s"]
+        if args.campaign:
+            with tempfile.TemporaryDirectory() as tmp:
+                results |= campaign(args.campaign, Path(tmp))
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["peak_rss_children_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 

@@ -259,6 +259,100 @@ def notebooks(
     console.print(f"executed {len(found)} notebooks into {target}")
 
 
+@app.command()
+def load(
+    profile: Annotated[
+        str, typer.Option(help="Load profile of lab/load/profiles.yaml (light, busy, heavy).")
+    ] = "light",
+    users: Annotated[
+        int | None, typer.Option(min=1, help="Locust users (overrides the profile).")
+    ] = None,
+    spawn_rate: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Users started per second (overrides the profile)."),
+    ] = None,
+    duration: Annotated[
+        int | None, typer.Option(min=1, help="Seconds of load (overrides the profile).")
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(help="A running emulator's URL (default: start one here for the run)."),
+    ] = None,
+    techniques: Annotated[
+        str, typer.Option(help="Comma-separated techniques the attacker users detonate and revert.")
+    ] = "ec2-sg-open-ssh,s3-bucket-public-acl",
+    out: Annotated[Path, typer.Option(help="Results root.")] = RESULTS_DIR,
+) -> None:
+    """Locust headless against the emulated account: benign users (inventory reads, object writes,
+    log lines, metrics) and attackers detonating techniques; writes locust's CSVs and a summary
+    into OUT/load/<run-id>/ and prints the request rate and p50 / p95 latency."""
+    from datetime import UTC, datetime
+
+    from lab.attacks.registry import techniques as catalog
+    from lab.experiment.manifest import git_commit, versions, write_manifest
+    from lab.load.runner import LoadError, profiles, run_load
+
+    known = profiles()
+    if profile not in known:
+        _fail(f"unknown load profile {profile!r}; known: {', '.join(known)}")
+    chosen = known[profile].model_copy(
+        update={
+            k: v
+            for k, v in (("users", users), ("spawn_rate", spawn_rate), ("duration_s", duration))
+            if v is not None
+        }
+    )
+    names = [t.strip() for t in techniques.split(",") if t.strip()]
+    unknown = [t for t in names if t not in catalog()]
+    if unknown:
+        _fail(f"unknown technique(s) {unknown}")
+    run_dir = out / "load" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    console.print(
+        f"locust: {chosen.users} users, {chosen.spawn_rate}/s, {chosen.duration_s} s -> {run_dir}"
+    )
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    try:
+        if endpoint:
+            result = run_load(endpoint, chosen, run_dir, names)
+        else:
+            from lab.emulator import EmulatorServer
+
+            with EmulatorServer() as emulator:
+                recorder = emulator.recorder
+                result = run_load(emulator.url, chosen, run_dir, names, lambda: recorder.sequence)
+    except LoadError as exc:
+        _fail(str(exc), code=1)
+    (run_dir / "summary.json").write_text(result.to_json())
+    write_manifest(
+        run_dir / "manifest.json",
+        {
+            "kind": "load",
+            "run_id": run_dir.name,
+            "scenario": {"name": "load", "description": f"profile {profile}"},
+            "profile": chosen.model_dump(),
+            "techniques": names,
+            "target": endpoint or "emulated",
+            "versions": versions(),
+            "git": git_commit(),
+            "status": "complete",
+            "started_at": started,
+        },
+    )
+    table = Table(title=f"load {run_dir.name} ({profile})")
+    for column in ("requests", "failures", "req/s", "p50 ms", "p95 ms", "emulator req/s"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{result.requests:,}",
+        f"{result.failures:,}",
+        f"{result.requests_per_s:,.1f}",
+        f"{result.p50_ms:,.0f}",
+        f"{result.p95_ms:,.0f}",
+        "-" if result.emulator_requests_per_s is None else f"{result.emulator_requests_per_s:,.1f}",
+    )
+    console.print(table)
+    console.print(f"locust statistics: {result.stats_csv}")
+
+
 def _latest_run() -> Path:
     runs = sorted(RESULTS_DIR.glob("*/*/usage.json"), key=lambda p: p.stat().st_mtime)
     if not runs:

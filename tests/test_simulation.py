@@ -237,3 +237,71 @@ def test_the_orchestrator_answers_each_high_risk_call_as_its_playbook_says(
         assert any(e["result"]["status"] == "remediated" for e in invoked)
     if outcome != "missed":
         assert any(e.get("alert") for e in events), "every answered event ends in an alert"
+
+
+@pytest.mark.terraform
+def test_reserved_concurrency_throttles_and_the_queue_retries_with_backoff(serverless):
+    import numpy as np
+
+    from lab.sim.kernel import Simulation
+    from lab.sim.lambda_runtime import LambdaRuntime
+
+    emulator, workdir = serverless
+    e = emulator.endpoints
+    lam = e.client("lambda")
+    lam.put_function_concurrency(FunctionName="lab-respond", ReservedConcurrentExecutions=1)
+    sim = Simulation(
+        e, emulator.recorder, Calibration.load(), np.random.default_rng(2), _scenario().start
+    )
+    runtime = LambdaRuntime(sim, code_cache=workdir / "lambda-code")
+    arn = lam.get_function(FunctionName="lab-respond")["Configuration"]["FunctionArn"]
+    rule = e.client("events").describe_rule(Name="lab-high-risk-calls")["Arn"]
+    event = {"id": "x", "detail-type": "Test", "detail": {"eventName": "DescribeNothing"}}
+    try:
+        for _ in range(3):  # three events at once, one execution at a time
+            runtime.invoke_async(arn, dict(event), rule)
+        sim.env.run(until=600)
+    finally:
+        runtime.close()
+        lam.delete_function_concurrency(FunctionName="lab-respond")
+    invoked = [t for t in sim.timeline if t["kind"] == "lambda.invoked"]
+    throttled = [t for t in sim.timeline if t["kind"] == "lambda.throttled"]
+    assert len(invoked) == 3 and {t["concurrency"] for t in invoked} == {1}
+    assert throttled and {t["scope"] for t in throttled} == {"function"}
+    assert runtime.peak_concurrency == 1
+    # Retried 1 s, 2 s, 4 s ... after the first attempt: the third run starts later than the second.
+    starts = sorted(t["t_s"] for t in invoked)
+    assert starts[0] < starts[1] < starts[2]
+
+
+@pytest.mark.terraform
+def test_background_load_flows_through_the_stack_and_is_never_the_trials_detection(serverless):
+    emulator, workdir = serverless
+    quiet, quiet_events, _ = _trial(emulator, workdir, "serverless", trial=4)
+    busy, events, _ = _trial(
+        emulator, workdir, "serverless", trial=4, background_events_per_day=1_000_000
+    )
+    assert quiet["outcome"] == busy["outcome"] == "remediated"
+    # The detection is the attack's own (its source varies: the draws differ under load).
+    first = next(
+        t for t in events if t.get("detection") and t["source"] == busy["detection_source"]
+    )
+    assert not first.get("background") and busy["time_to_detect_s"] > 0
+    # Benign synthetic ingress changes match the fast-path rule too: its Lambda runs for them.
+    benign = [t for t in events if t["kind"] == "eventbridge.matched" and t.get("background")]
+    assert benign and not any(t.get("detection") for t in benign)
+    assert any(t["kind"] == "lambda.invoked" and t.get("background") for t in events)
+    batches = [
+        t for t in events if t["kind"] == "cloudtrail.delivered_to_eventbridge" and "records" in t
+    ]  # one event per batch of the synthetic stream (its own consequences come one by one)
+    summary = next(t for t in events if t["kind"] == "background.summary")
+    # Batches still on their way to EventBridge when the trial ended are counted but not logged.
+    assert summary["records"] >= sum(b["records"] for b in batches) > 1_000
+    # The background's AccessDenied errors set off the CIS "unauthorized API calls" alarm: logged,
+    # e-mailed, read by the person, but never the trial's detection or alert.
+    noise = [t for t in events if t["kind"] == "cloudwatch.alarm_state" and t.get("background")]
+    assert noise and not any(t.get("detection") for t in noise)
+    assert any(t["kind"] == "sns.delivered" and t.get("background") for t in events)
+    assert not any(t.get("background") for t in quiet_events)
+    ingested = [t for t in events if t["kind"] == "logs.ingested" and t.get("background")]
+    assert sum(t["events"] for t in ingested) > 0

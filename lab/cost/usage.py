@@ -61,7 +61,8 @@ def meter(events: list[Event]) -> dict[str, dict[str, Any]]:
         trials[arch].add((event.get("technique", ""), int(event.get("trial", -1))))
         for name, kind in COUNTED.items():
             if event["kind"] == kind:
-                totals[arch][name] += 1.0
+                # A background batch is one timeline event for ``records`` units.
+                totals[arch][name] += float(event.get("records", 1))
         for name, (kinds, amount) in SUMMED.items():
             if event["kind"] in kinds:
                 totals[arch][name] += float(amount(event))

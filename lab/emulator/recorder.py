@@ -92,6 +92,12 @@ class ApiCallRecorder:
         with self._lock:
             return list(self._history)
 
+    @property
+    def sequence(self) -> int:
+        """How many API calls have been recorded since the emulator started (never reset)."""
+        with self._lock:
+            return self._sequence
+
     def last_write(self, event_sources: set[str] | None = None) -> int:
         """Sequence number of the newest successful write to any of ``event_sources`` (all: None);
         0 if none. Reads do not change state, so equal numbers mean the same state."""

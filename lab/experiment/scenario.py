@@ -23,7 +23,14 @@ def cron_period_s(schedule: str) -> float:
 
 
 SWEEPABLE_FIELDS = frozenset(
-    {"operator", "settle_s", "injection_window_s", "trial_spacing_s", "max_trial_s"}
+    {
+        "operator",
+        "settle_s",
+        "injection_window_s",
+        "trial_spacing_s",
+        "max_trial_s",
+        "background_events_per_day",
+    }
 )
 
 
@@ -39,6 +46,9 @@ class Scenario(BaseModel):
     with the reverted state, as they would between trials), then the technique is detonated at a uniform phase within ``injection_window_s``
     (default: the period of the manual architecture's cron schedule, so the phase against the
     polling detectors is measured, not fixed; 300 s when there is no manual architecture).
+
+    ``background_events_per_day`` adds the account's everyday activity (a synthetic CloudTrail
+    stream, ``lab.sim.background``) to every trial.
 
     ``techniques: all`` runs the whole catalog. ``repeat: R`` runs everything R times with
     independent seeds (repetition 0 keeps ``seed``). ``sweep:`` maps a parameter to the values it
@@ -67,6 +77,7 @@ class Scenario(BaseModel):
     max_trial_s: float = Field(default=86_400, gt=0)
     calibration: str | None = None
     repeat: int = Field(default=1, ge=1, le=1_000)
+    background_events_per_day: float = Field(default=0, ge=0, le=100_000_000)
     sweep: dict[str, list[Any]] = Field(default_factory=dict)
 
     @field_validator("techniques")

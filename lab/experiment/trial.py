@@ -15,6 +15,7 @@ from lab.emulator.actors import actor
 from lab.emulator.server import EmulatorServer
 from lab.experiment.scenario import Scenario
 from lab.paths import RUNBOOKS_DIR
+from lab.sim.background import BackgroundLoad
 from lab.sim.calibration import Calibration
 from lab.sim.kernel import Simulation
 from lab.sim.services import start_services
@@ -54,6 +55,13 @@ def run_trial(
     labels = {"technique": technique.id, "architecture": architecture, "trial": trial}
     sim = Simulation(endpoints, emulator.recorder, calibration, rng, epoch, labels=labels)
     services = start_services(sim, workdir, calibration.operator(scenario.operator), RUNBOOKS_DIR)
+    # The same background in trial k for every architecture (common random numbers).
+    background = BackgroundLoad(
+        sim,
+        services.cloudtrail,
+        scenario.background_events_per_day,
+        seed=int(np.random.SeedSequence([scenario.seed, 0xB6, trial]).generate_state(1)[0]),
+    )
     done = sim.env.event()
     state: dict[str, Any] = {}
 
@@ -61,6 +69,8 @@ def run_trial(
         # The trial ends once the attack is undone, a person has been told, and every alert
         # delivered has been handled by that person (or at max_trial_s).
         if "injected_s" not in state or done.triggered:
+            return
+        if event.get("background"):  # the background load's alerts are not the attack's
             return
         if event.get("alert"):
             state.setdefault("alerted_s", sim.now)
@@ -107,6 +117,12 @@ def run_trial(
     finally:
         services.close()
     technique.revert(endpoints, prerequisites)
+    if background.delivered:
+        sim.log(
+            "background.summary",
+            records=background.delivered,
+            peak_lambda_concurrency=services.lambda_runtime.peak_concurrency,
+        )
     return _row(sim, scenario, state, error), sim.timeline
 
 
@@ -115,8 +131,8 @@ def _row(
 ) -> dict[str, Any]:
     injected = state.get("injected_s")
     after = injected if injected is not None else float("inf")
-    detection = sim.first(lambda e: bool(e.get("detection")), after)
-    alert = sim.first(lambda e: bool(e.get("alert")), after)
+    detection = sim.first(lambda e: bool(e.get("detection")) and not e.get("background"), after)
+    alert = sim.first(lambda e: bool(e.get("alert")) and not e.get("background"), after)
     remediated = state.get("remediated_s")
 
     def at(seconds: float | None) -> str | None:

@@ -101,6 +101,8 @@ class Metrics:
     points: dict[MetricKey, list[tuple[float, float]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    # Times of the datapoints that came from the trial's own activity (not the background load).
+    foreground: dict[MetricKey, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     def publish(self, datapoint: Datapoint) -> None:
         self.sim.env.process(self._arrive(datapoint))
@@ -109,6 +111,18 @@ class Metrics:
         yield self.sim.env.timeout(self.sim.draw("metric_filter_to_datapoint_s"))
         key = (datapoint.namespace, datapoint.metric, datapoint.dimensions)
         self.points[key].append((datapoint.timestamp_s, datapoint.value))
+        if not datapoint.background and datapoint.value:
+            self.foreground[key].append(datapoint.timestamp_s)
+
+    def attributable(self, key: MetricKey, period_s: int, n: int, now_s: float) -> bool:
+        """Does a non-zero datapoint of the trial's own activity fall in the last ``n`` periods?
+        (If not, an alarm going off now was set off by the background load alone.)"""
+        epoch = self.sim.epoch.timestamp()
+        current = math.floor((epoch + now_s) / period_s)
+        return any(
+            0 <= current - math.floor((epoch + t) / period_s) < n
+            for t in self.foreground.get(key, [])
+        )
 
     def period_values(
         self, key: MetricKey, period_s: int, n: int, now_s: float
@@ -177,17 +191,22 @@ class Alarms:
             result = evaluate(alarm, values, old)
             if result.state != old:
                 self.states[name] = result.state
-                self._transition(alarm, old, result)
+                background = not self.metrics.attributable(key, period, n + 1, self.sim.now)
+                self._transition(alarm, old, result, background)
 
-    def _transition(self, alarm: dict[str, Any], old: str, result: Evaluation) -> None:
+    def _transition(
+        self, alarm: dict[str, Any], old: str, result: Evaluation, background: bool = False
+    ) -> None:
         name = alarm["AlarmName"]
+        fired = result.state == "ALARM"
         self.sim.log(
             "cloudwatch.alarm_state",
             alarm=name,
             old_state=old,
             new_state=result.state,
             reason=result.reason,
-            **({"detection": True, "source": f"alarm:{name}"} if result.state == "ALARM" else {}),
+            **({"source": f"alarm:{name}"} if fired else {}),
+            **({"background": True} if background else {"detection": True} if fired else {}),
         )
         self.cloudwatch.set_alarm_state(
             AlarmName=name, StateValue=result.state, StateReason=result.reason[:1023]
@@ -206,7 +225,7 @@ class Alarms:
                     Subject=f'{result.state}: "{name}" in {self.sim.endpoints.region}'[:100],
                     Message=json.dumps(self.notification(alarm, old, result)),
                 )
-                self.sim.pump()
+                self.sim.pump(background=background)
             else:
                 self.sim.log("cloudwatch.action_unsupported", alarm=name, action=arn)
 

@@ -76,19 +76,30 @@ class CloudTrail:
         self.client = sim.endpoints.client("cloudtrail", "observer")
         self.s3 = sim.endpoints.client("s3", "observer")
         self._files: dict[tuple[str, int], list[Record]] = {}
+        self._trails: tuple[int, list[dict[str, Any]]] | None = None
         sim.subscribe(self.on_record)
+
+    def _recording_now(self) -> list[dict[str, Any]]:
+        """Every trail with its logging status (read again after any CloudTrail write)."""
+        version = self.sim.recorder.last_write({"cloudtrail.amazonaws.com"})
+        if self._trails is None or self._trails[0] != version:
+            trails = self.client.describe_trails(includeShadowTrails=True)["trailList"]
+            for trail in trails:
+                trail["_logging"] = bool(
+                    self.client.get_trail_status(Name=trail["TrailARN"]).get("IsLogging")
+                )
+            self._trails = (version, trails)
+        return self._trails[1]
 
     def logging_trails(self, region: str, ending: str | None = None) -> list[dict[str, Any]]:
         """The trails that record calls in ``region`` now (``ending``: a trail whose StopLogging or
         DeleteTrail is being recorded, which still records that call)."""
         found = []
-        for trail in self.client.describe_trails(includeShadowTrails=True)["trailList"]:
+        for trail in self._recording_now():
             if not trail.get("IsMultiRegionTrail") and trail.get("HomeRegion") != region:
                 continue
-            if ending in (trail["Name"], trail["TrailARN"]) or self.client.get_trail_status(
-                Name=trail["TrailARN"]
-            ).get("IsLogging"):
-                found.append(trail)
+            if ending in (trail["Name"], trail["TrailARN"]) or trail["_logging"]:
+                found.append({k: v for k, v in trail.items() if k != "_logging"})
         known = {t["Name"] for t in found} | {t["TrailARN"] for t in found}
         if ending and ending not in known:  # deleted: its destinations are gone with it
             found.append({"Name": ending.split("/")[-1], "TrailARN": ending})
@@ -107,14 +118,47 @@ class CloudTrail:
             self.sim.log("cloudtrail.not_recorded", event_name=record["eventName"])
             return
         names = [t["Name"] for t in trails]
-        self.sim.env.process(self._to_eventbridge(record, names))
+        background = bool(record.get("lab", {}).get("background"))
+        self.sim.env.process(self._to_eventbridge(record, names, background))
         for trail in trails:
             if trail.get("CloudWatchLogsLogGroupArn") and self.logs is not None:
-                self.sim.env.process(self._to_logs(record, trail))
+                self.sim.env.process(self._to_logs([record], trail, background))
             if trail.get("S3BucketName"):
                 self._to_s3_file(record, trail)
 
-    def _to_eventbridge(self, record: Record, trails: list[str]):
+    def record_background(self, records: list[Record]) -> None:
+        """A batch of the background load's records (synthetic, made now): delivered like any
+        record, but logged in aggregate (one timeline event per batch, not per record)."""
+        records = [r for r in records if (r["eventSource"], r["eventName"]) not in DATA_EVENTS]
+        trails = self.logging_trails(self.sim.endpoints.region)
+        if not trails or not records:
+            self.sim.log("cloudtrail.background_not_recorded", records=len(records))
+            return
+        for record in records:
+            record.setdefault("lab", {})["background"] = True
+        self.sim.env.process(self._background_to_eventbridge(records))
+        for trail in trails:
+            if trail.get("CloudWatchLogsLogGroupArn") and self.logs is not None:
+                self.sim.env.process(self._to_logs(records, trail, True))
+            if trail.get("S3BucketName"):
+                for record in records:
+                    self._to_s3_file(record, trail)
+
+    def _background_to_eventbridge(self, records: list[Record]):
+        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_eventbridge_s"))
+        events = [as_eventbridge_event(r) for r in records]
+        self.sim.log(
+            "cloudtrail.delivered_to_eventbridge",
+            background=True,
+            records=len(events),
+            record_bytes=sum(
+                len(json.dumps(e["detail"], separators=(",", ":"), default=str)) for e in events
+            ),
+        )
+        for event in events:
+            self.deliver(event, background=True)
+
+    def _to_eventbridge(self, record: Record, trails: list[str], background: bool = False):
         yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_eventbridge_s"))
         event = as_eventbridge_event(record)
         self.sim.log(
@@ -122,20 +166,34 @@ class CloudTrail:
             event_name=record["eventName"],
             trails=trails,
             record_bytes=len(json.dumps(event["detail"], separators=(",", ":"))),
+            **({"background": True} if background else {}),
         )
-        self.deliver(event)
+        if background:
+            self.deliver(event, background=True)
+        else:
+            self.deliver(event)
 
-    def _to_logs(self, record: Record, trail: dict[str, Any]):
+    def _to_logs(self, records: list[Record], trail: dict[str, Any], background: bool = False):
         yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_cloudwatch_logs_s"))
         group = trail["CloudWatchLogsLogGroupArn"].split(":log-group:")[1].split(":")[0]
-        account, region = record["recipientAccountId"], record["awsRegion"]
-        detail = {k: v for k, v in record.items() if k != "lab"}
+        account, region = records[0]["recipientAccountId"], records[0]["awsRegion"]
         t = self.sim.now
         self.logs.ingest(  # type: ignore[union-attr]
             group,
             f"{account}_CloudTrail_{region}",
-            [(t, json.dumps(detail, separators=(",", ":"), default=str))],
+            [
+                (
+                    t,
+                    json.dumps(
+                        {k: v for k, v in r.items() if k != "lab"},
+                        separators=(",", ":"),
+                        default=str,
+                    ),
+                )
+                for r in records
+            ],
             source=f"cloudtrail:{trail['Name']}",
+            background=background,
         )
 
     def _to_s3_file(self, record: Record, trail: dict[str, Any]) -> None:

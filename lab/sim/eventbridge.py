@@ -21,7 +21,13 @@ from lab.sim.kernel import Simulation
 
 
 class Invoker(Protocol):
-    def invoke_async(self, function_arn: str, event: dict[str, Any], source_arn: str) -> None: ...
+    def invoke_async(
+        self,
+        function_arn: str,
+        event: dict[str, Any],
+        source_arn: str,
+        background: bool = False,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -87,9 +93,14 @@ class EventBridge:
         self.lambda_runtime = lambda_runtime
         self.client = sim.endpoints.client("events", "observer")
         self.sns = sim.endpoints.client("sns", "observer")  # publishes as the service
+        self._cache: tuple[int, list[Rule]] | None = None
 
     def rules(self) -> list[Rule]:
-        """The enabled pattern rules of the default bus and their targets, as deployed now."""
+        """The enabled pattern rules of the default bus and their targets, as deployed now (read
+        again after any EventBridge write)."""
+        version = self.sim.recorder.last_write({"events.amazonaws.com"})
+        if self._cache is not None and self._cache[0] == version:
+            return self._cache[1]
         found = []
         for page in self.client.get_paginator("list_rules").paginate(EventBusName="default"):
             for rule in page["Rules"]:
@@ -104,35 +115,40 @@ class EventBridge:
                         tuple(targets),
                     )
                 )
-        return sorted(found, key=lambda r: r.name)
+        found.sort(key=lambda r: r.name)
+        self._cache = (version, found)
+        return found
 
-    def put_event(self, event: dict[str, Any]) -> None:
-        """An event arrives on the default bus now."""
+    def put_event(self, event: dict[str, Any], background: bool = False) -> None:
+        """An event arrives on the default bus now (``background``: from the background load; its
+        matches are logged, acted on, and never count as the trial's detection)."""
         for rule in self.rules():
             if not rule.pattern.matches_event(event):
                 continue
             self.sim.log(
                 "eventbridge.matched",
                 rule=rule.name,
-                detection=True,
                 source=f"eventbridge:{rule.name}",
                 event_name=event.get("detail", {}).get("eventName"),
+                **({"background": True} if background else {"detection": True}),
             )
             for target in rule.targets:
-                self.sim.env.process(self._invoke(target, event, rule))
+                self.sim.env.process(self._invoke(target, event, rule, background))
 
-    def _invoke(self, target: dict[str, Any], event: dict[str, Any], rule: Rule):
+    def _invoke(
+        self, target: dict[str, Any], event: dict[str, Any], rule: Rule, background: bool = False
+    ):
         yield self.sim.env.timeout(self.sim.draw("eventbridge_to_target_s"))
         arn = target["Arn"]
         if arn.startswith("arn:aws:lambda:"):
             payload = transform_input(target, event)
-            self.lambda_runtime.invoke_async(arn, json.loads(payload), rule.arn)
+            self.lambda_runtime.invoke_async(arn, json.loads(payload), rule.arn, background)
         elif arn.startswith("arn:aws:sns:"):
             self.sns.publish(
                 TopicArn=arn,
                 Message=transform_input(target, event),
                 Subject=f"EventBridge rule {rule.name}"[:100],
             )
-            self.sim.pump()
+            self.sim.pump(background=background)
         else:
             self.sim.log("eventbridge.target_unsupported", target=arn, rule=rule.name)

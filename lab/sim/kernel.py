@@ -71,8 +71,11 @@ class Simulation:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def pump(self, concurrent: bool = False) -> list[Record]:
+    def pump(self, concurrent: bool = False, background: bool = False) -> list[Record]:
         """Route every record made since the last pump to the subscribed services.
+
+        ``background``: the records were caused by the background load (a responder acting on a
+        background event), so what they cause is background too, never the trial's detection.
 
         ``concurrent``: the records come from processes that ran at once, so their arrival order is
         an accident of scheduling; they are routed in a canonical order instead, which keeps a run
@@ -88,7 +91,9 @@ class Simulation:
                 )
             )
         for record in records:
-            lab = record.get("lab", {})
+            lab = record.setdefault("lab", {})
+            if background:
+                lab["background"] = True
             if not lab.get("observer"):
                 self.log(
                     "api_call",
@@ -96,6 +101,7 @@ class Simulation:
                     event_source=record["eventSource"],
                     event_name=record["eventName"],
                     error=record.get("errorCode"),
+                    **({"background": True} if lab.get("background") else {}),
                 )
             for listener in list(self._listeners):
                 listener(record)

@@ -60,10 +60,18 @@ class LambdaRuntime:
         self.client = sim.endpoints.client("lambda", "observer")
         self.sts = sim.endpoints.client("sts", "observer")
         self._environments: dict[str, list[_Environment]] = {}
+        self._running: dict[str, int] = {}  # executions in progress per function
+        self.peak_concurrency = 0
 
     # -- public ----------------------------------------------------------------------------
-    def invoke_async(self, function_arn: str, event: dict[str, Any], source_arn: str) -> None:
-        self.sim.env.process(self._with_retries(function_arn, event, source_arn))
+    def invoke_async(
+        self,
+        function_arn: str,
+        event: dict[str, Any],
+        source_arn: str,
+        background: bool = False,
+    ) -> None:
+        self.sim.env.process(self._with_retries(function_arn, event, source_arn, background))
 
     def close(self) -> None:
         for pool in self._environments.values():
@@ -72,17 +80,61 @@ class LambdaRuntime:
         self._environments.clear()
 
     # -- invocation ------------------------------------------------------------------------
-    def _with_retries(self, function_arn: str, event: dict[str, Any], source_arn: str):
+    def _with_retries(
+        self, function_arn: str, event: dict[str, Any], source_arn: str, background: bool
+    ):
         delays = [0.0, *self.sim.calibration.constant("lambda_async_retry_delays_s")]
         name = function_arn.split(":function:")[-1].split(":")[0]
         for attempt, delay in enumerate(delays, start=1):
             if delay:
                 yield self.sim.env.timeout(delay)
-            outcome = yield from self._invoke_once(name, event, source_arn, attempt)
+            if not (yield from self._concurrency_slot(name)):
+                self._dead_letter(name, event)
+                return
+            try:
+                outcome = yield from self._invoke_once(name, event, source_arn, attempt, background)
+            finally:
+                self._running[name] -= 1
             if outcome in ("ok", "rejected"):
                 return
         self.sim.log("lambda.failed_all_attempts", function=name, attempts=len(delays))
         self._dead_letter(name, event)
+
+    def _concurrency_limit(self, name: str) -> tuple[int, str]:
+        """The function's reserved concurrency if it has one, else the account's unreserved pool."""
+        try:
+            reserved = self.client.get_function_concurrency(FunctionName=name).get(
+                "ReservedConcurrentExecutions"
+            )
+        except ClientError:
+            reserved = None
+        if reserved is not None:
+            return int(reserved), "function"
+        return int(self.sim.calibration.constant("lambda_account_concurrency")), "account"
+
+    def _concurrency_slot(self, name: str):
+        """Wait for a free execution slot as Lambda's asynchronous queue does: a throttled event goes
+        back to the queue and is retried with a growing delay (1 s up to 5 min) for up to 6 hours
+        (Lambda Developer Guide, "How Lambda handles errors and retries with asynchronous
+        invocation"). False when that time runs out."""
+        policy = self.sim.calibration.constant("lambda_throttle_retry")
+        waited, delay = 0.0, float(policy["first_s"])
+        while True:
+            limit, scope = self._concurrency_limit(name)
+            in_use = (
+                self._running.get(name, 0) if scope == "function" else sum(self._running.values())
+            )
+            if in_use < limit:
+                self._running[name] = self._running.get(name, 0) + 1
+                self.peak_concurrency = max(self.peak_concurrency, sum(self._running.values()))
+                return True
+            if waited >= float(policy["max_age_s"]):
+                self.sim.log("lambda.throttled_expired", function=name, waited_s=round(waited, 3))
+                return False
+            self.sim.log("lambda.throttled", function=name, limit=limit, scope=scope)
+            yield self.sim.env.timeout(delay)
+            waited += delay
+            delay = min(delay * 2, float(policy["max_delay_s"]))
 
     def _dead_letter(self, name: str, event: dict[str, Any]) -> None:
         """After the last retry, Lambda sends the event to the function's dead-letter queue, if it
@@ -97,7 +149,14 @@ class LambdaRuntime:
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event, default=str))
         self.sim.log("lambda.dead_lettered", function=name, queue=target)
 
-    def _invoke_once(self, name: str, event: dict[str, Any], source_arn: str, attempt: int):
+    def _invoke_once(
+        self,
+        name: str,
+        event: dict[str, Any],
+        source_arn: str,
+        attempt: int,
+        background: bool = False,
+    ):
         try:
             function = self.client.get_function(FunctionName=name)
         except ClientError as exc:
@@ -127,7 +186,7 @@ class LambdaRuntime:
             },
         }
         response = environment.call(request, config.get("Timeout", 3) * _WALL_TIMEOUT_FACTOR)
-        self.sim.pump()
+        self.sim.pump(background=background)
         duration_s = self.sim.draw("lambda_duration_s")
         yield self.sim.env.timeout(duration_s)
         environment.busy_until_s = self.sim.now
@@ -143,6 +202,8 @@ class LambdaRuntime:
             ok=response["ok"],
             result=response.get("result"),
             error=response.get("error"),
+            concurrency=sum(self._running.values()),
+            **({"background": True} if background else {}),
         )
         self.sim.responded(f"lambda:{name}")
         return "ok" if response["ok"] else "error"

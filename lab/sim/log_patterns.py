@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 _MISSING = object()
@@ -90,7 +90,14 @@ class _Literal:
     def number(self) -> float | None:
         return None if self.quoted or self.regex else _number(self.text)
 
+    @cached_property
+    def exact_text(self) -> bool:
+        """A quoted string without wildcards: equality is plain string equality."""
+        return self.quoted and not self.regex and "*" not in self.text
+
     def equals(self, actual: Any) -> bool:
+        if self.exact_text and type(actual) is str:  # the common case, without regexes
+            return actual == self.text
         if actual is _MISSING or actual is None or isinstance(actual, dict | list):
             return False
         if self.regex:
@@ -284,10 +291,16 @@ class _JsonPattern:
 
     @staticmethod
     def _document(message: str) -> Any:
-        try:
-            return json.loads(message)
-        except ValueError:
-            return _MISSING
+        return _parsed(message)
+
+
+@lru_cache(maxsize=64)
+def _parsed(message: str) -> Any:
+    """A log event parsed once for every JSON filter that reads it (read-only afterwards)."""
+    try:
+        return json.loads(message)
+    except ValueError:
+        return _MISSING
 
 
 def _any_element(conditions: _Conditions, document: Any) -> bool:
@@ -297,9 +310,10 @@ def _any_element(conditions: _Conditions, document: Any) -> bool:
         return _select(document, _parse_path(selector))
 
     def evaluate(node: tuple) -> bool:
-        if node[0] in ("or", "and"):
-            left, right = evaluate(node[1]), evaluate(node[2])
-            return (left or right) if node[0] == "or" else (left and right)
+        if node[0] == "or":
+            return evaluate(node[1]) or evaluate(node[2])
+        if node[0] == "and":
+            return evaluate(node[1]) and evaluate(node[2])
         value = resolve(node[1])
         if isinstance(value, list) and node[1].endswith("[*]"):
             return any(conditions._eval(node, lambda _s, v=v: v) for v in value)

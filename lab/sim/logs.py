@@ -29,6 +29,7 @@ class Datapoint:
     value: float
     timestamp_s: float  # virtual time of the log event
     unit: str | None = None
+    background: bool = False  # from a background log event
 
 
 LogEvent = tuple[float, str]  # (virtual seconds, message)
@@ -43,7 +44,14 @@ class CloudWatchLogs:
         self.client = sim.endpoints.client("logs", "observer")
         self._streams: set[tuple[str, str]] = set()
 
-    def ingest(self, group: str, stream: str, events: Iterable[LogEvent], source: str) -> bool:
+    def ingest(
+        self,
+        group: str,
+        stream: str,
+        events: Iterable[LogEvent],
+        source: str,
+        background: bool = False,
+    ) -> bool:
         """Write ``events`` to ``group``/``stream`` now; False when the group does not exist (the
         sender's PutLogEvents fails, as it would in AWS)."""
         batch = sorted(events)
@@ -71,15 +79,22 @@ class CloudWatchLogs:
             )
             return False
         self.sim.log(
-            "logs.ingested", log_group=group, stream=stream, events=len(batch), source=source
+            "logs.ingested",
+            log_group=group,
+            stream=stream,
+            events=len(batch),
+            source=source,
+            **({"background": True} if background else {}),
         )
-        self._apply_metric_filters(group, batch)
+        self._apply_metric_filters(group, batch, background)
         return True
 
     def metric_filters(self, group: str) -> list[dict[str, Any]]:
         return self.client.describe_metric_filters(logGroupName=group).get("metricFilters", [])
 
-    def _apply_metric_filters(self, group: str, batch: list[LogEvent]) -> None:
+    def _apply_metric_filters(
+        self, group: str, batch: list[LogEvent], background: bool = False
+    ) -> None:
         for metric_filter in self.metric_filters(group):
             pattern = metric_filter.get("filterPattern", "")
             matched = [(t, m) for t, m in batch if log_pattern_matches(pattern, m)]
@@ -87,11 +102,14 @@ class CloudWatchLogs:
                 for t, message in matched:
                     value = metric_value(pattern, transformation["metricValue"], message)
                     if value is not None:
-                        self.publish(_datapoint(transformation, value, t))
+                        self.publish(_datapoint(transformation, value, t, background))
                 if not matched and transformation.get("defaultValue") is not None:
                     self.publish(
                         _datapoint(
-                            transformation, float(transformation["defaultValue"]), batch[-1][0]
+                            transformation,
+                            float(transformation["defaultValue"]),
+                            batch[-1][0],
+                            background,
                         )
                     )
             if matched:
@@ -103,7 +121,9 @@ class CloudWatchLogs:
                 )
 
 
-def _datapoint(transformation: dict[str, Any], value: float, t: float) -> Datapoint:
+def _datapoint(
+    transformation: dict[str, Any], value: float, t: float, background: bool = False
+) -> Datapoint:
     dimensions = tuple(sorted((transformation.get("dimensions") or {}).items()))
     return Datapoint(
         transformation["metricNamespace"],
@@ -112,4 +132,5 @@ def _datapoint(transformation: dict[str, Any], value: float, t: float) -> Datapo
         value,
         t,
         transformation.get("unit"),
+        background,
     )

@@ -41,26 +41,34 @@ class Operator:
     def receive(self, alert: Alert) -> None:
         self.sim.env.process(self._handle(alert))
 
+    def _log(self, alert: Alert, kind: str, **fields) -> None:
+        """Log a step of handling ``alert`` (marked when the alert came from the background)."""
+        self.sim.log(kind, **fields, **({"background": True} if alert.background else {}))
+
     def _handle(self, alert: Alert):
         off_duty_s = self.profile.availability.wait_s(self.sim.now_datetime())
         if off_duty_s > 0:
-            self.sim.log("operator.off_duty", subject=alert.subject, wait_s=round(off_duty_s, 3))
+            self._log(
+                alert, "operator.off_duty", subject=alert.subject, wait_s=round(off_duty_s, 3)
+            )
             yield self.sim.env.timeout(off_duty_s)
         yield self.sim.env.timeout(self.profile.read_alert_s.sample(self.sim.rng))
-        self.sim.log("operator.read_alert", subject=alert.subject)
+        self._log(alert, "operator.read_alert", subject=alert.subject)
         match = _RUNBOOK_LINE.search(alert.message)
         if not match:
             review_s = self.profile.review_alert_s.sample(self.sim.rng)
-            self.sim.log("operator.acknowledged", subject=alert.subject, work_s=round(review_s, 3))
+            self._log(
+                alert, "operator.acknowledged", subject=alert.subject, work_s=round(review_s, 3)
+            )
             return
         runbook, args = match.group(1), match.group(2).split()
         if (runbook, *args) in self._handled:
-            self.sim.log("operator.duplicate_alert", runbook=runbook)
+            self._log(alert, "operator.duplicate_alert", runbook=runbook)
             return
         self._handled.add((runbook, *args))
         script = self.runbooks_dir / runbook
         if not script.exists():
-            self.sim.log("operator.runbook_missing", runbook=runbook)
+            self._log(alert, "operator.runbook_missing", runbook=runbook)
             return
         diagnose_s = self.profile.diagnose_s.sample(self.sim.rng)
         yield self.sim.env.timeout(diagnose_s)
@@ -75,10 +83,13 @@ class Operator:
         result = subprocess.run(
             ["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=300
         )
-        self.sim.pump()
+        self.sim.pump(background=alert.background)
         if result.returncode != 0:  # a fix that did not work is recorded, not hidden
-            self.sim.log("operator.runbook_failed", runbook=runbook, exit_code=result.returncode)
-        self.sim.log(
+            self._log(
+                alert, "operator.runbook_failed", runbook=runbook, exit_code=result.returncode
+            )
+        self._log(
+            alert,
             "operator.runbook_done",
             work_s=round(diagnose_s + typing_s, 3),
             runbook=runbook,

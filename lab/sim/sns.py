@@ -21,6 +21,7 @@ class Alert:
     message: str
     endpoint: str
     published_s: float
+    background: bool = False  # caused by the background load, not by the trial's attack
 
 
 class SNS:
@@ -52,6 +53,7 @@ class SNS:
                 params.get("message", ""),
                 subscription["Endpoint"],
                 self.sim.now,
+                bool(record.get("lab", {}).get("background")),
             )
             self.sim.env.process(self._deliver(alert))
 
@@ -63,5 +65,6 @@ class SNS:
             topic=alert.topic_arn,
             subject=alert.subject,
             endpoint=alert.endpoint,
+            **({"background": True} if alert.background else {}),
         )
         self.inbox(alert)

@@ -1,0 +1,194 @@
+"""Locust users that call AWS through boto3: a benign background mix and attackers detonating the
+lab's techniques. Against the emulated account (``--host`` = the emulator's URL) or, in locust's
+distributed mode, a real one (``--host aws``: the default credential chain; see the README).
+
+Each boto3 call is reported to locust as one request named ``service.Operation``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+import uuid
+
+import boto3
+from botocore.config import Config
+from locust import User, between, events, task
+
+REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+LOAD_BUCKET = "lab-load-background"
+LOAD_LOG_GROUP = "/lab/load/app"
+
+
+def _session(host: str | None, actor_name: str):
+    """boto3 session and endpoint for ``host`` (the emulator's URL; ``aws`` or empty: real AWS)."""
+    from lab.emulator.actors import actor
+
+    endpoint = None if host in (None, "", "aws") else host
+    keys = {}
+    if endpoint:
+        who = actor(actor_name)
+        keys = {
+            "aws_access_key_id": who.access_key_id,
+            "aws_secret_access_key": who.secret_access_key,
+        }
+    return boto3.Session(region_name=REGION, **keys), endpoint
+
+
+@events.test_start.add_listener
+def _shared_resources(environment, **_kwargs) -> None:
+    """The bucket and log group the benign users write to, made once per node (not reported)."""
+    session, endpoint = _session(environment.host, "workload")
+    for make in (
+        lambda: session.client("s3", endpoint_url=endpoint).create_bucket(Bucket=LOAD_BUCKET),
+        lambda: session.client("logs", endpoint_url=endpoint).create_log_group(
+            logGroupName=LOAD_LOG_GROUP
+        ),
+    ):
+        try:
+            make()
+        except Exception as exc:  # already there (another node made it)
+            if "AlreadyExists" not in type(exc).__name__ + str(
+                exc
+            ) and "BucketAlreadyOwnedByYou" not in str(exc):
+                raise
+
+
+class Boto3User(User):
+    """A locust user with boto3 clients pointed at ``--host`` (the emulator) or real AWS."""
+
+    abstract = True
+    actor = "harness"
+
+    def on_start(self) -> None:
+        session, endpoint = _session(self.host, self.actor)
+        config = Config(retries={"max_attempts": 1})
+        self._clients = {}
+        self._make = lambda service: session.client(service, endpoint_url=endpoint, config=config)
+
+    def call(self, service: str, operation: str, **kwargs):
+        """Call ``service.operation`` and report it to locust (time, size, exception)."""
+        client = self._clients.get(service) or self._clients.setdefault(
+            service, self._make(service)
+        )
+        started = time.perf_counter()
+        response, error = None, None
+        try:
+            response = getattr(client, operation)(**kwargs)
+        except Exception as exc:  # reported, not raised: a failed call is a statistic
+            error = exc
+        events.request.fire(
+            request_type="boto3",
+            name=f"{service}.{operation}",
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=len(str(response)) if response else 0,
+            exception=error,
+            context={},
+        )
+        return response
+
+
+class BenignUser(Boto3User):
+    """Everyday traffic: inventory reads, object writes, application log lines, metrics."""
+
+    weight = 10
+    wait_time = between(0.5, 1.5)
+    actor = "workload"
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.stream = f"app-{uuid.uuid4().hex[:8]}"
+        self.call(
+            "logs", "create_log_stream", logGroupName=LOAD_LOG_GROUP, logStreamName=self.stream
+        )
+
+    @task(5)
+    def describe_instances(self) -> None:
+        self.call("ec2", "describe_instances")
+
+    @task(3)
+    def describe_security_groups(self) -> None:
+        self.call("ec2", "describe_security_groups")
+
+    @task(2)
+    def list_buckets(self) -> None:
+        self.call("s3", "list_buckets")
+
+    @task(3)
+    def put_object(self) -> None:
+        key = f"reports/{uuid.uuid4().hex}.json"
+        self.call("s3", "put_object", Bucket=LOAD_BUCKET, Key=key, Body=b'{"ok": true}')
+
+    @task(2)
+    def list_users(self) -> None:
+        self.call("iam", "list_users")
+
+    @task(4)
+    def put_log_events(self) -> None:
+        now = int(time.time() * 1000)
+        lines = [
+            f"GET /api/items/{random.randint(1, 999)} 200 {random.randint(3, 90)}ms"
+            for _ in range(5)
+        ]
+        self.call(
+            "logs",
+            "put_log_events",
+            logGroupName=LOAD_LOG_GROUP,
+            logStreamName=self.stream,
+            logEvents=[{"timestamp": now, "message": line} for line in lines],
+        )
+
+    @task(2)
+    def put_metric_data(self) -> None:
+        self.call(
+            "cloudwatch",
+            "put_metric_data",
+            Namespace="Lab/App",
+            MetricData=[
+                {"MetricName": "Latency", "Value": random.uniform(3, 90), "Unit": "Milliseconds"}
+            ],
+        )
+
+    @task(1)
+    def who_am_i(self) -> None:
+        self.call("sts", "get_caller_identity")
+
+
+class AttackerUser(Boto3User):
+    """Detonates one of the lab's techniques (``LAB_LOAD_TECHNIQUES``, comma separated; default:
+    the configuration-change ones), then reverts it, at a slow pace."""
+
+    weight = 1
+    wait_time = between(5, 10)
+
+    def on_start(self) -> None:
+        super().on_start()
+        from lab.attacks.registry import technique
+        from lab.emulator.endpoints import Endpoints
+
+        names = os.environ.get("LAB_LOAD_TECHNIQUES", "ec2-sg-open-ssh,s3-bucket-public-acl")
+        self.endpoints = Endpoints(None if self.host in (None, "", "aws") else self.host, REGION)
+        self.techniques = [technique(n.strip()) for n in names.split(",") if n.strip()]
+        self.prepared = {}
+
+    @task
+    def detonate_and_revert(self) -> None:
+        chosen = random.choice(self.techniques)
+        started = time.perf_counter()
+        error = None
+        try:
+            if chosen.id not in self.prepared:
+                self.prepared[chosen.id] = chosen.warm_up(self.endpoints)
+            chosen.detonate(self.endpoints, self.prepared[chosen.id])
+            chosen.revert(self.endpoints, self.prepared[chosen.id])
+        except Exception as exc:
+            error = exc
+        events.request.fire(
+            request_type="technique",
+            name=chosen.id,
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=0,
+            exception=error,
+            context={},
+        )
