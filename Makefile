@@ -40,4 +40,4 @@ clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) build .work
 
 bench: $(STAMP)  ## measure the lab itself (prints a table, writes results/benchmarks/*.json)
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python benchmarks/run.py
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python benchmarks/run.py $(if $(CAMPAIGN),--campaign $(CAMPAIGN),)

@@ -45,6 +45,45 @@ def new_run_id(scenario: Scenario) -> str:
     return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{scenario.digest[:8]}"
 
 
+def start_manifest(
+    run_dir: Path,
+    scenario: Scenario,
+    calibration_path: Path,
+    calibration: Calibration,
+    **extra: Any,
+) -> Path:
+    """Check that ``run_dir`` is new or holds this scenario with this calibration (before anything
+    in it is touched), then write its manifest with status ``running``; return the manifest path."""
+    manifest_path = run_dir / "manifest.json"
+    previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    if previous.get("scenario_sha256") not in (None, scenario.digest):
+        raise ResumeMismatch(
+            f"{run_dir} holds a run of a different scenario; resume it with that scenario"
+        )
+    if previous.get("calibration_sha256") not in (None, calibration.digest):
+        raise ResumeMismatch(f"{run_dir} was run with a different calibration")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_manifest(
+        manifest_path,
+        {
+            "run_id": run_dir.name,
+            "scenario": scenario.model_dump(mode="json"),
+            "scenario_sha256": scenario.digest,
+            "seed": scenario.seed,
+            "calibration_path": str(calibration_path),
+            "calibration_sha256": calibration.digest,
+            "target": scenario.target,
+            "versions": versions(),
+            "git": git_commit(),
+            "status": "running",
+            "started_at": previous.get("started_at")
+            or datetime.now(UTC).isoformat(timespec="seconds"),
+            **extra,
+        },
+    )
+    return manifest_path
+
+
 def run_architecture(
     scenario_json: str,
     run_dir: str,
@@ -115,36 +154,10 @@ def run_scenario(
     """
     calibration_path = Path(calibration_path or scenario.calibration or DEFAULT_CALIBRATION)
     calibration = Calibration.load(calibration_path)
-    # A resumed directory is checked before anything in it is touched.
-    manifest_path = run_dir / "manifest.json"
-    previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    if previous.get("scenario_sha256") not in (None, scenario.digest):
-        raise ResumeMismatch(
-            f"{run_dir} holds a run of a different scenario; resume it with that scenario"
-        )
-    if previous.get("calibration_sha256") not in (None, calibration.digest):
-        raise ResumeMismatch(f"{run_dir} was run with a different calibration")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = start_manifest(run_dir, scenario, calibration_path, calibration)
     store = TrialStore(run_dir)
     store.drop_orphan_events()
     done = store.completed()
-    write_manifest(
-        manifest_path,
-        {
-            "run_id": run_dir.name,
-            "scenario": scenario.model_dump(mode="json"),
-            "scenario_sha256": scenario.digest,
-            "seed": scenario.seed,
-            "calibration_path": str(calibration_path),
-            "calibration_sha256": calibration.digest,
-            "target": scenario.target,
-            "versions": versions(),
-            "git": git_commit(),
-            "status": "running",
-            "started_at": previous.get("started_at")
-            or datetime.now(UTC).isoformat(timespec="seconds"),
-        },
-    )
     plan = {
         arch: [
             (t, k)

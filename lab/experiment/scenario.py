@@ -160,8 +160,11 @@ def load_scenario(path: Path) -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise ScenarioError(f"{path} is not a valid scenario: {problems}") from exc
+        raise ScenarioError(f"{path} is not a valid scenario: {validation_problems(exc)}") from exc
+
+
+def validation_problems(exc: ValidationError) -> str:
+    """A pydantic error as one line: ``field.path: message; ...``."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+    )

@@ -25,8 +25,8 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from lab.experiment.manifest import git_commit, versions, write_manifest
-from lab.experiment.scenario import Scenario, ScenarioError
+from lab.experiment.manifest import write_manifest
+from lab.experiment.scenario import Scenario, ScenarioError, validation_problems
 from lab.sim.calibration import Calibration, CalibrationError
 
 SWEEP_COLUMN_PREFIX = "sweep."
@@ -121,10 +121,7 @@ def points(scenario: Scenario, calibration: Calibration) -> list[Point]:
             if "operator" in values:
                 point_calibration.operator(str(values["operator"]))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-            )
-            raise ScenarioError(f"sweep point {values}: {problems}") from exc
+            raise ScenarioError(f"sweep point {values}: {validation_problems(exc)}") from exc
         except KeyError as exc:
             raise ScenarioError(f"sweep point {values}: {exc.args[0]}") from exc
         for r in range(scenario.repeat):
@@ -132,10 +129,7 @@ def points(scenario: Scenario, calibration: Calibration) -> list[Point]:
             try:
                 concrete = Scenario.model_validate(raw_scenario)
             except ValidationError as exc:
-                problems = "; ".join(
-                    f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-                )
-                raise ScenarioError(f"sweep point {values}: {problems}") from exc
+                raise ScenarioError(f"sweep point {values}: {validation_problems(exc)}") from exc
             found.append(Point(f"p{index:03d}-r{r}", values, r, concrete, point_calibration))
     return found
 
@@ -200,44 +194,24 @@ def run_sweep(
     jobs: int | None = None,
 ) -> Path:
     """Run (or resume) every point of ``scenario`` into ``run_dir/points/``; return ``run_dir``."""
-    from lab.experiment.runner import ResumeMismatch, run_scenario
+    from lab.experiment.runner import run_scenario, start_manifest
 
     calibration = Calibration.load(calibration_path)
     found = points(scenario, calibration)
-    manifest_path = run_dir / "manifest.json"
-    previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    if previous.get("scenario_sha256") not in (None, scenario.digest):
-        raise ResumeMismatch(
-            f"{run_dir} holds a run of a different scenario; resume it with that scenario"
-        )
-    if previous.get("calibration_sha256") not in (None, calibration.digest):
-        raise ResumeMismatch(f"{run_dir} was run with a different calibration")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    write_manifest(
-        manifest_path,
-        {
-            "kind": "sweep",
-            "run_id": run_dir.name,
-            "scenario": scenario.model_dump(mode="json"),
-            "scenario_sha256": scenario.digest,
-            "seed": scenario.seed,
-            "calibration_path": str(calibration_path),
-            "calibration_sha256": calibration.digest,
-            "target": scenario.target,
-            "sweep": scenario.sweep,
-            "repeat": scenario.repeat,
-            "points": [
-                {"id": p.id, "values": p.values, "repeat": p.repeat, "seed": p.scenario.seed}
-                for p in found
-            ],
-            "versions": versions(),
-            "git": git_commit(),
-            "status": "running",
-            "started_at": previous.get("started_at")
-            or datetime.now(UTC).isoformat(timespec="seconds"),
-        },
+    manifest_path = start_manifest(
+        run_dir,
+        scenario,
+        calibration_path,
+        calibration,
+        kind="sweep",
+        sweep=scenario.sweep,
+        repeat=scenario.repeat,
+        points=[
+            {"id": p.id, "values": p.values, "repeat": p.repeat, "seed": p.scenario.seed}
+            for p in found
+        ],
     )
+    started = time.perf_counter()
     per_point = len(scenario.architectures) * len(scenario.techniques) * scenario.trials
     total = per_point * len(found)
     notify = progress or (lambda *_: None)
