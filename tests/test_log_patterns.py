@@ -144,3 +144,67 @@ def test_invalid_patterns_are_refused(pattern: str) -> None:
 def test_a_quoted_phrase_matches_exactly_when_it_is_a_substring(message: str) -> None:
     phrase = "Failed password"
     assert log_pattern_matches(f'"{phrase}"', message) is (phrase in message)
+
+
+def test_the_needle_shortcut_never_changes_an_answer():
+    """The exact pre-check (substrings a match must contain) against full evaluation, on the 15 CIS
+    patterns and a synthetic CloudTrail stream with the attack calls, escapes and numbers mixed in."""
+    import copy
+    from datetime import UTC, datetime
+
+    from lab.load.synthetic import stream
+    from lab.paths import TERRAFORM_DIR
+    from lab.sim.log_patterns import _compile
+
+    controls = json.loads((TERRAFORM_DIR / "modules/cis_alarms/filters.json").read_text())
+    records = [r for _, r in stream(40_000, datetime(2026, 1, 5, tzinfo=UTC), 3_600, seed=9)]
+    extra = [
+        {"eventName": "StopLogging", "eventSource": "cloudtrail.amazonaws.com"},
+        {"eventName": "ConsoleLogin", "errorMessage": "Failed authentication"},
+        {"eventName": "ConsoleLogin", "additionalEventData": {"MFAUsed": "No"}},
+        {"userIdentity": {"type": "Root"}, "eventType": "AwsApiCall"},
+        {"eventName": "Stop\u00adLogging", "eventSource": "cloudtrail.amazonaws.com"},  # escaped
+        {"eventSource": "kms.amazonaws.com", "eventName": "ScheduleKeyDeletion"},
+        {"eventName": 5, "errorCode": "AccessDenied"},
+        {"eventSource": "ec2.amazonaws.com", "eventName": "CreateRoute"},
+    ]
+    lines = [json.dumps(r) for r in [*records, *extra]]
+    checked = 0
+    for control in controls["controls"]:
+        compiled = _compile(control["pattern"].strip())
+        assert compiled.clauses, control["id"]  # every CIS pattern gets the shortcut
+        full = copy.copy(compiled)
+        full.clauses = []
+        for line in lines:
+            assert compiled.matches(line) == full.matches(line), (control["id"], line[:200])
+            checked += 1
+    assert checked >= 15 * 1_000
+
+
+def test_the_event_pattern_pre_check_never_changes_moto_s_answer():
+    from datetime import UTC, datetime
+
+    from moto.events.models import EventPattern
+
+    from lab.load.synthetic import stream
+    from lab.sim.cloudtrail import as_eventbridge_event
+    from lab.sim.event_patterns import CompiledPattern
+
+    patterns = [
+        {"source": ["aws.ec2"], "detail": {"eventName": ["AuthorizeSecurityGroupIngress"]}},
+        {
+            "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {"userIdentity": {"type": ["Root"]}},
+        },
+        {"source": ["aws.iam", "aws.sts"], "detail": {"eventName": [{"prefix": "Create"}]}},
+        {"$or": [{"source": ["aws.kms"]}, {"detail": {"eventName": ["StopLogging"]}}]},
+        {"detail": {"eventName": ["RunInstances"], "errorCode": [{"exists": False}]}},
+    ]
+    records = [r for _, r in stream(20_000, datetime(2026, 1, 5, tzinfo=UTC), 3_600, seed=3)]
+    events = [as_eventbridge_event({**r, "eventID": str(i)}) for i, r in enumerate(records)]
+    events.append({"source": ["aws.ec2"], "detail": {"eventName": "AuthorizeSecurityGroupIngress"}})
+    for pattern in patterns:
+        raw = json.dumps(pattern)
+        fast, moto_matcher = CompiledPattern(raw), EventPattern.load(raw)
+        answers = [fast.matches_event(e) for e in events]
+        assert answers == [moto_matcher.matches_event(e) for e in events], pattern

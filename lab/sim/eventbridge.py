@@ -15,8 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from moto.events.models import EventPattern
-
+from lab.sim.event_patterns import CompiledPattern
 from lab.sim.kernel import Simulation
 
 
@@ -34,7 +33,7 @@ class Invoker(Protocol):
 class Rule:
     name: str
     arn: str
-    pattern: EventPattern
+    pattern: CompiledPattern
     targets: tuple[dict[str, Any], ...]
 
     @property
@@ -111,7 +110,7 @@ class EventBridge:
                     Rule(
                         rule["Name"],
                         rule["Arn"],
-                        EventPattern.load(rule["EventPattern"]),
+                        CompiledPattern(rule["EventPattern"]),
                         tuple(targets),
                     )
                 )

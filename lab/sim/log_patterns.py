@@ -274,13 +274,56 @@ def _select(document: Any, path: tuple[str | int, ...]) -> Any:
     return current
 
 
+def _verbatim(text: str) -> bool:
+    """Does ``text`` appear as itself in JSON (no character JSON would escape)?"""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
+def _needles(node: tuple) -> list[frozenset[str]] | None:
+    """Clauses of substrings that any JSON event matching ``node`` contains: it holds at least one
+    substring of every clause (None: no such clauses).
+
+    ``$.x = "value"`` needs ``value`` in the event's text, a wildcard value its longest fixed part;
+    ``&&`` needs the clauses of both sides, ``||`` for each pair of clauses one of either. Only
+    equalities give needles, and only for text that JSON writes as is."""
+    kind = node[0]
+    if kind in ("and", "or"):
+        left, right = _needles(node[1]), _needles(node[2])
+        if kind == "and":
+            kept = [*(left or []), *(right or [])]
+            return kept or None
+        if left is None or right is None:
+            return None
+        return [a | b for a in left for b in right][:8]
+    if kind != "cmp" or node[2] != "=":
+        return None
+    literal: _Literal = node[3]
+    if literal.regex or (not literal.quoted and literal.number() is not None):
+        return None
+    fixed = max(literal.text.split("*"), key=len)
+    return [frozenset({fixed})] if fixed and _verbatim(fixed) else None
+
+
 class _JsonPattern:
     def __init__(self, body: str):
         self.conditions = _Conditions(body)
         for node in _leaves(self.conditions.tree):
             _parse_path(node[1])
+        # The smallest clauses first: the cheapest to check, usually the most selective.
+        self.clauses = sorted(
+            (tuple(sorted(clause)) for clause in _needles(self.conditions.tree) or []), key=len
+        )
 
     def matches(self, message: str) -> bool:
+        # Exact shortcut: an event missing every needle of a clause cannot match (text with
+        # escapes is always parsed).
+        if self.clauses and "\\" not in message:
+            for clause in self.clauses:
+                for needle in clause:
+                    if needle in message:
+                        break
+                else:
+                    return False
         document = self._document(message)
         if document is _MISSING:
             return False
