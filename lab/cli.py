@@ -655,6 +655,68 @@ def emulator(
             pass
 
 
+@app.command()
+def cleanup(
+    run: Annotated[
+        str | None, typer.Option("--run", help="Only what this run id tagged (lab:run-id).")
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(help="An emulator's URL (no guardrails). Default: the real account."),
+    ] = None,
+    stand_in: Annotated[
+        str | None,
+        typer.Option(
+            help="Treat the account at this URL as a real one, guardrails included (to test the "
+            "AWS path against an emulator)."
+        ),
+    ] = None,
+    region: RegionOpt = "us-east-1",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List, delete nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Find everything the lab tagged (lab:project; --run: one run's lab:run-id) and delete it:
+    the Resource Groups Tagging API plus IAM and S3, dependents first. In a real account the
+    account must be on the allow-list of ~/.config/lab/config.yaml, and you confirm first."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from lab.emulator import Endpoints
+    from lab.targets.cleanup import cleanup as run_cleanup
+    from lab.targets.cleanup import tagged_resources
+    from lab.targets.guardrails import GuardrailError, allowed_account, load_config
+
+    real = endpoint is None
+    endpoints = Endpoints(url=endpoint or stand_in, region=region)
+    try:
+        if real:
+            config = load_config()
+            endpoints = Endpoints(url=stand_in, region=config.aws.region or region)
+            account = allowed_account(endpoints, config)
+            console.print(f"account {account} (on the allow-list), region {endpoints.region}")
+        found = tagged_resources(endpoints, run)
+    except GuardrailError as exc:
+        _fail(str(exc))
+    except (BotoCoreError, ClientError) as exc:
+        _fail(f"cannot read the account: {exc}", code=1)
+    scope = f"run {run}" if run else "every lab run"
+    if not found:
+        console.print(f"nothing tagged by the lab ({scope}): nothing to delete")
+        return
+    for arn in found:
+        console.print(f"  {arn}", highlight=False)
+    if dry_run:
+        console.print(f"{len(found)} resources tagged ({scope}); --dry-run: nothing deleted")
+        return
+    if real and not yes and not typer.confirm(f"delete these {len(found)} resources?"):
+        _fail("declined: nothing deleted", code=1)
+    report = run_cleanup(endpoints, run)
+    console.print(f"deleted {len(report.deleted)} of {len(report.found)} ({scope})")
+    for arn, reason in report.failed.items():
+        err.print(f"[red]not deleted[/] {arn}: {reason}")
+    if report.failed:
+        raise typer.Exit(1)
+
+
 def _architecture_and_endpoints(name: str, endpoint: str, region: str):
     """The named architecture and the emulator's endpoint settings, or a clear error."""
     from lab.architectures.registry import build

@@ -1,0 +1,66 @@
+"""Guardrails before anything touches a real account: the account must be on the user's allow-list
+(``~/.config/lab/config.yaml`` or ``$LAB_CONFIG``), and the user confirms what will happen.
+
+Config file::
+
+    aws:
+      allowed_accounts: ["111122223333"]   # nothing runs in an account that is not listed
+      region: eu-west-1                    # default: the profile's region
+      max_run_s: 7200                      # a run is stopped and torn down after this
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lab.emulator.endpoints import Endpoints
+
+CONFIG_ENV = "LAB_CONFIG"
+DEFAULT_CONFIG = Path("~/.config/lab/config.yaml")
+
+
+class GuardrailError(RuntimeError):
+    """A guardrail refused: no config, an account not on the allow-list, a declined confirmation."""
+
+
+class AwsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    allowed_accounts: list[str] = Field(default_factory=list)
+    region: str | None = None
+    max_run_s: float = Field(default=7200, gt=0, le=7 * 86_400)
+
+
+class UserConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    aws: AwsSettings = AwsSettings()
+
+
+def config_path() -> Path:
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG).expanduser()
+
+
+def load_config(path: Path | None = None) -> UserConfig:
+    """The user's lab config; a missing file is an empty allow-list (nothing is allowed)."""
+    path = path or config_path()
+    if not path.exists():
+        return UserConfig()
+    try:
+        return UserConfig.model_validate(yaml.safe_load(path.read_text()) or {})
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise GuardrailError(f"{path} is not a valid lab config: {exc}") from exc
+
+
+def allowed_account(endpoints: Endpoints, config: UserConfig) -> str:
+    """The account the credentials reach, if the allow-list has it; else ``GuardrailError``."""
+    account = endpoints.client("sts", "observer").get_caller_identity()["Account"]
+    if account not in config.aws.allowed_accounts:
+        listed = ", ".join(config.aws.allowed_accounts) or "none"
+        raise GuardrailError(
+            f"account {account} is not on the allow-list in {config_path()} (allowed: {listed}); "
+            f"add it under aws.allowed_accounts to let the lab act in it"
+        )
+    return account
