@@ -113,6 +113,25 @@ def run(
         help="Staffing profile of the calibration (on-call, soc-24x7, business-hours, student-lab) "
         "instead of the scenario's; recorded in the manifest and the run id.",
     ),
+    target: str | None = typer.Option(
+        None,
+        help="emulated (default) or aws: a real account in wall-clock time, behind the guardrails "
+        "(allow-list in ~/.config/lab/config.yaml, plan + cost estimate to confirm, teardown).",
+    ),
+    yes: bool = typer.Option(False, "--yes", help="aws: do not ask for confirmation."),
+    stand_in: bool = typer.Option(
+        False,
+        "--stand-in",
+        help="aws: rehearse on an embedded emulated account playing the real one (guardrails, "
+        "probes and teardown as on AWS; the simulated services act as AWS in real time).",
+    ),
+    time_factor: float = typer.Option(
+        1.0, min=0.0001, max=1.0, help="aws --stand-in: wall seconds per simulated second."
+    ),
+    poll: float = typer.Option(10.0, min=0.01, help="aws: seconds between two probe polls."),
+    prompt: bool = typer.Option(
+        False, "--prompt", help="aws: you are the on-call person (asked to run each runbook)."
+    ),
 ) -> None:
     """Run a scenario: deploy each architecture, detonate, observe, tear down, write results."""
     from lab.experiment.runner import ResumeMismatch, RunError, new_run_id, run_scenario
@@ -133,6 +152,9 @@ def run(
         _fail(str(exc))
     except KeyError as exc:
         _fail(str(exc.args[0]))
+    if (target or scenario.target) == "aws":
+        _run_on_account(scenario, out, calibration, yes, stand_in, time_factor, poll, prompt)
+        return
     if scenario.is_sweep:
         from lab.experiment.sweep import validate
 
@@ -193,6 +215,94 @@ def run(
     console.print(f"report: {report_html} (and {report_md.name})")
 
 
+def _run_on_account(
+    scenario,
+    out: Path,
+    calibration: Path | None,
+    yes: bool,
+    stand_in: bool,
+    time_factor: float,
+    poll: float,
+    prompt: bool,
+) -> None:
+    """`lab run --target aws`: guardrails, confirmation, the wall-clock run, teardown always."""
+    import contextlib
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from lab.emulator import EmulatorServer, Endpoints
+    from lab.experiment.runner import RunError, new_run_id
+    from lab.sim.calibration import DEFAULT_CALIBRATION
+    from lab.targets.account_run import (
+        EstimateUnavailable,
+        cost_estimate,
+        run_on_account,
+        write_plan,
+    )
+    from lab.targets.guardrails import GuardrailError, allowed_account, load_config
+
+    if scenario.is_sweep:
+        _fail("sweeps run on the emulator only; give --target aws a scenario without sweep/repeat")
+    scenario = scenario.model_copy(update={"target": "aws"})
+    with contextlib.ExitStack() as stack:
+        try:
+            config = load_config()
+            emulator = stack.enter_context(EmulatorServer()) if stand_in else None
+            endpoints = (
+                emulator.endpoints
+                if emulator
+                else Endpoints(url=None, region=config.aws.region or "us-east-1")
+            )
+            account = allowed_account(endpoints, config)
+            estimate = cost_estimate(scenario, out, config.aws.max_run_s)
+        except (GuardrailError, EstimateUnavailable) as exc:
+            _fail(str(exc))
+        except (BotoCoreError, ClientError) as exc:
+            _fail(f"cannot reach the account: {exc}", code=1)
+        console.print(
+            write_plan(scenario, account, estimate, config.aws.max_run_s), highlight=False
+        )
+        if not yes and not typer.confirm("go ahead?"):
+            _fail("declined: nothing was created", code=1)
+        run_dir = out / scenario.name / new_run_id(scenario)
+        with Progress(
+            TextColumn("{task.description:<32}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("starting", total=None)
+            try:
+                run_on_account(
+                    scenario,
+                    run_dir,
+                    endpoints,
+                    Path(calibration or scenario.calibration or DEFAULT_CALIBRATION),
+                    config.aws.max_run_s,
+                    stand_in=emulator,
+                    time_factor=time_factor if stand_in else 1.0,
+                    poll_s=poll,
+                    prompt=(
+                        lambda text: typer.prompt(
+                            f"{text}\npress Enter when done", default="", show_default=False
+                        )
+                    )
+                    if prompt
+                    else None,
+                    progress=lambda d, n, t: bar.update(task, description=d, completed=n, total=t),
+                )
+            except RunError as exc:
+                _fail(f"{exc}; torn down. Results so far: {run_dir}", code=1)
+            except KeyboardInterrupt:
+                _fail(
+                    f"interrupted; torn down (check with: lab cleanup --run {run_dir.name} --dry-run)",
+                    code=130,
+                )
+    _print_summary(run_dir)
+    console.print(f"results in {run_dir}")
+
+
 @app.command()
 def demo(out: Path = typer.Option(RESULTS_DIR, help="Results root.")) -> None:
     """The demo: ec2-sg-open-ssh, 20 trials per architecture, on the embedded emulated account."""
@@ -203,6 +313,12 @@ def demo(out: Path = typer.Option(RESULTS_DIR, help="Results root.")) -> None:
         calibration=None,
         jobs=None,
         operator=None,
+        target=None,
+        yes=False,
+        stand_in=False,
+        time_factor=1.0,
+        poll=10.0,
+        prompt=False,
     )
 
 

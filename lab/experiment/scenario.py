@@ -69,7 +69,7 @@ class Scenario(BaseModel):
     techniques: list[str] | Literal["all"] = Field(min_length=1)
     architectures: dict[Literal["manual", "serverless"], dict[str, Any]] = Field(min_length=1)
     operator: str = "on-call"
-    target: Literal["emulated"] = "emulated"
+    target: Literal["emulated", "aws"] = "emulated"
     start: datetime = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
     trial_spacing_s: float = Field(default=86_400, gt=0)
     settle_s: float | None = Field(default=None, ge=0)

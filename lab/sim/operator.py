@@ -16,7 +16,7 @@ from lab.sim.calibration import OperatorProfile
 from lab.sim.kernel import Simulation
 from lab.sim.sns import Alert
 
-_RUNBOOK_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
+RUNBOOK_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
 _AWS_COMMAND = re.compile(r"(?:^|[\s($])aws\s+[a-z0-9-]+\s+[a-z0-9-]+")
 
 
@@ -54,7 +54,7 @@ class Operator:
             yield self.sim.env.timeout(off_duty_s)
         yield self.sim.env.timeout(self.profile.read_alert_s.sample(self.sim.rng))
         self._log(alert, "operator.read_alert", subject=alert.subject)
-        match = _RUNBOOK_LINE.search(alert.message)
+        match = RUNBOOK_LINE.search(alert.message)
         if not match:
             review_s = self.profile.review_alert_s.sample(self.sim.rng)
             self._log(

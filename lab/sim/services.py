@@ -51,11 +51,16 @@ class AccountServices:
 
 
 def start_services(
-    sim: Simulation, workdir: Path, operator: OperatorProfile, runbooks_dir: Path
+    sim: Simulation,
+    workdir: Path,
+    operator: OperatorProfile,
+    runbooks_dir: Path,
+    person_reads_mail: bool = True,
 ) -> AccountServices:
-    """Start every simulated service of the account in ``sim``."""
+    """Start every simulated service of the account in ``sim`` (``person_reads_mail=False``: the
+    e-mails are delivered but no simulated person acts on them; someone else reads the alerts)."""
     person = Operator(sim, operator, runbooks_dir)
-    sns = SNS(sim, inbox=person.receive)
+    sns = SNS(sim, inbox=person.receive if person_reads_mail else lambda _alert: None)
     lambda_runtime = LambdaRuntime(sim, code_cache=workdir / "lambda-code")
     eventbridge = EventBridge(sim, lambda_runtime)
     metrics = Metrics(sim)

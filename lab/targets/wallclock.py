@@ -1,0 +1,295 @@
+"""Trials in wall-clock time, observed from outside as on a real account: no simulator decides
+anything, probes watch what happened.
+
+- Alerts: an SQS queue (tagged with the run) subscribed to every SNS topic of the run; each message
+  is an alert, timed when it arrives (its ``SentTimestamp`` on AWS).
+- Remediation: the technique's own ``is_remediated`` check, polled.
+- Injection: the detonating call's ``eventTime`` from CloudTrail ``LookupEvents`` when CloudTrail
+  has it (else the moment the call returned).
+- The person: an operator bot reads the probe's alerts and, after the staffing profile's delays,
+  runs the runbook an alert names (as the on-call person would); ``prompt`` asks you instead.
+
+On a real account AWS does the detecting. On the emulated stand-in (tests, rehearsal) nothing in
+moto would, so the lab's simulated services play AWS in real time (SimPy's real-time environment,
+``time_factor`` wall seconds per simulated second); times are then reported in simulated seconds.
+Detection is not observable from outside: the detection columns carry the first alert.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy.rt
+
+from lab.attacks.base import Prerequisites, Technique
+from lab.emulator.endpoints import Endpoints
+from lab.paths import RUNBOOKS_DIR
+from lab.sim.calibration import Calibration, OperatorProfile
+from lab.sim.operator import RUNBOOK_LINE, count_commands
+
+
+@dataclass
+class Alert:
+    at_s: float  # seconds since the trial's injection, on the run's clock
+    subject: str
+    message: str
+
+
+@dataclass
+class AlertProbe:
+    """An SQS queue subscribed to the run's SNS topics."""
+
+    endpoints: Endpoints
+    queue_url: str
+    subscriptions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, endpoints: Endpoints, run_id: str, topics: list[str]) -> AlertProbe:
+        sqs = endpoints.client("sqs", "harness")
+        name = f"lab-probe-{uuid.uuid4().hex[:8]}"
+        url = sqs.create_queue(
+            QueueName=name,
+            tags={"lab:project": "aws-serverless-security-monitoring", "lab:run-id": run_id},
+        )["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topics}},
+                }
+            ],
+        }
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        sns = endpoints.client("sns", "harness")
+        subscriptions = [
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+            for topic in topics
+        ]
+        return cls(endpoints, url, subscriptions)
+
+    def receive(self) -> list[tuple[float | None, str, str]]:
+        """Messages waiting now: (sent time in epoch seconds, subject, message)."""
+        sqs = self.endpoints.client("sqs", "observer")
+        out = []
+        while True:
+            answer = sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["SentTimestamp"]
+            )
+            messages = answer.get("Messages", [])
+            if not messages:
+                return out
+            for message in messages:
+                body = json.loads(message["Body"])
+                sent = message.get("Attributes", {}).get("SentTimestamp")
+                out.append(
+                    (
+                        int(sent) / 1000 if sent else None,
+                        body.get("Subject") or "",
+                        body.get("Message") or "",
+                    )
+                )
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def delete(self) -> None:
+        sns = self.endpoints.client("sns", "harness")
+        for subscription in self.subscriptions:
+            with contextlib.suppress(Exception):
+                sns.unsubscribe(SubscriptionArn=subscription)
+        with contextlib.suppress(Exception):
+            self.endpoints.client("sqs", "harness").delete_queue(QueueUrl=self.queue_url)
+
+
+def run_topics(endpoints: Endpoints, run_id: str) -> list[str]:
+    """The SNS topics tagged with ``run_id`` (the architectures' alert topics)."""
+    tagging = endpoints.client("resourcegroupstaggingapi", "observer")
+    found = tagging.get_resources(
+        TagFilters=[{"Key": "lab:run-id", "Values": [run_id]}], ResourceTypeFilters=["sns"]
+    )["ResourceTagMappingList"]
+    return sorted(r["ResourceARN"] for r in found)
+
+
+class OperatorBot:
+    """The on-call person, automated: for each alert that names a runbook, wait the staffing
+    profile's read, diagnose and typing times, then run the runbook with the operator's credentials
+    (always on duty: the profile's hours are not applied). ``prompt``: show the alert and wait for
+    Enter instead (teaching)."""
+
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        profile: OperatorProfile,
+        rng: np.random.Generator,
+        time_factor: float,
+        prompt: Callable[[str], Any] | None = None,
+    ):
+        self.endpoints, self.profile, self.rng = endpoints, profile, rng
+        self.time_factor, self.prompt = time_factor, prompt
+        self.queue: list[tuple[float, Alert]] = []  # (due on the run's clock, alert)
+        self.handled: set[tuple[str, ...]] = set()
+        self.log: list[dict[str, Any]] = []
+
+    def consider(self, alert: Alert) -> None:
+        match = RUNBOOK_LINE.search(alert.message)
+        if not match:
+            self.log.append({"kind": "operator.acknowledged", "t_s": alert.at_s})
+            return
+        key = (match.group(1), *match.group(2).split())
+        if key in self.handled:
+            return
+        self.handled.add(key)
+        script = RUNBOOKS_DIR / key[0]
+        commands = count_commands(script.read_text()) if script.exists() else 0
+        delay = (
+            self.profile.read_alert_s.sample(self.rng)
+            + self.profile.diagnose_s.sample(self.rng)
+            + sum(self.profile.runbook_command_s.sample(self.rng) for _ in range(commands))
+        )
+        self.queue.append((alert.at_s + delay, alert))
+
+    def act(self, now_s: float, epoch_s: float | None = None) -> None:
+        """Run every runbook whose time has come (``epoch_s``: the account's clock, given to the
+        runbook as ``LAB_NOW`` on the stand-in, whose clock is simulated)."""
+        for due, alert in [q for q in self.queue if q[0] <= now_s]:
+            self.queue.remove((due, alert))
+            match = RUNBOOK_LINE.search(alert.message)
+            runbook, args = match.group(1), match.group(2).split()  # type: ignore[union-attr]
+            if self.prompt is not None:
+                self.prompt(
+                    f"{alert.subject}\nrun: cli-baseline/runbooks/{runbook} {' '.join(args)}"
+                )
+                self.log.append({"kind": "operator.runbook_done", "t_s": now_s, "by": "you"})
+                continue
+            import os
+
+            result = subprocess.run(
+                ["bash", str(RUNBOOKS_DIR / runbook), *args],
+                env={
+                    **os.environ,
+                    **self.endpoints.cli_env("operator"),
+                    **({"LAB_NOW": str(int(epoch_s))} if epoch_s is not None else {}),
+                },
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            self.log.append(
+                {
+                    "kind": "operator.runbook_done",
+                    "t_s": now_s,
+                    "runbook": runbook,
+                    "exit_code": result.returncode,
+                }
+            )
+
+
+@dataclass
+class StandIn:
+    """The simulated services playing AWS in real time on the emulated stand-in account."""
+
+    sim: Any
+    services: Any
+
+    @classmethod
+    def start(
+        cls,
+        emulator: Any,
+        calibration: Calibration,
+        operator: OperatorProfile,
+        workdir: Path,
+        seed: int,
+        time_factor: float,
+    ) -> StandIn:
+        from lab.sim.kernel import Simulation
+        from lab.sim.services import start_services
+
+        env = simpy.rt.RealtimeEnvironment(factor=time_factor, strict=False)
+        sim = Simulation(
+            emulator.endpoints,
+            emulator.recorder,
+            calibration,
+            np.random.default_rng(seed),
+            datetime.now(UTC),
+            env=env,
+        )
+        services = start_services(sim, workdir, operator, RUNBOOKS_DIR, person_reads_mail=False)
+        return cls(sim, services)
+
+    def advance(self, seconds: float) -> None:
+        self.sim.env.run(until=self.sim.now + seconds)
+
+    def close(self) -> None:
+        self.services.close()
+
+
+def wallclock_trial(
+    endpoints: Endpoints,
+    technique: Technique,
+    prerequisites: Prerequisites,
+    probe: AlertProbe,
+    bot: OperatorBot,
+    timeout_s: float,
+    poll_s: float,
+    stand_in: StandIn | None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Detonate, watch the probes until the attack is undone and alerted (or ``timeout_s``), revert.
+    Returns the trial's timing fields and its events (seconds since injection)."""
+    probe.receive()  # alerts of earlier trials are not this one's
+    events: list[dict[str, Any]] = []
+    wall_start = time.time()
+    if stand_in is not None:
+        sim_start = stand_in.sim.now
+
+        def clock() -> float:
+            return stand_in.sim.now - sim_start
+    else:
+
+        def clock() -> float:
+            return time.time() - wall_start
+
+    technique.detonate(endpoints, prerequisites)
+    if stand_in is not None:
+        stand_in.sim.pump()
+    events.append({"kind": "technique.detonated", "t_s": 0.0})
+    alerted = remediated = None
+    while clock() < timeout_s:
+        if stand_in is not None:
+            stand_in.advance(poll_s)
+        else:
+            time.sleep(poll_s)
+        now = clock()
+        for sent, subject, message in probe.receive():
+            at = now if stand_in is not None or sent is None else max(0.0, sent - wall_start)
+            alert = Alert(at, subject, message)
+            events.append({"kind": "probe.alert", "t_s": at, "subject": subject, "alert": True})
+            alerted = at if alerted is None else min(alerted, at)
+            bot.consider(alert)
+        if stand_in is not None:
+            bot.act(now, stand_in.sim.now_datetime().timestamp())
+            stand_in.sim.pump()  # the account sees the person's calls
+        else:
+            bot.act(now)
+        events.extend(bot.log)
+        bot.log.clear()
+        if remediated is None and technique.is_remediated(endpoints, prerequisites):
+            remediated = now
+            events.append({"kind": "probe.remediated", "t_s": now})
+        if remediated is not None and alerted is not None and not bot.queue:
+            break
+    return {"alerted_s": alerted, "remediated_s": remediated, "ended_s": clock()}, events

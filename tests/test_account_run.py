@@ -1,0 +1,151 @@
+"""The real-account path, tested on the emulator as the stand-in account: guardrails refuse before
+anything exists, a wall-clock run observed by probes (SQS alert queue, remediation polling), the
+operator bot, Ctrl-C tearing everything down."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lab.experiment.scenario import Scenario
+from lab.sim.calibration import DEFAULT_CALIBRATION
+from lab.targets.account_run import EstimateUnavailable, cost_estimate, run_on_account
+from lab.targets.cleanup import tagged_resources
+
+SCENARIO = {
+    "name": "aws-rehearsal",
+    "seed": 2,
+    "trials": 1,
+    "techniques": ["ec2-sg-open-ssh"],
+    "architectures": {"manual": {"cron_schedule": "*/5 * * * *"}},
+    "operator": "soc-24x7",
+    "max_trial_s": 7200,
+}
+
+
+def _lab(*args, config, input=None):
+    return subprocess.run(
+        [sys.executable, "-m", "lab.cli", *args],
+        capture_output=True,
+        text=True,
+        input=input,
+        env={**os.environ, "LAB_CONFIG": str(config), "COLUMNS": "200"},
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    import yaml
+
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(SCENARIO))
+    return path
+
+
+def test_refused_account_and_declined_confirmation_create_nothing(scenario_file, tmp_path):
+    out = tmp_path / "results"
+    config = tmp_path / "config.yaml"
+    config.write_text("aws:\n  allowed_accounts: ['999999999999']\n")
+    refused = _lab(
+        "run", str(scenario_file), "--target", "aws", "--stand-in", "--out", str(out), config=config
+    )
+    assert refused.returncode == 2
+    assert "123456789012 is not on the allow-list" in refused.stderr
+    assert not out.exists()
+    config.write_text("aws:\n  allowed_accounts: ['123456789012']\n")
+    # No emulated run of the scenario yet: no cost estimate, no run.
+    no_estimate = _lab(
+        "run", str(scenario_file), "--target", "aws", "--stand-in", "--out", str(out), config=config
+    )
+    assert no_estimate.returncode == 2 and "run it on the emulator first" in no_estimate.stderr
+    usage = out / "aws-rehearsal" / "earlier" / "usage.json"
+    usage.parent.mkdir(parents=True)
+    usage.write_text(
+        json.dumps(
+            {
+                "manual": {
+                    "trials": 1,
+                    "totals": {},
+                    "per_trial": {},
+                    "inventory": {"ec2_instances": {"t3.micro": 1}, "ebs_gb": 8},
+                }
+            }
+        )
+    )
+    declined = _lab(
+        "run",
+        str(scenario_file),
+        "--target",
+        "aws",
+        "--stand-in",
+        "--out",
+        str(out),
+        config=config,
+        input="n\n",
+    )
+    assert declined.returncode == 1 and "declined: nothing was created" in declined.stderr
+    assert "account 123456789012" in declined.stdout and "$" in declined.stdout
+    assert sorted(p.name for p in (out / "aws-rehearsal").iterdir()) == ["earlier"]
+
+
+def test_cost_estimate_needs_an_emulated_run(tmp_path):
+    with pytest.raises(EstimateUnavailable, match="emulator first"):
+        cost_estimate(Scenario.model_validate(SCENARIO), tmp_path, 3600)
+
+
+def test_wall_clock_run_is_observed_by_probes_and_torn_down(emulator, tmp_path):
+    scenario = Scenario.model_validate(SCENARIO)
+    run_dir = tmp_path / "run"
+    run_on_account(
+        scenario,
+        run_dir,
+        emulator.endpoints,
+        DEFAULT_CALIBRATION,
+        max_run_s=600,
+        stand_in=emulator,
+        time_factor=0.005,
+        poll_s=30,
+    )
+    rows = (run_dir / "trials.csv").read_text().splitlines()
+    assert len(rows) == 2 and ",remediated," in rows[1]
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    kinds = [e["kind"] for e in events]
+    assert kinds.index("probe.alert") < kinds.index("operator.runbook_done")
+    assert kinds.index("operator.runbook_done") <= kinds.index("probe.remediated")
+    alert = next(e for e in events if e["kind"] == "probe.alert")
+    assert "open to the Internet" in alert["subject"]  # the detector's mail, through SNS -> SQS
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["target"] == "aws-stand-in" and manifest["status"] == "complete"
+    assert tagged_resources(emulator.endpoints) == []  # teardown + the run's sweep
+
+
+def test_ctrl_c_during_a_run_tears_everything_down(emulator, tmp_path):
+    def person_hits_ctrl_c(_text):
+        raise KeyboardInterrupt
+
+    scenario = Scenario.model_validate(SCENARIO)
+    run_dir = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        run_on_account(
+            scenario,
+            run_dir,
+            emulator.endpoints,
+            DEFAULT_CALIBRATION,
+            max_run_s=600,
+            stand_in=emulator,
+            time_factor=0.005,
+            poll_s=30,
+            prompt=person_hits_ctrl_c,
+        )
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    assert tagged_resources(emulator.endpoints) == []
+    result = subprocess.run(
+        [sys.executable, "-m", "lab.cli", "cleanup", "--endpoint", emulator.url],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0 and "nothing tagged" in result.stdout
