@@ -833,6 +833,55 @@ def cleanup(
         raise typer.Exit(1)
 
 
+@app.command()
+def calibrate(
+    measured: Annotated[
+        list[Path], typer.Argument(help="Wall-clock run directories (lab run --target aws).")
+    ],
+    against: Annotated[
+        list[Path],
+        typer.Option(help="Emulated run(s) of the same scenario (repeat the option for several)."),
+    ],
+    out: Annotated[Path, typer.Option(help="The calibration file to write.")] = Path(
+        "calibration.measured.yaml"
+    ),
+    calibration: Annotated[
+        Path | None,
+        typer.Option(help="The calibration the emulated runs used (default: the lab's)."),
+    ] = None,
+) -> None:
+    """Fit the simulator to measured runs: per architecture, measured / simulated median time to
+    alert scales the stages on its alert path (lab/targets/alert_paths.yaml). Writes a calibration
+    file for `lab run --calibration FILE` and a figure of both distributions beside it."""
+    import pandas as pd
+
+    from lab.report.figures import measured_vs_simulated
+    from lab.report.summary import load_trials
+    from lab.sim.calibration import Calibration, CalibrationError
+    from lab.targets.calibrate import CalibrateError, write_calibration
+    from lab.targets.calibrate import calibrate as fit
+
+    for run_dir in [*measured, *against]:
+        if not (run_dir / "manifest.json").exists():
+            _fail(f"{run_dir} is not a run directory (no manifest.json)")
+    try:
+        base = Calibration.load(calibration) if calibration else Calibration.load()
+        new, table = fit(measured, against, base)
+    except (CalibrateError, CalibrationError) as exc:
+        _fail(str(exc))
+    path = write_calibration(new, out)
+    console.print(table.round(3).to_string(index=False))
+    both = pd.concat(
+        [
+            *(load_trials(d).assign(source="measured") for d in measured),
+            *(load_trials(d).assign(source="simulated") for d in against),
+        ],
+        ignore_index=True,
+    )
+    figure = measured_vs_simulated(both, path.with_suffix(""))[0]
+    console.print(f"calibration: {path} (lab run SCENARIO --calibration {path}); figure: {figure}")
+
+
 def _architecture_and_endpoints(name: str, endpoint: str, region: str):
     """The named architecture and the emulator's endpoint settings, or a clear error."""
     from lab.architectures.registry import build

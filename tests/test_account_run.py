@@ -149,3 +149,61 @@ def test_ctrl_c_during_a_run_tears_everything_down(emulator, tmp_path):
         text=True,
     )
     assert result.returncode == 0 and "nothing tagged" in result.stdout
+
+
+def _run_dir(path, target, alert_times):
+    from lab.experiment.store import TrialStore
+
+    path.mkdir(parents=True)
+    (path / "manifest.json").write_text(json.dumps({"target": target}))
+    store = TrialStore(path)
+    for k, seconds in enumerate(alert_times):
+        store.append(
+            {
+                "technique": "ec2-sg-open-ssh",
+                "architecture": "serverless",
+                "trial": k,
+                "outcome": "remediated",
+                "time_to_alert_s": seconds,
+            },
+            [],
+        )
+    return path
+
+
+def test_calibrate_scales_the_alert_path_by_measured_over_simulated(tmp_path):
+    from lab.sim.calibration import Calibration
+    from lab.targets.calibrate import CalibrateError, calibrate
+
+    measured = _run_dir(tmp_path / "aws", "aws", [60.0, 80.0, 100.0])
+    emulated = _run_dir(tmp_path / "emu", "emulated", [20.0, 40.0, 60.0])
+    base = Calibration.load()
+    new, table = calibrate([measured], [emulated], base)
+    assert table.set_index("architecture").loc["serverless", "ratio"] == 2.0  # 80 / 40
+    before, after = (
+        base.stage("cloudtrail_to_eventbridge_s"),
+        new.stage("cloudtrail_to_eventbridge_s"),
+    )
+    assert (after.median, after.p90) == (before.median * 2, before.p90 * 2)
+    assert after.status == "measured" and str(measured) in after.source
+    assert new.stage("detector_runtime_s") == base.stage("detector_runtime_s")  # manual path only
+    with pytest.raises(CalibrateError, match="not a wall-clock run"):
+        calibrate([emulated], [emulated], base)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lab.cli",
+            "calibrate",
+            str(measured),
+            "--against",
+            str(emulated),
+            "--out",
+            str(tmp_path / "cal.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert Calibration.load(tmp_path / "cal.yaml").stage("lambda_duration_s").status == "measured"
+    assert (tmp_path / "cal.png").stat().st_size > 10_000 and (tmp_path / "cal.pdf").exists()

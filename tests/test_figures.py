@@ -14,6 +14,7 @@ from lab.report.figures import (
     incident_timeline,
     latency_comparison,
     latency_ecdf,
+    measured_vs_simulated,
     sensitivity,
 )
 from lab.report.style import STYLE_FILE, EmptyDataError
@@ -75,6 +76,12 @@ FIGURES = {
     "incident_timeline": (incident_timeline, _trials),
     "coverage_matrix": (coverage_matrix, lambda: coverage_table(_trials())),
     "sensitivity": (sensitivity, lambda: _trials(sweep=True)),
+    "measured_vs_simulated": (
+        measured_vs_simulated,
+        lambda: pd.concat(
+            [_trials().assign(source="measured"), _trials().assign(source="simulated")]
+        ),
+    ),
     "cost_breakdown": (cost_breakdown, _cost_lines),
     "cost_vs_scale": (lambda data, out: cost_vs_scale(data, out, 15_000.0), _cost_scale),
 }

@@ -274,3 +274,35 @@ def sensitivity(trials: pd.DataFrame, out_base: Path, key: str | None = None) ->
     axes[0].legend(loc="best")
     fig.tight_layout()
     return save_figure(fig, out_base)
+
+
+@figure_function
+def measured_vs_simulated(trials: pd.DataFrame, out_base: Path) -> list[Path]:
+    """ECDFs of time to alert, measured (wall-clock runs) beside simulated (the emulator), one
+    panel per architecture; ``trials`` has a ``source`` column: measured or simulated."""
+    architectures = [a for a in ARCHITECTURE_STYLE if a in set(trials["architecture"])]
+    fig, axes = plt.subplots(
+        1, max(len(architectures), 1), figsize=(A4_COLUMN_WIDTH_IN, 2.6), squeeze=False
+    )
+    for ax, arch in zip(axes[0], architectures, strict=False):
+        style = ARCHITECTURE_STYLE[arch]
+        for source, linestyle in (("measured", "-"), ("simulated", ":")):
+            group = trials[(trials["architecture"] == arch) & (trials["source"] == source)]
+            values = np.sort(group["time_to_alert_s"].dropna().to_numpy(dtype=float))
+            if len(values):
+                ax.step(
+                    values,
+                    np.arange(1, len(values) + 1) / len(group),
+                    where="post",
+                    color=style["color"],
+                    linestyle=linestyle,
+                    label=f"{source} (n={len(group)})",
+                )
+        ax.set_xscale("log")
+        ax.set_ylim(0, 1.02)
+        ax.set_title(arch)
+        ax.set_xlabel("time to alert, s (log)")
+        ax.legend(loc="lower right")
+    axes[0][0].set_ylabel("fraction of trials")
+    fig.tight_layout()
+    return save_figure(fig, out_base)
