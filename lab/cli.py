@@ -75,6 +75,17 @@ def _print_summary(run_dir: Path) -> None:
     console.print(out)
 
 
+def _progress_bar() -> Progress:
+    """The bar of long commands: what is happening, done / total, time elapsed."""
+    return Progress(
+        TextColumn("{task.description:<32}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
 def _report(run_dir: Path) -> tuple[Path, Path]:
     from lab.report.document import write_report
 
@@ -171,14 +182,7 @@ def run(
     if resume is not None and not (resume / "manifest.json").exists():
         _fail(f"{resume} is not a run directory (no manifest.json)")
     started = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description:<32}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
+    with _progress_bar() as bar:
         task = bar.add_task("starting", total=None)
 
         def progress(description: str, done: int, total: int) -> None:
@@ -265,13 +269,7 @@ def _run_on_account(
         if not yes and not typer.confirm("go ahead?"):
             _fail("declined: nothing was created", code=1)
         run_dir = out / scenario.name / new_run_id(scenario)
-        with Progress(
-            TextColumn("{task.description:<32}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as bar:
+        with _progress_bar() as bar:
             task = bar.add_task("starting", total=None)
             try:
                 run_on_account(
@@ -360,9 +358,7 @@ def notebooks(
     if not (run_dir / "manifest.json").exists():
         _fail(f"{run_dir} is not a run directory (no manifest.json)")
     target = out or run_dir / "notebooks"
-    with Progress(
-        TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(), console=console
-    ) as bar:
+    with _progress_bar() as bar:
         found = chapter_notebooks()
         task = bar.add_task("notebooks", total=len(found))
         for notebook in found:

@@ -96,11 +96,10 @@ def test_cost_estimate_needs_an_emulated_run(tmp_path):
         cost_estimate(Scenario.model_validate(SCENARIO), tmp_path, 3600)
 
 
-def test_wall_clock_run_is_observed_by_probes_and_torn_down(emulator, tmp_path):
-    scenario = Scenario.model_validate(SCENARIO)
-    run_dir = tmp_path / "run"
-    run_on_account(
-        scenario,
+def _rehearse(emulator, run_dir, **options):
+    """SCENARIO on the emulator as stand-in, 200x faster than real time."""
+    return run_on_account(
+        Scenario.model_validate(SCENARIO),
         run_dir,
         emulator.endpoints,
         DEFAULT_CALIBRATION,
@@ -108,7 +107,12 @@ def test_wall_clock_run_is_observed_by_probes_and_torn_down(emulator, tmp_path):
         stand_in=emulator,
         time_factor=0.005,
         poll_s=30,
+        **options,
     )
+
+
+def test_wall_clock_run_is_observed_by_probes_and_torn_down(emulator, tmp_path):
+    run_dir = _rehearse(emulator, tmp_path / "run")
     rows = (run_dir / "trials.csv").read_text().splitlines()
     assert len(rows) == 2 and ",remediated," in rows[1]
     events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
@@ -126,20 +130,9 @@ def test_ctrl_c_during_a_run_tears_everything_down(emulator, tmp_path):
     def person_hits_ctrl_c(_text):
         raise KeyboardInterrupt
 
-    scenario = Scenario.model_validate(SCENARIO)
     run_dir = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
-        run_on_account(
-            scenario,
-            run_dir,
-            emulator.endpoints,
-            DEFAULT_CALIBRATION,
-            max_run_s=600,
-            stand_in=emulator,
-            time_factor=0.005,
-            poll_s=30,
-            prompt=person_hits_ctrl_c,
-        )
+        _rehearse(emulator, run_dir, prompt=person_hits_ctrl_c)
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
     assert tagged_resources(emulator.endpoints) == []
