@@ -191,7 +191,10 @@ class Alarms:
             result = evaluate(alarm, values, old)
             if result.state != old:
                 self.states[name] = result.state
-                background = not self.metrics.attributable(key, period, n + 1, self.sim.now)
+                # Set off by the background load alone? (Only a state change to ALARM can be.)
+                background = result.state == "ALARM" and not self.metrics.attributable(
+                    key, period, n + 1, self.sim.now
+                )
                 self._transition(alarm, old, result, background)
 
     def _transition(
