@@ -243,7 +243,7 @@ def _run_on_account(
         run_on_account,
         write_plan,
     )
-    from lab.targets.guardrails import GuardrailError, allowed_account, load_config
+    from lab.targets.guardrails import GuardrailError, allowed_account, load_config, region_of
 
     if scenario.is_sweep:
         _fail("sweeps run on the emulator only; give --target aws a scenario without sweep/repeat")
@@ -253,9 +253,7 @@ def _run_on_account(
             config = load_config()
             emulator = stack.enter_context(EmulatorServer()) if stand_in else None
             endpoints = (
-                emulator.endpoints
-                if emulator
-                else Endpoints(url=None, region=config.aws.region or "us-east-1")
+                emulator.endpoints if emulator else Endpoints(url=None, region=region_of(config))
             )
             account = allowed_account(endpoints, config)
             estimate = cost_estimate(scenario, out, config.aws.max_run_s)

@@ -119,6 +119,10 @@ def test_wall_clock_run_is_observed_by_probes_and_torn_down(emulator, tmp_path):
     kinds = [e["kind"] for e in events]
     assert kinds.index("probe.alert") < kinds.index("operator.runbook_done")
     assert kinds.index("operator.runbook_done") <= kinds.index("probe.remediated")
+    # Exact times from CloudTrail LookupEvents: the detonating call and the fix.
+    assert next(e for e in events if e["kind"] == "cloudtrail.injection_time")["found"] is True
+    fix = next(e for e in events if e["kind"] == "cloudtrail.fix_time")
+    assert fix["t_s"] <= next(e for e in events if e["kind"] == "probe.remediated")["t_s"]
     alert = next(e for e in events if e["kind"] == "probe.alert")
     assert "open to the Internet" in alert["subject"]  # the detector's mail, through SNS -> SQS
     manifest = json.loads((run_dir / "manifest.json").read_text())

@@ -15,6 +15,7 @@ from lab.report.figures import (
     incident_timeline,
     latency_comparison,
     latency_ecdf,
+    measured_vs_simulated,
     sensitivity,
 )
 from lab.report.statistics import comparison_table, latency_table, rate_table
@@ -120,9 +121,28 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
     for column in sweep_columns(trials):
         name = column.removeprefix("sweep.").replace(".", "_")
         drawn.append(sensitivity(trials, figures_dir / f"sensitivity_{name}", column)[0])
+    emulated = _emulated_twin(run_dir, manifest)
+    if emulated is not None:  # a wall-clock run beside an emulated one of the same scenario
+        both = pd.concat(
+            [trials.assign(source="measured"), load_trials(emulated).assign(source="simulated")],
+            ignore_index=True,
+        )
+        drawn.append(measured_vs_simulated(both, figures_dir / "measured_vs_simulated")[0])
     # Every figure in the folder is in the report, also those drawn by other commands (`lab cost`).
     extra = sorted(p for p in figures_dir.glob("*.png") if p not in drawn)
     return manifest, tables, [*drawn, *extra]
+
+
+def _emulated_twin(run_dir: Path, manifest: dict) -> Path | None:
+    """For a wall-clock run, the newest emulated run of the same scenario beside it."""
+    if manifest.get("target") not in ("aws", "aws-stand-in"):
+        return None
+    twins = []
+    for other in run_dir.parent.glob("*/manifest.json"):
+        data = json.loads(other.read_text())
+        if data.get("target") == "emulated" and (other.parent / "trials.csv").exists():
+            twins.append(other.parent)
+    return max(twins, key=lambda p: p.stat().st_mtime) if twins else None
 
 
 def _first_point(trials: pd.DataFrame) -> pd.DataFrame:

@@ -64,3 +64,10 @@ def allowed_account(endpoints: Endpoints, config: UserConfig) -> str:
             f"add it under aws.allowed_accounts to let the lab act in it"
         )
     return account
+
+
+def region_of(config: UserConfig) -> str:
+    """The region of a real-account run: the config's, else the profile's, else us-east-1."""
+    import boto3
+
+    return config.aws.region or boto3.Session().region_name or "us-east-1"

@@ -263,10 +263,17 @@ def wallclock_trial(
         def clock() -> float:
             return time.time() - wall_start
 
+    def moment() -> datetime:  # the account's clock (simulated on the stand-in)
+        return stand_in.sim.now_datetime() if stand_in is not None else datetime.now(UTC)
+
+    before = moment()
     technique.detonate(endpoints, prerequisites)
     if stand_in is not None:
         stand_in.sim.pump()
+    detonation = (before, moment())
     events.append({"kind": "technique.detonated", "t_s": 0.0})
+    fixed_window: tuple[datetime, datetime] | None = None
+    last_poll = moment()
     alerted = remediated = None
     while clock() < timeout_s:
         if stand_in is not None:
@@ -289,7 +296,41 @@ def wallclock_trial(
         bot.log.clear()
         if remediated is None and technique.is_remediated(endpoints, prerequisites):
             remediated = now
+            fixed_window = (last_poll, moment())
             events.append({"kind": "probe.remediated", "t_s": now})
+        last_poll = moment()
         if remediated is not None and alerted is not None and not bot.queue:
             break
+    # Exact times from CloudTrail where it has them: the detonating call, and the last write between
+    # the poll that still saw the attack and the one that saw it undone (the fix).
+    injected = _write_time(endpoints, *detonation, first=True)
+    offset = (injected - detonation[0]).total_seconds() if injected else 0.0
+    events.append({"kind": "cloudtrail.injection_time", "found": injected is not None})
+    if fixed_window is not None:
+        fix = _write_time(endpoints, *fixed_window, first=False)
+        if fix is not None and injected is not None:
+            remediated = max(0.0, (fix - injected).total_seconds())
+            events.append({"kind": "cloudtrail.fix_time", "t_s": remediated})
+    if alerted is not None:
+        alerted = max(0.0, alerted - offset)
     return {"alerted_s": alerted, "remediated_s": remediated, "ended_s": clock()}, events
+
+
+def _write_time(
+    endpoints: Endpoints, start: datetime, end: datetime, first: bool
+) -> datetime | None:
+    """The first (or last) write call CloudTrail recorded between ``start`` and ``end``."""
+    from datetime import timedelta
+
+    try:
+        found = endpoints.client("cloudtrail", "observer").lookup_events(
+            LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
+            StartTime=start - timedelta(seconds=1),
+            EndTime=end + timedelta(seconds=1),
+        )["Events"]
+    except Exception:  # no CloudTrail access: the poll times stand
+        return None
+    times = sorted(e["EventTime"] for e in found)
+    if not times:
+        return None
+    return (times[0] if first else times[-1]).astimezone(UTC)
