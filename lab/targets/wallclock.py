@@ -3,9 +3,11 @@ anything, probes watch what happened.
 
 - Alerts: an SQS queue (tagged with the run) subscribed to every SNS topic of the run; each message
   is an alert, timed when it arrives (its ``SentTimestamp`` on AWS).
-- Remediation: the technique's own ``is_remediated`` check, polled.
-- Injection: the detonating call's ``eventTime`` from CloudTrail ``LookupEvents`` when CloudTrail
-  has it (else the moment the call returned).
+- Remediation: the technique's own ``is_remediated`` check, polled; the fix's time is the last
+  write CloudTrail ``LookupEvents`` has between the poll that still saw the attack and the one that
+  saw it undone (else the poll's time).
+- Injection: the detonating call's ``eventTime`` from ``LookupEvents`` when CloudTrail has it
+  (else the moment the call returned).
 - The person: an operator bot reads the probe's alerts and, after the staffing profile's delays,
   runs the runbook an alert names (as the on-call person would); ``prompt`` asks you instead.
 
