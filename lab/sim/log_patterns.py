@@ -37,7 +37,13 @@ class PatternError(ValueError):
 # -- public API -----------------------------------------------------------------------------------
 def log_pattern_matches(pattern: str, message: str) -> bool:
     """Does ``message`` match the CloudWatch Logs filter ``pattern``? (empty matches everything)"""
-    return _compile(pattern.strip()).matches(message)
+    return _compiled(pattern).matches(message)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> Any:
+    """The compiled pattern, keyed by its text as written (one lookup per event and filter)."""
+    return _compile(pattern.strip())
 
 
 def extract_fields(pattern: str, message: str) -> dict[str, Any] | None:
@@ -317,13 +323,15 @@ class _JsonPattern:
     def matches(self, message: str) -> bool:
         # Exact shortcut: an event missing every needle of a clause cannot match (text with
         # escapes is always parsed).
-        if self.clauses and "\\" not in message:
+        if self.clauses:
             for clause in self.clauses:
                 for needle in clause:
                     if needle in message:
                         break
                 else:
-                    return False
+                    if not _has_escape(message):
+                        return False
+                    break
         document = self._document(message)
         if document is _MISSING:
             return False
@@ -335,6 +343,12 @@ class _JsonPattern:
     @staticmethod
     def _document(message: str) -> Any:
         return _parsed(message)
+
+
+@lru_cache(maxsize=64)
+def _has_escape(message: str) -> bool:
+    """Does the event's text escape anything? (Then a value may not appear as itself.)"""
+    return "\\" in message
 
 
 @lru_cache(maxsize=64)
