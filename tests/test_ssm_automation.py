@@ -129,6 +129,15 @@ def test_quarantine_instance_isolates_and_snapshots(emulator) -> None:
     assert scan.is_remediated(emulator.endpoints, prerequisites)
     snapshots = emulator.endpoints.client("ec2").describe_snapshots(OwnerIds=["self"])["Snapshots"]
     assert any(prerequisites["instance_id"] in s["Description"] for s in snapshots)
+    # The next trial quarantines the same instance again (found by the full matrix: the second
+    # CreateSecurityGroup used to fail with InvalidGroup.Duplicate).
+    scan.revert(emulator.endpoints, prerequisites)
+    scan.detonate(emulator.endpoints, prerequisites)
+    again, _ = _run(
+        emulator, "lab-QuarantineInstance", {"InstanceId": prerequisites["instance_id"]}, role
+    )
+    assert again["AutomationExecutionStatus"] == "Success", again["StepExecutions"]
+    assert scan.is_remediated(emulator.endpoints, prerequisites)
 
 
 def test_a_failed_assertion_fails_the_execution(emulator) -> None:

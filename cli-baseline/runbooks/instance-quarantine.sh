@@ -10,8 +10,13 @@ read -r VPC_ID < <(aws ec2 describe-instances --instance-ids "$INSTANCE_ID" \
   --query 'Reservations[0].Instances[0].VpcId' --output text)
 
 echo "# 2. Isolate: a security group with no rule in or out, and nothing else on the instance"
-GROUP_ID=$(aws ec2 create-security-group --group-name "quarantine-$INSTANCE_ID" \
-  --description "Isolation of $INSTANCE_ID" --vpc-id "$VPC_ID" --query GroupId --output text)
+GROUP_ID=$(aws ec2 describe-security-groups \
+  --filters "Name=group-name,Values=quarantine-$INSTANCE_ID" "Name=vpc-id,Values=$VPC_ID" \
+  --query 'SecurityGroups[0].GroupId' --output text)
+if [ "$GROUP_ID" = "None" ]; then  # first isolation in this VPC (else reuse the group)
+  GROUP_ID=$(aws ec2 create-security-group --group-name "quarantine-$INSTANCE_ID" \
+    --description "Isolation of $INSTANCE_ID" --vpc-id "$VPC_ID" --query GroupId --output text)
+fi
 aws ec2 revoke-security-group-egress --group-id "$GROUP_ID" \
   --ip-permissions 'IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]' >/dev/null
 aws ec2 modify-instance-attribute --instance-id "$INSTANCE_ID" --groups "$GROUP_ID"

@@ -252,9 +252,13 @@ def delete_target(endpoints: Endpoints, prerequisites: Prerequisites, technique_
     groups = ec2.describe_security_groups(
         Filters=[{"Name": "vpc-id", "Values": [prerequisites["vpc_id"]]}]
     )["SecurityGroups"]
-    ours = {prerequisites["group_id"], f"quarantine-{prerequisites['instance_id']}"}
+    quarantine = f"quarantine-{prerequisites['instance_id']}"  # + "-<execution>" from SSM
     for group in groups:
-        mine = prerequisites.get("owns_vpc", True) or ours & {group["GroupId"], group["GroupName"]}
+        mine = (
+            prerequisites.get("owns_vpc", True)
+            or group["GroupId"] == prerequisites["group_id"]
+            or group["GroupName"].startswith(quarantine)
+        )
         if group["GroupName"] != "default" and mine:
             with missing_ok("InvalidGroup.NotFound"):
                 ec2.delete_security_group(GroupId=group["GroupId"])
