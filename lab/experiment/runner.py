@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import json
 import multiprocessing
+import os
 import queue as queue_module
 import shutil
+import signal
 import time
 import traceback
 from collections.abc import Callable
@@ -263,6 +265,14 @@ def _run_in_processes(
             handle(message)
             if message[0] in ("done", "error"):
                 running.pop(f"lab-{message[1]}", None)
+    except KeyboardInterrupt:
+        # Ctrl-C at a terminal reaches every process of the group; a SIGINT sent to this process
+        # alone is passed on, so the workers tear their deployments down too.
+        for process in processes:
+            if process.is_alive() and process.pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGINT)
+        raise
     finally:
         for process in processes:
             process.join(timeout=600)
