@@ -194,6 +194,23 @@ def test_revoke_world_open_ingress_and_start_config_recorder(emulator) -> None:
     assert stopped.is_remediated(emulator.endpoints, recorder)
 
 
+def test_a_failed_step_that_continues_goes_on_to_the_next(emulator) -> None:
+    # All ports open (protocol -1): revoking tcp/22 fails and the runbook continues (found by the
+    # full matrix: the executor used to stop with an UnboundLocalError there).
+    everything = technique("ec2-sg-open-all-ports")
+    prerequisites = everything.warm_up(emulator.endpoints)
+    everything.detonate(emulator.endpoints, prerequisites)
+    role = _deploy_documents(emulator)
+    execution, _ = _run(
+        emulator, "lab-RevokeWorldOpenIngress", {"GroupId": prerequisites["group_id"]}, role
+    )
+    steps = [(s["StepName"], s["StepStatus"]) for s in execution["StepExecutions"]]
+    assert steps == [("RevokeWorldOpen", "Failed"), ("VerifyNoWorldRule", "Success")], steps
+    assert execution["AutomationExecutionStatus"] == "Success"
+    # This runbook only closes one TCP port; an all-ports rule is the fast path's to revoke.
+    assert not everything.is_remediated(emulator.endpoints, prerequisites)
+
+
 BRANCHING = """
 schemaVersion: '0.3'
 parameters:

@@ -149,6 +149,7 @@ class SsmAutomation:
             while i < len(steps):
                 step = steps[i]
                 started = self.sim.now
+                next_step = None  # a failed step that continues goes on to its nextStep or the next
                 try:
                     next_step = yield from self._step(step, variables, client)
                     outcome = "Success"
