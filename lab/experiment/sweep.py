@@ -27,12 +27,11 @@ from pydantic import ValidationError
 
 from lab.experiment.manifest import write_manifest
 from lab.experiment.scenario import Scenario, ScenarioError, validation_problems
-from lab.sim.calibration import Calibration, CalibrationError
+from lab.sim.calibration import Calibration, CalibrationError, scale_distribution
 
 SWEEP_COLUMN_PREFIX = "sweep."
 POINTS_DIR = "points"
 Progress = Callable[[str, int, int], None]
-_TIME_PARAMETERS = ("value", "low", "high", "median", "p90", "mean")
 
 
 @dataclass(frozen=True)
@@ -79,9 +78,7 @@ def _set_calibration(raw: dict[str, Any], key: str, value: Any) -> None:
     leaf = path[-1]
     if leaf == "scale" and isinstance(node, dict) and "distribution" in node:
         # Stretch a whole distribution (its shape kept): the usual sensitivity sweep.
-        for name in _TIME_PARAMETERS:
-            if node.get(name) is not None:
-                node[name] = node[name] * float(value)
+        scale_distribution(node, float(value))
         node["source"] = f"{' '.join(str(node['source']).split())} [swept: scaled x{value}]"
         return
     if not isinstance(node, dict) or node.get(leaf) is None:

@@ -18,6 +18,18 @@ DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.yaml")
 _Z90 = 1.2815515655446004  # standard normal quantile at 0.9
 
 
+TIME_PARAMETERS = ("value", "low", "high", "median", "p90", "mean")
+
+
+def scale_distribution(node: dict[str, Any], factor: float, digits: int | None = None) -> None:
+    """Stretch a distribution (its raw mapping) by ``factor``, shape kept: every time parameter it
+    has is multiplied (rounded to ``digits`` if given)."""
+    for name in TIME_PARAMETERS:
+        if node.get(name) is not None:
+            scaled = node[name] * factor
+            node[name] = round(scaled, digits) if digits is not None else scaled
+
+
 class CalibrationError(ValueError):
     """The calibration file is missing, not YAML, or does not match the schema."""
 

@@ -18,10 +18,9 @@ import pandas as pd
 import yaml
 
 from lab.report.summary import load_trials
-from lab.sim.calibration import Calibration
+from lab.sim.calibration import Calibration, scale_distribution
 
 PATHS_FILE = Path(__file__).with_name("alert_paths.yaml")
-_TIME_PARAMETERS = ("value", "low", "high", "median", "p90", "mean")
 
 
 class CalibrateError(ValueError):
@@ -65,9 +64,7 @@ def calibrate(
     for stage, values in per_stage.items():
         factor = float(math.exp(np.mean(np.log(values))))
         node = raw["stages"][stage]
-        for parameter in _TIME_PARAMETERS:
-            if node.get(parameter) is not None:
-                node[parameter] = round(node[parameter] * factor, 6)
+        scale_distribution(node, factor, digits=6)
         node["status"] = "measured"
         node["source"] = (
             f"lab calibrate: x{factor:.3f} of the previous figure, the ratio of the measured to the "
