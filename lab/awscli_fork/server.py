@@ -1,22 +1,16 @@
-"""The fork server (see the package docstring). Started as its own single-threaded process, so each
-fork is safe; it exits when its parent does."""
+"""The aws CLI's fork server (see the package docstring and ``lab.forkserver``)."""
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
-import struct
-import subprocess
 import sys
-import tempfile
-import time
-import traceback
 from pathlib import Path
+from typing import Any
+
+from lab.forkserver import Server, serve, start
 
 FORK_ENV = "LAB_AWS_CLI_FORK"
 # One command of each service the lab's scripts call, parsed once before forking.
@@ -35,87 +29,115 @@ WARM_COMMANDS = (
     ("sts", "get-caller-identity"),
     ("events", "list-rules"),
 )
+# botocore's name of each CLI service above (for the clients built at warm-up).
+CLIENT_NAMES = {"s3api": "s3", "configservice": "config"}
+MAX_DRIVERS = 16
 _state: dict[str, object] = {}
 
 
+class _AwsCli:
+    """The aws CLI as a fork server's program: models and data parsed once; a driver per
+    environment built ahead, untouched, for the children to use."""
+
+    def __init__(self) -> None:
+        # awscli first: it installs the import alias that makes ``botocore`` its vendored copy.
+        from awscli import clidriver  # isort: skip
+
+        import botocore.loaders
+        import botocore.session
+        from awscli.clidriver import HISTORY_RECORDER
+
+        # One data loader for every child, built as the CLI builds its own: service models and the
+        # CLI's data are read and parsed once. A child whose data path differs (AWS_DATA_PATH) gets
+        # a new one.
+        session = clidriver.create_clidriver().session
+        search_paths = session.get_config_variable("data_path")
+        loader = session.get_component("data_loader")
+        with contextlib.suppress(Exception):
+            loader.load_data("cli")
+        original = botocore.loaders.create_loader
+
+        def shared_loader(search_paths_string=None):
+            return loader if search_paths_string == search_paths else original(search_paths_string)
+
+        botocore.session.create_loader = shared_loader  # type: ignore[attr-defined]
+        _warm_up(clidriver, session)
+        self.clidriver = clidriver
+        self.history = HISTORY_RECORDER
+        self.drivers: dict[str, object] = {}  # driver key -> a driver built as a child would
+
+    def environment(self, request: dict[str, Any]) -> dict[str, str]:
+        return _as_the_cli_starts(request["env"], self.clidriver.__file__)
+
+    def run(self, request: dict[str, Any]) -> int:
+        driver = self.drivers.get(driver_key(dict(os.environ)))
+        if driver is None:
+            return self.clidriver.main()
+        code = driver.main()  # what clidriver.main() does after create_clidriver()
+        self.history.record("CLI_RC", code, "CLI")
+        return code
+
+    def after_fork(self, request: dict[str, Any], env: dict[str, str]) -> None:
+        # Built while the child runs; the next call with this key uses it.
+        key = driver_key(env)
+        if key not in self.drivers:
+            if len(self.drivers) >= MAX_DRIVERS:
+                self.drivers.pop(next(iter(self.drivers)))
+            self.drivers[key] = _build_driver(self.clidriver, env)
+
+
 def _serve(socket_path: str, parent: int) -> None:
-    # awscli first: it installs the import alias that makes ``botocore`` its vendored copy.
-    from awscli import clidriver  # isort: skip
-
-    import botocore.loaders
-    import botocore.session
-
-    # One data loader for every child, built as the CLI builds its own: service models and the CLI's
-    # data are read and parsed once. A child whose data path differs (AWS_DATA_PATH) gets a new one.
-    session = clidriver.create_clidriver().session
-    search_paths = session.get_config_variable("data_path")
-    loader = session.get_component("data_loader")
-    with contextlib.suppress(Exception):
-        loader.load_data("cli")
-    original = botocore.loaders.create_loader
-
-    def shared_loader(search_paths_string=None):
-        return loader if search_paths_string == search_paths else original(search_paths_string)
-
-    botocore.session.create_loader = shared_loader  # type: ignore[attr-defined]
-    _warm_up(clidriver)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(socket_path)
-    listener.listen(64)
-    listener.settimeout(1.0)
-    while os.getppid() == parent:
-        try:
-            conn, _ = listener.accept()
-        except TimeoutError:
-            continue
-        conn.settimeout(None)
-        try:
-            data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
-            (length,) = struct.unpack("!I", data[:4])
-            body = data[4:]
-            while len(body) < length:
-                chunk = conn.recv(length - len(body))
-                if not chunk:
-                    raise ConnectionError("short header")
-                body += chunk
-            request = json.loads(body)
-        except (OSError, ValueError, struct.error):
-            conn.close()
-            continue
-        if os.fork() == 0:
-            listener.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            code = 255
-            try:
-                for target, fd in enumerate(fds):
-                    os.dup2(fd, target)
-                    os.close(fd)
-                os.chdir(request["cwd"])
-                os.environ.clear()
-                os.environ.update(_as_the_cli_starts(request["env"], clidriver.__file__))
-                sys.argv = ["aws", *request["argv"]]
-                try:
-                    code = clidriver.main()
-                except SystemExit as exc:
-                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                with contextlib.suppress(Exception):
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                with contextlib.suppress(OSError):
-                    conn.sendall(struct.pack("!i", int(code or 0)))
-                os._exit(0)
-        for fd in fds:
-            os.close(fd)
-        conn.close()
+    serve(socket_path, parent, _AwsCli())
 
 
-def _warm_up(clidriver) -> None:
+def driver_key(env: dict[str, str]) -> str:
+    """What ``create_clidriver()`` reads: the AWS_* variables, HOME, and the config file (as it is
+    now). Two calls with the same key get drivers that are built alike."""
+    keyed = sorted((k, v) for k, v in env.items() if k.startswith("AWS_") or k == "HOME")
+    home = env.get("HOME", "~")
+    config = env.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
+    try:
+        stat = os.stat(os.path.expanduser(config))
+        version = f"{stat.st_mtime_ns}/{stat.st_size}/{stat.st_ino}"
+    except OSError:
+        version = "absent"
+    return json.dumps([keyed, config, version])
+
+
+def _build_driver(clidriver, env: dict[str, str]) -> object | None:
+    """A driver as ``create_clidriver()`` builds it under ``env``, with its command table (which the
+    driver builds on first use from its session alone). Built in the server, never used there: each
+    child starts from this untouched copy. None if it cannot be built (the child builds its own)."""
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        driver = clidriver.create_clidriver()
+        table = driver._get_command_table()
+        driver._get_argument_table()
+        for service, _ in WARM_COMMANDS:
+            if hasattr(table.get(service), "_get_command_table"):
+                table[service]._get_command_table()
+        return driver
+    except Exception:
+        return None
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _warm_up(clidriver, session) -> None:
     """Parse one command of each service the lab's scripts use, without sending it (the CLI's own
-    ``--generate-cli-skeleton``), so models, endpoint rules and parsers are loaded before forking."""
+    ``--generate-cli-skeleton``), and build (not use) one client of each, so models, endpoint rules
+    and parsers are loaded before forking."""
+    for service, _ in WARM_COMMANDS:
+        with contextlib.suppress(Exception):
+            session.create_client(
+                CLIENT_NAMES.get(service, service),
+                region_name="us-east-1",
+                aws_access_key_id="lab-warm-up",
+                aws_secret_access_key="lab-warm-up",
+            )
     saved = os.dup(1), os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -158,15 +180,18 @@ def cli_path_and_socket() -> tuple[str, str] | None:
     socket path), or None when turned off or the real CLI is not installed."""
     if not enabled():
         return None
-    if "socket" in _state and _state["process"].poll() is None:  # type: ignore[union-attr]
-        return str(_state["bin"]), str(_state["socket"])
+    server = _state.get("server")
+    if isinstance(server, Server) and server.alive() and server.owner == os.getpid():
+        return str(server.folder / "bin"), server.socket_path
     real = shutil.which(
         "aws", path=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}"
     )
     if real is None:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="lab-aws-cli-"))
-    bin_dir = folder / "bin"
+    server = start("aws-cli", "lab.awscli_fork.server:_serve")
+    if server is None:
+        return None
+    bin_dir = server.folder / "bin"
     bin_dir.mkdir()
     shim = bin_dir / "aws"
     shim.write_text(
@@ -176,37 +201,12 @@ def cli_path_and_socket() -> tuple[str, str] | None:
         .replace('real = os.environ.get("LAB_AWS_CLI_REAL", "")', f"real = {real!r}")
     )
     shim.chmod(0o755)
-    socket_path = str(folder / "aws.sock")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"from lab.awscli_fork.server import _serve; _serve({socket_path!r}, {os.getpid()})",
-        ],
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,  # Ctrl-C at the terminal goes to the lab, which stops the server
-    )
-    deadline = time.monotonic() + 30
-    while not os.path.exists(socket_path):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            shutil.rmtree(folder, ignore_errors=True)
-            return None
-        time.sleep(0.01)
-    _state.update(
-        process=process, bin=bin_dir, socket=socket_path, folder=folder, owner=os.getpid()
-    )
-    atexit.register(shutdown)
-    return str(bin_dir), socket_path
+    _state["server"] = server
+    return str(bin_dir), server.socket_path
 
 
 def shutdown() -> None:
     """Stop this process's fork server (if it started one) and remove its folder."""
-    process = _state.get("process")
-    if process is None or _state.get("owner") != os.getpid():
-        return
-    process.terminate()  # type: ignore[union-attr]
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=5)  # type: ignore[union-attr]
-    shutil.rmtree(_state["folder"], ignore_errors=True)  # type: ignore[arg-type]
-    _state.clear()
+    server = _state.pop("server", None)
+    if isinstance(server, Server):
+        server.stop()

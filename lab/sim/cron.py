@@ -111,6 +111,7 @@ class Cron:
         self.runs_executed = 0
         self.runs_skipped = 0
         self._last_runs: dict[str, int] = {}  # job -> recorder sequence when it last ran
+        self._instance_states: dict[str, tuple[int, bool]] = {}  # id -> (EC2 version, running)
         shutil.rmtree(state_dir, ignore_errors=True)  # detectors start afresh each trial
         key = lambda job: (job.instance_id, job.schedule)  # noqa: E731
         for _, group in itertools.groupby(sorted(self.jobs(), key=key), key=key):
@@ -135,8 +136,14 @@ class Cron:
         return jobs
 
     def _running(self, instance_id: str) -> bool:
-        found = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-        return bool(found) and found[0]["Instances"][0]["State"]["Name"] == "running"
+        """Is the instance running? Read back again only after an EC2 write (what stops it)."""
+        version = self.sim.recorder.last_write({"ec2.amazonaws.com"})
+        cached = self._instance_states.get(instance_id)
+        if cached is None or cached[0] != version:
+            found = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+            running = bool(found) and found[0]["Instances"][0]["State"]["Name"] == "running"
+            cached = self._instance_states[instance_id] = (version, running)
+        return cached[1]
 
     def _stale(self, job: CronJob) -> bool:
         """Could a run of ``job`` now answer differently from its previous run?"""

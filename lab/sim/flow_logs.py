@@ -51,14 +51,23 @@ class FlowLogs:
         # (flow log id, window start) -> key -> [packets, bytes, first, last]
         self._windows: dict[tuple[str, int], dict[FlowKey, list[float]]] = {}
         self.listeners: list[Callable[[Interface, list[Connection]], None]] = []
+        # interface id -> (EC2 write sequence when read, its active flow logs)
         self._covering: dict[str, tuple[int, list[dict[str, Any]]]] = {}
 
     def flow_logs(self, interface: Interface) -> list[dict[str, Any]]:
+        """The active flow logs covering ``interface``, read back from the account (again only
+        after an EC2 write: flow logs are created and deleted through the EC2 API)."""
+        version = self.sim.recorder.last_write({"ec2.amazonaws.com"})
+        cached = self._covering.get(interface.interface_id)
+        if cached and cached[0] == version:
+            return cached[1]
         resources = [interface.interface_id, interface.subnet_id, interface.vpc_id]
         found = self.ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": resources}])[
             "FlowLogs"
         ]
-        return [f for f in found if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"]
+        active = [f for f in found if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"]
+        self._covering[interface.interface_id] = (version, active)
+        return active
 
     def observe(self, interface: Interface, connections: list[Connection]) -> None:
         """Connections seen on ``interface`` (in this tick)."""

@@ -9,6 +9,7 @@ Docker it answers 200 with an error payload.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -18,29 +19,44 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from lab.forkserver import Server, spawn, start
 from lab.sim.kernel import Simulation
 
 _WALL_TIMEOUT_FACTOR = 4  # a handler may take this many times its configured timeout in wall time
+
+
+FORK_ENV = "LAB_LAMBDA_FORK"  # "0": every execution environment is its own interpreter start-up
+_fork_server: dict[int, Server | None] = {}  # this process's Lambda worker fork server
+
+
+class _Process(Protocol):
+    def poll(self) -> int | None: ...
+    def kill(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
 
 
 @dataclass
 class _Environment:
     """A started execution environment (worker process) for one version of a function's code."""
 
-    process: subprocess.Popen[str]
+    process: _Process
+    stdin: IO[str]
+    stdout: IO[str]
     code_sha: str
     busy_until_s: float = 0.0
     expires_at_s: float = 0.0
 
     def call(self, request: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-        assert self.process.stdin and self.process.stdout
-        self.process.stdin.write(json.dumps(request, default=str) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()  # bounded by the worker's own handler timeout
+        try:
+            self.stdin.write(json.dumps(request, default=str) + "\n")
+            self.stdin.flush()
+        except BrokenPipeError:
+            return {"ok": False, "error": "Runtime.ExitError", "trace": "worker exited"}
+        line = self.stdout.readline()  # bounded by the worker's own handler timeout
         if not line:
             return {"ok": False, "error": "Runtime.ExitError", "trace": "worker exited"}
         return json.loads(line)
@@ -49,6 +65,47 @@ class _Environment:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=5)
+        for stream in (self.stdin, self.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+def _worker_fork_server() -> Server | None:
+    """This process's Lambda worker fork server (started on first use; None when turned off)."""
+    if os.environ.get(FORK_ENV, "1") == "0":
+        return None
+    server = _fork_server.get(os.getpid())
+    if server is None or not server.alive():
+        server = _fork_server[os.getpid()] = start("lambda", "lab.sim.lambda_worker:serve_forked")
+    return server
+
+
+def _start_worker(argv: list[str], env: dict[str, str]) -> tuple[_Process, IO[str], IO[str]]:
+    """A worker process running ``lab.sim.lambda_worker`` with ``argv``: forked from the fork server
+    when there is one, else a new interpreter."""
+    server = _worker_fork_server()
+    if server is not None:
+        child_in, to_child = os.pipe()
+        from_child, child_out = os.pipe()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            child = spawn(
+                server.socket_path, argv, env, os.getcwd(), [child_in, child_out, devnull]
+            )
+        finally:
+            for fd in (child_in, child_out, devnull):
+                os.close(fd)
+        return child, os.fdopen(to_child, "w"), os.fdopen(from_child, "r")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lab.sim.lambda_worker", *argv],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert process.stdin and process.stdout
+    return process, process.stdin, process.stdout
 
 
 class LambdaRuntime:
@@ -267,20 +324,9 @@ class LambdaRuntime:
         }
         if self.sim.endpoints.url:
             env["AWS_ENDPOINT_URL"] = self.sim.endpoints.url
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "lab.sim.lambda_worker",
-                str(self._code_dir(function)),
-                config["Handler"],
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        process, stdin, stdout = _start_worker(
+            [str(self._code_dir(function)), config["Handler"]], env
         )
-        environment = _Environment(process, config["CodeSha256"])
+        environment = _Environment(process, stdin, stdout, config["CodeSha256"])
         self._environments.setdefault(name, []).append(environment)
         return environment

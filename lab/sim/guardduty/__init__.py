@@ -40,14 +40,35 @@ def finding_types() -> list[dict[str, Any]]:
 class _Finding:
     document: dict[str, Any]
     count: int = 1
+    last_seen_s: float | None = None  # written into the document when it is published
     update_pending: bool = False
     published: bool = False
 
 
 @dataclass
 class _Window:
+    """The connections of one (finding type, instance, remote address) within the type's window."""
+
     times: deque = field(default_factory=deque)
+    # port -> when last seen, in the order last seen (oldest first) while times only go forward
     ports: dict[int, float] = field(default_factory=dict)
+
+    def add(self, t: float, port: int, window_s: float) -> tuple[int, int]:
+        """Count a connection at ``t``; return (connections, distinct ports) in the window."""
+        cutoff = t - window_s
+        self.times.append(t)
+        while self.times and self.times[0] < cutoff:
+            self.times.popleft()
+        in_order = not self.ports or t >= next(reversed(self.ports.values()))
+        self.ports.pop(port, None)
+        self.ports[port] = t
+        if not in_order:  # out of order (never in the lab's activities): count them all
+            return len(self.times), sum(1 for seen in self.ports.values() if seen >= cutoff)
+        while True:  # ordered: the stale ones are at the front
+            oldest = next(iter(self.ports))
+            if self.ports[oldest] >= cutoff:
+                return len(self.times), len(self.ports)
+            del self.ports[oldest]
 
 
 class GuardDuty:
@@ -58,6 +79,7 @@ class GuardDuty:
         self.publish = publish
         self.client = sim.endpoints.client("guardduty", "observer")
         self.types = finding_types()
+        self._flow_types = [t for t in self.types if t["signal"] == "flow"]
         self.account = sim.endpoints.client("sts", "observer").get_caller_identity()["Account"]
         self._findings: dict[tuple[str, str], _Finding] = {}
         self._windows: dict[tuple[str, str, str], _Window] = defaultdict(_Window)
@@ -111,65 +133,76 @@ class GuardDuty:
             self._occurrence(
                 spec,
                 principal,
-                _api_finding(spec, record, identity),
+                lambda spec=spec: _api_finding(spec, record, identity),
                 "guardduty_cloudtrail_finding_s",
             )
 
     def observe_flows(self, interface: Interface, connections: list[Connection]) -> None:
         """Connections seen on an instance's interface (GuardDuty's own flow log feed)."""
-        for spec in (t for t in self.types if t["signal"] == "flow"):
+        detector = self.detector()  # no API call happens while one tick's connections are counted
+        for spec in self._flow_types:
+            wants_inbound = spec["direction"] == "inbound"
+            port, window_s = spec.get("port"), spec["window_s"]
+            min_connections = spec.get("min_connections", 1)
+            min_ports = spec.get("min_distinct_ports", 1)
             for connection in connections:
                 if not connection.accepted:
                     continue  # denied by the network: no session, nothing GuardDuty counts
                 inbound = connection.destination_ip == interface.private_ip
-                if (spec["direction"] == "inbound") != inbound:
+                if wants_inbound != inbound:
                     continue
-                if "port" in spec and connection.destination_port != spec["port"]:
+                if port is not None and connection.destination_port != port:
                     continue
                 remote = connection.source_ip if inbound else connection.destination_ip
                 window = self._windows[(spec["type"], interface.instance_id, remote)]
-                window.times.append(connection.start_s)
-                window.ports[connection.destination_port] = connection.start_s
-                while window.times and window.times[0] < connection.start_s - spec["window_s"]:
-                    window.times.popleft()
-                recent_ports = [
-                    p for p, t in window.ports.items() if t >= connection.start_s - spec["window_s"]
-                ]
-                if len(window.times) >= spec.get("min_connections", 1) and len(
-                    recent_ports
-                ) >= spec.get("min_distinct_ports", 1):
-                    detail = _network_finding(spec, interface, connection, inbound, remote)
+                seen, ports = window.add(connection.start_s, connection.destination_port, window_s)
+                if seen >= min_connections and ports >= min_ports:
                     self._occurrence(
                         spec,
                         f"{interface.instance_id}/{remote}",
-                        detail,
+                        lambda c=connection, i=inbound, r=remote: _network_finding(
+                            spec, interface, c, i, r
+                        ),
                         "guardduty_flow_finding_s",
+                        detector,
                     )
 
     def observe_dns(self, interface: Interface, domain: str, t: float) -> None:
         """A DNS query from the instance through the VPC resolver."""
         for spec in (t for t in self.types if t["signal"] == "dns"):
             if domain in spec["domains"]:
-                detail = _dns_finding(spec, interface, domain)
-                self._occurrence(spec, interface.instance_id, detail, "guardduty_flow_finding_s")
+                self._occurrence(
+                    spec,
+                    interface.instance_id,
+                    lambda spec=spec: _dns_finding(spec, interface, domain),
+                    "guardduty_flow_finding_s",
+                )
 
     # -- findings -------------------------------------------------------------------------------
     def _occurrence(
-        self, spec: dict[str, Any], resource_key: str, detail: dict[str, Any], stage: str
+        self,
+        spec: dict[str, Any],
+        resource_key: str,
+        detail: Callable[[], dict[str, Any]],
+        stage: str,
+        detector: dict[str, Any] | None | bool = True,
     ) -> None:
-        detector = self.detector()
+        """One more occurrence of ``spec`` on ``resource_key``; ``detail()`` builds the finding's
+        details (only for a new finding); ``detector`` as read by the caller (True: read it)."""
+        if detector is True:
+            detector = self.detector()
         if detector is None:
             return  # a disabled or missing detector analyses nothing
         key = (spec["type"], resource_key)
         finding = self._findings.get(key)
         if finding is None:
-            document = self._document(spec, detail, detector["id"])
+            document = self._document(spec, detail(), detector["id"])
             self._findings[key] = _Finding(document)
             self.sim.env.process(self._create(key, stage))
             return
         finding.count += 1
         finding.document["service"]["count"] = finding.count
-        finding.document["service"]["eventLastSeen"] = self.sim.at(self.sim.now)
+        finding.last_seen_s = self.sim.now
         if finding.published and not finding.update_pending:
             finding.update_pending = True
             self.sim.env.process(self._update(key, detector["frequency_s"]))
@@ -190,7 +223,7 @@ class GuardDuty:
         )
         yield self.sim.env.timeout(self.sim.draw("guardduty_to_eventbridge_s"))
         finding.published = True
-        self.publish(copy.deepcopy(finding.document))
+        self.publish(self._snapshot(finding))
 
     def _update(self, key: tuple[str, str], frequency_s: int):
         yield self.sim.env.timeout(frequency_s)
@@ -198,7 +231,13 @@ class GuardDuty:
         finding.update_pending = False
         finding.document["updatedAt"] = self.sim.at(self.sim.now)
         self.sim.log("guardduty.finding_updated", finding_type=key[0], count=finding.count)
-        self.publish(copy.deepcopy(finding.document))
+        self.publish(self._snapshot(finding))
+
+    def _snapshot(self, finding: _Finding) -> dict[str, Any]:
+        """The finding's document as published now."""
+        if finding.last_seen_s is not None:
+            finding.document["service"]["eventLastSeen"] = self.sim.at(finding.last_seen_s)
+        return copy.deepcopy(finding.document)
 
     def _document(
         self, spec: dict[str, Any], detail: dict[str, Any], detector_id: str
