@@ -356,7 +356,7 @@ def test_agent_ships_host_lines_only_when_the_account_configures_it(
         BRUTE_FORCE,
         "203.0.113.66",
         active=lambda: sim.now < 60,
-        allowed=lambda port: True,
+        network=lambda: lambda port: True,
     )
     sim.env.run(until=120)
     services.close()
@@ -412,7 +412,7 @@ def test_flow_logs_aggregate_and_deliver_v2_records(emulator, tmp_path) -> None:
         BRUTE_FORCE,
         "203.0.113.66",
         active=lambda: sim.now < 60,
-        allowed=lambda port: brute_force.allows(e, prerequisites, port),
+        network=lambda: brute_force.network(e, prerequisites),
     )
 
     def responder():  # at 30 s the source is denied in the subnet's network ACL

@@ -125,7 +125,11 @@ def test_flow_and_dns_findings_without_any_flow_log(emulator, tmp_path, activity
     instance = _instance(emulator)
     sim, services, published = _services(emulator, tmp_path)
     services.hosts.start(
-        instance, activity, "203.0.113.66", active=lambda: sim.now < 7200, allowed=lambda p: True
+        instance,
+        activity,
+        "203.0.113.66",
+        active=lambda: sim.now < 7200,
+        network=lambda: lambda p: True,
     )
     sim.env.run(until=7200)
     services.close()

@@ -7,6 +7,7 @@ beside the attack) and Prowler (metadata in a data file beside the code).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -82,9 +83,10 @@ class Technique(ABC):
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         """Undo the attack if nobody did (idempotent)."""
 
-    def allows(self, endpoints: Endpoints, prerequisites: Prerequisites, port: int) -> bool:
-        """Activity techniques: does the network let a connection to ``port`` through now?"""
-        return True
+    def network(self, endpoints: Endpoints, prerequisites: Prerequisites) -> Callable[[int], bool]:
+        """Activity techniques: read the network back now; the answer says whether it lets the
+        activity's connection to a port through."""
+        return lambda port: True
 
     @abstractmethod
     def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:

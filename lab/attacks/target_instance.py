@@ -11,6 +11,8 @@ or no longer allowed by the security group.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from lab.attacks.base import Prerequisites, Technique
@@ -167,45 +169,69 @@ def _instance(ec2: Any, instance_id: str) -> dict[str, Any]:
 
 def contained(endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
     """The instance is stopped (or gone), or every security group it has allows nothing in or out."""
-    ec2 = endpoints.client("ec2", "observer")
-    instance = _instance(ec2, prerequisites["instance_id"])
-    if instance["State"]["Name"] not in ("pending", "running"):
-        return True
-    group_ids = [g["GroupId"] for g in instance.get("SecurityGroups", [])]
-    groups = ec2.describe_security_groups(GroupIds=group_ids)["SecurityGroups"] if group_ids else []
-    return all(not g.get("IpPermissions") and not g.get("IpPermissionsEgress") for g in groups)
+    return network_view(endpoints, prerequisites, with_nacl=False).contained
 
 
 def source_blocked(
     endpoints: Endpoints, prerequisites: Prerequisites, source_ip: str, port: int
 ) -> bool:
     """Traffic from ``source_ip`` to ``port`` no longer reaches the instance."""
-    if contained(endpoints, prerequisites):
+    return network_view(endpoints, prerequisites).blocks(source_ip, port)
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """What decides whether traffic reaches the instance, read back at one moment."""
+
+    contained: bool
+    nacl_ingress: list[dict[str, Any]]  # by rule number
+    groups: list[dict[str, Any]]
+
+    def blocks(self, source_ip: str, port: int) -> bool:
+        """Traffic from ``source_ip`` to ``port`` does not reach the instance."""
+        if self.contained:
+            return True
+        address = ipaddress.ip_address(source_ip)
+        for entry in self.nacl_ingress:
+            if address in ipaddress.ip_network(
+                entry.get("CidrBlock", "0.0.0.0/0")
+            ) and _nacl_covers(entry, port):
+                if entry["RuleAction"] == "deny":
+                    return True
+                break
+        for group in self.groups:
+            for permission in group.get("IpPermissions", []):
+                ports_ok = permission.get("IpProtocol") == "-1" or (
+                    permission.get("FromPort", 0) <= port <= permission.get("ToPort", 65535)
+                )
+                if ports_ok and any(
+                    address in ipaddress.ip_network(r["CidrIp"])
+                    for r in permission.get("IpRanges", [])
+                ):
+                    return False
         return True
+
+
+def network_view(
+    endpoints: Endpoints, prerequisites: Prerequisites, with_nacl: bool = True
+) -> NetworkView:
+    """Read back the instance's state, its security groups and (``with_nacl``) its subnet's network
+    ACL."""
     ec2 = endpoints.client("ec2", "observer")
-    address = ipaddress.ip_address(source_ip)
-    entries = ec2.describe_network_acls(NetworkAclIds=[prerequisites["nacl_id"]])["NetworkAcls"][0][
-        "Entries"
-    ]
-    for entry in sorted((e for e in entries if not e["Egress"]), key=lambda e: e["RuleNumber"]):
-        if address in ipaddress.ip_network(entry.get("CidrBlock", "0.0.0.0/0")) and _nacl_covers(
-            entry, port
-        ):
-            if entry["RuleAction"] == "deny":
-                return True
-            break
     instance = _instance(ec2, prerequisites["instance_id"])
+    if instance["State"]["Name"] not in ("pending", "running"):
+        return NetworkView(True, [], [])
     group_ids = [g["GroupId"] for g in instance.get("SecurityGroups", [])]
-    for group in ec2.describe_security_groups(GroupIds=group_ids)["SecurityGroups"]:
-        for permission in group.get("IpPermissions", []):
-            ports_ok = permission.get("IpProtocol") == "-1" or (
-                permission.get("FromPort", 0) <= port <= permission.get("ToPort", 65535)
-            )
-            if ports_ok and any(
-                address in ipaddress.ip_network(r["CidrIp"]) for r in permission.get("IpRanges", [])
-            ):
-                return False
-    return True
+    groups = ec2.describe_security_groups(GroupIds=group_ids)["SecurityGroups"] if group_ids else []
+    if all(not g.get("IpPermissions") and not g.get("IpPermissionsEgress") for g in groups):
+        return NetworkView(True, [], groups)
+    entries = []
+    if with_nacl:
+        entries = ec2.describe_network_acls(NetworkAclIds=[prerequisites["nacl_id"]])[
+            "NetworkAcls"
+        ][0]["Entries"]
+    ingress = sorted((e for e in entries if not e["Egress"]), key=lambda e: e["RuleNumber"])
+    return NetworkView(False, ingress, groups)
 
 
 def _nacl_covers(entry: dict[str, Any], port: int) -> bool:
@@ -305,12 +331,16 @@ class InstanceActivityTechnique(Technique):
     def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
         return not prerequisites.get("active") or contained(endpoints, prerequisites)
 
-    def allows(self, endpoints: Endpoints, prerequisites: Prerequisites, port: int) -> bool:
-        """Does the network let the activity's connection to ``port`` through now (read back)?"""
+    def network(self, endpoints: Endpoints, prerequisites: Prerequisites) -> Callable[[int], bool]:
+        """The network as it is now (read back once): does it let the activity's connection to a
+        port through?"""
         activity = self.metadata.activity
         if activity is None or activity.direction == "outbound":
-            return not contained(endpoints, prerequisites)
-        return not source_blocked(endpoints, prerequisites, actor(activity.source).source_ip, port)
+            is_contained = contained(endpoints, prerequisites)
+            return lambda port: not is_contained
+        view = network_view(endpoints, prerequisites)
+        source_ip = actor(activity.source).source_ip
+        return lambda port: not view.blocks(source_ip, port)
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         """The attacker stops; any containment is undone so the next trial starts the same."""

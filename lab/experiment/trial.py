@@ -103,7 +103,7 @@ def run_trial(
                 activity,
                 actor(activity.source).source_ip,
                 active=lambda: bool(prerequisites.get("active")) and not done.triggered,
-                allowed=lambda port: technique.allows(endpoints, prerequisites, port),
+                network=lambda: technique.network(endpoints, prerequisites),
             )
 
     sim.on_log(observe)

@@ -82,18 +82,20 @@ class Hosts:
         activity: Activity,
         source_ip: str,
         active: Callable[[], bool],
-        allowed: Callable[[int], bool],
+        network: Callable[[], Callable[[int], bool]],
     ) -> None:
         """Run ``activity`` against (inbound) or from (outbound) ``instance_id`` while
-        ``active()``; ``allowed(port)`` reads back whether the network lets a connection through."""
+        ``active()``; ``network()`` reads the network back and answers whether it lets a
+        connection to a port through."""
         interface = read_interface(self.ec2, instance_id)
         self.sim.log("host.activity_started", instance=instance_id, direction=activity.direction)
-        self.sim.env.process(self._run(interface, activity, source_ip, active, allowed))
+        self.sim.env.process(self._run(interface, activity, source_ip, active, network))
 
-    def _run(self, interface: Interface, activity: Activity, source_ip: str, active, allowed):
+    def _run(self, interface: Interface, activity: Activity, source_ip: str, active, network):
         tick = self.sim.draw("host_activity_tick_s")
         owed, sequence = 0.0, 0
         verdicts: dict[int, bool] = {}
+        allowed: Callable[[int], bool] = lambda port: True  # noqa: E731 (read before first use)
         network_version = -1
         while active():
             owed += activity.rate_per_s * tick
@@ -102,8 +104,8 @@ class Hosts:
             # The network's verdicts change only with an EC2 write (a deny rule, an isolated
             # instance): read them back again only then.
             version = self.sim.recorder.last_write({"ec2.amazonaws.com"})
-            if version != network_version:
-                verdicts, network_version = {}, version
+            if version != network_version and count:
+                verdicts, network_version, allowed = {}, version, network()
             connections, lines = [], []
             for i in range(count):
                 port = activity.ports[sequence % len(activity.ports)]

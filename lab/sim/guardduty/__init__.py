@@ -160,8 +160,8 @@ class GuardDuty:
                     self._occurrence(
                         spec,
                         f"{interface.instance_id}/{remote}",
-                        lambda c=connection, i=inbound, r=remote: _network_finding(
-                            spec, interface, c, i, r
+                        lambda s=spec, c=connection, i=inbound, r=remote: _network_finding(
+                            s, interface, c, i, r
                         ),
                         "guardduty_flow_finding_s",
                         detector,
@@ -185,7 +185,7 @@ class GuardDuty:
         resource_key: str,
         detail: Callable[[], dict[str, Any]],
         stage: str,
-        detector: dict[str, Any] | None | bool = True,
+        detector: dict[str, Any] | bool | None = True,
     ) -> None:
         """One more occurrence of ``spec`` on ``resource_key``; ``detail()`` builds the finding's
         details (only for a new finding); ``detector`` as read by the caller (True: read it)."""
