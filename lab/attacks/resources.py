@@ -43,7 +43,7 @@ def missing_ok(*codes: str) -> Iterator[None]:
 
 
 def account_id(endpoints: Endpoints) -> str:
-    return endpoints.client("sts", "harness").get_caller_identity()["Account"]
+    return endpoints.account_id()
 
 
 def lab_bucket_name(endpoints: Endpoints, purpose: str) -> str:

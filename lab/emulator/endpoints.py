@@ -46,6 +46,10 @@ class Endpoints:
         """A boto3 client for ``service`` (cached: clients are thread-safe and costly to build)."""
         return _client(self, service, actor_name)
 
+    def account_id(self) -> str:
+        """The account's id (asked once: it never changes)."""
+        return _account_id(self)
+
     def cli_env(self, actor_name: str = "baseline") -> dict[str, str]:
         """Environment variables for the ``aws`` CLI (and any SDK) to reach this account."""
         # The aws CLI installed beside this interpreter comes first, so runs use the pinned one.
@@ -81,6 +85,11 @@ class Endpoints:
             if k not in ("PATH", "LAB_AWS_CLI_SOCKET")
         }
         return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items()))
+
+
+@lru_cache(maxsize=64)
+def _account_id(endpoints: Endpoints) -> str:
+    return endpoints.client("sts", "observer").get_caller_identity()["Account"]
 
 
 @lru_cache(maxsize=256)

@@ -21,6 +21,7 @@ from typing import Any
 
 from lab.sim.kernel import Simulation
 from lab.sim.logs import Datapoint
+from lab.sim.readback import Readback
 
 MetricKey = tuple[str, str, tuple[tuple[str, str], ...]]
 _COMPARE = {
@@ -150,7 +151,9 @@ class Alarms:
         self.cloudwatch = sim.endpoints.client("cloudwatch", "observer")
         self.sns = sim.endpoints.client("sns", "observer")
         self.states: dict[str, str] = {}
-        self._cache: tuple[int, list[dict[str, Any]]] | None = None
+        self._alarms: Readback[list[dict[str, Any]]] = Readback(
+            sim.recorder, {"monitoring.amazonaws.com"}
+        )
         sim.env.process(self._loop())
 
     def _loop(self):
@@ -162,15 +165,14 @@ class Alarms:
 
     def alarms(self) -> list[dict[str, Any]]:
         """The metric alarms of the account (read again after any CloudWatch write)."""
-        version = self.sim.recorder.last_write({"monitoring.amazonaws.com"})
-        if self._cache is not None and self._cache[0] == version:
-            return self._cache[1]
+        return self._alarms.get(self._read_alarms)
+
+    def _read_alarms(self) -> list[dict[str, Any]]:
         found = []
         for page in self.cloudwatch.get_paginator("describe_alarms").paginate(
             AlarmTypes=["MetricAlarm"]
         ):
             found.extend(a for a in page["MetricAlarms"] if a.get("MetricName"))
-        self._cache = (version, found)
         return found
 
     def evaluate_all(self) -> None:
@@ -211,9 +213,11 @@ class Alarms:
             **({"source": f"alarm:{name}"} if fired else {}),
             **({"background": True} if background else {"detection": True} if fired else {}),
         )
-        self.cloudwatch.set_alarm_state(
-            AlarmName=name, StateValue=result.state, StateReason=result.reason[:1023]
-        )
+        with self._alarms.own_write():  # the alarms read stay as read, with their new state
+            self.cloudwatch.set_alarm_state(
+                AlarmName=name, StateValue=result.state, StateReason=result.reason[:1023]
+            )
+            alarm["StateValue"], alarm["StateReason"] = result.state, result.reason[:1023]
         actions = {
             "ALARM": alarm.get("AlarmActions", []),
             "OK": alarm.get("OKActions", []),

@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from lab.sim.kernel import Record, Simulation
 from lab.sim.logs import CloudWatchLogs
+from lab.sim.readback import Readback
 
 CloudTrailEvent = dict[str, Any]
 _NAMESPACE = uuid.UUID("0b6f1a9e-7e4c-4a0e-9a55-41d0c7a1f0aa")
@@ -76,20 +77,22 @@ class CloudTrail:
         self.client = sim.endpoints.client("cloudtrail", "observer")
         self.s3 = sim.endpoints.client("s3", "observer")
         self._files: dict[tuple[str, int], list[Record]] = {}
-        self._trails: tuple[int, list[dict[str, Any]]] | None = None
+        self._trails: Readback[list[dict[str, Any]]] = Readback(
+            sim.recorder, {"cloudtrail.amazonaws.com"}
+        )
         sim.subscribe(self.on_record)
 
     def _recording_now(self) -> list[dict[str, Any]]:
         """Every trail with its logging status (read again after any CloudTrail write)."""
-        version = self.sim.recorder.last_write({"cloudtrail.amazonaws.com"})
-        if self._trails is None or self._trails[0] != version:
-            trails = self.client.describe_trails(includeShadowTrails=True)["trailList"]
-            for trail in trails:
-                trail["_logging"] = bool(
-                    self.client.get_trail_status(Name=trail["TrailARN"]).get("IsLogging")
-                )
-            self._trails = (version, trails)
-        return self._trails[1]
+        return self._trails.get(self._read_trails)
+
+    def _read_trails(self) -> list[dict[str, Any]]:
+        trails = self.client.describe_trails(includeShadowTrails=True)["trailList"]
+        for trail in trails:
+            trail["_logging"] = bool(
+                self.client.get_trail_status(Name=trail["TrailARN"]).get("IsLogging")
+            )
+        return trails
 
     def logging_trails(self, region: str, ending: str | None = None) -> list[dict[str, Any]]:
         """The trails that record calls in ``region`` now (``ending``: a trail whose StopLogging or

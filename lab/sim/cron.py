@@ -31,6 +31,7 @@ from pathlib import Path
 from croniter import croniter
 
 from lab.sim.kernel import Simulation
+from lab.sim.readback import Readback
 
 _CRON_LINE = re.compile(r"^(\S+\s+\S+\s+\S+\s+\S+\s+\S+)\s+root\s+.*?/opt/lab/detectors/(\S+\.sh)")
 _SCRIPT_BLOCK = re.compile(r"base64 -d > /opt/lab/detectors/(\S+\.sh) <<'B64'\n(.*?)\nB64", re.S)
@@ -111,7 +112,7 @@ class Cron:
         self.runs_executed = 0
         self.runs_skipped = 0
         self._last_runs: dict[str, int] = {}  # job -> recorder sequence when it last ran
-        self._instance_states: dict[str, tuple[int, bool]] = {}  # id -> (EC2 version, running)
+        self._instance_states: Readback[bool] = Readback(sim.recorder, {"ec2.amazonaws.com"})
         shutil.rmtree(state_dir, ignore_errors=True)  # detectors start afresh each trial
         key = lambda job: (job.instance_id, job.schedule)  # noqa: E731
         for _, group in itertools.groupby(sorted(self.jobs(), key=key), key=key):
@@ -137,13 +138,12 @@ class Cron:
 
     def _running(self, instance_id: str) -> bool:
         """Is the instance running? Read back again only after an EC2 write (what stops it)."""
-        version = self.sim.recorder.last_write({"ec2.amazonaws.com"})
-        cached = self._instance_states.get(instance_id)
-        if cached is None or cached[0] != version:
+
+        def read() -> bool:
             found = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-            running = bool(found) and found[0]["Instances"][0]["State"]["Name"] == "running"
-            cached = self._instance_states[instance_id] = (version, running)
-        return cached[1]
+            return bool(found) and found[0]["Instances"][0]["State"]["Name"] == "running"
+
+        return self._instance_states.get(read, instance_id)
 
     def _stale(self, job: CronJob) -> bool:
         """Could a run of ``job`` now answer differently from its previous run?"""

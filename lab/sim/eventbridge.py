@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from lab.sim.event_patterns import CompiledPattern
 from lab.sim.kernel import Simulation
+from lab.sim.readback import Readback
 
 
 class Invoker(Protocol):
@@ -92,14 +93,14 @@ class EventBridge:
         self.lambda_runtime = lambda_runtime
         self.client = sim.endpoints.client("events", "observer")
         self.sns = sim.endpoints.client("sns", "observer")  # publishes as the service
-        self._cache: tuple[int, list[Rule]] | None = None
+        self._rules: Readback[list[Rule]] = Readback(sim.recorder, {"events.amazonaws.com"})
 
     def rules(self) -> list[Rule]:
         """The enabled pattern rules of the default bus and their targets, as deployed now (read
         again after any EventBridge write)."""
-        version = self.sim.recorder.last_write({"events.amazonaws.com"})
-        if self._cache is not None and self._cache[0] == version:
-            return self._cache[1]
+        return self._rules.get(self._read_rules)
+
+    def _read_rules(self) -> list[Rule]:
         found = []
         for page in self.client.get_paginator("list_rules").paginate(EventBusName="default"):
             for rule in page["Rules"]:
@@ -115,7 +116,6 @@ class EventBridge:
                     )
                 )
         found.sort(key=lambda r: r.name)
-        self._cache = (version, found)
         return found
 
     def put_event(self, event: dict[str, Any], background: bool = False) -> None:

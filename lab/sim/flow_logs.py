@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from lab.sim.hosts import Connection, Interface
 from lab.sim.kernel import Simulation
 from lab.sim.logs import CloudWatchLogs
+from lab.sim.readback import Readback
 
 V2_FIELDS = (
     "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start "
@@ -47,27 +48,25 @@ class FlowLogs:
         self.logs = logs
         self.ec2 = sim.endpoints.client("ec2", "observer")
         self.s3 = sim.endpoints.client("s3", "observer")
-        self.account = sim.endpoints.client("sts", "observer").get_caller_identity()["Account"]
+        self.account = sim.endpoints.account_id()
         # (flow log id, window start) -> key -> [packets, bytes, first, last]
         self._windows: dict[tuple[str, int], dict[FlowKey, list[float]]] = {}
         self.listeners: list[Callable[[Interface, list[Connection]], None]] = []
-        # interface id -> (EC2 write sequence when read, its active flow logs)
-        self._covering: dict[str, tuple[int, list[dict[str, Any]]]] = {}
+        self._covering: Readback[list[dict[str, Any]]] = Readback(
+            sim.recorder, {"ec2.amazonaws.com"}
+        )
 
     def flow_logs(self, interface: Interface) -> list[dict[str, Any]]:
         """The active flow logs covering ``interface``, read back from the account (again only
         after an EC2 write: flow logs are created and deleted through the EC2 API)."""
-        version = self.sim.recorder.last_write({"ec2.amazonaws.com"})
-        cached = self._covering.get(interface.interface_id)
-        if cached and cached[0] == version:
-            return cached[1]
+        return self._covering.get(lambda: self._read_flow_logs(interface), interface.interface_id)
+
+    def _read_flow_logs(self, interface: Interface) -> list[dict[str, Any]]:
         resources = [interface.interface_id, interface.subnet_id, interface.vpc_id]
         found = self.ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": resources}])[
             "FlowLogs"
         ]
-        active = [f for f in found if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"]
-        self._covering[interface.interface_id] = (version, active)
-        return active
+        return [f for f in found if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"]
 
     def observe(self, interface: Interface, connections: list[Connection]) -> None:
         """Connections seen on ``interface`` (in this tick)."""

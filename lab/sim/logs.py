@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from lab.sim.kernel import Simulation
 from lab.sim.log_patterns import log_pattern_matches, metric_value
+from lab.sim.readback import Readback
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class CloudWatchLogs:
         self.publish = publish
         self.client = sim.endpoints.client("logs", "observer")
         self._streams: set[tuple[str, str]] = set()
+        self._filters: Readback[list[dict[str, Any]]] = Readback(
+            sim.recorder, {"logs.amazonaws.com"}
+        )
 
     def ingest(
         self,
@@ -58,18 +62,8 @@ class CloudWatchLogs:
         if not batch:
             return True
         try:
-            if (group, stream) not in self._streams:
-                try:
-                    self.client.create_log_stream(logGroupName=group, logStreamName=stream)
-                except ClientError as error:
-                    if error.response["Error"]["Code"] != "ResourceAlreadyExistsException":
-                        raise
-                self._streams.add((group, stream))
-            self.client.put_log_events(
-                logGroupName=group,
-                logStreamName=stream,
-                logEvents=[{"timestamp": self.sim.epoch_ms(t), "message": m} for t, m in batch],
-            )
+            with self._filters.own_write():  # log events change no metric filter
+                self._put(group, stream, batch)
         except ClientError as error:
             self.sim.log(
                 "logs.delivery_failed",
@@ -89,8 +83,29 @@ class CloudWatchLogs:
         self._apply_metric_filters(group, batch, background)
         return True
 
+    def _put(self, group: str, stream: str, batch: list[LogEvent]) -> None:
+        """CreateLogStream (once) and PutLogEvents, as the sender calls them."""
+        if (group, stream) not in self._streams:
+            try:
+                self.client.create_log_stream(logGroupName=group, logStreamName=stream)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+                    raise
+            self._streams.add((group, stream))
+        self.client.put_log_events(
+            logGroupName=group,
+            logStreamName=stream,
+            logEvents=[{"timestamp": self.sim.epoch_ms(t), "message": m} for t, m in batch],
+        )
+
     def metric_filters(self, group: str) -> list[dict[str, Any]]:
-        return self.client.describe_metric_filters(logGroupName=group).get("metricFilters", [])
+        """The group's metric filters (read again after a CloudWatch Logs write not our own)."""
+        return self._filters.get(
+            lambda: self.client.describe_metric_filters(logGroupName=group).get(
+                "metricFilters", []
+            ),
+            group,
+        )
 
     def _apply_metric_filters(
         self, group: str, batch: list[LogEvent], background: bool = False

@@ -14,6 +14,7 @@ from typing import Any
 
 from lab.sim.aws_config.rules import EVALUATORS
 from lab.sim.kernel import Record, Simulation
+from lab.sim.readback import Readback
 
 _NAMESPACE = uuid.UUID("8f3d1f4e-7b0c-4f5e-a9b8-2c1d3e4f5a6b")
 _FREQUENCY_S = {
@@ -59,6 +60,9 @@ def changed_resource(record: Record) -> tuple[str, str] | None:
     return (resource_type, value) if value else None
 
 
+_CONFIG = {"config.amazonaws.com"}
+
+
 class AwsConfig:
     """Records configuration items, evaluates rules, publishes compliance changes."""
 
@@ -72,41 +76,49 @@ class AwsConfig:
         self.publish = publish
         self.findings = findings
         self.client = sim.endpoints.client("config", "observer")
-        self.account = sim.endpoints.client("sts", "observer").get_caller_identity()["Account"]
+        self.account = sim.endpoints.account_id()
         self.compliance: dict[tuple[str, str], str] = {}
-        self._rules_cache: tuple[int, list[dict[str, Any]]] | None = None
+        self._rules: Readback[list[dict[str, Any]]] = Readback(sim.recorder, _CONFIG)
+        self._recorders: Readback[list[tuple[str, bool, dict[str, Any]]]] = Readback(
+            sim.recorder, _CONFIG
+        )
         sim.subscribe(self.on_record)
         sim.env.process(self._periodic())
 
     # -- what is deployed --------------------------------------------------------------------------
     def recording(self, resource_type: str) -> bool:
         """Is a recorder recording ``resource_type`` now?"""
+        for _, recording, group in self._recorders.get(self._read_recorders):
+            if recording and (
+                group.get("allSupported", True) or resource_type in group.get("resourceTypes", [])
+            ):
+                return True
+        return False
+
+    def _read_recorders(self) -> list[tuple[str, bool, dict[str, Any]]]:
+        """Each recorder: name, recording or not, recording group."""
         statuses = {
             s["name"]: s.get("recording", False)
             for s in self.client.describe_configuration_recorder_status()[
                 "ConfigurationRecordersStatus"
             ]
         }
-        for recorder in self.client.describe_configuration_recorders()["ConfigurationRecorders"]:
-            group = recorder.get("recordingGroup", {})
-            if statuses.get(recorder["name"]) and (
-                group.get("allSupported", True) or resource_type in group.get("resourceTypes", [])
-            ):
-                return True
-        return False
+        return [
+            (r["name"], bool(statuses.get(r["name"])), r.get("recordingGroup", {}))
+            for r in self.client.describe_configuration_recorders()["ConfigurationRecorders"]
+        ]
 
     def rules(self) -> list[dict[str, Any]]:
         """The active managed rules the lab can evaluate (read again after any Config write)."""
-        version = self.sim.recorder.last_write({"config.amazonaws.com"})
-        if self._rules_cache and self._rules_cache[0] == version:
-            return self._rules_cache[1]
+        return self._rules.get(self._read_rules)
+
+    def _read_rules(self) -> list[dict[str, Any]]:
         found = []
         for page in self.client.get_paginator("describe_config_rules").paginate():
             for rule in page["ConfigRules"]:
                 identifier = rule.get("Source", {}).get("SourceIdentifier")
                 if rule.get("ConfigRuleState", "ACTIVE") == "ACTIVE" and identifier in EVALUATORS:
                     found.append(rule)
-        self._rules_cache = (version, found)
         return found
 
     # -- change-triggered ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,16 @@ import yaml
 from lab.sim.cloudtrail import DATA_EVENTS
 from lab.sim.hosts import Connection, Interface
 from lab.sim.kernel import Record, Simulation
+from lab.sim.readback import Readback
 
 FINDING_TYPES = Path(__file__).with_name("finding_types.yaml")
 _FREQUENCY_S = {"FIFTEEN_MINUTES": 900, "ONE_HOUR": 3600, "SIX_HOURS": 21600}
 _NAMESPACE = uuid.UUID("5c0e0d43-0b7d-4b55-9e0a-6a7f3c0c9d21")
 
 
+@lru_cache(maxsize=1)
 def finding_types() -> list[dict[str, Any]]:
-    """The finding types of ``finding_types.yaml``."""
+    """The finding types of ``finding_types.yaml`` (parsed once; read-only)."""
     return yaml.safe_load(FINDING_TYPES.read_text())["finding_types"]
 
 
@@ -80,19 +83,21 @@ class GuardDuty:
         self.client = sim.endpoints.client("guardduty", "observer")
         self.types = finding_types()
         self._flow_types = [t for t in self.types if t["signal"] == "flow"]
-        self.account = sim.endpoints.client("sts", "observer").get_caller_identity()["Account"]
+        self.account = sim.endpoints.account_id()
         self._findings: dict[tuple[str, str], _Finding] = {}
         self._windows: dict[tuple[str, str, str], _Window] = defaultdict(_Window)
         self._seen_calls: set[tuple[str, str]] = set()
-        self._detector_cache: tuple[int, dict[str, Any] | None] | None = None
+        self._detector: Readback[dict[str, Any] | None] = Readback(
+            sim.recorder, {"guardduty.amazonaws.com"}
+        )
         sim.subscribe(self.on_record)
 
     # -- the detector -------------------------------------------------------------------------
     def detector(self) -> dict[str, Any] | None:
         """The region's enabled detector (id, frequency), or None."""
-        version = self.sim.recorder.last_write({"guardduty.amazonaws.com"})
-        if self._detector_cache and self._detector_cache[0] == version:
-            return self._detector_cache[1]
+        return self._detector.get(self._read_detector)
+
+    def _read_detector(self) -> dict[str, Any] | None:
         found = None
         for detector_id in self.client.list_detectors()["DetectorIds"]:
             detector = self.client.get_detector(DetectorId=detector_id)
@@ -104,7 +109,6 @@ class GuardDuty:
                     ),
                 }
                 break
-        self._detector_cache = (version, found)
         return found
 
     # -- signals --------------------------------------------------------------------------------
