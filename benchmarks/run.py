@@ -10,7 +10,8 @@ Measured in one run, on this machine:
 - Terraform apply / destroy and the manual baseline's deploy / teardown wall time;
 - per-trial wall time of each architecture against its floor (the trial's API calls x the measured
   cost per call + its `aws` CLI runs x the measured cost of one through the fork server + its
-  Lambda worker starts x the measured cost of starting one), and virtual-time compression;
+  Lambda environment starts x the measured cost of starting one through the worker fork server),
+  and virtual-time compression;
 - peak memory (this process and its children);
 - with ``--campaign SCENARIO``: the whole scenario's wall time and virtual-time compression.
 """
@@ -73,14 +74,34 @@ def call_cost(url: str) -> float:
     return _median_s(client.describe_security_groups, 200)
 
 
-def worker_start_cost() -> float:
-    """Seconds to start a Lambda worker: an interpreter importing boto3 (one per cold start)."""
+def worker_start_cost(forked: bool) -> float:
+    """Seconds to start a Lambda execution environment and run one trivial event: forked from the
+    worker fork server (``forked``), or a new interpreter importing boto3."""
+    from lab.sim import lambda_runtime
+
+    folder = Path(tempfile.mkdtemp(prefix="lab-bench-lambda-"))
+    (folder / "handler.py").write_text(
+        "import boto3\n\ndef handler(event, context):\n    return 1\n"
+    )
+    saved = os.environ.get(lambda_runtime.FORK_ENV)
+    os.environ[lambda_runtime.FORK_ENV] = "1" if forked else "0"
 
     def run() -> None:
-        subprocess.run([sys.executable, "-c", "import boto3"], check=True)
+        process, stdin, stdout = lambda_runtime._start_worker(
+            [str(folder), "handler.handler"], dict(os.environ)
+        )
+        environment = lambda_runtime._Environment(process, stdin, stdout, "sha")
+        assert environment.call({"event": {}, "context": {}}, 30)["ok"]
+        environment.close()
 
-    run()
-    return _median_s(run, 5)
+    try:
+        run()
+        return _median_s(run, 5)
+    finally:
+        if saved is None:
+            os.environ.pop(lambda_runtime.FORK_ENV, None)
+        else:
+            os.environ[lambda_runtime.FORK_ENV] = saved
 
 
 def plain_cli_env(env: dict[str, str]) -> dict[str, str]:
@@ -256,7 +277,8 @@ def main() -> None:
         results["cli_process_s"] = cli_cost(plain_cli_env(env))
         results["cli_fork_call_s"] = cli_cost(env)
         results["cli_fork_gain_x"] = results["cli_process_s"] / results["cli_fork_call_s"]
-        results["lambda_worker_start_s"] = worker_start_cost()
+        results["lambda_worker_process_s"] = worker_start_cost(forked=False)
+        results["lambda_worker_start_s"] = worker_start_cost(forked=True)
         results["matcher_records_per_s"] = matcher_throughput()
         records, results["synthetic_stream_records_per_s"] = synthetic_records()
         results["log_filter_cis15_records_per_s"] = log_filter_throughput(records[:50_000])

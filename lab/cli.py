@@ -117,7 +117,8 @@ def run(
     jobs: int | None = typer.Option(
         None,
         min=1,
-        help="Architectures run at once, each in its own emulator process (default: all, capped by CPUs).",
+        help="Workers at once, each in its own emulator process (default: CPUs + 1, at least one "
+        "per architecture; spare workers split the manual baseline's trials). 1: one by one.",
     ),
     operator: str | None = typer.Option(
         None,

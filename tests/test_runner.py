@@ -194,3 +194,43 @@ def test_resuming_another_scenarios_run_is_exit_2_and_leaves_it_untouched(tmp_pa
     assert "different scenario" in result.stderr
     assert manifest.read_text() == '{"scenario_sha256": "not-this-one"}'
     assert sorted(p.name for p in run_dir.iterdir()) == ["manifest.json"]
+
+
+def test_split_plan_gives_spare_workers_whole_techniques_of_the_manual_baseline():
+    from lab.experiment.runner import split_plan
+
+    plan = {
+        "manual": [(t, k) for t in ("a", "b", "c") for k in range(3)] + [("d", 0)],
+        "serverless": [("a", 0), ("b", 0)],
+    }
+    workers = split_plan(plan, 3)
+    assert [(arch, name) for arch, name, _ in workers] == [
+        ("manual", "manual-1"),
+        ("manual", "manual-2"),
+        ("serverless", "serverless"),
+    ]
+    manual = [pending for arch, _, pending in workers if arch == "manual"]
+    assert sorted(sum(manual, [])) == sorted(plan["manual"])  # every trial once
+    assert not {t for t, _ in manual[0]} & {t for t, _ in manual[1]}  # techniques stay whole
+    assert sorted(len(p) for p in manual) == [4, 6]
+    assert split_plan(plan, 1) == [
+        ("manual", "manual", plan["manual"]),
+        ("serverless", "serverless", plan["serverless"]),
+    ]
+    assert split_plan({"manual": [], "serverless": [("a", 0)]}, 4) == [
+        ("serverless", "serverless", [("a", 0)])
+    ]
+
+
+def test_a_split_run_gives_the_rows_and_timeline_of_a_run_one_by_one(tmp_path):
+    path = tmp_path / "split.yaml"
+    path.write_text(
+        "name: split\nseed: 5\ntrials: 2\n"
+        "techniques: [ec2-sg-open-ssh, iam-create-admin-user]\narchitectures:\n  manual: {}\n"
+    )
+    scenario = load_scenario(path)
+    one = run_scenario(scenario, tmp_path / "one", jobs=1)
+    split = run_scenario(scenario, tmp_path / "split", jobs=2)
+    assert (one / "trials.csv").read_text() == (split / "trials.csv").read_text()
+    assert (one / "events.jsonl").read_text() == (split / "events.jsonl").read_text()
+    assert len((one / "trials.csv").read_text().splitlines()) == 1 + 4

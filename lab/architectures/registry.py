@@ -9,6 +9,9 @@ from lab.architectures.manual import ManualArchitecture
 from lab.architectures.serverless import ServerlessArchitecture
 
 ARCHITECTURES = ("manual", "serverless")
+# Architectures whose trials may be split across workers, each with its own account and deployment:
+# the manual baseline deploys in seconds; a Terraform apply of the serverless stack takes a minute.
+SPLITTABLE = frozenset({"manual"})
 
 
 def build(name: str, run_id: str, options: dict[str, Any] | None = None) -> Architecture:

@@ -17,7 +17,7 @@ import boto3
 from botocore.config import Config
 
 from lab.awscli_fork import cli_path_and_socket
-from lab.emulator.actors import actor
+from lab.emulator.actors import DEFAULT_ACCOUNT_ID, actor
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,9 @@ class Endpoints:
         return _client(self, service, actor_name)
 
     def account_id(self) -> str:
-        """The account's id (asked once: it never changes)."""
-        return _account_id(self)
+        """The account's id: the emulator's own, or asked once (it never changes). No call on the
+        emulator, so a trial's calls do not depend on what ran before it in the process."""
+        return DEFAULT_ACCOUNT_ID if self.emulated else _account_id(self)
 
     def cli_env(self, actor_name: str = "baseline") -> dict[str, str]:
         """Environment variables for the ``aws`` CLI (and any SDK) to reach this account."""

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lab.architectures.registry import build
+from lab.architectures.registry import SPLITTABLE, build
 from lab.attacks.registry import technique as get_technique
 from lab.cost.inventory import inventory
 from lab.cost.usage import meter_run, record_inventory
@@ -93,11 +93,14 @@ def run_architecture(
     arch_name: str,
     pending: list[tuple[str, int]],
     emit: Callable[[Message], None],
+    worker: str | None = None,
 ) -> None:
-    """Deploy ``arch_name`` into a fresh emulated account, run its pending trials, tear down."""
+    """Deploy ``arch_name`` into a fresh emulated account, run its pending trials, tear down.
+    ``worker`` names this worker in its messages (default: the architecture's name)."""
     scenario = Scenario.model_validate_json(scenario_json)
     calibration = Calibration.load(Path(calibration_path))
-    workdir = Path(run_dir) / ".work" / arch_name
+    worker = worker or arch_name
+    workdir = Path(run_dir) / ".work" / worker
     # A fresh emulated account each time: state left by an interrupted session means nothing now.
     shutil.rmtree(workdir, ignore_errors=True)
     try:
@@ -105,7 +108,7 @@ def run_architecture(
             emulator.reset()  # moto's state is per process: start from an empty account
             emulator.seed(scenario.seed)
             architecture = build(arch_name, Path(run_dir).name, scenario.architectures[arch_name])
-            emit(("status", f"deploying {arch_name}", None))
+            emit(("status", f"deploying {worker}", None))
             try:
                 architecture.deploy(emulator.endpoints, workdir)
                 emit(("inventory", arch_name, inventory(emulator.endpoints)))
@@ -126,11 +129,11 @@ def run_architecture(
                         emit(("trial", row, events))
                     technique.cleanup(emulator.endpoints, prerequisites)
             finally:
-                emit(("status", f"tearing down {arch_name}", None))
+                emit(("status", f"tearing down {worker}", None))
                 architecture.destroy(emulator.endpoints, workdir)
-        emit(("done", arch_name, None))
+        emit(("done", worker, None))
     except BaseException:
-        emit(("error", arch_name, traceback.format_exc()))
+        emit(("error", worker, traceback.format_exc()))
         raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -138,7 +141,37 @@ def run_architecture(
 
 def _worker(args: tuple[Any, ...], out: Any) -> None:
     with contextlib.suppress(BaseException):  # failures are reported through the queue
-        run_architecture(*args, emit=out.put)
+        run_architecture(*args[:5], emit=out.put, worker=args[5])
+
+
+def split_plan(
+    plan: dict[str, list[tuple[str, int]]], processes: int
+) -> list[tuple[str, str, list[tuple[str, int]]]]:
+    """(architecture, worker name, pending trials) per worker: one per architecture, and the
+    processes left over split the splittable architectures' trials by technique (whole techniques,
+    balanced by trial count). Each trial's result does not depend on the trials run before it in
+    the same account (see ``run_trial``), so the split changes the wall time only."""
+    todo = {arch: pending for arch, pending in plan.items() if pending}
+    spare = max(0, processes - len(todo))
+    splittable = [arch for arch in todo if arch in SPLITTABLE]
+    shards = {arch: 1 for arch in todo}
+    for i in range(spare):
+        if splittable:
+            shards[splittable[i % len(splittable)]] += 1
+    out = []
+    for arch, pending in todo.items():
+        order = {trial: n for n, trial in enumerate(pending)}
+        by_technique: dict[str, list[tuple[str, int]]] = {}
+        for technique_id, trial in pending:
+            by_technique.setdefault(technique_id, []).append((technique_id, trial))
+        count = min(shards[arch], len(by_technique))
+        groups: list[list[tuple[str, int]]] = [[] for _ in range(count)]
+        for trials in sorted(by_technique.values(), key=len, reverse=True):
+            min(groups, key=len).extend(trials)
+        for i, group in enumerate(groups):
+            group.sort(key=order.__getitem__)
+            out.append((arch, arch if count == 1 else f"{arch}-{i + 1}", group))
+    return out
 
 
 def run_scenario(
@@ -150,9 +183,9 @@ def run_scenario(
 ) -> Path:
     """Run (or resume) ``scenario`` into ``run_dir``; return ``run_dir``.
 
-    ``jobs`` architectures run at once, each in its own process and emulator (default: as many as
-    there are architectures, capped by the CPU count); ``jobs=1`` runs them one by one in this
-    process.
+    ``jobs`` workers run at once, each in its own process and emulator (default: one more than the
+    CPUs, at least one per architecture; the manual baseline's trials are split across the spare
+    ones, see ``split_plan``); ``jobs=1`` runs the architectures one by one in this process.
     """
     calibration_path = Path(calibration_path or scenario.calibration or DEFAULT_CALIBRATION)
     calibration = Calibration.load(calibration_path)
@@ -187,21 +220,21 @@ def run_scenario(
         elif kind == "error":
             errors.append(f"{payload}:\n{detail}")
 
-    todo = [(arch, pending) for arch, pending in plan.items() if pending]
     notify("starting", state["finished"], total)
+    processes = jobs or max(len(plan), (multiprocessing.cpu_count() or 1) + 1)
+    workers = split_plan(plan, processes)
     args = [
-        (scenario.model_dump_json(), str(run_dir), str(calibration_path), arch, pending)
-        for arch, pending in todo
+        (scenario.model_dump_json(), str(run_dir), str(calibration_path), arch, pending, worker)
+        for arch, worker, pending in workers
     ]
-    workers = min(jobs or len(todo), len(todo), multiprocessing.cpu_count() or 1)
     try:
-        if workers <= 1:
+        if processes <= 1 or len(args) <= 1:
             for arg in args:
                 try:
-                    run_architecture(*arg, emit=handle)
+                    run_architecture(*arg[:5], emit=handle, worker=arg[5])
                 except Exception:
                     break
-        elif todo:
+        else:
             _run_in_processes(args, handle, errors)
     except KeyboardInterrupt:
         # The workers tear their deployments down on the same signal; what landed stays.
@@ -246,7 +279,7 @@ def _run_in_processes(
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     processes = [
-        context.Process(target=_worker, args=(arg, out), name=f"lab-{arg[3]}") for arg in args
+        context.Process(target=_worker, args=(arg, out), name=f"lab-{arg[5]}") for arg in args
     ]
     for process in processes:
         process.start()

@@ -46,6 +46,16 @@ def run_trial(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Run one trial; return its row for ``trials.csv`` and its timeline."""
     endpoints = emulator.endpoints
+    # Resource ids the trial makes (keys, groups, executions) come from its own seed, not from what
+    # the account made before it: a trial's timeline is the same whichever trials ran before it in
+    # this account (resumed runs, split workers).
+    emulator.seed(
+        int(
+            np.random.SeedSequence(
+                [scenario.seed, stable_key(technique.id), stable_key(architecture), trial, 0x1D]
+            ).generate_state(1)[0]
+        )
+    )
     # Common random numbers: the injection phase of trial k is the same for every architecture.
     phase_rng = np.random.default_rng([scenario.seed, stable_key(technique.id), trial])
     rng = np.random.default_rng(

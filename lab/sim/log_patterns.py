@@ -316,22 +316,28 @@ class _JsonPattern:
         for node in _leaves(self.conditions.tree):
             _parse_path(node[1])
         # The smallest clauses first: the cheapest to check, usually the most selective.
-        self.clauses = sorted(
+        clauses = sorted(
             (tuple(sorted(clause)) for clause in _needles(self.conditions.tree) or []), key=len
         )
+        self.single = tuple(clause[0] for clause in clauses if len(clause) == 1)
+        self.multiple = tuple(clause for clause in clauses if len(clause) > 1)
 
     def matches(self, message: str) -> bool:
         # Exact shortcut: an event missing every needle of a clause cannot match (text with
         # escapes is always parsed).
-        if self.clauses:
-            for clause in self.clauses:
-                for needle in clause:
-                    if needle in message:
-                        break
-                else:
-                    if not _has_escape(message):
-                        return False
+        for needle in self.single:
+            if needle not in message:
+                if "\\" not in message:
+                    return False
+                break
+        for clause in self.multiple:
+            for needle in clause:
+                if needle in message:
                     break
+            else:
+                if "\\" not in message:
+                    return False
+                break
         document = self._document(message)
         if document is _MISSING:
             return False
@@ -343,12 +349,6 @@ class _JsonPattern:
     @staticmethod
     def _document(message: str) -> Any:
         return _parsed(message)
-
-
-@lru_cache(maxsize=64)
-def _has_escape(message: str) -> bool:
-    """Does the event's text escape anything? (Then a value may not appear as itself.)"""
-    return "\\" in message
 
 
 @lru_cache(maxsize=64)
