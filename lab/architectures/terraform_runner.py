@@ -9,13 +9,17 @@ and turns failures into one readable error.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import queue
+import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 # Where an offline copy of the AWS provider may live (filesystem mirror layout:
 # <dir>/registry.terraform.io/hashicorp/aws/<version>/<os_arch>/...). LAB_TF_PLUGIN_DIR wins.
@@ -29,6 +33,19 @@ PLUGIN_DIR_CANDIDATES = (
     "/usr/share/terraform/plugins",
 )
 _AWS_PROVIDER = Path("registry.terraform.io/hashicorp/aws")
+# "0": every terraform command starts its own AWS provider process (Terraform's default).
+REATTACH_ENV = "LAB_TF_REATTACH"
+MAX_PROVIDERS = 2
+_REATTACH_LINE = re.compile(r"TF_REATTACH_PROVIDERS='(\{.*\})'")
+# (provider binary, environment) -> (process, its TF_REATTACH_PROVIDERS value), this process's own
+_providers: dict[tuple[str, str], tuple[subprocess.Popen[bytes], str]] = {}
+# Runs the provider and stops it with this process, however this process ends (even kill -9).
+_WATCHDOG = """
+"$0" -debug & provider=$!
+trap 'kill $provider 2>/dev/null; exit 0' TERM INT
+while kill -0 "$1" 2>/dev/null && kill -0 $provider 2>/dev/null; do sleep 1; done
+kill $provider 2>/dev/null
+"""
 
 
 class TerraformError(RuntimeError):
@@ -118,6 +135,10 @@ class Terraform:
             "TF_INPUT": "0",
             "CHECKPOINT_DISABLE": "1",
         }
+        if args[0] != "init":
+            reattach = _running_provider(self.workdir, env)
+            if reattach:
+                env["TF_REATTACH_PROVIDERS"] = reattach
         result = subprocess.run(
             [self.binary, *args], cwd=self.workdir, env=env, capture_output=True, text=True
         )
@@ -161,3 +182,88 @@ class Terraform:
         """The root module's outputs as plain values."""
         raw = json.loads(self._run("output", "-no-color", "-json").stdout or "{}")
         return {name: item.get("value") for name, item in raw.items()}
+
+
+def _running_provider(workdir: Path, env: dict[str, str]) -> str | None:
+    """TF_REATTACH_PROVIDERS for an AWS provider already running with ``env`` (started now if
+    needed), or None (turned off, or no provider installed in ``workdir``).
+
+    Each terraform command otherwise starts the 700 MB provider binary again (seconds each, several
+    per apply). Terraform's documented provider debug mode (``-debug`` and TF_REATTACH_PROVIDERS)
+    lets its commands use one running provider; it is the same binary, configured by each command
+    as usual, and started with the environment terraform would have given it."""
+    if env.get(REATTACH_ENV, "1") == "0":
+        return None
+    installed = sorted(
+        (workdir / ".terraform" / "providers" / _AWS_PROVIDER).glob("*/*/terraform-provider-aws*")
+    )
+    if not installed:
+        return None
+    binary = os.path.realpath(installed[-1])
+    if env.get("AWS_CA_BUNDLE"):
+        # A provider configured twice in one process fails to add a CA bundle the second time
+        # ("unable to add custom RootCAs HTTPClient"). The emulator speaks plain HTTP, where the
+        # bundle is unused; elsewhere each command keeps its own provider.
+        if not env.get("AWS_ENDPOINT_URL", "").startswith("http://"):
+            return None
+        env = {k: v for k, v in env.items() if k != "AWS_CA_BUNDLE"}
+    key = (
+        binary,
+        json.dumps(sorted((k, v) for k, v in env.items() if k != "TF_REATTACH_PROVIDERS")),
+    )
+    found = _providers.get(key)
+    if found and found[0].poll() is None:
+        return found[1]
+    while len(_providers) >= MAX_PROVIDERS:
+        _stop(next(iter(_providers)))
+    started = _start_provider(binary, env)
+    if started is None:
+        return None
+    _providers[key] = started
+    return started[1]
+
+
+def _start_provider(binary: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
+    process = subprocess.Popen(
+        ["bash", "-c", _WATCHDOG, binary, str(os.getpid())],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    found: queue.Queue[str | None] = queue.Queue()
+
+    def read(stream: IO[bytes]) -> None:  # the reattach line, then drain what it logs
+        for raw in stream:
+            match = _REATTACH_LINE.search(raw.decode(errors="replace"))
+            if match:
+                found.put(match.group(1))
+        found.put(None)
+
+    threading.Thread(target=read, args=(process.stdout,), daemon=True).start()
+    try:
+        reattach = found.get(timeout=120)
+    except queue.Empty:
+        reattach = None
+    if reattach is None:
+        process.kill()
+        return None
+    atexit.register(_stop_all)
+    return process, reattach
+
+
+def _stop(key: tuple[str, str]) -> None:
+    process, _ = _providers.pop(key)
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _stop_all() -> None:
+    """Stop the providers this process started."""
+    for key in list(_providers):
+        _stop(key)
