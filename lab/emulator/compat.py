@@ -24,6 +24,8 @@ _applied = False
 _base_urls: list[str] = []
 
 LAMBDA_CODE_PATH = "/_lab/lambda-code"
+# POST .../<account>/<region>/<key id>: a key pending deletion reaches the end of its waiting period.
+KMS_WAITING_PERIOD_OVER_PATH = "/_lab/kms-waiting-period-over"
 
 
 # Event history providers (the recorders of the running emulators; the newest serves LookupEvents).

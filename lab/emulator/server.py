@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.awslambda.models import lambda_backends
+from moto.kms.models import kms_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -48,7 +49,27 @@ class _LabRoutes:
             return [b"ok"]
         if path.startswith(compat.LAMBDA_CODE_PATH + "/"):
             return self._lambda_code(path, start_response)
+        if path.startswith(compat.KMS_WAITING_PERIOD_OVER_PATH + "/"):
+            return self._kms_waiting_period_over(path, start_response)
         return self.app(environ, start_response)
+
+    @staticmethod
+    def _kms_waiting_period_over(path: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """The end of KMS's waiting period for a key pending deletion: the key is deleted (AWS does
+        it 7-30 days after ScheduleKeyDeletion; the lab's cleanup of its own key asks for it now)."""
+        try:
+            account, region, key_id = path[len(compat.KMS_WAITING_PERIOD_OVER_PATH) + 1 :].split(
+                "/", 2
+            )
+            backend = kms_backends[account][region]
+            if backend.keys[key_id].key_state != "PendingDeletion":
+                raise ValueError("not pending deletion")
+            backend.delete_key(key_id)
+        except Exception:
+            start_response("409 Conflict", [("Content-Type", "text/plain")])
+            return [b"no such key pending deletion"]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"deleted"]
 
     @staticmethod
     def _lambda_code(path: str, start_response: Callable[..., Any]) -> Iterable[bytes]:

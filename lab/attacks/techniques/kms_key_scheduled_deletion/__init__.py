@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.resources import lab_tags
+from lab.emulator.compat import KMS_WAITING_PERIOD_OVER_PATH
 from lab.emulator.endpoints import Endpoints
 
 
@@ -49,11 +51,19 @@ class KmsKeyScheduledDeletion(Technique):
         kms.enable_key(KeyId=prerequisites["key_id"])
 
     def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        """KMS cannot delete at once: schedule the shortest window (7 days)."""
-        if self._state(endpoints, prerequisites["key_id"]) != "PendingDeletion":
+        """Schedule the key's deletion (KMS's shortest window, 7 days). In the emulated account the
+        waiting period then ends at once: a key left pending deletion would be a finding in every
+        later trial on the account (the manual detector alerts on it), so the techniques run after
+        this one would not start from the same account as when run alone."""
+        key_id = prerequisites["key_id"]
+        if self._state(endpoints, key_id) != "PendingDeletion":
             endpoints.client("kms", "harness").schedule_key_deletion(
-                KeyId=prerequisites["key_id"], PendingWindowInDays=7
+                KeyId=key_id, PendingWindowInDays=7
             )
+        if endpoints.emulated and endpoints.url:
+            path = f"{KMS_WAITING_PERIOD_OVER_PATH}/{endpoints.account_id()}/{endpoints.region}"
+            request = urllib.request.Request(f"{endpoints.url}{path}/{key_id}", method="POST")
+            urllib.request.urlopen(request, data=b"", timeout=10).close()
 
 
 TECHNIQUE = KmsKeyScheduledDeletion
