@@ -8,8 +8,9 @@ Measured in one run, on this machine:
   filters), and the synthetic stream's generation rate;
 - the aws CLI's cost per call as its own process and through the fork server;
 - Terraform apply / destroy and the manual baseline's deploy / teardown wall time;
-- per-trial wall time of each architecture against its floor (the trial's API calls x the measured
-  cost per call + its `aws` CLI runs x the measured cost of one through the fork server + its
+- per-trial wall time of each architecture against its floor (every API call the trial made, the
+  simulated services' read-backs included, x the measured cost per call + its `aws` CLI runs x the
+  measured cost of one through the fork server + its
   Lambda environment starts x the measured cost of starting one through the worker fork server),
   and virtual-time compression;
 - peak memory (this process and its children);
@@ -230,18 +231,25 @@ def trials(emulator: EmulatorServer, arch: str, workdir: Path, count: int = 5) -
     prerequisites = t.warm_up(emulator.endpoints)
     walls, virtuals, calls, processes, workers = [], [], [], [], []
     for k in range(count):
+        before = emulator.recorder.sequence
         started = time.perf_counter()
         _, events = run_trial(
             emulator, scenario, Calibration.load(), t, prerequisites, arch, k, workdir
         )
         walls.append(time.perf_counter() - started)
         virtuals.append(max(e["t_s"] for e in events))
-        api_calls = [e for e in events if e["kind"] == "api_call"]
+        # Every call the trial made to the account: the attacker's, the scripts', the Lambdas', and
+        # the simulated services' reads of the deployed configuration.
+        api_calls = emulator.recorder.sequence - before
         # Each `aws` command in the detector and runbook scripts makes exactly one call.
-        cli = sum(1 for e in api_calls if e.get("actor") in ("monitor", "operator"))
-        # A Lambda cold start starts one worker process (an interpreter importing boto3).
+        cli = sum(
+            1
+            for e in events
+            if e["kind"] == "api_call" and e.get("actor") in ("monitor", "operator")
+        )
+        # A Lambda cold start starts one execution environment (forked from the worker server).
         cold = sum(1 for e in events if e["kind"] == "lambda.invoked" and e.get("cold_start"))
-        calls.append(len(api_calls) - cli)
+        calls.append(api_calls - cli)
         processes.append(cli)
         workers.append(cold)
     return {

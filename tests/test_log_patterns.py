@@ -208,3 +208,16 @@ def test_the_event_pattern_pre_check_never_changes_moto_s_answer():
         fast, moto_matcher = CompiledPattern(raw), EventPattern.load(raw)
         answers = [fast.matches_event(e) for e in events]
         assert answers == [moto_matcher.matches_event(e) for e in events], pattern
+
+
+@given(
+    st.lists(st.text("abcdeP", min_size=1, max_size=9), min_size=2, max_size=12, unique=True),
+    st.text("abcdeP ", max_size=60),
+)
+def test_grouped_needles_find_one_exactly_when_one_is_there(needles, text):
+    from lab.sim.log_patterns import _grouped
+
+    groups = _grouped(tuple(needles))
+    assert sorted(m for _, members in groups for m in members) == sorted(needles)
+    found = any(shared in text and any(m in text for m in members) for shared, members in groups)
+    assert found == any(n in text for n in needles)

@@ -37,7 +37,17 @@ class PatternError(ValueError):
 # -- public API -----------------------------------------------------------------------------------
 def log_pattern_matches(pattern: str, message: str) -> bool:
     """Does ``message`` match the CloudWatch Logs filter ``pattern``? (empty matches everything)"""
-    return _compiled(pattern).matches(message)
+    matches = _MATCHERS.get(pattern)
+    if matches is None:
+        if len(_MATCHERS) >= 4096:
+            _MATCHERS.clear()
+        matches = _MATCHERS[pattern] = _compiled(pattern).matches
+    return matches(message)
+
+
+# pattern text -> its compiled ``matches``: one dict lookup per event and filter (this runs for
+# every log event under every metric filter)
+_MATCHERS: dict[str, Any] = {}
 
 
 @lru_cache(maxsize=1024)
@@ -310,6 +320,27 @@ def _needles(node: tuple) -> list[frozenset[str]] | None:
     return [frozenset({fixed})] if fixed and _verbatim(fixed) else None
 
 
+def _grouped(needles: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``needles`` in groups that share a substring: (shared, members). An event without a group's
+    shared text holds none of its members, so one scan rules out the whole group (e.g. the 16 IAM
+    policy event names all contain "Polic")."""
+    left, groups = list(needles), []
+    while left:
+        counts: dict[str, int] = {}
+        for needle in left:
+            seen = {needle[i : i + n] for n in range(4, 9) for i in range(len(needle) - n + 1)}
+            for text in seen:
+                counts[text] = counts.get(text, 0) + 1
+        best = max(counts, key=lambda t: (counts[t], len(t), t), default=None)
+        if best is None or counts[best] < 2:
+            groups += [(needle, (needle,)) for needle in left]
+            break
+        members = tuple(n for n in left if best in n)
+        groups.append((best, members))
+        left = [n for n in left if best not in n]
+    return tuple(groups)
+
+
 class _JsonPattern:
     def __init__(self, body: str):
         self.conditions = _Conditions(body)
@@ -320,7 +351,7 @@ class _JsonPattern:
             (tuple(sorted(clause)) for clause in _needles(self.conditions.tree) or []), key=len
         )
         self.single = tuple(clause[0] for clause in clauses if len(clause) == 1)
-        self.multiple = tuple(clause for clause in clauses if len(clause) > 1)
+        self.multiple = tuple(_grouped(clause) for clause in clauses if len(clause) > 1)
 
     def matches(self, message: str) -> bool:
         # Exact shortcut: an event missing every needle of a clause cannot match (text with
@@ -330,9 +361,9 @@ class _JsonPattern:
                 if "\\" not in message:
                     return False
                 break
-        for clause in self.multiple:
-            for needle in clause:
-                if needle in message:
+        for groups in self.multiple:
+            for shared, members in groups:
+                if shared in message and any(m in message for m in members):
                     break
             else:
                 if "\\" not in message:
