@@ -33,6 +33,14 @@ def test_helpers() -> None:
     }
 
 
+def _attacked(emulator, technique_id: str):
+    """The technique warmed up and detonated: (technique, prerequisites)."""
+    attack = technique(technique_id)
+    prerequisites = attack.warm_up(emulator.endpoints)
+    attack.detonate(emulator.endpoints, prerequisites)
+    return attack, prerequisites
+
+
 def _deploy_documents(emulator) -> str:
     ssm = emulator.endpoints.client("ssm")
     for path in sorted(DOCUMENTS.glob("*.yaml")):
@@ -88,9 +96,7 @@ def _run(emulator, document: str, parameters: dict[str, str], role: str) -> tupl
 
 @pytest.fixture
 def target(emulator):
-    brute_force = technique("ec2-ssh-brute-force")
-    prerequisites = brute_force.warm_up(emulator.endpoints)
-    brute_force.detonate(emulator.endpoints, prerequisites)
+    brute_force, prerequisites = _attacked(emulator, "ec2-ssh-brute-force")
     return brute_force, prerequisites
 
 
@@ -118,9 +124,7 @@ def test_deny_source_in_network_acl(emulator, target) -> None:
 
 
 def test_quarantine_instance_isolates_and_snapshots(emulator) -> None:
-    scan = technique("ec2-port-scan")
-    prerequisites = scan.warm_up(emulator.endpoints)
-    scan.detonate(emulator.endpoints, prerequisites)
+    scan, prerequisites = _attacked(emulator, "ec2-port-scan")
     role = _deploy_documents(emulator)
     execution, _ = _run(
         emulator, "lab-QuarantineInstance", {"InstanceId": prerequisites["instance_id"]}, role
@@ -175,18 +179,14 @@ def test_every_document_uses_only_supported_actions() -> None:
 
 
 def test_revoke_world_open_ingress_and_start_config_recorder(emulator) -> None:
-    ssh = technique("ec2-sg-open-ssh")
-    prerequisites = ssh.warm_up(emulator.endpoints)
-    ssh.detonate(emulator.endpoints, prerequisites)
+    ssh, prerequisites = _attacked(emulator, "ec2-sg-open-ssh")
     role = _deploy_documents(emulator)
     execution, _ = _run(
         emulator, "lab-RevokeWorldOpenIngress", {"GroupId": prerequisites["group_id"]}, role
     )
     assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
     assert ssh.is_remediated(emulator.endpoints, prerequisites)
-    stopped = technique("config-stop-recorder")
-    recorder = stopped.warm_up(emulator.endpoints)
-    stopped.detonate(emulator.endpoints, recorder)
+    stopped, recorder = _attacked(emulator, "config-stop-recorder")
     execution, _ = _run(
         emulator, "lab-StartConfigRecorder", {"RecorderName": recorder["recorder"]}, role
     )
@@ -197,9 +197,7 @@ def test_revoke_world_open_ingress_and_start_config_recorder(emulator) -> None:
 def test_a_failed_step_that_continues_goes_on_to_the_next(emulator) -> None:
     # All ports open (protocol -1): revoking tcp/22 fails and the runbook continues (found by the
     # full matrix: the executor used to stop with an UnboundLocalError there).
-    everything = technique("ec2-sg-open-all-ports")
-    prerequisites = everything.warm_up(emulator.endpoints)
-    everything.detonate(emulator.endpoints, prerequisites)
+    everything, prerequisites = _attacked(emulator, "ec2-sg-open-all-ports")
     role = _deploy_documents(emulator)
     execution, _ = _run(
         emulator, "lab-RevokeWorldOpenIngress", {"GroupId": prerequisites["group_id"]}, role

@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 from pydantic import ValidationError
 
 from lab.experiment.manifest import write_manifest
 from lab.experiment.scenario import Scenario, ScenarioError, validation_problems
+from lab.seeds import derived_seed
 from lab.sim.calibration import Calibration, CalibrationError, scale_distribution
 
 SWEEP_COLUMN_PREFIX = "sweep."
@@ -63,7 +63,7 @@ def repeat_seed(seed: int, repeat: int) -> int:
     """The seed of repetition ``repeat`` (0 keeps ``seed``)."""
     if repeat == 0:
         return seed
-    return int(np.random.SeedSequence([seed, repeat]).generate_state(1)[0])
+    return derived_seed(seed, repeat)
 
 
 def _set_calibration(raw: dict[str, Any], key: str, value: Any) -> None:

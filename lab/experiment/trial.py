@@ -15,6 +15,7 @@ from lab.emulator.actors import actor
 from lab.emulator.server import EmulatorServer
 from lab.experiment.scenario import Scenario
 from lab.paths import RUNBOOKS_DIR
+from lab.seeds import derived_seed
 from lab.sim.background import BackgroundLoad
 from lab.sim.calibration import Calibration
 from lab.sim.kernel import Simulation
@@ -50,11 +51,7 @@ def run_trial(
     # the account made before it: a trial's timeline is the same whichever trials ran before it in
     # this account (resumed runs, split workers).
     emulator.seed(
-        int(
-            np.random.SeedSequence(
-                [scenario.seed, stable_key(technique.id), stable_key(architecture), trial, 0x1D]
-            ).generate_state(1)[0]
-        )
+        derived_seed(scenario.seed, stable_key(technique.id), stable_key(architecture), trial, 0x1D)
     )
     # Common random numbers: the injection phase of trial k is the same for every architecture.
     phase_rng = np.random.default_rng([scenario.seed, stable_key(technique.id), trial])
@@ -70,7 +67,7 @@ def run_trial(
         sim,
         services.cloudtrail,
         scenario.background_events_per_day,
-        seed=int(np.random.SeedSequence([scenario.seed, 0xB6, trial]).generate_state(1)[0]),
+        seed=derived_seed(scenario.seed, 0xB6, trial),
     )
     done = sim.env.event()
     state: dict[str, Any] = {}

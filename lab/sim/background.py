@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from lab.load.synthetic import stream
+from lab.seeds import derived_seed
 from lab.sim.cloudtrail import CloudTrail
 from lab.sim.kernel import Simulation
 
@@ -36,7 +35,7 @@ class BackgroundLoad:
         chunk = 0
         while True:
             start = chunk * CHUNK_S
-            chunk_seed = int(np.random.SeedSequence([self.seed, chunk]).generate_state(1)[0])
+            chunk_seed = derived_seed(self.seed, chunk)
             batches: dict[int, list] = {}
             for t, record in stream(
                 self.events_per_day,

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from lab.attacks.activity import PROTOCOLS, Activity
 from lab.sim.kernel import Simulation
+from lab.sim.readback import Readback
 
 
 @dataclass(frozen=True)
@@ -95,22 +96,24 @@ class Hosts:
         tick = self.sim.draw("host_activity_tick_s")
         owed, sequence = 0.0, 0
         verdicts: dict[int, bool] = {}
-        allowed: Callable[[int], bool] = lambda port: True  # noqa: E731 (read before first use)
-        network_version = -1
+        allowed: Callable[[int], bool] | None = None
+        # The network's verdicts change only with an EC2 write (a deny rule, an isolated
+        # instance): read them back again only then.
+        networks: Readback[Callable[[int], bool]] = Readback(
+            self.sim.recorder, {"ec2.amazonaws.com"}
+        )
         while active():
             owed += activity.rate_per_s * tick
             count, owed = int(owed), owed - int(owed)
             start = self.sim.now
-            # The network's verdicts change only with an EC2 write (a deny rule, an isolated
-            # instance): read them back again only then.
-            version = self.sim.recorder.last_write({"ec2.amazonaws.com"})
-            if version != network_version and count:
-                verdicts, network_version, allowed = {}, version, network()
+            if count and (current := networks.get(network)) is not allowed:
+                verdicts, allowed = {}, current
             connections, lines = [], []
             for i in range(count):
                 port = activity.ports[sequence % len(activity.ports)]
                 sequence += 1
                 if port not in verdicts:
+                    assert allowed is not None
                     verdicts[port] = allowed(port)
                 t = start + tick * i / max(count, 1)
                 ephemeral = 32768 + (sequence * 7919) % 28000

@@ -22,6 +22,7 @@ from lab.experiment.manifest import write_manifest
 from lab.experiment.runner import RunError, start_manifest
 from lab.experiment.scenario import Scenario
 from lab.experiment.store import TrialStore
+from lab.seeds import derived_seed
 from lab.sim.calibration import Calibration
 from lab.targets.cleanup import cleanup
 from lab.targets.wallclock import AlertProbe, OperatorBot, StandIn, run_topics, wallclock_trial
@@ -187,7 +188,7 @@ def _trial(
     prompt: Callable[[str], Any] | None,
     workdir: Path,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    seed = int(np.random.SeedSequence([scenario.seed, trial]).generate_state(1)[0])
+    seed = derived_seed(scenario.seed, trial)
     bot = OperatorBot(endpoints, profile, np.random.default_rng(seed), time_factor, prompt)
     stand_in = None
     if stand_in_emulator is not None:

@@ -139,6 +139,7 @@ class GuardDuty:
                 principal,
                 lambda spec=spec: _api_finding(spec, record, identity),
                 "guardduty_cloudtrail_finding_s",
+                self.detector(),
             )
 
     def observe_flows(self, interface: Interface, connections: list[Connection]) -> None:
@@ -180,6 +181,7 @@ class GuardDuty:
                     interface.instance_id,
                     lambda spec=spec: _dns_finding(spec, interface, domain),
                     "guardduty_flow_finding_s",
+                    self.detector(),
                 )
 
     # -- findings -------------------------------------------------------------------------------
@@ -189,12 +191,10 @@ class GuardDuty:
         resource_key: str,
         detail: Callable[[], dict[str, Any]],
         stage: str,
-        detector: dict[str, Any] | bool | None = True,
+        detector: dict[str, Any] | None,
     ) -> None:
         """One more occurrence of ``spec`` on ``resource_key``; ``detail()`` builds the finding's
-        details (only for a new finding); ``detector`` as read by the caller (True: read it)."""
-        if detector is True:
-            detector = self.detector()
+        details (only for a new finding); ``detector`` is the one enabled now (read by the caller)."""
         if detector is None:
             return  # a disabled or missing detector analyses nothing
         key = (spec["type"], resource_key)
