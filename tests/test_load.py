@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime
 
+import boto3
 import pytest
 
 from lab.load.synthetic import load_mix, stream
@@ -85,7 +86,13 @@ def test_lab_load_runs_locust_headless_and_reports_the_emulators_rate(tmp_path):
     assert summary["emulator_requests"] >= summary["requests"]  # each boto3 call reached it
     with (run_dir / "locust_stats.csv").open(newline="") as handle:
         rows = {r["Name"]: r for r in csv.DictReader(handle)}
-    assert int(rows["ec2.describe_instances"]["Request Count"]) > 0
+    counts = {name: int(r["Request Count"]) for name, r in rows.items() if name != "Aggregated"}
+    assert sum(counts.values()) == summary["requests"]
+    assert counts["logs.create_log_stream"] == 10  # each benign user's own stream, on start
+    calls = [name for name, r in rows.items() if r["Type"] == "boto3"]
+    for name in calls:  # each call is reported as the boto3 operation it made
+        service, operation = name.split(".")
+        assert hasattr(boto3.client(service, region_name="us-east-1"), operation), name
     attacks = [r for name, r in rows.items() if name in ("ec2-sg-open-ssh", "s3-bucket-public-acl")]
     assert attacks and all(int(r["Failure Count"]) == 0 for r in attacks)
     assert json.loads((run_dir / "manifest.json").read_text())["kind"] == "load"

@@ -7,6 +7,7 @@ Each boto3 call is reported to locust as one request named ``service.Operation``
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import time
@@ -55,23 +56,26 @@ def _shared_resources(environment, **_kwargs) -> None:
                 raise
 
 
+@functools.cache
+def _client(host: str | None, actor_name: str, service: str):
+    """One boto3 client per host, actor and service, shared by the users of this process: botocore
+    clients are thread-safe, and making one costs far more CPU than a call (with a client per user,
+    a busy machine spent a short run making clients instead of calling AWS)."""
+    session, endpoint = _session(host, actor_name)
+    return session.client(
+        service, endpoint_url=endpoint, config=Config(retries={"max_attempts": 1})
+    )
+
+
 class Boto3User(User):
     """A locust user with boto3 clients pointed at ``--host`` (the emulator) or real AWS."""
 
     abstract = True
     actor = "harness"
 
-    def on_start(self) -> None:
-        session, endpoint = _session(self.host, self.actor)
-        config = Config(retries={"max_attempts": 1})
-        self._clients = {}
-        self._make = lambda service: session.client(service, endpoint_url=endpoint, config=config)
-
     def call(self, service: str, operation: str, **kwargs):
         """Call ``service.operation`` and report it to locust (time, size, exception)."""
-        client = self._clients.get(service) or self._clients.setdefault(
-            service, self._make(service)
-        )
+        client = _client(self.host, self.actor, service)
         started = time.perf_counter()
         response, error = None, None
         try:
@@ -97,7 +101,6 @@ class BenignUser(Boto3User):
     actor = "workload"
 
     def on_start(self) -> None:
-        super().on_start()
         self.stream = f"app-{uuid.uuid4().hex[:8]}"
         self.call(
             "logs", "create_log_stream", logGroupName=LOAD_LOG_GROUP, logStreamName=self.stream
@@ -163,7 +166,6 @@ class AttackerUser(Boto3User):
     wait_time = between(5, 10)
 
     def on_start(self) -> None:
-        super().on_start()
         from lab.attacks.registry import technique
         from lab.emulator.endpoints import Endpoints
 
