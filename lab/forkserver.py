@@ -9,7 +9,8 @@ forkserver runs Python callables, not a program with its own argv, environment a
 
 Protocol, per connection: the caller sends a 4-byte length, a JSON header ({"argv", "env", "cwd"})
 and up to three fds (which become the child's 0, 1, 2); the child answers its pid (4 bytes) at once
-and its exit code (4 bytes) when it ends.
+and its exit code (4 bytes) when it ends. The socket's folder belongs to the server: whichever of
+the two ends last (``Server.stop``, or the server once its caller is gone) removes it.
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ def serve(socket_path: str, parent: int, program: Program) -> None:
             os.close(fd)
         conn.close()
         program.after_fork(request, env)
+    # The caller is gone (killed: it could not remove the folder it made for the socket).
+    listener.close()
+    shutil.rmtree(os.path.dirname(socket_path), ignore_errors=True)
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:

@@ -39,12 +39,15 @@ MAX_PROVIDERS = 2
 _REATTACH_LINE = re.compile(r"TF_REATTACH_PROVIDERS='(\{.*\})'")
 # (provider binary, environment) -> (process, its TF_REATTACH_PROVIDERS value), this process's own
 _providers: dict[tuple[str, str], tuple[subprocess.Popen[bytes], str]] = {}
-# Runs the provider and stops it with this process, however this process ends (even kill -9).
+# Runs the provider and stops it with this process, however this process ends (even kill -9). The
+# provider's socket goes into a folder of its own, removed after it (killed, the provider leaves it).
 _WATCHDOG = """
-"$0" -debug & provider=$!
-trap 'kill $provider 2>/dev/null; exit 0' TERM INT
+own=$(mktemp -d "${TMPDIR:-/tmp}/lab-tf-provider-XXXXXX") || exit 1
+TMPDIR=$own "$0" -debug & provider=$!
+stop() { kill $provider 2>/dev/null; wait $provider 2>/dev/null; rm -rf "$own"; }
+trap 'stop; exit 0' TERM INT
 while kill -0 "$1" 2>/dev/null && kill -0 $provider 2>/dev/null; do sleep 1; done
-kill $provider 2>/dev/null
+stop
 """
 
 

@@ -1,0 +1,58 @@
+"""A lab process killed with kill -9 leaves nothing behind: its aws CLI fork server and its shared
+AWS provider stop, and the folders they made in TMPDIR are removed."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lab.architectures.terraform_runner import find_plugin_mirror
+
+STARTERS = {
+    "aws CLI fork server": (
+        "from lab.awscli_fork.server import cli_path_and_socket\n"
+        "print(cli_path_and_socket()[1], flush=True)\n"
+    ),
+    "AWS provider": (
+        "import json, sys\n"
+        "from lab.architectures.terraform_runner import _start_provider\n"
+        "_, reattach = _start_provider(sys.argv[1], {'PATH': '/usr/bin:/bin', 'TMPDIR': sys.argv[2]})\n"
+        "print(next(iter(json.loads(reattach).values()))['Addr']['String'], flush=True)\n"
+    ),
+}
+
+
+def _provider_binary() -> str:
+    mirror = find_plugin_mirror()
+    found = sorted(mirror.glob("registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*"))
+    assert found, f"no AWS provider in {mirror}"
+    return str(found[-1])
+
+
+@pytest.mark.parametrize("what", STARTERS)
+def test_kill_9_leaves_no_folder_in_tmpdir(tmp_path, what):
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    script = STARTERS[what] + "import time\ntime.sleep(600)\n"
+    args = [_provider_binary(), str(tmpdir)] if what == "AWS provider" else []
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        env={**os.environ, "TMPDIR": str(tmpdir)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        socket_path = Path(process.stdout.readline().strip())
+        assert socket_path.exists() and socket_path.is_relative_to(tmpdir)  # it used TMPDIR
+        assert list(tmpdir.iterdir())
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    deadline = time.monotonic() + 30
+    while list(tmpdir.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not list(tmpdir.iterdir()), list(tmpdir.rglob("*"))
