@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+_SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
+
 
 class Program(Protocol):
     """What a fork server runs: prepared once in the server, then run in each child."""
@@ -152,6 +154,10 @@ def start(name: str, entry: str, startup_timeout_s: float = 30) -> Server | None
     this process's pid) calls ``serve``; None if it did not come up."""
     folder = Path(tempfile.mkdtemp(prefix=f"lab-{name}-"))
     socket_path = str(folder / f"{name}.sock")
+    if len(socket_path.encode()) > _SOCKET_PATH_MAX and os.path.isdir("/tmp"):
+        folder.rmdir()  # TMPDIR too deep for a Unix socket's path
+        folder = Path(tempfile.mkdtemp(prefix=f"lab-{name}-", dir="/tmp"))
+        socket_path = str(folder / f"{name}.sock")
     module, function = entry.split(":")
     process = subprocess.Popen(
         [

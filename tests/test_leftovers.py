@@ -2,9 +2,11 @@
 AWS provider stop, and the folders they made in TMPDIR are removed."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,10 +35,16 @@ def _provider_binary() -> str:
     return str(found[-1])
 
 
+@pytest.fixture
+def tmpdir():
+    """An empty TMPDIR with a short path (pytest's are too long for a Unix socket's 108 bytes)."""
+    path = Path(tempfile.mkdtemp(prefix="lab-t-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.parametrize("what", STARTERS)
-def test_kill_9_leaves_no_folder_in_tmpdir(tmp_path, what):
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir()
+def test_kill_9_leaves_no_folder_in_tmpdir(tmpdir, what):
     script = STARTERS[what] + "import time\ntime.sleep(600)\n"
     args = [_provider_binary(), str(tmpdir)] if what == "AWS provider" else []
     process = subprocess.Popen(
@@ -56,3 +64,22 @@ def test_kill_9_leaves_no_folder_in_tmpdir(tmp_path, what):
     while list(tmpdir.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not list(tmpdir.iterdir()), list(tmpdir.rglob("*"))
+
+
+def test_a_deep_tmpdir_still_gets_its_fork_server(tmp_path):
+    deep = tmp_path / ("d" * 60) / ("e" * 60)  # a socket path there would pass 108 bytes
+    deep.mkdir(parents=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from lab.awscli_fork.server import cli_path_and_socket, shutdown\n"
+            "print(cli_path_and_socket()[1]); shutdown()",
+        ],
+        env={**os.environ, "TMPDIR": str(deep)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip().startswith("/tmp/lab-aws-cli-")
+    assert not Path(out.stdout.strip()).exists()  # removed when stopped

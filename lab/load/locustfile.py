@@ -17,15 +17,19 @@ import boto3
 from botocore.config import Config
 from locust import User, between, events, task
 
+# Imported here, before locust starts its clock (in a user's on_start, the import ate into a short run).
+from lab.attacks.registry import technique
+from lab.emulator.actors import actor
+from lab.emulator.endpoints import Endpoints
+
 REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
 LOAD_BUCKET = "lab-load-background"
 LOAD_LOG_GROUP = "/lab/load/app"
+BENIGN_SERVICES = ("ec2", "s3", "logs", "iam", "cloudwatch", "sts")
 
 
 def _session(host: str | None, actor_name: str):
     """boto3 session and endpoint for ``host`` (the emulator's URL; ``aws`` or empty: real AWS)."""
-    from lab.emulator.actors import actor
-
     endpoint = None if host in (None, "", "aws") else host
     keys = {}
     if endpoint:
@@ -39,11 +43,13 @@ def _session(host: str | None, actor_name: str):
 
 @events.test_start.add_listener
 def _shared_resources(environment, **_kwargs) -> None:
-    """The bucket and log group the benign users write to, made once per node (not reported)."""
-    session, endpoint = _session(environment.host, "workload")
+    """The bucket and log group the benign users write to, made once per node (not reported), and
+    the benign users' clients, made before the clock starts."""
+    for service in BENIGN_SERVICES:
+        _client(environment.host, BenignUser.actor, service)
     for make in (
-        lambda: session.client("s3", endpoint_url=endpoint).create_bucket(Bucket=LOAD_BUCKET),
-        lambda: session.client("logs", endpoint_url=endpoint).create_log_group(
+        lambda: _client(environment.host, BenignUser.actor, "s3").create_bucket(Bucket=LOAD_BUCKET),
+        lambda: _client(environment.host, BenignUser.actor, "logs").create_log_group(
             logGroupName=LOAD_LOG_GROUP
         ),
     ):
@@ -166,9 +172,6 @@ class AttackerUser(Boto3User):
     wait_time = between(5, 10)
 
     def on_start(self) -> None:
-        from lab.attacks.registry import technique
-        from lab.emulator.endpoints import Endpoints
-
         names = os.environ.get("LAB_LOAD_TECHNIQUES", "ec2-sg-open-ssh,s3-bucket-public-acl")
         self.endpoints = Endpoints(None if self.host in (None, "", "aws") else self.host, REGION)
         self.techniques = [technique(n.strip()) for n in names.split(",") if n.strip()]

@@ -21,7 +21,7 @@ from typing import Any
 
 from lab.sim.kernel import Simulation
 from lab.sim.logs import Datapoint
-from lab.sim.readback import Readback
+from lab.sim.readback import Readback, by_name
 
 MetricKey = tuple[str, str, tuple[tuple[str, str], ...]]
 _COMPARE = {
@@ -173,7 +173,7 @@ class Alarms:
             AlarmTypes=["MetricAlarm"]
         ):
             found.extend(a for a in page["MetricAlarms"] if a.get("MetricName"))
-        return found
+        return by_name(found, "AlarmName")
 
     def evaluate_all(self) -> None:
         for alarm in self.alarms():

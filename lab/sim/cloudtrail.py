@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from lab.sim.kernel import Record, Simulation
 from lab.sim.logs import CloudWatchLogs
-from lab.sim.readback import Readback
+from lab.sim.readback import Readback, by_name
 
 CloudTrailEvent = dict[str, Any]
 _NAMESPACE = uuid.UUID("0b6f1a9e-7e4c-4a0e-9a55-41d0c7a1f0aa")
@@ -87,7 +87,9 @@ class CloudTrail:
         return self._trails.get(self._read_trails)
 
     def _read_trails(self) -> list[dict[str, Any]]:
-        trails = self.client.describe_trails(includeShadowTrails=True)["trailList"]
+        trails = by_name(
+            self.client.describe_trails(includeShadowTrails=True)["trailList"], "TrailARN"
+        )
         for trail in trails:
             trail["_logging"] = bool(
                 self.client.get_trail_status(Name=trail["TrailARN"]).get("IsLogging")

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from lab.sim.event_patterns import CompiledPattern
 from lab.sim.kernel import Simulation
-from lab.sim.readback import Readback
+from lab.sim.readback import Readback, by_name
 
 
 class Invoker(Protocol):
@@ -112,7 +112,7 @@ class EventBridge:
                         rule["Name"],
                         rule["Arn"],
                         CompiledPattern(rule["EventPattern"]),
-                        tuple(targets),
+                        tuple(by_name(targets, "Id")),
                     )
                 )
         found.sort(key=lambda r: r.name)

@@ -66,7 +66,17 @@ class FlowLogs:
         found = self.ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": resources}])[
             "FlowLogs"
         ]
-        return [f for f in found if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"]
+        active = [f for f in found if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"]
+        # By what each flow log is (its id is made at creation, in Terraform's parallel order).
+        return sorted(
+            active,
+            key=lambda f: (
+                f.get("ResourceId", ""),
+                f.get("LogDestinationType", ""),
+                f.get("LogDestination") or f.get("LogGroupName") or "",
+                f.get("TrafficType", ""),
+            ),
+        )
 
     def observe(self, interface: Interface, connections: list[Connection]) -> None:
         """Connections seen on ``interface`` (in this tick)."""

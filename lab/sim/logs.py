@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from lab.sim.kernel import Simulation
 from lab.sim.log_patterns import log_pattern_matches, metric_value
-from lab.sim.readback import Readback
+from lab.sim.readback import Readback, by_name
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,13 @@ class CloudWatchLogs:
         )
 
     def metric_filters(self, group: str) -> list[dict[str, Any]]:
-        """The group's metric filters (read again after a CloudWatch Logs write not our own)."""
+        """The group's metric filters (read again after a CloudWatch Logs write not our own), by
+        name: the order they were created in (Terraform creates them in parallel) must not change
+        which delay each one draws."""
         return self._filters.get(
-            lambda: self.client.describe_metric_filters(logGroupName=group).get(
-                "metricFilters", []
+            lambda: by_name(
+                self.client.describe_metric_filters(logGroupName=group).get("metricFilters", []),
+                "filterName",
             ),
             group,
         )

@@ -10,8 +10,8 @@ simulation's single thread makes a call, so the write in between is that one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Hashable, Iterator
-from typing import Generic, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
 
 from lab.emulator.recorder import ApiCallRecorder
 
@@ -47,3 +47,12 @@ class Readback(Generic[T]):
         for key, (version, value) in list(self._values.items()):
             if version == before:
                 self._values[key] = (after, value)
+
+
+def by_name(items: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """``items`` read back from the account, ordered by their ``key`` (a name or ARN).
+
+    The emulator lists resources in the order they were created, and Terraform creates them in
+    parallel: a simulated service that iterated in that order would draw its delays in an order
+    that changes from deploy to deploy (a run would not be reproducible)."""
+    return sorted(items, key=lambda item: str(item.get(key, "")))

@@ -43,7 +43,10 @@ class SNS:
         if not topic:
             return
         subscriptions = self.client.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
-        emails = [s for s in subscriptions if s["Protocol"] in ("email", "email-json")]
+        emails = sorted(
+            (s for s in subscriptions if s["Protocol"] in ("email", "email-json")),
+            key=lambda s: (s["Endpoint"], s["Protocol"]),
+        )
         if not emails:
             self.sim.log("sns.no_human_subscriber", topic=topic)
         for subscription in emails:

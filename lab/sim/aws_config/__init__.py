@@ -14,7 +14,7 @@ from typing import Any
 
 from lab.sim.aws_config.rules import EVALUATORS
 from lab.sim.kernel import Record, Simulation
-from lab.sim.readback import Readback
+from lab.sim.readback import Readback, by_name
 
 _NAMESPACE = uuid.UUID("8f3d1f4e-7b0c-4f5e-a9b8-2c1d3e4f5a6b")
 _FREQUENCY_S = {
@@ -105,7 +105,9 @@ class AwsConfig:
         }
         return [
             (r["name"], bool(statuses.get(r["name"])), r.get("recordingGroup", {}))
-            for r in self.client.describe_configuration_recorders()["ConfigurationRecorders"]
+            for r in by_name(
+                self.client.describe_configuration_recorders()["ConfigurationRecorders"], "name"
+            )
         ]
 
     def rules(self) -> list[dict[str, Any]]:
@@ -119,7 +121,7 @@ class AwsConfig:
                 identifier = rule.get("Source", {}).get("SourceIdentifier")
                 if rule.get("ConfigRuleState", "ACTIVE") == "ACTIVE" and identifier in EVALUATORS:
                     found.append(rule)
-        return found
+        return by_name(found, "ConfigRuleName")
 
     # -- change-triggered ------------------------------------------------------------------------
     def on_record(self, record: Record) -> None:

@@ -99,7 +99,7 @@ class GuardDuty:
 
     def _read_detector(self) -> dict[str, Any] | None:
         found = None
-        for detector_id in self.client.list_detectors()["DetectorIds"]:
+        for detector_id in sorted(self.client.list_detectors()["DetectorIds"]):
             detector = self.client.get_detector(DetectorId=detector_id)
             if detector.get("Status") == "ENABLED":
                 found = {
