@@ -416,9 +416,8 @@ def _patch_ssm_automation_executions() -> None:
     """Gap: moto has no SSM Automation (StartAutomationExecution, GetAutomationExecution). The
     calls are accepted as AWS documents them (the document must exist and be of type Automation);
     ``lab.sim.ssm_automation`` runs the steps in virtual time and records the outcome here."""
-    import uuid
-
     from moto.core.responses import ActionResult
+    from moto.moto_api._internal import mock_random
     from moto.ssm.exceptions import ValidationException
     from moto.ssm.responses import SimpleSystemManagerResponse
 
@@ -432,7 +431,7 @@ def _patch_ssm_automation_executions() -> None:
             raise ValidationException(f"Document {name} does not exist") from error
         if document.get("DocumentType") != "Automation":
             raise ValidationException(f"Document {name} is not an Automation document")
-        execution_id = str(uuid.uuid4())
+        execution_id = str(mock_random.uuid4())  # seeded with the emulator's other ids
         AUTOMATION_EXECUTIONS[execution_id] = {
             "AutomationExecutionId": execution_id,
             "DocumentName": name,

@@ -216,12 +216,16 @@ class CloudTrail:
         account = records[0]["recipientAccountId"]
         region = records[0]["awsRegion"]
         body = json.dumps({"Records": records}, separators=(",", ":"), default=str).encode()
+        # The file name's unique string: from what the file holds, but not from its request ids
+        # (random, made by the SDK) so that a run gives the same names again.
+        identity = [(r["eventTime"], r["eventSource"], r["eventName"]) for r in records]
+        unique = hashlib.sha1(json.dumps([trail["Name"], identity]).encode()).hexdigest()[:16]
         moment = self.sim.now_datetime()
         prefix = trail.get("S3KeyPrefix")
         key = (
             f"{prefix + '/' if prefix else ''}AWSLogs/{account}/CloudTrail/{region}/"
             f"{moment:%Y/%m/%d}/{account}_CloudTrail_{region}_{moment:%Y%m%dT%H%MZ}_"
-            f"{hashlib.sha1(body).hexdigest()[:16]}.json.gz"
+            f"{unique}.json.gz"
         )
         try:
             self.s3.put_object(
