@@ -1,6 +1,10 @@
 """Pricing arithmetic (hand-worked), metering from a timeline, and the cost model's errors."""
 
+import math
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lab.cost.model import Profile, break_even, monthly_cost, workloads
 from lab.cost.pricing import Item, PricingError, price_book
@@ -166,3 +170,13 @@ def test_a_second_region_is_a_drop_in_file(tmp_path, monkeypatch):
     book = pricing.price_book("xx-test-1")
     assert book.region == "xx-test-1"
     assert book.cost("ec2", "t3.micro_hours", 100) == pytest.approx(2.0)
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=2, max_size=40))
+def test_metering_does_not_depend_on_the_order_trials_were_appended(work):
+    events = [
+        {"kind": "operator.acknowledged", "architecture": "manual", "trial": i, "work_s": w}
+        for i, w in enumerate(work)
+    ]
+    assert meter(events) == meter(events[::-1])  # workers append trials in any order
+    assert meter(events)["manual"]["totals"]["operator.work_s"] == math.fsum(work)

@@ -7,6 +7,7 @@ so usage is exactly the work the simulation did. Totals and per-trial means go t
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -52,8 +53,10 @@ SUMMED: dict[str, tuple[tuple[str, ...], Callable[[Event], float]]] = {
 
 def meter(events: list[Event]) -> dict[str, dict[str, Any]]:
     """Usage per architecture: {"trials": n, "totals": {...}, "per_trial": {...}}."""
-    totals: dict[str, dict[str, float]] = defaultdict(
-        lambda: dict.fromkeys([*COUNTED, *SUMMED], 0.0)
+    # Amounts are kept and added with math.fsum (exact, so independent of the order the workers
+    # appended trials in: a plain running sum differed in its last digits from run to run).
+    amounts: dict[str, dict[str, list[float]]] = defaultdict(
+        lambda: {name: [] for name in [*COUNTED, *SUMMED]}
     )
     trials: dict[str, set[tuple[str, int]]] = defaultdict(set)
     for event in events:
@@ -62,10 +65,14 @@ def meter(events: list[Event]) -> dict[str, dict[str, Any]]:
         for name, kind in COUNTED.items():
             if event["kind"] == kind:
                 # A background batch is one timeline event for ``records`` units.
-                totals[arch][name] += float(event.get("records", 1))
+                amounts[arch][name].append(float(event.get("records", 1)))
         for name, (kinds, amount) in SUMMED.items():
             if event["kind"] in kinds:
-                totals[arch][name] += float(amount(event))
+                amounts[arch][name].append(float(amount(event)))
+    totals = {
+        arch: {name: math.fsum(values) for name, values in found.items()}
+        for arch, found in amounts.items()
+    }
     return {
         arch: {
             "trials": len(trials[arch]),
