@@ -39,9 +39,11 @@ from rich.table import Table
 
 from lab.architectures.manual import ManualArchitecture
 from lab.architectures.serverless import ServerlessArchitecture
+from lab.attacks.lifecycle import TechniqueRun
 from lab.attacks.registry import technique
 from lab.emulator import EmulatorServer
 from lab.experiment.scenario import Scenario
+from lab.experiment.target import TrialRequest
 from lab.experiment.trial import run_trial
 from lab.paths import RESULTS_DIR
 from lab.sim.calibration import Calibration
@@ -205,10 +207,11 @@ def campaign(scenario_path: Path, out: Path) -> dict[str, float]:
     """Run a whole scenario; its wall time and virtual-time compression (virtual / wall)."""
     from lab.experiment.runner import run_scenario
     from lab.experiment.scenario import load_scenario
+    from lab.targets.emulated import EmulatedTarget
 
     scenario = load_scenario(scenario_path)
     started = time.perf_counter()
-    run_dir = run_scenario(scenario, out / scenario.name)
+    run_dir = run_scenario(scenario, out / scenario.name, target=EmulatedTarget())
     wall = time.perf_counter() - started
     spans: dict[tuple, list[float]] = {}
     for line in (run_dir / "events.jsonl").read_text().splitlines():
@@ -235,15 +238,19 @@ def trials(emulator: EmulatorServer, arch: str, workdir: Path, count: int = 5) -
             "architectures": {arch: OPTIONS[arch]},
         }
     )
-    t = technique("ec2-sg-open-ssh")
-    prerequisites = t.warm_up(emulator.endpoints)
+    life = TechniqueRun(technique("ec2-sg-open-ssh"), emulator.endpoints)
+    life.warm_up()
     walls, virtuals, calls, processes, workers = [], [], [], [], []
     calibration = Calibration.load()
-    run_trial(emulator, scenario, calibration, t, prerequisites, arch, count, workdir)
+
+    def request(k: int) -> TrialRequest:
+        return TrialRequest(scenario, calibration, life, arch, k, workdir)
+
+    run_trial(emulator, request(count))
     for k in range(count):
         before = emulator.recorder.sequence
         started = time.perf_counter()
-        _, events = run_trial(emulator, scenario, calibration, t, prerequisites, arch, k, workdir)
+        _, events = run_trial(emulator, request(k))
         walls.append(time.perf_counter() - started)
         virtuals.append(max(e["t_s"] for e in events))
         # Every call the trial made to the account: the attacker's, the scripts', the Lambdas', and

@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
+from lab.experiment.runner import run_scenario
 from lab.experiment.scenario import Scenario
 from lab.sim.calibration import DEFAULT_CALIBRATION
-from lab.targets.account_run import EstimateUnavailable, cost_estimate, run_on_account
+from lab.targets.account import AwsTarget, EstimateUnavailable, cost_estimate
 from lab.targets.cleanup import tagged_resources
 
 SCENARIO = {
@@ -63,6 +64,7 @@ def test_refused_account_and_declined_confirmation_create_nothing(scenario_file,
     assert no_estimate.returncode == 2 and "run it on the emulator first" in no_estimate.stderr
     usage = out / "aws-rehearsal" / "earlier" / "usage.json"
     usage.parent.mkdir(parents=True)
+    (usage.parent / "manifest.json").write_text(json.dumps({"started_at": "2026-01-01T00:00:00"}))
     usage.write_text(
         json.dumps(
             {
@@ -98,17 +100,16 @@ def test_cost_estimate_needs_an_emulated_run(tmp_path):
 
 def _rehearse(emulator, run_dir, **options):
     """SCENARIO on the emulator as stand-in, 200x faster than real time."""
-    return run_on_account(
-        Scenario.model_validate(SCENARIO),
-        run_dir,
+    target = AwsTarget(
         emulator.endpoints,
-        DEFAULT_CALIBRATION,
         max_run_s=600,
         stand_in=emulator,
         time_factor=0.005,
         poll_s=30,
         **options,
     )
+    scenario = Scenario.model_validate(SCENARIO).model_copy(update={"target": "aws"})
+    return run_scenario(scenario, run_dir, DEFAULT_CALIBRATION, target=target)
 
 
 def test_wall_clock_run_is_observed_by_probes_and_torn_down(emulator, tmp_path):

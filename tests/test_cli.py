@@ -122,8 +122,8 @@ def test_demo_reaches_the_runner_with_the_demo_scenario(monkeypatch, tmp_path):
     """`lab demo` calls `run` as a function: every option must be passed, not left as typer's."""
     import pytest
 
-    import lab.experiment.runner as runner
-    from lab.cli import demo
+    import lab.experiment.campaign as campaign
+    from lab.cli.experiments import demo
 
     class Reached(Exception):
         pass
@@ -131,7 +131,7 @@ def test_demo_reaches_the_runner_with_the_demo_scenario(monkeypatch, tmp_path):
     def reached(scenario, *args, **kwargs):
         raise Reached(scenario.name, scenario.operator)
 
-    monkeypatch.setattr(runner, "run_scenario", reached)
+    monkeypatch.setattr(campaign, "run_scenario", reached)
     with pytest.raises(Reached) as caught:
         demo(out=tmp_path)
     assert caught.value.args == ("demo", "on-call")

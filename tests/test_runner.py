@@ -10,6 +10,7 @@ import pytest
 from lab.experiment.runner import run_scenario
 from lab.experiment.scenario import ScenarioError, load_scenario
 from lab.experiment.store import TrialStore
+from lab.targets.emulated import EmulatedTarget
 
 SCENARIO = """
 name: repro
@@ -93,8 +94,8 @@ def test_same_seed_gives_identical_trials_and_a_resumed_run_adds_nothing(tmp_pat
     path = tmp_path / "repro.yaml"
     path.write_text(SCENARIO)
     scenario = load_scenario(path)
-    first = run_scenario(scenario, tmp_path / "a")
-    second = run_scenario(scenario, tmp_path / "b")
+    first = run_scenario(scenario, tmp_path / "a", target=EmulatedTarget())
+    second = run_scenario(scenario, tmp_path / "b", target=EmulatedTarget())
     assert (first / "trials.csv").read_text() == (second / "trials.csv").read_text()
     rows = (first / "trials.csv").read_text().splitlines()
     assert len(rows) == 1 + 4
@@ -133,7 +134,7 @@ def test_same_seed_gives_identical_trials_and_a_resumed_run_adds_nothing(tmp_pat
     assert (first / "figures" / "cost_vs_scale.pdf").exists()
     # Resuming a complete run deploys nothing and changes nothing.
     before = (first / "trials.csv").read_text()
-    run_scenario(scenario, first)
+    run_scenario(scenario, first, target=EmulatedTarget())
     assert (first / "trials.csv").read_text() == before
 
 
@@ -232,8 +233,8 @@ def test_a_split_run_gives_the_rows_and_timeline_of_a_run_one_by_one(tmp_path):
         "architectures:\n  manual: {}\n"
     )
     scenario = load_scenario(path)
-    one = run_scenario(scenario, tmp_path / "one", jobs=1)
-    split = run_scenario(scenario, tmp_path / "split", jobs=2)
+    one = run_scenario(scenario, tmp_path / "one", jobs=1, target=EmulatedTarget())
+    split = run_scenario(scenario, tmp_path / "split", jobs=2, target=EmulatedTarget())
     assert (one / "trials.csv").read_text() == (split / "trials.csv").read_text()
     assert (one / "events.jsonl").read_text() == (split / "events.jsonl").read_text()
     assert len((one / "trials.csv").read_text().splitlines()) == 1 + 4

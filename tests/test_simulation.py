@@ -6,12 +6,21 @@ from pathlib import Path
 import pytest
 
 from lab.architectures.serverless import ServerlessArchitecture
+from lab.attacks.lifecycle import Stage, TechniqueRun
 from lab.attacks.registry import technique
 from lab.experiment.scenario import Scenario
-from lab.experiment.trial import run_trial
+from lab.experiment.target import TrialRequest
+from lab.experiment.trial import run_trial_row
 from lab.sim.calibration import Calibration
 
 TECHNIQUE = technique("ec2-sg-open-ssh")
+
+
+def run_trial(emulator, scenario, calibration, chosen, prerequisites, architecture, trial, workdir):
+    """One trial of a warm technique (its prerequisites made by the test): its row and timeline."""
+    life = TechniqueRun(chosen, emulator.endpoints, stage=Stage.WARM, prerequisites=prerequisites)
+    request = TrialRequest(scenario, calibration, life, architecture, trial, workdir)
+    return run_trial_row(emulator, request)
 
 
 def _scenario(**overrides) -> Scenario:

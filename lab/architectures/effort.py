@@ -17,6 +17,19 @@ from lab.sim.calibration import Calibration
 from lab.sim.operator import count_commands
 
 DEPLOYER = {"manual": "baseline", "serverless": "terraform"}
+# How ``lab effort`` titles the columns of ``measure``'s rows.
+COLUMN_TITLES = {
+    "architecture": "arch",
+    "manual_steps": "steps",
+    "declared": "declared",
+    "config_files": "files",
+    "config_lines": "lines",
+    "runbook_lines": "runbook lines",
+    "api_calls": "API calls",
+    "writes": "writes",
+    "deploy_emulator_s": "deploy s (emulator)",
+    "deploy_aws_modelled_s": "deploy s (AWS model)",
+}
 _STEP = re.compile(r'^log "(\d+[a-z]?)\.', re.M)
 _RESOURCE = re.compile(r'^resource "', re.M)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -13,14 +14,37 @@ from lab.emulator.endpoints import Endpoints
 LAB_TAG_KEY = "lab:project"
 LAB_TAG_VALUE = "aws-serverless-security-monitoring"
 TECHNIQUE_TAG_KEY = "lab:technique"
+RUN_TAG_KEY = "lab:run-id"
+
+# The run whose technique lifecycle is making resources now (set by ``lab.attacks.lifecycle``), so
+# that every resource a technique makes carries its run id without each technique passing it on.
+_RUN_ID: ContextVar[str | None] = ContextVar("lab_run_id", default=None)
+
+
+@contextmanager
+def tagged_for_run(run_id: str | None) -> Iterator[None]:
+    """Within the block, ``lab_tags`` adds ``lab:run-id`` = ``run_id`` (nothing if ``None``)."""
+    token = _RUN_ID.set(run_id)
+    try:
+        yield
+    finally:
+        _RUN_ID.reset(token)
 
 
 def lab_tags(technique_id: str) -> list[dict[str, str]]:
-    """The tags that mark a resource as created by the lab for one technique."""
+    """The tags that mark a resource as created by the lab for one technique (and, inside a run's
+    lifecycle, for that run)."""
+    run_id = _RUN_ID.get()
     return [
         {"Key": LAB_TAG_KEY, "Value": LAB_TAG_VALUE},
         {"Key": TECHNIQUE_TAG_KEY, "Value": technique_id},
+        *([{"Key": RUN_TAG_KEY, "Value": run_id}] if run_id else []),
     ]
+
+
+def tag_map(technique_id: str) -> dict[str, str]:
+    """``lab_tags`` as a ``{key: value}`` map (the APIs that take tags that way)."""
+    return {t["Key"]: t["Value"] for t in lab_tags(technique_id)}
 
 
 def tag_specifications(resource_type: str, technique_id: str) -> list[dict[str, Any]]:

@@ -1,11 +1,15 @@
-"""Runs a scenario: each architecture in its own fresh emulated account (its own process, so the
-architectures run side by side on a multi-core machine), every trial appended to the store the
-moment it ends, teardown always; then the manifest."""
+"""The one run loop, for every target: the pending trials of each architecture, deploy -> for each
+technique: warm up -> trials -> clean up -> destroy, every trial appended to the store the moment it
+ends; then metering, the final ordering and the manifest. What differs between the emulated
+account, the stand-in and a real account is the target (``lab.experiment.target``): the account a
+worker gets, the clock a trial runs on and how it is observed.
+
+On the emulated target each architecture runs in its own fresh account (its own process, so the
+architectures run side by side on a multi-core machine)."""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import multiprocessing
 import os
 import queue as queue_module
@@ -14,123 +18,74 @@ import signal
 import time
 import traceback
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from lab.architectures.registry import SPLITTABLE, build
+from lab.attacks.lifecycle import TechniqueRun
 from lab.attacks.registry import technique as get_technique
-from lab.cost.inventory import inventory
 from lab.cost.usage import meter_run, record_inventory
-from lab.emulator.server import EmulatorServer
-from lab.experiment.manifest import git_commit, versions, write_manifest
+from lab.experiment.outcome import trial_row
+from lab.experiment.results import finish_manifest, start_manifest
 from lab.experiment.scenario import Scenario
 from lab.experiment.store import TrialStore
-from lab.experiment.trial import run_trial
+from lab.experiment.target import RunStopped, Target, TrialRequest
 from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration
 
 Progress = Callable[[str, int, int], None]  # (description, done, total)
 Message = tuple[
     str, Any, Any
-]  # ("trial", row, events) | ("status", text, None) | ("done"/"error", arch, detail)
+]  # ("trial", row, events) | ("status", text, None) | ("inventory", arch, resources)
+#   | ("done"/"error", worker, detail)
+Pending = list[tuple[str, int]]  # (technique, trial)
 
 
 class RunError(RuntimeError):
     """An architecture's worker failed; its completed trials are kept in the store."""
 
 
-class ResumeMismatch(ValueError):
-    """The run directory holds a run of another scenario or calibration."""
-
-
-def new_run_id(scenario: Scenario) -> str:
-    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{scenario.digest[:8]}"
-
-
-def start_manifest(
-    run_dir: Path,
-    scenario: Scenario,
-    calibration_path: Path,
-    calibration: Calibration,
-    **extra: Any,
-) -> Path:
-    """Check that ``run_dir`` is new or holds this scenario with this calibration (before anything
-    in it is touched), then write its manifest with status ``running``; return the manifest path."""
-    manifest_path = run_dir / "manifest.json"
-    previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    if previous.get("scenario_sha256") not in (None, scenario.digest):
-        raise ResumeMismatch(
-            f"{run_dir} holds a run of a different scenario; resume it with that scenario"
-        )
-    if previous.get("calibration_sha256") not in (None, calibration.digest):
-        raise ResumeMismatch(f"{run_dir} was run with a different calibration")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_manifest(
-        manifest_path,
-        {
-            "run_id": run_dir.name,
-            "scenario": scenario.model_dump(mode="json"),
-            "scenario_sha256": scenario.digest,
-            "seed": scenario.seed,
-            "calibration_path": str(calibration_path),
-            "calibration_sha256": calibration.digest,
-            "target": scenario.target,
-            "versions": versions(),
-            "git": git_commit(),
-            "status": "running",
-            "started_at": previous.get("started_at")
-            or datetime.now(UTC).isoformat(timespec="seconds"),
-            **extra,
-        },
-    )
-    return manifest_path
-
-
 def run_architecture(
+    target: Target,
     scenario_json: str,
     run_dir: str,
     calibration_path: str,
     arch_name: str,
-    pending: list[tuple[str, int]],
+    pending: Pending,
     emit: Callable[[Message], None],
     worker: str | None = None,
 ) -> None:
-    """Deploy ``arch_name`` into a fresh emulated account, run its pending trials, tear down.
-    ``worker`` names this worker in its messages (default: the architecture's name)."""
+    """Deploy ``arch_name`` into the worker's account on ``target``, run its pending trials, tear
+    down. ``worker`` names this worker in its messages (default: the architecture's name)."""
     scenario = Scenario.model_validate_json(scenario_json)
     calibration = Calibration.load(Path(calibration_path))
+    run_id = Path(run_dir).name
     worker = worker or arch_name
     workdir = Path(run_dir) / ".work" / worker
-    # A fresh emulated account each time: state left by an interrupted session means nothing now.
+    # A fresh start each time: state left by an interrupted session means nothing now.
     shutil.rmtree(workdir, ignore_errors=True)
     try:
-        with EmulatorServer() as emulator:
-            emulator.reset()  # moto's state is per process: start from an empty account
-            emulator.seed(scenario.seed)
-            architecture = build(arch_name, Path(run_dir).name, scenario.architectures[arch_name])
+        with target.account(scenario) as account:
+            architecture = build(arch_name, run_id, scenario.architectures[arch_name])
             emit(("status", f"deploying {worker}", None))
             try:
-                architecture.deploy(emulator.endpoints, workdir)
-                emit(("inventory", arch_name, inventory(emulator.endpoints)))
-                for technique_id in dict.fromkeys(t for t, _ in pending):
-                    technique = get_technique(technique_id)
-                    prerequisites = technique.warm_up(emulator.endpoints)
-                    for _, trial in (p for p in pending if p[0] == technique_id):
-                        row, events = run_trial(
-                            emulator,
-                            scenario,
-                            calibration,
-                            technique,
-                            prerequisites,
-                            arch_name,
-                            trial,
-                            workdir,
-                        )
-                        emit(("trial", row, events))
-                    technique.cleanup(emulator.endpoints, prerequisites)
+                architecture.deploy(account.endpoints, workdir)
+                resources = account.inventory()
+                if resources is not None:
+                    emit(("inventory", arch_name, resources))
+                with account.watching(arch_name, run_id):
+                    for technique_id in dict.fromkeys(t for t, _ in pending):
+                        life = TechniqueRun(get_technique(technique_id), account.endpoints, run_id)
+                        with life.warm():
+                            for _, trial in (p for p in pending if p[0] == technique_id):
+                                target.check_time()
+                                request = TrialRequest(
+                                    scenario, calibration, life, arch_name, trial, workdir
+                                )
+                                observation, events = account.trial(request)
+                                emit(("trial", trial_row(observation, scenario.seed), events))
             finally:
                 emit(("status", f"tearing down {worker}", None))
-                architecture.destroy(emulator.endpoints, workdir)
+                architecture.destroy(account.endpoints, workdir)
         emit(("done", worker, None))
     except BaseException:
         emit(("error", worker, traceback.format_exc()))
@@ -141,7 +96,7 @@ def run_architecture(
 
 def _worker(args: tuple[Any, ...], out: Any) -> None:
     with contextlib.suppress(BaseException):  # failures are reported through the queue
-        run_architecture(*args[:5], emit=out.put, worker=args[5])
+        run_architecture(*args[:6], emit=out.put, worker=args[6])
 
 
 def split_plan(
@@ -180,16 +135,19 @@ def run_scenario(
     calibration_path: Path | None = None,
     progress: Progress | None = None,
     jobs: int | None = None,
+    *,
+    target: Target,
 ) -> Path:
-    """Run (or resume) ``scenario`` into ``run_dir``; return ``run_dir``.
+    """Run (or resume) ``scenario`` on ``target`` into ``run_dir``; return ``run_dir``.
 
-    ``jobs`` workers run at once, each in its own process and emulator (default: one more than the
-    CPUs, at least one per architecture; the manual baseline's trials are split across the spare
-    ones, see ``split_plan``); ``jobs=1`` runs the architectures one by one in this process.
+    ``jobs`` workers run at once as the target allows (emulated: each in its own process and
+    account; default one more than the CPUs, at least one per architecture, the manual baseline's
+    trials split across the spare ones, see ``split_plan``); one worker runs the architectures one
+    by one in this process.
     """
     calibration_path = Path(calibration_path or scenario.calibration or DEFAULT_CALIBRATION)
     calibration = Calibration.load(calibration_path)
-    manifest_path = start_manifest(run_dir, scenario, calibration_path, calibration)
+    start_manifest(run_dir, scenario, calibration_path, calibration, **target.manifest_fields())
     store = TrialStore(run_dir)
     store.drop_orphan_events()
     done = store.completed()
@@ -221,34 +179,41 @@ def run_scenario(
             errors.append(f"{payload}:\n{detail}")
 
     notify("starting", state["finished"], total)
-    processes = jobs or max(len(plan), (multiprocessing.cpu_count() or 1) + 1)
-    workers = split_plan(plan, processes)
+    processes = target.workers(jobs, len(plan))
     args = [
-        (scenario.model_dump_json(), str(run_dir), str(calibration_path), arch, pending, worker)
-        for arch, worker, pending in workers
+        (
+            target,
+            scenario.model_dump_json(),
+            str(run_dir),
+            str(calibration_path),
+            arch,
+            pending,
+            worker,
+        )
+        for arch, worker, pending in split_plan(plan, processes)
     ]
+    status = "interrupted"
+    finished: dict[str, Any] = {}
     try:
         if processes <= 1 or len(args) <= 1:
             for arg in args:
                 try:
-                    run_architecture(*arg[:5], emit=handle, worker=arg[5])
+                    run_architecture(*arg[:6], emit=handle, worker=arg[6])
                 except Exception:
                     break
         else:
             _run_in_processes(args, handle, errors)
-    except KeyboardInterrupt:
-        # The workers tear their deployments down on the same signal; what landed stays.
-        write_manifest(
-            manifest_path,
-            {
-                "status": "interrupted",
-                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            },
-        )
-        raise
-    shutil.rmtree(run_dir / ".work", ignore_errors=True)
+        stopped = any(RunStopped.__name__ in e for e in errors)
+        status = "stopped" if stopped else "failed" if errors else "complete"
+    finally:
+        # The workers tear their deployments down themselves (on Ctrl-C too); what landed stays.
+        finished = target.finish(Path(run_dir).name)
+        shutil.rmtree(run_dir / ".work", ignore_errors=True)
+        if status == "interrupted":
+            finish_manifest(run_dir, status, **finished)
     if not errors:
-        meter_run(run_dir)
+        if target.meters_usage:
+            meter_run(run_dir)
         store.finalize(
             [
                 (t, a, k)
@@ -257,13 +222,11 @@ def run_scenario(
                 for k in range(scenario.trials)
             ]
         )
-    write_manifest(
-        manifest_path,
-        {
-            "status": "failed" if errors else "complete",
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "wall_time_s_last_session": round(time.perf_counter() - state["started"], 1),
-        },
+    finish_manifest(
+        run_dir,
+        status,
+        wall_time_s_last_session=round(time.perf_counter() - state["started"], 1),
+        **finished,
     )
     if errors:
         raise RunError(
@@ -279,7 +242,7 @@ def _run_in_processes(
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
     processes = [
-        context.Process(target=_worker, args=(arg, out), name=f"lab-{arg[5]}") for arg in args
+        context.Process(target=_worker, args=(arg, out), name=f"lab-{arg[6]}") for arg in args
     ]
     for process in processes:
         process.start()

@@ -12,25 +12,22 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from lab.experiment.manifest import write_manifest
+from lab.experiment.results import POINTS_DIR, finish_manifest, short_name, start_manifest
+from lab.experiment.runner import run_scenario
 from lab.experiment.scenario import Scenario, ScenarioError, validation_problems
+from lab.experiment.target import Target
 from lab.seeds import derived_seed
 from lab.sim.calibration import Calibration, CalibrationError, scale_distribution
 
-SWEEP_COLUMN_PREFIX = "sweep."
-POINTS_DIR = "points"
 Progress = Callable[[str, int, int], None]
 
 
@@ -48,15 +45,6 @@ class Point:
     def label(self) -> str:
         shown = ", ".join(f"{short_name(k)}={v}" for k, v in self.values.items())
         return f"{self.id} ({shown})" if shown else self.id
-
-
-def short_name(key: str) -> str:
-    """``architectures.serverless.guardduty_finding_publishing_frequency`` ->
-    ``guardduty_finding_publishing_frequency``; ``calibration.stages.x_s.median`` -> ``x_s.median``."""
-    parts = key.split(".")
-    if parts[0] == "calibration":
-        return ".".join(parts[2:])
-    return parts[-1]
 
 
 def repeat_seed(seed: int, repeat: int) -> int:
@@ -131,49 +119,6 @@ def points(scenario: Scenario, calibration: Calibration) -> list[Point]:
     return found
 
 
-def is_sweep_run(run_dir: Path) -> bool:
-    """True when ``run_dir`` holds a sweep (its points under ``points/``)."""
-    manifest = Path(run_dir) / "manifest.json"
-    return manifest.exists() and json.loads(manifest.read_text()).get("kind") == "sweep"
-
-
-def point_dirs(run_dir: Path) -> list[Path]:
-    """The run directories of a sweep's points that have results, in point order."""
-    return sorted(p.parent for p in (Path(run_dir) / POINTS_DIR).glob("*/trials.csv"))
-
-
-def point_values(run_dir: Path, point_id: str) -> dict[str, Any]:
-    """The swept values of one point of a sweep run, from its manifest."""
-    manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
-    return next(p["values"] for p in manifest["points"] if p["id"] == point_id)
-
-
-def load_sweep_trials(run_dir: Path) -> pd.DataFrame:
-    """Every point's trials, with ``point``, ``repeat`` and one ``sweep.<key>`` column per swept
-    parameter."""
-    from lab.report.summary import read_trials_csv
-
-    manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
-    by_id = {p["id"]: p for p in manifest["points"]}
-    frames = []
-    for directory in point_dirs(run_dir):
-        point = by_id[directory.name]
-        frame = read_trials_csv(directory / "trials.csv")
-        frame.insert(0, "point", point["id"])
-        frame.insert(1, "repeat", point["repeat"])
-        for key, value in point["values"].items():
-            frame[f"{SWEEP_COLUMN_PREFIX}{key}"] = value
-        frames.append(frame)
-    if not frames:
-        raise FileNotFoundError(f"no point of {run_dir} has trials yet")
-    return pd.concat(frames, ignore_index=True)
-
-
-def sweep_columns(trials: pd.DataFrame) -> list[str]:
-    """The ``sweep.<key>`` columns of a trials DataFrame (none for an ordinary run)."""
-    return [c for c in trials.columns if c.startswith(SWEEP_COLUMN_PREFIX)]
-
-
 def validate(scenario: Scenario, calibration_path: Path) -> list[Point]:
     """The points of ``scenario`` with the calibration at ``calibration_path``; one clear error."""
     try:
@@ -187,15 +132,15 @@ def run_sweep(
     scenario: Scenario,
     run_dir: Path,
     calibration_path: Path,
+    target: Target,
     progress: Progress | None = None,
     jobs: int | None = None,
 ) -> Path:
-    """Run (or resume) every point of ``scenario`` into ``run_dir/points/``; return ``run_dir``."""
-    from lab.experiment.runner import run_scenario, start_manifest
-
+    """Run (or resume) every point of ``scenario`` on ``target`` into ``run_dir/points/``; return
+    ``run_dir``."""
     calibration = Calibration.load(calibration_path)
     found = points(scenario, calibration)
-    manifest_path = start_manifest(
+    start_manifest(
         run_dir,
         scenario,
         calibration_path,
@@ -225,22 +170,13 @@ def run_sweep(
             def step(description: str, done: int, _total: int, point=point, offset=offset):
                 notify(f"{point.id} {description}", offset + done, total)
 
-            run_scenario(point.scenario, point_dir, calibration_file, step, jobs=jobs)
+            run_scenario(
+                point.scenario, point_dir, calibration_file, step, jobs=jobs, target=target
+            )
     except BaseException:
-        write_manifest(
-            manifest_path,
-            {
-                "status": "interrupted",
-                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            },
-        )
+        finish_manifest(run_dir, "interrupted")
         raise
-    write_manifest(
-        manifest_path,
-        {
-            "status": "complete",
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "wall_time_s_last_session": round(time.perf_counter() - started, 1),
-        },
+    finish_manifest(
+        run_dir, "complete", wall_time_s_last_session=round(time.perf_counter() - started, 1)
     )
     return run_dir

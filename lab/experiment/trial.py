@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import zlib
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lab.attacks.base import Prerequisites, Technique
 from lab.emulator.actors import actor
 from lab.emulator.server import EmulatorServer
-from lab.experiment.scenario import Scenario
+from lab.experiment.outcome import Observation, trial_row
+from lab.experiment.target import TrialRequest
 from lab.paths import RUNBOOKS_DIR
 from lab.seeds import derived_seed
 from lab.sim.background import BackgroundLoad
-from lab.sim.calibration import Calibration
 from lab.sim.kernel import Simulation
 from lab.sim.services import start_services
 
@@ -36,16 +34,12 @@ def stable_key(text: str) -> int:
 
 
 def run_trial(
-    emulator: EmulatorServer,
-    scenario: Scenario,
-    calibration: Calibration,
-    technique: Technique,
-    prerequisites: Prerequisites,
-    architecture: str,
-    trial: int,
-    workdir: Path,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Run one trial; return its row for ``trials.csv`` and its timeline."""
+    emulator: EmulatorServer, request: TrialRequest
+) -> tuple[Observation, list[dict[str, Any]]]:
+    """Run one trial in virtual time; return what was observed and its timeline."""
+    scenario, calibration, life = request.scenario, request.calibration, request.technique
+    technique, architecture, trial = life.technique, request.architecture, request.trial
+    prerequisites = life.prerequisites
     endpoints = emulator.endpoints
     # Resource ids the trial makes (keys, groups, executions) come from its own seed, not from what
     # the account made before it: a trial's timeline is the same whichever trials ran before it in
@@ -59,9 +53,10 @@ def run_trial(
         [scenario.seed, stable_key(technique.id), stable_key(architecture), trial]
     )
     epoch = scenario.start + timedelta(seconds=trial * scenario.trial_spacing_s)
-    labels = {"technique": technique.id, "architecture": architecture, "trial": trial}
-    sim = Simulation(endpoints, emulator.recorder, calibration, rng, epoch, labels=labels)
-    services = start_services(sim, workdir, calibration.operator(scenario.operator), RUNBOOKS_DIR)
+    sim = Simulation(endpoints, emulator.recorder, calibration, rng, epoch, labels=request.labels)
+    services = start_services(
+        sim, request.workdir, calibration.operator(scenario.operator), RUNBOOKS_DIR
+    )
     # The same background in trial k for every architecture (common random numbers).
     background = BackgroundLoad(
         sim,
@@ -87,7 +82,7 @@ def run_trial(
         if (
             event["kind"] == "responder.finished"
             and "remediated_s" not in state
-            and technique.is_remediated(endpoints, prerequisites)
+            and life.is_remediated()
         ):
             state["remediated_s"], state["remediated_by"] = sim.now, event["source"]
             sim.log("technique.remediated", source=event["source"])
@@ -99,7 +94,7 @@ def run_trial(
         yield sim.env.timeout(
             scenario.settle + float(phase_rng.uniform(0, scenario.injection_window))
         )
-        technique.detonate(endpoints, prerequisites)
+        life.detonate()
         state["injected_s"] = sim.now
         sim.log("technique.detonated")
         sim.pump()
@@ -123,55 +118,38 @@ def run_trial(
         sim.log("trial.failed", error=error)
     finally:
         services.close()
-    technique.revert(endpoints, prerequisites)
+    life.revert()
     if background.delivered:
         sim.log(
             "background.summary",
             records=background.delivered,
             peak_lambda_concurrency=services.lambda_runtime.peak_concurrency,
         )
-    return _row(sim, scenario, state, error), sim.timeline
+    return _observation(sim, state, error), sim.timeline
 
 
-def _row(
-    sim: Simulation, scenario: Scenario, state: dict[str, Any], error: str | None
-) -> dict[str, Any]:
+def _observation(sim: Simulation, state: dict[str, Any], error: str | None) -> Observation:
+    """The trial seen from inside: its first detection and first alert (not the background's)."""
     injected = state.get("injected_s")
     after = injected if injected is not None else float("inf")
     detection = sim.first(lambda e: bool(e.get("detection")) and not e.get("background"), after)
     alert = sim.first(lambda e: bool(e.get("alert")) and not e.get("background"), after)
-    remediated = state.get("remediated_s")
+    return Observation(
+        labels=sim.labels,
+        at=sim.at,
+        injected_s=injected,
+        detected_s=detection["t_s"] if detection else None,
+        alerted_s=alert["t_s"] if alert else None,
+        remediated_s=state.get("remediated_s"),
+        detection_source=detection.get("source") if detection else None,
+        remediated_by=state.get("remediated_by"),
+        error=error,
+    )
 
-    def at(seconds: float | None) -> str | None:
-        return sim.at(seconds) if seconds is not None else None
 
-    def since(seconds: float | None) -> float | None:
-        return (
-            round(seconds - injected, 3) if seconds is not None and injected is not None else None
-        )
-
-    detected_s = detection["t_s"] if detection else None
-    alerted_s = alert["t_s"] if alert else None
-    if error or injected is None:
-        outcome = "failed"
-    elif remediated is not None:
-        outcome = "remediated"
-    elif detection is not None or alert is not None:
-        outcome = "detected only"
-    else:
-        outcome = "missed"
-    return {
-        **sim.labels,
-        "seed": scenario.seed,
-        "outcome": outcome,
-        "injected_at": at(injected),
-        "detected_at": at(detected_s),
-        "alerted_at": at(alerted_s),
-        "remediated_at": at(remediated),
-        "time_to_detect_s": since(detected_s),
-        "time_to_alert_s": since(alerted_s),
-        "time_to_remediate_s": since(remediated),
-        "detection_source": detection.get("source") if detection else None,
-        "remediated_by": state.get("remediated_by"),
-        "error": error,
-    }
+def run_trial_row(
+    emulator: EmulatorServer, request: TrialRequest
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``run_trial`` with its observation as the trial's ``trials.csv`` row."""
+    observation, events = run_trial(emulator, request)
+    return trial_row(observation, request.scenario.seed), events

@@ -18,6 +18,7 @@ from botocore.config import Config
 from locust import User, between, events, task
 
 # Imported here, before locust starts its clock (in a user's on_start, the import ate into a short run).
+from lab.attacks.lifecycle import TechniqueRun
 from lab.attacks.registry import technique
 from lab.emulator.actors import actor
 from lab.emulator.endpoints import Endpoints
@@ -174,8 +175,11 @@ class AttackerUser(Boto3User):
     def on_start(self) -> None:
         names = os.environ.get("LAB_LOAD_TECHNIQUES", "ec2-sg-open-ssh,s3-bucket-public-acl")
         self.endpoints = Endpoints(None if self.host in (None, "", "aws") else self.host, REGION)
-        self.techniques = [technique(n.strip()) for n in names.split(",") if n.strip()]
-        self.prepared = {}
+        self.techniques = [
+            TechniqueRun(technique(n.strip()), self.endpoints)
+            for n in names.split(",")
+            if n.strip()
+        ]
 
     @task
     def detonate_and_revert(self) -> None:
@@ -183,10 +187,8 @@ class AttackerUser(Boto3User):
         started = time.perf_counter()
         error = None
         try:
-            if chosen.id not in self.prepared:
-                self.prepared[chosen.id] = chosen.warm_up(self.endpoints)
-            chosen.detonate(self.endpoints, self.prepared[chosen.id])
-            chosen.revert(self.endpoints, self.prepared[chosen.id])
+            chosen.detonate()  # warms up first, once
+            chosen.revert()
         except Exception as exc:
             error = exc
         events.request.fire(

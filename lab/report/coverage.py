@@ -3,12 +3,12 @@ measured in trials (never inferred from metadata)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from lab.attacks.registry import techniques
+from lab.experiment.results import TRIALS, read_trials_csv, run_dirs
 
 OUTCOME_ORDER = ["remediated", "detected only", "missed", "failed"]
 
@@ -56,15 +56,9 @@ def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
 
 def last_measured(results_dir: Path) -> dict[tuple[str, str], str]:
     """(technique, architecture) -> outcome in the newest run that measured it."""
-    runs = []
-    for manifest_path in results_dir.glob("*/*/manifest.json"):
-        trials_csv = manifest_path.parent / "trials.csv"
-        if trials_csv.exists():
-            started = json.loads(manifest_path.read_text()).get("started_at") or ""
-            runs.append((started, trials_csv))
     found: dict[tuple[str, str], str] = {}
-    for _, trials_csv in sorted(runs):
-        trials = pd.read_csv(trials_csv)
+    for run_dir in run_dirs(results_dir, requires=TRIALS):
+        trials = read_trials_csv(run_dir / TRIALS)
         if trials.empty:
             continue
         for row in coverage_table(trials).to_dict("records"):

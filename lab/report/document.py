@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lab.experiment.results import load_trials
 from lab.report.coverage import coverage_table
 from lab.report.figures import (
     coverage_matrix,
@@ -19,7 +20,6 @@ from lab.report.figures import (
     sensitivity,
 )
 from lab.report.statistics import comparison_table, latency_table, rate_table
-from lab.report.summary import load_trials
 from lab.sim.calibration import Calibration
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -74,7 +74,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             comparison_table(trials).round(4),
         ),
     ]
-    from lab.experiment.sweep import is_sweep_run, sweep_columns
+    from lab.experiment.results import is_sweep_run, sweep_columns
 
     sweep = is_sweep_run(run_dir)
     if (run_dir / "events.jsonl").exists() or sweep:

@@ -218,7 +218,7 @@ def sensitivity(trials: pd.DataFrame, out_base: Path, key: str | None = None) ->
     """Median time to detect and to remediate against one swept parameter (``sweep.<key>`` column;
     default: the first), one line per architecture and technique, with the 95 % bootstrap CI of the
     median as error bars. Other swept parameters are pooled."""
-    from lab.experiment.sweep import short_name, sweep_columns
+    from lab.experiment.results import short_name, sweep_columns
     from lab.report.statistics import latency_table
 
     columns = sweep_columns(trials)

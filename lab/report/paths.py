@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from lab.experiment.results import per_point
+from lab.report.statistics import group_keys
+
 KEYS = ["technique", "architecture", "trial"]
 
 
@@ -20,17 +23,10 @@ def path_of(source: str) -> str:
 def first_detections(run_dir: Path) -> pd.DataFrame:
     """One row per trial and detection source: seconds from injection to its first detection.
     For a sweep, every point's, with its ``sweep.*`` columns."""
-    from lab.experiment.sweep import SWEEP_COLUMN_PREFIX, is_sweep_run, point_dirs, point_values
-
-    if is_sweep_run(run_dir):
-        frames = []
-        for directory in point_dirs(run_dir):
-            frame = _first_detections(directory)
-            for key, value in point_values(run_dir, directory.name).items():
-                frame[f"{SWEEP_COLUMN_PREFIX}{key}"] = value
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True) if frames else _first_detections(run_dir)
-    return _first_detections(run_dir)
+    try:
+        return per_point(run_dir, _first_detections)
+    except FileNotFoundError:  # a sweep without a finished point yet
+        return _first_detections(run_dir)
 
 
 def _first_detections(run_dir: Path) -> pd.DataFrame:
@@ -58,8 +54,6 @@ def _first_detections(run_dir: Path) -> pd.DataFrame:
 
 def path_table(run_dir: Path) -> pd.DataFrame:
     """Per architecture and path: trials it detected in, and the median / p90 seconds to it."""
-    from lab.report.statistics import group_keys
-
     firsts = first_detections(run_dir)
     if firsts.empty:
         return pd.DataFrame(columns=["architecture", "path", "trials", "median_s", "p90_s"])

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from lab.experiment.results import sweep_columns
+
 METRICS = {
     "time_to_detect_s": "detect",
     "time_to_alert_s": "alert",
@@ -19,8 +21,6 @@ _BOOTSTRAP_SEED = 20260105  # fixed: the report of a run is reproducible
 
 def group_keys(trials: pd.DataFrame, *last: str) -> list[str]:
     """The sweep columns of ``trials`` (if any), then ``last``."""
-    from lab.experiment.sweep import sweep_columns
-
     return [*sweep_columns(trials), *last]
 
 

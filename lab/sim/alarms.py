@@ -204,15 +204,22 @@ class Alarms:
     ) -> None:
         name = alarm["AlarmName"]
         fired = result.state == "ALARM"
-        self.sim.log(
-            "cloudwatch.alarm_state",
-            alarm=name,
-            old_state=old,
-            new_state=result.state,
-            reason=result.reason,
-            **({"source": f"alarm:{name}"} if fired else {}),
-            **({"background": True} if background else {"detection": True} if fired else {}),
-        )
+        fields = {"alarm": name, "old_state": old, "new_state": result.state}
+        if fired:
+            self.sim.detected(
+                "cloudwatch.alarm_state",
+                f"alarm:{name}",
+                background,
+                **fields,
+                reason=result.reason,
+            )
+        else:
+            self.sim.log(
+                "cloudwatch.alarm_state",
+                **fields,
+                reason=result.reason,
+                **({"background": True} if background else {}),
+            )
         with self._alarms.own_write():  # the alarms read stay as read, with their new state
             self.cloudwatch.set_alarm_state(
                 AlarmName=name, StateValue=result.state, StateReason=result.reason[:1023]

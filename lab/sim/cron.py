@@ -214,9 +214,4 @@ class Cron:
                 stderr=result.stderr[-500:] or None,
             )
             if alerts:
-                self.sim.log(
-                    "detector.alerted",
-                    detection=True,
-                    source=f"cron:{job.script_name[:-3]}",
-                    alerts=alerts,
-                )
+                self.sim.detected("detector.alerted", f"cron:{job.script_name[:-3]}", alerts=alerts)

@@ -124,12 +124,12 @@ class EventBridge:
         for rule in self.rules():
             if not rule.pattern.matches_event(event):
                 continue
-            self.sim.log(
+            self.sim.detected(
                 "eventbridge.matched",
+                f"eventbridge:{rule.name}",
+                background,
                 rule=rule.name,
-                source=f"eventbridge:{rule.name}",
                 event_name=event.get("detail", {}).get("eventName"),
-                **({"background": True} if background else {"detection": True}),
             )
             for target in rule.targets:
                 self.sim.env.process(self._invoke(target, event, rule, background))

@@ -115,6 +115,15 @@ class Simulation:
         """A responder (Lambda, person) finished acting on the account now."""
         self.log("responder.finished", source=source)
 
+    def detected(
+        self, kind: str, source: str, background: bool = False, **fields: Any
+    ) -> dict[str, Any]:
+        """The one way a service reports a detection: ``source`` names the path (``alarm:<name>``,
+        ``guardduty:<type>``...). One caused by the background load is logged as background, never
+        as the trial's detection."""
+        flag = {"background": True} if background else {"detection": True}
+        return self.log(kind, **fields, source=source, **flag)
+
     # -- timeline --------------------------------------------------------------------------
     def log(self, kind: str, **fields: Any) -> dict[str, Any]:
         """Append one event to the trial's timeline (and return it)."""

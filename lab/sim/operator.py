@@ -1,4 +1,7 @@
-"""The person on call in virtual time: reads alerts, diagnoses, and runs the runbook the alert names.
+"""The person on call: reads each alert that reaches them, diagnoses, and runs the runbook the alert
+names. One model for every clock: ``OnCallPerson.handle`` is the person's steps as a generator that
+yields each wait in seconds, and a clock drives it, SimPy in virtual time (``Operator``) or polls in
+wall-clock time (``WallClockPerson``, on a real account or the stand-in).
 
 How fast comes from an operator profile of the calibration; what they type is the runbook's real
 script (``cli-baseline/runbooks/``), run with the ``aws`` CLI against the account, one calibrated
@@ -10,14 +13,37 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any, Protocol
 
+import numpy as np
+
+from lab.emulator.endpoints import Endpoints
 from lab.sim.calibration import OperatorProfile
 from lab.sim.kernel import Simulation
-from lab.sim.sns import Alert
 
 RUNBOOK_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
 _AWS_COMMAND = re.compile(r"(?:^|[\s($])aws\s+[a-z0-9-]+\s+[a-z0-9-]+")
+
+
+class Message(Protocol):
+    """An alert as the person reads it (an SNS e-mail, or a message the probe received)."""
+
+    subject: str
+    message: str
+
+
+@dataclass
+class RunbookResult:
+    exit_code: int
+    stderr: str = ""
+
+
+# (script, arguments, environment) -> result: bash by default; ``lab run --prompt`` asks you.
+RunbookRunner = Callable[[Path, list[str], dict[str, str]], RunbookResult]
 
 
 def count_commands(script: str) -> int:
@@ -29,73 +55,152 @@ def count_commands(script: str) -> int:
     )
 
 
-class Operator:
-    """Handles each alert that reaches the team's inbox."""
+def run_in_bash(script: Path, args: list[str], env: dict[str, str]) -> RunbookResult:
+    """Type the runbook: its script in bash, with the operator's credentials."""
+    result = subprocess.run(
+        ["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    return RunbookResult(result.returncode, result.stderr)
 
-    def __init__(self, sim: Simulation, profile: OperatorProfile, runbooks_dir: Path):
-        self.sim = sim
-        self.profile = profile
-        self.runbooks_dir = runbooks_dir
+
+class OnCallPerson:
+    """What the person does with an alert, whatever the clock.
+
+    ``log(kind, message, **fields)`` records each step; ``commands_ran(message)`` is told when the
+    runbook's commands have run (the simulation routes their API calls then), ``finished(message,
+    source)`` when the person is done with the fix; ``clock()``
+    is the account's time (the runbooks' ``LAB_NOW``, and the staffing profile's hours when
+    ``on_hours``)."""
+
+    def __init__(
+        self,
+        profile: OperatorProfile,
+        runbooks_dir: Path,
+        endpoints: Endpoints,
+        rng: np.random.Generator,
+        clock: Callable[[], datetime],
+        log: Callable[..., Any],
+        commands_ran: Callable[[Message], None] = lambda message: None,
+        finished: Callable[[Message, str], None] = lambda message, source: None,
+        on_hours: bool = True,
+        runner: RunbookRunner = run_in_bash,
+    ):
+        self.profile, self.runbooks_dir, self.endpoints = profile, runbooks_dir, endpoints
+        self.rng, self.clock, self.log = rng, clock, log
+        self.commands_ran, self.finished = commands_ran, finished
+        self.on_hours, self.runner = on_hours, runner
         self._handled: set[tuple[str, ...]] = set()
 
-    def receive(self, alert: Alert) -> None:
-        self.sim.env.process(self._handle(alert))
-
-    def _log(self, alert: Alert, kind: str, **fields) -> None:
-        """Log a step of handling ``alert`` (marked when the alert came from the background)."""
-        self.sim.log(kind, **fields, **({"background": True} if alert.background else {}))
-
-    def _handle(self, alert: Alert):
-        off_duty_s = self.profile.availability.wait_s(self.sim.now_datetime())
-        if off_duty_s > 0:
-            self._log(
-                alert, "operator.off_duty", subject=alert.subject, wait_s=round(off_duty_s, 3)
-            )
-            yield self.sim.env.timeout(off_duty_s)
-        yield self.sim.env.timeout(self.profile.read_alert_s.sample(self.sim.rng))
-        self._log(alert, "operator.read_alert", subject=alert.subject)
+    def handle(self, alert: Message) -> Generator[float, None, None]:
+        """The steps of handling ``alert``; yields each wait (seconds) before the next step."""
+        if self.on_hours:
+            off_duty_s = self.profile.availability.wait_s(self.clock())
+            if off_duty_s > 0:
+                self.log(
+                    "operator.off_duty", alert, subject=alert.subject, wait_s=round(off_duty_s, 3)
+                )
+                yield off_duty_s
+        yield self.profile.read_alert_s.sample(self.rng)
+        self.log("operator.read_alert", alert, subject=alert.subject)
         match = RUNBOOK_LINE.search(alert.message)
         if not match:
-            review_s = self.profile.review_alert_s.sample(self.sim.rng)
-            self._log(
-                alert, "operator.acknowledged", subject=alert.subject, work_s=round(review_s, 3)
+            review_s = self.profile.review_alert_s.sample(self.rng)
+            self.log(
+                "operator.acknowledged", alert, subject=alert.subject, work_s=round(review_s, 3)
             )
             return
         runbook, args = match.group(1), match.group(2).split()
         if (runbook, *args) in self._handled:
-            self._log(alert, "operator.duplicate_alert", runbook=runbook)
+            self.log("operator.duplicate_alert", alert, runbook=runbook)
             return
         self._handled.add((runbook, *args))
         script = self.runbooks_dir / runbook
         if not script.exists():
-            self._log(alert, "operator.runbook_missing", runbook=runbook)
+            self.log("operator.runbook_missing", alert, runbook=runbook)
             return
-        diagnose_s = self.profile.diagnose_s.sample(self.sim.rng)
-        yield self.sim.env.timeout(diagnose_s)
+        diagnose_s = self.profile.diagnose_s.sample(self.rng)
+        yield diagnose_s
         commands = count_commands(script.read_text())
-        typing_s = sum(self.profile.runbook_command_s.sample(self.sim.rng) for _ in range(commands))
-        yield self.sim.env.timeout(typing_s)
+        typing_s = sum(self.profile.runbook_command_s.sample(self.rng) for _ in range(commands))
+        yield typing_s
         env = {
             **os.environ,
-            **self.sim.endpoints.cli_env("operator"),
-            "LAB_NOW": str(int(self.sim.now_datetime().timestamp())),  # the runbook's clock
+            **self.endpoints.cli_env("operator"),
+            "LAB_NOW": str(int(self.clock().timestamp())),  # the runbook's clock
         }
-        result = subprocess.run(
-            ["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=300
-        )
-        self.sim.pump(background=alert.background)
-        if result.returncode != 0:  # a fix that did not work is recorded, not hidden
-            self._log(
-                alert, "operator.runbook_failed", runbook=runbook, exit_code=result.returncode
-            )
-        self._log(
-            alert,
+        result = self.runner(script, args, env)
+        self.commands_ran(alert)
+        if result.exit_code != 0:  # a fix that did not work is recorded, not hidden
+            self.log("operator.runbook_failed", alert, runbook=runbook, exit_code=result.exit_code)
+        self.log(
             "operator.runbook_done",
+            alert,
             work_s=round(diagnose_s + typing_s, 3),
             runbook=runbook,
             args=args,
             commands=commands,
-            exit_code=result.returncode,
+            exit_code=result.exit_code,
             stderr=result.stderr[-500:] or None,
         )
-        self.sim.responded(f"operator:{runbook[:-3]}")
+        self.finished(alert, f"operator:{runbook[:-3]}")
+
+
+class Operator:
+    """The person in virtual time: each alert of the team's inbox handled as a SimPy process."""
+
+    def __init__(self, sim: Simulation, profile: OperatorProfile, runbooks_dir: Path):
+        self.sim = sim
+        self.person = OnCallPerson(
+            profile,
+            runbooks_dir,
+            sim.endpoints,
+            sim.rng,
+            clock=sim.now_datetime,
+            log=self._log,
+            commands_ran=lambda alert: sim.pump(background=alert.background),
+            finished=lambda alert, source: sim.responded(source),
+        )
+
+    def receive(self, alert: Any) -> None:
+        self.sim.env.process(self._handle(alert))
+
+    def _handle(self, alert: Any):
+        for wait_s in self.person.handle(alert):
+            yield self.sim.env.timeout(wait_s)
+
+    def _log(self, kind: str, alert: Any, **fields: Any) -> None:
+        """Log a step of handling ``alert`` (marked when the alert came from the background)."""
+        self.sim.log(kind, **fields, **({"background": True} if alert.background else {}))
+
+
+class WallClockPerson:
+    """The person against a clock that moves on its own (a real account, or the stand-in): the
+    same steps, each due a wait after the previous one, taken at the next ``act`` at or after it."""
+
+    def __init__(self, person: OnCallPerson):
+        self.person = person
+        self.now_s = 0.0  # the time of the step being taken (for the person's log)
+        self._due: list[tuple[float, Generator[float, None, None]]] = []
+
+    @property
+    def busy(self) -> bool:
+        """Still handling an alert."""
+        return bool(self._due)
+
+    def receive(self, alert: Message, at_s: float) -> None:
+        """An alert reached the person at ``at_s`` (the run's clock)."""
+        self._due.append((at_s, self.person.handle(alert)))
+
+    def act(self, now_s: float) -> None:
+        """Take every step whose time has come by ``now_s``."""
+        while True:
+            ready = [entry for entry in self._due if entry[0] <= now_s]
+            if not ready:
+                return
+            for entry in ready:
+                self._due.remove(entry)
+                due, steps = entry
+                self.now_s = now_s
+                wait_s = next(steps, None)
+                if wait_s is not None:
+                    self._due.append((due + wait_s, steps))

@@ -131,13 +131,12 @@ class SecurityHub:
                 "securityhub.import_failed", product=product, errors=result["FailedFindings"]
             )
             return
-        self.sim.log(
+        self.sim.detected(
             "securityhub.imported",
+            f"securityhub:{product}",
             product=product,
             finding_type=finding["Types"][0],
             severity=finding["Severity"]["Label"],
-            detection=True,
-            source=f"securityhub:{product}",
         )
         self.publish(
             {

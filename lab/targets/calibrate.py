@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from lab.report.summary import load_trials
+from lab.experiment.results import load_trials
 from lab.sim.calibration import Calibration, scale_distribution
 
 PATHS_FILE = Path(__file__).with_name("alert_paths.yaml")
@@ -93,3 +94,30 @@ def write_calibration(calibration: Calibration, path: Path) -> Path:
         + yaml.safe_dump(calibration.model_dump(mode="json", exclude_none=True), sort_keys=False)
     )
     return path
+
+
+@dataclass
+class Fitted:
+    path: Path  # the calibration written
+    table: pd.DataFrame  # the ratios applied
+    figure: Path  # measured and simulated distributions side by side
+
+
+def fit_and_write(
+    measured: list[Path], against: list[Path], calibration: Path | None, out: Path
+) -> Fitted:
+    """``lab calibrate``: fit, write the calibration to ``out`` and draw both distributions."""
+    from lab.report.figures import measured_vs_simulated
+
+    base = Calibration.load(calibration) if calibration else Calibration.load()
+    new, table = calibrate(measured, against, base)
+    path = write_calibration(new, out)
+    both = pd.concat(
+        [
+            *(load_trials(d).assign(source="measured") for d in measured),
+            *(load_trials(d).assign(source="simulated") for d in against),
+        ],
+        ignore_index=True,
+    )
+    figure = measured_vs_simulated(both, path.with_suffix(""))[0]
+    return Fitted(path, table, figure)

@@ -8,8 +8,9 @@ anything, probes watch what happened.
   saw it undone (else the poll's time).
 - Injection: the detonating call's ``eventTime`` from ``LookupEvents`` when CloudTrail has it
   (else the moment the call returned).
-- The person: an operator bot reads the probe's alerts and, after the staffing profile's delays,
-  runs the runbook an alert names (as the on-call person would); ``prompt`` asks you instead.
+- The person: the lab's one on-call person (``lab.sim.operator``) on the wall clock reads the
+  probe's alerts and, after the staffing profile's delays, runs the runbook an alert names;
+  ``prompt`` asks you instead.
 
 On a real account AWS does the detecting. On the emulated stand-in (tests, rehearsal) nothing in
 moto would, so the lab's simulated services play AWS in real time (SimPy's real-time environment,
@@ -21,10 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,11 +32,11 @@ from typing import Any
 import numpy as np
 import simpy.rt
 
-from lab.attacks.base import Prerequisites, Technique
+from lab.attacks.lifecycle import TechniqueRun
 from lab.emulator.endpoints import Endpoints
 from lab.paths import RUNBOOKS_DIR
 from lab.sim.calibration import Calibration, OperatorProfile
-from lab.sim.operator import RUNBOOK_LINE, count_commands
+from lab.sim.operator import WallClockPerson
 
 
 @dataclass
@@ -127,80 +126,6 @@ def run_topics(endpoints: Endpoints, run_id: str) -> list[str]:
     return sorted(r["ResourceARN"] for r in found)
 
 
-class OperatorBot:
-    """The on-call person, automated: for each alert that names a runbook, wait the staffing
-    profile's read, diagnose and typing times, then run the runbook with the operator's credentials
-    (always on duty: the profile's hours are not applied). ``prompt``: show the alert and wait for
-    Enter instead (teaching)."""
-
-    def __init__(
-        self,
-        endpoints: Endpoints,
-        profile: OperatorProfile,
-        rng: np.random.Generator,
-        time_factor: float,
-        prompt: Callable[[str], Any] | None = None,
-    ):
-        self.endpoints, self.profile, self.rng = endpoints, profile, rng
-        self.time_factor, self.prompt = time_factor, prompt
-        self.queue: list[tuple[float, Alert]] = []  # (due on the run's clock, alert)
-        self.handled: set[tuple[str, ...]] = set()
-        self.log: list[dict[str, Any]] = []
-
-    def consider(self, alert: Alert) -> None:
-        match = RUNBOOK_LINE.search(alert.message)
-        if not match:
-            self.log.append({"kind": "operator.acknowledged", "t_s": alert.at_s})
-            return
-        key = (match.group(1), *match.group(2).split())
-        if key in self.handled:
-            return
-        self.handled.add(key)
-        script = RUNBOOKS_DIR / key[0]
-        commands = count_commands(script.read_text()) if script.exists() else 0
-        delay = (
-            self.profile.read_alert_s.sample(self.rng)
-            + self.profile.diagnose_s.sample(self.rng)
-            + sum(self.profile.runbook_command_s.sample(self.rng) for _ in range(commands))
-        )
-        self.queue.append((alert.at_s + delay, alert))
-
-    def act(self, now_s: float, epoch_s: float | None = None) -> None:
-        """Run every runbook whose time has come (``epoch_s``: the account's clock, given to the
-        runbook as ``LAB_NOW`` on the stand-in, whose clock is simulated)."""
-        for due, alert in [q for q in self.queue if q[0] <= now_s]:
-            self.queue.remove((due, alert))
-            match = RUNBOOK_LINE.search(alert.message)
-            runbook, args = match.group(1), match.group(2).split()  # type: ignore[union-attr]
-            if self.prompt is not None:
-                self.prompt(
-                    f"{alert.subject}\nrun: cli-baseline/runbooks/{runbook} {' '.join(args)}"
-                )
-                self.log.append({"kind": "operator.runbook_done", "t_s": now_s, "by": "you"})
-                continue
-            import os
-
-            result = subprocess.run(
-                ["bash", str(RUNBOOKS_DIR / runbook), *args],
-                env={
-                    **os.environ,
-                    **self.endpoints.cli_env("operator"),
-                    **({"LAB_NOW": str(int(epoch_s))} if epoch_s is not None else {}),
-                },
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            self.log.append(
-                {
-                    "kind": "operator.runbook_done",
-                    "t_s": now_s,
-                    "runbook": runbook,
-                    "exit_code": result.returncode,
-                }
-            )
-
-
 @dataclass
 class StandIn:
     """The simulated services playing AWS in real time on the emulated stand-in account."""
@@ -242,18 +167,18 @@ class StandIn:
 
 def wallclock_trial(
     endpoints: Endpoints,
-    technique: Technique,
-    prerequisites: Prerequisites,
+    technique: TechniqueRun,
     probe: AlertProbe,
-    bot: OperatorBot,
+    person: WallClockPerson,
+    events: list[dict[str, Any]],
     timeout_s: float,
     poll_s: float,
     stand_in: StandIn | None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Detonate, watch the probes until the attack is undone and alerted (or ``timeout_s``), revert.
-    Returns the trial's timing fields and its events (seconds since injection)."""
+    The person's steps and the probes' sightings go to ``events`` (seconds since injection); returns
+    the trial's timing fields."""
     probe.receive()  # alerts of earlier trials are not this one's
-    events: list[dict[str, Any]] = []
     wall_start = time.time()
     if stand_in is not None:
         sim_start = stand_in.sim.now
@@ -269,7 +194,7 @@ def wallclock_trial(
         return stand_in.sim.now_datetime() if stand_in is not None else datetime.now(UTC)
 
     before = moment()
-    technique.detonate(endpoints, prerequisites)
+    technique.detonate()
     if stand_in is not None:
         stand_in.sim.pump()
     detonation = (before, moment())
@@ -288,20 +213,16 @@ def wallclock_trial(
             alert = Alert(at, subject, message)
             events.append({"kind": "probe.alert", "t_s": at, "subject": subject, "alert": True})
             alerted = at if alerted is None else min(alerted, at)
-            bot.consider(alert)
+            person.receive(alert, at)
+        person.act(now)
         if stand_in is not None:
-            bot.act(now, stand_in.sim.now_datetime().timestamp())
             stand_in.sim.pump()  # the account sees the person's calls
-        else:
-            bot.act(now)
-        events.extend(bot.log)
-        bot.log.clear()
-        if remediated is None and technique.is_remediated(endpoints, prerequisites):
+        if remediated is None and technique.is_remediated():
             remediated = now
             fixed_window = (last_poll, moment())
             events.append({"kind": "probe.remediated", "t_s": now})
         last_poll = moment()
-        if remediated is not None and alerted is not None and not bot.queue:
+        if remediated is not None and alerted is not None and not person.busy:
             break
     # Exact times from CloudTrail where it has them: the detonating call, and the last write between
     # the poll that still saw the attack and the one that saw it undone (the fix).
@@ -315,7 +236,7 @@ def wallclock_trial(
             events.append({"kind": "cloudtrail.fix_time", "t_s": remediated})
     if alerted is not None:
         alerted = max(0.0, alerted - offset)
-    return {"alerted_s": alerted, "remediated_s": remediated, "ended_s": clock()}, events
+    return {"alerted_s": alerted, "remediated_s": remediated, "ended_s": clock()}
 
 
 def _write_time(

@@ -174,17 +174,13 @@ class AwsConfig:
         self.compliance[key] = result
         if result == old or (old is None and result != "NON_COMPLIANT"):
             return
-        self.sim.log(
-            "config.compliance_change",
-            rule=rule["ConfigRuleName"],
-            resource_id=resource[1],
-            compliance=result,
-            **(
-                {"detection": True, "source": f"config:{rule['ConfigRuleName']}"}
-                if result == "NON_COMPLIANT"
-                else {}
-            ),
-        )
+        fields = {"rule": rule["ConfigRuleName"], "resource_id": resource[1], "compliance": result}
+        if result == "NON_COMPLIANT":
+            self.sim.detected(
+                "config.compliance_change", f"config:{rule['ConfigRuleName']}", **fields
+            )
+        else:
+            self.sim.log("config.compliance_change", **fields)
         event = self._event(rule, resource, result, old)
         self.publish(event)
         if result == "NON_COMPLIANT":

@@ -218,12 +218,11 @@ class GuardDuty:
             del self._findings[key]
             return
         finding.document["createdAt"] = finding.document["updatedAt"] = self.sim.at(self.sim.now)
-        self.sim.log(
+        self.sim.detected(
             "guardduty.finding",
+            f"guardduty:{key[0]}",
             finding_type=key[0],
             severity=finding.document["severity"],
-            detection=True,
-            source=f"guardduty:{key[0]}",
         )
         yield self.sim.env.timeout(self.sim.draw("guardduty_to_eventbridge_s"))
         finding.published = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
-from lab.attacks.resources import missing_ok
+from lab.attacks.resources import missing_ok, tag_map
 from lab.emulator.endpoints import Endpoints
 
 
@@ -23,7 +23,7 @@ class GuarddutyDisableDetector(Technique):
         detector_id = guardduty.create_detector(
             Enable=True,
             FindingPublishingFrequency="FIFTEEN_MINUTES",
-            Tags={"lab:project": "aws-serverless-security-monitoring", "lab:technique": self.id},
+            Tags=tag_map(self.id),
         )["DetectorId"]
         return {"detector_id": detector_id, "created": True}
 

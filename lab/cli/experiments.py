@@ -1,0 +1,231 @@
+"""``lab run``, ``lab demo``, ``lab report``, ``lab runs``, ``lab notebooks``, ``lab calibrate``:
+experiments and what they publish."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lab.cli.output import console, fail, print_published, print_summary, progress_bar
+from lab.paths import RESULTS_DIR, SCENARIOS_DIR
+
+
+def run(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML (see scenarios/).")],
+    out: Annotated[
+        Path, typer.Option(help="Results root; the run goes to OUT/<scenario>/<run-id>/.")
+    ] = RESULTS_DIR,
+    resume: Annotated[Path | None, typer.Option(help="Continue the run in this directory.")] = None,
+    calibration: Annotated[
+        Path | None, typer.Option(help="Calibration YAML (default: lab/sim/calibration.yaml).")
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Workers at once, each in its own emulator process (default: CPUs + 1, at least "
+            "one per architecture; spare workers split the manual baseline's trials). 1: one by one.",
+        ),
+    ] = None,
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            help="Staffing profile of the calibration (on-call, soc-24x7, business-hours, "
+            "student-lab) instead of the scenario's; recorded in the manifest and the run id."
+        ),
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            help="emulated (default) or aws: a real account in wall-clock time, behind the "
+            "guardrails (allow-list in ~/.config/lab/config.yaml, plan + cost estimate to "
+            "confirm, teardown)."
+        ),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="aws: do not ask for confirmation.")] = False,
+    stand_in: Annotated[
+        bool,
+        typer.Option(
+            "--stand-in",
+            help="aws: rehearse on an embedded emulated account playing the real one (guardrails, "
+            "probes and teardown as on AWS; the simulated services act as AWS in real time).",
+        ),
+    ] = False,
+    time_factor: Annotated[
+        float,
+        typer.Option(
+            min=0.0001, max=1.0, help="aws --stand-in: wall seconds per simulated second."
+        ),
+    ] = 1.0,
+    poll: Annotated[
+        float, typer.Option(min=0.01, help="aws: seconds between two probe polls.")
+    ] = 10.0,
+    prompt: Annotated[
+        bool,
+        typer.Option(
+            "--prompt", help="aws: you are the on-call person (asked to run each runbook)."
+        ),
+    ] = False,
+) -> None:
+    """Run a scenario: deploy each architecture, detonate, observe, tear down, write results."""
+    from lab.experiment.campaign import prepare, run_campaign
+    from lab.experiment.results import ResumeMismatch, new_run_dir
+    from lab.experiment.runner import RunError
+    from lab.experiment.scenario import ScenarioError
+
+    if target not in (None, "emulated", "aws"):
+        fail(f"unknown target {target!r}; known: emulated, aws")
+    try:  # every input checked before anything is written
+        campaign = prepare(scenario_file, calibration, operator, target)
+    except ScenarioError as exc:
+        fail(str(exc))
+    if resume is not None and not (resume / "manifest.json").exists():
+        fail(f"{resume} is not a run directory (no manifest.json)")
+    on_account = campaign.scenario.target == "aws"
+    if campaign.description:
+        console.print(campaign.description)
+    started = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        if on_account:
+            from lab.cli.accounts import account_target
+
+            chosen = account_target(
+                stack, campaign.scenario, out, yes, stand_in, time_factor, poll, prompt
+            )
+        else:
+            from lab.targets.emulated import EmulatedTarget
+
+            chosen = EmulatedTarget()
+        run_dir = resume or new_run_dir(out, campaign.scenario)
+        with progress_bar() as bar:
+            task = bar.add_task("starting", total=None)
+            try:
+                run_campaign(
+                    campaign,
+                    run_dir,
+                    chosen,
+                    lambda d, n, t: bar.update(task, description=d, completed=n, total=t),
+                    jobs=jobs,
+                )
+            except ResumeMismatch as exc:
+                fail(str(exc))
+            except RunError as exc:
+                fail(f"{exc}\nresults so far: {run_dir}", code=1)
+            except KeyboardInterrupt:
+                again = (
+                    f"check with: lab cleanup --run {run_dir.name} --dry-run"
+                    if on_account
+                    else f"continue with: lab run {scenario_file} --resume {run_dir}"
+                )
+                fail(f"interrupted; deployments torn down. {again}", code=130)
+    print_summary(run_dir)
+    console.print(f"wall time {time.perf_counter() - started:.1f} s; results in {run_dir}")
+    print_published(run_dir)
+
+
+def demo(out: Annotated[Path, typer.Option(help="Results root.")] = RESULTS_DIR) -> None:
+    """The demo (scenarios/demo.yaml): ec2-sg-open-ssh and ec2-ssh-brute-force, 10 trials per
+    technique and architecture, on the embedded emulated account."""
+    run(SCENARIOS_DIR / "demo.yaml", out=out)
+
+
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory (results/<scenario>/<run-id>).")],
+) -> None:
+    """Print a run's summary; redraw its figures; write report.md and a self-contained report.html."""
+    from lab.experiment.results import has_trials
+
+    if not has_trials(run_dir):
+        fail(f"{run_dir} has no trials.csv (nor a sweep point with one)")
+    print_summary(run_dir)
+    print_published(run_dir)
+
+
+def runs(out: Annotated[Path, typer.Option(help="Results root.")] = RESULTS_DIR) -> None:
+    """List the runs under the results root with their manifest summary."""
+    from rich.table import Table
+
+    from lab.experiment.results import run_summaries
+
+    rows = run_summaries(out)
+    table = Table(title=f"runs in {out}")
+    columns = ("scenario", "run", "kind", "status", "target", "seed", "trials", "started", "commit")
+    for column in columns:
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        table.add_row(*(row[c] for c in columns))
+    console.print(table)
+
+
+def notebooks(
+    run_dir: Annotated[
+        Path | None, typer.Argument(help="A run directory (default: the newest).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where the executed notebooks go (default: RUN_DIR/notebooks)."),
+    ] = None,
+) -> None:
+    """Execute the chapter notebooks (notebooks/*.ipynb) headless against a run; their figures go
+    to RUN_DIR/figures, the executed copies (with outputs) to OUT."""
+    from lab.experiment.results import RunNotFound, latest_run, read_manifest
+    from lab.report.notebooks import NotebookFailed, execute
+    from lab.report.notebooks import notebooks as chapter_notebooks
+
+    try:
+        run_dir = run_dir or latest_run()
+        read_manifest(run_dir)
+    except RunNotFound as exc:
+        fail(str(exc))
+    target = out or run_dir / "notebooks"
+    with progress_bar() as bar:
+        found = chapter_notebooks()
+        task = bar.add_task("notebooks", total=len(found))
+        for notebook in found:
+            bar.update(task, description=notebook.stem)
+            try:
+                execute(notebook, run_dir, target)
+            except NotebookFailed as exc:
+                fail(str(exc), code=1)
+            bar.advance(task)
+    console.print(f"executed {len(found)} notebooks into {target}")
+
+
+def calibrate(
+    measured: Annotated[
+        list[Path], typer.Argument(help="Wall-clock run directories (lab run --target aws).")
+    ],
+    against: Annotated[
+        list[Path],
+        typer.Option(help="Emulated run(s) of the same scenario (repeat the option for several)."),
+    ],
+    out: Annotated[Path, typer.Option(help="The calibration file to write.")] = Path(
+        "calibration.measured.yaml"
+    ),
+    calibration: Annotated[
+        Path | None,
+        typer.Option(help="The calibration the emulated runs used (default: the lab's)."),
+    ] = None,
+) -> None:
+    """Fit the simulator to measured runs: per architecture, measured / simulated median time to
+    alert scales the stages on its alert path (lab/targets/alert_paths.yaml). Writes a calibration
+    file for `lab run --calibration FILE` and a figure of both distributions beside it."""
+    from lab.experiment.results import RunNotFound, read_manifest
+    from lab.sim.calibration import CalibrationError
+    from lab.targets.calibrate import CalibrateError, fit_and_write
+
+    try:
+        for run_dir in [*measured, *against]:
+            read_manifest(run_dir)
+        result = fit_and_write(measured, against, calibration, out)
+    except (RunNotFound, CalibrateError, CalibrationError) as exc:
+        fail(str(exc))
+    console.print(result.table.round(3).to_string(index=False))
+    console.print(
+        f"calibration: {result.path} (lab run SCENARIO --calibration {result.path}); "
+        f"figure: {result.figure}"
+    )

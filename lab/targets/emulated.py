@@ -1,0 +1,66 @@
+"""The embedded default target: each worker gets a fresh emulated account (a moto server on
+127.0.0.1 in the worker's process), and a trial runs in virtual time, observed from inside the
+simulation (``lab.experiment.trial``)."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from lab.cost.inventory import inventory
+from lab.emulator.endpoints import Endpoints
+from lab.emulator.server import EmulatorServer
+from lab.experiment.outcome import Observation
+from lab.experiment.scenario import Scenario
+from lab.experiment.target import Events, TrialRequest
+from lab.experiment.trial import run_trial
+
+
+@dataclass
+class EmulatedAccount:
+    """One worker's emulated account."""
+
+    emulator: EmulatorServer
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return self.emulator.endpoints
+
+    def inventory(self) -> dict[str, Any]:
+        return inventory(self.endpoints)
+
+    def watching(self, architecture: str, run_id: str) -> nullcontext[None]:
+        return nullcontext()  # the simulation itself observes
+
+    def trial(self, request: TrialRequest) -> tuple[Observation, Events]:
+        return run_trial(self.emulator, request)
+
+
+@dataclass(frozen=True)
+class EmulatedTarget:
+    """The emulated account in virtual time (picklable: it travels to the worker processes)."""
+
+    name: str = "emulated"
+    meters_usage: bool = True
+
+    def manifest_fields(self) -> dict[str, Any]:
+        return {}
+
+    def workers(self, jobs: int | None, architectures: int) -> int:
+        return jobs or max(architectures, (multiprocessing.cpu_count() or 1) + 1)
+
+    @contextmanager
+    def account(self, scenario: Scenario) -> Iterator[EmulatedAccount]:
+        with EmulatorServer() as emulator:
+            emulator.reset()  # moto's state is per process: start from an empty account
+            emulator.seed(scenario.seed)
+            yield EmulatedAccount(emulator)
+
+    def check_time(self) -> None:
+        """Virtual time: a run is never out of time."""
+
+    def finish(self, run_id: str) -> dict[str, Any]:
+        return {}
