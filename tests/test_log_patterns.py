@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lab.sim.log_patterns import PatternError, validate
+from lab.engines.log_patterns import PatternError, validate
 from lab.sim.patterns import extract_fields, log_pattern_matches, metric_value
 
 UNSTRUCTURED = [
@@ -152,9 +152,9 @@ def test_the_needle_shortcut_never_changes_an_answer():
     import copy
     from datetime import UTC, datetime
 
+    from lab.engines.log_patterns import _compile
     from lab.load.synthetic import stream
     from lab.paths import TERRAFORM_DIR
-    from lab.sim.log_patterns import _compile
 
     controls = json.loads((TERRAFORM_DIR / "modules/cis_alarms/filters.json").read_text())
     records = [r for _, r in stream(40_000, datetime(2026, 1, 5, tzinfo=UTC), 3_600, seed=9)]
@@ -215,7 +215,7 @@ def test_the_event_pattern_pre_check_never_changes_moto_s_answer():
     st.text("abcdeP ", max_size=60),
 )
 def test_grouped_needles_find_one_exactly_when_one_is_there(needles, text):
-    from lab.sim.log_patterns import _grouped
+    from lab.engines.log_patterns import _grouped
 
     groups = _grouped(tuple(needles))
     assert sorted(m for _, members in groups for m in members) == sorted(needles)

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from lab.attacks.activity import Activity
+from lab.engines.insights import Event, QueryError, run_query
 from lab.sim.alarms import evaluate
 from lab.sim.calibration import Calibration
-from lab.sim.insights import Event, QueryError, run_query
 from lab.sim.kernel import Simulation
 from lab.sim.services import start_services
 

@@ -8,9 +8,8 @@ from typing import Any
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.resources import lab_bucket_name, lab_tags, missing_ok
 from lab.emulator.endpoints import Endpoints
+from lab.engines.posture import public_grant, public_statement, statements
 
-ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
 FULL_BLOCK = {
     "BlockPublicAcls": True,
     "IgnorePublicAcls": True,
@@ -20,21 +19,14 @@ FULL_BLOCK = {
 
 
 def public_grants(s3: Any, bucket: str) -> list[dict[str, Any]]:
-    grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
-    return [g for g in grants if g["Grantee"].get("URI") in (ALL_USERS, AUTHENTICATED_USERS)]
+    return [g for g in s3.get_bucket_acl(Bucket=bucket)["Grants"] if public_grant(g)]
 
 
 def public_statements(s3: Any, bucket: str) -> list[dict[str, Any]]:
     """Allow statements of the bucket policy whose principal is everyone."""
     with missing_ok("NoSuchBucketPolicy"):
         policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-        statements = policy.get("Statement", [])
-        statements = statements if isinstance(statements, list) else [statements]
-        return [
-            s
-            for s in statements
-            if s.get("Effect") == "Allow" and s.get("Principal") in ("*", {"AWS": "*"})
-        ]
+        return [s for s in statements(policy) if public_statement(s)]
     return []
 
 

@@ -7,9 +7,7 @@ from typing import Any, ClassVar
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
 from lab.emulator.endpoints import Endpoints
-
-WORLD_V4 = "0.0.0.0/0"
-WORLD_V6 = "::/0"
+from lab.engines.posture import covers_port, world_open
 
 
 def default_vpc_id(endpoints: Endpoints) -> str:
@@ -19,20 +17,6 @@ def default_vpc_id(endpoints: Endpoints) -> str:
     if not vpcs:
         raise RuntimeError("this technique needs a default VPC in the account")
     return vpcs[0]["VpcId"]
-
-
-def world_open(permission: dict[str, Any]) -> bool:
-    return any(r.get("CidrIp") == WORLD_V4 for r in permission.get("IpRanges", [])) or any(
-        r.get("CidrIpv6") == WORLD_V6 for r in permission.get("Ipv6Ranges", [])
-    )
-
-
-def covers_port(permission: dict[str, Any], port: int | None) -> bool:
-    """Does the permission let ``port`` in (``None``: any port at all)?"""
-    if permission.get("IpProtocol") == "-1" or port is None:
-        return True
-    low, high = permission.get("FromPort"), permission.get("ToPort")
-    return low is None or (low <= port <= (high if high is not None else low))
 
 
 class WorldOpenIngress(Technique):

@@ -347,10 +347,10 @@ def _patch_logs_filter_patterns() -> None:
     """Gap: moto matches one term or one quoted phrase and lets every other filter pattern through
     (``?`` terms, exclusions, space-delimited and JSON patterns all match everything). AWS documents
     the whole language (FilterAndPatternSyntax.html); FilterLogEvents and the rest use the lab's
-    implementation of it (``lab.sim.log_patterns``)."""
+    implementation of it (``lab.engines.log_patterns``)."""
     import moto.logs.models as logs_models
 
-    from lab.sim.log_patterns import log_pattern_matches
+    from lab.engines.log_patterns import log_pattern_matches
 
     class EventMessageFilter:
         def __init__(self, pattern: str):
@@ -365,11 +365,11 @@ def _patch_logs_filter_patterns() -> None:
 def _patch_logs_insights_queries() -> None:
     """Gap: moto's Logs Insights understands ``fields``, ``sort`` and ``limit`` only; a ``filter``
     or ``stats`` is ignored and every event comes back. StartQuery runs the lab's subset of the
-    language instead (``lab.sim.insights``: filter, parse, stats ... by, sort, limit)."""
+    language instead (``lab.engines.insights``: filter, parse, stats ... by, sort, limit)."""
     import moto.logs.models as logs_models
     from moto.logs.exceptions import InvalidParameterException
 
-    from lab.sim.insights import Event, QueryError, format_value, run_query
+    from lab.engines.insights import Event, QueryError, format_value, run_query
 
     def execute_query(
         log_groups: list[Any], query: str, start_time: int, end_time: int

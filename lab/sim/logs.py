@@ -17,8 +17,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from lab.engines.log_patterns import log_pattern_matches, metric_value
 from lab.sim.kernel import Simulation
-from lab.sim.log_patterns import log_pattern_matches, metric_value
 from lab.sim.readback import Readback, by_name
 
 

@@ -13,27 +13,18 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lab.emulator.endpoints import Endpoints
+from lab.engines.posture import (
+    public_grant,
+    public_statement,
+    statements,
+    world_open_tcp_ranges,
+)
 
 Evaluator = Callable[[Endpoints, str | None, dict[str, str]], str]
-WORLD = ("0.0.0.0/0", "::/0")
 
 
 def _verdict(compliant: bool) -> str:
     return "COMPLIANT" if compliant else "NON_COMPLIANT"
-
-
-def _world_open_ports(group: dict[str, Any]) -> list[tuple[int, int]]:
-    opened = []
-    for permission in group.get("IpPermissions", []):
-        cidrs = [r["CidrIp"] for r in permission.get("IpRanges", [])]
-        cidrs += [r["CidrIpv6"] for r in permission.get("Ipv6Ranges", [])]
-        if not any(c in WORLD for c in cidrs):
-            continue
-        if permission.get("IpProtocol") == "-1":
-            opened.append((0, 65535))
-        elif permission.get("IpProtocol") in ("tcp", "6"):
-            opened.append((permission.get("FromPort", 0), permission.get("ToPort", 65535)))
-    return opened
 
 
 def _group(endpoints: Endpoints, group_id: str) -> dict[str, Any] | None:
@@ -51,7 +42,7 @@ def incoming_ssh_disabled(
     group = _group(endpoints, resource_id or "")
     if group is None:
         return "NOT_APPLICABLE"
-    return _verdict(not any(low <= 22 <= high for low, high in _world_open_ports(group)))
+    return _verdict(not any(low <= 22 <= high for low, high in world_open_tcp_ranges(group)))
 
 
 def restricted_incoming_traffic(
@@ -67,7 +58,7 @@ def restricted_incoming_traffic(
         3306,
         4333,
     ]
-    opened = _world_open_ports(group)
+    opened = world_open_tcp_ranges(group)
     return _verdict(not any(low <= port <= high for port in blocked for low, high in opened))
 
 
@@ -101,22 +92,18 @@ def s3_bucket_public_read_prohibited(
         except ClientError:
             return "NOT_APPLICABLE"
         acl_public = any(
-            g["Grantee"].get("URI", "").endswith(("/global/AllUsers", "/global/AuthenticatedUsers"))
-            and g["Permission"] in ("READ", "FULL_CONTROL")
-            for g in grants
+            public_grant(g) and g["Permission"] in ("READ", "FULL_CONTROL") for g in grants
         )
     if not block.get("RestrictPublicBuckets"):
         try:
             policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
         except ClientError:
             policy = {"Statement": []}
-        for statement in policy.get("Statement", []):
-            principal = statement.get("Principal")
+        for statement in statements(policy):
             actions = statement.get("Action", [])
             actions = [actions] if isinstance(actions, str) else actions
             if (
-                statement.get("Effect") == "Allow"
-                and principal in ("*", {"AWS": "*"})
+                public_statement(statement)
                 and not statement.get("Condition")
                 and any(a in ("s3:GetObject", "s3:*", "*", "s3:ListBucket") for a in actions)
             ):

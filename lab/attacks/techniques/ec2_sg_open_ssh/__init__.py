@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from lab.attacks.security_group import WORLD_V4, WorldOpenIngress
+from lab.attacks.security_group import WorldOpenIngress
+from lab.engines.posture import WORLD_V4
 
 
 class Ec2SgOpenSsh(WorldOpenIngress):
