@@ -26,13 +26,17 @@ env: $(STAMP)
 demo: $(STAMP)  ## run the demo scenario on the embedded emulated account
 	$(BIN)/lab demo
 
-test: $(STAMP) $(CHECKOV_STAMP)  ## lint, checkov on terraform/, then the tests (emulator, real terraform, real aws CLI)
+test: $(STAMP) $(CHECKOV_STAMP)  ## lint, format, import layers, checkov on terraform/, then the tests (emulator, real terraform, real aws CLI)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check lab tests benchmarks
+	$(BIN)/ruff format --check lab tests benchmarks
+	$(BIN)/lint-imports
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --compact --quiet --skip-download
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n auto --dist loadfile
 
 lint: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check lab tests benchmarks
+	$(BIN)/ruff format --check lab tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/shellcheck -x cli-baseline/*.sh cli-baseline/*/*.sh cli-baseline/*/*/*.sh
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --compact --quiet --skip-download
 
