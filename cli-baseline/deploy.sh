@@ -154,8 +154,7 @@ while IFS=$'\t' read -r group name pattern metric threshold description; do
   aws cloudwatch put-metric-alarm --alarm-name "$PREFIX-$name" --alarm-description "$description" \
     --namespace LabManual --metric-name "$metric" --statistic Sum --period 300 \
     --evaluation-periods 1 --threshold "$threshold" --comparison-operator GreaterThanOrEqualToThreshold \
-    --treat-missing-data notBreaching --alarm-actions "$TOPIC_ARN" \
-    --tags "Key=lab:project,Value=aws-serverless-security-monitoring" "Key=lab:architecture,Value=manual"
+    --treat-missing-data notBreaching --alarm-actions "$TOPIC_ARN" --tags "${LAB_TAGS_ARGS[@]}"
 done < "$HERE/agent/metric-filters.tsv"
 state_set ALARM_PREFIX "$PREFIX-"
 

@@ -86,3 +86,65 @@ def test_a_real_account_needs_the_allow_list_and_a_confirmation(crashed, tmp_pat
     assert agreed.returncode == 0, agreed.stdout + agreed.stderr
     assert "on the allow-list" in agreed.stdout
     assert tagged_resources(crashed.endpoints) == []
+
+
+_KILLED_RUN = """
+import sys
+from pathlib import Path
+
+from lab.emulator import Endpoints
+from lab.experiment.runner import run_scenario
+from lab.experiment.scenario import Scenario
+from lab.targets.account import AwsTarget
+
+url, run_dir = sys.argv[1], Path(sys.argv[2])
+scenario = Scenario.model_validate(
+    {
+        "name": "killed",
+        "seed": 1,
+        "trials": 1,
+        "techniques": ["ec2-sg-open-ssh"],
+        "architectures": {"manual": {}},
+        "max_trial_s": 3600,
+        "target": "aws",
+    }
+)
+target = AwsTarget(Endpoints(url=url, region="us-east-1"), max_run_s=3600, poll_s=0.5)
+run_scenario(scenario, run_dir, target=target)
+"""
+
+
+def test_a_run_killed_mid_trial_is_cleaned_up_by_its_run_id(emulator, tmp_path):
+    """kill -9 in the middle of a trial on the account target (this emulator as the account): no
+    teardown ran, yet every resource the run made, the technique's included, carries its
+    lab:run-id, so `lab cleanup --run RUN_ID` leaves nothing tagged."""
+    import time
+
+    run_dir = tmp_path / "killed" / "run-killed-1"
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_RUN, emulator.url, str(run_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and child.poll() is None:
+            ours = tagged_resources(emulator.endpoints, run_dir.name)
+            groups = emulator.endpoints.client("ec2").describe_security_groups(
+                Filters=[{"Name": "tag:lab:technique", "Values": ["ec2-sg-open-ssh"]}]
+            )["SecurityGroups"]
+            opened = any(p.get("FromPort") == 22 for g in groups for p in g["IpPermissions"])
+            if opened and any(g["GroupId"] in arn for g in groups for arn in ours):
+                break  # the technique's group, tagged with the run, detonated: mid-trial
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"the trial never started: {child.stdout.read() if child.stdout else ''}")
+    finally:
+        child.kill()  # SIGKILL: no finally block of the run gets to tear anything down
+        child.wait(timeout=60)
+    left = tagged_resources(emulator.endpoints, run_dir.name)
+    assert any(":instance/" in arn for arn in left)  # the architecture, never destroyed
+    result = _lab("cleanup", "--endpoint", emulator.url, "--run", run_dir.name)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert tagged_resources(emulator.endpoints) == []

@@ -14,7 +14,7 @@ from test_log_pipeline import _instance as run_bare_instance
 
 from lab.attacks.activity import Activity
 from lab.attacks.registry import technique
-from lab.emulator.compat import ASFF_REQUIRED
+from lab.emulator.compat.securityhub import ASFF_REQUIRED
 from lab.sim.calibration import Calibration
 from lab.sim.guardduty import finding_types
 from lab.sim.kernel import Simulation

@@ -14,8 +14,6 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from moto.awslambda.models import lambda_backends
-from moto.kms.models import kms_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -26,6 +24,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from lab.emulator import compat
 from lab.emulator.actors import DEFAULT_ACCOUNT_ID
+from lab.emulator.compat import running
 from lab.emulator.endpoints import Endpoints
 from lab.emulator.recorder import ApiCallRecorder, wall_clock
 
@@ -35,10 +34,11 @@ class EmulatorError(RuntimeError):
 
 
 class _LabRoutes:
-    """Routes the lab adds beside moto's: the Lambda code download (see ``compat``) and health."""
+    """The lab's routes beside moto's (``compat.routes()``: each service module's) and health."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]):
         self.app = app
+        self.routes = compat.routes()
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -47,40 +47,14 @@ class _LabRoutes:
         if path == "/_lab/health":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
-        if path.startswith(compat.LAMBDA_CODE_PATH + "/"):
-            return self._lambda_code(path, start_response)
-        if path.startswith(compat.KMS_WAITING_PERIOD_OVER_PATH + "/"):
-            return self._kms_waiting_period_over(path, start_response)
+        for route in self.routes:
+            if path.startswith(route.prefix + "/"):
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                body = environ["wsgi.input"].read(length) if length else b""
+                status, content_type, answer = route.handle(path[len(route.prefix) + 1 :], body)
+                start_response(status, [("Content-Type", content_type)])
+                return [answer]
         return self.app(environ, start_response)
-
-    @staticmethod
-    def _kms_waiting_period_over(path: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        """The end of KMS's waiting period for a key pending deletion: the key is deleted (AWS does
-        it 7-30 days after ScheduleKeyDeletion; the lab's cleanup of its own key asks for it now)."""
-        try:
-            account, region, key_id = path[len(compat.KMS_WAITING_PERIOD_OVER_PATH) + 1 :].split(
-                "/", 2
-            )
-            backend = kms_backends[account][region]
-            if backend.keys[key_id].key_state != "PendingDeletion":
-                raise ValueError("not pending deletion")
-            backend.delete_key(key_id)
-        except Exception:
-            start_response("409 Conflict", [("Content-Type", "text/plain")])
-            return [b"no such key pending deletion"]
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"deleted"]
-
-    @staticmethod
-    def _lambda_code(path: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        try:
-            account, region, name = path[len(compat.LAMBDA_CODE_PATH) + 1 :].split("/", 2)
-            code = lambda_backends[account][region].get_function(name).code_bytes
-        except Exception:
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"no such function code"]
-        start_response("200 OK", [("Content-Type", "application/zip")])
-        return [code]
 
 
 def _assumed_role_identity(access_key_id: str) -> dict[str, Any] | None:
@@ -147,8 +121,7 @@ class EmulatorServer:
         except SystemExit as exc:  # werkzeug exits the process when the port is taken
             raise EmulatorError(f"cannot listen on {self.host}:{self.port} (port in use?)") from exc
         self.port = self._server.server_port
-        compat.push_base_url(self.url)
-        compat.push_event_history(self.recorder)
+        running.started(self.url, self.recorder)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="lab-emulator", daemon=True
         )
@@ -166,8 +139,7 @@ class EmulatorServer:
     def stop(self) -> None:
         """Stop serving (idempotent)."""
         if self._server is not None:
-            compat.pop_base_url(self.url)
-            compat.pop_event_history(self.recorder)
+            running.stopped(self.url, self.recorder)
             self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lab import interrupt
 from lab.architectures.registry import SPLITTABLE, build
 from lab.attacks.lifecycle import TechniqueRun
 from lab.attacks.registry import technique as get_technique
@@ -77,6 +78,7 @@ def run_architecture(
                         life = TechniqueRun(get_technique(technique_id), account.endpoints, run_id)
                         with life.warm():
                             for _, trial in (p for p in pending if p[0] == technique_id):
+                                interrupt.check()
                                 target.check_time()
                                 request = TrialRequest(
                                     scenario, calibration, life, arch_name, trial, workdir
@@ -95,6 +97,7 @@ def run_architecture(
 
 
 def _worker(args: tuple[Any, ...], out: Any) -> None:
+    interrupt.install()
     with contextlib.suppress(BaseException):  # failures are reported through the queue
         run_architecture(*args[:6], emit=out.put, worker=args[6])
 
@@ -145,6 +148,7 @@ def run_scenario(
     trials split across the spare ones, see ``split_plan``); one worker runs the architectures one
     by one in this process.
     """
+    interrupt.install()
     calibration_path = Path(calibration_path or scenario.calibration or DEFAULT_CALIBRATION)
     calibration = Calibration.load(calibration_path)
     start_manifest(run_dir, scenario, calibration_path, calibration, **target.manifest_fields())

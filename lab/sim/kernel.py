@@ -15,13 +15,31 @@ from typing import Any
 
 import numpy as np
 import simpy
+import simpy.rt
 
+from lab import interrupt
 from lab.emulator.endpoints import Endpoints
 from lab.emulator.recorder import ApiCallRecorder, format_event_time
 from lab.sim.calibration import Calibration
 
 Record = dict[str, Any]
 Listener = Callable[[Record], None]
+
+
+class Environment(simpy.Environment):
+    """SimPy's environment, with Ctrl-C checked before every step (``lab.interrupt``)."""
+
+    def step(self) -> None:
+        interrupt.check()
+        super().step()
+
+
+class RealtimeEnvironment(simpy.rt.RealtimeEnvironment):
+    """SimPy's real-time environment (the stand-in's clock), with Ctrl-C checked likewise."""
+
+    def step(self) -> None:
+        interrupt.check()
+        super().step()
 
 
 @dataclass
@@ -34,7 +52,7 @@ class Simulation:
     rng: np.random.Generator
     epoch: datetime
     labels: dict[str, Any] = field(default_factory=dict)
-    env: simpy.Environment = field(default_factory=simpy.Environment)
+    env: simpy.Environment = field(default_factory=Environment)
     timeline: list[dict[str, Any]] = field(default_factory=list)
     _listeners: list[Listener] = field(default_factory=list)
     _log_hooks: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)

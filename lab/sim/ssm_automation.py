@@ -14,7 +14,9 @@ appears, and ``{{ global:DATE_TIME }}`` is the virtual clock.
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +24,7 @@ import boto3
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lab.emulator import compat
+from lab.emulator.compat.ssm import AUTOMATION_EXECUTION_PATH
 from lab.sim.eventbridge import json_path
 from lab.sim.kernel import Record, Simulation
 
@@ -96,9 +98,20 @@ class SsmAutomation:
         execution_id = response.get("automationExecutionId") or response.get(
             "AutomationExecutionId"
         )
-        if execution_id not in compat.AUTOMATION_EXECUTIONS:
+        try:  # read through the API, as any caller would
+            execution = self.ssm.get_automation_execution(AutomationExecutionId=execution_id)
+        except ClientError:
             return
-        self.sim.env.process(self._run(compat.AUTOMATION_EXECUTIONS[execution_id]))
+        self.sim.env.process(self._run(execution["AutomationExecution"]))
+
+    def _write(self, execution: dict[str, Any], *fields: str) -> None:
+        """Write the execution's progress into the account (the Automation service's side: no
+        API call does that, so the emulator's lab route takes it)."""
+        url = f"{self.sim.endpoints.url}{AUTOMATION_EXECUTION_PATH}/{execution['AutomationExecutionId']}"
+        body = json.dumps({k: execution[k] for k in fields}).encode()
+        request = urllib.request.Request(url, data=body, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
 
     def _clients(self, role_arn: str | None) -> Callable[[str], Any]:
         if not role_arn:
@@ -122,6 +135,8 @@ class SsmAutomation:
         return client
 
     def _run(self, execution: dict[str, Any]):
+        execution.setdefault("Parameters", {})
+        execution.setdefault("StepExecutions", [])
         yield self.sim.env.timeout(self.sim.draw("ssm_automation_start_s"))
         name = execution["DocumentName"]
         content = self.ssm.get_document(Name=name, DocumentFormat="YAML")["Content"]
@@ -137,6 +152,7 @@ class SsmAutomation:
         variables["automation:EXECUTION_ID"] = execution["AutomationExecutionId"]
         role = substitute(document.get("assumeRole", ""), variables) or None
         execution["AutomationExecutionStatus"] = "InProgress"
+        self._write(execution, "AutomationExecutionStatus")
         self.sim.log(
             "ssm.automation_started", document=name, execution=execution["AutomationExecutionId"]
         )
@@ -166,6 +182,7 @@ class SsmAutomation:
                         **({"FailureMessage": failure} if outcome == "Failed" else {}),
                     }
                 )
+                self._write(execution, "StepExecutions")
                 if outcome == "Failed" and step.get("onFailure", "Abort") != "Continue":
                     status = "Failed"
                     break
@@ -181,6 +198,7 @@ class SsmAutomation:
             for k, v in variables.items()
             if "." in k and not k.startswith(("global:", "automation:"))
         }
+        self._write(execution, "AutomationExecutionStatus", "StepExecutions", "Outputs")
         self.sim.log(
             "ssm.automation_finished",
             document=name,

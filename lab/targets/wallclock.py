@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import simpy.rt
 
+from lab import interrupt
 from lab.attacks.lifecycle import TechniqueRun
 from lab.emulator.endpoints import Endpoints
 from lab.paths import RUNBOOKS_DIR
@@ -143,10 +143,10 @@ class StandIn:
         seed: int,
         time_factor: float,
     ) -> StandIn:
-        from lab.sim.kernel import Simulation
+        from lab.sim.kernel import RealtimeEnvironment, Simulation
         from lab.sim.services import start_services
 
-        env = simpy.rt.RealtimeEnvironment(factor=time_factor, strict=False)
+        env = RealtimeEnvironment(factor=time_factor, strict=False)
         sim = Simulation(
             emulator.endpoints,
             emulator.recorder,
@@ -203,6 +203,7 @@ def wallclock_trial(
     last_poll = moment()
     alerted = remediated = None
     while clock() < timeout_s:
+        interrupt.check()
         if stand_in is not None:
             stand_in.advance(poll_s)
         else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.resources import lab_tags
-from lab.emulator.compat import KMS_WAITING_PERIOD_OVER_PATH
+from lab.emulator.compat.kms import KMS_WAITING_PERIOD_OVER_PATH
 from lab.emulator.endpoints import Endpoints
 
 

@@ -1,0 +1,79 @@
+"""Lambda: a downloadable Code.Location, DeadLetterConfig kept; the route serving deployed zips."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.awslambda.models import LambdaFunction, lambda_backends
+
+from lab.emulator.compat import running
+from lab.emulator.compat.routes import Answer, Route, answer
+
+LAMBDA_CODE_PATH = "/_lab/lambda-code"
+
+
+def apply() -> None:
+    _patch_code_location()
+    _patch_dead_letter_config()
+
+
+def _serve_code(rest: str, body: bytes) -> Answer:
+    """GET .../<account>/<region>/<function>: the function's deployment package."""
+    try:
+        account, region, name = rest.split("/", 2)
+        code = lambda_backends[account][region].get_function(name).code_bytes
+    except Exception:
+        return answer("404 Not Found", "no such function code")
+    return answer("200 OK", code, "application/zip")
+
+
+ROUTES = (Route(LAMBDA_CODE_PATH, _serve_code),)
+
+
+def _patch_code_location() -> None:
+    """Gap: moto's GetFunction returns a ``Code.Location`` on a made-up S3 host that cannot be
+    downloaded. AWS documents it as a pre-signed URL from which the deployment package can be
+    downloaded (Lambda API, FunctionCodeLocation). The lab reads deployed code back that way, so
+    the location points at this emulator, which serves the stored zip (see ``server.py``)."""
+    original = LambdaFunction.get_code
+
+    def get_code(self: LambdaFunction) -> dict[str, Any]:
+        response = original(self)
+        if response.get("Code", {}).get("RepositoryType") == "S3":
+            response["Code"]["Location"] = (
+                f"{running.base_url()}{LAMBDA_CODE_PATH}/{self.account_id}/{self.region}/"
+                f"{self.function_name}"
+            )
+        return response
+
+    LambdaFunction.get_code = get_code  # type: ignore[method-assign]
+
+
+def _patch_dead_letter_config() -> None:
+    """Gap: moto drops ``DeadLetterConfig`` (CreateFunction, UpdateFunctionConfiguration), so the
+    function looks as if it had no dead-letter queue, and Terraform sees drift. AWS (Lambda API,
+    FunctionConfiguration) returns ``DeadLetterConfig.TargetArn``; the lab's Lambda simulation sends
+    failed asynchronous events there after the retries."""
+    original_init = LambdaFunction.__init__
+    original_get = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def __init__(self: LambdaFunction, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        spec = args[1] if len(args) > 1 else kwargs.get("spec", {})
+        self.lab_dead_letter_config = spec.get("DeadLetterConfig") or {}
+
+    def get_configuration(self: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = original_get(self, *args, **kwargs)
+        if getattr(self, "lab_dead_letter_config", None):
+            config["DeadLetterConfig"] = self.lab_dead_letter_config
+        return config
+
+    def update_configuration(self: LambdaFunction, updates: dict[str, Any]) -> dict[str, Any]:
+        if "DeadLetterConfig" in updates:
+            self.lab_dead_letter_config = updates["DeadLetterConfig"] or {}
+        return original_update(self, updates)
+
+    LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]

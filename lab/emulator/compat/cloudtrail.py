@@ -1,0 +1,106 @@
+"""CloudTrail: DeleteTrail by ARN, LookupEvents served from the recorder's history."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from moto.cloudtrail.models import CloudTrailBackend
+from moto.cloudtrail.responses import CloudTrailResponse
+
+from lab.emulator.compat import running
+
+
+def apply() -> None:
+    _patch_delete_trail_by_arn()
+    _patch_lookup_events()
+
+
+def _patch_delete_trail_by_arn() -> None:
+    """Gap: moto's DeleteTrail only looks the trail up by name; given the trail's ARN it silently
+    deletes nothing. AWS accepts a name or an ARN (CloudTrail API, DeleteTrail ``Name``), and the
+    Terraform AWS provider v5 uses the ARN as the trail's id, so ``terraform destroy`` left the
+    trail behind (and it kept "logging")."""
+    original = CloudTrailBackend.delete_trail
+
+    def delete_trail(self: CloudTrailBackend, name: str) -> None:
+        trail = self.get_trail(name)  # resolves names and ARNs, raises TrailNotFound like AWS
+        original(self, trail.trail_name)
+
+    CloudTrailBackend.delete_trail = delete_trail  # type: ignore[method-assign]
+
+
+_LOOKUP_KEYS = {
+    "EventId": lambda r: r["eventID"],
+    "EventName": lambda r: r["eventName"],
+    "EventSource": lambda r: r["eventSource"],
+    "ReadOnly": lambda r: "true" if r["readOnly"] else "false",
+    "AccessKeyId": lambda r: r["userIdentity"].get("accessKeyId"),
+    "Username": lambda r: _username(r["userIdentity"]),
+}
+
+
+def _username(identity: dict[str, Any]) -> str | None:
+    if identity.get("type") == "Root":
+        return "root"
+    if identity.get("type") == "AssumedRole":
+        return str(identity.get("arn", "")).rsplit("/", 1)[-1]
+    return identity.get("userName")
+
+
+def _epoch(event_time: str) -> float:
+    return datetime.fromisoformat(event_time.replace("Z", "+00:00")).timestamp()
+
+
+def _patch_lookup_events() -> None:
+    """Gap: LookupEvents is not implemented. AWS (CloudTrail API Reference, LookupEvents): the last
+    90 days of management events of the Region, newest first, with no trail needed; at most one lookup
+    attribute (EventId, EventName, EventSource, ReadOnly, AccessKeyId, Username; resource attributes
+    are not modelled); StartTime / EndTime inclusive; MaxResults 1-50, default 50; NextToken pages.
+    Served from the recorder's history (the observer's calls left out). Simplification: an event is
+    visible as soon as it is recorded (AWS publishes no delay for event history)."""
+
+    def lookup_events(self: CloudTrailResponse) -> str:
+        params = json.loads(self.body or "{}")
+        recorder = running.recorder()
+        history = recorder.history() if recorder else []
+        attributes = params.get("LookupAttributes") or []
+        if len(attributes) > 1:
+            raise ValueError("LookupAttributes: only one attribute is allowed")
+        events = history
+        for attribute in attributes:
+            getter = _LOOKUP_KEYS.get(attribute["AttributeKey"])
+            if getter is None:
+                events = []
+                continue
+            events = [r for r in events if getter(r) == attribute["AttributeValue"]]
+        if "StartTime" in params:
+            events = [r for r in events if _epoch(r["eventTime"]) >= float(params["StartTime"])]
+        if "EndTime" in params:
+            events = [r for r in events if _epoch(r["eventTime"]) <= float(params["EndTime"])]
+        events = sorted(events, key=lambda r: _epoch(r["eventTime"]), reverse=True)
+        start = int(params.get("NextToken") or 0)
+        size = max(1, min(50, int(params.get("MaxResults") or 50)))
+        page = events[start : start + size]
+        body: dict[str, Any] = {
+            "Events": [
+                {
+                    "EventId": r["eventID"],
+                    "EventName": r["eventName"],
+                    "ReadOnly": "true" if r["readOnly"] else "false",
+                    "AccessKeyId": r["userIdentity"].get("accessKeyId"),
+                    "EventTime": _epoch(r["eventTime"]),
+                    "EventSource": r["eventSource"],
+                    "Username": _username(r["userIdentity"]),
+                    "Resources": [],
+                    "CloudTrailEvent": json.dumps({k: v for k, v in r.items() if k != "lab"}),
+                }
+                for r in page
+            ]
+        }
+        if start + size < len(events):
+            body["NextToken"] = str(start + size)
+        return json.dumps(body)
+
+    CloudTrailResponse.lookup_events = lookup_events  # type: ignore[attr-defined]

@@ -1,0 +1,54 @@
+"""EC2: DescribeSnapshots' OwnerIds and RestorableByUserIds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def apply() -> None:
+    _patch_describe_snapshots_owner_and_restorable_by()
+
+
+def _patch_describe_snapshots_owner_and_restorable_by() -> None:
+    """Gap: DescribeSnapshots ignores ``OwnerIds`` and ``RestorableByUserIds``, so ``--owner-ids self``
+    returns the 1,300 public AMI snapshots moto ships. AWS (EC2 API Reference, DescribeSnapshots):
+    ``OwnerIds`` takes account ids, ``self`` and ``amazon``; ``RestorableByUserIds`` takes account ids
+    and ``all`` (snapshots with public create-volume permission)."""
+    from moto.ec2.models.elastic_block_store import EBSBackend
+    from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+
+    original = EBSBackend.describe_snapshots
+
+    def describe_snapshots(self: ElasticBlockStore) -> Any:
+        owners = self._get_param("OwnerIds", [])
+        restorable = self._get_param("RestorableByUserIds", [])
+        backend = self.ec2_backend
+        if not owners and not restorable:
+            return original_response(self)
+
+        def keep(snapshot: Any) -> bool:
+            if owners:
+                wanted = {backend.account_id if o == "self" else o for o in owners}
+                if snapshot.owner_id not in wanted and not (
+                    "amazon" in wanted and snapshot.owner_id != backend.account_id
+                ):
+                    return False
+            if restorable:
+                allowed = set(snapshot.create_volume_permission_userids) | {snapshot.owner_id}
+                if "all" in snapshot.create_volume_permission_groups:
+                    allowed.add("all")
+                if not allowed & set(restorable):
+                    return False
+            return True
+
+        def filtered(self_: Any, snapshot_ids: Any = None, filters: Any = None) -> list[Any]:
+            return [s for s in original(self_, snapshot_ids, filters) if keep(s)]
+
+        EBSBackend.describe_snapshots = filtered  # type: ignore[method-assign]
+        try:
+            return original_response(self)
+        finally:
+            EBSBackend.describe_snapshots = original  # type: ignore[method-assign]
+
+    original_response = ElasticBlockStore.describe_snapshots
+    ElasticBlockStore.describe_snapshots = describe_snapshots  # type: ignore[method-assign]

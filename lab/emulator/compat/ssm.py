@@ -1,0 +1,89 @@
+"""SSM: Automation executions (StartAutomationExecution, GetAutomationExecution), kept on the SSM
+backend of the account and region (so ``reset`` clears them), and the route through which the
+simulated Automation service (``lab.sim.ssm_automation``) writes an execution's progress."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lab.emulator.compat.routes import Answer, Route, answer
+
+AUTOMATION_EXECUTION_PATH = "/_lab/ssm-automation-execution"
+# What the Automation service writes as an execution runs (and nothing else of it).
+WRITABLE = ("AutomationExecutionStatus", "StepExecutions", "Outputs")
+
+
+def executions(backend: Any) -> dict[str, dict[str, Any]]:
+    """The Automation executions of one SSM backend (account and region), by id."""
+    if not hasattr(backend, "lab_automation_executions"):
+        backend.lab_automation_executions = {}
+    return backend.lab_automation_executions
+
+
+def apply() -> None:
+    _patch_automation_executions()
+
+
+def _patch_automation_executions() -> None:
+    """Gap: moto has no SSM Automation (StartAutomationExecution, GetAutomationExecution). The
+    calls are accepted as AWS documents them (the document must exist and be of type Automation);
+    ``lab.sim.ssm_automation`` runs the steps in virtual time and writes the outcome through
+    ``AUTOMATION_EXECUTION_PATH``; GetAutomationExecution reads it like any caller."""
+    from moto.core.responses import ActionResult
+    from moto.moto_api._internal import mock_random
+    from moto.ssm.exceptions import ValidationException
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    def start_automation_execution(self: SimpleSystemManagerResponse) -> ActionResult:
+        name = self._get_param("DocumentName")
+        try:
+            document = self.ssm_backend.get_document(
+                name=name, document_version=None, document_format="JSON", version_name=None
+            )
+        except Exception as error:
+            raise ValidationException(f"Document {name} does not exist") from error
+        if document.get("DocumentType") != "Automation":
+            raise ValidationException(f"Document {name} is not an Automation document")
+        execution_id = str(mock_random.uuid4())  # seeded with the emulator's other ids
+        executions(self.ssm_backend)[execution_id] = {
+            "AutomationExecutionId": execution_id,
+            "DocumentName": name,
+            "DocumentVersion": document.get("DocumentVersion", "1"),
+            "Parameters": self._get_param("Parameters") or {},
+            "AutomationExecutionStatus": "Pending",
+            "StepExecutions": [],
+            "Outputs": {},
+        }
+        return ActionResult({"AutomationExecutionId": execution_id})
+
+    def get_automation_execution(self: SimpleSystemManagerResponse) -> ActionResult:
+        execution_id = self._get_param("AutomationExecutionId")
+        found = executions(self.ssm_backend).get(execution_id)
+        if found is None:
+            raise ValidationException(f"Automation execution {execution_id} does not exist")
+        return ActionResult({"AutomationExecution": found})
+
+    SimpleSystemManagerResponse.start_automation_execution = start_automation_execution  # type: ignore[attr-defined]
+    SimpleSystemManagerResponse.get_automation_execution = get_automation_execution  # type: ignore[attr-defined]
+
+
+def _write_execution(rest: str, body: bytes) -> Answer:
+    """POST .../<execution id> with the fields of ``WRITABLE`` the Automation service changed."""
+    from moto.ssm.models import ssm_backends
+
+    execution_id = rest.strip("/")
+    try:
+        fields = json.loads(body or b"{}")
+    except ValueError:
+        return answer("400 Bad Request", "body is not JSON")
+    for regions in ssm_backends.values():
+        for backend in regions.values():
+            found = executions(backend).get(execution_id)
+            if found is not None:
+                found.update({k: v for k, v in fields.items() if k in WRITABLE})
+                return answer("200 OK", "written")
+    return answer("404 Not Found", f"no automation execution {execution_id}")
+
+
+ROUTES = (Route(AUTOMATION_EXECUTION_PATH, _write_execution),)
