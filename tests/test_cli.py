@@ -1,5 +1,6 @@
 """The `lab` command as a user runs it (subprocesses)."""
 
+import json
 import os
 import re
 import subprocess
@@ -60,8 +61,14 @@ def test_attack_detonates_and_reverts_on_a_running_emulator(session_emulator, tm
     assert again.returncode == 2 and "not detonated" in again.stderr
 
 
-def test_emulator_prints_exports_that_the_aws_cli_can_use():
-    process = subprocess.Popen([*LAB, "emulator"], stdout=subprocess.PIPE, text=True)
+def test_emulator_prints_exports_that_the_aws_cli_can_use_and_its_trail_as_json_lines():
+    # A narrow terminal: a record must still be one line (rich would wrap it at 40 columns).
+    process = subprocess.Popen(
+        [*LAB, "emulator", "--trail"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "40"},
+    )
     try:
         lines = []
         deadline = time.monotonic() + 60
@@ -81,6 +88,12 @@ def test_emulator_prints_exports_that_the_aws_cli_can_use():
             check=True,
         )
         assert out.stdout.strip() == "123456789012"
+        subprocess.run(["aws", "s3", "mb", "s3://lab-trail-line-check"], env=env, check=True)
+        records = []
+        while time.monotonic() < deadline and len(records) < 2:
+            records.append(json.loads(process.stdout.readline()))  # one whole record per line
+        assert [r["eventName"] for r in records] == ["GetCallerIdentity", "CreateBucket"]
+        assert records[1]["requestParameters"]["bucketName"] == "lab-trail-line-check"
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -26,6 +26,7 @@ from lab.emulator import compat
 from lab.emulator.actors import DEFAULT_ACCOUNT_ID
 from lab.emulator.compat import running
 from lab.emulator.endpoints import Endpoints
+from lab.emulator.ids import OrderFreeIds
 from lab.emulator.recorder import ApiCallRecorder, wall_clock
 
 
@@ -91,9 +92,8 @@ class EmulatorServer:
         self.host = host
         self.port = port
         self.region = region
-        self.recorder = ApiCallRecorder(
-            DomainDispatcherApplication(create_backend_app), account_id=DEFAULT_ACCOUNT_ID
-        )
+        self.ids = OrderFreeIds(DomainDispatcherApplication(create_backend_app))
+        self.recorder = ApiCallRecorder(self.ids, account_id=DEFAULT_ACCOUNT_ID)
         self.recorder.identity_resolver = _assumed_role_identity
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -156,13 +156,31 @@ class EmulatorServer:
 
     def reset(self) -> None:
         """Forget every resource and every record: a fresh account."""
+        self.ids.seed(0)  # what the reset makes anew (default VPCs...) gets the same ids each time
         self._post("/moto-api/reset")
         self.recorder.forget()
         self.recorder.clock = wall_clock  # a simulation may have left its virtual clock
 
+    # Services whose account state moto makes on first use, some of it with random ids (EC2's
+    # default VPC, subnets and security group; IAM's managed policies): touched in this order.
+    _MADE_ON_FIRST_USE = (
+        ("ec2", "describe_vpcs", {}),
+        ("iam", "list_policies", {"MaxItems": 1}),
+        ("sts", "get_caller_identity", {}),
+    )
+
+    def open_account(self, seed: int) -> None:
+        """Seed the ids and make what the account has from the start, by the same requests in the
+        same order every time, so that its ids do not depend on which request came first."""
+        self.seed(seed)
+        for service, operation, params in self._MADE_ON_FIRST_USE:
+            getattr(self.endpoints.client(service, "observer"), operation)(**params)
+
     def seed(self, seed: int) -> None:
-        """Seed moto's id generator so resource ids repeat from run to run."""
+        """Seed moto's id generator so resource ids repeat from run to run (whatever order the
+        requests come in, see ``ids.py``)."""
         self._post(f"/moto-api/seed?a={int(seed)}")
+        self.ids.seed(int(seed))
 
     def _post(self, path: str) -> None:
         request = urllib.request.Request(f"{self.url}{path}", data=b"", method="POST")

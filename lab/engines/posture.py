@@ -1,5 +1,6 @@
 """Security-state judgements, written once (after Prowler's shared ``check_security_group``): is a
-rule open to the world, does it let a port in, is a grant or a policy statement public. The
+rule open to the world, does it let a port in, is a grant, a policy statement or a snapshot
+permission public. The
 techniques read their own effect back with them and the simulated Config rules judge the account
 with them, so an attack and its detection never disagree on what "open" means."""
 
@@ -52,6 +53,11 @@ def public_grant(grant: dict[str, Any]) -> bool:
 def public_statement(statement: dict[str, Any]) -> bool:
     """A policy statement that allows everyone (any principal)."""
     return statement.get("Effect") == "Allow" and statement.get("Principal") in EVERYONE
+
+
+def public_volume_permission(permission: dict[str, Any]) -> bool:
+    """A snapshot's ``createVolumePermission`` entry that lets every AWS account restore it."""
+    return permission.get("Group") == "all"
 
 
 def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:

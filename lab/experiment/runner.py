@@ -31,6 +31,7 @@ from lab.experiment.results import finish_manifest, start_manifest
 from lab.experiment.scenario import Scenario
 from lab.experiment.store import TrialStore
 from lab.experiment.target import RunStopped, Target, TrialRequest
+from lab.seeds import derived_seed, stable_key
 from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration
 
 Progress = Callable[[str, int, int], None]  # (description, done, total)
@@ -65,7 +66,7 @@ def run_architecture(
     # A fresh start each time: state left by an interrupted session means nothing now.
     shutil.rmtree(workdir, ignore_errors=True)
     try:
-        with target.account(scenario) as account:
+        with target.account(scenario, run_id) as account:
             architecture = build(arch_name, run_id, scenario.architectures[arch_name])
             emit(("status", f"deploying {worker}", None))
             try:
@@ -75,6 +76,9 @@ def run_architecture(
                     emit(("inventory", arch_name, resources))
                 with account.watching(arch_name, run_id):
                     for technique_id in dict.fromkeys(t for t, _ in pending):
+                        # The prerequisites' ids depend on the technique only, not on the deploy
+                        # or the techniques this worker ran before (split workers, resumed runs).
+                        account.seed(derived_seed(scenario.seed, stable_key(technique_id), 0x3A))
                         life = TechniqueRun(get_technique(technique_id), account.endpoints, run_id)
                         with life.warm():
                             for _, trial in (p for p in pending if p[0] == technique_id):

@@ -54,6 +54,9 @@ class Account(Protocol):
     def inventory(self) -> dict[str, Any] | None:
         """What the deployment made, for usage metering (``None``: not metered here)."""
 
+    def seed(self, seed: int) -> None:
+        """Make the ids the account gives from now on repeat from run to run (emulated only)."""
+
     def watching(self, architecture: str, run_id: str) -> AbstractContextManager[None]:
         """Probes set up for one deployed architecture (and removed after its trials)."""
 
@@ -73,8 +76,8 @@ class Target(Protocol):
     def workers(self, jobs: int | None, architectures: int) -> int:
         """How many workers at once (1: one by one, in this process)."""
 
-    def account(self, scenario: Scenario) -> AbstractContextManager[Account]:
-        """A worker's account, from a clean start."""
+    def account(self, scenario: Scenario, run_id: str) -> AbstractContextManager[Account]:
+        """A worker's account for run ``run_id``, from a clean start."""
 
     def check_time(self) -> None:
         """Raise ``RunStopped`` if the run may not start another trial."""

@@ -3,7 +3,6 @@ time, observe when it was detected, alerted and remediated (read back from the a
 
 from __future__ import annotations
 
-import zlib
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ from lab.emulator.server import EmulatorServer
 from lab.experiment.outcome import Observation, trial_row
 from lab.experiment.target import TrialRequest
 from lab.paths import RUNBOOKS_DIR
-from lab.seeds import derived_seed
+from lab.seeds import derived_seed, stable_key
 from lab.sim.background import BackgroundLoad
 from lab.sim.kernel import Simulation
 from lab.sim.services import start_services
@@ -26,11 +25,6 @@ ALERT_HANDLED = {
     "operator.duplicate_alert",
     "operator.runbook_missing",
 }
-
-
-def stable_key(text: str) -> int:
-    """A seed component that is the same on every machine and Python run (unlike ``hash``)."""
-    return zlib.crc32(text.encode())
 
 
 def run_trial(

@@ -84,6 +84,9 @@ class AwsAccount:
     def inventory(self) -> None:
         return None  # a real account is billed by AWS, not metered here
 
+    def seed(self, seed: int) -> None:
+        """AWS makes its own ids."""
+
     @contextmanager
     def watching(self, architecture: str, run_id: str) -> Iterator[None]:
         self.probe = AlertProbe.create(self.endpoints, run_id, run_topics(self.endpoints, run_id))
@@ -207,7 +210,7 @@ class AwsTarget:
         return 1  # one account: one architecture at a time
 
     @contextmanager
-    def account(self, scenario: Scenario) -> Iterator[AwsAccount]:
+    def account(self, scenario: Scenario, run_id: str) -> Iterator[AwsAccount]:
         yield AwsAccount(self)
 
     def check_time(self) -> None:

@@ -32,6 +32,9 @@ class EmulatedAccount:
     def inventory(self) -> dict[str, Any]:
         return inventory(self.endpoints)
 
+    def seed(self, seed: int) -> None:
+        self.emulator.seed(seed)
+
     def watching(self, architecture: str, run_id: str) -> nullcontext[None]:
         return nullcontext()  # the simulation itself observes
 
@@ -53,10 +56,11 @@ class EmulatedTarget:
         return jobs or max(architectures, (multiprocessing.cpu_count() or 1) + 1)
 
     @contextmanager
-    def account(self, scenario: Scenario) -> Iterator[EmulatedAccount]:
+    def account(self, scenario: Scenario, run_id: str) -> Iterator[EmulatedAccount]:
         with EmulatorServer() as emulator:
             emulator.reset()  # moto's state is per process: start from an empty account
-            emulator.seed(scenario.seed)
+            emulator.ids.mask(run_id)  # ids must not depend on the run's name
+            emulator.open_account(scenario.seed)
             yield EmulatedAccount(emulator)
 
     def check_time(self) -> None:

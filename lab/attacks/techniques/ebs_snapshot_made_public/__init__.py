@@ -7,6 +7,7 @@ from pathlib import Path
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
 from lab.emulator.endpoints import Endpoints
+from lab.engines.posture import public_volume_permission
 
 ZONE_SUFFIX = "a"
 
@@ -51,7 +52,7 @@ class EbsSnapshotMadePublic(Technique):
         permissions = endpoints.client("ec2", "observer").describe_snapshot_attribute(
             SnapshotId=prerequisites["snapshot_id"], Attribute="createVolumePermission"
         )["CreateVolumePermissions"]
-        return not any(p.get("Group") == "all" for p in permissions)
+        return not any(public_volume_permission(p) for p in permissions)
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         if not self.is_remediated(endpoints, prerequisites):
