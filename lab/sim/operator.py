@@ -192,15 +192,16 @@ class WallClockPerson:
         self._due.append((at_s, self.person.handle(alert)))
 
     def act(self, now_s: float) -> None:
-        """Take every step whose time has come by ``now_s``."""
+        """Take every step whose time has come by ``now_s``, earliest first (as SimPy would, so
+        the same draws go to the same alerts)."""
         while True:
             ready = [entry for entry in self._due if entry[0] <= now_s]
             if not ready:
                 return
-            for entry in ready:
-                self._due.remove(entry)
-                due, steps = entry
-                self.now_s = now_s
-                wait_s = next(steps, None)
-                if wait_s is not None:
-                    self._due.append((due + wait_s, steps))
+            entry = min(ready, key=lambda e: e[0])  # ties: the one waiting longest
+            self._due.remove(entry)
+            due, steps = entry
+            self.now_s = now_s
+            wait_s = next(steps, None)
+            if wait_s is not None:
+                self._due.append((due + wait_s, steps))
