@@ -20,6 +20,8 @@ from lab.report.figures import (
     sensitivity,
 )
 from lab.report.statistics import comparison_table, latency_table, rate_table
+from lab.report.survival import km_table, logrank_table, observation_window_s
+from lab.report.survival_figures import survival_curves
 from lab.sim.calibration import Calibration
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -74,6 +76,19 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             comparison_table(trials).round(4),
         ),
     ]
+    window = observation_window_s(trials, manifest.get("scenario", {}))
+    tables += [
+        (
+            "Censored trials kept (Kaplan-Meier): a trial that did not get there by the end of its "
+            "observation is censored there, not dropped; median with its 95 % CI, beside the median "
+            "of the uncensored times only",
+            km_table(trials, window).round(1),
+        ),
+        (
+            "Manual vs serverless with censoring: log-rank test per technique and stage",
+            logrank_table(trials, window).round(4),
+        ),
+    ]
     from lab.experiment.results import is_sweep_run, sweep_columns
 
     sweep = is_sweep_run(run_dir)
@@ -115,6 +130,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
     drawn = [
         latency_comparison(trials, figures_dir / "latency_comparison")[0],
         latency_ecdf(trials, figures_dir / "latency_ecdf")[0],
+        survival_curves(trials, figures_dir / "survival", window)[0],
         incident_timeline(_first_point(trials), figures_dir / "incident_timeline")[0],
         coverage_matrix(coverage, figures_dir / "coverage")[0],
     ]
