@@ -18,62 +18,84 @@ from lab.report.style import A4_COLUMN_WIDTH_IN, ARCHITECTURE_STYLE, figure_func
 
 @figure_function
 def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
-    """Time to detect and time to remediate per architecture (box + points, log axis)."""
+    """Time to detect and time to remediate, one row per technique (unlike techniques are never
+    pooled), a box and the trials per architecture (log axis); k/n: trials that got there."""
     metrics = [("time_to_detect_s", "Time to detect"), ("time_to_remediate_s", "Time to remediate")]
     architectures = [a for a in ARCHITECTURE_STYLE if a in set(trials["architecture"])]
-    fig, axes = plt.subplots(1, 2, figsize=(A4_COLUMN_WIDTH_IN, 2.8), sharey=False)
+    techniques = sorted(set(trials["technique"]))
+    step = 0.8 / max(len(architectures), 1)
+    fig, axes = plt.subplots(
+        1, 2, figsize=(A4_COLUMN_WIDTH_IN, 1.1 + 0.55 * len(techniques)), sharey=True
+    )
     rng = np.random.default_rng(0)  # jitter only; fixed so the figure is reproducible
     for ax, (column, title) in zip(axes, metrics, strict=True):
-        data = [
-            trials.loc[trials["architecture"] == a, column].dropna().to_numpy()
-            for a in architectures
-        ]
-        positions = range(1, len(architectures) + 1)
-        kept = [(p, d, a) for p, d, a in zip(positions, data, architectures, strict=True) if len(d)]
-        if kept:
-            boxes = ax.boxplot(
-                [d for _, d, _ in kept],
-                positions=[p for p, _, _ in kept],
-                widths=0.5,
-                patch_artist=True,
-                showfliers=False,
-                medianprops={"color": "black", "linewidth": 1.2},
-            )
-            for patch, (_, _, arch) in zip(boxes["boxes"], kept, strict=True):
+        for row, technique in enumerate(techniques):
+            for j, arch in enumerate(architectures):
                 style = ARCHITECTURE_STYLE[arch]
-                patch.set(facecolor=style["color"], alpha=0.35, hatch=style["hatch"])
-            for position, values, arch in kept:
-                style = ARCHITECTURE_STYLE[arch]
-                ax.scatter(
-                    position + rng.uniform(-0.12, 0.12, len(values)),
-                    values,
-                    s=10,
-                    marker=style["marker"],
-                    color=style["color"],
-                    edgecolor="black",
-                    linewidth=0.3,
-                    zorder=3,
+                y = row + (j - (len(architectures) - 1) / 2) * step
+                cell = trials[(trials["technique"] == technique) & (trials["architecture"] == arch)]
+                values = cell[column].dropna().to_numpy(dtype=float)
+                if len(values):
+                    boxes = ax.boxplot(
+                        [values],
+                        positions=[y],
+                        widths=step * 0.7,
+                        orientation="horizontal",
+                        patch_artist=True,
+                        showfliers=False,
+                        medianprops={"color": "black", "linewidth": 1.1},
+                        whiskerprops={"linewidth": 0.7},
+                        capprops={"linewidth": 0.7},
+                    )
+                    boxes["boxes"][0].set(
+                        facecolor=style["color"], alpha=0.35, hatch=style["hatch"]
+                    )
+                    ax.scatter(
+                        values,
+                        y + rng.uniform(-step * 0.2, step * 0.2, len(values)),
+                        s=7,
+                        marker=style["marker"],
+                        color=style["color"],
+                        edgecolor="black",
+                        linewidth=0.25,
+                        zorder=3,
+                    )
+                ax.annotate(
+                    f"{len(values)}/{len(cell)}",
+                    (1, y),
+                    xycoords=("axes fraction", "data"),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=6,
                 )
-        for position, values in zip(positions, data, strict=True):
-            n_total = int((trials["architecture"] == architectures[position - 1]).sum())
-            ax.annotate(
-                f"{len(values)}/{n_total}",
-                (position, 1),
-                xycoords=("data", "axes fraction"),
-                xytext=(0, 3),
-                textcoords="offset points",
-                ha="center",
-                fontsize=7,
+        ax.set_xscale("log")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("seconds after injection (log)", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(axis="x", which="major", linewidth=0.3, alpha=0.5)
+        for boundary in range(len(techniques) - 1):
+            ax.axhline(boundary + 0.5, color="black", linewidth=0.3, alpha=0.3)
+    axes[0].set_yticks(range(len(techniques)), techniques, fontsize=7)
+    axes[0].set_ylim(len(techniques) - 0.5, -0.5)
+    fig.legend(
+        handles=[
+            Patch(
+                facecolor=ARCHITECTURE_STYLE[a]["color"],
+                alpha=0.5,
+                hatch=ARCHITECTURE_STYLE[a]["hatch"],
+                edgecolor="black",
+                label=a,
             )
-        ax.set_yscale("log")
-        ax.set_xticks(list(positions), architectures)
-        ax.set_title(title, fontsize=9, pad=12)
-        ax.set_ylabel("seconds (log scale)", fontsize=8)
-        ax.tick_params(labelsize=8)
-        ax.grid(axis="y", which="both", linewidth=0.3, alpha=0.5)
-    techniques = ", ".join(sorted(set(trials["technique"])))
-    fig.suptitle(f"{techniques}: manual vs serverless", fontsize=9, y=1.04)
-    fig.tight_layout()
+            for a in architectures
+        ],
+        loc="lower center",
+        ncols=len(architectures),
+        fontsize=7,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.02),
+    )
+    fig.tight_layout(rect=(0, 0.05, 0.97, 1))
     return save_figure(fig, out_base)
 
 
@@ -116,21 +138,25 @@ def latency_ecdf(trials: pd.DataFrame, out_base: Path) -> list[Path]:
 
 @figure_function
 def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> list[Path]:
-    """One trial per architecture as a Gantt chart: injected -> detected -> alerted -> remediated."""
+    """Trial ``trial`` of each technique, per architecture, as a Gantt chart: injected ->
+    detected -> alerted -> remediated (a missing bar: that stage was never reached)."""
     stages = [
         ("time_to_detect_s", "to detection", ""),
         ("time_to_alert_s", "to alert", ".."),
         ("time_to_remediate_s", "to remediation", "//"),
     ]
     rows = trials[trials["trial"] == trial]
-    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 1.9))
-    labels = []
-    for y, (arch, style) in enumerate(
-        a for a in ARCHITECTURE_STYLE.items() if a[0] in set(rows["architecture"])
-    ):
-        row = rows[rows["architecture"] == arch].iloc[0]
-        labels.append(arch)
-        for offset, (column, label, hatch) in enumerate(stages):
+    lanes = [
+        (technique, arch)
+        for technique in sorted(set(rows["technique"]))
+        for arch in ARCHITECTURE_STYLE
+        if ((rows["technique"] == technique) & (rows["architecture"] == arch)).any()
+    ]
+    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 0.9 + 0.42 * len(lanes)))
+    for y, (technique, arch) in enumerate(lanes):
+        style = ARCHITECTURE_STYLE[arch]
+        row = rows[(rows["technique"] == technique) & (rows["architecture"] == arch)].iloc[0]
+        for offset, (column, _, hatch) in enumerate(stages):
             if pd.notna(row[column]):
                 ax.barh(
                     y + (offset - 1) * 0.25,
@@ -142,11 +168,17 @@ def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> l
                     hatch=hatch,
                     edgecolor="black",
                     linewidth=0.4,
-                    label=label if y == 0 else None,
                 )
-    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+        if pd.isna(row["time_to_remediate_s"]):
+            ax.annotate(
+                row["outcome"], (0, y), xytext=(3, 0), textcoords="offset points", fontsize=6
+            )
+    ax.set_yticks(
+        range(len(lanes)), [f"{technique}\n{arch}" for technique, arch in lanes], fontsize=7
+    )
+    ax.set_ylim(len(lanes) - 0.5, -0.5)
     ax.set_xscale("symlog", linthresh=10)
-    ax.set_xlabel(f"seconds after injection (trial {trial}; symlog scale)", fontsize=8)
+    ax.set_xlabel(f"seconds after injection (trial {trial} of each technique; symlog)", fontsize=8)
     ax.tick_params(labelsize=7)
     handles = [
         Patch(facecolor="white", edgecolor="black", hatch=hatch, label=label)
@@ -157,10 +189,10 @@ def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> l
         fontsize=7,
         frameon=False,
         ncols=3,
-        loc="upper center",
-        bbox_to_anchor=(0.5, 1.35),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
     )
-    ax.grid(axis="x", which="both", linewidth=0.3, alpha=0.5)
+    ax.grid(axis="x", which="major", linewidth=0.3, alpha=0.5)
     fig.tight_layout()
     return save_figure(fig, out_base)
 
@@ -207,6 +239,7 @@ def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
         fontsize=6.5,
     )
     ax.tick_params(length=0)
+    ax.grid(False)  # the style's grid would cross the cells
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_title("Measured coverage (median time to detect, virtual time)", fontsize=8, pad=18)
