@@ -13,11 +13,11 @@ from lab.report.figures import (
     coverage_matrix,
     incident_timeline,
     latency_comparison,
-    latency_ecdf,
     measured_vs_simulated,
     sensitivity,
 )
 from lab.report.style import STYLE_FILE, EmptyDataError
+from lab.report.survival_figures import survival_curves
 
 
 def _trials(sweep=False) -> pd.DataFrame:
@@ -72,7 +72,10 @@ def _cost_scale() -> pd.DataFrame:
 
 FIGURES = {
     "latency_comparison": (latency_comparison, _trials),
-    "latency_ecdf": (latency_ecdf, _trials),
+    "survival_curves": (
+        lambda data, out: survival_curves(data, out, pd.Series(3600.0, index=data.index)),
+        _trials,
+    ),
     "incident_timeline": (incident_timeline, _trials),
     "coverage_matrix": (coverage_matrix, lambda: coverage_table(_trials())),
     "sensitivity": (sensitivity, lambda: _trials(sweep=True)),
@@ -115,7 +118,7 @@ def test_sensitivity_refuses_trials_without_a_sweep(tmp_path):
 
 def test_style_is_colour_blind_safe_and_leaves_global_matplotlib_alone(tmp_path):
     before = dict(plt.rcParams)
-    latency_ecdf(_trials(), tmp_path / "ecdf")
+    latency_comparison(_trials(), tmp_path / "latency")
     assert dict(plt.rcParams) == before
     text = STYLE_FILE.read_text()
     assert "0072B2" in text and "E69F00" in text  # Okabe-Ito

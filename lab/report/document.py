@@ -15,7 +15,6 @@ from lab.report.figures import (
     coverage_matrix,
     incident_timeline,
     latency_comparison,
-    latency_ecdf,
     measured_vs_simulated,
     sensitivity,
 )
@@ -129,8 +128,10 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
     figures_dir = run_dir / "figures"
     drawn = [
         latency_comparison(trials, figures_dir / "latency_comparison")[0],
-        latency_ecdf(trials, figures_dir / "latency_ecdf")[0],
-        survival_curves(trials, figures_dir / "survival", window)[0],
+        survival_curves(trials, figures_dir / "survival_detect", window)[0],
+        survival_curves(trials, figures_dir / "survival_remediate", window, "time_to_remediate_s")[
+            0
+        ],
         incident_timeline(_first_point(trials), figures_dir / "incident_timeline")[0],
         coverage_matrix(coverage, figures_dir / "coverage")[0],
     ]

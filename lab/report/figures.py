@@ -100,43 +100,6 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
 
 
 @figure_function
-def latency_ecdf(trials: pd.DataFrame, out_base: Path) -> list[Path]:
-    """Empirical CDFs of time to detect and to remediate, per architecture (log x axis).
-
-    Trials that never reached a stage keep the curve below 1: the ECDF is over all trials.
-    """
-    metrics = [("time_to_detect_s", "Time to detect"), ("time_to_remediate_s", "Time to remediate")]
-    fig, axes = plt.subplots(1, 2, figsize=(A4_COLUMN_WIDTH_IN, 2.6), sharey=True)
-    for ax, (column, title) in zip(axes, metrics, strict=True):
-        for arch, style in ARCHITECTURE_STYLE.items():
-            group = trials.loc[trials["architecture"] == arch, column]
-            if group.empty:
-                continue
-            values = np.sort(group.dropna().to_numpy(dtype=float))
-            if len(values):
-                fraction = np.arange(1, len(values) + 1) / len(group)
-                ax.step(
-                    values,
-                    fraction,
-                    where="post",
-                    color=style["color"],
-                    label=arch,
-                    linestyle="-" if arch == "serverless" else "--",
-                    linewidth=1.3,
-                )
-        ax.set_xscale("log")
-        ax.set_ylim(0, 1.02)
-        ax.set_title(title, fontsize=9)
-        ax.set_xlabel("seconds (log scale)", fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.grid(which="both", linewidth=0.3, alpha=0.5)
-    axes[0].set_ylabel("fraction of trials", fontsize=8)
-    axes[0].legend(fontsize=7, frameon=False, loc="lower right")
-    fig.tight_layout()
-    return save_figure(fig, out_base)
-
-
-@figure_function
 def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> list[Path]:
     """Trial ``trial`` of each technique, per architecture, as a Gantt chart: injected ->
     detected -> alerted -> remediated (a missing bar: that stage was never reached)."""

@@ -14,77 +14,77 @@ import pandas as pd
 from lab.report.style import A4_COLUMN_WIDTH_IN, ARCHITECTURE_STYLE, figure_function, save_figure
 from lab.report.survival import km_curve, survival_data
 
-STAGES = [("time_to_detect_s", "not yet detected"), ("time_to_remediate_s", "not yet remediated")]
+STAGES = {"time_to_detect_s": "not yet detected", "time_to_remediate_s": "not yet remediated"}
+COLUMNS = 4  # panels per row: 20 techniques fit an A4 page
 
 
 @figure_function
-def survival_curves(trials: pd.DataFrame, out_base: Path, window_s: pd.Series) -> list[Path]:
-    """One column per technique, one row per stage: Kaplan-Meier curves per architecture (log
-    time axis), the 95 % band shaded, a tick where a trial was censored (still waiting when its
-    observation ended)."""
+def survival_curves(
+    trials: pd.DataFrame, out_base: Path, window_s: pd.Series, column: str = "time_to_detect_s"
+) -> list[Path]:
+    """One panel per technique: the fraction of trials not yet at ``column``'s stage over time,
+    Kaplan-Meier per architecture (log time axis), its 95 % band shaded, a tick where a trial was
+    censored (still waiting when its observation ended)."""
     techniques = sorted(set(trials["technique"]))
     architectures = [a for a in ARCHITECTURE_STYLE if a in set(trials["architecture"])]
-    width = min(A4_COLUMN_WIDTH_IN, 1.0 + 2.6 * len(techniques))
+    ncols = min(COLUMNS, len(techniques))
+    nrows = -(-len(techniques) // ncols)
+    width = max(4.2, min(A4_COLUMN_WIDTH_IN, 1.2 + 2.3 * ncols))
     fig, axes = plt.subplots(
-        len(STAGES),
-        len(techniques),
-        figsize=(width, 1.9 * len(STAGES) + 0.6),
-        sharex=True,
-        sharey=True,
-        squeeze=False,
+        nrows, ncols, figsize=(width, 0.8 + 1.7 * nrows), sharex=True, sharey=True, squeeze=False
     )
-    for col, technique in enumerate(techniques):
-        for row, (column, label) in enumerate(STAGES):
-            ax = axes[row][col]
-            for arch in architectures:
-                group = trials[
-                    (trials["technique"] == technique) & (trials["architecture"] == arch)
-                ]
-                data = survival_data(group, column, window_s)
-                if data.empty:
-                    continue
-                style = ARCHITECTURE_STYLE[arch]
-                curve = km_curve(data)
-                censored = int((~data["observed"]).sum())
-                ax.step(
-                    curve["time_s"].clip(lower=1),
-                    curve["fraction"],
-                    where="post",
+    for ax in axes.flat[len(techniques) :]:
+        ax.set_visible(False)
+    for ax, technique in zip(axes.flat, techniques, strict=False):
+        for arch in architectures:
+            group = trials[(trials["technique"] == technique) & (trials["architecture"] == arch)]
+            data = survival_data(group, column, window_s)
+            if data.empty:
+                continue
+            style = ARCHITECTURE_STYLE[arch]
+            curve = km_curve(data)
+            censored = int((~data["observed"]).sum())
+            times = curve["time_s"].clip(lower=1)
+            ax.step(
+                times,
+                curve["fraction"],
+                where="post",
+                color=style["color"],
+                linestyle=style["linestyle"],
+                linewidth=1.1,
+                label=arch + (f" ({censored} cens.)" if censored else ""),
+            )
+            ax.fill_between(
+                times,
+                curve["low"],
+                curve["high"],
+                step="post",
+                color=style["color"],
+                alpha=0.15,
+                linewidth=0,
+            )
+            lost = data.loc[~data["observed"], "duration_s"]
+            if len(lost):
+                at = curve.set_index("time_s")["fraction"]
+                ax.plot(
+                    lost.clip(lower=1),
+                    [at[at.index <= t].iloc[-1] for t in lost],
+                    "|",
                     color=style["color"],
-                    linestyle=style["linestyle"],
-                    linewidth=1.2,
-                    label=f"{arch}" + (f" ({censored} censored)" if censored else ""),
+                    markersize=7,
                 )
-                ax.fill_between(
-                    curve["time_s"].clip(lower=1),
-                    curve["low"],
-                    curve["high"],
-                    step="post",
-                    color=style["color"],
-                    alpha=0.15,
-                    linewidth=0,
-                )
-                lost = data.loc[~data["observed"], "duration_s"]
-                if len(lost):
-                    at = curve.set_index("time_s")["fraction"]
-                    ax.plot(
-                        lost.clip(lower=1),
-                        [at[at.index <= t].iloc[-1] for t in lost],
-                        "|",
-                        color=style["color"],
-                        markersize=7,
-                    )
-            ax.set_xscale("log")
-            ax.set_ylim(-0.02, 1.02)
-            ax.grid(which="major", linewidth=0.3, alpha=0.5)
-            ax.tick_params(labelsize=7)
-            if row == 0:
-                ax.set_title(technique, fontsize=8)
-            if col == 0:
-                ax.set_ylabel(f"fraction {label}", fontsize=8)
-            if row == len(STAGES) - 1:
-                ax.set_xlabel("seconds after injection (log)", fontsize=8)
-            ax.legend(fontsize=6, loc="lower left", frameon=False)
-    fig.suptitle("Kaplan-Meier: trials still waiting, 95 % band; | censored", fontsize=9)
+        ax.set_xscale("log")
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(which="major", linewidth=0.3, alpha=0.5)
+        ax.tick_params(labelsize=6)
+        ax.set_title(technique, fontsize=7)
+        ax.legend(fontsize=5.5, loc="lower left", frameon=False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"fraction {STAGES.get(column, column)}", fontsize=7)
+    for ax in axes[-1, :]:
+        ax.set_xlabel("seconds after injection (log)", fontsize=7)
+    fig.suptitle(
+        f"Kaplan-Meier: trials {STAGES.get(column, column)}; 95 % band; | censored", fontsize=8
+    )
     fig.tight_layout()
     return save_figure(fig, out_base)
