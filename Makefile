@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 CHECKOV_VENV  ?= .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: demo test bench lint env clean
+.PHONY: demo test bench lint env clean tex
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,19 @@ $(CHECKOV_STAMP):
 
 env: $(STAMP)
 
+# A TeX engine for the test that compiles `lab report --latex` (Debian's TeX Live, about 30 s);
+# where none can be installed, that one test is skipped and says so.
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended
+tex:
+	@command -v pdflatex >/dev/null || { command -v apt-get >/dev/null && \
+	  { apt-get install -y -q $(TEX_PACKAGES) >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(TEX_PACKAGES) >/dev/null 2>&1; }; }; } || \
+	  echo "no TeX engine could be installed: the LaTeX compile test is skipped"
+
 demo: $(STAMP)  ## run the demo scenario on the embedded emulated account
 	$(BIN)/lab demo
 
-test: $(STAMP) $(CHECKOV_STAMP)  ## lint, format, import layers, checkov on terraform/, then the tests (emulator, real terraform, real aws CLI)
+test: $(STAMP) $(CHECKOV_STAMP) tex  ## lint, format, import layers, checkov on terraform/, then the tests (emulator, real terraform, real aws CLI)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check lab tests benchmarks
 	$(BIN)/ruff format --check lab tests benchmarks
 	$(BIN)/lint-imports

@@ -135,6 +135,14 @@ def demo(out: Annotated[Path, typer.Option(help="Results root.")] = RESULTS_DIR)
 
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory (results/<scenario>/<run-id>).")],
+    latex: Annotated[
+        bool,
+        typer.Option(
+            "--latex",
+            help="Also write RUN_DIR/latex/: every table as a booktabs .tex, figures.tex "
+            "(the PDFs with their captions) and report.tex that inputs them.",
+        ),
+    ] = False,
 ) -> None:
     """Print a run's summary; redraw its figures; write report.md and a self-contained report.html."""
     from lab.experiment.results import has_trials
@@ -142,7 +150,7 @@ def report(
     if not has_trials(run_dir):
         fail(f"{run_dir} has no trials.csv (nor a sweep point with one)")
     print_summary(run_dir)
-    print_published(run_dir)
+    print_published(run_dir, latex=latex)
 
 
 def runs(out: Annotated[Path, typer.Option(help="Results root.")] = RESULTS_DIR) -> None:

@@ -66,11 +66,13 @@ def print_summary(run_dir: Path) -> None:
     console.print(out)
 
 
-def print_published(run_dir: Path) -> None:
+def print_published(run_dir: Path, latex: bool = False) -> None:
     """Draw the run's figures and write its report; say where they are."""
     from lab.report.publish import publish
 
-    published = publish(run_dir)
+    published = publish(run_dir, latex=latex)
     console.print(f"figure: {published.figures[0]} (and {published.figures[1].name})")
     if published.report_html is not None and published.report_md is not None:
         console.print(f"report: {published.report_html} (and {published.report_md.name})")
+        if latex:
+            console.print(f"LaTeX: {run_dir / 'latex' / 'report.tex'} (tables/, figures.tex)")

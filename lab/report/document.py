@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from lab.experiment.results import load_trials
+from lab.report.captions import caption
 from lab.report.coverage import coverage_table
 from lab.report.figures import (
     coverage_matrix,
@@ -18,6 +19,7 @@ from lab.report.figures import (
     measured_vs_simulated,
     sensitivity,
 )
+from lab.report.latex import write_latex
 from lab.report.statistics import comparison_table, latency_table, rate_table
 from lab.report.survival import km_table, logrank_table, observation_window_s
 from lab.report.survival_figures import survival_curves
@@ -202,10 +204,13 @@ def _facts(manifest: dict) -> list[tuple[str, str]]:
     ]
 
 
-def write_report(run_dir: Path) -> tuple[Path, Path]:
-    """Write ``report.md`` and ``report.html`` into ``run_dir``; return their paths."""
+def write_report(run_dir: Path, latex: bool = False) -> tuple[Path, Path]:
+    """Write ``report.md`` and ``report.html`` into ``run_dir`` (``latex``: and ``latex/``, see
+    ``lab.report.latex``); return the first two paths."""
     run_dir = Path(run_dir)
     manifest, tables, figures = _sections(run_dir)
+    if latex:
+        write_latex(run_dir, tables, figures)
     title = f"Run report: {manifest.get('scenario', {}).get('name')} / {manifest.get('run_id')}"
     md = [f"# {title}", "", *(f"- **{k}**: {v}" for k, v in _facts(manifest)), ""]
     page = [
@@ -213,11 +218,30 @@ def write_report(run_dir: Path) -> tuple[Path, Path]:
         *(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in _facts(manifest)),
         "</ul>",
     ]
-    for figure in figures:
+    md += [
+        "## Figures",
+        "",
+        *(f"{n}. {figure.stem}: {caption(figure)}" for n, figure in enumerate(figures, 1)),
+        "",
+    ]
+    page += [
+        "<h2>Figures</h2><ol>",
+        *(
+            f'<li><a href="#{figure.stem}">{html.escape(figure.stem)}</a>: '
+            f"{html.escape(caption(figure))}</li>"
+            for figure in figures
+        ),
+        "</ol>",
+    ]
+    for n, figure in enumerate(figures, 1):
         relative = figure.relative_to(run_dir).as_posix()
-        md += [f"![{figure.stem}]({relative})", ""]
+        md += [f"![Figure {n}. {figure.stem}]({relative})", ""]
         encoded = base64.b64encode(figure.read_bytes()).decode()
-        page.append(f'<p><img alt="{figure.stem}" src="data:image/png;base64,{encoded}"></p>')
+        page.append(
+            f'<figure id="{figure.stem}"><img alt="{figure.stem}" '
+            f'src="data:image/png;base64,{encoded}"><figcaption>Figure {n}. '
+            f"{html.escape(caption(figure))}</figcaption></figure>"
+        )
     for heading, table in tables:
         md += [
             f"## {heading}",

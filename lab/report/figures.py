@@ -101,8 +101,8 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
 
 @figure_function
 def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> list[Path]:
-    """Trial ``trial`` of each technique, per architecture, as a Gantt chart: injected ->
-    detected -> alerted -> remediated (a missing bar: that stage was never reached)."""
+    """One trial of each technique (``trial``, default the first), per architecture, as a Gantt
+    chart: injected -> detected -> alerted -> remediated (a missing bar: never reached)."""
     stages = [
         ("time_to_detect_s", "to detection", ""),
         ("time_to_alert_s", "to alert", ".."),

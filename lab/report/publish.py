@@ -18,8 +18,9 @@ class Published:
     report_html: Path | None
 
 
-def publish(run_dir: Path) -> Published:
-    """Draw the run's figures; write ``report.md`` and ``report.html`` when it has a manifest."""
+def publish(run_dir: Path, latex: bool = False) -> Published:
+    """Draw the run's figures; write ``report.md`` and ``report.html`` when it has a manifest
+    (``latex``: and the LaTeX tables and figures under ``latex/``)."""
     trials = load_trials(run_dir)
     figures = [
         *latency_comparison(trials, run_dir / "figures" / "latency_comparison"),
@@ -27,5 +28,5 @@ def publish(run_dir: Path) -> Published:
     ]
     if not (run_dir / MANIFEST).exists():
         return Published(figures, None, None)
-    report_md, report_html = write_report(run_dir)
+    report_md, report_html = write_report(run_dir, latex=latex)
     return Published(figures, report_md, report_html)

@@ -22,9 +22,9 @@ COLUMNS = 4  # panels per row: 20 techniques fit an A4 page
 def survival_curves(
     trials: pd.DataFrame, out_base: Path, window_s: pd.Series, column: str = "time_to_detect_s"
 ) -> list[Path]:
-    """One panel per technique: the fraction of trials not yet at ``column``'s stage over time,
-    Kaplan-Meier per architecture (log time axis), its 95 % band shaded, a tick where a trial was
-    censored (still waiting when its observation ended)."""
+    """One panel per technique: the fraction of trials not yet at the stage over time (``column``:
+    detected or remediated), Kaplan-Meier per architecture (log time axis), its 95 % band shaded,
+    a tick where a trial was censored (still waiting when its observation ended)."""
     techniques = sorted(set(trials["technique"]))
     architectures = [a for a in ARCHITECTURE_STYLE if a in set(trials["architecture"])]
     ncols = min(COLUMNS, len(techniques))
