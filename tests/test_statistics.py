@@ -87,3 +87,29 @@ def test_comparison_of_a_single_architecture_is_an_empty_table_with_its_columns(
     assert table.empty and {"technique", "stage", "U", "p_value", "rank_biserial_r"} <= set(
         table.columns
     )
+
+
+def test_trials_needed_follow_noethers_formula():
+    from lab.report.statistics import trials_needed_table
+
+    # Manual slower in 10 of 16 pairs: P = 0.625, so N = (1.96 + 0.84)^2 / (3 * 0.125^2) = 167.4
+    # in all, 84 per architecture; complete separation (P = 1) needs 6.
+    rows = [
+        {"technique": "t", "architecture": arch, "trial": k, "outcome": "remediated", **times}
+        for arch, values in (("manual", [2, 4, 6, 8]), ("serverless", [1, 3, 5, 7]))
+        for k, v in enumerate(values)
+        for times in [
+            {
+                "time_to_detect_s": float(v),
+                "time_to_alert_s": float(v),
+                "time_to_remediate_s": float(v * 100 if arch == "manual" else v),
+            }
+        ]
+    ]
+    table = trials_needed_table(pd.DataFrame(rows)).set_index("stage")
+    assert table.loc["detect", "p_a_slower"] == 10 / 16  # pairs where manual is slower
+    detect_needed = int(np.ceil((1.959964 + 0.841621) ** 2 / (3 * (10 / 16 - 0.5) ** 2) / 2))
+    assert table.loc["detect", "trials_needed_per_architecture"] == detect_needed
+    assert table.loc["remediate", "p_a_slower"] == 1.0
+    assert table.loc["remediate", "trials_needed_per_architecture"] == 6
+    assert table.loc["detect", "ci_width_manual_s"] > 0

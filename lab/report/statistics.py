@@ -125,3 +125,47 @@ def comparison_table(
             )
     columns = [*group_keys(trials, "technique"), "stage", "a", "b", "n_a", "n_b", "U", "p_value"]
     return pd.DataFrame(rows, columns=[*columns, "rank_biserial_r"])
+
+
+def trials_needed_table(
+    trials: pd.DataFrame,
+    a: str = "manual",
+    b: str = "serverless",
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> pd.DataFrame:
+    """How many trials: per technique and stage, the trials run per architecture, the width of the
+    95 % CI of each median achieved, the observed P(a slower than b) from the Mann-Whitney U, and
+    the trials per architecture that difference needs to be found with ``power`` at ``alpha``
+    (two-sided) by Noether's formula for the Wilcoxon-Mann-Whitney test, equal groups:
+    N = (z_(1-alpha/2) + z_power)^2 / (3 (p - 1/2)^2) in all (Noether 1987, JASA 82:645)."""
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    latency = latency_table(trials)
+    rows = []
+    for row in comparison_table(trials, a, b).to_dict("records"):
+        keys = {k: row[k] for k in group_keys(trials, "technique")}
+        p_slower = (row["rank_biserial_r"] + 1) / 2  # U / (n_a n_b)
+        width = {}
+        for arch in (a, b):
+            match = latency
+            for key, value in {**keys, "architecture": arch, "stage": row["stage"]}.items():
+                match = match[match[key] == value]
+            width[arch] = (
+                float((match["median_ci_high_s"] - match["median_ci_low_s"]).iloc[0])
+                if len(match)
+                else np.nan
+            )
+        needed = int(np.ceil(z**2 / (3 * (p_slower - 0.5) ** 2) / 2)) if p_slower != 0.5 else np.nan
+        rows.append(
+            {
+                **keys,
+                "stage": row["stage"],
+                "n_a": row["n_a"],
+                "n_b": row["n_b"],
+                f"ci_width_{a}_s": width[a],
+                f"ci_width_{b}_s": width[b],
+                "p_a_slower": p_slower,
+                "trials_needed_per_architecture": max(needed, 2) if needed == needed else needed,
+            }
+        )
+    return pd.DataFrame(rows)
