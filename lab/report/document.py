@@ -88,7 +88,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             "Censored trials kept (Kaplan-Meier): a trial that did not get there by the end of its "
             "observation is censored there, not dropped; median with its 95 % CI, beside the median "
             "of the uncensored times only",
-            km_table(trials, window).round(1),
+            _not_reached(km_table(trials, window).round(1)),
         ),
         (
             "Manual vs serverless with censoring: log-rank test per technique and stage",
@@ -161,6 +161,15 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
     # Every figure in the folder is in the report, also those drawn by other commands (`lab cost`).
     extra = sorted(p for p in figures_dir.glob("*.png") if p not in drawn)
     return manifest, tables, [*drawn, *extra]
+
+
+def _not_reached(table: pd.DataFrame) -> pd.DataFrame:
+    """A Kaplan-Meier median (or its upper bound) that the curve never reached says so."""
+    shown = table.astype({c: object for c in table.columns if c.startswith("km_median")})
+    for column in ("km_median_s", "km_median_ci_high_s"):
+        if column in shown:
+            shown[column] = shown[column].map(lambda v: "not reached" if pd.isna(v) else v)
+    return shown
 
 
 def _emulated_twin(run_dir: Path, manifest: dict) -> Path | None:
