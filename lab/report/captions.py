@@ -14,6 +14,7 @@ from lab.report.figures import (
     measured_vs_simulated,
     sensitivity,
 )
+from lab.report.stage_figures import stage_waterfall
 from lab.report.survival_figures import survival_curves
 
 # File stem (or its prefix before "_<detail>") -> the function that draws it.
@@ -24,6 +25,7 @@ _DRAWN_BY = {
     "measured_vs_simulated": measured_vs_simulated,
     "cost_breakdown": cost_breakdown,
     "cost_vs_scale": cost_vs_scale,
+    "stage_waterfall": stage_waterfall,
 }
 
 

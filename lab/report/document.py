@@ -20,6 +20,8 @@ from lab.report.figures import (
     sensitivity,
 )
 from lab.report.latex import write_latex
+from lab.report.stage_figures import stage_waterfall
+from lab.report.stages import stage_table, stage_times
 from lab.report.statistics import (
     comparison_table,
     latency_table,
@@ -104,13 +106,23 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
     from lab.experiment.results import is_sweep_run, sweep_columns
 
     sweep = is_sweep_run(run_dir)
-    if (run_dir / "events.jsonl").exists() or sweep:
+    has_events = (run_dir / "events.jsonl").exists() or sweep
+    stages = pd.DataFrame()
+    if has_events:
         from lab.report.paths import path_table
 
         tables.append(
             (
                 "Detection paths: trials each path detected, seconds from injection to its first detection",
                 path_table(run_dir).round(1),
+            )
+        )
+        stages = stage_table(stage_times(run_dir))
+        tables.append(
+            (
+                "Where the time goes: median seconds from injection to each stage of the path, "
+                "with its 95 % bootstrap CI",
+                stages.round(1),
             )
         )
     coverage = coverage_table(trials.drop(columns=sweep_columns(trials)))
@@ -146,6 +158,11 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             0
         ],
         incident_timeline(_first_point(trials), figures_dir / "incident_timeline")[0],
+        *(
+            [stage_waterfall(stages, figures_dir / "stage_waterfall")[0]]
+            if has_events and len(stages)
+            else []
+        ),
         coverage_matrix(coverage, figures_dir / "coverage")[0],
     ]
     for column in sweep_columns(trials):
