@@ -113,3 +113,9 @@ def test_trials_needed_follow_noethers_formula():
     assert table.loc["remediate", "p_a_slower"] == 1.0
     assert table.loc["remediate", "trials_needed_per_architecture"] == 6
     assert table.loc["detect", "ci_width_manual_s"] > 0
+
+
+def test_mann_whitney_says_how_many_trials_it_left_out():
+    trials = _trials([100.0, 200.0, None, None], [1.0, 2.0, 3.0, 4.0])
+    row = comparison_table(trials).query("stage == 'detect'").iloc[0]
+    assert (row["n_a"], row["censored_a"], row["censored_b"]) == (2, 2, 0)

@@ -80,7 +80,9 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
         ),
         ("Detection and remediation rates (95 % Wilson intervals)", rate_table(trials).round(3)),
         (
-            "Manual vs serverless: Mann-Whitney U, two-sided; rank-biserial r > 0 means manual is slower",
+            "Manual vs serverless: Mann-Whitney U, two-sided, on the trials that got there; "
+            "rank-biserial r > 0 means manual is slower; where trials were censored, read the "
+            "log-rank test below",
             comparison_table(trials).round(4),
         ),
     ]

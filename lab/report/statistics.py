@@ -101,12 +101,17 @@ def comparison_table(
     trials: pd.DataFrame, a: str = "manual", b: str = "serverless"
 ) -> pd.DataFrame:
     """Mann-Whitney U (two-sided) of each stage between two architectures, with the rank-biserial
-    effect size r = 2U / (n_a n_b) - 1 (positive: ``a`` slower)."""
+    effect size r = 2U / (n_a n_b) - 1 (positive: ``a`` slower). U compares the trials that got
+    there only: ``censored_a`` / ``censored_b`` count those left out (not failed, never got there);
+    where either is non-zero the log-rank test of ``lab.report.survival`` is the one to read."""
     rows = []
     for labels, group in _groups(trials, "technique"):
         for column, stage in METRICS.items():
-            x = group.loc[group["architecture"] == a, column].dropna().to_numpy(dtype=float)
-            y = group.loc[group["architecture"] == b, column].dropna().to_numpy(dtype=float)
+            ran = group[group["outcome"] != "failed"]
+            x_all = ran.loc[ran["architecture"] == a, column]
+            y_all = ran.loc[ran["architecture"] == b, column]
+            x = x_all.dropna().to_numpy(dtype=float)
+            y = y_all.dropna().to_numpy(dtype=float)
             if len(x) == 0 or len(y) == 0:
                 continue
             test = stats.mannwhitneyu(x, y, alternative="two-sided")
@@ -121,10 +126,12 @@ def comparison_table(
                     "U": float(test.statistic),
                     "p_value": float(test.pvalue),
                     "rank_biserial_r": 2 * float(test.statistic) / (len(x) * len(y)) - 1,
+                    "censored_a": int(x_all.isna().sum()),
+                    "censored_b": int(y_all.isna().sum()),
                 }
             )
     columns = [*group_keys(trials, "technique"), "stage", "a", "b", "n_a", "n_b", "U", "p_value"]
-    return pd.DataFrame(rows, columns=[*columns, "rank_biserial_r"])
+    return pd.DataFrame(rows, columns=[*columns, "rank_biserial_r", "censored_a", "censored_b"])
 
 
 def trials_needed_table(
