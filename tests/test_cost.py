@@ -111,7 +111,6 @@ def test_monthly_cost_of_a_manual_stack_by_hand():
     loads = workloads()
     profile = Profile(
         description="t",
-        workload_instances=1,
         management_events_per_day=1000,
         log_gb_per_day=0,
         flow_log_gb_per_day=0,
@@ -180,3 +179,65 @@ def test_metering_does_not_depend_on_the_order_trials_were_appended(work):
     ]
     assert meter(events) == meter(events[::-1])  # workers append trials in any order
     assert meter(events)["manual"]["totals"]["operator.work_s"] == math.fsum(work)
+
+
+SMALL_COMPANY = workloads().profile("small-company")  # 2 GB/day flows, 1 GB/day host logs, ...
+
+
+def _lines(inventory, profile=SMALL_COMPANY, per_trial=None):
+    usage = {"inventory": inventory, "per_trial": per_trial or {}}
+    return {
+        (line.service, line.item): line
+        for line in monthly_cost("serverless", usage, profile, PRICES, workloads(), 60)
+    }
+
+
+def test_guardduty_bills_flow_and_dns_analysis_by_hand():
+    # small-company: 2 GB/day x 30.4 days = 60.8 GB, first tier $1.00/GB = $60.80
+    lines = _lines({"guardduty_detectors": 1})
+    assert lines[("guardduty", "vpc_flow_dns_gb")].quantity == pytest.approx(60.8)
+    assert lines[("guardduty", "vpc_flow_dns_gb")].cost_usd == pytest.approx(60.80)
+    # 50,000 management events/day x 30.4 = 1,520,000 x $4.00 per million = $6.08
+    assert lines[("guardduty", "cloudtrail_management_events")].cost_usd == pytest.approx(6.08)
+
+
+def test_config_bills_every_resource_change_by_hand():
+    # 300 changes/day x 30.4 = 9,120 items x $0.003 = $27.36 (was priced on SG changes only: 10/day)
+    lines = _lines({"config_recorders": 1})
+    assert lines[("config", "configuration_items")].quantity == pytest.approx(9120)
+    assert lines[("config", "configuration_items")].cost_usd == pytest.approx(27.36)
+
+
+def test_flow_logs_bill_as_vended_logs_by_hand():
+    # to S3: 60.8 GB x $0.25 = $15.20; stored gzip (x0.10) for 12 months: 72.96 GB-month x $0.023
+    lines = _lines({"flow_logs": {"s3": 1}})
+    assert lines[("cloudwatch_logs", "vended_to_s3_gb")].cost_usd == pytest.approx(15.20)
+    assert lines[("s3", "standard_gb_month")].quantity == pytest.approx(60.8 * 0.10 * 12)
+    # to CloudWatch Logs: 60.8 GB x $0.50 = $30.40, plus storage
+    lines = _lines({"flow_logs": {"cloud-watch-logs": 1}})
+    assert lines[("cloudwatch_logs", "vended_to_cloudwatch_logs_gb")].cost_usd == pytest.approx(
+        30.4
+    )
+    assert ("cloudwatch_logs", "storage_gb_month") in lines
+
+
+def test_host_logs_shipped_by_the_agent_are_ingested_and_stored_by_hand():
+    # 1 GB/day x 30.4 = 30.4 GB, 5 GB free: 25.4 x $0.50 = $12.70
+    lines = _lines({"agent_log_files": 4})
+    assert lines[("cloudwatch_logs", "ingestion_gb")].cost_usd == pytest.approx(12.70)
+    # stored: 30.4 x 0.15 compressed x (90 days / 30.4) = 13.5 GB-month, 5 free: 8.5 x $0.03
+    assert lines[("cloudwatch_logs", "storage_gb_month")].cost_usd == pytest.approx(8.5 * 0.03)
+    assert ("cloudwatch_logs", "ingestion_gb") not in _lines({})  # no agent, no host logs
+
+
+def test_one_free_tier_per_item_whatever_drives_it():
+    # Host logs (30.4 GB) and a trail to CloudWatch Logs share one ingestion line and one 5 GB
+    # free tier: the bill is $0.50 x (total - 5), not two lines each 5 GB free.
+    both = _lines(
+        {"agent_log_files": 1, "trails": 1, "trails_to_cloudwatch_logs": 1},
+        per_trial={"cloudtrail.record_bytes": 1500.0, "cloudtrail.management_events": 1.0},
+    )
+    line = both[("cloudwatch_logs", "ingestion_gb")]
+    trail_gb = 50_000 * 30.4 * 1500 / 1e9  # 2.28 GB
+    assert line.quantity == pytest.approx(30.4 + trail_gb)
+    assert line.cost_usd == pytest.approx((30.4 + trail_gb - 5) * 0.50)

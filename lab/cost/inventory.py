@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from lab.emulator.endpoints import Endpoints
+
+# The agent configuration every lab instance's bootstrap fetches (cli-baseline/deploy.sh).
+AGENT_PARAMETER = "AmazonCloudWatch-lab"
 
 
 def inventory(endpoints: Endpoints) -> dict[str, Any]:
@@ -37,8 +41,36 @@ def inventory(endpoints: Endpoints) -> dict[str, Any]:
         "log_groups": len(groups),
         "metric_filters": len(logs.describe_metric_filters()["metricFilters"]),
         "alarms": len(endpoints.client("cloudwatch", "observer").describe_alarms()["MetricAlarms"]),
+        "flow_logs": _flow_logs(ec2),
+        "agent_log_files": _agent_log_files(endpoints),
         **_managed_detectors(endpoints),
     }
+
+
+def _flow_logs(ec2: Any) -> dict[str, int]:
+    """VPC flow logs by destination type (``s3``, ``cloud-watch-logs``): each is billed as vended
+    logs for the workload's flow volume."""
+    found: dict[str, int] = {}
+    for flow_log in ec2.describe_flow_logs()["FlowLogs"]:
+        kind = flow_log.get("LogDestinationType", "cloud-watch-logs")
+        found[kind] = found.get(kind, 0) + 1
+    return dict(sorted(found.items()))
+
+
+def _agent_log_files(endpoints: Endpoints) -> int:
+    """Log files the account's CloudWatch agent configuration ships (the Parameter Store entry the
+    instances' bootstrap fetches, ``AGENT_PARAMETER``); 0 when there is none: then no host logs
+    reach CloudWatch Logs."""
+    try:
+        value = endpoints.client("ssm", "observer").get_parameter(Name=AGENT_PARAMETER)
+    except ClientError:
+        return 0
+    try:
+        config = json.loads(value["Parameter"]["Value"])
+    except ValueError:
+        return 0
+    files = config.get("logs", {}).get("logs_collected", {}).get("files", {})
+    return len(files.get("collect_list", []))
 
 
 def _managed_detectors(endpoints: Endpoints) -> dict[str, Any]:

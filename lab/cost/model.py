@@ -31,7 +31,6 @@ class Profile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     description: str
-    workload_instances: int
     management_events_per_day: float
     log_gb_per_day: float
     flow_log_gb_per_day: float
@@ -106,7 +105,21 @@ def monthly_cost(
     lines: list[Line] = []
 
     def bill(category: str, service: str, item: str, quantity: float) -> None:
+        """Add ``quantity`` of an item; one line per item, priced on its monthly total (free tier
+        and tiers are per account and month, not per driver)."""
         spec = prices.item(service, item)
+        for i, line in enumerate(lines):
+            if (line.service, line.item) == (service, item):
+                total_quantity = line.quantity + quantity
+                lines[i] = Line(
+                    line.category,
+                    service,
+                    item,
+                    total_quantity,
+                    spec.unit,
+                    spec.cost(total_quantity),
+                )
+                return
         lines.append(Line(category, service, item, quantity, spec.unit, spec.cost(quantity)))
 
     # Compute deployed: instances and their volumes run all month.
@@ -151,12 +164,56 @@ def monthly_cost(
     if inventory.get("alarms"):
         bill("detection-response", "cloudwatch", "standard_alarm_month", inventory["alarms"])
 
-    # Managed detectors: GuardDuty analyses every management event; Config records items and
-    # evaluates rules (periodic ones daily); Security Hub ingests findings; runbooks bill per step.
+    # VPC flow logs: each deployed flow log delivers the workload's flow records as vended logs
+    # (to S3, or to CloudWatch Logs, where they are also stored for the retention).
+    flow_gb_month = profile.flow_log_gb_per_day * DAYS_PER_MONTH
+    flow_logs = inventory.get("flow_logs", {})
+    if flow_logs.get("s3"):
+        bill("logging", "cloudwatch_logs", "vended_to_s3_gb", flow_gb_month * flow_logs["s3"])
+        bill(
+            "logging",
+            "s3",
+            "standard_gb_month",
+            flow_gb_month * flow_logs["s3"] * S3_GZIP_RATIO * profile.s3_retention_months,
+        )
+    if flow_logs.get("cloud-watch-logs"):
+        copies = flow_logs["cloud-watch-logs"]
+        bill("logging", "cloudwatch_logs", "vended_to_cloudwatch_logs_gb", flow_gb_month * copies)
+        bill(
+            "logging",
+            "cloudwatch_logs",
+            "storage_gb_month",
+            flow_gb_month
+            * copies
+            * CLOUDWATCH_LOGS_COMPRESSION
+            * profile.log_retention_days
+            / DAYS_PER_MONTH,
+        )
+
+    # Host logs: where a CloudWatch agent configuration ships log files, the workload's host logs
+    # are ingested into CloudWatch Logs and stored for the retention.
+    if inventory.get("agent_log_files"):
+        host_gb_month = profile.log_gb_per_day * DAYS_PER_MONTH
+        bill("logging", "cloudwatch_logs", "ingestion_gb", host_gb_month)
+        bill(
+            "logging",
+            "cloudwatch_logs",
+            "storage_gb_month",
+            host_gb_month
+            * CLOUDWATCH_LOGS_COMPRESSION
+            * profile.log_retention_days
+            / DAYS_PER_MONTH,
+        )
+
+    # Managed detectors: GuardDuty analyses every management event and the VPC flow and DNS logs
+    # of its own feeds (whether or not a flow log is deployed); Config records an item for every
+    # resource change and evaluates rules (periodic ones daily); Security Hub ingests findings;
+    # runbooks bill per step.
     if inventory.get("guardduty_detectors"):
         bill("detection-response", "guardduty", "cloudtrail_management_events", events_month)
+        bill("detection-response", "guardduty", "vpc_flow_dns_gb", flow_gb_month)
     if inventory.get("config_recorders"):
-        changes_month = profile.sg_ingress_changes_per_day * DAYS_PER_MONTH
+        changes_month = profile.resource_changes_per_day * DAYS_PER_MONTH
         bill("detection-response", "config", "configuration_items", changes_month)
         evaluations = (
             changes_month
