@@ -109,7 +109,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
 
     sweep = is_sweep_run(run_dir)
     has_events = (run_dir / "events.jsonl").exists() or sweep
-    stages = pd.DataFrame()
+    stages = first_stages = pd.DataFrame()
     if has_events:
         from lab.report.paths import path_table
 
@@ -119,7 +119,9 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
                 path_table(run_dir).round(1),
             )
         )
-        stages = stage_table(stage_times(run_dir))
+        times = stage_times(run_dir)
+        stages = stage_table(times)
+        first_stages = stage_table(_first_point(times))  # the figure: one point of a sweep
         tables.append(
             (
                 "Where the time goes: median seconds from injection to each stage of the path, "
@@ -154,14 +156,15 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
         tables.append(("Sweep points (one run each under points/)", _points_table(run_dir)))
     figures_dir = run_dir / "figures"
     drawn = [
-        latency_comparison(trials, figures_dir / "latency_comparison")[0],
-        survival_curves(trials, figures_dir / "survival_detect", window)[0],
-        survival_curves(trials, figures_dir / "survival_remediate", window, "time_to_remediate_s")[
-            0
-        ],
+        # A sweep's figures show its first point; the sensitivity figures show the sweep.
+        latency_comparison(_first_point(trials), figures_dir / "latency_comparison")[0],
+        survival_curves(_first_point(trials), figures_dir / "survival_detect", window)[0],
+        survival_curves(
+            _first_point(trials), figures_dir / "survival_remediate", window, "time_to_remediate_s"
+        )[0],
         incident_timeline(_first_point(trials), figures_dir / "incident_timeline")[0],
         *(
-            [stage_waterfall(stages, figures_dir / "stage_waterfall")[0]]
+            [stage_waterfall(first_stages, figures_dir / "stage_waterfall")[0]]
             if has_events and len(stages)
             else []
         ),
