@@ -79,7 +79,9 @@ def _patch_lookup_events() -> None:
             events = [r for r in events if _epoch(r["eventTime"]) >= float(params["StartTime"])]
         if "EndTime" in params:
             events = [r for r in events if _epoch(r["eventTime"]) <= float(params["EndTime"])]
-        events = sorted(events, key=lambda r: _epoch(r["eventTime"]), reverse=True)
+        # Newest first; events of the same second newest first too (the history is in call order,
+        # and eventTime has whole seconds: a stable reverse sort kept ties oldest first).
+        events = sorted(events, key=lambda r: _epoch(r["eventTime"]))[::-1]
         start = int(params.get("NextToken") or 0)
         size = max(1, min(50, int(params.get("MaxResults") or 50)))
         page = events[start : start + size]
