@@ -205,3 +205,19 @@ def test_calibrate_scales_the_alert_path_by_measured_over_simulated(tmp_path):
     assert result.returncode == 0, result.stderr
     assert Calibration.load(tmp_path / "cal.yaml").stage("lambda_duration_s").status == "measured"
     assert (tmp_path / "cal.png").stat().st_size > 10_000 and (tmp_path / "cal.pdf").exists()
+
+
+def test_a_run_past_its_maximum_duration_stops_and_tears_down(emulator, tmp_path):
+    from lab.experiment.runner import RunError
+
+    run_dir = tmp_path / "run"
+    with pytest.raises(RunError, match="maximum duration"):
+        run_scenario(
+            Scenario.model_validate(SCENARIO).model_copy(update={"target": "aws"}),
+            run_dir,
+            DEFAULT_CALIBRATION,
+            target=AwsTarget(emulator.endpoints, max_run_s=0.001, stand_in=emulator),
+        )
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "stopped"
+    assert not (run_dir / "trials.csv").exists()  # stopped before its first trial
+    assert tagged_resources(emulator.endpoints) == []

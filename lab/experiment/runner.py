@@ -38,7 +38,7 @@ Progress = Callable[[str, int, int], None]  # (description, done, total)
 Message = tuple[
     str, Any, Any
 ]  # ("trial", row, events) | ("status", text, None) | ("inventory", arch, resources)
-#   | ("done"/"error", worker, detail)
+#   | ("done"/"error"/"stopped", worker, detail)
 Pending = list[tuple[str, int]]  # (technique, trial)
 
 
@@ -93,8 +93,10 @@ def run_architecture(
                 emit(("status", f"tearing down {worker}", None))
                 architecture.destroy(account.endpoints, workdir)
         emit(("done", worker, None))
-    except BaseException:
-        emit(("error", worker, traceback.format_exc()))
+    except BaseException as exc:
+        emit(
+            ("stopped" if isinstance(exc, RunStopped) else "error", worker, traceback.format_exc())
+        )
         raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -169,7 +171,7 @@ def run_scenario(
         for arch in scenario.architectures
     }
     total = len(scenario.architectures) * len(scenario.techniques) * scenario.trials
-    state = {"finished": len(done), "started": time.perf_counter()}
+    state: dict[str, Any] = {"finished": len(done), "started": time.perf_counter()}
     notify = progress or (lambda *_: None)
     errors: list[str] = []
 
@@ -183,8 +185,9 @@ def run_scenario(
             notify(payload, state["finished"], total)
         elif kind == "inventory":
             record_inventory(run_dir, payload, detail)
-        elif kind == "error":
+        elif kind in ("error", "stopped"):
             errors.append(f"{payload}:\n{detail}")
+            state["stopped"] = state.get("stopped") or kind == "stopped"
 
     notify("starting", state["finished"], total)
     processes = target.workers(jobs, len(plan))
@@ -211,8 +214,7 @@ def run_scenario(
                     break
         else:
             _run_in_processes(args, handle, errors)
-        stopped = any(RunStopped.__name__ in e for e in errors)
-        status = "stopped" if stopped else "failed" if errors else "complete"
+        status = "stopped" if state.get("stopped") else "failed" if errors else "complete"
     finally:
         # The workers tear their deployments down themselves (on Ctrl-C too); what landed stays.
         finished = target.finish(Path(run_dir).name)
@@ -267,7 +269,7 @@ def _run_in_processes(
                             errors.append(f"{name} exited with code {process.exitcode}")
                 continue
             handle(message)
-            if message[0] in ("done", "error"):
+            if message[0] in ("done", "error", "stopped"):
                 running.pop(f"lab-{message[1]}", None)
     except KeyboardInterrupt:
         # Ctrl-C at a terminal reaches every process of the group; a SIGINT sent to this process

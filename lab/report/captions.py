@@ -34,11 +34,7 @@ def caption(figure: Path) -> str:
     stem = Path(figure).stem
     if stem.startswith("survival_"):
         stage = "remediated" if stem.endswith("remediate") else "detected"
-        text = _plain(survival_curves.__doc__ or "")
-        return text.replace(
-            "not yet at the stage over time (column: detected or remediated)",
-            f"not yet {stage} over time",
-        )
+        return f"{_plain(survival_curves.__doc__ or '')} Stage: {stage}."
     if stem.startswith("sensitivity_"):
         return _plain(sensitivity.__doc__ or "") + f" Parameter: {stem[len('sensitivity_') :]}."
     function = _DRAWN_BY.get(stem)

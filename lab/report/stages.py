@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lab.experiment.results import per_point
-from lab.report.statistics import _median_ci, group_keys
+from lab.report.statistics import groups, median_ci
 
 KEYS = ["technique", "architecture", "trial"]
 # Stage -> the timeline events that mark it (the first one after the injection, not background).
@@ -82,12 +82,10 @@ def stage_table(times: pd.DataFrame) -> pd.DataFrame:
     """Per technique x architecture (x sweep point) and stage: trials that reached it, the median
     seconds from injection with its 95 % bootstrap CI."""
     rows = []
-    keys = group_keys(times, "technique", "architecture")
-    for values, group in times.groupby(keys, sort=True):
-        labels = dict(zip(keys, values if isinstance(values, tuple) else (values,), strict=True))
+    for labels, group in groups(times, "technique", "architecture"):
         for stage in STAGES:
             reached = group[stage].dropna().to_numpy(dtype=float)
-            low, high = _median_ci(reached)
+            low, high = median_ci(reached)
             rows.append(
                 {
                     **labels,

@@ -24,13 +24,15 @@ def group_keys(trials: pd.DataFrame, *last: str) -> list[str]:
     return [*sweep_columns(trials), *last]
 
 
-def _groups(trials: pd.DataFrame, *last: str):
+def groups(trials: pd.DataFrame, *last: str):
+    """(labels, rows) per group of the sweep columns and ``last``."""
     keys = group_keys(trials, *last)
     for key, group in trials.groupby(keys, sort=True, dropna=False):
         yield dict(zip(keys, key, strict=True)), group
 
 
-def _median_ci(values: np.ndarray) -> tuple[float, float]:
+def median_ci(values: np.ndarray) -> tuple[float, float]:
+    """The 95 % percentile-bootstrap CI of the median (fixed seed)."""
     if len(values) < 2 or np.all(values == values[0]):
         return (float(values[0]), float(values[0])) if len(values) else (np.nan, np.nan)
     result = stats.bootstrap(
@@ -54,10 +56,10 @@ def _wilson(successes: int, n: int) -> tuple[float, float]:
 def latency_table(trials: pd.DataFrame) -> pd.DataFrame:
     """One row per technique, architecture and stage: n, median, p90, mean, 95 % CI of the median."""
     rows = []
-    for labels, group in _groups(trials, "technique", "architecture"):
+    for labels, group in groups(trials, "technique", "architecture"):
         for column, stage in METRICS.items():
             values = group[column].dropna().to_numpy(dtype=float)
-            low, high = _median_ci(values)
+            low, high = median_ci(values)
             rows.append(
                 {
                     **labels,
@@ -76,7 +78,7 @@ def latency_table(trials: pd.DataFrame) -> pd.DataFrame:
 def rate_table(trials: pd.DataFrame) -> pd.DataFrame:
     """Detection and remediation rates with 95 % Wilson intervals."""
     rows = []
-    for labels, group in _groups(trials, "technique", "architecture"):
+    for labels, group in groups(trials, "technique", "architecture"):
         n = len(group)
         for name, hits in (
             ("detected", int(group["time_to_detect_s"].notna().sum())),
@@ -105,7 +107,7 @@ def comparison_table(
     there only: ``censored_a`` / ``censored_b`` count those left out (not failed, never got there);
     where either is non-zero the log-rank test of ``lab.report.survival`` is the one to read."""
     rows = []
-    for labels, group in _groups(trials, "technique"):
+    for labels, group in groups(trials, "technique"):
         for column, stage in METRICS.items():
             ran = group[group["outcome"] != "failed"]
             x_all = ran.loc[ran["architecture"] == a, column]

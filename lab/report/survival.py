@@ -15,7 +15,7 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test
 from lifelines.utils import median_survival_times
 
-from lab.report.statistics import METRICS, group_keys
+from lab.report.statistics import METRICS, groups
 
 SURVIVAL_COLUMNS = ["duration_s", "observed"]
 
@@ -56,15 +56,13 @@ def km_table(trials: pd.DataFrame, window_s: pd.Series) -> pd.DataFrame:
     Kaplan-Meier median with its 95 % CI, and the median of the uncensored times beside it (what
     dropping the censored trials would report)."""
     rows = []
-    keys = group_keys(trials, "technique", "architecture")
-    for values, group in trials.groupby(keys, sort=True, dropna=False):
-        labels = dict(zip(keys, values if isinstance(values, tuple) else (values,), strict=True))
+    for labels, group in groups(trials, "technique", "architecture"):
         for column, stage in METRICS.items():
             data = survival_data(group, column, window_s)
             if data.empty:
                 continue
             fitter = _fit(data)
-            low, high = _median_ci(fitter)
+            low, high = _km_median_ci(fitter)
             observed = data.loc[data["observed"], "duration_s"]
             rows.append(
                 {
@@ -88,9 +86,7 @@ def logrank_table(
     """The log-rank test between two architectures per technique (and sweep point) and stage:
     censored trials count as "not yet" up to their window."""
     rows = []
-    keys = group_keys(trials, "technique")
-    for values, group in trials.groupby(keys, sort=True, dropna=False):
-        labels = dict(zip(keys, values if isinstance(values, tuple) else (values,), strict=True))
+    for labels, group in groups(trials, "technique"):
         for column, stage in METRICS.items():
             x = survival_data(group[group["architecture"] == a], column, window_s)
             y = survival_data(group[group["architecture"] == b], column, window_s)
@@ -152,7 +148,7 @@ def _fit(data: pd.DataFrame) -> KaplanMeierFitter:
     return fitter
 
 
-def _median_ci(fitter: KaplanMeierFitter) -> tuple[float, float]:
+def _km_median_ci(fitter: KaplanMeierFitter) -> tuple[float, float]:
     bounds = median_survival_times(fitter.confidence_interval_)
     return _finite(bounds.iloc[0, 0]), _finite(bounds.iloc[0, 1])
 

@@ -26,20 +26,20 @@ Record = dict[str, Any]
 Listener = Callable[[Record], None]
 
 
-class Environment(simpy.Environment):
-    """SimPy's environment, with Ctrl-C checked before every step (``lab.interrupt``)."""
+class _Interruptible:
+    """Ctrl-C checked before every step of a SimPy environment (``lab.interrupt``)."""
 
     def step(self) -> None:
         interrupt.check()
-        super().step()
+        super().step()  # type: ignore[misc]
 
 
-class RealtimeEnvironment(simpy.rt.RealtimeEnvironment):
-    """SimPy's real-time environment (the stand-in's clock), with Ctrl-C checked likewise."""
+class Environment(_Interruptible, simpy.Environment):
+    """SimPy's environment (virtual time), interruptible."""
 
-    def step(self) -> None:
-        interrupt.check()
-        super().step()
+
+class RealtimeEnvironment(_Interruptible, simpy.rt.RealtimeEnvironment):
+    """SimPy's real-time environment (the stand-in's clock), interruptible."""
 
 
 @dataclass
