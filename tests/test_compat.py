@@ -48,6 +48,40 @@ def test_lambda_code_location_downloads_the_deployed_zip(emulator):
         assert response.read() == buffer.getvalue()
 
 
+def test_lambda_add_permission_refuses_a_statement_id_already_in_the_policy(emulator):
+    e = emulator.endpoints
+    role = e.client("iam").create_role(
+        RoleName="perm-role",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return 'ok'\n")
+    client = e.client("lambda")
+    client.create_function(
+        FunctionName="perm-fn",
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.handler",
+        Code={"ZipFile": buffer.getvalue()},
+    )
+    grant = {
+        "FunctionName": "perm-fn",
+        "StatementId": "AllowEventBridge-x",
+        "Action": "lambda:InvokeFunction",
+        "Principal": "events.amazonaws.com",
+    }
+    client.add_permission(**grant)
+    with pytest.raises(
+        client.exceptions.ResourceConflictException,
+        match=r"statement id \(AllowEventBridge-x\) provided already exists",
+    ):
+        client.add_permission(**grant)
+    client.remove_permission(FunctionName="perm-fn", StatementId="AllowEventBridge-x")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_policy(FunctionName="perm-fn")
+
+
 def test_sfn_validate_state_machine_definition(emulator):
     sfn = emulator.endpoints.client("stepfunctions")
     good = sfn.validate_state_machine_definition(

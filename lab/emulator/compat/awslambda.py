@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.awslambda.policy import Policy
 
 from lab.emulator.compat import running
 from lab.emulator.compat.routes import Answer, Route, answer
@@ -15,6 +18,7 @@ LAMBDA_CODE_PATH = "/_lab/lambda-code"
 def apply() -> None:
     _patch_code_location()
     _patch_dead_letter_config()
+    _patch_unique_statement_ids()
 
 
 def _serve_code(rest: str, body: bytes) -> Answer:
@@ -77,3 +81,31 @@ def _patch_dead_letter_config() -> None:
     LambdaFunction.__init__ = __init__  # type: ignore[method-assign]
     LambdaFunction.get_configuration = get_configuration  # type: ignore[method-assign]
     LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+
+
+class _StatementIdConflict(LambdaClientError):
+    code = 409
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ResourceConflictException", message)
+
+
+def _patch_unique_statement_ids() -> None:
+    """Gap: moto's AddPermission appends a statement whose id is already in the policy, so the
+    policy holds it twice and RemovePermission takes one away: Terraform then waits for a statement
+    that never goes ("waiting for Lambda Permission ... delete: found resource", seen when an SDK
+    retried an AddPermission on a busy machine). AWS refuses the second one with
+    ResourceConflictException (409): "The statement id (X) provided already exists. Please provide
+    a new statement id, or remove the existing statement." (Lambda API, AddPermission)."""
+    original = Policy.add_statement
+
+    def add_statement(self: Policy, raw: str, qualifier: str | None = None) -> Any:
+        sid = json.loads(raw).get("StatementId")
+        if sid and any(statement.get("Sid") == sid for statement in self.statements):
+            raise _StatementIdConflict(
+                f"The statement id ({sid}) provided already exists. Please provide a new "
+                "statement id, or remove the existing statement."
+            )
+        return original(self, raw, qualifier)
+
+    Policy.add_statement = add_statement  # type: ignore[method-assign]
