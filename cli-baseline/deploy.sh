@@ -7,7 +7,11 @@
 #   -e  e-mail address subscribed to the alert topic (default: $ALERT_EMAIL or security@example.com)
 #   -h  this help
 # Environment: the usual AWS CLI variables (AWS_PROFILE / AWS_ENDPOINT_URL / AWS_DEFAULT_REGION),
-#   LAB_RUN_ID (tag value), CRON_SCHEDULE (detector schedule, default "*/5 * * * *").
+#   LAB_RUN_ID (tag value), CRON_SCHEDULE (detector schedule, default "*/5 * * * *"),
+#   DETECTORS (comma-separated, default all: cron = the polling scripts on the instance;
+#   cis-alarms = a CloudTrail trail to S3 and CloudWatch Logs with the CIS metric filters and alarms;
+#   guardduty = a detector whose findings EventBridge e-mails; config = AWS Config with the managed
+#   rules, NON_COMPLIANT changes e-mailed). The instance, its agent and its log alarms are always built.
 # Idempotent: a step whose resource already exists (by Name tag or state file) reuses it.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,7 +23,10 @@ PREFIX="lab-manual"
 EMAIL="${ALERT_EMAIL:-security@example.com}"
 CRON_SCHEDULE="${CRON_SCHEDULE:-*/5 * * * *}"
 AGENT_PARAMETER="AmazonCloudWatch-lab"  # the name the account's instance bootstrap fetches
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+DETECTORS="${DETECTORS:-cron,cis-alarms,guardduty,config}"
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+# has_detector NAME: whether DETECTORS includes NAME.
+has_detector() { [[ ",$DETECTORS," == *",$1,"* ]]; }
 while getopts "hs:p:e:" opt; do
   case $opt in
     h) usage; exit 0 ;;
@@ -30,6 +37,9 @@ while getopts "hs:p:e:" opt; do
   esac
 done
 state_set PREFIX "$PREFIX"
+state_set DETECTORS "$DETECTORS"
+ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)
+REGION=${AWS_DEFAULT_REGION:-us-east-1}
 
 # find_by_name RESOURCE_KIND NAME: id of a tagged EC2 resource with this Name, or empty.
 find_by_name() {
@@ -160,7 +170,8 @@ state_set ALARM_PREFIX "$PREFIX-"
 
 log "6. User data: CloudWatch agent, detector scripts and their cron schedule"
 USER_DATA="${STATE_FILE}.user-data.sh"
-"$HERE/render-user-data.sh" "$TOPIC_ARN" "$CRON_SCHEDULE" "$AGENT_PARAMETER" > "$USER_DATA"
+CRON_JOBS=$(has_detector cron && echo yes || echo no) \
+  "$HERE/render-user-data.sh" "$TOPIC_ARN" "$CRON_SCHEDULE" "$AGENT_PARAMETER" > "$USER_DATA"
 
 log "7. The monitoring EC2 instance"
 INSTANCE_ID=$(find_by_name instance "$PREFIX-monitor")
@@ -178,5 +189,151 @@ if [[ -z $INSTANCE_ID ]]; then
 fi
 state_set INSTANCE_ID "$INSTANCE_ID"
 rm -f "$USER_DATA"
+
+# fill FILE KEY=VALUE...: the policy document FILE with each __KEY__ replaced by its value.
+fill() {
+  local file=$1; shift
+  local text; text=$(<"$file")
+  for pair in "$@"; do text=${text//__${pair%%=*}__/${pair#*=}}; done
+  printf '%s\n' "$text"
+}
+
+if has_detector guardduty || has_detector config || has_detector cis-alarms; then
+  log "8. Alert topic policy: EventBridge rules and CloudWatch alarms of this account may publish"
+  aws sns set-topic-attributes --topic-arn "$TOPIC_ARN" --attribute-name Policy \
+    --attribute-value "$(fill "$HERE/policies/alert-topic-policy.json" "ACCOUNT=$ACCOUNT_ID" "TOPIC_ARN=$TOPIC_ARN")"
+fi
+
+LOG_BUCKET="$PREFIX-logs-$ACCOUNT_ID"
+TRAIL_NAME="$PREFIX-trail"
+TRAIL_ARN="arn:aws:cloudtrail:$REGION:$ACCOUNT_ID:trail/$TRAIL_NAME"
+if has_detector cis-alarms || has_detector config; then
+  log "9. Log archive bucket (private, encrypted, versioned; CloudTrail and Config deliver to it)"
+  if ! aws s3api head-bucket --bucket "$LOG_BUCKET" 2>/dev/null; then
+    if [[ $REGION == us-east-1 ]]; then
+      aws s3api create-bucket --bucket "$LOG_BUCKET" >/dev/null
+    else
+      aws s3api create-bucket --bucket "$LOG_BUCKET" \
+        --create-bucket-configuration "LocationConstraint=$REGION" >/dev/null
+    fi
+  fi
+  aws s3api put-bucket-tagging --bucket "$LOG_BUCKET" --tagging "TagSet=[$LAB_TAGS_SPEC]"
+  aws s3api put-public-access-block --bucket "$LOG_BUCKET" --public-access-block-configuration \
+    BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
+  aws s3api put-bucket-encryption --bucket "$LOG_BUCKET" --server-side-encryption-configuration \
+    '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"},"BucketKeyEnabled":true}]}'
+  aws s3api put-bucket-versioning --bucket "$LOG_BUCKET" --versioning-configuration Status=Enabled
+  aws s3api put-bucket-policy --bucket "$LOG_BUCKET" --policy "$(fill "$HERE/policies/log-bucket-policy.json" \
+    "BUCKET=$LOG_BUCKET" "ACCOUNT=$ACCOUNT_ID" "TRAIL_ARN=$TRAIL_ARN")"
+  state_set LOG_BUCKET "$LOG_BUCKET"
+fi
+
+if has_detector cis-alarms; then
+  log "10. CloudTrail trail to the bucket and to CloudWatch Logs, and the CIS monitoring alarms"
+  TRAIL_GROUP=/lab/manual/cloudtrail
+  if [[ $(aws logs describe-log-groups --log-group-name-prefix "$TRAIL_GROUP" \
+      --query "length(logGroups[?logGroupName=='$TRAIL_GROUP'])" --output text) == 0 ]]; then
+    aws logs create-log-group --log-group-name "$TRAIL_GROUP" --tags "lab:project=aws-serverless-security-monitoring,lab:architecture=manual,lab:run-id=${LAB_RUN_ID:-manual}"
+  fi
+  aws logs put-retention-policy --log-group-name "$TRAIL_GROUP" --retention-in-days 365
+  TRAIL_GROUP_ARN="arn:aws:logs:$REGION:$ACCOUNT_ID:log-group:$TRAIL_GROUP"
+  TRAIL_ROLE="$PREFIX-trail-to-logs"
+  if ! aws iam get-role --role-name "$TRAIL_ROLE" >/dev/null 2>&1; then
+    aws iam create-role --role-name "$TRAIL_ROLE" \
+      --assume-role-policy-document "file://$HERE/policies/cloudtrail-trust.json" \
+      --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
+  fi
+  aws iam put-role-policy --role-name "$TRAIL_ROLE" --policy-name deliver \
+    --policy-document "$(fill "$HERE/policies/cloudtrail-to-logs.json" "LOG_GROUP_ARN=$TRAIL_GROUP_ARN")"
+  state_set TRAIL_ROLE "$TRAIL_ROLE"
+  TRAIL_ROLE_ARN=$(aws iam get-role --role-name "$TRAIL_ROLE" --query Role.Arn --output text)
+  if [[ $(aws cloudtrail describe-trails --trail-name-list "$TRAIL_NAME" --query 'length(trailList)' --output text) == 0 ]]; then
+    aws cloudtrail create-trail --name "$TRAIL_NAME" --s3-bucket-name "$LOG_BUCKET" \
+      --is-multi-region-trail --enable-log-file-validation --include-global-service-events \
+      --cloud-watch-logs-log-group-arn "$TRAIL_GROUP_ARN:*" --cloud-watch-logs-role-arn "$TRAIL_ROLE_ARN" \
+      --tags-list "${LAB_TAGS_ARGS[@]}" >/dev/null
+  fi
+  aws cloudtrail start-logging --name "$TRAIL_NAME"
+  state_set TRAIL_NAME "$TRAIL_NAME"
+  state_set TRAIL_GROUP "$TRAIL_GROUP"
+  # The CIS controls as the serverless stack deploys them (one source: its filters.json).
+  python3 -c 'import json, sys
+for c in json.load(open(sys.argv[1]))["controls"]:
+    print("\t".join([c["id"], c["metric"], c["cis"], c["title"], c["pattern"]]))' \
+    "$HERE/../terraform/modules/cis_alarms/filters.json" |
+  while IFS=$'\t' read -r id metric cis title pattern; do
+    aws logs put-metric-filter --log-group-name "$TRAIL_GROUP" --filter-name "$PREFIX-cis-$id" \
+      --filter-pattern "$pattern" \
+      --metric-transformations "metricName=$metric,metricNamespace=CISBenchmark,metricValue=1,defaultValue=0"
+    aws cloudwatch put-metric-alarm --alarm-name "$PREFIX-cis-$id" \
+      --alarm-description "CIS AWS Foundations $cis: $title" --namespace CISBenchmark \
+      --metric-name "$metric" --statistic Sum --period 300 --evaluation-periods 1 --threshold 1 \
+      --comparison-operator GreaterThanOrEqualToThreshold --treat-missing-data notBreaching \
+      --alarm-actions "$TOPIC_ARN" --tags "${LAB_TAGS_ARGS[@]}"
+  done
+fi
+
+# event_rule_to_topic NAME DESCRIPTION PATTERN: an EventBridge rule that e-mails its events whole.
+event_rule_to_topic() {
+  aws events put-rule --name "$1" --description "$2" --event-pattern "$3" \
+    --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
+  aws events put-targets --rule "$1" --targets "Id=alert-topic,Arn=$TOPIC_ARN" >/dev/null
+  state_set EVENT_RULE_PREFIX "$PREFIX-"
+}
+
+if has_detector guardduty; then
+  log "11. GuardDuty detector; EventBridge e-mails every finding (the event whole: the finding's resources for the runbook)"
+  DETECTOR_ID=$(none_to_empty "$(aws guardduty list-detectors --query 'DetectorIds[0]' --output text)")
+  if [[ -z $DETECTOR_ID ]]; then
+    DETECTOR_ID=$(aws guardduty create-detector --enable --finding-publishing-frequency FIFTEEN_MINUTES \
+      --tags "lab:project=aws-serverless-security-monitoring,lab:architecture=manual,lab:run-id=${LAB_RUN_ID:-manual}" \
+      --query DetectorId --output text)
+    state_set DETECTOR_CREATED "$DETECTOR_ID"
+  fi
+  state_set DETECTOR_ID "$DETECTOR_ID"
+  event_rule_to_topic "$PREFIX-guardduty-findings" "GuardDuty findings, to the alert topic" \
+    '{"source":["aws.guardduty"],"detail-type":["GuardDuty Finding"]}'
+fi
+
+if has_detector config; then
+  log "12. AWS Config: recorder, delivery channel, the managed rules; EventBridge e-mails NON_COMPLIANT changes"
+  CONFIG_ROLE="$PREFIX-config-recorder"
+  if ! aws iam get-role --role-name "$CONFIG_ROLE" >/dev/null 2>&1; then
+    aws iam create-role --role-name "$CONFIG_ROLE" \
+      --assume-role-policy-document "file://$HERE/policies/config-trust.json" \
+      --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
+  fi
+  aws iam attach-role-policy --role-name "$CONFIG_ROLE" \
+    --policy-arn arn:aws:iam::aws:policy/service-role/AWS_ConfigRole
+  state_set CONFIG_ROLE "$CONFIG_ROLE"
+  CONFIG_ROLE_ARN=$(aws iam get-role --role-name "$CONFIG_ROLE" --query Role.Arn --output text)
+  RECORDER="$PREFIX-recorder"
+  aws configservice put-configuration-recorder --configuration-recorder "name=$RECORDER,roleARN=$CONFIG_ROLE_ARN" \
+    --recording-group allSupported=true,includeGlobalResourceTypes=true
+  aws configservice put-delivery-channel --delivery-channel "name=$PREFIX-delivery,s3BucketName=$LOG_BUCKET"
+  aws configservice start-configuration-recorder --configuration-recorder-name "$RECORDER"
+  state_set CONFIG_RECORDER "$RECORDER"
+  state_set CONFIG_DELIVERY "$PREFIX-delivery"
+  # The managed rules the serverless stack deploys (one source: its rules.json).
+  python3 -c 'import json, sys
+prefix = sys.argv[2]
+for r in json.load(open(sys.argv[1]))["rules"]:
+    rule = {"ConfigRuleName": prefix + "-" + r["identifier"].lower().replace("_", "-"),
+            "Description": r["description"],
+            "Source": {"Owner": "AWS", "SourceIdentifier": r["identifier"]}}
+    if r["parameters"]:
+        rule["InputParameters"] = json.dumps(r["parameters"])
+    if r["scope"]:
+        rule["Scope"] = {"ComplianceResourceTypes": r["scope"]}
+    if r["periodic"]:
+        rule["MaximumExecutionFrequency"] = "TwentyFour_Hours"
+    print(json.dumps(rule))' "$HERE/../terraform/modules/config/rules.json" "$PREFIX" |
+  while read -r rule; do
+    aws configservice put-config-rule --config-rule "$rule" --tags "${LAB_TAGS_ARGS[@]}"
+  done
+  state_set CONFIG_RULE_PREFIX "$PREFIX-"
+  event_rule_to_topic "$PREFIX-config-noncompliant" "AWS Config rules finding a resource NON_COMPLIANT, to the alert topic" \
+    '{"source":["aws.config"],"detail-type":["Config Rules Compliance Change"],"detail":{"newEvaluationResult":{"complianceType":["NON_COMPLIANT"]}}}'
+fi
 
 log "done: state in $STATE_FILE"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Render the monitoring instance's user data: installs the CloudWatch agent and the AWS CLI, writes the
 # detector scripts (embedded, base64) and their cron schedule.
-# Usage: render-user-data.sh TOPIC_ARN "CRON_SCHEDULE" AGENT_PARAMETER
+# Usage: render-user-data.sh TOPIC_ARN "CRON_SCHEDULE" AGENT_PARAMETER   (CRON_JOBS=no: no schedule)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 [[ $# -eq 3 ]] || { echo "usage: $0 TOPIC_ARN 'CRON_SCHEDULE' AGENT_PARAMETER" >&2; exit 2; }
@@ -31,6 +31,7 @@ for script in "$HERE"/detectors/*.sh "$HERE"/detectors/lib/*.sh; do
   echo "B64"
   echo "chmod 0755 /opt/lab/detectors/$name"
 done
+[[ ${CRON_JOBS:-yes} == yes ]] || exit 0  # DETECTORS without cron: the scripts, never scheduled
 echo "cat > /etc/cron.d/lab-detectors <<'CRON'"
 for script in "$HERE"/detectors/*.sh; do
   echo "$SCHEDULE root set -a; . /etc/lab/detectors.env; /opt/lab/detectors/$(basename "$script") >> /var/log/lab-detectors.log 2>&1"

@@ -35,6 +35,66 @@ if [[ -n $ROLE ]]; then
   aws iam delete-role --role-name "$ROLE" 2>/dev/null || true
 fi
 
+RULE_PREFIX=$(state_get EVENT_RULE_PREFIX)
+if [[ -n $RULE_PREFIX ]]; then
+  log "2b. EventBridge rules $RULE_PREFIX*"
+  for rule in $(aws events list-rules --name-prefix "$RULE_PREFIX" --query 'Rules[].Name' --output text 2>/dev/null || true); do
+    [[ $rule == None ]] && continue
+    aws events remove-targets --rule "$rule" --ids alert-topic >/dev/null 2>&1 || true
+    aws events delete-rule --name "$rule" 2>/dev/null || true
+  done
+fi
+
+CONFIG_RULE_PREFIX=$(state_get CONFIG_RULE_PREFIX)
+if [[ -n $CONFIG_RULE_PREFIX ]]; then
+  log "2c. AWS Config rules, delivery channel, recorder and its role"
+  for rule in $(aws configservice describe-config-rules \
+      --query "ConfigRules[?starts_with(ConfigRuleName, '$CONFIG_RULE_PREFIX')].ConfigRuleName" --output text 2>/dev/null || true); do
+    [[ $rule == None ]] && continue
+    aws configservice delete-config-rule --config-rule-name "$rule" 2>/dev/null || true
+  done
+fi
+RECORDER=$(state_get CONFIG_RECORDER)
+if [[ -n $RECORDER ]]; then
+  aws configservice stop-configuration-recorder --configuration-recorder-name "$RECORDER" 2>/dev/null || true
+  aws configservice delete-delivery-channel --delivery-channel-name "$(state_get CONFIG_DELIVERY)" 2>/dev/null || true
+  aws configservice delete-configuration-recorder --configuration-recorder-name "$RECORDER" 2>/dev/null || true
+fi
+CONFIG_ROLE=$(state_get CONFIG_ROLE)
+if [[ -n $CONFIG_ROLE ]]; then
+  aws iam detach-role-policy --role-name "$CONFIG_ROLE" \
+    --policy-arn arn:aws:iam::aws:policy/service-role/AWS_ConfigRole 2>/dev/null || true
+  aws iam delete-role --role-name "$CONFIG_ROLE" 2>/dev/null || true
+fi
+
+DETECTOR_CREATED=$(state_get DETECTOR_CREATED)
+if [[ -n $DETECTOR_CREATED ]]; then
+  log "2d. GuardDuty detector $DETECTOR_CREATED (created by deploy.sh)"
+  aws guardduty delete-detector --detector-id "$DETECTOR_CREATED" 2>/dev/null || true
+fi
+
+TRAIL_NAME=$(state_get TRAIL_NAME)
+if [[ -n $TRAIL_NAME ]]; then
+  log "2e. trail $TRAIL_NAME, its log group and role"
+  aws cloudtrail delete-trail --name "$TRAIL_NAME" 2>/dev/null || true
+  aws logs delete-log-group --log-group-name "$(state_get TRAIL_GROUP)" 2>/dev/null || true
+  TRAIL_ROLE=$(state_get TRAIL_ROLE)
+  aws iam delete-role-policy --role-name "$TRAIL_ROLE" --policy-name deliver 2>/dev/null || true
+  aws iam delete-role --role-name "$TRAIL_ROLE" 2>/dev/null || true
+fi
+
+LOG_BUCKET=$(state_get LOG_BUCKET)
+if [[ -n $LOG_BUCKET ]]; then
+  log "2f. log archive bucket $LOG_BUCKET (every object version first)"
+  while true; do
+    batch=$(aws s3api list-object-versions --bucket "$LOG_BUCKET" --max-items 500 --output json \
+      --query '{Objects: [Versions, DeleteMarkers][][].{Key: Key, VersionId: VersionId}, Quiet: `true`}' 2>/dev/null || true)
+    [[ -z $batch || $batch == *'"Objects": []'* || $batch == *'"Objects": null'* ]] && break
+    aws s3api delete-objects --bucket "$LOG_BUCKET" --delete "$batch" >/dev/null 2>&1 || break
+  done
+  aws s3api delete-bucket --bucket "$LOG_BUCKET" 2>/dev/null || true
+fi
+
 TOPIC_ARN=$(state_get ALERT_TOPIC_ARN)
 if [[ -n $TOPIC_ARN ]]; then
   log "3. alert topic and its subscriptions"

@@ -31,6 +31,7 @@ module "sg_remediation" {
   package_path       = "${var.functions_build_dir}/remediate_sg.zip"
   alert_topic_arn    = module.alerting.topic_arn
   enable_rule        = var.enable_sg_fast_path
+  auto_remediation   = var.auto_remediation
   kms_key_arn        = module.encryption.key_arn
   log_retention_days = var.log_retention_days
 }
@@ -42,6 +43,7 @@ module "api_call_response" {
   alert_topic_arn    = module.alerting.topic_arn
   account_id         = data.aws_caller_identity.current.account_id
   enable_rules       = var.enable_api_call_response
+  auto_remediation   = var.auto_remediation
   kms_key_arn        = module.encryption.key_arn
   log_retention_days = var.log_retention_days
   region             = var.aws_region

@@ -40,6 +40,12 @@ variable "enable_sg_fast_path" {
   default     = true
 }
 
+variable "auto_remediation" {
+  description = "The Lambdas fix what they find (true) or only alert with the event, leaving every response to the on-call person (false): the same detections, the response isolated."
+  type        = bool
+  default     = true
+}
+
 variable "log_retention_days" {
   description = "Retention of the CloudWatch log groups."
   type        = number

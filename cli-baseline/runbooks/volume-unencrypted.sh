@@ -6,7 +6,10 @@ set -euo pipefail
 VOLUME_ID=$1
 
 echo "# 1. Check: attached? encrypted?"
-aws ec2 describe-volumes --volume-ids "$VOLUME_ID" --query 'Volumes[0].[State,Encrypted,Size]' --output text
+read -r STATE ENCRYPTED SIZE < <(aws ec2 describe-volumes --volume-ids "$VOLUME_ID" \
+  --query 'Volumes[0].[State,Encrypted,Size]' --output text)
+echo "$STATE $ENCRYPTED $SIZE GiB"
+[[ $ENCRYPTED == False ]] || { echo "$VOLUME_ID is encrypted: nothing to do"; exit 0; }
 
 echo "# 2. Keep the data (snapshot), delete the unencrypted volume, make encryption the default"
 aws ec2 create-snapshot --volume-id "$VOLUME_ID" --description "before deleting unencrypted $VOLUME_ID" \

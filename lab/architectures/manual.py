@@ -12,6 +12,9 @@ from lab.emulator.endpoints import Endpoints
 from lab.paths import CLI_BASELINE_DIR
 
 DEFAULT_CRON_SCHEDULE = "*/5 * * * *"
+# What deploy.sh can build beside the instance and its agent (see its header): the polling scripts,
+# a trail with the CIS alarms, GuardDuty, AWS Config. The default is the competent set: all of them.
+MANUAL_DETECTORS = ("cron", "cis-alarms", "guardduty", "config")
 
 
 class BaselineError(RuntimeError):
@@ -20,11 +23,22 @@ class BaselineError(RuntimeError):
 
 @dataclass
 class ManualArchitecture:
-    """Built by hand with the CLI; ``cron_schedule`` is how often the detectors poll."""
+    """Built by hand with the CLI; ``cron_schedule`` is how often the detectors poll, ``detectors``
+    which of ``MANUAL_DETECTORS`` are built."""
 
     cron_schedule: str = DEFAULT_CRON_SCHEDULE
     run_id: str = "manual"
     name: str = "manual"
+    detectors: tuple[str, ...] = MANUAL_DETECTORS
+
+    def __post_init__(self) -> None:
+        unknown = [d for d in self.detectors if d not in MANUAL_DETECTORS]
+        if unknown or isinstance(self.detectors, str):
+            raise ValueError(
+                f"manual detectors {unknown or self.detectors!r} unknown; "
+                f"a list of {list(MANUAL_DETECTORS)}"
+            )
+        self.detectors = tuple(self.detectors)
 
     def _run(self, script: str, endpoints: Endpoints, state_file: Path) -> None:
         env = {
@@ -32,6 +46,7 @@ class ManualArchitecture:
             **endpoints.cli_env("baseline"),
             "LAB_RUN_ID": self.run_id,
             "CRON_SCHEDULE": self.cron_schedule,
+            "DETECTORS": ",".join(self.detectors),
         }
         result = subprocess.run(
             [str(CLI_BASELINE_DIR / script), "-s", str(state_file)],

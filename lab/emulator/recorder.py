@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
+from xml.etree import ElementTree
 
 from lab.emulator.actors import DEFAULT_ACCOUNT_ID, actor_for_key
 from lab.emulator.operations import Operation, resolve
@@ -207,6 +208,8 @@ class ApiCallRecorder:
         elif len(response) <= _RESPONSE_ELEMENTS_MAX_BYTES and response[:1] == b"{":
             with contextlib.suppress(ValueError):
                 record["responseElements"] = json.loads(response) or None
+        elif len(response) <= _RESPONSE_ELEMENTS_MAX_BYTES and response.lstrip()[:1] == b"<":
+            record["responseElements"] = xml_response_elements(response)
         record["lab"] = {
             "actor": who.name if who else None,
             "observer": bool(who and who.observer),
@@ -219,6 +222,45 @@ class ApiCallRecorder:
         if who is None:
             return {"type": "Unknown", "accountId": self.account_id, "accessKeyId": access_key}
         return who.user_identity(self.account_id)
+
+
+def xml_response_elements(response: bytes) -> dict[str, Any] | None:
+    """``responseElements`` of a query-protocol (XML) answer, in CloudTrail's shape: the
+    response's fields with lower-camel names, the ``...Result`` wrapper and the response metadata
+    left out, EC2's ``<item>`` lists as ``{"items": [...]}`` and other lists (``<member>``) as
+    lists, ``true``/``false`` as booleans; e.g. CreateVolume gives ``{"volumeId": "vol-...",
+    "encrypted": false, ...}`` and IAM CreateAccessKey ``{"accessKey": {"accessKeyId": ...}}``
+    (CloudTrail User Guide, the record contents' ``responseElements``). None when unparsable."""
+    try:
+        root = ElementTree.fromstring(response)
+    except ElementTree.ParseError:
+        return None
+
+    def name(element: ElementTree.Element) -> str:
+        tag = element.tag.rpartition("}")[2]
+        return tag[:1].lower() + tag[1:]
+
+    def value(element: ElementTree.Element) -> Any:
+        children = list(element)
+        if not children:
+            text = (element.text or "").strip()
+            return {"true": True, "false": False}.get(text, text)
+        if all(name(c) == "item" for c in children):
+            return {"items": [value(c) for c in children]}
+        if all(name(c) == "member" for c in children):
+            return [value(c) for c in children]
+        return {name(c): value(c) for c in children}
+
+    body = value(root)
+    if not isinstance(body, dict):
+        return None
+    body.pop("responseMetadata", None)
+    results = [k for k in body if k.endswith("Result")]
+    for key in results:
+        inner = body.pop(key)
+        if isinstance(inner, dict):
+            body.update(inner)
+    return body or None
 
 
 def _error(response: bytes) -> tuple[str, str]:

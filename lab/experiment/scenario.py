@@ -13,6 +13,7 @@ from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lab.architectures.manual import DEFAULT_CRON_SCHEDULE
+from lab.experiment.injection import InjectionMode
 
 
 def cron_period_s(schedule: str) -> float:
@@ -25,6 +26,7 @@ def cron_period_s(schedule: str) -> float:
 SWEEPABLE_FIELDS = frozenset(
     {
         "operator",
+        "injection",
         "settle_s",
         "injection_window_s",
         "trial_spacing_s",
@@ -41,7 +43,9 @@ class ScenarioError(ValueError):
 class Scenario(BaseModel):
     """One experiment. Times are in seconds; ``start`` is the virtual date of the first trial.
 
-    Each trial starts at ``start + trial * trial_spacing_s``; the account's services run for
+    Each trial starts at ``start + trial * trial_spacing_s``; ``injection`` says where in the week
+    after that its attack lands (``uniform-week``, ``business-hours``, ``off-hours``, or ``fixed``:
+    at the start, after settling; see ``lab.experiment.injection``). The account's services run for
     ``settle_s`` (default: 600 s or one detector period if longer, so periodic detectors catch up
     with the reverted state, as they would between trials), then the technique is detonated at a uniform phase within ``injection_window_s``
     (default: the period of the manual architecture's cron schedule, so the phase against the
@@ -71,6 +75,7 @@ class Scenario(BaseModel):
     operator: str = "on-call"
     target: Literal["emulated", "aws"] = "emulated"
     start: datetime = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
+    injection: InjectionMode = "uniform-week"
     trial_spacing_s: float = Field(default=86_400, gt=0)
     settle_s: float | None = Field(default=None, ge=0)
     injection_window_s: float | None = Field(default=None, gt=0)
@@ -100,6 +105,16 @@ class Scenario(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _architecture_options(self) -> Scenario:
+        from lab.architectures.registry import options_problem
+
+        for name, options in self.architectures.items():
+            problem = options_problem(name, options)
+            if problem:
+                raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
     def _sweepable(self) -> Scenario:
         for key, values in self.sweep.items():
             if not values:
@@ -110,6 +125,12 @@ class Scenario(BaseModel):
             if head == "architectures":
                 arch, _, variable = rest.partition(".")
                 if arch in self.architectures and variable and "." not in variable:
+                    from lab.architectures.registry import options_problem
+
+                    for value in values:
+                        problem = options_problem(arch, {variable: value})
+                        if problem:
+                            raise ValueError(f"sweep {key!r}: {problem}")
                     continue
                 raise ValueError(
                     f"sweep {key!r}: architectures.<name>.<variable> with <name> one of "

@@ -10,6 +10,7 @@ import numpy as np
 
 from lab.emulator.actors import actor
 from lab.emulator.server import EmulatorServer
+from lab.experiment.injection import draw_injection
 from lab.experiment.outcome import Observation, trial_row
 from lab.experiment.target import TrialRequest
 from lab.paths import RUNBOOKS_DIR
@@ -46,8 +47,16 @@ def run_trial(
     rng = np.random.default_rng(
         [scenario.seed, stable_key(technique.id), stable_key(architecture), trial]
     )
-    epoch = scenario.start + timedelta(seconds=trial * scenario.trial_spacing_s)
-    sim = Simulation(endpoints, emulator.recorder, calibration, rng, epoch, labels=request.labels)
+    injection = draw_injection(
+        scenario.injection,
+        scenario.start + timedelta(seconds=trial * scenario.trial_spacing_s),
+        scenario.settle,
+        scenario.injection_window,
+        phase_rng,
+    )
+    sim = Simulation(
+        endpoints, emulator.recorder, calibration, rng, injection.epoch, labels=request.labels
+    )
     services = start_services(
         sim, request.workdir, calibration.operator(scenario.operator), RUNBOOKS_DIR
     )
@@ -85,9 +94,7 @@ def run_trial(
             done.succeed()
 
     def attack():
-        yield sim.env.timeout(
-            scenario.settle + float(phase_rng.uniform(0, scenario.injection_window))
-        )
+        yield sim.env.timeout(injection.delay_s)
         life.detonate()
         state["injected_s"] = sim.now
         sim.log("technique.detonated")
@@ -106,7 +113,9 @@ def run_trial(
     sim.env.process(attack())
     error = None
     try:
-        sim.env.run(until=sim.env.any_of([done, sim.env.timeout(scenario.max_trial_s)]))
+        # Watched for max_trial_s after the attack, whenever in the week it lands.
+        watch = sim.env.timeout(injection.delay_s + scenario.max_trial_s)
+        sim.env.run(until=sim.env.any_of([done, watch]))
     except Exception as exc:  # a trial that breaks is recorded as failed, the run goes on
         error = f"{type(exc).__name__}: {exc}"
         sim.log("trial.failed", error=error)

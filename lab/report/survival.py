@@ -21,11 +21,12 @@ SURVIVAL_COLUMNS = ["duration_s", "observed"]
 
 
 def observation_window_s(trials: pd.DataFrame, scenario: dict[str, Any]) -> pd.Series:
-    """Seconds each trial was watched after its injection: ``max_trial_s`` from the trial's start
-    (``start + trial * trial_spacing_s``) less the time to the injection (virtual time); on a
-    wall-clock run the window starts at the detonation."""
+    """Seconds each trial was watched after its injection: ``max_trial_s`` (runs with an
+    ``injection`` mode, and wall-clock runs, watch that long after the detonation); runs made
+    before the modes watched ``max_trial_s`` from the trial's start (``start + trial *
+    trial_spacing_s``), less the time to the injection."""
     max_trial_s = float(scenario.get("max_trial_s", 86_400))
-    if scenario.get("target") == "aws" or "start" not in scenario:
+    if scenario.get("target") == "aws" or "start" not in scenario or "injection" in scenario:
         return pd.Series(max_trial_s, index=trials.index)
     start = datetime.fromisoformat(str(scenario["start"]).replace("Z", "+00:00"))
     spacing = float(scenario.get("trial_spacing_s", 86_400))

@@ -24,8 +24,9 @@ import numpy as np
 from lab.emulator.endpoints import Endpoints
 from lab.sim.calibration import OperatorProfile
 from lab.sim.kernel import Simulation
+from lab.sim.runbook_index import runbook_order
 
-RUNBOOK_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
+RUNBOOK_INDEX = "index.yaml"  # beside the runbooks: which runbook answers which alert
 _AWS_COMMAND = re.compile(r"(?:^|[\s($])aws\s+[a-z0-9-]+\s+[a-z0-9-]+")
 
 
@@ -102,14 +103,14 @@ class OnCallPerson:
                 yield off_duty_s
         yield self.profile.read_alert_s.sample(self.rng)
         self.log("operator.read_alert", alert, subject=alert.subject)
-        match = RUNBOOK_LINE.search(alert.message)
-        if not match:
+        order = runbook_order(alert.message, self.runbooks_dir / RUNBOOK_INDEX)
+        if order is None:
             review_s = self.profile.review_alert_s.sample(self.rng)
             self.log(
                 "operator.acknowledged", alert, subject=alert.subject, work_s=round(review_s, 3)
             )
             return
-        runbook, args = match.group(1), match.group(2).split()
+        runbook, args = order.runbook, list(order.args)
         if (runbook, *args) in self._handled:
             self.log("operator.duplicate_alert", alert, runbook=runbook)
             return

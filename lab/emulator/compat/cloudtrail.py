@@ -15,6 +15,28 @@ from lab.emulator.compat import running
 def apply() -> None:
     _patch_delete_trail_by_arn()
     _patch_lookup_events()
+    _patch_describe_trails_by_name()
+
+
+def _patch_describe_trails_by_name() -> None:
+    """Gap: moto's DescribeTrails ignores ``trailNameList`` and answers every trail, so "does trail
+    X still exist?" is answered yes whenever any trail exists (a runbook skipped recreating a
+    deleted trail). AWS returns the trails named (by name or ARN) and leaves out names that do not
+    exist (CloudTrail API, DescribeTrails ``trailNameList``)."""
+    original = CloudTrailResponse.describe_trails
+
+    def describe_trails(self: CloudTrailResponse) -> str:
+        body = json.loads(original(self))
+        wanted = self._get_param("trailNameList") or []
+        if wanted:
+            body["trailList"] = [
+                t
+                for t in body["trailList"]
+                if t.get("Name") in wanted or t.get("TrailARN") in wanted
+            ]
+        return json.dumps(body)
+
+    CloudTrailResponse.describe_trails = describe_trails  # type: ignore[method-assign]
 
 
 def _patch_delete_trail_by_arn() -> None:

@@ -11,6 +11,8 @@ import os
 
 import boto3
 
+# AUTO_REMEDIATION=false: report the world-open rules to a person instead of revoking them.
+AUTOMATION = os.environ.get("AUTO_REMEDIATION", "true").lower() != "false"
 WORLD_V4 = "0.0.0.0/0"
 WORLD_V6 = "::/0"
 
@@ -40,20 +42,23 @@ def handler(event, context):
         return {"status": "ignored", "reason": "no groupId in the event"}
     ec2 = boto3.client("ec2")
     group = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
-    revoked = [p for p in (_world_open(p) for p in group.get("IpPermissions", [])) if p]
-    if revoked:
-        ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=revoked)
+    open_rules = [p for p in (_world_open(p) for p in group.get("IpPermissions", [])) if p]
+    if open_rules and AUTOMATION:
+        ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=open_rules)
+    detail = event.get("detail") or {}
     result = {
-        "status": "remediated" if revoked else "compliant",
+        "status": ("remediated" if AUTOMATION else "alerted") if open_rules else "compliant",
         "groupId": group_id,
-        "revoked": revoked,
-        "trigger": (event.get("detail") or {}).get("eventName"),
-        "actor": ((event.get("detail") or {}).get("userIdentity") or {}).get("arn"),
+        "revoked" if AUTOMATION else "openRules": open_rules,
+        "trigger": detail.get("eventName"),
+        "actor": (detail.get("userIdentity") or {}).get("arn"),
+        "detail": detail,  # the event itself, for the person who answers the alert
     }
-    if revoked:
+    if open_rules:
+        verb = "rule revoked" if AUTOMATION else "needs a look"
         boto3.client("sns").publish(
             TopicArn=os.environ["ALERT_TOPIC_ARN"],
-            Subject=f"[lab] security group {group_id} opened to the world: rule revoked",
+            Subject=f"[lab] security group {group_id} opened to the world: {verb}",
             Message=json.dumps(result, indent=2, default=str),
         )
     return result

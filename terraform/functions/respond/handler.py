@@ -16,6 +16,9 @@ from pathlib import Path
 import boto3
 
 PLAYBOOK = json.loads((Path(__file__).parent / "playbook.json").read_text())
+# AUTO_REMEDIATION=false: the same detections, every response left to a person (each alert carries
+# the event, which the person's runbook index maps to a runbook).
+AUTOMATION = os.environ.get("AUTO_REMEDIATION", "true").lower() != "false"
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 FULL_BLOCK = {
     "BlockPublicAcls": True,
@@ -120,9 +123,18 @@ def enable_key(params, detail):
     return "remediated", {"key": key_id, "state": "Enabled"}
 
 
+def _not_a_problem(action, params, detail):
+    """Why an event of the playbook is no problem at all (None: it may be one), before any fix."""
+    if action == "detach_admin_policy" and params.get("policyArn") != ADMIN_POLICY_ARN:
+        return {"policy": params.get("policyArn")}
+    if action == "deactivate_keys_of_other_user":
+        user = params.get("userName")
+        if not user or user == (detail.get("userIdentity") or {}).get("userName"):
+            return {"user": user}  # keys a user makes for itself are left alone
+    return None
+
+
 def detach_admin_policy(params, detail):
-    if params.get("policyArn") != ADMIN_POLICY_ARN:
-        return "ignored", {"policy": params.get("policyArn")}
     iam = boto3.client("iam")
     user = params["userName"]
     attached = iam.list_attached_user_policies(UserName=user)["AttachedPolicies"]
@@ -134,11 +146,8 @@ def detach_admin_policy(params, detail):
 
 def deactivate_keys_of_other_user(params, detail):
     """A key made by somebody else for a user: contain first, deactivating the user's active keys
-    (the event does not say which key is new). Keys a user makes for itself are left alone."""
-    user = params.get("userName")
-    caller = (detail.get("userIdentity") or {}).get("userName")
-    if not user or user == caller:
-        return "ignored", {"user": user}
+    (the event does not say which key is new)."""
+    user = params["userName"]
     iam = boto3.client("iam")
     active = [
         k["AccessKeyId"]
@@ -202,7 +211,8 @@ def _run_book(entry, source, subject, result):
     """Start the entry's runbook with parameters read from ``source``; alert either way."""
     parameters = {name: _path(source, path) for name, path in entry["parameters"].items()}
     result["why"] = entry["why"]
-    if entry["document"] and all(v is not None for v in parameters.values()):
+    result["detail"] = source  # the finding or compliance change, for the person who answers
+    if AUTOMATION and entry["document"] and all(v is not None for v in parameters.values()):
         execution = boto3.client("ssm").start_automation_execution(
             DocumentName=entry["document"],
             Parameters={
@@ -266,7 +276,14 @@ def handler(event, context):
         entry = PLAYBOOK["ROOT"]
     if entry is None:
         return {"status": "ignored", "reason": f"no playbook entry for {name}"}
-    status, facts = ACTIONS[entry["action"]](detail.get("requestParameters") or {}, detail)
+    params = detail.get("requestParameters") or {}
+    benign = _not_a_problem(entry["action"], params, detail)
+    if benign is not None:
+        status, facts = "ignored", benign
+    elif AUTOMATION:
+        status, facts = ACTIONS[entry["action"]](params, detail)
+    else:
+        status, facts = "alerted", {}
     if root and status in ("compliant", "ignored"):
         status = "alerted"  # root use is worth a person's look even when nothing needs undoing
     result = {
@@ -277,6 +294,7 @@ def handler(event, context):
         "actor": (detail.get("userIdentity") or {}).get("arn"),
         "sourceIPAddress": detail.get("sourceIPAddress"),
         **facts,
+        "detail": detail,  # the event itself, for the person who answers the alert
     }
     if status in ("remediated", "alerted"):
         verb = "fixed" if status == "remediated" else "needs a look"

@@ -15,6 +15,10 @@ variable "enable_compliance_rules" { type = bool }
 variable "automation_role_arn" { type = string }
 variable "automation_document_names" { type = list(string) }
 variable "region" { type = string }
+variable "auto_remediation" {
+  description = "false: alert with the event instead of fixing (a person answers every alert)."
+  type        = bool
+}
 
 locals {
   function_name = "${var.name_prefix}-respond"
@@ -157,7 +161,10 @@ module "function" {
   kms_key_arn        = var.kms_key_arn
   log_retention_days = var.log_retention_days
   policy_json        = data.aws_iam_policy_document.function.json
-  environment        = { AUTOMATION_ROLE_ARN = var.automation_role_arn }
+  environment = {
+    AUTOMATION_ROLE_ARN = var.automation_role_arn
+    AUTO_REMEDIATION    = tostring(var.auto_remediation)
+  }
   rules = {
     for name, rule in local.rules : name => {
       description = rule.description

@@ -6,6 +6,10 @@ variable "alert_topic_arn" { type = string }
 variable "enable_rule" { type = bool }
 variable "log_retention_days" { type = number }
 variable "kms_key_arn" { type = string }
+variable "auto_remediation" {
+  description = "false: report world-open rules to a person instead of revoking them."
+  type        = bool
+}
 
 # Least privilege: read security groups, revoke ingress.
 data "aws_iam_policy_document" "function" {
@@ -30,6 +34,7 @@ module "function" {
   kms_key_arn        = var.kms_key_arn
   log_retention_days = var.log_retention_days
   policy_json        = data.aws_iam_policy_document.function.json
+  environment        = { AUTO_REMEDIATION = tostring(var.auto_remediation) }
   rules = var.enable_rule ? {
     sg-ingress-opened = {
       description = "Security group ingress changed (CloudTrail), sent to the remediation Lambda."

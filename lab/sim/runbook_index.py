@@ -1,0 +1,107 @@
+"""Which runbook the person runs for an alert: the one it names, or the one the index maps it to.
+
+The manual detectors name their runbook in the alert (``run: runbooks/X.sh ARGS``). Every other
+alert carries the event that raised it (``cli-baseline/runbooks/index.yaml`` says how), and the
+person maps it the way a responder would: CloudTrail event name, GuardDuty finding type or AWS
+Config rule -> runbook, its arguments read from the event. So a person acts on every alert that
+reaches them, whichever architecture sent it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lab.sim.eventbridge import json_path
+
+RUNBOOK_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
+# The orchestrator's own words for "already fixed" and "being fixed by automation".
+HANDLED_STATUSES = {"remediated", "remediating", "compliant", "ignored"}
+WHEN_KEYS = ("eventName", "findingType", "configRule", "userIdentityType")
+
+
+@dataclass(frozen=True)
+class Order:
+    """What the person will run: ``runbook`` (a file of the runbooks folder) with ``args``."""
+
+    runbook: str
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    value: str
+    runbook: str
+    args: tuple[str, ...]
+
+
+@functools.cache
+def load_index(path: Path) -> tuple[Entry, ...]:
+    """The index file's entries, checked: one known ``when`` key each, a runbook, argument paths."""
+    entries = []
+    for number, raw in enumerate(yaml.safe_load(path.read_text()) or [], start=1):
+        when = raw.get("when") or {}
+        if len(when) != 1 or next(iter(when)) not in WHEN_KEYS or not raw.get("runbook"):
+            raise ValueError(
+                f"{path} entry {number}: needs one 'when' key of {list(WHEN_KEYS)} and a runbook"
+            )
+        ((key, value),) = when.items()
+        entries.append(Entry(key, str(value), raw["runbook"], tuple(raw.get("args") or ())))
+    return tuple(entries)
+
+
+def _event_detail(message: str) -> tuple[dict[str, Any] | None, bool]:
+    """The detail of the event behind an alert, and whether the alert says it is handled."""
+    try:
+        document = json.loads(message)
+    except ValueError:
+        return None, False
+    if not isinstance(document, dict) or not isinstance(document.get("detail"), dict):
+        return None, False
+    handled = document.get("status") in HANDLED_STATUSES
+    detail = document["detail"]
+    if document.get("detail-type") == "Config Rules Compliance Change":
+        result = detail.get("newEvaluationResult") or {}
+        handled = handled or result.get("complianceType") != "NON_COMPLIANT"
+    return detail, handled
+
+
+def _facts(detail: dict[str, Any]) -> dict[str, str]:
+    facts = {}
+    if "eventName" in detail:
+        facts["eventName"] = str(detail["eventName"])
+        facts["userIdentityType"] = str((detail.get("userIdentity") or {}).get("type", ""))
+    if "type" in detail and "resource" in detail:  # a GuardDuty finding
+        facts["findingType"] = str(detail["type"])
+    if "configRuleName" in detail:
+        facts["configRule"] = str(detail["configRuleName"])
+    return facts
+
+
+def runbook_order(message: str, index_path: Path) -> Order | None:
+    """The runbook an alert calls for, or None: nothing to run (already handled, or no entry)."""
+    named = RUNBOOK_LINE.search(message)
+    if named:
+        return Order(named.group(1), tuple(named.group(2).split()))
+    detail, handled = _event_detail(message)
+    if detail is None or handled:
+        return None
+    facts = _facts(detail)
+    for entry in load_index(index_path):
+        fact = facts.get(entry.key)
+        matches = fact is not None and (
+            fact.endswith(entry.value) if entry.key == "configRule" else fact == entry.value
+        )
+        if not matches:
+            continue
+        args = [json_path(detail, f"$.{path}") for path in entry.args]
+        if all(isinstance(a, str | int) and str(a) for a in args):
+            return Order(entry.runbook, tuple(str(a) for a in args))
+    return None
