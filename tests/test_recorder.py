@@ -136,3 +136,18 @@ def test_clock_sets_event_time(emulator):
 
         emulator.recorder.clock = wall_clock
     assert _last(emulator, "ListTopics")["eventTime"] == "2030-01-02T03:04:05Z"
+
+
+def test_response_elements_of_changes_in_cloudtrail_shape_and_none_for_reads(emulator):
+    ec2 = emulator.endpoints.client("ec2", "attacker")
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    created = _last(emulator, "CreateVolume")["responseElements"]
+    assert created["volumeId"] == volume and created["encrypted"] is False
+    ec2.describe_volumes(VolumeIds=[volume])
+    assert _last(emulator, "DescribeVolumes")["responseElements"] is None
+    iam = emulator.endpoints.client("iam", "harness")
+    iam.create_user(UserName="u")
+    key = iam.create_access_key(UserName="u")["AccessKey"]["AccessKeyId"]
+    elements = _last(emulator, "CreateAccessKey")["responseElements"]
+    assert elements["accessKey"]["accessKeyId"] == key
+    assert "responseMetadata" not in elements and "createAccessKeyResult" not in elements

@@ -234,7 +234,9 @@ def test_a_split_run_gives_the_rows_and_timeline_of_a_run_one_by_one(tmp_path):
     )
     scenario = load_scenario(path)
     one = run_scenario(scenario, tmp_path / "one", jobs=1, target=EmulatedTarget())
-    split = run_scenario(scenario, tmp_path / "split", jobs=2, target=EmulatedTarget())
+    # Run ids of one length ("one", "two"): every record carries its run's lab:run-id tag, and
+    # CloudTrail's record sizes (billed) count it.
+    split = run_scenario(scenario, tmp_path / "two", jobs=2, target=EmulatedTarget())
     assert (one / "trials.csv").read_text() == (split / "trials.csv").read_text()
     assert (one / "events.jsonl").read_text() == (split / "events.jsonl").read_text()
     assert len((one / "trials.csv").read_text().splitlines()) == 1 + 4

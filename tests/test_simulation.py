@@ -31,6 +31,7 @@ def _scenario(**overrides) -> Scenario:
         "techniques": [TECHNIQUE.id],
         "architectures": {"serverless": {}, "manual": {}},
         "max_trial_s": 6 * 3600,
+        "injection": "fixed",
     } | overrides
     return Scenario.model_validate(fields)
 
@@ -209,7 +210,8 @@ def test_a_failing_handler_is_retried_twice_then_dead_lettered(serverless):
         ("kms-key-scheduled-deletion", "remediated"),
         ("root-account-usage", "remediated"),
         ("iam-create-access-key-other-user", "remediated"),
-        ("cloudtrail-delete-trail", "detected only"),  # the playbook only alerts: a person decides
+        # The playbook only alerts ("needs a look"): the person maps the event to the runbook.
+        ("cloudtrail-delete-trail", "remediated by operator:cloudtrail-restore"),
         # No API call: the fast path sees nothing; GuardDuty's flow analysis does, and the
         # orchestrator answers the finding with the quarantine runbook (SSM Automation).
         ("ec2-port-scan", "remediated by ssm:lab-QuarantineInstance"),
@@ -235,7 +237,8 @@ def test_the_orchestrator_answers_each_high_risk_call_as_its_playbook_says(
     if outcome.startswith("remediated by "):
         assert row["outcome"] == "remediated", (row["error"], row)
         assert row["remediated_by"] == outcome.removeprefix("remediated by "), row
-        assert row["detection_source"] == "guardduty:Recon:EC2/Portscan"
+        if technique_id == "ec2-port-scan":
+            assert row["detection_source"] == "guardduty:Recon:EC2/Portscan"
         return
     assert row["outcome"] == outcome, row
     if outcome == "remediated":

@@ -6,7 +6,7 @@ from lab.architectures.manual import ManualArchitecture
 
 
 def test_manual_path_detects_by_cron_and_the_operator_runs_the_runbook(emulator, tmp_path):
-    arch = ManualArchitecture()
+    arch = ManualArchitecture(detectors=("cron",))  # the polling path alone
     arch.deploy(emulator.endpoints, tmp_path)
     try:
         row, events, prerequisites = _trial(emulator, tmp_path, "manual")
@@ -31,7 +31,7 @@ def test_manual_path_detects_by_cron_and_the_operator_runs_the_runbook(emulator,
 
 
 def test_manual_detector_does_not_run_when_the_instance_is_stopped(emulator, tmp_path):
-    arch = ManualArchitecture()
+    arch = ManualArchitecture(detectors=("cron",))  # the polling path alone
     state = arch.deploy(emulator.endpoints, tmp_path)
     try:
         emulator.endpoints.client("ec2").stop_instances(InstanceIds=[state["INSTANCE_ID"]])

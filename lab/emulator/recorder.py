@@ -205,11 +205,16 @@ class ApiCallRecorder:
         }
         if status >= 400:
             record["errorCode"], record["errorMessage"] = _error(response)
+        elif op.read_only:
+            pass  # "responseElements ... is present in events for actions that make changes"
+            # (CloudTrail User Guide, record contents): null for reads
         elif len(response) <= _RESPONSE_ELEMENTS_MAX_BYTES and response[:1] == b"{":
             with contextlib.suppress(ValueError):
                 record["responseElements"] = json.loads(response) or None
         elif len(response) <= _RESPONSE_ELEMENTS_MAX_BYTES and response.lstrip()[:1] == b"<":
             record["responseElements"] = xml_response_elements(response)
+        if record["responseElements"]:
+            record["responseElements"] = on_account_clock(record["responseElements"], moment)
         record["lab"] = {
             "actor": who.name if who else None,
             "observer": bool(who and who.observer),
@@ -222,6 +227,40 @@ class ApiCallRecorder:
         if who is None:
             return {"type": "Unknown", "accountId": self.account_id, "accessKeyId": access_key}
         return who.user_identity(self.account_id)
+
+
+_ISO_INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?$")
+_HOST_NOW_SLACK_S = 3600.0
+
+
+def on_account_clock(elements: Any, moment: datetime) -> Any:
+    """``elements`` with the times moto stamped from the host's clock ("created now") moved to the
+    account's clock at the call, ``moment``: AWS stamps a resource it creates with the time of the
+    request, which in virtual time is the account's (moto's host-clock stamps made records differ
+    from run to run). Instants within an hour of the host's now, as ISO text or epoch seconds."""
+    host_now = datetime.now(UTC).timestamp()
+
+    def moved(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: moved(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [moved(v) for v in value]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if abs(value - host_now) < _HOST_NOW_SLACK_S:
+                return round(moment.timestamp(), 3)
+            return value
+        if isinstance(value, str) and _ISO_INSTANT.match(value):
+            try:
+                stamped = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return value
+            if stamped.tzinfo is None:
+                stamped = stamped.replace(tzinfo=UTC)
+            if abs(stamped.timestamp() - host_now) < _HOST_NOW_SLACK_S:
+                return format_event_time(moment)
+        return value
+
+    return moved(elements)
 
 
 def xml_response_elements(response: bytes) -> dict[str, Any] | None:
