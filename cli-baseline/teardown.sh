@@ -87,6 +87,7 @@ LOG_BUCKET=$(state_get LOG_BUCKET)
 if [[ -n $LOG_BUCKET ]]; then
   log "2f. log archive bucket $LOG_BUCKET (every object version first)"
   while true; do
+    # shellcheck disable=SC2016  # the backticks are JMESPath's literal, not a command
     batch=$(aws s3api list-object-versions --bucket "$LOG_BUCKET" --max-items 500 --output json \
       --query '{Objects: [Versions, DeleteMarkers][][].{Key: Key, VersionId: VersionId}, Quiet: `true`}' 2>/dev/null || true)
     [[ -z $batch || $batch == *'"Objects": []'* || $batch == *'"Objects": null'* ]] && break

@@ -194,3 +194,36 @@ def test_every_runbook_of_the_index_exists():
 
     for entry in load_index(INDEX):
         assert (RUNBOOKS_DIR / entry.runbook).is_file(), entry
+
+
+@pytest.mark.parametrize(
+    ("snippet", "named"),
+    [
+        ("architectures:\n  manual:\n    detectors: [cron, lambda]\n", "cis-alarms"),
+        ("architectures:\n  manual: {}\ninjection: sometimes\n", "uniform-week"),
+        ("architectures:\n  fast-arm:\n    detectors: [cron]\n", "architecture"),
+        (
+            "architectures:\n  arm:\n    architecture: manual\n    factors: {response: robot}\n"
+            "factors:\n  response: [person, automation]\n",
+            "person",
+        ),
+        ("architectures:\n  serverless:\n    auto_remediaton: false\n", "auto_remediation"),
+    ],
+)
+def test_bad_designs_are_refused_with_the_allowed_values_and_nothing_written(
+    tmp_path, snippet, named
+):
+    import subprocess
+    import sys
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\n" + snippet)
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "lab.cli", "run", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2, result.stderr
+    assert named in result.stderr
+    assert not out.exists()

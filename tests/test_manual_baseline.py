@@ -50,11 +50,16 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     patterns = {f["filterName"]: f["filterPattern"] for f in filters["metricFilters"]}
     assert patterns["lab-manual-ssh-failed-password"] == '"Failed password"'
     alarms = e.client("cloudwatch").describe_alarms(AlarmNamePrefix="lab-manual-")["MetricAlarms"]
-    assert {a["AlarmName"] for a in alarms} == {
+    host_alarms = {a["AlarmName"] for a in alarms if "-cis-" not in a["AlarmName"]}
+    assert host_alarms == {
         "lab-manual-ssh-failed-password",
         "lab-manual-sudo-auth-failure",
         "lab-manual-app-errors",
     }
+    # The competent set by default: the CIS alarms on a trail, GuardDuty, Config.
+    assert len(alarms) == 3 + 15
+    assert state["TRAIL_NAME"] == "lab-manual-trail" and state["DETECTOR_ID"]
+    assert state["CONFIG_RECORDER"] == "lab-manual-recorder"
     assert all(a["AlarmActions"] == [state["ALERT_TOPIC_ARN"]] for a in alarms)
     assert instance["KeyName"] == "lab-manual-key"
     routes = ec2.describe_route_tables(RouteTableIds=[state["RTB_ID"]])["RouteTables"][0]["Routes"]
@@ -89,6 +94,17 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     assert e.client("sns").list_topics()["Topics"] == []
     assert e.client("iam").list_instance_profiles()["InstanceProfiles"] == []
     assert e.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+    assert e.client("cloudtrail").describe_trails()["trailList"] == []
+    assert e.client("guardduty").list_detectors()["DetectorIds"] == []
+    assert e.client("config").describe_config_rules()["ConfigRules"] == []
+    assert e.client("config").describe_configuration_recorders()["ConfigurationRecorders"] == []
+    assert e.client("events").list_rules(NamePrefix="lab-manual-")["Rules"] == []
+    assert not [
+        b for b in e.client("s3").list_buckets()["Buckets"] if b["Name"].startswith("lab-manual-")
+    ]
+    assert "lab-manual-config-recorder" not in {
+        r["RoleName"] for r in e.client("iam").list_roles()["Roles"]
+    }
     assert e.client("logs").describe_log_groups(logGroupNamePrefix="/lab/manual")["logGroups"] == []
     assert ec2.describe_key_pairs()["KeyPairs"] == []
     assert (

@@ -16,14 +16,29 @@ ARCHITECTURES = ("manual", "serverless")
 SPLITTABLE = frozenset({"manual"})
 
 
+# Keys of a scenario's arm that are not the architecture's options.
+ARM_KEYS = ("architecture", "factors")
+
+
+def arm_base(name: str, options: dict[str, Any] | None) -> str:
+    """The architecture an arm of a scenario deploys: its ``architecture:`` key, else its name."""
+    return str((options or {}).get("architecture", name))
+
+
+def arm_options(options: dict[str, Any] | None) -> dict[str, Any]:
+    """An arm's options for its architecture (without ``architecture`` and ``factors``)."""
+    return {k: v for k, v in (options or {}).items() if k not in ARM_KEYS}
+
+
 def build(name: str, run_id: str, options: dict[str, Any] | None = None) -> Architecture:
-    """The architecture ``name`` with scenario options (Terraform variables or cron schedule)."""
-    options = dict(options or {})
-    if name == "serverless":
-        return ServerlessArchitecture(variables=options, run_id=run_id)
-    if name == "manual":
-        return ManualArchitecture(run_id=run_id, **options)
-    raise KeyError(f"unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}")
+    """The architecture of arm ``name`` (``manual``, ``serverless``, or an arm whose
+    ``architecture:`` says which) with its scenario options (Terraform variables, detectors...)."""
+    base, variables = arm_base(name, options), arm_options(options)
+    if base == "serverless":
+        return ServerlessArchitecture(variables=variables, run_id=run_id)
+    if base == "manual":
+        return ManualArchitecture(run_id=run_id, **variables)
+    raise KeyError(f"unknown architecture {base!r}; known: {', '.join(ARCHITECTURES)}")
 
 
 # Terraform variables the lab sets itself for every deployment (not scenario options).
@@ -36,6 +51,24 @@ def serverless_options() -> list[str]:
     text = (TERRAFORM_DIR / "variables.tf").read_text()
     declared = re.findall(r'^variable "([a-z0-9_]+)"', text, flags=re.M)
     return sorted(set(declared) - _LAB_SET_VARIABLES)
+
+
+def arm_problem(name: str, options: dict[str, Any]) -> str | None:
+    """Why arm ``name`` of a scenario is not valid (None: it is): its architecture, its options,
+    its factors (a mapping of factor name to level)."""
+    base = arm_base(name, options)
+    if base not in ARCHITECTURES:
+        return (
+            f"arm {name!r}: architecture {base!r} unknown; give 'architecture:' one of "
+            f"{list(ARCHITECTURES)} (an arm not named after its architecture needs it)"
+        )
+    factors = (options or {}).get("factors", {})
+    if not isinstance(factors, dict) or not all(
+        isinstance(v, str | int | float | bool) for v in factors.values()
+    ):
+        return f"arm {name!r}: factors must map a factor's name to its level, e.g. response: person"
+    problem = options_problem(base, arm_options(options))
+    return f"arm {name!r}: {problem}" if problem and name != base else problem
 
 
 def options_problem(name: str, options: dict[str, Any]) -> str | None:

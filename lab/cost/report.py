@@ -20,6 +20,16 @@ def load_usage(run_dir: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def _arm_bases(run_dir: Path) -> dict[str, str]:
+    """The architecture each arm of the run deploys (an ablation's arms: their ``architecture:``),
+    for the effort figures, which are per architecture."""
+    manifest = Path(run_dir) / "manifest.json"
+    if not manifest.exists():
+        return {}
+    arms = json.loads(manifest.read_text()).get("scenario", {}).get("architectures", {}) or {}
+    return {arm: str((o or {}).get("architecture", arm)) for arm, o in arms.items()}
+
+
 def cost_lines(
     run_dir: Path,
     region: str = "us-east-1",
@@ -28,11 +38,13 @@ def cost_lines(
 ) -> pd.DataFrame:
     """Every bill line, for each profile and architecture of the run."""
     usage, prices, loads = load_usage(run_dir), price_book(region), workloads()
+    arms = _arm_bases(run_dir)
     rows = []
     for name in profiles or list(loads.profiles):
         profile = loads.profile(name)
         for arch, arch_usage in sorted(usage.items()):
-            for line in monthly_cost(arch, arch_usage, profile, prices, loads, rate):
+            base = arms.get(arch, arch)
+            for line in monthly_cost(base, arch_usage, profile, prices, loads, rate):
                 rows.append({"profile": name, "architecture": arch, **asdict(line)})
     return pd.DataFrame(rows)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lab import interrupt
-from lab.architectures.registry import SPLITTABLE, build
+from lab.architectures.registry import SPLITTABLE, arm_base, build
 from lab.attacks.lifecycle import TechniqueRun
 from lab.attacks.registry import technique as get_technique
 from lab.cost.usage import meter_run, record_inventory
@@ -109,7 +109,9 @@ def _worker(args: tuple[Any, ...], out: Any) -> None:
 
 
 def split_plan(
-    plan: dict[str, list[tuple[str, int]]], processes: int
+    plan: dict[str, list[tuple[str, int]]],
+    processes: int,
+    splittable: set[str] | frozenset[str] = SPLITTABLE,
 ) -> list[tuple[str, str, list[tuple[str, int]]]]:
     """(architecture, worker name, pending trials) per worker: one per architecture, and the
     processes left over split the splittable architectures' trials by technique (whole techniques,
@@ -117,11 +119,11 @@ def split_plan(
     the same account (see ``run_trial``), so the split changes the wall time only."""
     todo = {arch: pending for arch, pending in plan.items() if pending}
     spare = max(0, processes - len(todo))
-    splittable = [arch for arch in todo if arch in SPLITTABLE]
+    splittable_now = [arch for arch in todo if arch in splittable]
     shards = {arch: 1 for arch in todo}
     for i in range(spare):
-        if splittable:
-            shards[splittable[i % len(splittable)]] += 1
+        if splittable_now:
+            shards[splittable_now[i % len(splittable_now)]] += 1
     out = []
     for arch, pending in todo.items():
         order = {trial: n for n, trial in enumerate(pending)}
@@ -201,7 +203,11 @@ def run_scenario(
             pending,
             worker,
         )
-        for arch, worker, pending in split_plan(plan, processes)
+        for arch, worker, pending in split_plan(
+            plan,
+            processes,
+            {a for a, o in scenario.architectures.items() if arm_base(a, o) in SPLITTABLE},
+        )
     ]
     status = "interrupted"
     finished: dict[str, Any] = {}

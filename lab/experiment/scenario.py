@@ -6,11 +6,19 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from lab.architectures.manual import DEFAULT_CRON_SCHEDULE
 from lab.experiment.injection import InjectionMode
@@ -54,6 +62,11 @@ class Scenario(BaseModel):
     ``background_events_per_day`` adds the account's everyday activity (a synthetic CloudTrail
     stream, ``lab.sim.background``) to every trial.
 
+    ``architectures`` maps each arm to its options: ``manual`` and ``serverless``, or any name with
+    ``architecture: manual|serverless`` (an ablation's arms); ``factors: {factor: level}`` labels an
+    arm, with the levels of each factor declared in the scenario's ``factors`` (low level first),
+    for the report's attribution (``lab.report.attribution``).
+
     ``techniques: all`` runs the whole catalog. ``repeat: R`` runs everything R times with
     independent seeds (repetition 0 keeps ``seed``). ``sweep:`` maps a parameter to the values it
     takes; every combination is a point, run ``repeat`` times (see ``lab.experiment.sweep``):
@@ -71,7 +84,9 @@ class Scenario(BaseModel):
     seed: int = Field(ge=0)
     trials: int = Field(ge=1, le=10_000)
     techniques: list[str] | Literal["all"] = Field(min_length=1)
-    architectures: dict[Literal["manual", "serverless"], dict[str, Any]] = Field(min_length=1)
+    architectures: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")], dict[str, Any]
+    ] = Field(min_length=1)
     operator: str = "on-call"
     target: Literal["emulated", "aws"] = "emulated"
     start: datetime = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
@@ -84,6 +99,7 @@ class Scenario(BaseModel):
     repeat: int = Field(default=1, ge=1, le=1_000)
     background_events_per_day: float = Field(default=0, ge=0, le=100_000_000)
     sweep: dict[str, list[Any]] = Field(default_factory=dict)
+    factors: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("techniques")
     @classmethod
@@ -106,12 +122,31 @@ class Scenario(BaseModel):
 
     @model_validator(mode="after")
     def _architecture_options(self) -> Scenario:
-        from lab.architectures.registry import options_problem
+        from lab.architectures.registry import arm_problem
 
         for name, options in self.architectures.items():
-            problem = options_problem(name, options)
+            problem = arm_problem(name, options)
             if problem:
                 raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _factor_levels(self) -> Scenario:
+        """An ablation's factors: each arm's levels among the ones declared (low level first)."""
+        for name, options in self.architectures.items():
+            for factor, level in (options.get("factors") or {}).items():
+                if not self.factors:
+                    continue
+                if factor not in self.factors:
+                    raise ValueError(
+                        f"arm {name!r}: factor {factor!r} is not declared; factors: "
+                        f"{sorted(self.factors)}"
+                    )
+                if str(level) not in self.factors[factor]:
+                    raise ValueError(
+                        f"arm {name!r}: {factor} level {level!r} is not one of "
+                        f"{self.factors[factor]}"
+                    )
         return self
 
     @model_validator(mode="after")
@@ -125,10 +160,11 @@ class Scenario(BaseModel):
             if head == "architectures":
                 arch, _, variable = rest.partition(".")
                 if arch in self.architectures and variable and "." not in variable:
-                    from lab.architectures.registry import options_problem
+                    from lab.architectures.registry import arm_base, options_problem
 
+                    base = arm_base(arch, self.architectures[arch])
                     for value in values:
-                        problem = options_problem(arch, {variable: value})
+                        problem = options_problem(base, {variable: value})
                         if problem:
                             raise ValueError(f"sweep {key!r}: {problem}")
                     continue
@@ -158,8 +194,12 @@ class Scenario(BaseModel):
         """Seconds within which the injection phase is drawn (see the class docstring)."""
         if self.injection_window_s is not None:
             return self.injection_window_s
-        schedule = self.architectures.get("manual", {}).get("cron_schedule", DEFAULT_CRON_SCHEDULE)
-        return cron_period_s(schedule) if "manual" in self.architectures else 300.0
+        from lab.architectures.registry import arm_base
+
+        manual = [o for n, o in self.architectures.items() if arm_base(n, o) == "manual"]
+        if not manual:
+            return 300.0
+        return max(cron_period_s(o.get("cron_schedule", DEFAULT_CRON_SCHEDULE)) for o in manual)
 
     @property
     def digest(self) -> str:

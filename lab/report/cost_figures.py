@@ -10,7 +10,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from lab.report.style import A4_COLUMN_WIDTH_IN, ARCHITECTURE_STYLE, figure_function, save_figure
+from lab.report.style import (
+    A4_COLUMN_WIDTH_IN,
+    architecture_style,
+    figure_function,
+    save_figure,
+)
 
 CATEGORY_HATCH = {
     "compute": "",
@@ -26,7 +31,7 @@ def cost_vs_scale(sweep: pd.DataFrame, out_base: Path, break_even_x: float | Non
     """Monthly cost against account activity (log-log), one line per architecture."""
     fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 3.2))
     for arch, group in sweep.groupby("architecture"):
-        style = ARCHITECTURE_STYLE.get(arch, {"color": "grey", "marker": "."})
+        style = architecture_style(arch)
         ax.plot(
             group["management_events_per_day"],
             group["monthly_cost_usd"],

@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from lab.experiment.results import load_trials
+from lab.report.attribution import attribution_table
+from lab.report.attribution_figures import attribution_effects
 from lab.report.captions import caption
 from lab.report.coverage import coverage_table
 from lab.report.figures import (
@@ -105,6 +107,17 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             trials_needed_table(trials).round(3),
         ),
     ]
+    attribution = attribution_table(trials, manifest.get("scenario", {}), window)
+    if len(attribution):
+        tables.append(
+            (
+                "Attribution: each factor's effect, read from the arms that differ in it alone, "
+                "trial by trial (the same injection moments); median paired difference in seconds "
+                "(high level minus low level, negative = faster) with its 95 % bootstrap CI; "
+                "trials not there by the end count with their window (a bound)",
+                attribution.round(1),
+            )
+        )
     from lab.experiment.results import is_sweep_run, sweep_columns
 
     sweep = is_sweep_run(run_dir)
@@ -169,6 +182,11 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             else []
         ),
         coverage_matrix(coverage, figures_dir / "coverage")[0],
+        *(
+            [attribution_effects(attribution, figures_dir / "attribution")[0]]
+            if len(attribution)
+            else []
+        ),
     ]
     for column in sweep_columns(trials):
         name = column.removeprefix("sweep.").replace(".", "_")

@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from lab.report.style import A4_COLUMN_WIDTH_IN, ARCHITECTURE_STYLE, figure_function, save_figure
+from lab.report.style import (
+    A4_COLUMN_WIDTH_IN,
+    architecture_order,
+    architecture_style,
+    figure_function,
+    save_figure,
+)
 
 
 @figure_function
@@ -21,7 +27,7 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
     """Time to detect and time to remediate, one row per technique (unlike techniques are never
     pooled), a box and the trials per architecture (log axis); k/n: trials that got there."""
     metrics = [("time_to_detect_s", "Time to detect"), ("time_to_remediate_s", "Time to remediate")]
-    architectures = [a for a in ARCHITECTURE_STYLE if a in set(trials["architecture"])]
+    architectures = architecture_order(trials["architecture"])
     techniques = sorted(set(trials["technique"]))
     step = 0.8 / max(len(architectures), 1)
     fig, axes = plt.subplots(
@@ -31,7 +37,7 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
     for ax, (column, title) in zip(axes, metrics, strict=True):
         for row, technique in enumerate(techniques):
             for j, arch in enumerate(architectures):
-                style = ARCHITECTURE_STYLE[arch]
+                style = architecture_style(arch, architectures)
                 y = row + (j - (len(architectures) - 1) / 2) * step
                 cell = trials[(trials["technique"] == technique) & (trials["architecture"] == arch)]
                 values = cell[column].dropna().to_numpy(dtype=float)
@@ -81,9 +87,9 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
     fig.legend(
         handles=[
             Patch(
-                facecolor=ARCHITECTURE_STYLE[a]["color"],
+                facecolor=architecture_style(a, architectures)["color"],
                 alpha=0.5,
-                hatch=ARCHITECTURE_STYLE[a]["hatch"],
+                hatch=architecture_style(a, architectures)["hatch"],
                 edgecolor="black",
                 label=a,
             )
@@ -109,15 +115,16 @@ def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> l
         ("time_to_remediate_s", "to remediation", "//"),
     ]
     rows = trials[trials["trial"] == trial]
+    architectures = architecture_order(rows["architecture"])
     lanes = [
         (technique, arch)
         for technique in sorted(set(rows["technique"]))
-        for arch in ARCHITECTURE_STYLE
+        for arch in architectures
         if ((rows["technique"] == technique) & (rows["architecture"] == arch)).any()
     ]
     fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 0.9 + 0.42 * len(lanes)))
     for y, (technique, arch) in enumerate(lanes):
-        style = ARCHITECTURE_STYLE[arch]
+        style = architecture_style(arch, architectures)
         row = rows[(rows["technique"] == technique) & (rows["architecture"] == arch)].iloc[0]
         for offset, (column, _, hatch) in enumerate(stages):
             if pd.notna(row[column]):
@@ -171,7 +178,7 @@ OUTCOME_STYLE = {  # Okabe-Ito; the text in each cell carries the outcome for gr
 @figure_function
 def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
     """ATT&CK tactic / technique rows x architecture columns; each cell the measured outcome."""
-    architectures = [a for a in ARCHITECTURE_STYLE if a in set(coverage["architecture"])]
+    architectures = architecture_order(coverage["architecture"])
     rows = coverage.drop_duplicates("technique")[["tactic", "attack_id", "technique"]]
     height = 0.8 + 0.32 * len(rows)
     fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, height))
@@ -232,7 +239,9 @@ def sensitivity(trials: pd.DataFrame, out_base: Path, key: str | None = None) ->
     for ax, stage, title in zip(
         axes, ("detect", "remediate"), ("Time to detect", "Time to remediate"), strict=True
     ):
-        for arch, style in ARCHITECTURE_STYLE.items():
+        architectures = architecture_order(table["architecture"])
+        for arch in architectures:
+            style = architecture_style(arch, architectures)
             for t_index, technique in enumerate(techniques):
                 rows = table[
                     (table["architecture"] == arch)
@@ -276,12 +285,12 @@ def sensitivity(trials: pd.DataFrame, out_base: Path, key: str | None = None) ->
 def measured_vs_simulated(trials: pd.DataFrame, out_base: Path) -> list[Path]:
     """ECDFs of time to alert, measured (wall-clock runs) beside simulated (the emulator), one
     panel per architecture; ``trials`` has a ``source`` column: measured or simulated."""
-    architectures = [a for a in ARCHITECTURE_STYLE if a in set(trials["architecture"])]
+    architectures = architecture_order(trials["architecture"])
     fig, axes = plt.subplots(
         1, max(len(architectures), 1), figsize=(A4_COLUMN_WIDTH_IN, 2.6), squeeze=False
     )
     for ax, arch in zip(axes[0], architectures, strict=False):
-        style = ARCHITECTURE_STYLE[arch]
+        style = architecture_style(arch, architectures)
         for source, linestyle in (("measured", "-"), ("simulated", ":")):
             group = trials[(trials["architecture"] == arch) & (trials["source"] == source)]
             values = np.sort(group["time_to_alert_s"].dropna().to_numpy(dtype=float))

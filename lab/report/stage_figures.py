@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 
 from lab.report.stages import STAGES
-from lab.report.style import A4_COLUMN_WIDTH_IN, ARCHITECTURE_STYLE, figure_function, save_figure
+from lab.report.style import (
+    A4_COLUMN_WIDTH_IN,
+    architecture_order,
+    architecture_style,
+    figure_function,
+    save_figure,
+)
 
 STAGE_MARKERS = dict(zip(STAGES, ["o", "D", "^", "s", "*"], strict=True))
 
@@ -25,11 +31,11 @@ def stage_waterfall(table: pd.DataFrame, out_base: Path) -> list[Path]:
     its 95 % bootstrap CI, on one log axis; stages drawn in their order, so one reached out of order
     shows as such."""
     techniques = sorted(set(table["technique"]))
-    architectures = [a for a in ARCHITECTURE_STYLE if a in set(table["architecture"])]
+    architectures = architecture_order(table["architecture"])
     lanes = [(t, a) for t in techniques for a in architectures]
     fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 1.0 + 0.45 * len(lanes)))
     for y, (technique, arch) in enumerate(lanes):
-        style = ARCHITECTURE_STYLE[arch]
+        style = architecture_style(arch, architectures)
         rows = table[(table["technique"] == technique) & (table["architecture"] == arch)]
         rows = rows.set_index("stage").reindex(list(STAGES))
         reached = rows["median_s"].dropna()

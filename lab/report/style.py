@@ -23,6 +23,38 @@ ARCHITECTURE_STYLE = {
 }
 
 
+# Further arms of an ablation: the rest of the Okabe-Ito palette, a marker and a hatch each.
+_ARM_STYLES = [
+    {"color": c, "hatch": h, "marker": m, "linestyle": ls}
+    for c, h, m, ls in [
+        ("#009E73", "\\\\", "^", "-."),
+        ("#CC79A7", "xx", "D", ":"),
+        ("#56B4E9", "..", "v", "--"),
+        ("#D55E00", "++", "P", "-"),
+        ("#F0E442", "oo", "X", "-."),
+        ("#000000", "--", "*", ":"),
+    ]
+]
+
+
+def architecture_style(name: str, order: list[str] | None = None) -> dict[str, str]:
+    """The style of an architecture or arm: its own for manual and serverless, else the next of
+    the palette by its place in ``order`` (the arms of the run, sorted)."""
+    if name in ARCHITECTURE_STYLE:
+        return ARCHITECTURE_STYLE[name]
+    others = [a for a in sorted(order or [name]) if a not in ARCHITECTURE_STYLE]
+    index = others.index(name) if name in others else 0
+    return _ARM_STYLES[index % len(_ARM_STYLES)]
+
+
+def architecture_order(names: Any) -> list[str]:
+    """The architectures of a run in drawing order: manual, serverless, then the arms sorted."""
+    present = set(names)
+    return [a for a in ARCHITECTURE_STYLE if a in present] + sorted(
+        present - set(ARCHITECTURE_STYLE)
+    )
+
+
 class EmptyDataError(ValueError):
     """A figure was asked to draw a DataFrame without rows."""
 

@@ -11,7 +11,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from lab.report.style import A4_COLUMN_WIDTH_IN, ARCHITECTURE_STYLE, figure_function, save_figure
+from lab.report.style import (
+    A4_COLUMN_WIDTH_IN,
+    architecture_order,
+    architecture_style,
+    figure_function,
+    save_figure,
+)
 from lab.report.survival import km_curve, survival_data
 
 STAGES = {"time_to_detect_s": "not yet detected", "time_to_remediate_s": "not yet remediated"}
@@ -26,7 +32,7 @@ def survival_curves(
     detected or remediated), Kaplan-Meier per architecture (log time axis), its 95 % band shaded,
     a tick where a trial was censored (still waiting when its observation ended)."""
     techniques = sorted(set(trials["technique"]))
-    architectures = [a for a in ARCHITECTURE_STYLE if a in set(trials["architecture"])]
+    architectures = architecture_order(trials["architecture"])
     ncols = min(COLUMNS, len(techniques))
     nrows = -(-len(techniques) // ncols)
     width = max(4.2, min(A4_COLUMN_WIDTH_IN, 1.2 + 2.3 * ncols))
@@ -41,7 +47,7 @@ def survival_curves(
             data = survival_data(group, column, window_s)
             if data.empty:
                 continue
-            style = ARCHITECTURE_STYLE[arch]
+            style = architecture_style(arch, architectures)
             curve = km_curve(data)
             censored = int((~data["observed"]).sum())
             times = curve["time_s"].clip(lower=1)

@@ -1,0 +1,95 @@
+"""The ablation's attribution: effects read from arms that differ in one factor, trial matched."""
+
+import numpy as np
+import pandas as pd
+
+from lab.report.attribution import arm_factors, attribution_table
+
+SCENARIO = {
+    "factors": {"detection": ["poll", "push"], "response": ["person", "automation"]},
+    "architectures": {
+        "poll-person": {
+            "architecture": "manual",
+            "factors": {"detection": "poll", "response": "person"},
+        },
+        "push-person": {
+            "architecture": "serverless",
+            "factors": {"detection": "push", "response": "person"},
+        },
+        "push-auto": {
+            "architecture": "serverless",
+            "factors": {"detection": "push", "response": "automation"},
+        },
+        "plain": {"architecture": "manual"},
+    },
+}
+
+
+def _trials(times: dict[str, list[float | None]]) -> pd.DataFrame:
+    rows = []
+    for arm, values in times.items():
+        for k, value in enumerate(values):
+            rows.append(
+                {
+                    "technique": "t",
+                    "architecture": arm,
+                    "trial": k,
+                    "outcome": "remediated" if value is not None else "detected only",
+                    "time_to_detect_s": 10.0 * (k + 1),
+                    "time_to_remediate_s": value,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_arm_factors_keeps_the_labelled_arms():
+    assert set(arm_factors(SCENARIO)) == {"poll-person", "push-person", "push-auto"}
+
+
+def test_each_effect_comes_from_the_arms_differing_in_that_factor_only():
+    trials = _trials(
+        {
+            "poll-person": [1000, 1100, 1200, 1300],
+            "push-person": [900, 1000, 1100, 1200],  # push: 100 s faster in every matched trial
+            "push-auto": [30, 40, 50, None],  # automation; the last trial never remediated
+        }
+    )
+    window = pd.Series(7200.0, index=trials.index)
+    table = attribution_table(trials, SCENARIO, window).set_index(["effect", "stage"])
+    detection = table.loc[("detection", "TTR")]
+    assert detection["arm_pairs"] == "poll-person -> push-person"
+    assert detection["contrast"] == "poll -> push"
+    assert detection["median_difference_s"] == -100.0
+    assert detection["ci_low_s"] == detection["ci_high_s"] == -100.0
+    response = table.loc[("response", "TTR")]
+    assert response["arm_pairs"] == "push-person -> push-auto"
+    assert response["matched_trials"] == 4 and response["censored"] == 1
+    # The censored trial counts with its window (7200 - 1200 = +6000): not dropped.
+    assert np.isclose(response["median_difference_s"], np.median([-870, -960, -1050, 6000]))
+    # Same detection times everywhere: no effect on TTD.
+    assert table.loc[("detection", "TTD")]["median_difference_s"] == 0.0
+    # No complete 2x2 square of arms: no interaction row.
+    assert not any(" x " in effect for effect, _ in table.index)
+
+
+def test_an_interaction_needs_the_four_arms_of_its_square():
+    scenario = {
+        "factors": {"detection": ["poll", "push"], "response": ["person", "automation"]},
+        "architectures": {
+            f"{d}-{r}": {"factors": {"detection": d, "response": r}}
+            for d in ("poll", "push")
+            for r in ("person", "automation")
+        },
+    }
+    trials = _trials(
+        {
+            "poll-person": [1000, 1000],
+            "push-person": [800, 800],  # push saves 200 s with a person
+            "poll-automation": [100, 100],
+            "push-automation": [50, 50],  # and 50 s with automation: interaction +150 s
+        }
+    )
+    table = attribution_table(trials, scenario, pd.Series(7200.0, index=trials.index))
+    row = table[(table["effect"] == "detection x response") & (table["stage"] == "TTR")].iloc[0]
+    assert row["median_difference_s"] == 150.0
+    assert row["matched_trials"] == 2
