@@ -63,11 +63,16 @@ def test_each_effect_comes_from_the_arms_differing_in_that_factor_only():
     assert detection["ci_low_s"] == detection["ci_high_s"] == -100.0
     response = table.loc[("response", "TTR")]
     assert response["arm_pairs"] == "push-person -> push-auto"
-    assert response["matched_trials"] == 4 and response["censored"] == 1
+    assert response["matched_trials"] == 4 and response["one_censored"] == 1
     # The censored trial counts with its window (7200 - 1200 = +6000): not dropped.
     assert np.isclose(response["median_difference_s"], np.median([-870, -960, -1050, 6000]))
     # Same detection times everywhere: no effect on TTD.
     assert table.loc[("detection", "TTD")]["median_difference_s"] == 0.0
+    # Both sides censored: the difference is unknown, counted and left out of the median.
+    both = _trials({"poll-person": [None, 1000], "push-person": [None, 900], "push-auto": [1, 2]})
+    row = attribution_table(both, SCENARIO, pd.Series(7200.0, index=both.index))
+    detection_ttr = row[(row["effect"] == "detection") & (row["stage"] == "TTR")].iloc[0]
+    assert detection_ttr["both_censored"] == 1 and detection_ttr["median_difference_s"] == -100.0
     # No complete 2x2 square of arms: no interaction row.
     assert not any(" x " in effect for effect, _ in table.index)
 

@@ -17,8 +17,12 @@ if [ "$GROUP_ID" = "None" ]; then  # first isolation in this VPC (else reuse the
   GROUP_ID=$(aws ec2 create-security-group --group-name "quarantine-$INSTANCE_ID" \
     --description "Isolation of $INSTANCE_ID" --vpc-id "$VPC_ID" --query GroupId --output text)
 fi
-aws ec2 revoke-security-group-egress --group-id "$GROUP_ID" \
-  --ip-permissions 'IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]' >/dev/null
+# A new group allows all egress; a reused one may still (revoking a rule that is not there fails).
+if [ "$(aws ec2 describe-security-groups --group-ids "$GROUP_ID" \
+    --query 'length(SecurityGroups[0].IpPermissionsEgress)' --output text)" != "0" ]; then
+  aws ec2 revoke-security-group-egress --group-id "$GROUP_ID" \
+    --ip-permissions 'IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]' >/dev/null
+fi
 aws ec2 modify-instance-attribute --instance-id "$INSTANCE_ID" --groups "$GROUP_ID"
 
 echo "# 3. Preserve evidence: snapshot every attached volume"

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Runbook ssh-brute-force, executable part: the CLI commands the on-call person runs (see ssh-brute-force.md).
-# Usage: ssh-brute-force.sh [-h] [NETWORK_ACL_ID SOURCE_IP]   (without arguments: found with Logs Insights)
+# Usage: ssh-brute-force.sh [-h] [NETWORK_ACL_ID|INSTANCE_ID SOURCE_IP]   (without arguments: found with Logs Insights)
 set -euo pipefail
 [[ ${1:-} == "-h" || ($# -ne 0 && $# -ne 2) ]] && { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; [[ ${1:-} == "-h" ]]; exit $?; }
 LOG_GROUP=${LOG_GROUP:-/lab/manual/secure}
 # LAB_NOW: the lab's virtual clock (epoch seconds) when the account is emulated; unset on AWS.
 NOW=${LAB_NOW:-$(date +%s)}
 
-if [[ $# -eq 2 ]]; then
+if [[ $# -eq 2 && $1 == i-* ]]; then
+  INSTANCE_ID=$1
+  SOURCE_IP=$2
+  echo "# 1. The subnet's network ACL of $INSTANCE_ID (the finding names the instance and the source)"
+  SUBNET_ID=$(aws ec2 describe-instances --instance-ids "$INSTANCE_ID" \
+    --query "Reservations[0].Instances[0].SubnetId" --output text)
+  NACL_ID=$(aws ec2 describe-network-acls --filters "Name=association.subnet-id,Values=$SUBNET_ID" \
+    --query "NetworkAcls[0].NetworkAclId" --output text)
+elif [[ $# -eq 2 ]]; then
   NACL_ID=$1
   SOURCE_IP=$2
 else

@@ -57,8 +57,15 @@ def run_trial(
     sim = Simulation(
         endpoints, emulator.recorder, calibration, rng, injection.epoch, labels=request.labels
     )
+    # The same person in every architecture: their reading, diagnosing and typing times come from
+    # the trial's common stream, not the architecture's (common random numbers for the person).
+    person_rng = np.random.default_rng([scenario.seed, stable_key(technique.id), trial, 0x9E])
     services = start_services(
-        sim, request.workdir, calibration.operator(scenario.operator), RUNBOOKS_DIR
+        sim,
+        request.workdir,
+        calibration.operator(scenario.operator),
+        RUNBOOKS_DIR,
+        person_rng=person_rng,
     )
     # The same background in trial k for every architecture (common random numbers).
     background = BackgroundLoad(

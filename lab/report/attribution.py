@@ -11,8 +11,10 @@ bootstrap over the matched trials (fixed seed). An interaction of two factors is
 one factor's effect between the two levels of the other, where all four arms exist.
 
 No trial is dropped: a trial not detected (or not remediated) by the end of its window counts with
-the window's length, a lower bound of its time (so an effect involving censored trials is a bound
-too; the table says how many were censored). Failed trials are left out: nothing was measured.
+the window's length, a lower bound of its time, so a difference with one censored side is a bound
+(``one_censored`` counts them). Where both sides are censored the difference is unknown, not zero:
+such pairs are counted (``both_censored``) and left out of the median, as in a sign test's ties.
+Failed trials are left out: nothing was measured.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def _paired(data: pd.DataFrame, low: str, high: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "difference": joined["time_high"] - joined["time_low"],
-            "censored": joined["censored_low"] | joined["censored_high"],
+            "censored": joined["censored_low"].astype(int) + joined["censored_high"].astype(int),
         }
     )
 
@@ -115,7 +117,8 @@ def attribution_table(
             if not pairs:
                 continue
             matched = _effect(data, pairs)
-            median, low, high = _median_and_ci(matched["difference"].to_numpy(float))
+            informative = matched[matched["censored"] < 2]
+            median, low, high = _median_and_ci(informative["difference"].to_numpy(float))
             rows.append(
                 {
                     "effect": factor,
@@ -123,7 +126,8 @@ def attribution_table(
                     "stage": stage,
                     "arm_pairs": "; ".join(f"{a} -> {b}" for a, b, _, _ in pairs),
                     "matched_trials": len(matched),
-                    "censored": int(matched["censored"].sum()),
+                    "one_censored": int((matched["censored"] == 1).sum()),
+                    "both_censored": int((matched["censored"] == 2).sum()),
                     "median_difference_s": median,
                     "ci_low_s": low,
                     "ci_high_s": high,
@@ -168,7 +172,9 @@ def _interaction(
         for lo, hi in squares
     ]
     joined = pd.concat(parts, ignore_index=True)
-    differences = (joined["difference_high"] - joined["difference_low"]).to_numpy(float)
+    censored = joined["censored_low"] + joined["censored_high"]
+    unknown = (joined["censored_low"] == 2) | (joined["censored_high"] == 2)
+    differences = (joined["difference_high"] - joined["difference_low"])[~unknown].to_numpy(float)
     median, ci_low, ci_high = _median_and_ci(differences)
     return [
         {
@@ -177,7 +183,8 @@ def _interaction(
             "stage": stage,
             "arm_pairs": "; ".join(f"{a}->{b} vs {c}->{d}" for (a, b, *_), (c, d, *_) in squares),
             "matched_trials": len(joined),
-            "censored": int((joined["censored_low"] | joined["censored_high"]).sum()),
+            "one_censored": int(((censored > 0) & ~unknown).sum()),
+            "both_censored": int(unknown.sum()),
             "median_difference_s": median,
             "ci_low_s": ci_low,
             "ci_high_s": ci_high,

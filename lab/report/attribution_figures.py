@@ -46,7 +46,7 @@ def attribution_effects(table: pd.DataFrame, out_base: Path) -> list[Path]:
             capsize=3,
             linewidth=1,
         )
-        censored = rows["censored"].fillna(0).to_numpy() > 0
+        censored = rows["one_censored"].fillna(0).to_numpy() > 0
         ax.plot(minutes[~censored], y[~censored], "o", color="#0072B2", markersize=5)
         ax.plot(
             minutes[censored],

@@ -147,15 +147,23 @@ class OnCallPerson:
 
 
 class Operator:
-    """The person in virtual time: each alert of the team's inbox handled as a SimPy process."""
+    """The person in virtual time: each alert of the team's inbox handled as a SimPy process.
+    ``rng``: the person's own stream (the trial gives the same one to every architecture: the same
+    person, drawing the same times for the first alerts they handle)."""
 
-    def __init__(self, sim: Simulation, profile: OperatorProfile, runbooks_dir: Path):
+    def __init__(
+        self,
+        sim: Simulation,
+        profile: OperatorProfile,
+        runbooks_dir: Path,
+        rng: np.random.Generator | None = None,
+    ):
         self.sim = sim
         self.person = OnCallPerson(
             profile,
             runbooks_dir,
             sim.endpoints,
-            sim.rng,
+            sim.rng if rng is None else rng,
             clock=sim.now_datetime,
             log=self._log,
             commands_ran=lambda alert: sim.pump(background=alert.background),

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from lab.sim.agent import CloudWatchAgent
 from lab.sim.alarms import Alarms, Metrics
 from lab.sim.aws_config import AwsConfig
@@ -56,10 +58,12 @@ def start_services(
     operator: OperatorProfile,
     runbooks_dir: Path,
     person_reads_mail: bool = True,
+    person_rng: np.random.Generator | None = None,
 ) -> AccountServices:
     """Start every simulated service of the account in ``sim`` (``person_reads_mail=False``: the
-    e-mails are delivered but no simulated person acts on them; someone else reads the alerts)."""
-    person = Operator(sim, operator, runbooks_dir)
+    e-mails are delivered but no simulated person acts on them; someone else reads the alerts;
+    ``person_rng``: the person's own random stream, else the simulation's)."""
+    person = Operator(sim, operator, runbooks_dir, rng=person_rng)
     sns = SNS(sim, inbox=person.receive if person_reads_mail else lambda _alert: None)
     lambda_runtime = LambdaRuntime(sim, code_cache=workdir / "lambda-code")
     eventbridge = EventBridge(sim, lambda_runtime)
