@@ -1,5 +1,6 @@
 """The person on call: reads each alert that reaches them, diagnoses, and runs the runbook the alert
-names. One model for every clock: ``OnCallPerson.handle`` is the person's steps as a generator that
+names, or the one the runbook index maps its event to (``lab.sim.runbook_index``), whichever
+architecture sent it. One model for every clock: ``OnCallPerson.handle`` is the person's steps as a generator that
 yields each wait in seconds, and a clock drives it, SimPy in virtual time (``Operator``) or polls in
 wall-clock time (``WallClockPerson``, on a real account or the stand-in).
 
