@@ -17,6 +17,10 @@ from lab.sim.runbook_index import Order, runbook_order
 INDEX = RUNBOOKS_DIR / "index.yaml"
 
 
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
 def _trial(emulator, workdir, technique_id, architecture, max_trial_s=6 * 3600):
     chosen = technique(technique_id)
     prerequisites = chosen.warm_up(emulator.endpoints)
@@ -126,6 +130,21 @@ def test_the_person_answers_serverless_alerts_and_automation_off_leaves_every_fi
     )
     arch.deploy(emulator.endpoints, tmp_path / "serverless")
     try:
+        # Least privilege: with automation off the functions hold none of the fixes' rights.
+        iam = emulator.endpoints.client("iam")
+        for role, policy in (
+            ("lab-respond-role", "respond"),
+            ("lab-remediate-sg-role", "remediate-sg"),
+        ):
+            document = iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
+            actions = {a for s in document["Statement"] for a in _as_list(s["Action"])}
+            assert "sns:Publish" in actions
+            assert not actions & {
+                "ec2:RevokeSecurityGroupIngress",
+                "cloudtrail:StartLogging",
+                "ssm:StartAutomationExecution",
+                "iam:UpdateAccessKey",
+            }, (role, actions)
         # "DeleteTrail: needs a look" names no runbook: the person maps it by the index, finds the
         # trail's bucket in the event history and recreates it.
         row, _ = _trial(emulator, tmp_path, "cloudtrail-delete-trail", "serverless")

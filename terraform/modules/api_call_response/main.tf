@@ -160,7 +160,8 @@ module "function" {
   alert_topic_arn    = var.alert_topic_arn
   kms_key_arn        = var.kms_key_arn
   log_retention_days = var.log_retention_days
-  policy_json        = data.aws_iam_policy_document.function.json
+  # Automation off: the function only alerts (SNS, granted by the module); none of the fixes' rights.
+  policy_json = var.auto_remediation ? data.aws_iam_policy_document.function.json : null
   environment = {
     AUTOMATION_ROLE_ARN = var.automation_role_arn
     AUTO_REMEDIATION    = tostring(var.auto_remediation)

@@ -9,8 +9,9 @@ variable "alert_topic_arn" { type = string }
 variable "kms_key_arn" { type = string }
 variable "log_retention_days" { type = number }
 variable "policy_json" {
-  description = "The function's own permissions (an IAM policy document)."
+  description = "The function's own permissions (an IAM policy document); null: none beyond alerting and logging."
   type        = string
+  default     = null
 }
 variable "environment" {
   description = "More environment variables of the function (ARNs and names, never secrets)."
@@ -55,7 +56,7 @@ resource "aws_sqs_queue" "dead_letter" {
 
 # Least privilege: the caller's statements, then only this topic, this queue, this log group.
 data "aws_iam_policy_document" "function" {
-  source_policy_documents = [var.policy_json]
+  source_policy_documents = var.policy_json == null ? [] : [var.policy_json]
   statement {
     sid       = "Alert"
     actions   = ["sns:Publish"]

@@ -11,17 +11,20 @@ variable "auto_remediation" {
   type        = bool
 }
 
-# Least privilege: read security groups, revoke ingress.
+# Least privilege: read security groups; revoke ingress only when the function fixes (automation on).
 data "aws_iam_policy_document" "function" {
   statement {
     sid       = "ReadSecurityGroups"
     actions   = ["ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules"]
     resources = ["*"] # Describe* actions do not support resource-level permissions.
   }
-  statement {
-    sid       = "RevokeIngress"
-    actions   = ["ec2:RevokeSecurityGroupIngress"]
-    resources = ["arn:aws:ec2:*:*:security-group/*"]
+  dynamic "statement" {
+    for_each = var.auto_remediation ? ["RevokeIngress"] : []
+    content {
+      sid       = statement.value
+      actions   = ["ec2:RevokeSecurityGroupIngress"]
+      resources = ["arn:aws:ec2:*:*:security-group/*"]
+    }
   }
 }
 
