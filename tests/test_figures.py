@@ -129,3 +129,26 @@ def test_cost_summary_splits_people_and_infrastructure():
     table = summary(_cost_lines()).set_index("architecture")
     assert table.loc["manual", "people"] == 300.0
     assert table.loc["serverless", "infrastructure"] == 17.0
+
+
+def test_ttr_by_time_of_week_places_each_attack_in_its_hour_of_the_week(tmp_path):
+    import pandas as pd
+
+    from lab.report.week_figures import hour_of_week, ttr_by_time_of_week
+
+    instants = pd.Series(["2026-01-05T00:30:00Z", "2026-01-10T13:00:00Z", "2026-01-11T23:00:00Z"])
+    assert hour_of_week(instants).tolist() == [0.5, 5 * 24 + 13, 6 * 24 + 23]
+    trials = pd.DataFrame(
+        {
+            "technique": "t",
+            "architecture": "manual",
+            "trial": [0, 1, 2],
+            "outcome": ["remediated", "remediated", "detected only"],
+            "injected_at": instants,
+            "time_to_remediate_s": [600.0, 90_000.0, None],
+            "sweep.operator": ["business-hours", "business-hours", "on-call"],
+        }
+    )
+    paths = ttr_by_time_of_week(trials, tmp_path / "week")
+    assert [p.suffix for p in paths] == [".png", ".pdf"]
+    assert all(p.stat().st_size > 5_000 for p in paths)

@@ -32,6 +32,7 @@ from lab.report.statistics import (
 )
 from lab.report.survival import km_table, logrank_table, observation_window_s
 from lab.report.survival_figures import survival_curves
+from lab.report.week_figures import ttr_by_time_of_week
 from lab.sim.calibration import Calibration
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -185,6 +186,13 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
         *(
             [attribution_effects(attribution, figures_dir / "attribution")[0]]
             if len(attribution)
+            else []
+        ),
+        *(
+            # Injections across the week: every trial (a staffing sweep's points in colour).
+            [ttr_by_time_of_week(trials, figures_dir / "ttr_by_time_of_week")[0]]
+            if manifest.get("scenario", {}).get("injection", "fixed") != "fixed"
+            and trials["injected_at"].notna().any()
             else []
         ),
     ]
