@@ -225,7 +225,11 @@ def test_the_orchestrator_answers_each_high_risk_call_as_its_playbook_says(
     prerequisites = chosen.warm_up(emulator.endpoints)
     row, events = run_trial(
         emulator,
-        _scenario(techniques=[technique_id], max_trial_s=3600),
+        # A person's answer takes longer than a function's: the operator case is watched for 6 h.
+        _scenario(
+            techniques=[technique_id],
+            max_trial_s=6 * 3600 if "operator:" in outcome else 3600,
+        ),
         Calibration.load(),
         chosen,
         prerequisites,

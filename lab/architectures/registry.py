@@ -59,16 +59,15 @@ def arm_problem(name: str, options: dict[str, Any]) -> str | None:
     base = arm_base(name, options)
     if base not in ARCHITECTURES:
         return (
-            f"arm {name!r}: architecture {base!r} unknown; give 'architecture:' one of "
+            f"architecture {base!r} unknown; give 'architecture:' one of "
             f"{list(ARCHITECTURES)} (an arm not named after its architecture needs it)"
         )
     factors = (options or {}).get("factors", {})
     if not isinstance(factors, dict) or not all(
         isinstance(v, str | int | float | bool) for v in factors.values()
     ):
-        return f"arm {name!r}: factors must map a factor's name to its level, e.g. response: person"
-    problem = options_problem(base, arm_options(options))
-    return f"arm {name!r}: {problem}" if problem and name != base else problem
+        return "factors must map a factor's name to its level, e.g. response: person"
+    return options_problem(base, arm_options(options))
 
 
 def options_problem(name: str, options: dict[str, Any]) -> str | None:

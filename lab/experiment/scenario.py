@@ -127,7 +127,7 @@ class Scenario(BaseModel):
         for name, options in self.architectures.items():
             problem = arm_problem(name, options)
             if problem:
-                raise ValueError(problem)
+                raise ValueError(f"architectures.{name}: {problem}")
         return self
 
     @model_validator(mode="after")
