@@ -127,17 +127,27 @@ if [[ -z $(none_to_empty "$(aws sns list-subscriptions-by-topic --topic-arn "$TO
 fi
 state_set ALERT_EMAIL "$EMAIL"
 
+# fill FILE KEY=VALUE...: the policy document FILE with each __KEY__ replaced by its value.
+fill() {
+  local file=$1; shift
+  local text; text=$(<"$file")
+  for pair in "$@"; do text=${text//__${pair%%=*}__/${pair#*=}}; done
+  printf '%s\n' "$text"
+}
+
+# ensure_role NAME TRUST_FILE: the IAM role NAME (tagged) trusting what TRUST_FILE says; created once.
+ensure_role() {
+  if ! aws iam get-role --role-name "$1" >/dev/null 2>&1; then
+    aws iam create-role --role-name "$1" --assume-role-policy-document "file://$2" \
+      --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
+  fi
+}
+
 log "5. IAM role and instance profile for the monitoring instance"
 ROLE="$PREFIX-monitor-role"
-if ! aws iam get-role --role-name "$ROLE" >/dev/null 2>&1; then
-  aws iam create-role --role-name "$ROLE" \
-    --assume-role-policy-document "file://$HERE/policies/monitor-trust.json" \
-    --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
-fi
-sed "s|__TOPIC_ARN__|$TOPIC_ARN|" "$HERE/policies/monitor-permissions.json" > "${STATE_FILE}.policy.json"
+ensure_role "$ROLE" "$HERE/policies/monitor-trust.json"
 aws iam put-role-policy --role-name "$ROLE" --policy-name detectors \
-  --policy-document "file://${STATE_FILE}.policy.json"
-rm -f "${STATE_FILE}.policy.json"
+  --policy-document "$(fill "$HERE/policies/monitor-permissions.json" "TOPIC_ARN=$TOPIC_ARN")"
 if ! aws iam get-instance-profile --instance-profile-name "$ROLE" >/dev/null 2>&1; then
   aws iam create-instance-profile --instance-profile-name "$ROLE" --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
   aws iam add-role-to-instance-profile --instance-profile-name "$ROLE" --role-name "$ROLE"
@@ -190,14 +200,6 @@ fi
 state_set INSTANCE_ID "$INSTANCE_ID"
 rm -f "$USER_DATA"
 
-# fill FILE KEY=VALUE...: the policy document FILE with each __KEY__ replaced by its value.
-fill() {
-  local file=$1; shift
-  local text; text=$(<"$file")
-  for pair in "$@"; do text=${text//__${pair%%=*}__/${pair#*=}}; done
-  printf '%s\n' "$text"
-}
-
 if has_detector guardduty || has_detector config || has_detector cis-alarms; then
   log "8. Alert topic policy: EventBridge rules and CloudWatch alarms of this account may publish"
   aws sns set-topic-attributes --topic-arn "$TOPIC_ARN" --attribute-name Policy \
@@ -238,11 +240,7 @@ if has_detector cis-alarms; then
   aws logs put-retention-policy --log-group-name "$TRAIL_GROUP" --retention-in-days 365
   TRAIL_GROUP_ARN="arn:aws:logs:$REGION:$ACCOUNT_ID:log-group:$TRAIL_GROUP"
   TRAIL_ROLE="$PREFIX-trail-to-logs"
-  if ! aws iam get-role --role-name "$TRAIL_ROLE" >/dev/null 2>&1; then
-    aws iam create-role --role-name "$TRAIL_ROLE" \
-      --assume-role-policy-document "file://$HERE/policies/cloudtrail-trust.json" \
-      --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
-  fi
+  ensure_role "$TRAIL_ROLE" "$HERE/policies/cloudtrail-trust.json"
   aws iam put-role-policy --role-name "$TRAIL_ROLE" --policy-name deliver \
     --policy-document "$(fill "$HERE/policies/cloudtrail-to-logs.json" "LOG_GROUP_ARN=$TRAIL_GROUP_ARN")"
   state_set TRAIL_ROLE "$TRAIL_ROLE"
@@ -298,11 +296,7 @@ fi
 if has_detector config; then
   log "12. AWS Config: recorder, delivery channel, the managed rules; EventBridge e-mails NON_COMPLIANT changes"
   CONFIG_ROLE="$PREFIX-config-recorder"
-  if ! aws iam get-role --role-name "$CONFIG_ROLE" >/dev/null 2>&1; then
-    aws iam create-role --role-name "$CONFIG_ROLE" \
-      --assume-role-policy-document "file://$HERE/policies/config-trust.json" \
-      --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
-  fi
+  ensure_role "$CONFIG_ROLE" "$HERE/policies/config-trust.json"
   aws iam attach-role-policy --role-name "$CONFIG_ROLE" \
     --policy-arn arn:aws:iam::aws:policy/service-role/AWS_ConfigRole
   state_set CONFIG_ROLE "$CONFIG_ROLE"

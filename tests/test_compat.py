@@ -26,45 +26,38 @@ def test_delete_missing_trail_is_not_found(emulator):
         client.delete_trail(Name="arn:aws:cloudtrail:us-east-1:123456789012:trail/ghost")
 
 
-def test_lambda_code_location_downloads_the_deployed_zip(emulator):
-    e = emulator.endpoints
+def _function(e, name: str) -> bytes:
+    """A Python function ``name`` in the emulated account; its deployment package."""
     role = e.client("iam").create_role(
-        RoleName="fn-role",
+        RoleName=f"{name}-role",
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
     )["Role"]["Arn"]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", "def handler(event, context):\n    return 'ok'\n")
     e.client("lambda").create_function(
-        FunctionName="fn",
+        FunctionName=name,
         Runtime="python3.12",
         Role=role,
         Handler="handler.handler",
         Code={"ZipFile": buffer.getvalue()},
     )
+    return buffer.getvalue()
+
+
+def test_lambda_code_location_downloads_the_deployed_zip(emulator):
+    e = emulator.endpoints
+    package = _function(e, "fn")
     location = e.client("lambda").get_function(FunctionName="fn")["Code"]["Location"]
     assert location.startswith(emulator.url)
     with urllib.request.urlopen(location) as response:
-        assert response.read() == buffer.getvalue()
+        assert response.read() == package
 
 
 def test_lambda_add_permission_refuses_a_statement_id_already_in_the_policy(emulator):
     e = emulator.endpoints
-    role = e.client("iam").create_role(
-        RoleName="perm-role",
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-    )["Role"]["Arn"]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", "def handler(event, context):\n    return 'ok'\n")
+    _function(e, "perm-fn")
     client = e.client("lambda")
-    client.create_function(
-        FunctionName="perm-fn",
-        Runtime="python3.12",
-        Role=role,
-        Handler="handler.handler",
-        Code={"ZipFile": buffer.getvalue()},
-    )
     grant = {
         "FunctionName": "perm-fn",
         "StatementId": "AllowEventBridge-x",
