@@ -30,8 +30,10 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
     architectures = architecture_order(trials["architecture"])
     techniques = sorted(set(trials["technique"]))
     step = 0.8 / max(len(architectures), 1)
+    # A row per technique, taller when more than two arms share it (their k/n labels stay apart).
+    row_in = 0.55 * max(1.0, len(architectures) / 4)
     fig, axes = plt.subplots(
-        1, 2, figsize=(A4_COLUMN_WIDTH_IN, 1.1 + 0.55 * len(techniques)), sharey=True
+        1, 2, figsize=(A4_COLUMN_WIDTH_IN, 1.1 + row_in * len(techniques)), sharey=True
     )
     rng = np.random.default_rng(0)  # jitter only; fixed so the figure is reproducible
     for ax, (column, title) in zip(axes, metrics, strict=True):
@@ -96,7 +98,7 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
             for a in architectures
         ],
         loc="lower center",
-        ncols=len(architectures),
+        ncols=min(len(architectures), 3),
         fontsize=7,
         frameon=False,
         bbox_to_anchor=(0.5, -0.02),
