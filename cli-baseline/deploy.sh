@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Build the manual, server-based monitoring architecture with the AWS CLI, step by step.
 #
-# Usage: deploy.sh [-h] [-s STATE_FILE] [-p PREFIX] [-e ALERT_EMAIL]
+# Usage: deploy.sh [-h] [-s STATE_FILE] [-p PREFIX] [-e ALERT_EMAIL] [-m ALERT_PHONE]
 #   -s  state file where created ids are written (default: ./.lab-manual-state.env)
 #   -p  name prefix of every resource (default: lab-manual)
 #   -e  e-mail address subscribed to the alert topic (default: $ALERT_EMAIL or security@example.com)
+#   -m  on-call phone (E.164) the alert topic pages by SMS (default: $ALERT_PHONE; empty: no page)
 #   -h  this help
 # Environment: the usual AWS CLI variables (AWS_PROFILE / AWS_ENDPOINT_URL / AWS_DEFAULT_REGION),
 #   LAB_RUN_ID (tag value), CRON_SCHEDULE (detector schedule, default "*/5 * * * *"),
@@ -21,21 +22,27 @@ source "$HERE/lib.sh"
 STATE_FILE="./.lab-manual-state.env"
 PREFIX="lab-manual"
 EMAIL="${ALERT_EMAIL:-security@example.com}"
+PHONE="${ALERT_PHONE:-}"
 CRON_SCHEDULE="${CRON_SCHEDULE:-*/5 * * * *}"
 AGENT_PARAMETER="AmazonCloudWatch-lab"  # the name the account's instance bootstrap fetches
 DETECTORS="${DETECTORS:-cron,cis-alarms,guardduty,config}"
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 # has_detector NAME: whether DETECTORS includes NAME.
 has_detector() { [[ ",$DETECTORS," == *",$1,"* ]]; }
-while getopts "hs:p:e:" opt; do
+while getopts "hs:p:e:m:" opt; do
   case $opt in
     h) usage; exit 0 ;;
     s) STATE_FILE=$OPTARG ;;
     p) PREFIX=$OPTARG ;;
     e) EMAIL=$OPTARG ;;
+    m) PHONE=$OPTARG ;;
     *) usage >&2; exit 2 ;;
   esac
 done
+if [[ -n $PHONE && ! $PHONE =~ ^\+[1-9][0-9]{1,14}$ ]]; then  # refused before anything is built
+  echo "deploy.sh: ALERT_PHONE must be an E.164 number (+ and up to 15 digits), not '$PHONE'" >&2
+  exit 2
+fi
 state_set PREFIX "$PREFIX"
 state_set DETECTORS "$DETECTORS"
 ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)
@@ -126,6 +133,13 @@ if [[ -z $(none_to_empty "$(aws sns list-subscriptions-by-topic --topic-arn "$TO
   aws sns subscribe --topic-arn "$TOPIC_ARN" --protocol email --notification-endpoint "$EMAIL" >/dev/null
 fi
 state_set ALERT_EMAIL "$EMAIL"
+if [[ -n $PHONE ]]; then  # the pager: the same alerts by SMS (a new account's SMS sandbox needs the number verified)
+  if [[ -z $(none_to_empty "$(aws sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" \
+      --query "Subscriptions[?Protocol=='sms' && Endpoint=='$PHONE'].SubscriptionArn | [0]" --output text)") ]]; then
+    aws sns subscribe --topic-arn "$TOPIC_ARN" --protocol sms --notification-endpoint "$PHONE" >/dev/null
+  fi
+fi
+state_set ALERT_PHONE "$PHONE"
 
 # fill FILE KEY=VALUE...: the policy document FILE with each __KEY__ replaced by its value.
 fill() {

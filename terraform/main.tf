@@ -23,6 +23,7 @@ module "alerting" {
   account_id  = data.aws_caller_identity.current.account_id
   kms_key_arn = module.encryption.key_arn
   alert_email = var.alert_email
+  alert_phone = var.alert_phone
 }
 
 module "sg_remediation" {

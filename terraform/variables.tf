@@ -34,6 +34,16 @@ variable "alert_email" {
   default     = null
 }
 
+variable "alert_phone" {
+  description = "On-call phone (E.164, e.g. +15555550100) the alert topic pages by SMS as well as e-mailing (null = no page). A new account's SMS sandbox sends only to verified numbers."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.alert_phone == null || can(regex("^\\+[1-9][0-9]{1,14}$", var.alert_phone))
+    error_message = "alert_phone must be an E.164 number: + then up to 15 digits, e.g. +15555550100."
+  }
+}
+
 variable "enable_sg_fast_path" {
   description = "Deploy the EventBridge rule that sends AuthorizeSecurityGroupIngress calls to the remediation Lambda."
   type        = bool

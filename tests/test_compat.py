@@ -54,7 +54,7 @@ def test_lambda_code_location_downloads_the_deployed_zip(emulator):
         assert response.read() == package
 
 
-def test_lambda_add_permission_refuses_a_statement_id_already_in_the_policy(emulator):
+def test_lambda_add_permission_refuses_another_statement_with_an_id_already_in_the_policy(emulator):
     e = emulator.endpoints
     _function(e, "perm-fn")
     client = e.client("lambda")
@@ -69,7 +69,12 @@ def test_lambda_add_permission_refuses_a_statement_id_already_in_the_policy(emul
         client.exceptions.ResourceConflictException,
         match=r"statement id \(AllowEventBridge-x\) provided already exists",
     ):
-        client.add_permission(**grant)
+        client.add_permission(**grant | {"Principal": "sns.amazonaws.com"})
+    # The same request again (an SDK's retry of a call the emulator was still serving) is
+    # answered as the first was, and the policy keeps one copy.
+    client.add_permission(**grant)
+    statements = json.loads(client.get_policy(FunctionName="perm-fn")["Policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["AllowEventBridge-x"]
     client.remove_permission(FunctionName="perm-fn", StatementId="AllowEventBridge-x")
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_policy(FunctionName="perm-fn")

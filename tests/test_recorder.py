@@ -151,3 +151,28 @@ def test_response_elements_of_changes_in_cloudtrail_shape_and_none_for_reads(emu
     elements = _last(emulator, "CreateAccessKey")["responseElements"]
     assert elements["accessKey"]["accessKeyId"] == key
     assert "responseMetadata" not in elements and "createAccessKeyResult" not in elements
+
+
+def test_records_do_not_carry_what_the_sdk_draws_at_random(emulator):
+    """The request id is the service's (not the SDK's random invocation id) and botocore's feature
+    codes, written in a set's order that changes with the hash seed, are sorted: a run's records
+    are the same from run to run."""
+    sts = emulator.endpoints.client("sts", "attacker")
+    seen = []
+
+    def add_headers(request, **_):
+        request.headers["amz-sdk-invocation-id"] = f"00000000-0000-4000-8000-00000000000{len(seen)}"
+        request.headers["User-Agent"] = (
+            "Boto3/1.0 md/Botocore#1.0 m/Z,b,N,E,e cfg/retry-mode#standard"
+        )
+        seen.append(request)
+
+    sts.meta.events.register("before-sign.sts.*", add_headers)
+    sts.get_caller_identity()
+    sts.get_caller_identity()
+    first, second = [
+        r for r in emulator.recorder.records() if r["eventName"] == "GetCallerIdentity"
+    ][-2:]
+    assert first["requestID"] != second["requestID"]
+    assert not first["requestID"].startswith("00000000-")
+    assert " m/E,N,Z,b,e " in first["userAgent"]

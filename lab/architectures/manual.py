@@ -24,12 +24,14 @@ class BaselineError(RuntimeError):
 @dataclass
 class ManualArchitecture:
     """Built by hand with the CLI; ``cron_schedule`` is how often the detectors poll, ``detectors``
-    which of ``MANUAL_DETECTORS`` are built."""
+    which of ``MANUAL_DETECTORS`` are built, ``alert_phone`` the on-call phone the alert topic
+    pages by SMS (None: e-mail only)."""
 
     cron_schedule: str = DEFAULT_CRON_SCHEDULE
     run_id: str = "manual"
     name: str = "manual"
     detectors: tuple[str, ...] = MANUAL_DETECTORS
+    alert_phone: str | None = None
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.detectors if d not in MANUAL_DETECTORS]
@@ -47,6 +49,7 @@ class ManualArchitecture:
             "LAB_RUN_ID": self.run_id,
             "CRON_SCHEDULE": self.cron_schedule,
             "DETECTORS": ",".join(self.detectors),
+            "ALERT_PHONE": self.alert_phone or "",
         }
         result = subprocess.run(
             [str(CLI_BASELINE_DIR / script), "-s", str(state_file)],

@@ -43,7 +43,8 @@ def build(name: str, run_id: str, options: dict[str, Any] | None = None) -> Arch
 
 # Terraform variables the lab sets itself for every deployment (not scenario options).
 _LAB_SET_VARIABLES = {"aws_region", "aws_endpoint_url", "run_id", "functions_build_dir"}
-MANUAL_OPTIONS = ("cron_schedule", "detectors")
+MANUAL_OPTIONS = ("cron_schedule", "detectors", "alert_phone")
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # a phone number as SNS takes it
 
 
 def serverless_options() -> list[str]:
@@ -72,6 +73,9 @@ def arm_problem(name: str, options: dict[str, Any]) -> str | None:
 
 def options_problem(name: str, options: dict[str, Any]) -> str | None:
     """Why ``options`` cannot configure architecture ``name`` (None: they can), naming what can."""
+    phone = options.get("alert_phone")
+    if phone is not None and not (isinstance(phone, str) and E164.fullmatch(phone)):
+        return f"alert_phone {phone!r} is not an E.164 number, e.g. '+15555550100'"
     if name == "manual":
         unknown = sorted(set(options) - set(MANUAL_OPTIONS))
         if unknown:

@@ -250,6 +250,8 @@ def monthly_cost(
         "email_deliveries",
         incidents * per_trial.get("sns.email_deliveries", 0.0),
     )
+    if per_trial.get("sns.sms_parts"):  # pages: each 140-byte part of a text is billed
+        bill("notification", "sns", "sms_parts", incidents * per_trial["sns.sms_parts"])
 
     # People: response time per incident (simulated), upkeep and amortised build (profiles.yaml).
     effort = loads.effort[architecture]

@@ -21,7 +21,6 @@ COUNTED: dict[str, str] = {
     "eventbridge.aws_service_events": "cloudtrail.delivered_to_eventbridge",
     "eventbridge.rule_matches": "eventbridge.matched",
     "lambda.requests": "lambda.invoked",
-    "sns.email_deliveries": "sns.delivered",
     "cron.executions": "cron.ran",
     "cron.executions_counted_not_run": "cron.run_skipped_no_change",
     "operator.runbooks_run": "operator.runbook_done",
@@ -44,6 +43,11 @@ SUMMED: dict[str, tuple[tuple[str, ...], Callable[[Event], float]]] = {
     ),
     "operator.work_s": (("operator.runbook_done", "operator.acknowledged"), lambda e: e["work_s"]),
     "ssm.automation_steps": (("ssm.automation_finished",), lambda e: e.get("steps", 0)),
+    "sns.email_deliveries": (
+        ("sns.delivered",),
+        lambda e: float(e.get("channel", "email") == "email"),
+    ),
+    "sns.sms_parts": (("sns.delivered",), lambda e: float(e.get("sms_parts", 0))),
     "sns.publishes": (
         ("api_call",),
         lambda e: float(e.get("event_name") == "Publish" and not e.get("error")),

@@ -28,6 +28,10 @@ _XML_CODE = re.compile(rb"<Code>([^<]+)</Code>")
 _XML_MESSAGE = re.compile(rb"<Message>([^<]*)</Message>")
 _RESPONSE_ELEMENTS_MAX_BYTES = 4096
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1c1b1e-8d7a-4a57-9d0f-3c2b7e0c1a11")
+_REQUEST_ID_NAMESPACE = uuid.UUID("0b3f5d6e-2c41-4f0e-9a7b-5e8d1c2f3a40")
+# botocore writes its feature codes ("m/N,E,e,Z,b") in the order of a Python set, which changes
+# with each process's hash seed; sorted, a record is the same from run to run.
+_FEATURE_CODES = re.compile(r"(?<=\bm/)[A-Za-z0-9,]+")
 
 
 def wall_clock() -> datetime:
@@ -168,6 +172,9 @@ class ApiCallRecorder:
         with self._lock:
             self._sequence += 1
             record["eventID"] = str(uuid.uuid5(_EVENT_ID_NAMESPACE, str(self._sequence)))
+            # The service assigns the request id (AWS: a UUID per request); from the sequence too,
+            # so a run's records do not depend on the SDK's random invocation ids.
+            record["requestID"] = str(uuid.uuid5(_REQUEST_ID_NAMESPACE, str(self._sequence)))
             self._records.append(record)
             if not record["lab"]["observer"]:
                 self._history.append(record)
@@ -194,10 +201,12 @@ class ApiCallRecorder:
             "eventName": _CLOUDTRAIL_EVENT_NAMES.get((op.event_source, op.name), op.name),
             "awsRegion": op.region,
             "sourceIPAddress": who.source_ip if who else remote_addr,
-            "userAgent": headers.get("user-agent", ""),
+            "userAgent": _FEATURE_CODES.sub(
+                lambda m: ",".join(sorted(m.group(0).split(","))), headers.get("user-agent", "")
+            ),
             "requestParameters": op.request_parameters,
             "responseElements": None,
-            "requestID": headers.get("amz-sdk-invocation-id") or str(uuid.uuid4()),
+            "requestID": "",  # set with the eventID below
             "eventType": "AwsApiCall",
             "readOnly": op.read_only,
             "managementEvent": True,

@@ -59,6 +59,9 @@ def prepare(
     updates = {k: v for k, v in (("operator", operator), ("target", target)) if v is not None}
     if updates:
         scenario = scenario.model_copy(update=updates)
+    problem = scenario.person_problem(loaded)
+    if problem and not scenario.is_sweep:  # a sweep's points are checked one by one
+        raise ScenarioError(problem)
     if scenario.is_sweep and scenario.target == "aws":
         raise ScenarioError(
             "sweeps run on the emulator only; give --target aws a scenario without sweep/repeat"

@@ -67,7 +67,7 @@ def run_architecture(
     shutil.rmtree(workdir, ignore_errors=True)
     try:
         with target.account(scenario, run_id) as account:
-            architecture = build(arch_name, run_id, scenario.architectures[arch_name])
+            architecture = build(arch_name, run_id, scenario.arm_options(arch_name))
             emit(("status", f"deploying {worker}", None))
             try:
                 architecture.deploy(account.endpoints, workdir)

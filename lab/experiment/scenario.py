@@ -22,6 +22,7 @@ from pydantic import (
 
 from lab.architectures.manual import DEFAULT_CRON_SCHEDULE
 from lab.experiment.injection import InjectionMode
+from lab.sim.calibration import Calibration
 
 
 def cron_period_s(schedule: str) -> float:
@@ -40,8 +41,11 @@ SWEEPABLE_FIELDS = frozenset(
         "trial_spacing_s",
         "max_trial_s",
         "background_events_per_day",
+        "paging",
     }
 )
+# The on-call phone every arm's alert topic pages when ``paging`` is on (a fictional number, E.164).
+PAGER_PHONE = "+15555550100"
 
 
 class ScenarioError(ValueError):
@@ -59,6 +63,10 @@ class Scenario(BaseModel):
     (default: the period of the manual architecture's cron schedule, so the phase against the
     polling detectors is measured, not fixed; 300 s when there is no manual architecture).
 
+    ``paging: true`` subscribes the on-call phone to every arm's alert topic by SMS (the serverless
+    stack's ``alert_phone``, the manual baseline's ``alert_phone``): the person is paged as well as
+    e-mailed, at any hour, and acknowledges after the staffing profile's ``page_ack_s``.
+
     ``background_events_per_day`` adds the account's everyday activity (a synthetic CloudTrail
     stream, ``lab.sim.background``) to every trial.
 
@@ -75,7 +83,8 @@ class Scenario(BaseModel):
       serverless stack, ``cron_schedule`` of the manual one);
     - ``calibration.<stages|constants|operators>.<name>...<parameter>``: a calibration parameter
       (``calibration.stages.<stage>.scale`` multiplies a whole distribution, its shape kept);
-    - ``operator``, ``settle_s``, ``injection_window_s``, ``trial_spacing_s``, ``max_trial_s``.
+    - ``operator``, ``paging``, ``injection``, ``settle_s``, ``injection_window_s``,
+      ``trial_spacing_s``, ``max_trial_s``, ``background_events_per_day``.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -91,6 +100,7 @@ class Scenario(BaseModel):
     target: Literal["emulated", "aws"] = "emulated"
     start: datetime = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
     injection: InjectionMode = "uniform-week"
+    paging: bool = False
     trial_spacing_s: float = Field(default=86_400, gt=0)
     settle_s: float | None = Field(default=None, ge=0)
     injection_window_s: float | None = Field(default=None, gt=0)
@@ -177,6 +187,27 @@ class Scenario(BaseModel):
                 f"calibration.stages.<stage>.<parameter>, or one of {sorted(SWEEPABLE_FIELDS)}"
             )
         return self
+
+    def arm_options(self, name: str) -> dict[str, Any]:
+        """Arm ``name``'s options as deployed: the scenario's, with the pager's phone when
+        ``paging`` is on (the same phone in every arm, unless the arm names its own)."""
+        options = dict(self.architectures[name])
+        if self.paging:
+            options.setdefault("alert_phone", PAGER_PHONE)
+        return options
+
+    def person_problem(self, calibration: Calibration) -> str | None:
+        """Why the scenario's person cannot be simulated with ``calibration`` (None: they can)."""
+        try:
+            profile = calibration.operator(self.operator)
+        except KeyError as exc:
+            return str(exc.args[0])
+        if self.paging and profile.page_ack_s is None:
+            return (
+                f"paging: true, but operator profile {self.operator!r} carries no pager "
+                "(give it page_ack_s in the calibration, or set paging: false)"
+            )
+        return None
 
     @property
     def is_sweep(self) -> bool:

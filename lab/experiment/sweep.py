@@ -115,6 +115,9 @@ def points(scenario: Scenario, calibration: Calibration) -> list[Point]:
                 concrete = Scenario.model_validate(raw_scenario)
             except ValidationError as exc:
                 raise ScenarioError(f"sweep point {values}: {validation_problems(exc)}") from exc
+            problem = concrete.person_problem(point_calibration)
+            if problem:
+                raise ScenarioError(f"sweep point {values}: {problem}")
             found.append(Point(f"p{index:03d}-r{r}", values, r, concrete, point_calibration))
     return found
 

@@ -25,6 +25,8 @@ ALERT_HANDLED = {
     "operator.runbook_done",
     "operator.duplicate_alert",
     "operator.runbook_missing",
+    "operator.already_read",
+    "operator.page_ignored",
 }
 
 

@@ -144,7 +144,8 @@ class Availability(BaseModel):
 
 class OperatorProfile(BaseModel):
     """When a person is reachable, and how fast they read an alert, diagnose it and type each
-    runbook command."""
+    runbook command. ``page_ack_s``: how long they take to acknowledge a page (an SMS from the
+    alert topic) at any hour; a profile without it carries no pager."""
 
     model_config = ConfigDict(extra="forbid")
     description: str
@@ -153,6 +154,7 @@ class OperatorProfile(BaseModel):
     diagnose_s: Distribution
     runbook_command_s: Distribution
     review_alert_s: Distribution
+    page_ack_s: Distribution | None = None
 
 
 class Calibration(BaseModel):

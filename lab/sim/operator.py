@@ -1,6 +1,7 @@
 """The person on call: reads each alert that reaches them, diagnoses, and runs the runbook the alert
 names, or the one the runbook index maps its event to (``lab.sim.runbook_index``), whichever
-architecture sent it. One model for every clock: ``OnCallPerson.handle`` is the person's steps as a generator that
+architecture sent it. An alert comes by e-mail (read when the staffing profile is on duty) or as a
+page (acknowledged at any hour, ``page_ack_s``); of the two copies of one message, the first read wins. One model for every clock: ``OnCallPerson.handle`` is the person's steps as a generator that
 yields each wait in seconds, and a clock drives it, SimPy in virtual time (``Operator``) or polls in
 wall-clock time (``WallClockPerson``, on a real account or the stand-in).
 
@@ -92,18 +93,37 @@ class OnCallPerson:
         self.commands_ran, self.finished = commands_ran, finished
         self.on_hours, self.runner = on_hours, runner
         self._handled: set[tuple[str, ...]] = set()
+        self._read: set[str] = set()  # messages read (by SNS message), whichever copy came first
 
     def handle(self, alert: Message) -> Generator[float, None, None]:
         """The steps of handling ``alert``; yields each wait (seconds) before the next step."""
-        if self.on_hours:
-            off_duty_s = self.profile.availability.wait_s(self.clock())
-            if off_duty_s > 0:
-                self.log(
-                    "operator.off_duty", alert, subject=alert.subject, wait_s=round(off_duty_s, 3)
-                )
-                yield off_duty_s
-        yield self.profile.read_alert_s.sample(self.rng)
-        self.log("operator.read_alert", alert, subject=alert.subject)
+        if getattr(alert, "channel", "email") == "sms":  # a page reaches them at any hour
+            if self.profile.page_ack_s is None:
+                self.log("operator.page_ignored", alert, subject=alert.subject)
+                return
+            yield self.profile.page_ack_s.sample(self.rng)
+            via = {"via": "page"}
+        else:
+            if self.on_hours:
+                off_duty_s = self.profile.availability.wait_s(self.clock())
+                if off_duty_s > 0:
+                    self.log(
+                        "operator.off_duty",
+                        alert,
+                        subject=alert.subject,
+                        wait_s=round(off_duty_s, 3),
+                    )
+                    yield off_duty_s
+            yield self.profile.read_alert_s.sample(self.rng)
+            via = {}
+        # One Publish reaches them as an e-mail and a page: they act on the copy they read first.
+        message_id = getattr(alert, "message_id", "")
+        if message_id in self._read:
+            self.log("operator.already_read", alert, subject=alert.subject, **via)
+            return
+        if message_id:
+            self._read.add(message_id)
+        self.log("operator.read_alert", alert, subject=alert.subject, **via)
         order = runbook_order(alert.message, self.runbooks_dir / RUNBOOK_INDEX)
         if order is None:
             review_s = self.profile.review_alert_s.sample(self.rng)

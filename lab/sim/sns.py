@@ -1,15 +1,28 @@
 """SNS in virtual time: each successful Publish reaches the topic's subscribers after a delay.
 
 The subscriptions are read from the account when the message is published; an e-mail subscription
-puts the message in the security team's inbox.
+puts the message in the security team's inbox, an SMS subscription pages the person on call. As SNS
+documents for SMS (API Reference, Publish, ``Message``): up to 140 bytes a part, the message sent
+as several parts when longer, at most 1,600 characters in all.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from lab.sim.kernel import Record, Simulation
+
+EMAIL_PROTOCOLS = ("email", "email-json")
+SMS_PART_BYTES = 140  # one SMS part (140 ASCII characters)
+SMS_MAX_CHARS = 1_600  # the most one SMS Publish sends
+
+
+def sms_parts(message: str) -> int:
+    """How many SMS parts SNS sends (and bills) for ``message``."""
+    sent = message[:SMS_MAX_CHARS].encode()
+    return max(1, math.ceil(len(sent) / SMS_PART_BYTES))
 
 
 @dataclass(frozen=True)
@@ -22,10 +35,13 @@ class Alert:
     endpoint: str
     published_s: float
     background: bool = False  # caused by the background load, not by the trial's attack
+    channel: str = "email"  # "email" (the inbox) or "sms" (a page)
+    message_id: str = ""  # the same for every copy of one Publish (e-mail and page)
 
 
 class SNS:
-    """Delivers published messages to e-mail subscribers (the inbox of the team)."""
+    """Delivers published messages to e-mail subscribers (the inbox of the team) and to SMS
+    subscribers (the pager); both reach the same person, who acts on the first copy."""
 
     def __init__(self, sim: Simulation, inbox: Callable[[Alert], None]):
         self.sim = sim
@@ -44,30 +60,40 @@ class SNS:
             return
         subscriptions = self.client.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
         emails = sorted(
-            (s for s in subscriptions if s["Protocol"] in ("email", "email-json")),
+            (s for s in subscriptions if s["Protocol"] in EMAIL_PROTOCOLS),
             key=lambda s: (s["Endpoint"], s["Protocol"]),
         )
-        if not emails:
+        phones = sorted(s["Endpoint"] for s in subscriptions if s["Protocol"] == "sms")
+        if not emails and not phones:
             self.sim.log("sns.no_human_subscriber", topic=topic)
-        for subscription in emails:
+        background = bool(record.get("lab", {}).get("background"))
+        message = params.get("message", "")
+        copies = [(s["Endpoint"], "email") for s in emails] + [(p, "sms") for p in phones]
+        for endpoint, channel in copies:
             alert = Alert(
                 topic,
                 params.get("subject", ""),
-                params.get("message", ""),
-                subscription["Endpoint"],
+                message,
+                endpoint,
                 self.sim.now,
-                bool(record.get("lab", {}).get("background")),
+                background,
+                channel,
+                str(record.get("eventID", "")),
             )
             self.sim.env.process(self._deliver(alert))
 
     def _deliver(self, alert: Alert):
-        yield self.sim.env.timeout(self.sim.draw("sns_email_delivery_s"))
+        paged = alert.channel == "sms"
+        yield self.sim.env.timeout(
+            self.sim.draw("sns_sms_delivery_s" if paged else "sns_email_delivery_s")
+        )
         self.sim.log(
             "sns.delivered",
             alert=True,
             topic=alert.topic_arn,
             subject=alert.subject,
             endpoint=alert.endpoint,
+            **({"channel": "sms", "sms_parts": sms_parts(alert.message)} if paged else {}),
             **({"background": True} if alert.background else {}),
         )
         self.inbox(alert)

@@ -93,19 +93,32 @@ class _StatementIdConflict(LambdaClientError):
 def _patch_unique_statement_ids() -> None:
     """Gap: moto's AddPermission appends a statement whose id is already in the policy, so the
     policy holds it twice and RemovePermission takes one away: Terraform then waits for a statement
-    that never goes ("waiting for Lambda Permission ... delete: found resource", seen when an SDK
-    retried an AddPermission on a busy machine). AWS refuses the second one with
-    ResourceConflictException (409): "The statement id (X) provided already exists. Please provide
-    a new statement id, or remove the existing statement." (Lambda API, AddPermission)."""
+    that never goes ("waiting for Lambda Permission ... delete: found resource"). AWS refuses a
+    second statement with that id with ResourceConflictException (409): "The statement id (X)
+    provided already exists. Please provide a new statement id, or remove the existing statement."
+    (Lambda API, AddPermission); so does the emulator, for a statement that differs.
+
+    The same request sent again is answered as the first was (the statement, no second copy): the
+    emulator serves one request at a time (``lab.emulator.ids``), so under Terraform's parallel
+    apply on a busy machine an SDK can give up waiting for an AddPermission the emulator then
+    carries out, and retry it; AWS answers in milliseconds and such a retry does not arise there.
+    Refusing it made the deploy fail ("...already exists") on a retry of the lab's own making."""
     original = Policy.add_statement
 
     def add_statement(self: Policy, raw: str, qualifier: str | None = None) -> Any:
-        sid = json.loads(raw).get("StatementId")
-        if sid and any(statement.get("Sid") == sid for statement in self.statements):
+        asked = {k: v for k, v in json.loads(raw).items() if k != "RevisionId"}
+        sid = asked.get("StatementId")
+        existing = [s for s in self.statements if sid and s.get("Sid") == sid]
+        if existing:
+            if self.__dict__.get("_lab_asked", {}).get(sid) == (asked, qualifier):
+                return existing[0], self.revision  # a retry of the request already carried out
             raise _StatementIdConflict(
                 f"The statement id ({sid}) provided already exists. Please provide a new "
                 "statement id, or remove the existing statement."
             )
-        return original(self, raw, qualifier)
+        added = original(self, raw, qualifier)
+        if sid:
+            self.__dict__.setdefault("_lab_asked", {})[sid] = (asked, qualifier)
+        return added
 
     Policy.add_statement = add_statement  # type: ignore[method-assign]

@@ -6,6 +6,10 @@ variable "alert_email" {
   type    = string
   default = null
 }
+variable "alert_phone" {
+  type    = string
+  default = null
+}
 
 resource "aws_sns_topic" "alerts" {
   name = "${var.name_prefix}-security-alerts"
@@ -51,6 +55,15 @@ resource "aws_sns_topic_subscription" "email" {
   topic_arn = aws_sns_topic.alerts.arn
   protocol  = "email"
   endpoint  = var.alert_email
+}
+
+# The on-call pager: the same alerts by SMS (SNS sends a long message in 140-byte parts, at most
+# 1,600 characters), so the person is reached at any hour.
+resource "aws_sns_topic_subscription" "page" {
+  count     = var.alert_phone == null ? 0 : 1
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "sms"
+  endpoint  = var.alert_phone
 }
 
 output "topic_arn" { value = aws_sns_topic.alerts.arn }
