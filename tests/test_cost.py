@@ -241,3 +241,115 @@ def test_one_free_tier_per_item_whatever_drives_it():
     trail_gb = 50_000 * 30.4 * 1500 / 1e9  # 2.28 GB
     assert line.quantity == pytest.approx(30.4 + trail_gb)
     assert line.cost_usd == pytest.approx((30.4 + trail_gb - 5) * 0.50)
+
+
+# Drivers that were not billed before: each now moves the total, by hand from the price file.
+def _total(inventory, profile=SMALL_COMPANY, per_trial=None):
+    return sum(line.cost_usd for line in _lines(inventory, profile, per_trial).values())
+
+
+def test_metric_filters_bill_a_custom_metric_each_by_hand():
+    # 19 CIS filters + 4 host-log filters = 23 metrics, 10 free: 13 x $0.30 = $3.90
+    lines = _lines({"metric_filters": 23})
+    assert lines[("cloudwatch", "custom_metric_month")].cost_usd == pytest.approx(3.90)
+    assert _total({"metric_filters": 23}) - _total({}) == pytest.approx(3.90)
+
+
+def test_kms_keys_and_the_trail_files_data_keys_by_hand():
+    # one key $1.00; a trail writes 8,760 files a month, one data key each: 8,760 requests,
+    # inside the 20,000 free
+    lines = _lines({"kms_customer_keys": 1, "trails": 1})
+    assert lines[("kms", "customer_keys")].cost_usd == pytest.approx(1.00)
+    assert lines[("kms", "requests")].quantity == 8760
+    assert lines[("kms", "requests")].cost_usd == 0.0
+    three_trails = _lines({"kms_customer_keys": 1, "trails": 3})  # 26,280: 6,280 x $0.000003
+    assert three_trails[("kms", "requests")].cost_usd == pytest.approx(6280 * 0.000003)
+
+
+def test_public_ipv4_addresses_by_hand():
+    # $0.005 per address-hour x 730 h = $3.65 a month each
+    assert _lines({"public_ipv4": 2})[("vpc", "public_ipv4_hours")].cost_usd == pytest.approx(7.30)
+
+
+@pytest.mark.parametrize(
+    ("name", "checks"),
+    [
+        # changes/day x 30.4 x 2 checks + 60 periodic/day x 30.4, per enabled standard
+        ("teaching-lab", 20 * 30.4 * 2 + 60 * 30.4),  # 3,040
+        ("small-company", 300 * 30.4 * 2 + 60 * 30.4),  # 20,064
+        ("enterprise", 20_000 * 30.4 * 2 + 60 * 30.4),  # 1,217,824
+    ],
+)
+def test_security_hub_checks_per_profile_by_hand(name, checks):
+    profile = workloads().profile(name)
+    line = _lines({"securityhub": 1, "securityhub_standards": 2}, profile)[
+        ("securityhub", "security_checks")
+    ]
+    assert line.quantity == pytest.approx(2 * checks)
+    # $0.0010 up to 100,000 checks, $0.0008 to 500,000, $0.0005 beyond
+    quantity = 2 * checks
+    expected = (
+        min(quantity, 100_000) * 0.0010
+        + max(0.0, min(quantity, 500_000) - 100_000) * 0.0008
+        + max(0.0, quantity - 500_000) * 0.0005
+    )
+    assert line.cost_usd == pytest.approx(expected)
+    if name == "small-company":  # 40,128 checks x $0.0010 = $40.128
+        assert line.cost_usd == pytest.approx(40.128)
+
+
+def test_the_persons_logs_insights_queries_by_hand():
+    # enterprise: 150 incidents x 1 query x one hour of 50 GB/day host logs (2.083 GB) = 312.5 GB
+    # scanned, 5 free: 307.5 x $0.005 = $1.5375
+    enterprise = workloads().profile("enterprise")
+    line = _lines({}, enterprise, {"logs.insights_queries": 1.0})[
+        ("cloudwatch_logs", "insights_gb_scanned")
+    ]
+    assert line.quantity == pytest.approx(312.5)
+    assert line.cost_usd == pytest.approx(1.5375)
+
+
+def test_pages_bill_each_sms_part_by_hand():
+    # teaching-lab: 4 incidents x 2 pages of 3 parts = 24 parts x $0.00881 = $0.21144
+    teaching = workloads().profile("teaching-lab")
+    line = _lines({}, teaching, {"sns.sms_parts": 6.0})[("sns", "sms_parts")]
+    assert line.cost_usd == pytest.approx(24 * 0.00881)
+
+
+def test_upkeep_effort_is_swept_by_a_factor():
+    loads = workloads()
+    doubled = loads.with_effort({"manual": 2.0})
+    assert (
+        doubled.effort["manual"].maintenance_hours_per_month
+        == 2 * loads.effort["manual"].maintenance_hours_per_month
+    )
+    assert doubled.effort["serverless"] == loads.effort["serverless"]
+
+
+def test_every_profile_field_drives_a_line():
+    """No profile field is read by nothing: scaling any one of them changes a billed quantity of
+    a stack that has every driver deployed (the cost too, once past the free tiers)."""
+    inventory = {
+        "trails": 1,
+        "trails_to_cloudwatch_logs": 1,
+        "agent_log_files": 2,
+        "flow_logs": {"s3": 1},
+        "guardduty_detectors": 1,
+        "config_recorders": 1,
+        "securityhub": 1,
+        "securityhub_standards": 1,
+        "lambda_functions": {"f": 128},
+        "eventbridge_rules": 1,
+    }
+    per_trial = {"operator.work_s": 600.0, "logs.insights_queries": 1.0, "sns.publishes": 1.0}
+
+    def quantities(profile):
+        lines = _lines(inventory, profile, per_trial)
+        return {key: line.quantity for key, line in lines.items()}
+
+    base = quantities(SMALL_COMPANY)
+    for field in Profile.model_fields:
+        if field in ("description", "source"):
+            continue
+        bumped = SMALL_COMPANY.model_copy(update={field: getattr(SMALL_COMPANY, field) * 10})
+        assert quantities(bumped) != base, field

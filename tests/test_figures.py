@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from lab.cost.report import summary
-from lab.report.cost_figures import cost_breakdown, cost_vs_scale
+from lab.report.cost_figures import cost_breakdown, cost_regions, cost_vs_scale
 from lab.report.coverage import coverage_table
 from lab.report.figures import (
     coverage_matrix,
@@ -70,6 +70,24 @@ def _cost_scale() -> pd.DataFrame:
     )
 
 
+def _cost_grid():
+    """Manual cheaper at low activity and a low rate, serverless elsewhere: a crossing to draw."""
+    return pd.DataFrame(
+        [
+            {
+                "architecture": a,
+                "hourly_rate_usd": r,
+                "scale": s,
+                "management_events_per_day": 1000 * s,
+                "monthly_cost_usd": (3 * r if a == "manual" else 20 * s + r),
+            }
+            for a in ("manual", "serverless")
+            for s in (0.1, 1.0, 10.0, 100.0)
+            for r in (20.0, 60.0, 120.0)
+        ]
+    )
+
+
 FIGURES = {
     "latency_comparison": (latency_comparison, _trials),
     "survival_curves": (
@@ -87,6 +105,7 @@ FIGURES = {
     ),
     "cost_breakdown": (cost_breakdown, _cost_lines),
     "cost_vs_scale": (lambda data, out: cost_vs_scale(data, out, 15_000.0), _cost_scale),
+    "cost_regions": (cost_regions, _cost_grid),
 }
 
 

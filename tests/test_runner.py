@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from lab.experiment.runner import run_scenario
@@ -132,6 +133,12 @@ def test_same_seed_gives_identical_trials_and_a_resumed_run_adds_nothing(tmp_pat
     assert "small-company" in cost.stdout and "break-even" in cost.stdout
     assert (first / "cost.csv").exists()
     assert (first / "figures" / "cost_vs_scale.pdf").exists()
+    assert (first / "figures" / "cost_regions.pdf").exists() and "upkeep" in cost.stdout
+    per_incident = pd.read_csv(first / "cost_per_incident.csv")
+    assert set(per_incident["architecture"]) == {"manual", "serverless"}
+    # The manual person ran the runbook (more of their time) where the Lambda fixed it.
+    hours = per_incident.set_index("architecture")["person_hours"]
+    assert hours["manual"] > hours["serverless"]
     # Resuming a complete run deploys nothing and changes nothing.
     before = (first / "trials.csv").read_text()
     run_scenario(scenario, first, target=EmulatedTarget())

@@ -25,17 +25,30 @@ def cost(
         float | None, typer.Option(help="Engineer cost, USD per hour (default: profiles.yaml).")
     ] = None,
     sweep: Annotated[
-        bool, typer.Option("--sweep", help="Also draw cost vs scale with the break-even point.")
+        bool,
+        typer.Option(
+            "--sweep",
+            help="Also sweep the profile's scale (cost vs scale, break-even point), scale x hourly "
+            "rate (which architecture is cheaper where), and the upkeep effort x0.5/x1/x2 (the "
+            "break-even point under each).",
+        ),
     ] = False,
 ) -> None:
-    """Monthly cost of each architecture: infrastructure (usage scaled to a profile) + people."""
+    """Monthly cost of each architecture: infrastructure (usage scaled to a profile) + people; and
+    what one incident costs in each (the response's services and the person's time)."""
     from rich.table import Table
 
     from lab.cost.pricing import PricingError
-    from lab.cost.report import cost_lines, summary
+    from lab.cost.report import (
+        cost_lines,
+        effort_break_even,
+        incident_costs,
+        region_sweep,
+        summary,
+    )
     from lab.cost.report import sweep as cost_sweep
     from lab.experiment.results import USAGE, RunNotFound, latest_run
-    from lab.report.cost_figures import cost_breakdown, cost_vs_scale
+    from lab.report.cost_figures import cost_breakdown, cost_regions, cost_vs_scale
 
     try:
         run_dir = run_dir or latest_run(requires=USAGE)
@@ -59,12 +72,45 @@ def cost(
     console.print(table)
     figures = cost_breakdown(lines, run_dir / "figures" / "cost_breakdown")
     console.print(f"lines: {run_dir / 'cost.csv'}; figure: {figures[0]}")
+    per_incident = incident_costs(run_dir, region, rate)
+    per_incident.to_csv(run_dir / "cost_per_incident.csv", index=False)
+    table = Table(title="one incident: the response's services + the person's time, USD")
+    for column in ("technique", "architecture", "services", "person h", "total"):
+        table.add_column(
+            column, justify="left" if column in ("technique", "architecture") else "right"
+        )
+    for row in per_incident.sort_values(["technique", "architecture"]).to_dict("records"):
+        table.add_row(
+            row["technique"],
+            row["architecture"],
+            f"{row['services_usd']:.4f}",
+            f"{row['person_hours']:.2f}",
+            f"{row['total_usd']:,.2f}",
+        )
+    console.print(table)
     if sweep:
-        frame, even = cost_sweep(run_dir, profile or "small-company", region, rate)
+        base = profile or "small-company"
+        frame, even = cost_sweep(run_dir, base, region, rate)
         frame.to_csv(run_dir / "cost_sweep.csv", index=False)
         paths = cost_vs_scale(frame, run_dir / "figures" / "cost_vs_scale", even)
         where = f"{even:,.0f} management events per day" if even else "none in the range swept"
         console.print(f"break-even: {where}; figure: {paths[0]}")
+        if frame["architecture"].nunique() == 2:
+            grid = region_sweep(run_dir, base, region)
+            grid.to_csv(run_dir / "cost_regions.csv", index=False)
+            console.print(f"regions: {cost_regions(grid, run_dir / 'figures' / 'cost_regions')[0]}")
+            efforts = effort_break_even(run_dir, base, region, rate)
+            efforts.to_csv(run_dir / "cost_effort.csv", index=False)
+            table = Table(title="break-even (management events per day) as the upkeep varies")
+            for column in efforts.columns:
+                table.add_column(column, justify="right")
+            for row in efforts.to_dict("records"):
+                even_at = row["break_even_events_per_day"]
+                table.add_row(
+                    *(f"x{v:g}" for v in list(row.values())[:2]),
+                    "none" if even_at is None or even_at != even_at else f"{even_at:,.0f}",
+                )
+            console.print(table)
 
 
 def load(

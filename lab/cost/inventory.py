@@ -17,11 +17,13 @@ def inventory(endpoints: Endpoints) -> dict[str, Any]:
     """Billable resources in the account now (instances, volumes, trails, functions, ...)."""
     ec2 = endpoints.client("ec2", "observer")
     instances: dict[str, int] = {}
+    public_ipv4 = len(ec2.describe_addresses()["Addresses"])  # Elastic IPs, attached or not
     for reservation in ec2.describe_instances(
         Filters=[{"Name": "instance-state-name", "Values": ["pending", "running"]}]
     )["Reservations"]:
         for instance in reservation["Instances"]:
             instances[instance["InstanceType"]] = instances.get(instance["InstanceType"], 0) + 1
+            public_ipv4 += bool(instance.get("PublicIpAddress"))
     volumes_gb = sum(
         v["Size"] for v in ec2.describe_volumes()["Volumes"] if v["State"] != "deleted"
     )
@@ -33,6 +35,8 @@ def inventory(endpoints: Endpoints) -> dict[str, Any]:
     return {
         "ec2_instances": instances,
         "ebs_gb": volumes_gb,
+        "public_ipv4": public_ipv4,
+        "kms_customer_keys": _customer_keys(endpoints),
         "trails": len(trails),
         "trails_to_cloudwatch_logs": sum(1 for t in trails if t.get("CloudWatchLogsLogGroupArn")),
         "lambda_functions": {f["FunctionName"]: f.get("MemorySize", 128) for f in functions},
@@ -45,6 +49,20 @@ def inventory(endpoints: Endpoints) -> dict[str, Any]:
         "agent_log_files": _agent_log_files(endpoints),
         **_managed_detectors(endpoints),
     }
+
+
+def _customer_keys(endpoints: Endpoints) -> int:
+    """Customer managed KMS keys that are billed (enabled or disabled; a key pending deletion is
+    not, KMS pricing)."""
+    kms = endpoints.client("kms", "observer")
+    found = 0
+    for key in kms.list_keys()["Keys"]:
+        meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        found += meta.get("KeyManager") == "CUSTOMER" and meta["KeyState"] in (
+            "Enabled",
+            "Disabled",
+        )
+    return found
 
 
 def _flow_logs(ec2: Any) -> dict[str, int]:
@@ -84,15 +102,18 @@ def _managed_detectors(endpoints: Endpoints) -> dict[str, Any]:
     config = endpoints.client("config", "observer")
     statuses = config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
     rules = config.describe_config_rules()["ConfigRules"]
+    securityhub = endpoints.client("securityhub", "observer")
     try:
-        endpoints.client("securityhub", "observer").describe_hub()
+        securityhub.describe_hub()
         hub = 1
+        standards = len(securityhub.get_enabled_standards()["StandardsSubscriptions"])
     except ClientError:
-        hub = 0
+        hub, standards = 0, 0
     return {
         "guardduty_detectors": len(detectors),
         "config_recorders": sum(1 for s in statuses if s.get("recording")),
         "config_rules": len(rules),
         "config_periodic_rules": sum(1 for r in rules if r.get("MaximumExecutionFrequency")),
         "securityhub": hub,
+        "securityhub_standards": standards,
     }

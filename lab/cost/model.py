@@ -22,8 +22,6 @@ PROFILES_FILE = Path(__file__).with_name("profiles.yaml")
 HOURS_PER_MONTH = 730
 DAYS_PER_MONTH = 30.4
 S3_PUTS_PER_MONTH_PER_TRAIL = 8_760  # one log file about every 5 minutes (CloudTrail User Guide)
-CLOUDWATCH_LOGS_COMPRESSION = 0.15  # stored size / ingested size; assumption
-S3_GZIP_RATIO = 0.10  # CloudTrail log files are gzip JSON; assumption
 
 
 class Profile(BaseModel):
@@ -31,6 +29,7 @@ class Profile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     description: str
+    source: str = "Assumption."
     management_events_per_day: float
     log_gb_per_day: float
     flow_log_gb_per_day: float
@@ -60,12 +59,39 @@ class Effort(BaseModel):
     source: str
 
 
+class Drivers(BaseModel):
+    """How deployed services turn a profile's volumes into billed units (profiles.yaml says why)."""
+
+    model_config = ConfigDict(extra="forbid")
+    cloudwatch_logs_compression: float
+    s3_gzip_ratio: float
+    kms_requests_per_trail_log_file: float
+    insights_window_hours: float
+    securityhub_checks_per_resource_change: float
+    securityhub_periodic_checks_per_day: float
+    source: str
+
+
 class Workloads(BaseModel):
     model_config = ConfigDict(extra="forbid")
     hourly_rate_usd: float
     amortization_months: int
     effort: dict[str, Effort]
+    drivers: Drivers
     profiles: dict[str, Profile]
+
+    def with_effort(self, factors: dict[str, float]) -> Workloads:
+        """The same workloads with each architecture's upkeep multiplied by ``factors[arch]``."""
+        effort = {
+            arch: e.model_copy(
+                update={
+                    "maintenance_hours_per_month": e.maintenance_hours_per_month
+                    * factors.get(arch, 1.0)
+                }
+            )
+            for arch, e in self.effort.items()
+        }
+        return self.model_copy(update={"effort": effort})
 
     def profile(self, name: str) -> Profile:
         if name not in self.profiles:
@@ -102,6 +128,7 @@ def monthly_cost(
     inventory = usage.get("inventory", {})
     per_trial = usage.get("per_trial", {})
     rate = loads.hourly_rate_usd if hourly_rate_usd is None else hourly_rate_usd
+    drivers = loads.drivers
     lines: list[Line] = []
 
     def bill(category: str, service: str, item: str, quantity: float) -> None:
@@ -127,6 +154,10 @@ def monthly_cost(
         bill("compute", "ec2", f"{instance_type}_hours", count * HOURS_PER_MONTH)
     if inventory.get("ebs_gb"):
         bill("compute", "ebs", "gp3_gb_month", inventory["ebs_gb"])
+    if inventory.get("public_ipv4"):  # every public IPv4 address, in use or not
+        bill("compute", "vpc", "public_ipv4_hours", inventory["public_ipv4"] * HOURS_PER_MONTH)
+    if inventory.get("kms_customer_keys"):
+        bill("logging", "kms", "customer_keys", inventory["kms_customer_keys"])
 
     # CloudTrail trails process every management event of the account.
     events_month = profile.management_events_per_day * DAYS_PER_MONTH
@@ -148,9 +179,14 @@ def monthly_cost(
             "logging",
             "s3",
             "standard_gb_month",
-            gb_month * S3_GZIP_RATIO * profile.s3_retention_months,
+            gb_month * drivers.s3_gzip_ratio * profile.s3_retention_months,
         )
         bill("logging", "s3", "put_requests", S3_PUTS_PER_MONTH_PER_TRAIL * trails)
+        if inventory.get("kms_customer_keys"):  # a data key for each log file
+            requests = (
+                S3_PUTS_PER_MONTH_PER_TRAIL * trails * drivers.kms_requests_per_trail_log_file
+            )
+            bill("logging", "kms", "requests", requests)
         if inventory.get("trails_to_cloudwatch_logs"):
             bill("logging", "cloudwatch_logs", "ingestion_gb", gb_month)
             retained_months = profile.log_retention_days / DAYS_PER_MONTH
@@ -158,11 +194,13 @@ def monthly_cost(
                 "logging",
                 "cloudwatch_logs",
                 "storage_gb_month",
-                gb_month * CLOUDWATCH_LOGS_COMPRESSION * retained_months,
+                gb_month * drivers.cloudwatch_logs_compression * retained_months,
             )
         bill("detection-response", "eventbridge", "aws_service_events", events_month)
     if inventory.get("alarms"):
         bill("detection-response", "cloudwatch", "standard_alarm_month", inventory["alarms"])
+    if inventory.get("metric_filters"):  # each metric filter publishes a custom metric
+        bill("detection-response", "cloudwatch", "custom_metric_month", inventory["metric_filters"])
 
     # VPC flow logs: each deployed flow log delivers the workload's flow records as vended logs
     # (to S3, or to CloudWatch Logs, where they are also stored for the retention).
@@ -174,7 +212,7 @@ def monthly_cost(
             "logging",
             "s3",
             "standard_gb_month",
-            flow_gb_month * flow_logs["s3"] * S3_GZIP_RATIO * profile.s3_retention_months,
+            flow_gb_month * flow_logs["s3"] * drivers.s3_gzip_ratio * profile.s3_retention_months,
         )
     if flow_logs.get("cloud-watch-logs"):
         copies = flow_logs["cloud-watch-logs"]
@@ -185,7 +223,7 @@ def monthly_cost(
             "storage_gb_month",
             flow_gb_month
             * copies
-            * CLOUDWATCH_LOGS_COMPRESSION
+            * drivers.cloudwatch_logs_compression
             * profile.log_retention_days
             / DAYS_PER_MONTH,
         )
@@ -200,7 +238,7 @@ def monthly_cost(
             "cloudwatch_logs",
             "storage_gb_month",
             host_gb_month
-            * CLOUDWATCH_LOGS_COMPRESSION
+            * drivers.cloudwatch_logs_compression
             * profile.log_retention_days
             / DAYS_PER_MONTH,
         )
@@ -230,6 +268,23 @@ def monthly_cost(
             "finding_ingestion",
             profile.incidents_per_month * per_trial.get("securityhub.findings_ingested", 0.0),
         )
+    if inventory.get("securityhub_standards"):  # each enabled standard's controls run checks
+        checks = inventory["securityhub_standards"] * (
+            profile.resource_changes_per_day
+            * DAYS_PER_MONTH
+            * drivers.securityhub_checks_per_resource_change
+            + drivers.securityhub_periodic_checks_per_day * DAYS_PER_MONTH
+        )
+        bill("detection-response", "securityhub", "security_checks", checks)
+    if per_trial.get("logs.insights_queries"):  # the person's queries over the host logs
+        scanned = (
+            profile.incidents_per_month
+            * per_trial["logs.insights_queries"]
+            * profile.log_gb_per_day
+            * drivers.insights_window_hours
+            / 24
+        )
+        bill("detection-response", "cloudwatch_logs", "insights_gb_scanned", scanned)
     if per_trial.get("ssm.automation_steps"):
         steps = profile.incidents_per_month * per_trial["ssm.automation_steps"]
         bill("detection-response", "ssm_automation", "steps", steps)

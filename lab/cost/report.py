@@ -11,6 +11,7 @@ import pandas as pd
 
 from lab.cost.model import Profile, break_even, monthly_cost, total, workloads
 from lab.cost.pricing import price_book
+from lab.cost.usage import meter
 
 
 def load_usage(run_dir: Path) -> dict:
@@ -69,10 +70,14 @@ def sweep(
     region: str = "us-east-1",
     rate: float | None = None,
     points: int = 41,
+    effort_factors: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, float | None]:
     """Monthly totals as ``base_profile`` is scaled from 1/30x to 1000x; and the break-even point
-    (in management events per day) where the cheaper architecture changes, if it does."""
-    usage, prices, loads = load_usage(run_dir), price_book(region), workloads()
+    (in management events per day) where the cheaper architecture changes, if it does.
+    ``effort_factors``: each architecture's upkeep multiplied (the effort figures swept)."""
+    usage, prices = load_usage(run_dir), price_book(region)
+    loads = workloads().with_effort(effort_factors or {})
+    arms = _arm_bases(run_dir)
     base: Profile = loads.profile(base_profile)
     factors = np.logspace(np.log10(1 / 30), 3, points)
     rows = []
@@ -85,7 +90,7 @@ def sweep(
                     "scale": float(factor),
                     "management_events_per_day": profile.management_events_per_day,
                     "monthly_cost_usd": total(
-                        monthly_cost(arch, arch_usage, profile, prices, loads, rate)
+                        monthly_cost(arms.get(arch, arch), arch_usage, profile, prices, loads, rate)
                     ),
                 }
             )
@@ -96,3 +101,115 @@ def sweep(
     a, b = (frame[frame["architecture"] == x].sort_values("scale") for x in archs)
     x = a["management_events_per_day"].tolist()
     return frame, break_even(a["monthly_cost_usd"].tolist(), b["monthly_cost_usd"].tolist(), x)
+
+
+# What one incident uses, metered per trial -> the bill item it is priced as.
+INCIDENT_ITEMS: dict[str, tuple[str, str]] = {
+    "lambda.requests": ("lambda", "requests"),
+    "lambda.gb_seconds": ("lambda", "gb_seconds_x86"),
+    "ssm.automation_steps": ("ssm_automation", "steps"),
+    "sns.publishes": ("sns", "publishes"),
+    "sns.email_deliveries": ("sns", "email_deliveries"),
+    "sns.sms_parts": ("sns", "sms_parts"),
+    "securityhub.findings_ingested": ("securityhub", "finding_ingestion"),
+}
+
+
+def incident_costs(
+    run_dir: Path, region: str = "us-east-1", rate: float | None = None
+) -> pd.DataFrame:
+    """What one incident costs in each architecture, per technique: the services its response used
+    (Lambda, SSM steps, SNS, Security Hub ingestion) at the list price past the free tier, and the
+    person's minutes at the hourly rate. The fair unit for comparing responses; fixed monthly
+    costs are left to ``cost_lines``."""
+    path = Path(run_dir) / "events.jsonl"
+    if not path.exists():
+        raise FileNotFoundError(f"no events.jsonl in {run_dir} (run a scenario first: make demo)")
+    events = [json.loads(line) for line in path.read_text().splitlines() if line]
+    prices, loads = price_book(region), workloads()
+    hourly = loads.hourly_rate_usd if rate is None else rate
+    rows = []
+    for (arch, technique), usage in sorted(
+        meter(events, key=lambda e: (e.get("architecture", "?"), e.get("technique", ""))).items()
+    ):
+        per_trial = usage["per_trial"]
+        services = sum(
+            per_trial.get(meter_name, 0.0) * prices.item(*item).tiers[0].price
+            for meter_name, item in INCIDENT_ITEMS.items()
+        )
+        person_hours = per_trial.get("operator.work_s", 0.0) / 3600
+        rows.append(
+            {
+                "architecture": arch,
+                "technique": technique,
+                "trials": usage["trials"],
+                "services_usd": services,
+                "person_hours": person_hours,
+                "person_usd": person_hours * hourly,
+                "total_usd": services + person_hours * hourly,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def region_sweep(
+    run_dir: Path,
+    base_profile: str = "small-company",
+    region: str = "us-east-1",
+    rates: list[float] | None = None,
+    points: int = 25,
+    effort_factors: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """Monthly totals of two architectures over a grid of scale (``base_profile`` from 1/30x to
+    1000x) x engineer hourly rate, with upkeep multiplied by ``effort_factors`` per architecture:
+    which one is cheaper where (the break-even figure's regions)."""
+    usage, prices = load_usage(run_dir), price_book(region)
+    loads = workloads().with_effort(effort_factors or {})
+    arms = _arm_bases(run_dir)
+    base: Profile = loads.profile(base_profile)
+    rows = []
+    for rate in rates or [20.0, 40.0, 60.0, 90.0, 120.0, 160.0]:
+        for factor in np.logspace(np.log10(1 / 30), 3, points):
+            profile = base.scaled(float(factor))
+            for arch, arch_usage in sorted(usage.items()):
+                rows.append(
+                    {
+                        "architecture": arch,
+                        "hourly_rate_usd": rate,
+                        "scale": float(factor),
+                        "management_events_per_day": profile.management_events_per_day,
+                        "monthly_cost_usd": total(
+                            monthly_cost(
+                                arms.get(arch, arch), arch_usage, profile, prices, loads, rate
+                            )
+                        ),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def effort_break_even(
+    run_dir: Path,
+    base_profile: str = "small-company",
+    region: str = "us-east-1",
+    rate: float | None = None,
+    factors: tuple[float, ...] = (0.5, 1.0, 2.0),
+) -> pd.DataFrame:
+    """The break-even scale of a two-architecture run for each combination of upkeep multipliers
+    (the effort figures are assumptions: how much the answer depends on them)."""
+    archs = sorted(load_usage(run_dir))
+    bases = [_arm_bases(run_dir).get(a, a) for a in (archs[0], archs[-1])]
+    rows = []
+    for fa in factors:
+        for fb in factors:
+            _, even = sweep(
+                run_dir, base_profile, region, rate, effort_factors={bases[0]: fa, bases[1]: fb}
+            )
+            rows.append(
+                {
+                    f"{archs[0]}_upkeep_x": fa,
+                    f"{archs[-1]}_upkeep_x": fb,
+                    "break_even_events_per_day": even,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -48,6 +48,10 @@ SUMMED: dict[str, tuple[tuple[str, ...], Callable[[Event], float]]] = {
         lambda e: float(e.get("channel", "email") == "email"),
     ),
     "sns.sms_parts": (("sns.delivered",), lambda e: float(e.get("sms_parts", 0))),
+    "logs.insights_queries": (
+        ("api_call",),
+        lambda e: float(e.get("event_name") == "StartQuery" and not e.get("error")),
+    ),
     "sns.publishes": (
         ("api_call",),
         lambda e: float(e.get("event_name") == "Publish" and not e.get("error")),
@@ -55,16 +59,19 @@ SUMMED: dict[str, tuple[tuple[str, ...], Callable[[Event], float]]] = {
 }
 
 
-def meter(events: list[Event]) -> dict[str, dict[str, Any]]:
-    """Usage per architecture: {"trials": n, "totals": {...}, "per_trial": {...}}."""
+def meter(
+    events: list[Event], key: Callable[[Event], Any] = lambda e: e.get("architecture", "?")
+) -> dict[Any, dict[str, Any]]:
+    """Usage per architecture (or per ``key`` of an event, e.g. architecture and technique):
+    {"trials": n, "totals": {...}, "per_trial": {...}}."""
     # Amounts are kept and added with math.fsum (exact, so independent of the order the workers
     # appended trials in: a plain running sum differed in its last digits from run to run).
-    amounts: dict[str, dict[str, list[float]]] = defaultdict(
+    amounts: dict[Any, dict[str, list[float]]] = defaultdict(
         lambda: {name: [] for name in [*COUNTED, *SUMMED]}
     )
-    trials: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    trials: dict[Any, set[tuple[str, int]]] = defaultdict(set)
     for event in events:
-        arch = event.get("architecture", "?")
+        arch = key(event)
         trials[arch].add((event.get("technique", ""), int(event.get("trial", -1))))
         for name, kind in COUNTED.items():
             if event["kind"] == kind:

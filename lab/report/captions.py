@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lab.report.cost_figures import cost_breakdown, cost_vs_scale
+from lab.report.attribution_figures import attribution_effects
+from lab.report.cost_figures import cost_breakdown, cost_regions, cost_vs_scale
 from lab.report.figures import (
     coverage_matrix,
     incident_timeline,
@@ -16,6 +17,7 @@ from lab.report.figures import (
 )
 from lab.report.stage_figures import stage_waterfall
 from lab.report.survival_figures import survival_curves
+from lab.report.week_figures import ttr_by_time_of_week
 
 # File stem (or its prefix before "_<detail>") -> the function that draws it.
 _DRAWN_BY = {
@@ -25,7 +27,10 @@ _DRAWN_BY = {
     "measured_vs_simulated": measured_vs_simulated,
     "cost_breakdown": cost_breakdown,
     "cost_vs_scale": cost_vs_scale,
+    "cost_regions": cost_regions,
     "stage_waterfall": stage_waterfall,
+    "attribution": attribution_effects,
+    "ttr_by_time_of_week": ttr_by_time_of_week,
 }
 
 

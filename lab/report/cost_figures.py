@@ -94,3 +94,70 @@ def cost_breakdown(lines: pd.DataFrame, out_base: Path) -> list[Path]:
     ax.legend(fontsize=7, frameon=False, ncols=3)
     fig.tight_layout()
     return save_figure(fig, out_base)
+
+
+@figure_function
+def cost_regions(grid: pd.DataFrame, out_base: Path) -> list[Path]:
+    """Which architecture is cheaper per month, over account activity (x, log) and the engineer's
+    hourly rate (y): each cell coloured by the cheaper one, the break-even line between them."""
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    archs = sorted(grid["architecture"].unique())
+    if len(archs) != 2:
+        raise ValueError(f"the region figure compares two architectures, not {archs}")
+    wide = grid.pivot_table(
+        index=["hourly_rate_usd", "management_events_per_day"],
+        columns="architecture",
+        values="monthly_cost_usd",
+    ).reset_index()
+    x = np.sort(wide["management_events_per_day"].unique())
+    y = np.sort(wide["hourly_rate_usd"].unique())
+    diff = (
+        wide.assign(d=wide[archs[0]] - wide[archs[1]])
+        .pivot(index="hourly_rate_usd", columns="management_events_per_day", values="d")
+        .loc[y, x]
+        .to_numpy()
+    )
+    colors = [architecture_style(a)["color"] for a in archs]
+    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 3.0))
+    # diff > 0: the first architecture costs more, the second is cheaper.
+    ax.pcolormesh(
+        x,
+        y,
+        (diff > 0).astype(float),
+        cmap=ListedColormap(colors),
+        vmin=0.0,
+        vmax=1.0,
+        shading="nearest",
+        alpha=0.35,
+    )
+    if (diff > 0).any() and (diff < 0).any():
+        ax.contour(x, y, diff, levels=[0.0], colors="black", linewidths=1)
+    else:  # one region: say so, not only by colour
+        cheaper = archs[1] if (diff > 0).all() else archs[0]
+        ax.text(
+            0.5,
+            0.5,
+            f"{cheaper} cheaper everywhere swept",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("management events per day (account activity)", fontsize=8)
+    ax.set_ylabel("engineer cost (USD per hour)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(
+        handles=[
+            Patch(color=c, alpha=0.35, label=f"{a} cheaper")
+            for a, c in zip(archs, colors, strict=True)
+        ],
+        fontsize=7,
+        frameon=False,
+        loc="upper left",
+    )
+    fig.tight_layout()
+    return save_figure(fig, out_base)
