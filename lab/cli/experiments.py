@@ -70,6 +70,14 @@ def run(
             "--prompt", help="aws: you are the on-call person (asked to run each runbook)."
         ),
     ] = False,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the units on Dask: local[:N] starts N workers on this machine (default 2), "
+            "tcp://HOST:8786 uses a running scheduler whose workers have this lab at this commit "
+            "(`dask worker tcp://HOST:8786 --nthreads 1`). Sweep points run at once.",
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario: deploy each architecture, detonate, observe, tear down, write results."""
     from lab.experiment.campaign import prepare, run_campaign
@@ -83,6 +91,15 @@ def run(
         campaign = prepare(scenario_file, calibration, operator, target)
     except ScenarioError as exc:
         fail(str(exc))
+    if cluster is not None:
+        from lab.experiment.cluster import ClusterError, parse_address
+
+        if campaign.scenario.target == "aws":
+            fail("--cluster runs on the emulated account only (a real account runs in one place)")
+        try:
+            parse_address(cluster)
+        except ClusterError as exc:
+            fail(str(exc))
     if resume is not None and not (resume / "manifest.json").exists():
         fail(f"{resume} is not a run directory (no manifest.json)")
     on_account = campaign.scenario.target == "aws"
@@ -100,6 +117,14 @@ def run(
             from lab.targets.emulated import EmulatedTarget
 
             chosen = EmulatedTarget()
+        client = None
+        if cluster is not None:
+            from lab.experiment.cluster import ClusterError, connect
+
+            try:
+                client = stack.enter_context(connect(cluster))
+            except ClusterError as exc:
+                fail(str(exc))
         run_dir = resume or new_run_dir(out, campaign.scenario)
         with progress_bar() as bar:
             task = bar.add_task("starting", total=None)
@@ -110,6 +135,7 @@ def run(
                     chosen,
                     lambda d, n, t: bar.update(task, description=d, completed=n, total=t),
                     jobs=jobs,
+                    cluster=client,
                 )
             except ResumeMismatch as exc:
                 fail(str(exc))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lab.experiment.runner import Progress, run_scenario
 from lab.experiment.scenario import Scenario, ScenarioError, load_scenario
@@ -76,12 +77,26 @@ def run_campaign(
     target: Target,
     progress: Progress | None = None,
     jobs: int | None = None,
+    cluster: Any | None = None,
 ) -> Path:
-    """Run (or resume) the campaign into ``run_dir`` on ``target``."""
+    """Run (or resume) the campaign into ``run_dir`` on ``target`` (``cluster``: a Dask client
+    whose workers run the units, see ``lab.experiment.cluster``)."""
     if campaign.scenario.is_sweep:
         return run_sweep(
-            campaign.scenario, run_dir, campaign.calibration_path, target, progress, jobs=jobs
+            campaign.scenario,
+            run_dir,
+            campaign.calibration_path,
+            target,
+            progress,
+            jobs=jobs,
+            cluster=cluster,
         )
     return run_scenario(
-        campaign.scenario, run_dir, campaign.calibration_path, progress, jobs=jobs, target=target
+        campaign.scenario,
+        run_dir,
+        campaign.calibration_path,
+        progress,
+        jobs=jobs,
+        target=target,
+        cluster=cluster,
     )

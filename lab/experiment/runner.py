@@ -148,13 +148,15 @@ def run_scenario(
     jobs: int | None = None,
     *,
     target: Target,
+    cluster: Any | None = None,
 ) -> Path:
     """Run (or resume) ``scenario`` on ``target`` into ``run_dir``; return ``run_dir``.
 
     ``jobs`` workers run at once as the target allows (emulated: each in its own process and
     account; default one more than the CPUs, at least one per architecture, the manual baseline's
     trials split across the spare ones, see ``split_plan``); one worker runs the architectures one
-    by one in this process.
+    by one in this process. ``cluster``: a Dask client; the same units run on its workers
+    (``lab.experiment.cluster``), as many at once as it has.
     """
     interrupt.install()
     calibration_path = Path(calibration_path or scenario.calibration or DEFAULT_CALIBRATION)
@@ -177,9 +179,15 @@ def run_scenario(
     notify = progress or (lambda *_: None)
     errors: list[str] = []
 
+    seen = set(done)
+
     def handle(message: Message) -> None:
         kind, payload, detail = message
         if kind == "trial":
+            key = (payload["technique"], payload["architecture"], payload["trial"])
+            if key in seen:  # a unit run again (its worker died) sends its trials again
+                return
+            seen.add(key)
             store.append(payload, detail)
             state["finished"] += 1
             notify(f"{payload['architecture']} {payload['technique']}", state["finished"], total)
@@ -192,7 +200,12 @@ def run_scenario(
             state["stopped"] = state.get("stopped") or kind == "stopped"
 
     notify("starting", state["finished"], total)
-    processes = target.workers(jobs, len(plan))
+    if cluster is not None:
+        from lab.experiment.cluster import cluster_workers
+
+        processes = max(len(plan), cluster_workers(cluster))
+    else:
+        processes = target.workers(jobs, len(plan))
     args = [
         (
             target,
@@ -212,7 +225,11 @@ def run_scenario(
     status = "interrupted"
     finished: dict[str, Any] = {}
     try:
-        if processes <= 1 or len(args) <= 1:
+        if cluster is not None:
+            from lab.experiment.cluster import run_units
+
+            run_units(cluster, args, handle, errors, calibration_path)
+        elif processes <= 1 or len(args) <= 1:
             for arg in args:
                 try:
                     run_architecture(*arg[:6], emit=handle, worker=arg[6])

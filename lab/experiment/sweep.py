@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import copy
 import itertools
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,9 +140,11 @@ def run_sweep(
     target: Target,
     progress: Progress | None = None,
     jobs: int | None = None,
+    cluster: Any | None = None,
 ) -> Path:
     """Run (or resume) every point of ``scenario`` on ``target`` into ``run_dir/points/``; return
-    ``run_dir``."""
+    ``run_dir``. With a Dask ``cluster`` the points run at once, their units sharing its workers
+    (each point's results in its own folder, as one by one)."""
     calibration = Calibration.load(calibration_path)
     found = points(scenario, calibration)
     start_manifest(
@@ -160,22 +164,40 @@ def run_sweep(
     per_point = len(scenario.architectures) * len(scenario.techniques) * scenario.trials
     total = per_point * len(found)
     notify = progress or (lambda *_: None)
+    done_by_point: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def run_point(point: Point):
+        point_dir = run_dir / POINTS_DIR / point.id
+        point_dir.mkdir(parents=True, exist_ok=True)
+        calibration_file = point_dir / "calibration.yaml"
+        calibration_file.write_text(
+            yaml.safe_dump(point.calibration.model_dump(mode="json"), sort_keys=False)
+        )
+
+        def step(description: str, done: int, _total: int) -> None:
+            with lock:
+                done_by_point[point.id] = done
+                notify(f"{point.id} {description}", sum(done_by_point.values()), total)
+
+        run_scenario(
+            point.scenario,
+            point_dir,
+            calibration_file,
+            step,
+            jobs=jobs,
+            target=target,
+            cluster=cluster,
+        )
+
     try:
-        for index, point in enumerate(found):
-            point_dir = run_dir / POINTS_DIR / point.id
-            point_dir.mkdir(parents=True, exist_ok=True)
-            calibration_file = point_dir / "calibration.yaml"
-            calibration_file.write_text(
-                yaml.safe_dump(point.calibration.model_dump(mode="json"), sort_keys=False)
-            )
-            offset = index * per_point
-
-            def step(description: str, done: int, _total: int, point=point, offset=offset):
-                notify(f"{point.id} {description}", offset + done, total)
-
-            run_scenario(
-                point.scenario, point_dir, calibration_file, step, jobs=jobs, target=target
-            )
+        if cluster is None:
+            for point in found:
+                run_point(point)
+        else:
+            with ThreadPoolExecutor(max_workers=len(found), thread_name_prefix="point") as pool:
+                for future in [pool.submit(run_point, point) for point in found]:
+                    future.result()
     except BaseException:
         finish_manifest(run_dir, "interrupted")
         raise

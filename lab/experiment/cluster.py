@@ -1,0 +1,186 @@
+"""A run's units on a Dask cluster (``lab run --cluster``): the same units the local engine runs
+in processes (an architecture's worker, or a share of the manual baseline's techniques, see
+``runner.split_plan``), submitted to a Dask scheduler; their messages (trials, status) come back
+through a Dask queue as they happen, so trials are appended one by one, exactly as locally.
+
+Each unit checks that the worker runs what the run expects (``Stamp``: the lab's version, its git
+commit, the calibration's digest) and refuses otherwise. A unit whose worker died is run again
+elsewhere by the scheduler; the trials it had already sent are recognised by the run's store and
+not appended twice (trials are seeded one by one, so the repeat gives the same rows).
+
+Written on Dask's public API (``distributed.Client``, ``LocalCluster``, ``Queue``); nothing here
+schedules by hand."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from lab.sim.calibration import Calibration
+
+LOCAL_PREFIX = "local"
+QUEUE_WAIT_S = 1.0
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot be reached, or a worker cannot run the run's units."""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a worker must run to take a unit: the same lab, commit and calibration."""
+
+    lab_version: str
+    commit: str
+    calibration_digest: str
+
+    @classmethod
+    def here(cls, calibration_path: Path) -> Stamp:
+        from lab.experiment.manifest import git_commit
+
+        found = git_commit()
+        commit = f"{found['commit']}{'+dirty' if found['dirty'] else ''}"
+        return cls(
+            version("aws-serverless-security-monitoring"),
+            commit,
+            Calibration.load(calibration_path).digest,
+        )
+
+    def mismatch(self, other: Stamp) -> str | None:
+        """Why a worker stamped ``other`` cannot run units stamped ``self`` (None: it can)."""
+        differ = [
+            f"{field} {getattr(other, field)!r} (the run's: {getattr(self, field)!r})"
+            for field in ("lab_version", "commit", "calibration_digest")
+            if getattr(self, field) != getattr(other, field)
+        ]
+        return "the worker runs " + ", ".join(differ) if differ else None
+
+
+def parse_address(address: str) -> tuple[str, int | None]:
+    """``local`` / ``local:N`` (a LocalCluster of N workers on this machine) or a scheduler's
+    ``tcp://HOST:PORT``; anything else is refused with the forms allowed."""
+    if address == LOCAL_PREFIX or address.startswith(f"{LOCAL_PREFIX}:"):
+        count = address.partition(":")[2]
+        if count and (not count.isdigit() or int(count) < 1):
+            raise ClusterError(f"--cluster {address!r}: local:N needs N >= 1 workers")
+        return LOCAL_PREFIX, int(count) if count else None
+    if address.startswith(("tcp://", "tls://")) and ":" in address.split("://", 1)[1]:
+        return address, None
+    raise ClusterError(
+        f"--cluster {address!r}: give local, local:N (workers on this machine) or a scheduler's "
+        "tcp://HOST:PORT"
+    )
+
+
+@contextlib.contextmanager
+def connect(address: str) -> Iterator[Any]:
+    """A Dask client for ``address`` (see ``parse_address``); a LocalCluster is started here and
+    closed afterwards. Workers take one unit at a time: each unit runs its own emulator, and moto's
+    state is per process."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    where, workers = parse_address(address)
+    # Units start subprocesses of their own (terraform, the aws CLI, fork servers).
+    with dask.config.set({"distributed.worker.daemon": False}):
+        if where == LOCAL_PREFIX:
+            cluster = LocalCluster(
+                n_workers=workers or 2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            try:
+                with Client(cluster) as client:
+                    yield client
+            finally:
+                cluster.close()
+            return
+        try:
+            client = Client(where, timeout="10s")
+        except OSError as exc:
+            raise ClusterError(f"no Dask scheduler answers at {where}: {exc}") from exc
+        with client:
+            yield client
+
+
+def cluster_workers(client: Any) -> int:
+    """How many units the cluster runs at once (its workers' threads)."""
+    return max(1, sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()))
+
+
+def _unit(args: tuple[Any, ...], stamp: Stamp, calibration_text: str, queue_name: str) -> str:
+    """One unit on a worker: check the stamp, then run the architecture's trials, each message
+    put on the run's queue as it happens."""
+    import tempfile
+
+    from distributed import Queue, get_worker
+
+    from lab.experiment.runner import run_architecture
+
+    if get_worker().state.nthreads != 1:
+        raise ClusterError(
+            "a lab worker runs one unit at a time: start it with `dask worker ... --nthreads 1`"
+        )
+    with tempfile.TemporaryDirectory(prefix="lab-unit-") as scratch:
+        calibration = Path(scratch) / "calibration.yaml"
+        calibration.write_text(calibration_text)
+        problem = stamp.mismatch(Stamp.here(calibration))
+        if problem:
+            raise ClusterError(f"worker refused the unit: {problem}")
+        target, scenario_json, run_dir, _, arch, pending, worker = args
+        queue = Queue(queue_name)
+        run_architecture(
+            target,
+            scenario_json,
+            str(Path(scratch) / Path(run_dir).name),
+            str(calibration),
+            arch,
+            pending,
+            emit=queue.put,
+            worker=worker,
+        )
+    return worker
+
+
+def run_units(
+    client: Any,
+    args: list[tuple[Any, ...]],
+    handle: Callable[[tuple[str, Any, Any]], None],
+    errors: list[str],
+    calibration_path: Path,
+) -> None:
+    """Run the units ``args`` (as ``runner.run_architecture`` takes them) on the cluster; every
+    message goes to ``handle`` as it arrives; a failed unit's traceback goes to ``errors``."""
+    from distributed import Queue, wait
+
+    stamp = Stamp.here(calibration_path)
+    text = Path(calibration_path).read_text()
+    name = f"lab-{uuid.uuid4().hex}"
+    queue = Queue(name, client=client)
+    futures = [
+        client.submit(_unit, arg, stamp, text, name, key=f"{arg[6]}-{name}", pure=False)
+        for arg in args
+    ]
+
+    def drain(wait_s: float) -> None:
+        while True:
+            try:
+                handle(queue.get(timeout=wait_s))
+            except TimeoutError:
+                return
+
+    while not all(f.done() for f in futures):
+        drain(QUEUE_WAIT_S)
+    wait(futures)
+    drain(0.2)
+    for arg, future in zip(args, futures, strict=True):
+        worker = arg[6]
+        if future.status == "error" and not any(m.startswith(f"{worker}:") for m in errors):
+            exc = future.exception()
+            errors.append(f"{worker}: {type(exc).__name__}: {exc}")

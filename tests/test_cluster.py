@@ -1,0 +1,80 @@
+"""The run's units on a Dask cluster: a sweep on a LocalCluster of two workers gives byte-identical
+trials and timelines to the same sweep run one unit at a time; a worker that runs another
+calibration refuses the unit; bad addresses are refused before anything is written."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lab.experiment.cluster import ClusterError, Stamp, parse_address
+from lab.sim.calibration import DEFAULT_CALIBRATION
+
+LAB = [sys.executable, "-m", "lab.cli"]
+SCENARIO = {
+    "name": "cluster",
+    "seed": 11,
+    "trials": 2,
+    "techniques": ["ec2-sg-open-ssh", "s3-bucket-public-acl"],
+    "architectures": {"manual": {"detectors": ["cron"]}},
+    "injection": "fixed",
+    "max_trial_s": 7200,
+    "sweep": {"operator": ["soc-24x7", "on-call"]},
+}
+
+
+def _run(tmp_path: Path, name: str, *extra: str) -> Path:
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump(SCENARIO))
+    out = tmp_path / name
+    result = subprocess.run(
+        [*LAB, "run", str(scenario), "--out", str(out), *extra],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (run_dir,) = (out / "cluster").iterdir()
+    return run_dir
+
+
+def test_a_sweep_on_a_local_cluster_is_identical_to_one_unit_at_a_time(tmp_path):
+    alone = _run(tmp_path, "alone", "--jobs", "1")
+    on_cluster = _run(tmp_path, "cluster", "--cluster", "local:2")
+    points = sorted(p.name for p in (alone / "points").iterdir())
+    assert points == sorted(p.name for p in (on_cluster / "points").iterdir())
+    assert len(points) == 2
+    for point in points:
+        for name in ("trials.csv", "events.jsonl"):
+            assert (alone / "points" / point / name).read_bytes() == (
+                on_cluster / "points" / point / name
+            ).read_bytes(), f"{point}/{name}"
+        rows = (on_cluster / "points" / point / "trials.csv").read_text().splitlines()
+        assert len(rows) == 1 + 2 * 2  # header + 2 techniques x 2 trials, none twice
+
+
+def test_a_worker_with_another_calibration_refuses(tmp_path):
+    raw = yaml.safe_load(DEFAULT_CALIBRATION.read_text())
+    raw["stages"]["sns_email_delivery_s"]["median"] = 9
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(raw))
+    problem = Stamp.here(DEFAULT_CALIBRATION).mismatch(Stamp.here(other))
+    assert problem and "calibration_digest" in problem
+    assert Stamp.here(DEFAULT_CALIBRATION).mismatch(Stamp.here(DEFAULT_CALIBRATION)) is None
+
+
+@pytest.mark.parametrize("address", ["local:0", "local:x", "http://host:8786", "somewhere"])
+def test_a_bad_cluster_address_is_refused_before_anything_is_written(tmp_path, address):
+    with pytest.raises(ClusterError):
+        parse_address(address)
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump(SCENARIO))
+    result = subprocess.run(
+        [*LAB, "run", str(scenario), "--out", str(tmp_path / "out"), "--cluster", address],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "--cluster" in result.stderr + result.stdout
+    assert not (tmp_path / "out").exists()
