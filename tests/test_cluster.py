@@ -25,19 +25,37 @@ SCENARIO = {
 }
 
 
-def _run(tmp_path: Path, name: str, *extra: str) -> Path:
-    scenario = tmp_path / "scenario.yaml"
-    scenario.write_text(yaml.safe_dump(SCENARIO))
+def _run(tmp_path: Path, name: str, *extra: str, scenario: dict = SCENARIO) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(scenario))
     out = tmp_path / name
     result = subprocess.run(
-        [*LAB, "run", str(scenario), "--out", str(out), *extra],
+        [*LAB, "run", str(path), "--out", str(out), *extra],
         capture_output=True,
         text=True,
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (run_dir,) = (out / "cluster").iterdir()
+    (run_dir,) = (out / scenario["name"]).iterdir()
     return run_dir
+
+
+def test_the_serverless_stack_split_over_two_workers_gives_the_same_trials(tmp_path):
+    """On a cluster the serverless stack is deployed once per share of its techniques: each
+    trial's records (event ids too) do not depend on the trials run before it in the account."""
+    scenario = {
+        "name": "split",
+        "seed": 12,
+        "trials": 1,
+        "techniques": ["ec2-sg-open-ssh", "s3-bucket-public-acl"],
+        "architectures": {"serverless": {"alert_email": "security@example.com"}},
+        "injection": "fixed",
+        "max_trial_s": 7200,
+    }
+    alone = _run(tmp_path, "alone", "--jobs", "1", scenario=scenario)
+    split = _run(tmp_path, "split", "--cluster", "local:2", scenario=scenario)
+    for name in ("trials.csv", "events.jsonl"):
+        assert (alone / name).read_bytes() == (split / name).read_bytes(), name
 
 
 def test_a_sweep_on_a_local_cluster_is_identical_to_one_unit_at_a_time(tmp_path):

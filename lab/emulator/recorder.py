@@ -61,6 +61,7 @@ class ApiCallRecorder:
         self._lock = threading.Lock()
         self._records: list[dict[str, Any]] = []
         self._sequence = 0
+        self._id_seed, self._id_count = 0, 0  # event and request ids: (seed, calls since it)
         self._history: list[
             dict[str, Any]
         ] = []  # CloudTrail event history (observer calls left out)
@@ -96,6 +97,13 @@ class ApiCallRecorder:
         """Every record kept for CloudTrail event history, oldest first."""
         with self._lock:
             return list(self._history)
+
+    def seed_ids(self, seed: int) -> None:
+        """Make the next records' event and request ids a function of ``seed`` and how many calls
+        came since (the emulator is seeded at each trial and technique): a trial's records do not
+        depend on the calls made in the account before it (split workers, resumed runs)."""
+        with self._lock:
+            self._id_seed, self._id_count = int(seed), 0
 
     @property
     def sequence(self) -> int:
@@ -171,10 +179,12 @@ class ApiCallRecorder:
         )
         with self._lock:
             self._sequence += 1
-            record["eventID"] = str(uuid.uuid5(_EVENT_ID_NAMESPACE, str(self._sequence)))
-            # The service assigns the request id (AWS: a UUID per request); from the sequence too,
-            # so a run's records do not depend on the SDK's random invocation ids.
-            record["requestID"] = str(uuid.uuid5(_REQUEST_ID_NAMESPACE, str(self._sequence)))
+            self._id_count += 1
+            name = f"{self._id_seed}:{self._id_count}"
+            record["eventID"] = str(uuid.uuid5(_EVENT_ID_NAMESPACE, name))
+            # The service assigns the request id (AWS: a UUID per request); seeded too, so a run's
+            # records do not depend on the SDK's random invocation ids.
+            record["requestID"] = str(uuid.uuid5(_REQUEST_ID_NAMESPACE, name))
             self._records.append(record)
             if not record["lab"]["observer"]:
                 self._history.append(record)

@@ -181,6 +181,7 @@ class EmulatorServer:
         requests come in, see ``ids.py``)."""
         self._post(f"/moto-api/seed?a={int(seed)}")
         self.ids.seed(int(seed))
+        self.recorder.seed_ids(int(seed))
 
     def _post(self, path: str) -> None:
         request = urllib.request.Request(f"{self.url}{path}", data=b"", method="POST")
