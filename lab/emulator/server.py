@@ -156,8 +156,20 @@ class EmulatorServer:
 
     def reset(self) -> None:
         """Forget every resource and every record: a fresh account."""
+        from moto.core.base_backend import BackendDict
+
         self.ids.seed(0)  # what the reset makes anew (default VPCs...) gets the same ids each time
+        loaded = list(BackendDict._instances)  # type: ignore[attr-defined]
         self._post("/moto-api/reset")
+        # moto's reset re-initialises each loaded backend before dropping it, and a backend whose
+        # __init__ asks for another service's (autoscaling asks for EC2's) makes that one again
+        # after it was dropped: the next account then had EC2's default VPC from the reset's random
+        # stream instead of its own first use, and ids that differ from a fresh process's. Dropped
+        # here, an account opened after a reset is the one a fresh process opens (a worker that
+        # runs several units gives the results of one process per unit).
+        for backends in loaded:
+            backends.clear()
+        BackendDict._instances.clear()  # type: ignore[attr-defined]
         self.recorder.forget()
         self.recorder.clock = wall_clock  # a simulation may have left its virtual clock
 

@@ -14,6 +14,7 @@ schedules by hand."""
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -168,17 +169,17 @@ def run_units(
         for arg in args
     ]
 
-    def drain(wait_s: float) -> None:
-        while True:
-            try:
-                handle(queue.get(timeout=wait_s))
-            except TimeoutError:
-                return
+    def drain() -> None:
+        # batch=True answers at once with what is waiting (a get with a timeout makes the
+        # scheduler log a TimeoutError each time it expires).
+        for message in queue.get(batch=True):
+            handle(message)
 
     while not all(f.done() for f in futures):
-        drain(QUEUE_WAIT_S)
+        drain()
+        time.sleep(QUEUE_WAIT_S)
     wait(futures)
-    drain(0.2)
+    drain()
     for arg, future in zip(args, futures, strict=True):
         worker = arg[6]
         if future.status == "error" and not any(m.startswith(f"{worker}:") for m in errors):
