@@ -152,7 +152,7 @@ def cost_regions(grid: pd.DataFrame, out_base: Path) -> list[Path]:
     ax.tick_params(labelsize=7)
     ax.legend(
         handles=[
-            Patch(color=c, alpha=0.35, label=f"{a} cheaper")
+            Patch(facecolor=c, edgecolor="none", alpha=0.35, label=f"{a} cheaper")
             for a, c in zip(archs, colors, strict=True)
         ],
         fontsize=7,
