@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import simpy
 import yaml
+from test_person import drive
 from test_simulation import run_trial
 
 from lab.architectures.manual import ManualArchitecture
@@ -138,15 +139,7 @@ def _copies(message_id: str = "m-1"):
 
 
 def _handle_all(person, alerts):
-    env = simpy.Environment()
-
-    def handle(alert):
-        for wait_s in person.handle(alert):
-            yield env.timeout(wait_s)
-
-    for alert in alerts:
-        env.process(handle(alert))
-    env.run()
+    drive(simpy.Environment(), person, alerts)
 
 
 def test_the_first_copy_read_wins_and_the_other_is_not_handled_twice():

@@ -40,6 +40,18 @@ def _person(now, log, ran):
     )
 
 
+def drive(env, person, alerts) -> None:
+    """SimPy drives the person: every alert handled in virtual time, to the end."""
+
+    def handle(alert):
+        for wait_s in person.handle(alert):
+            yield env.timeout(wait_s)
+
+    for alert in alerts:
+        env.process(handle(alert))
+    env.run()
+
+
 def test_the_person_does_the_same_on_a_virtual_and_on_a_wall_clock():
     env = simpy.Environment()
     virtual_log, virtual_ran = [], []
@@ -49,13 +61,7 @@ def test_the_person_does_the_same_on_a_virtual_and_on_a_wall_clock():
         virtual_ran,
     )
 
-    def handle(alert):
-        for wait_s in person.handle(alert):
-            yield env.timeout(wait_s)
-
-    for alert in ALERTS:
-        env.process(handle(alert))
-    env.run()
+    drive(env, person, ALERTS)
 
     polls = {"now": 0.0}
     wall_log, wall_ran = [], []
