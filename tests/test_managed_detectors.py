@@ -359,3 +359,42 @@ def test_config_rule_evaluates_the_real_bucket_state(emulator, tmp_path) -> None
         and p["detail"]["configRuleName"] == "lab-s3-bucket-level-public-access-prohibited"
     ]
     assert results == ["NON_COMPLIANT", "COMPLIANT"]
+
+
+def test_read_only_calls_reach_only_rules_that_ask_for_all_management_events(emulator, tmp_path):
+    """EventBridge: a rule that is ENABLED does not receive CloudTrail's Describe/Get/List events;
+    one in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS does (both deployed in the account,
+    the rules read back by the simulated bus)."""
+    from lab.sim.eventbridge import EventBridge
+    from lab.sim.lambda_runtime import LambdaRuntime
+
+    sim = Simulation(
+        emulator.endpoints, emulator.recorder, Calibration.load(), np.random.default_rng(2), EPOCH
+    )
+    events = emulator.endpoints.client("events")
+    pattern = '{"source": ["aws.ec2"], "detail-type": ["AWS API Call via CloudTrail"]}'
+    events.put_rule(Name="writes-only", EventPattern=pattern, State="ENABLED")
+    events.put_rule(
+        Name="all-management",
+        EventPattern=pattern,
+        State="ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+    )
+    bus = EventBridge(sim, LambdaRuntime(sim, code_cache=tmp_path / "code"))
+
+    def call(name, read_only):
+        return {
+            "source": "aws.ec2",
+            "detail-type": "AWS API Call via CloudTrail",
+            "detail": {"eventName": name, "readOnly": read_only},
+        }
+
+    bus.put_event(call("DescribeInstances", True))
+    bus.put_event(call("AuthorizeSecurityGroupIngress", False))
+    matched = [
+        (e["rule"], e["event_name"]) for e in sim.timeline if e["kind"] == "eventbridge.matched"
+    ]
+    assert matched == [
+        ("all-management", "DescribeInstances"),
+        ("all-management", "AuthorizeSecurityGroupIngress"),
+        ("writes-only", "AuthorizeSecurityGroupIngress"),
+    ]

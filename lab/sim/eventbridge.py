@@ -30,12 +30,36 @@ class Invoker(Protocol):
     ) -> None: ...
 
 
+# Rule states that deliver events. A rule that is only ENABLED does not receive CloudTrail's
+# read-only management events, those whose names start with Describe, Get or List; a rule in the
+# second state receives them too (EventBridge User Guide, "Receiving read-only management events
+# from AWS services": STS's GetSessionToken and GetFederationToken count as changes).
+ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+ENABLED_STATES = ("ENABLED", ALL_MANAGEMENT_EVENTS)
+_READ_ONLY_PREFIXES = ("Describe", "Get", "List")
+_CHANGES_NAMED_AS_READS = frozenset({"GetSessionToken", "GetFederationToken"})
+
+
+def is_read_only_api_call(event: dict[str, Any]) -> bool:
+    """An "AWS API Call via CloudTrail" event that only rules asking for all management events
+    receive (see ``ALL_MANAGEMENT_EVENTS``)."""
+    detail = event.get("detail") or {}
+    name = str(detail.get("eventName", ""))
+    return (
+        event.get("detail-type") == "AWS API Call via CloudTrail"
+        and detail.get("readOnly") is True
+        and name.startswith(_READ_ONLY_PREFIXES)
+        and name not in _CHANGES_NAMED_AS_READS
+    )
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
     arn: str
     pattern: CompiledPattern
     targets: tuple[dict[str, Any], ...]
+    all_management_events: bool = False  # state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS
 
     @property
     def target_arns(self) -> tuple[str, ...]:
@@ -104,7 +128,7 @@ class EventBridge:
         found = []
         for page in self.client.get_paginator("list_rules").paginate(EventBusName="default"):
             for rule in page["Rules"]:
-                if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
+                if rule.get("State") not in ENABLED_STATES or not rule.get("EventPattern"):
                     continue
                 targets = self.client.list_targets_by_rule(Rule=rule["Name"])["Targets"]
                 found.append(
@@ -113,6 +137,7 @@ class EventBridge:
                         rule["Arn"],
                         CompiledPattern(rule["EventPattern"]),
                         tuple(by_name(targets, "Id")),
+                        rule.get("State") == ALL_MANAGEMENT_EVENTS,
                     )
                 )
         found.sort(key=lambda r: r.name)
@@ -121,7 +146,10 @@ class EventBridge:
     def put_event(self, event: dict[str, Any], background: bool = False) -> None:
         """An event arrives on the default bus now (``background``: from the background load; its
         matches are logged, acted on, and never count as the trial's detection)."""
+        read_only = is_read_only_api_call(event)
         for rule in self.rules():
+            if read_only and not rule.all_management_events:
+                continue  # a Describe/Get/List call reaches only the rules that ask for them
             if not rule.pattern.matches_event(event):
                 continue
             self.sim.detected(
