@@ -37,6 +37,7 @@ def test_query_protocol_ec2_nested_parameters_and_identity(emulator):
     assert record["sourceIPAddress"] == "203.0.113.66"
     assert record["userAgent"].startswith("Boto3/")
     assert record["eventVersion"] and record["eventID"] and record["eventTime"].endswith("Z")
+    assert record["eventCategory"] == "Management" and record["managementEvent"] is True
 
 
 def test_json_protocol_logs(emulator):

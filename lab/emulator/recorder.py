@@ -221,6 +221,7 @@ class ApiCallRecorder:
             "readOnly": op.read_only,
             "managementEvent": True,
             "recipientAccountId": self.account_id,
+            "eventCategory": "Management",  # CloudTrail record contents: every call recorded here
         }
         if status >= 400:
             record["errorCode"], record["errorMessage"] = _error(response)
