@@ -163,29 +163,13 @@ def region_sweep(
     """Monthly totals of two architectures over a grid of scale (``base_profile`` from 1/30x to
     1000x) x engineer hourly rate, with upkeep multiplied by ``effort_factors`` per architecture:
     which one is cheaper where (the break-even figure's regions)."""
-    usage, prices = load_usage(run_dir), price_book(region)
-    loads = workloads().with_effort(effort_factors or {})
-    arms = _arm_bases(run_dir)
-    base: Profile = loads.profile(base_profile)
-    rows = []
-    for rate in rates or [20.0, 40.0, 60.0, 90.0, 120.0, 160.0]:
-        for factor in np.logspace(np.log10(1 / 30), 3, points):
-            profile = base.scaled(float(factor))
-            for arch, arch_usage in sorted(usage.items()):
-                rows.append(
-                    {
-                        "architecture": arch,
-                        "hourly_rate_usd": rate,
-                        "scale": float(factor),
-                        "management_events_per_day": profile.management_events_per_day,
-                        "monthly_cost_usd": total(
-                            monthly_cost(
-                                arms.get(arch, arch), arch_usage, profile, prices, loads, rate
-                            )
-                        ),
-                    }
-                )
-    return pd.DataFrame(rows)
+    frames = [
+        sweep(run_dir, base_profile, region, rate, points, effort_factors)[0].assign(
+            hourly_rate_usd=rate
+        )
+        for rate in rates or [20.0, 40.0, 60.0, 90.0, 120.0, 160.0]
+    ]
+    return pd.concat(frames, ignore_index=True)
 
 
 def effort_break_even(
