@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -70,6 +71,10 @@ def serve(socket_path: str, parent: int, program: Program) -> None:
             conn.close()
             continue
         env = program.environment(request)
+        # Objects made so far go to the collector's permanent generation: a collection in the child
+        # would otherwise write to every object's header and copy each page the server shares with
+        # it (copy-on-write). Same program, same answers; fewer page copies per child.
+        gc.freeze()
         if os.fork() == 0:
             listener.close()
             _child(conn, request, fds, env, program)

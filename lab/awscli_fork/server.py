@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from lab.forkserver import Server, serve, start
 
 FORK_ENV = "LAB_AWS_CLI_FORK"
+SHIM_ENV = "LAB_AWS_CLI_SHIM"  # "python": the Python shim even where a C compiler is there
 # One command of each service the lab's scripts call, parsed once before forking.
 WARM_COMMANDS = (
     ("ec2", "describe-vpcs"),
@@ -194,15 +198,55 @@ def cli_path_and_socket() -> tuple[str, str] | None:
     bin_dir = server.folder / "bin"
     bin_dir.mkdir()
     shim = bin_dir / "aws"
-    shim.write_text(
-        f"#!{sys.executable} -IS\n"
-        + (Path(__file__).with_name("shim.py"))
-        .read_text()
-        .replace('real = os.environ.get("LAB_AWS_CLI_REAL", "")', f"real = {real!r}")
-    )
-    shim.chmod(0o755)
+    compiled = compiled_shim(real)
+    if compiled is not None:
+        shutil.copy2(compiled, shim)
+    else:
+        shim.write_text(python_shim(real))
+        shim.chmod(0o755)
     _state["server"] = server
     return str(bin_dir), server.socket_path
+
+
+def python_shim(real: str) -> str:
+    """The shim as a Python script (``python -IS``), for machines without a C compiler."""
+    return f"#!{sys.executable} -IS\n" + (Path(__file__).with_name("shim.py")).read_text().replace(
+        'real = os.environ.get("LAB_AWS_CLI_REAL", "")', f"real = {real!r}"
+    )
+
+
+def compiled_shim(real: str) -> Path | None:
+    """The C shim (``shim.c``) built for ``real``, cached by source and path in the temp folder;
+    None when no C compiler is there or ``LAB_AWS_CLI_SHIM=python``. Same protocol and results as
+    the Python shim, without an interpreter's start per call."""
+    compiler = shutil.which(os.environ.get("CC", "cc"))
+    if compiler is None or os.environ.get(SHIM_ENV) == "python":
+        return None
+    source = Path(__file__).with_name("shim.c").read_bytes()
+    digest = hashlib.sha256(source + b"\0" + real.encode() + b"\0" + compiler.encode()).hexdigest()
+    built = Path(tempfile.gettempdir()) / f"lab-aws-shim-{digest[:16]}"
+    if built.exists():
+        return built
+    with tempfile.TemporaryDirectory(dir=built.parent) as scratch:
+        out = Path(scratch) / "aws"
+        result = subprocess.run(
+            [
+                compiler,
+                "-O2",
+                "-o",
+                str(out),
+                "-x",
+                "c",
+                "-",
+                f"-DLAB_AWS_CLI_REAL={json.dumps(real)}",
+            ],
+            input=source,
+            capture_output=True,
+        )
+        if result.returncode != 0:
+            return None
+        os.replace(out, built)  # atomic: concurrent workers build the same file
+    return built
 
 
 def shutdown() -> None:

@@ -34,6 +34,15 @@ _REQUEST_ID_NAMESPACE = uuid.UUID("0b3f5d6e-2c41-4f0e-9a7b-5e8d1c2f3a40")
 _FEATURE_CODES = re.compile(r"(?<=\bm/)[A-Za-z0-9,]+")
 
 
+def history_username(identity: dict[str, Any]) -> str | None:
+    """The ``Username`` CloudTrail event history gives a record's identity (LookupEvents)."""
+    if identity.get("type") == "Root":
+        return "root"
+    if identity.get("type") == "AssumedRole":
+        return str(identity.get("arn", "")).rsplit("/", 1)[-1]
+    return identity.get("userName")
+
+
 def wall_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -68,6 +77,8 @@ class ApiCallRecorder:
         self._last_write: dict[
             str, int
         ] = {}  # eventSource -> sequence of its last successful write
+        # LookupEvents' Username -> sequence of its newest event-history record (None: anyone's).
+        self._last_history: dict[str | None, int] = {}
         self.identity_resolver: Callable[[str], dict[str, Any] | None] = lambda _key: None
 
     # -- reading ---------------------------------------------------------------------------
@@ -92,6 +103,7 @@ class ApiCallRecorder:
             self._records.clear()
             self._history.clear()
             self._last_write.clear()
+            self._last_history.clear()
 
     def history(self) -> list[dict[str, Any]]:
         """Every record kept for CloudTrail event history, oldest first."""
@@ -118,6 +130,14 @@ class ApiCallRecorder:
             if event_sources is None:
                 return max(self._last_write.values(), default=0)
             return max((self._last_write.get(s, 0) for s in event_sources), default=0)
+
+    def last_history(self, usernames: set[str] | frozenset[str] | None = None) -> int:
+        """Sequence number of the newest event-history record (what ``LookupEvents`` answers from)
+        made by any of ``usernames`` (LookupEvents' Username; None: by anyone); 0 if none."""
+        with self._lock:
+            if usernames is None:
+                return self._last_history.get(None, 0)
+            return max((self._last_history.get(name, 0) for name in usernames), default=0)
 
     # -- WSGI ------------------------------------------------------------------------------
     def __call__(
@@ -188,6 +208,8 @@ class ApiCallRecorder:
             self._records.append(record)
             if not record["lab"]["observer"]:
                 self._history.append(record)
+                self._last_history[None] = self._sequence
+                self._last_history[history_username(record["userIdentity"])] = self._sequence
             if not record["readOnly"] and not record.get("errorCode"):
                 self._last_write[record["eventSource"]] = self._sequence
 

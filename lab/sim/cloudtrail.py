@@ -77,6 +77,7 @@ class CloudTrail:
         self.client = sim.endpoints.client("cloudtrail", "observer")
         self.s3 = sim.endpoints.client("s3", "observer")
         self._files: dict[tuple[str, int], list[Record]] = {}
+        self._not_cron_only: set[tuple[str, int]] = set()
         self._trails: Readback[list[dict[str, Any]]] = Readback(
             sim.recorder, {"cloudtrail.amazonaws.com"}
         )
@@ -124,12 +125,13 @@ class CloudTrail:
             return
         names = [t["Name"] for t in trails]
         background = bool(record.get("lab", {}).get("background"))
-        self.sim.env.process(self._to_eventbridge(record, names, background))
+        cron = bool(record.get("lab", {}).get("cron"))
+        self.sim.env.process(self._to_eventbridge(record, names, background, cron))
         for trail in trails:
             if trail.get("CloudWatchLogsLogGroupArn") and self.logs is not None:
-                self.sim.env.process(self._to_logs([record], trail, background))
+                self.sim.env.process(self._to_logs([record], trail, background, cron))
             if trail.get("S3BucketName"):
-                self._to_s3_file(record, trail)
+                self._to_s3_file(record, trail, cron)
 
     def record_background(self, records: list[Record]) -> None:
         """A batch of the background load's records (synthetic, made now): delivered like any
@@ -163,8 +165,10 @@ class CloudTrail:
         for event in events:
             self.deliver(event, background=True)
 
-    def _to_eventbridge(self, record: Record, trails: list[str], background: bool = False):
-        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_eventbridge_s"))
+    def _to_eventbridge(
+        self, record: Record, trails: list[str], background: bool = False, cron: bool = False
+    ):
+        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_eventbridge_s", cron))
         event = as_eventbridge_event(record)
         self.sim.log(
             "cloudtrail.delivered_to_eventbridge",
@@ -178,8 +182,14 @@ class CloudTrail:
         else:
             self.deliver(event)
 
-    def _to_logs(self, records: list[Record], trail: dict[str, Any], background: bool = False):
-        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_cloudwatch_logs_s"))
+    def _to_logs(
+        self,
+        records: list[Record],
+        trail: dict[str, Any],
+        background: bool = False,
+        cron: bool = False,
+    ):
+        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_cloudwatch_logs_s", cron))
         group = trail["CloudWatchLogsLogGroupArn"].split(":log-group:")[1].split(":")[0]
         account, region = records[0]["recipientAccountId"], records[0]["awsRegion"]
         t = self.sim.now
@@ -199,19 +209,25 @@ class CloudTrail:
             ],
             source=f"cloudtrail:{trail['Name']}",
             background=background,
+            cron=cron,
         )
 
-    def _to_s3_file(self, record: Record, trail: dict[str, Any]) -> None:
+    def _to_s3_file(self, record: Record, trail: dict[str, Any], cron: bool = False) -> None:
         window = math.floor(self.sim.now / S3_FILE_WINDOW_S) * S3_FILE_WINDOW_S
         slot = (trail["Name"], window)
         if slot not in self._files:
             self._files[slot] = []
             self.sim.env.process(self._write_file(trail, slot))
         self._files[slot].append({k: v for k, v in record.items() if k != "lab"})
+        if not cron:
+            self._not_cron_only.add(slot)
 
     def _write_file(self, trail: dict[str, Any], slot: tuple[str, int]):
         yield self.sim.env.timeout(slot[1] + S3_FILE_WINDOW_S - self.sim.now)
-        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_s3_s"))
+        # A file of the cron's calls alone draws from the cron's stream (see Simulation.draw).
+        cron_only = slot not in self._not_cron_only
+        self._not_cron_only.discard(slot)
+        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_s3_s", cron_only))
         records = self._files.pop(slot)
         account = records[0]["recipientAccountId"]
         region = records[0]["awsRegion"]

@@ -7,12 +7,16 @@ not running. Each run executes the real script with the real ``aws`` CLI against
 Jobs on the same schedule start at the same minute, as cron starts them: they run concurrently
 (real processes in parallel), then their calls are delivered together.
 
-One saving, exact by construction: a detector's answer depends only on the services its ``aws``
-commands read and on its own state file. If no successful write reached any of those services since
-its previous run in this trial, the answer cannot differ, so the run is counted but not executed.
-Each trial starts the detectors afresh (no state, a first run of every one), so a trial's timeline
-does not depend on the trials before it, and a resumed run equals an uninterrupted one. ``cloudtrail lookup-events`` reads the history of every call,
-so a detector using it depends on every write; an unknown command makes a detector depend on all.
+One saving, exact: a detector's answer depends only on what its ``aws`` commands read and on its
+own state file. If nothing it reads changed since its previous run in this trial, the answer cannot
+differ, so the run is counted but not executed. What it reads comes from the script's syntax tree
+(``lab.sim.detector_reads``): writes to the services it calls, and for ``cloudtrail lookup-events``
+the event history (of one user when it filters by Username). Its runtime is drawn whether it runs
+or not, and the delays its calls cause come from streams of their own (``Simulation.draw``), so a
+skipped run changes nothing else in the trial: ``LAB_CRON_SKIP=0`` executes every run, with the
+same trial results (tested). Each trial starts the detectors afresh (no state, a first run of every
+one), so a trial's timeline does not depend on the trials before it, and a resumed run equals an
+uninterrupted one.
 """
 
 from __future__ import annotations
@@ -30,25 +34,14 @@ from pathlib import Path
 
 from croniter import croniter
 
+from lab.sim.detector_reads import Reads, detector_reads
 from lab.sim.kernel import Simulation
 from lab.sim.readback import Readback
 
+SKIP_ENV = "LAB_CRON_SKIP"  # "0": execute every run (the slow way the skipping is tested against)
+
 _CRON_LINE = re.compile(r"^(\S+\s+\S+\s+\S+\s+\S+\s+\S+)\s+root\s+.*?/opt/lab/detectors/(\S+\.sh)")
 _SCRIPT_BLOCK = re.compile(r"base64 -d > /opt/lab/detectors/(\S+\.sh) <<'B64'\n(.*?)\nB64", re.S)
-_AWS_COMMAND = re.compile(r"\baws\s+([a-z0-9-]+)\s+([a-z0-9-]+)")
-# The aws CLI's command names -> CloudTrail eventSource of the service they read.
-_CLI_SOURCES = {
-    "ec2": "ec2.amazonaws.com",
-    "s3api": "s3.amazonaws.com",
-    "s3": "s3.amazonaws.com",
-    "iam": "iam.amazonaws.com",
-    "cloudtrail": "cloudtrail.amazonaws.com",
-    "guardduty": "guardduty.amazonaws.com",
-    "configservice": "config.amazonaws.com",
-    "kms": "kms.amazonaws.com",
-    "logs": "logs.amazonaws.com",
-    "cloudwatch": "monitoring.amazonaws.com",
-}
 _ENV_BLOCK = re.compile(r"cat > /etc/lab/detectors.env <<'ENV'\n(.*?)\nENV", re.S)
 
 
@@ -60,20 +53,6 @@ class CronJob:
     script: bytes
     env: dict[str, str]
     files: dict[str, bytes] = field(default_factory=dict)  # everything under /opt/lab/detectors
-
-
-def reads(script: str) -> set[str] | None:
-    """The event sources a detector's answer depends on (None: every one)."""
-    sources: set[str] = set()
-    for service, command in _AWS_COMMAND.findall(script):
-        if service == "sns" and command == "publish":
-            continue  # its output, not its input
-        if service == "cloudtrail" and command == "lookup-events":
-            return None
-        if service not in _CLI_SOURCES:
-            return None
-        sources.add(_CLI_SOURCES[service])
-    return sources
 
 
 def parse_user_data(instance_id: str, user_data: str) -> list[CronJob]:
@@ -111,6 +90,7 @@ class Cron:
         self.ec2 = sim.endpoints.client("ec2", "observer")
         self.runs_executed = 0
         self.runs_skipped = 0
+        self.skipping = os.environ.get(SKIP_ENV, "1") != "0"
         self._last_runs: dict[str, int] = {}  # job -> recorder sequence when it last ran
         self._instance_states: Readback[bool] = Readback(sim.recorder, {"ec2.amazonaws.com"})
         shutil.rmtree(state_dir, ignore_errors=True)  # detectors start afresh each trial
@@ -148,7 +128,17 @@ class Cron:
     def _stale(self, job: CronJob) -> bool:
         """Could a run of ``job`` now answer differently from its previous run?"""
         last = self._last_runs.get(f"{job.instance_id}/{job.script_name}")
-        return last is None or self.sim.recorder.last_write(reads(job.script.decode())) > last
+        if last is None or not self.skipping:
+            return True
+        reads: Reads = detector_reads(job.script, job.files)
+        recorder = self.sim.recorder
+        if reads.everything:
+            return recorder.sequence > last
+        if reads.sources and recorder.last_write(set(reads.sources)) > last:
+            return True
+        if reads.history is None:
+            return recorder.last_history(None) > last
+        return bool(reads.history) and recorder.last_history(reads.history) > last
 
     def _loop(self, jobs: list[CronJob]):
         first = jobs[0]
@@ -161,12 +151,14 @@ class Cron:
             if not self._running(first.instance_id):
                 self.sim.log("cron.instance_not_running", instance=first.instance_id)
                 continue
+            # Drawn for every run, executed or not: the stream does not depend on the skipping.
+            runtime_s = self.sim.draw("detector_runtime_s")
             due = [job for job in jobs if self._stale(job)]
             self.runs_skipped += len(jobs) - len(due)
             if not due:
                 self.sim.log("cron.run_skipped_no_change", jobs=len(jobs))
                 continue
-            yield self.sim.env.timeout(self.sim.draw("detector_runtime_s"))
+            yield self.sim.env.timeout(runtime_s)
             self._execute(due)
 
     def _install(self, job: CronJob) -> Path:
@@ -184,7 +176,7 @@ class Cron:
         self.runs_executed += len(jobs)
         bin_dir = self._install(jobs[0])
         for job in jobs:
-            self._last_runs[f"{job.instance_id}/{job.script_name}"] = self.sim.recorder.last_write()
+            self._last_runs[f"{job.instance_id}/{job.script_name}"] = self.sim.recorder.sequence
         env = {
             **os.environ,
             **jobs[0].env,
@@ -203,7 +195,7 @@ class Cron:
 
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
             results = list(pool.map(run, jobs))
-        self.sim.pump(concurrent=len(jobs) > 1)
+        self.sim.pump(concurrent=len(jobs) > 1, cron=True)
         for job, result in zip(jobs, results, strict=True):
             alerts = sum(1 for line in result.stdout.splitlines() if line.startswith("alerted: "))
             self.sim.log(

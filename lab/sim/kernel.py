@@ -20,6 +20,7 @@ import simpy.rt
 from lab import interrupt
 from lab.emulator.endpoints import Endpoints
 from lab.emulator.recorder import ApiCallRecorder, format_event_time
+from lab.seeds import stable_key
 from lab.sim.calibration import Calibration
 
 Record = dict[str, Any]
@@ -56,6 +57,7 @@ class Simulation:
     timeline: list[dict[str, Any]] = field(default_factory=list)
     _listeners: list[Listener] = field(default_factory=list)
     _log_hooks: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
+    _streams: dict[tuple[int, int], np.random.Generator] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.recorder.drain()  # calls made before the trial are not part of it
@@ -81,15 +83,32 @@ class Simulation:
     def at(self, seconds: float) -> str:
         return format_event_time(self.epoch + timedelta(seconds=seconds))
 
-    def draw(self, stage: str) -> float:
-        """A delay for ``stage`` from the calibration, in seconds."""
-        return self.calibration.stage(stage).sample(self.rng)
+    def draw(self, stage: str, cron: bool = False) -> float:
+        """A delay for ``stage`` from the calibration, in seconds, from the stage's own stream.
+
+        Each stage draws from its own stream (derived from the trial's seed and the stage's name),
+        and what the monitoring cron's own calls cause (``cron``) from a stream of their own: how
+        many detector runs the cron executes (``lab.sim.cron`` skips those that cannot answer
+        differently) then changes no other delay of the trial."""
+        return self.calibration.stage(stage).sample(self.stream(stage, cron))
+
+    def stream(self, name: str, cron: bool = False) -> np.random.Generator:
+        """The random stream ``name`` of this trial (the same name gives the same draws)."""
+        key = (stable_key(name), int(cron))
+        if key not in self._streams:
+            seeds = self.rng.bit_generator.seed_seq
+            self._streams[key] = np.random.default_rng(
+                np.random.SeedSequence(seeds.entropy, spawn_key=(*seeds.spawn_key, *key))  # type: ignore[attr-defined]
+            )
+        return self._streams[key]
 
     # -- records ---------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def pump(self, concurrent: bool = False, background: bool = False) -> list[Record]:
+    def pump(
+        self, concurrent: bool = False, background: bool = False, cron: bool = False
+    ) -> list[Record]:
         """Route every record made since the last pump to the subscribed services.
 
         ``background``: the records were caused by the background load (a responder acting on a
@@ -98,6 +117,9 @@ class Simulation:
         ``concurrent``: the records come from processes that ran at once, so their arrival order is
         an accident of scheduling; they are routed in a canonical order instead, which keeps a run
         reproducible (each process's own calls are complete by then, so no causality is lost).
+
+        ``cron``: the records are the monitoring cron's detector calls; the delays they cause are
+        drawn from the cron's own streams (see ``draw``).
         """
         records = self.recorder.drain()
         if concurrent:
@@ -112,6 +134,8 @@ class Simulation:
             lab = record.setdefault("lab", {})
             if background:
                 lab["background"] = True
+            if cron:
+                lab["cron"] = True
             if not lab.get("observer"):
                 self.log(
                     "api_call",

@@ -31,6 +31,7 @@ class Datapoint:
     timestamp_s: float  # virtual time of the log event
     unit: str | None = None
     background: bool = False  # from a background log event
+    cron: bool = False  # from the monitoring cron's own calls (its delays drawn from its streams)
 
 
 LogEvent = tuple[float, str]  # (virtual seconds, message)
@@ -55,6 +56,7 @@ class CloudWatchLogs:
         events: Iterable[LogEvent],
         source: str,
         background: bool = False,
+        cron: bool = False,
     ) -> bool:
         """Write ``events`` to ``group``/``stream`` now; False when the group does not exist (the
         sender's PutLogEvents fails, as it would in AWS)."""
@@ -80,7 +82,7 @@ class CloudWatchLogs:
             source=source,
             **({"background": True} if background else {}),
         )
-        self._apply_metric_filters(group, batch, background)
+        self._apply_metric_filters(group, batch, background, cron)
         return True
 
     def _put(self, group: str, stream: str, batch: list[LogEvent]) -> None:
@@ -111,7 +113,7 @@ class CloudWatchLogs:
         )
 
     def _apply_metric_filters(
-        self, group: str, batch: list[LogEvent], background: bool = False
+        self, group: str, batch: list[LogEvent], background: bool = False, cron: bool = False
     ) -> None:
         for metric_filter in self.metric_filters(group):
             pattern = metric_filter.get("filterPattern", "")
@@ -120,7 +122,7 @@ class CloudWatchLogs:
                 for t, message in matched:
                     value = metric_value(pattern, transformation["metricValue"], message)
                     if value is not None:
-                        self.publish(_datapoint(transformation, value, t, background))
+                        self.publish(_datapoint(transformation, value, t, background, cron))
                 if not matched and transformation.get("defaultValue") is not None:
                     self.publish(
                         _datapoint(
@@ -128,6 +130,7 @@ class CloudWatchLogs:
                             float(transformation["defaultValue"]),
                             batch[-1][0],
                             background,
+                            cron,
                         )
                     )
             if matched:
@@ -140,7 +143,11 @@ class CloudWatchLogs:
 
 
 def _datapoint(
-    transformation: dict[str, Any], value: float, t: float, background: bool = False
+    transformation: dict[str, Any],
+    value: float,
+    t: float,
+    background: bool = False,
+    cron: bool = False,
 ) -> Datapoint:
     dimensions = tuple(sorted((transformation.get("dimensions") or {}).items()))
     return Datapoint(
@@ -151,4 +158,5 @@ def _datapoint(
         t,
         transformation.get("unit"),
         background,
+        cron,
     )

@@ -10,6 +10,7 @@ from moto.cloudtrail.models import CloudTrailBackend
 from moto.cloudtrail.responses import CloudTrailResponse
 
 from lab.emulator.compat import running
+from lab.emulator.recorder import history_username
 
 
 def apply() -> None:
@@ -59,16 +60,8 @@ _LOOKUP_KEYS = {
     "EventSource": lambda r: r["eventSource"],
     "ReadOnly": lambda r: "true" if r["readOnly"] else "false",
     "AccessKeyId": lambda r: r["userIdentity"].get("accessKeyId"),
-    "Username": lambda r: _username(r["userIdentity"]),
+    "Username": lambda r: history_username(r["userIdentity"]),
 }
-
-
-def _username(identity: dict[str, Any]) -> str | None:
-    if identity.get("type") == "Root":
-        return "root"
-    if identity.get("type") == "AssumedRole":
-        return str(identity.get("arn", "")).rsplit("/", 1)[-1]
-    return identity.get("userName")
 
 
 def _epoch(event_time: str) -> float:
@@ -116,7 +109,7 @@ def _patch_lookup_events() -> None:
                     "AccessKeyId": r["userIdentity"].get("accessKeyId"),
                     "EventTime": _epoch(r["eventTime"]),
                     "EventSource": r["eventSource"],
-                    "Username": _username(r["userIdentity"]),
+                    "Username": history_username(r["userIdentity"]),
                     "Resources": [],
                     "CloudTrailEvent": json.dumps({k: v for k, v in r.items() if k != "lab"}),
                 }
