@@ -247,3 +247,17 @@ def test_a_split_run_gives_the_rows_and_timeline_of_a_run_one_by_one(tmp_path):
     assert (one / "trials.csv").read_text() == (split / "trials.csv").read_text()
     assert (one / "events.jsonl").read_text() == (split / "events.jsonl").read_text()
     assert len((one / "trials.csv").read_text().splitlines()) == 1 + 4
+
+
+def test_workers_take_the_heaviest_techniques_first():
+    from lab.experiment.runner import heaviest_first
+
+    pending = [("ec2-sg-open-ssh", 0), ("ec2-ssh-brute-force", 0), ("root-account-usage", 0)]
+    pending += [("ec2-port-scan", 0), ("ec2-sg-open-ssh", 1)]
+    # Host activity (agent logs, alarms, a person at work) first, each group in the given order.
+    assert heaviest_first(pending) == [
+        "ec2-ssh-brute-force",
+        "ec2-port-scan",
+        "ec2-sg-open-ssh",
+        "root-account-usage",
+    ]

@@ -55,9 +55,12 @@ def run_architecture(
     pending: Pending,
     emit: Callable[[Message], None],
     worker: str | None = None,
+    claim: Callable[[], str | None] | None = None,
 ) -> None:
     """Deploy ``arch_name`` into the worker's account on ``target``, run its pending trials, tear
-    down. ``worker`` names this worker in its messages (default: the architecture's name)."""
+    down. ``worker`` names this worker in its messages (default: the architecture's name).
+    ``claim``: the next technique to run, shared with the architecture's other workers (None: no
+    more); without it, every technique of ``pending``."""
     scenario = Scenario.model_validate_json(scenario_json)
     calibration = Calibration.load(Path(calibration_path))
     run_id = Path(run_dir).name
@@ -75,7 +78,7 @@ def run_architecture(
                 if resources is not None:
                     emit(("inventory", arch_name, resources))
                 with account.watching(arch_name, run_id):
-                    for technique_id in dict.fromkeys(t for t, _ in pending):
+                    for technique_id in _techniques(pending, claim):
                         # The prerequisites' ids depend on the technique only, not on the deploy
                         # or the techniques this worker ran before (split workers, resumed runs).
                         account.seed(derived_seed(scenario.seed, stable_key(technique_id), 0x3A))
@@ -102,10 +105,20 @@ def run_architecture(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _worker(args: tuple[Any, ...], out: Any) -> None:
+def _techniques(pending: Pending, claim: Callable[[], str | None] | None):
+    """The techniques of ``pending`` in order, or as ``claim`` hands them out."""
+    if claim is None:
+        yield from dict.fromkeys(t for t, _ in pending)
+        return
+    while (technique_id := claim()) is not None:
+        yield technique_id
+
+
+def _worker(args: tuple[Any, ...], out: Any, claims: Any = None) -> None:
     interrupt.install()
+    claim = None if claims is None else claims.get  # blocking: a None per worker ends the queue
     with contextlib.suppress(BaseException):  # failures are reported through the queue
-        run_architecture(*args[:6], emit=out.put, worker=args[6])
+        run_architecture(*args[:6], emit=out.put, worker=args[6], claim=claim)
 
 
 def split_plan(
@@ -273,13 +286,42 @@ def run_scenario(
     return run_dir
 
 
+def heaviest_first(pending: Pending) -> list[str]:
+    """The techniques of ``pending``, those with simulated host activity first (their trials run
+    longest: agent logs, alarms and a person at work), each group in the scenario's order."""
+    techniques = list(dict.fromkeys(t for t, _ in pending))
+    return sorted(techniques, key=lambda t: get_technique(t).metadata.activity is None)
+
+
 def _run_in_processes(
     args: list[tuple[Any, ...]], handle: Callable[[Message], None], errors: list[str]
 ) -> None:
+    """One process per worker. The workers of one architecture share its techniques through a
+    queue, heaviest first, each taking the next when it finishes one: the load balances itself
+    whatever each technique costs (results do not depend on which worker runs a trial)."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
+    shards: dict[str, list[tuple[Any, ...]]] = {}
+    for arg in args:
+        shards.setdefault(arg[4], []).append(arg)
+    claims: dict[str, Any] = {}
+    for arch, workers in shards.items():
+        if len(workers) > 1:
+            claims[arch] = context.Queue()
+            pending = [p for w in workers for p in w[5]]
+            for technique_id in [*heaviest_first(pending), *[None] * len(workers)]:
+                claims[arch].put(technique_id)
     processes = [
-        context.Process(target=_worker, args=(arg, out), name=f"lab-{arg[6]}") for arg in args
+        context.Process(
+            target=_worker,
+            args=(
+                arg if arg[4] not in claims else (*arg[:5], _all_pending(shards[arg[4]]), arg[6]),
+                out,
+                claims.get(arg[4]),
+            ),
+            name=f"lab-{arg[6]}",
+        )
+        for arg in args
     ]
     for process in processes:
         process.start()
@@ -309,3 +351,8 @@ def _run_in_processes(
     finally:
         for process in processes:
             process.join(timeout=600)
+
+
+def _all_pending(workers: list[tuple[Any, ...]]) -> Pending:
+    """Every pending trial of an architecture's workers, in the order the plan had them."""
+    return sorted((p for w in workers for p in w[5]), key=lambda p: (p[0], p[1]))
