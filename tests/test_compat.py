@@ -162,3 +162,66 @@ def test_a_tls_only_bucket_policy_lets_writes_through_but_a_plain_deny_does_not(
     s3.put_bucket_policy(Bucket="tls-only-bucket", Policy=_json.dumps(policy))
     with pytest.raises(_ClientError):
         s3.put_object(Bucket="tls-only-bucket", Key="AWSLogs/y.gz", Body=b"x")
+
+
+def test_active_tracing_needs_a_role_that_may_upload_traces(emulator):
+    """AWS refuses CreateFunction / UpdateFunctionConfiguration with active X-Ray tracing when the
+    execution role lacks xray:PutTraceSegments (InvalidParameterValueException); so does the
+    emulator, with moto's IAM evaluator reading the role's inline and managed policies."""
+    import botocore.exceptions
+
+    iam = emulator.endpoints.client("iam", "baseline")
+    lam = emulator.endpoints.client("lambda", "baseline")
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+    role = iam.create_role(RoleName="lab-trace-role", AssumeRolePolicyDocument=trust)["Role"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    spec = dict(
+        FunctionName="lab-traced",
+        Runtime="python3.12",
+        Role=role["Arn"],
+        Handler="handler.handler",
+        Code={"ZipFile": buffer.getvalue()},
+        TracingConfig={"Mode": "Active"},
+    )
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        lam.create_function(**spec)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "PutTraceSegments on XRAY" in refused.value.response["Error"]["Message"]
+    # Without tracing the same role is fine; turning tracing on later is refused too.
+    lam.create_function(**{**spec, "TracingConfig": {"Mode": "PassThrough"}})
+    with pytest.raises(botocore.exceptions.ClientError):
+        lam.update_function_configuration(
+            FunctionName="lab-traced", TracingConfig={"Mode": "Active"}
+        )
+    # An explicit Deny wins over an Allow.
+    iam.attach_role_policy(
+        RoleName="lab-trace-role", PolicyArn="arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
+    )
+    deny = {"Effect": "Deny", "Action": "xray:PutTraceSegments", "Resource": "*"}
+    iam.put_role_policy(
+        RoleName="lab-trace-role",
+        PolicyName="deny",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [deny]}),
+    )
+    with pytest.raises(botocore.exceptions.ClientError):
+        lam.update_function_configuration(
+            FunctionName="lab-traced", TracingConfig={"Mode": "Active"}
+        )
+    iam.delete_role_policy(RoleName="lab-trace-role", PolicyName="deny")
+    lam.update_function_configuration(FunctionName="lab-traced", TracingConfig={"Mode": "Active"})
+    assert lam.get_function_configuration(FunctionName="lab-traced")["TracingConfig"] == {
+        "Mode": "Active"
+    }

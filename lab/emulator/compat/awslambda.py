@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moto.awslambda.exceptions import LambdaClientError
-from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
+from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
 from moto.awslambda.policy import Policy
 
 from lab.emulator.compat import running
+from lab.emulator.compat.policies import identity_allows
 from lab.emulator.compat.routes import Answer, Route, answer
 
 LAMBDA_CODE_PATH = "/_lab/lambda-code"
@@ -19,6 +20,7 @@ def apply() -> None:
     _patch_code_location()
     _patch_dead_letter_config()
     _patch_unique_statement_ids()
+    _patch_tracing_permissions()
 
 
 def _serve_code(rest: str, body: bytes) -> Answer:
@@ -122,3 +124,50 @@ def _patch_unique_statement_ids() -> None:
         return added
 
     Policy.add_statement = add_statement  # type: ignore[method-assign]
+
+
+TRACING_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+
+
+def _check_tracing(account_id: str, role_arn: str, tracing: dict[str, Any] | None) -> None:
+    if (tracing or {}).get("Mode") != "Active":
+        return
+    if not all(identity_allows(account_id, role_arn, action) for action in TRACING_ACTIONS):
+        raise InvalidParameterValueException(
+            "The provided execution role does not have permissions to call PutTraceSegments on XRAY"
+        )
+
+
+def _patch_tracing_permissions() -> None:
+    """Gap: moto accepts active X-Ray tracing whatever the execution role may do. AWS refuses
+    CreateFunction / UpdateFunctionConfiguration with ``TracingConfig.Mode = Active`` when the role
+    cannot upload traces: InvalidParameterValueException "The provided execution role does not
+    have permissions to call PutTraceSegments on XRAY" (Lambda Developer Guide, "Visualize Lambda
+    function invocations using AWS X-Ray": the execution role needs xray:PutTraceSegments and
+    xray:PutTelemetryRecords, as in AWSXRayDaemonWriteAccess). Also a gap: moto's
+    UpdateFunctionConfiguration ignored ``TracingConfig``; it is kept."""
+    original_create = LambdaBackend.create_function
+    original_update = LambdaBackend.update_function_configuration
+
+    def create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
+        _check_tracing(self.account_id, spec.get("Role", ""), spec.get("TracingConfig"))
+        return original_create(self, spec)
+
+    def update_function_configuration(
+        self: LambdaBackend, name_or_arn: str, qualifier: str, body: dict[str, Any]
+    ) -> Any:
+        if "TracingConfig" in body or "Role" in body:
+            current = self.get_function(name_or_arn, qualifier)
+            _check_tracing(
+                self.account_id,
+                body.get("Role", current.role),
+                body.get("TracingConfig", current.tracing_config),
+            )
+        answer = original_update(self, name_or_arn, qualifier, body)
+        if "TracingConfig" in body:  # moto drops it (UpdateFunctionConfiguration takes it)
+            self.get_function(name_or_arn, qualifier).tracing_config = body["TracingConfig"]
+            answer = self.get_function(name_or_arn, qualifier).get_configuration()
+        return answer
+
+    LambdaBackend.create_function = create_function  # type: ignore[method-assign]
+    LambdaBackend.update_function_configuration = update_function_configuration  # type: ignore[method-assign]

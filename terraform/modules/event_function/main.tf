@@ -72,6 +72,13 @@ data "aws_iam_policy_document" "function" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.function.arn}:*"]
   }
+  # Active tracing: Lambda refuses the function unless its role can upload traces. X-Ray's write
+  # actions have no resource type (Service Authorization Reference), so "*" is the only resource.
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
 }
 
 resource "aws_iam_role_policy" "function" {
