@@ -193,9 +193,11 @@ done < "$HERE/agent/metric-filters.tsv"
 state_set ALARM_PREFIX "$PREFIX-"
 
 log "6. User data: CloudWatch agent, detector scripts and their cron schedule"
-USER_DATA="${STATE_FILE}.user-data.sh"
+# EC2 takes at most 16 KB of user data (before base64); the bootstrap with its scripts is about
+# 21 KB, so it goes gzip-compressed (about 7 KB), which cloud-init reads as it is.
+USER_DATA="${STATE_FILE}.user-data.gz"
 CRON_JOBS=$(has_detector cron && echo yes || echo no) \
-  "$HERE/render-user-data.sh" "$TOPIC_ARN" "$CRON_SCHEDULE" "$AGENT_PARAMETER" > "$USER_DATA"
+  "$HERE/render-user-data.sh" "$TOPIC_ARN" "$CRON_SCHEDULE" "$AGENT_PARAMETER" | gzip -9n > "$USER_DATA"
 
 log "7. The monitoring EC2 instance"
 INSTANCE_ID=$(find_by_name instance "$PREFIX-monitor")
@@ -205,7 +207,7 @@ if [[ -z $INSTANCE_ID ]]; then
     --query Parameter.Value --output text)}
   INSTANCE_ID=$(aws ec2 run-instances --image-id "$AMI_ID" --instance-type t3.micro \
     --subnet-id "$SUBNET_ID" --security-group-ids "$SG_ID" \
-    --iam-instance-profile "Name=$ROLE" --user-data "file://$USER_DATA" --key-name "$KEY_NAME" \
+    --iam-instance-profile "Name=$ROLE" --user-data "fileb://$USER_DATA" --key-name "$KEY_NAME" \
     --metadata-options HttpTokens=required \
     --block-device-mappings "DeviceName=/dev/xvda,Ebs={VolumeSize=8,Encrypted=true}" \
     --tag-specifications "ResourceType=instance,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" "ResourceType=volume,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" \

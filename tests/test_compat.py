@@ -225,3 +225,17 @@ def test_active_tracing_needs_a_role_that_may_upload_traces(emulator):
     assert lam.get_function_configuration(FunctionName="lab-traced")["TracingConfig"] == {
         "Mode": "Active"
     }
+
+
+def test_user_data_over_16_kb_is_refused_as_ec2_refuses_it(emulator):
+    """EC2 takes at most 16,384 bytes of user data in raw form (before base64)."""
+    import botocore.exceptions
+
+    ec2 = emulator.endpoints.client("ec2", "baseline")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, UserData="x" * 16385)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert refused.value.response["Error"]["Message"] == "User data is limited to 16384 bytes"
+    ran = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, UserData="x" * 16384)
+    assert ran["Instances"]

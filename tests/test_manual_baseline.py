@@ -6,6 +6,7 @@ import subprocess
 from lab.architectures.manual import ManualArchitecture
 from lab.paths import CLI_BASELINE_DIR
 from lab.sim.cron import parse_user_data
+from lab.sim.user_data import decode_user_data
 
 
 def _tags(resource):
@@ -30,11 +31,14 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     assert {"Key": "lab:run-id", "Value": "run-1"} in topic_tags
     role_tags = e.client("iam").list_role_tags(RoleName=state["MONITOR_ROLE"])["Tags"]
     assert {"Key": "lab:architecture", "Value": "manual"} in role_tags
-    user_data = base64.b64decode(
-        ec2.describe_instance_attribute(InstanceId=state["INSTANCE_ID"], Attribute="userData")[
-            "UserData"
-        ]["Value"]
-    ).decode()
+    encoded = ec2.describe_instance_attribute(
+        InstanceId=state["INSTANCE_ID"], Attribute="userData"
+    )["UserData"]["Value"]
+    # EC2 takes 16 KB of user data before base64: the bootstrap is sent gzip-compressed.
+    assert len(base64.b64decode(encoded)) <= 16384
+    assert base64.b64decode(encoded)[:2] == b"\x1f\x8b"
+    user_data = decode_user_data(encoded)
+    assert len(user_data) > 16384  # which is why it is compressed
     jobs = parse_user_data(state["INSTANCE_ID"], user_data)
     detectors = sorted(p.name for p in (CLI_BASELINE_DIR / "detectors").glob("*.sh"))
     assert [(j.schedule, j.script_name) for j in jobs] == [("*/10 * * * *", d) for d in detectors]

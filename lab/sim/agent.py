@@ -10,7 +10,6 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from lab.sim.kernel import Simulation
 from lab.sim.logs import CloudWatchLogs
+from lab.sim.user_data import read_user_data
 
 _FETCH = re.compile(r"fetch-config[^\n]*?(?:\\\n[^\n]*?)*-c\s+ssm:(\S+)")
 DEFAULT_FLUSH_S = 5.0
@@ -39,11 +39,9 @@ class _Buffer:
 
 def agent_config(ec2: Any, ssm: Any, instance_id: str) -> AgentConfig | None:
     """The agent configuration ``instance_id`` runs with, or None if it runs no agent."""
-    attribute = ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
-    encoded = (attribute.get("UserData") or {}).get("Value")
-    if not encoded:
+    user_data = read_user_data(ec2, instance_id)
+    if not user_data:
         return None
-    user_data = base64.b64decode(encoded).decode(errors="replace")
     match = _FETCH.search(user_data)
     if not match:
         return None

@@ -37,6 +37,7 @@ from croniter import croniter
 from lab.sim.detector_reads import Reads, detector_reads
 from lab.sim.kernel import Simulation
 from lab.sim.readback import Readback
+from lab.sim.user_data import read_user_data
 
 SKIP_ENV = "LAB_CRON_SKIP"  # "0": execute every run (the slow way the skipping is tested against)
 
@@ -108,12 +109,9 @@ class Cron:
         jobs = []
         for reservation in reservations:
             for instance in reservation["Instances"]:
-                attr = self.ec2.describe_instance_attribute(
-                    InstanceId=instance["InstanceId"], Attribute="userData"
-                )
-                raw = attr.get("UserData", {}).get("Value")
-                if raw:
-                    jobs += parse_user_data(instance["InstanceId"], base64.b64decode(raw).decode())
+                user_data = read_user_data(self.ec2, instance["InstanceId"])
+                if user_data:
+                    jobs += parse_user_data(instance["InstanceId"], user_data)
         return jobs
 
     def _running(self, instance_id: str) -> bool:

@@ -1,12 +1,37 @@
-"""EC2: DescribeSnapshots' OwnerIds and RestorableByUserIds."""
+"""EC2: DescribeSnapshots' OwnerIds and RestorableByUserIds; RunInstances' user data limit."""
 
 from __future__ import annotations
 
 from typing import Any
 
+USER_DATA_LIMIT = 16384  # bytes, before base64
+
 
 def apply() -> None:
     _patch_describe_snapshots_owner_and_restorable_by()
+    _patch_user_data_limit()
+
+
+def _patch_user_data_limit() -> None:
+    """Gap: moto accepts user data of any size. AWS refuses RunInstances whose user data exceeds
+    16 KB in raw form, before base64 encoding: InvalidParameterValue "User data is limited to 16384
+    bytes" (EC2 User Guide, "Run commands when you launch an EC2 instance with user data input":
+    "User data is limited to 16 KB, in raw form, before it is base64-encoded")."""
+    import base64
+
+    from moto.ec2.exceptions import InvalidParameterValue
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.run_instances
+
+    def run_instances(self: Any, image_id: str, count: int, user_data: Any, *args: Any, **kw: Any):
+        if user_data is not None:
+            raw = base64.b64decode(str(user_data._encoded_string))
+            if len(raw) > USER_DATA_LIMIT:
+                raise InvalidParameterValue(f"User data is limited to {USER_DATA_LIMIT} bytes")
+        return original(self, image_id, count, user_data, *args, **kw)
+
+    InstanceBackend.run_instances = run_instances  # type: ignore[method-assign]
 
 
 def _patch_describe_snapshots_owner_and_restorable_by() -> None:
