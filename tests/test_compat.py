@@ -239,3 +239,82 @@ def test_user_data_over_16_kb_is_refused_as_ec2_refuses_it(emulator):
     assert refused.value.response["Error"]["Message"] == "User data is limited to 16384 bytes"
     ran = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, UserData="x" * 16384)
     assert ran["Instances"]
+
+
+def test_publishing_to_an_encrypted_topic_needs_the_key(emulator):
+    """A role publishing to a topic encrypted with a customer managed key needs
+    kms:GenerateDataKey* and kms:Decrypt (identity policy, through the key policy's delegation to
+    IAM, or the key policy naming the role): else KMSAccessDenied, as AWS answers."""
+    import boto3
+    import botocore.exceptions
+
+    account = emulator.endpoints.account_id()
+    iam = emulator.endpoints.client("iam", "baseline")
+    kms = emulator.endpoints.client("kms", "baseline")
+    sns = emulator.endpoints.client("sns", "baseline")
+    sts = emulator.endpoints.client("sts", "baseline")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = iam.create_role(RoleName="lab-publisher", AssumeRolePolicyDocument=json.dumps(trust))
+    key_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    key = kms.create_key(Policy=json.dumps(key_policy))["KeyMetadata"]
+    topic = sns.create_topic(Name="lab-encrypted", Attributes={"KmsMasterKeyId": key["Arn"]})
+    publish = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": topic["TopicArn"]}],
+    }
+    iam.put_role_policy(
+        RoleName="lab-publisher", PolicyName="publish", PolicyDocument=json.dumps(publish)
+    )
+    creds = sts.assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="lab-publisher")["Credentials"]
+    publisher = boto3.client(
+        "sns",
+        endpoint_url=emulator.url,
+        region_name=emulator.endpoints.region,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        publisher.publish(TopicArn=topic["TopicArn"], Message="alert")
+    assert refused.value.response["Error"]["Code"] == "KMSAccessDenied"
+    grant = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                "Resource": key["Arn"],
+            }
+        ],
+    }
+    iam.put_role_policy(
+        RoleName="lab-publisher", PolicyName="key", PolicyDocument=json.dumps(grant)
+    )
+    assert publisher.publish(TopicArn=topic["TopicArn"], Message="alert")["MessageId"]
+    # An unencrypted topic needs no key.
+    plain = sns.create_topic(Name="lab-plain")["TopicArn"]
+    iam.delete_role_policy(RoleName="lab-publisher", PolicyName="key")
+    publish["Statement"][0]["Resource"] = "*"
+    iam.put_role_policy(
+        RoleName="lab-publisher", PolicyName="publish", PolicyDocument=json.dumps(publish)
+    )
+    assert publisher.publish(TopicArn=plain, Message="alert")["MessageId"]

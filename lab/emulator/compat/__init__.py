@@ -20,6 +20,7 @@ from lab.emulator.compat import (
     protocol,
     s3,
     securityhub,
+    sns,
     ssm,
     stepfunctions,
 )
@@ -37,6 +38,7 @@ SERVICES = (
     ssm,
     s3,
     kms,
+    sns,
 )
 _applied = False
 

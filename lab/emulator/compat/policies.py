@@ -10,7 +10,9 @@ and SCPs are not modelled (the lab sets none).
 
 from __future__ import annotations
 
-from moto.iam.access_control import IAMPolicy, PermissionResult
+import json
+
+from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
 from moto.iam.models import iam_backends
 
 
@@ -28,3 +30,37 @@ def identity_allows(account_id: str, role_arn: str, action: str, resource: str =
             return False
         allowed = allowed or result == PermissionResult.PERMITTED
     return allowed
+
+
+def key_policy_allows(
+    account_id: str, key_policy: str, principal_arn: str, action: str, key_arn: str
+) -> bool:
+    """Does a KMS key policy let the IAM role ``principal_arn`` use ``action`` on its key
+    ``key_arn``? (AWS KMS Developer Guide, "Key policies in AWS KMS": a statement naming the
+    principal allows it; one naming the account root delegates to IAM, so the principal's identity
+    policies must allow it; an explicit Deny wins.) Statements with conditions are not evaluated and
+    allow nothing here."""
+    root = {f"arn:aws:iam::{account_id}:root", account_id}
+    allowed = False
+    for statement in _statements(json.loads(key_policy)):
+        if "Action" not in statement:
+            continue
+        if not IAMPolicyStatement(statement)._check_element_matches("Action", action):
+            continue
+        principals = statement.get("Principal", {})
+        named = principals.get("AWS", []) if isinstance(principals, dict) else principals
+        named = {named} if isinstance(named, str) else set(named)
+        applies = "*" in named or principal_arn in named
+        delegated = bool(named & root)
+        if statement.get("Effect") == "Deny" and (applies or delegated):
+            return False
+        if statement.get("Effect") != "Allow" or statement.get("Condition"):
+            continue
+        if applies or (delegated and identity_allows(account_id, principal_arn, action, key_arn)):
+            allowed = True
+    return allowed
+
+
+def _statements(policy: dict) -> list[dict]:
+    statements = policy.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]

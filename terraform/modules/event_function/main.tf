@@ -62,6 +62,13 @@ data "aws_iam_policy_document" "function" {
     actions   = ["sns:Publish"]
     resources = [var.alert_topic_arn]
   }
+  # The alert topic is encrypted with the stack's key: a publisher needs the data key too (SNS
+  # Developer Guide, "Securing Amazon SNS data with server-side encryption").
+  statement {
+    sid       = "AlertKey"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
   statement {
     sid       = "DeadLetter"
     actions   = ["sqs:SendMessage"]

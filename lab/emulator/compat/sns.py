@@ -1,0 +1,82 @@
+"""SNS: publishing to a KMS-encrypted topic needs the key."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from moto.kms.models import kms_backends
+from moto.sns.exceptions import SNSException
+from moto.sns.responses import SNSResponse
+from moto.sts.models import sts_backends
+
+from lab.emulator.compat.policies import key_policy_allows
+
+# The key actions a publisher needs on an encrypted topic's key (SNS Developer Guide, "Securing
+# Amazon SNS data with server-side encryption": the publisher needs kms:GenerateDataKey* and
+# kms:Decrypt on the customer managed key, in its identity policy and the key policy).
+PUBLISH_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+_CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/")
+
+
+class KMSAccessDenied(SNSException):
+    code = "KMSAccessDenied"
+
+
+def apply() -> None:
+    _patch_publish_needs_the_topic_key()
+
+
+def _assumed_role_arn(access_key_id: str) -> tuple[str, str] | None:
+    """(account, role ARN) of temporary credentials the emulator's STS issued."""
+    for partitions in sts_backends.values():
+        for backend in partitions.values():
+            role = backend.get_assumed_role_from_access_key(access_key_id)
+            if role is not None:
+                return role.account_id, role.role_arn
+    return None
+
+
+def _patch_publish_needs_the_topic_key() -> None:
+    """Gap: moto publishes to a topic encrypted with a customer managed key whatever the publisher
+    may do with the key. AWS refuses it: KMSAccessDenied (400), "The ciphertext references a key
+    that doesn't exist or that you don't have access to." (SNS API Reference, Publish). Checked for
+    publishers with an IAM role's temporary credentials (Lambda functions, SSM Automation, instance
+    profiles): the key policy and the role's identity policies, with moto's IAM evaluator. The
+    lab's own actors (fixed access keys standing for the account's administrators) are not IAM
+    principals of the emulated account and are not checked."""
+    original = SNSResponse.publish
+
+    def publish(self: SNSResponse) -> Any:
+        topic_arn = self._get_param("TopicArn") or self._get_param("TargetArn")
+        match = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+        caller = _assumed_role_arn(match.group(1)) if match else None
+        if topic_arn and caller is not None:
+            try:
+                topic = self.backend.get_topic(topic_arn)
+            except Exception:
+                topic = None
+            key_id = getattr(topic, "kms_master_key_id", "") if topic is not None else ""
+            if key_id and not _may_use_key(caller[0], self.region, key_id, caller[1]):
+                raise KMSAccessDenied(
+                    "The ciphertext references a key that doesn't exist or that you don't have "
+                    "access to."
+                )
+        return original(self)
+
+    SNSResponse.publish = publish  # type: ignore[method-assign]
+
+
+def _may_use_key(account_id: str, region: str, key_id: str, role_arn: str) -> bool:
+    if key_id.startswith("alias/aws/"):
+        return True  # the AWS managed key: usable by principals of the account
+    region = key_id.split(":")[3] if key_id.startswith("arn:") else region
+    backend = kms_backends[account_id][region]
+    try:
+        key = backend.describe_key(backend.any_id_to_key_id(key_id))
+    except Exception:
+        return False
+    return all(
+        key_policy_allows(account_id, key.policy, role_arn, action, key.arn)
+        for action in PUBLISH_KEY_ACTIONS
+    )
