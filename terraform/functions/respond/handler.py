@@ -40,6 +40,26 @@ CIS_PASSWORD_POLICY = {
 }
 
 
+PUBLIC_GROUPS = (
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+)
+
+
+def _made_public(s3, bucket, event_name):
+    """Did the call make the bucket public? A policy as S3 judges it (GetBucketPolicyStatus), an ACL
+    by its grants to everyone; a removed public access block always counts (the guard went)."""
+    try:
+        if event_name == "PutBucketPolicy":
+            return s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"]
+        if event_name == "PutBucketAcl":
+            grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
+            return any(g.get("Grantee", {}).get("URI") in PUBLIC_GROUPS for g in grants)
+    except s3.exceptions.ClientError:
+        return False  # no policy (any more): nothing public
+    return True
+
+
 def block_bucket_public_access(params, detail):
     bucket = params.get("bucketName")
     s3 = boto3.client("s3")
@@ -49,6 +69,8 @@ def block_bucket_public_access(params, detail):
         current = {}
     if all(current.get(k) for k in FULL_BLOCK):
         return "compliant", {"bucket": bucket}
+    if not _made_public(s3, bucket, detail.get("eventName")):
+        return "compliant", {"bucket": bucket, "public": False}
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=FULL_BLOCK)
     s3.put_bucket_ownership_controls(
         Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
@@ -145,18 +167,20 @@ def detach_admin_policy(params, detail):
 
 
 def deactivate_keys_of_other_user(params, detail):
-    """A key made by somebody else for a user: contain first, deactivating the user's active keys
-    (the event does not say which key is new)."""
-    user = params["userName"]
+    """A key made by somebody else for a user: contain it, deactivating the key the event names
+    (CloudTrail's ``responseElements.accessKey``), not the user's other keys. Without a key in the
+    event, a person decides (nothing is deactivated on a guess)."""
+    created = (detail.get("responseElements") or {}).get("accessKey") or {}
+    key = created.get("accessKeyId")
+    user = created.get("userName") or params.get("userName")
+    if not key or not user:
+        return "alerted", {"reason": "the event names no access key"}
     iam = boto3.client("iam")
-    active = [
-        k["AccessKeyId"]
-        for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
-        if k["Status"] == "Active"
-    ]
-    for key in active:
-        iam.update_access_key(UserName=user, AccessKeyId=key, Status="Inactive")
-    return ("remediated" if active else "compliant"), {"user": user, "deactivated": active}
+    keys = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+    if not any(k["AccessKeyId"] == key and k["Status"] == "Active" for k in keys):
+        return "compliant", {"user": user, "key": key}
+    iam.update_access_key(UserName=user, AccessKeyId=key, Status="Inactive")
+    return "remediated", {"user": user, "deactivated": [key]}
 
 
 def restore_password_policy(params, detail):

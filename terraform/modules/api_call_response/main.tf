@@ -32,6 +32,13 @@ locals {
     "AttachUserPolicy", "CreateUser", "CreateAccessKey",
     "UpdateAccountPasswordPolicy",
   ]
+  # The services those calls belong to: a call of the same name to another service (Transfer
+  # Family's or Amazon MQ's CreateUser) is not one of them. Within these services each name is one
+  # service's, so the two lists together match exactly the calls above.
+  high_risk_sources = [
+    "s3.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com",
+    "config.amazonaws.com", "ec2.amazonaws.com", "kms.amazonaws.com", "iam.amazonaws.com",
+  ]
   playbook      = jsondecode(file("${path.module}/../../functions/respond/playbook.json"))
   finding_types = sort([for k, v in local.playbook.findings : k])
   finding_rules = {
@@ -62,7 +69,7 @@ locals {
         description = "High-risk API calls (CloudTrail), sent to the orchestrator Lambda."
         pattern = {
           "detail-type" = ["AWS API Call via CloudTrail"]
-          detail        = { eventName = local.high_risk_calls }
+          detail        = { eventSource = local.high_risk_sources, eventName = local.high_risk_calls }
         }
       }
       unencrypted-volume = {
@@ -70,15 +77,16 @@ locals {
         pattern = {
           "detail-type" = ["AWS API Call via CloudTrail"]
           detail = {
+            eventSource       = ["ec2.amazonaws.com"]
             eventName         = ["CreateVolume"]
             requestParameters = { encrypted = [false, "false"] }
           }
         }
       }
       root-activity = {
-        description = "Any call made with the root user's credentials (CloudTrail)."
+        description = "Any call or console sign-in made with the root user's credentials (CloudTrail)."
         pattern = {
-          "detail-type" = ["AWS API Call via CloudTrail"]
+          "detail-type" = ["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"]
           detail        = { userIdentity = { type = ["Root"] } }
         }
       }
@@ -92,7 +100,7 @@ data "aws_iam_policy_document" "function" {
   #checkov:skip=CKV_AWS_356:The three "*" resources are actions without resource-level permissions (Config recorders, DescribeSnapshotAttribute, the account password policy), each noted beside it.
   statement {
     sid       = "BlockBucketPublicAccess"
-    actions   = ["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls"]
+    actions   = ["s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicyStatus", "s3:GetBucketAcl", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls"]
     resources = ["arn:aws:s3:::*"]
   }
   statement {

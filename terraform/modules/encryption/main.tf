@@ -19,9 +19,20 @@ data "aws_iam_policy_document" "key" {
       identifiers = ["arn:aws:iam::${var.account_id}:root"]
     }
   }
+  # DescribeKey carries no encryption context: its own statement, as in the CloudTrail User Guide's
+  # key policy ("Allow CloudTrail to describe key"), not under the context condition.
+  statement {
+    sid       = "CloudTrailDescribesKey"
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+  }
   statement {
     sid       = "CloudTrailEncryptsLogs"
-    actions   = ["kms:GenerateDataKey*", "kms:DescribeKey"]
+    actions   = ["kms:GenerateDataKey*"]
     resources = ["*"]
     principals {
       type        = "Service"
