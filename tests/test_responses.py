@@ -76,3 +76,50 @@ def test_a_private_bucket_policy_is_left_alone_a_public_one_is_blocked(emulator,
     assert status == "remediated"
     block = s3.get_public_access_block(Bucket="lab-data")["PublicAccessBlockConfiguration"]
     assert all(block.values())
+
+
+@pytest.fixture
+def remediate_sg(emulator, monkeypatch):
+    for name, value in emulator.endpoints.cli_env("harness").items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+    sns = emulator.endpoints.client("sns", "harness")
+    monkeypatch.setenv("ALERT_TOPIC_ARN", sns.create_topic(Name="lab-alerts")["TopicArn"])
+    path = REPO_ROOT / "terraform" / "functions" / "remediate_sg" / "handler.py"
+    spec = importlib.util.spec_from_file_location("lab_remediate_sg_handler", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _event(emulator, name):
+    record = [r for r in emulator.recorder.records() if r["eventName"] == name][-1]
+    return {"detail": {k: v for k, v in record.items() if k != "lab"}}
+
+
+def test_the_security_group_response_revokes_what_the_event_opened_and_nothing_else(
+    emulator, remediate_sg
+):
+    ec2 = emulator.endpoints.client("ec2", "harness")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    world = [{"CidrIp": "0.0.0.0/0"}]
+    https = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": world}
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[https])  # intended
+    attacker = emulator.endpoints.client("ec2", "attacker")
+    ssh = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": world}
+    attacker.authorize_security_group_ingress(GroupId=group, IpPermissions=[ssh])
+    result = remediate_sg.handler(_event(emulator, "AuthorizeSecurityGroupIngress"), None)
+    assert result["status"] == "remediated"
+    assert [r["FromPort"] for r in result["revoked"]] == [22]
+    left = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    assert [(p["FromPort"], p["IpRanges"][0]["CidrIp"]) for p in left] == [(443, "0.0.0.0/0")]
+    # The legacy call (top-level CidrIp, no ipPermissions): matched by what it asked for.
+    attacker.authorize_security_group_ingress(
+        GroupId=group, IpProtocol="tcp", FromPort=3389, ToPort=3389, CidrIp="0.0.0.0/0"
+    )
+    event = _event(emulator, "AuthorizeSecurityGroupIngress")
+    event["detail"]["responseElements"] = None
+    assert [r["FromPort"] for r in remediate_sg.handler(event, None)["revoked"]] == [3389]
+    # Run again: nothing left that the event opened.
+    assert remediate_sg.handler(event, None)["status"] == "compliant"

@@ -1,9 +1,13 @@
-"""Remediation Lambda: revoke world-open ingress on the security group named in the event.
+"""Remediation Lambda: revoke the world-open ingress rules an event created on a security group.
 
-Triggered by EventBridge with an "AWS API Call via CloudTrail" event for
-AuthorizeSecurityGroupIngress. Reads the group's current rules (the event may be stale), revokes every
-rule open to 0.0.0.0/0 or ::/0, and publishes what it did to the alert topic. Plain boto3: the same
-code runs on AWS and, with AWS_ENDPOINT_URL set by the lab, against the emulated account.
+Triggered by EventBridge with "AWS API Call via CloudTrail" events for AuthorizeSecurityGroupIngress
+and ModifySecurityGroupRules. Acts on the rules the event names (CloudTrail's
+``responseElements.securityGroupRuleSet`` for an authorization, the request's rule ids for a
+modification), never on the group's other rules: an intended HTTPS rule open to the world stays.
+An authorization recorded without rule ids (the legacy call with top-level ``cidrIp``) is matched
+by what it asked for. Reads the rules again (the event may be stale), revokes those still open to
+0.0.0.0/0 or ::/0, and publishes what it did to the alert topic. Plain boto3: the same code runs on
+AWS and, with AWS_ENDPOINT_URL set by the lab, against the emulated account.
 """
 
 import json
@@ -17,39 +21,132 @@ WORLD_V4 = "0.0.0.0/0"
 WORLD_V6 = "::/0"
 
 
-def _world_open(permission):
-    """The part of one ingress permission that is open to the world (or None)."""
-    v4 = [r for r in permission.get("IpRanges", []) if r.get("CidrIp") == WORLD_V4]
-    v6 = [r for r in permission.get("Ipv6Ranges", []) if r.get("CidrIpv6") == WORLD_V6]
-    if not v4 and not v6:
-        return None
-    open_part = {"IpProtocol": permission["IpProtocol"], "IpRanges": v4, "Ipv6Ranges": v6}
-    for key in ("FromPort", "ToPort"):
-        if key in permission:
-            open_part[key] = permission[key]
-    return open_part
+def _items(value):
+    """CloudTrail's ``{"items": [...]}`` lists (or a plain list) as a list."""
+    if isinstance(value, dict):
+        value = value.get("items")
+    return value if isinstance(value, list) else []
 
 
-def _group_id(event):
-    params = (event.get("detail") or {}).get("requestParameters") or {}
-    return params.get("groupId")
+def _world_open(rule):
+    """Is a rule (DescribeSecurityGroupRules' shape) ingress open to the whole Internet?"""
+    if rule.get("IsEgress"):
+        return False
+    return rule.get("CidrIpv4") == WORLD_V4 or rule.get("CidrIpv6") == WORLD_V6
+
+
+def _values(node, keys):
+    """Every value of ``keys`` anywhere in a request (CloudTrail nests ModifySecurityGroupRules'
+    rules as one object or a list, depending on how many)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in keys and isinstance(value, str):
+                yield value
+            else:
+                yield from _values(value, keys)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _values(value, keys)
+
+
+def _port(value):
+    return None if value in (None, "") else int(value)
+
+
+def _asked(params):
+    """(protocol, from, to, cidr) of each range an authorization asked for, the legacy top-level
+    form included."""
+    asked = []
+    if params.get("cidrIp"):
+        asked.append(
+            (
+                str(params.get("ipProtocol")),
+                _port(params.get("fromPort")),
+                _port(params.get("toPort")),
+                params["cidrIp"],
+            )
+        )
+    for permission in _items(params.get("ipPermissions")):
+        key = (
+            str(permission.get("ipProtocol")),
+            _port(permission.get("fromPort")),
+            _port(permission.get("toPort")),
+        )
+        for cidr in _items(permission.get("ipRanges")):
+            asked.append((*key, cidr.get("cidrIp")))
+        for cidr in _items(permission.get("ipv6Ranges")):
+            asked.append((*key, cidr.get("cidrIpv6")))
+    return asked
+
+
+def _named_rules(detail):
+    """(group id, rule ids the event names, or None when it names none)."""
+    params = detail.get("requestParameters") or {}
+    if detail.get("eventName") == "ModifySecurityGroupRules":
+        request = params.get("ModifySecurityGroupRulesRequest") or params
+        ids = sorted(set(_values(request, ("SecurityGroupRuleId", "securityGroupRuleId"))))
+        return request.get("GroupId") or request.get("groupId"), ids
+    created = _items((detail.get("responseElements") or {}).get("securityGroupRuleSet"))
+    ids = [r["securityGroupRuleId"] for r in created if r.get("securityGroupRuleId")]
+    return params.get("groupId"), ids or None
+
+
+def _open_rules(ec2, group_id, ids, asked):
+    """The group's world-open ingress rules among those the event created or changed."""
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group_id]}])[
+        "SecurityGroupRules"
+    ]
+    found = []
+    for rule in rules:
+        if not _world_open(rule):
+            continue
+        if ids is not None:
+            if rule["SecurityGroupRuleId"] in ids:
+                found.append(rule)
+            continue
+        shape = (
+            str(rule.get("IpProtocol")),
+            rule.get("FromPort"),
+            rule.get("ToPort"),
+            rule.get("CidrIpv4") or rule.get("CidrIpv6"),
+        )
+        if shape in asked or (shape[0] == "-1" and ("-1", None, None, shape[3]) in asked):
+            found.append(rule)
+    return found
 
 
 def handler(event, context):
-    """Revoke world-open ingress on the group of the event; alert; return what was done."""
-    group_id = _group_id(event)
+    """Revoke the world-open ingress rules the event created; alert; return what was done."""
+    detail = event.get("detail") or {}
+    group_id, ids = _named_rules(detail)
     if not group_id:
         return {"status": "ignored", "reason": "no groupId in the event"}
     ec2 = boto3.client("ec2")
-    group = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
-    open_rules = [p for p in (_world_open(p) for p in group.get("IpPermissions", [])) if p]
+    asked = _asked(detail.get("requestParameters") or {})
+    open_rules = _open_rules(ec2, group_id, ids, asked)
     if open_rules and AUTOMATION:
-        ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=open_rules)
-    detail = event.get("detail") or {}
+        ec2.revoke_security_group_ingress(
+            GroupId=group_id, SecurityGroupRuleIds=[r["SecurityGroupRuleId"] for r in open_rules]
+        )
+    summary = [
+        {
+            k: r.get(k)
+            for k in (
+                "SecurityGroupRuleId",
+                "IpProtocol",
+                "FromPort",
+                "ToPort",
+                "CidrIpv4",
+                "CidrIpv6",
+            )
+            if r.get(k) is not None
+        }
+        for r in open_rules
+    ]
     result = {
         "status": ("remediated" if AUTOMATION else "alerted") if open_rules else "compliant",
         "groupId": group_id,
-        "revoked" if AUTOMATION else "openRules": open_rules,
+        "revoked" if AUTOMATION else "openRules": summary,
         "trigger": detail.get("eventName"),
         "actor": (detail.get("userIdentity") or {}).get("arn"),
         "detail": detail,  # the event itself, for the person who answers the alert

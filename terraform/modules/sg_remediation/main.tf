@@ -46,7 +46,7 @@ module "function" {
         "detail-type" = ["AWS API Call via CloudTrail"]
         detail = {
           eventSource = ["ec2.amazonaws.com"]
-          eventName   = ["AuthorizeSecurityGroupIngress"]
+          eventName   = ["AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"]
         }
       })
     }
