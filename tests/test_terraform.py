@@ -38,6 +38,14 @@ def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
     alarms = e.client("cloudwatch").describe_alarms(AlarmNamePrefix="lab-cis-")["MetricAlarms"]
     assert {a["AlarmName"] for a in alarms} == set(outputs["cis_alarm_names"])
     assert all(a["AlarmActions"] == [outputs["alert_topic_arn"]] for a in alarms)
+    # Every function's dead-letter queue is watched: a failed response alerts.
+    dead = e.client("cloudwatch").describe_alarms(AlarmNamePrefix="lab-")["MetricAlarms"]
+    dead = {
+        a["Dimensions"][0]["Value"]: a for a in dead if a["AlarmName"].endswith("-dead-letters")
+    }
+    queues = [u.rsplit("/", 1)[-1] for u in e.client("sqs").list_queues()["QueueUrls"]]
+    assert sorted(dead) == sorted(q for q in queues if q.endswith("-dlq")) and dead
+    assert all(a["AlarmActions"] == [outputs["alert_topic_arn"]] for a in dead.values())
     # The workload VPC and its flow log to the log archive bucket.
     flow_logs = e.client("ec2").describe_flow_logs(
         Filters=[{"Name": "resource-id", "Values": [outputs["workload_vpc_id"]]}]

@@ -287,7 +287,26 @@ def respond_to_compliance_change(detail):
 
 
 def handler(event, context):
-    """Apply the playbook's response to the event; alert; return what was done."""
+    """Apply the playbook's response to the event; alert; return what was done. A response that
+    fails alerts too (what failed, with the event) before the error goes to Lambda, which retries
+    it and then sends the event to the dead-letter queue: no failure is silent."""
+    try:
+        return _respond(event)
+    except Exception as error:
+        detail = event.get("detail") or {}
+        boto3.client("sns").publish(
+            TopicArn=os.environ["ALERT_TOPIC_ARN"],
+            Subject=f"[lab] response FAILED: {detail.get('eventName') or detail.get('type')}"[:100],
+            Message=json.dumps(
+                {"status": "failed", "error": f"{type(error).__name__}: {error}", "detail": detail},
+                indent=2,
+                default=str,
+            ),
+        )
+        raise
+
+
+def _respond(event):
     if event.get("detail-type") == "GuardDuty Finding":
         return respond_to_finding(event.get("detail") or {})
     if event.get("detail-type") == "Config Rules Compliance Change":

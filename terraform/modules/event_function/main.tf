@@ -119,6 +119,23 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.function, aws_cloudwatch_log_group.function]
 }
 
+# An event the function still failed on after Lambda's two retries lands in the dead-letter queue:
+# alert on it, so that no failed response goes unseen (the function also alerts as it fails).
+resource "aws_cloudwatch_metric_alarm" "dead_letters" {
+  alarm_name          = "${local.function_name}-dead-letters"
+  alarm_description   = "Events ${local.function_name} failed on after Lambda's retries (queue ${aws_sqs_queue.dead_letter.name})."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.dead_letter.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alert_topic_arn]
+}
+
 resource "aws_cloudwatch_event_rule" "this" {
   for_each      = var.rules
   name          = "${var.name_prefix}-${each.key}"
