@@ -62,6 +62,14 @@ data "aws_iam_policy_document" "automation" {
     actions   = ["iam:PutRolePolicy", "iam:GetRolePolicy"]
     resources = ["arn:aws:iam::*:role/*"]
   }
+  # The revocation writes an inline policy on the role a finding names: never on the stack's own
+  # roles (this one included, which could otherwise grant itself anything) nor AWS's service roles.
+  statement {
+    sid       = "NeverRewriteTheResponders"
+    effect    = "Deny"
+    actions   = ["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]
+    resources = ["arn:aws:iam::*:role/${var.name_prefix}-*", "arn:aws:iam::*:role/aws-service-role/*", "arn:aws:iam::*:role/aws-reserved/*"]
+  }
   statement {
     sid       = "RestoreLogging"
     actions   = ["cloudtrail:StartLogging", "cloudtrail:GetTrailStatus"]
