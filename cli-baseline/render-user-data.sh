@@ -34,6 +34,8 @@ done
 [[ ${CRON_JOBS:-yes} == yes ]] || exit 0  # DETECTORS without cron: the scripts, never scheduled
 echo "cat > /etc/cron.d/lab-detectors <<'CRON'"
 for script in "$HERE"/detectors/*.sh; do
-  echo "$SCHEDULE root set -a; . /etc/lab/detectors.env; /opt/lab/detectors/$(basename "$script") >> /var/log/lab-detectors.log 2>&1"
+  # flock -n: a run still going when the next one is due is not run twice at once (its state files)
+  name=$(basename "$script" .sh)
+  echo "$SCHEDULE root set -a; . /etc/lab/detectors.env; flock -n /run/lock/lab-$name.lock /opt/lab/detectors/$name.sh >> /var/log/lab-detectors.log 2>&1"
 done
 echo "CRON"

@@ -9,12 +9,13 @@ source "$(dirname "$0")/lib/alert.sh"
 
 KNOWN="$STATE_DIR/cloudtrail-known-trails"
 touch "$KNOWN"
-trails=$(aws cloudtrail describe-trails --query 'trailList[].[Name,S3BucketName]' --output text)
+trails=$(aws cloudtrail describe-trails --query 'trailList[].[Name,S3BucketName,TrailARN]' --output text)
 findings=()
-while read -r name bucket; do
+while read -r name bucket arn; do
   [[ -z $name ]] && continue
   grep -q "^$name " "$KNOWN" || echo "$name $bucket" >> "$KNOWN"
-  logging=$(aws cloudtrail get-trail-status --name "$name" --query IsLogging --output text)
+  # By ARN: an organization trail seen from a member account is only found by its ARN.
+  logging=$(aws cloudtrail get-trail-status --name "$arn" --query IsLogging --output text)
   [[ $logging == True ]] || findings+=("$name:stopped")
 done <<<"$trails"
 while read -r name _; do

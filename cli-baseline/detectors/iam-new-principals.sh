@@ -18,9 +18,13 @@ Runbook: cli-baseline/runbooks/iam-user-contain.md (run: runbooks/iam-user-conta
 done
 
 keys=()
-for user in $(words "$(aws iam list-users --query 'Users[].UserName' --output text)"); do
-  for key in $(words "$(aws iam list-access-keys --user-name "$user" \
-      --query "AccessKeyMetadata[?Status=='Active'].AccessKeyId" --output text)"); do
+# Each answer is captured first: an API error then stops the run (set -e) instead of reading as
+# "no users" and resetting the baseline.
+users=$(aws iam list-users --query 'Users[].UserName' --output text)
+for user in $(words "$users"); do
+  active=$(aws iam list-access-keys --user-name "$user" \
+    --query "AccessKeyMetadata[?Status=='Active'].AccessKeyId" --output text)
+  for key in $(words "$active"); do
     keys+=("$user:$key")
   done
 done

@@ -7,9 +7,10 @@ source "$(dirname "$0")/lib/alert.sh"
 [[ ${1:-} == "-h" ]] && { usage "$0"; exit 0; }
 
 keys=()
-for key in $(words "$(aws kms list-keys --query 'Keys[].KeyId' --output text)"); do
-  read -r manager state < <(aws kms describe-key --key-id "$key" \
-    --query 'KeyMetadata.[KeyManager,KeyState]' --output text)
+ids=$(aws kms list-keys --query 'Keys[].KeyId' --output text)  # an error stops the run
+for key in $(words "$ids"); do
+  info=$(aws kms describe-key --key-id "$key" --query 'KeyMetadata.[KeyManager,KeyState]' --output text)
+  read -r manager state <<<"$info"
   [[ $manager == CUSTOMER && ($state == PendingDeletion || $state == Disabled) ]] && keys+=("$key")
 done
 for key in $(printf '%s\n' "${keys[@]}" | new_findings kms-pending-deletion); do

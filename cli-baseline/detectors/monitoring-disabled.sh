@@ -7,7 +7,8 @@ source "$(dirname "$0")/lib/alert.sh"
 [[ ${1:-} == "-h" ]] && { usage "$0"; exit 0; }
 
 findings=()
-for detector in $(words "$(aws guardduty list-detectors --query DetectorIds --output text)"); do
+detectors=$(aws guardduty list-detectors --query DetectorIds --output text)  # an error stops the run
+for detector in $(words "$detectors"); do
   status=$(aws guardduty get-detector --detector-id "$detector" --query Status --output text)
   [[ $status == ENABLED ]] || findings+=("guardduty:$detector")
 done

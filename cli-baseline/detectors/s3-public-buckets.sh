@@ -9,7 +9,8 @@ source "$(dirname "$0")/lib/alert.sh"
 [[ ${1:-} == "-h" ]] && { usage "$0"; exit 0; }
 
 findings=()
-for bucket in $(words "$(aws s3api list-buckets --query 'Buckets[].Name' --output text)"); do
+buckets=$(aws s3api list-buckets --query 'Buckets[].Name' --output text)  # an error stops the run
+for bucket in $(words "$buckets"); do
   blocked=$(aws s3api get-public-access-block --bucket "$bucket" \
     --query "PublicAccessBlockConfiguration.[BlockPublicAcls,IgnorePublicAcls,BlockPublicPolicy,RestrictPublicBuckets]" \
     --output text 2>/dev/null || echo missing)

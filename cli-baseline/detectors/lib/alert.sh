@@ -10,18 +10,28 @@ usage() { sed -n '2,/^[^#]/p' "$1" | sed '$d' | sed 's/^# \{0,1\}//'; }
 # new_findings NAME [--baseline]: read the current finding keys on stdin (one per line) and print the
 # ones the previous run did not see. The current set replaces the seen set, so a finding that goes
 # away and comes back alerts again. With --baseline, the first run only records what exists.
+# The new set is kept aside and becomes the seen set only when the whole run succeeds (see the EXIT
+# trap below): a run whose alert could not be published alerts again at the next run.
 new_findings() {
-  local seen="$STATE_DIR/$1.seen" current first=false
+  local seen="$STATE_DIR/$1.seen" next="$STATE_DIR/$1.seen.next.$$" current first=false
   [[ -f $seen ]] || first=true
-  touch "$seen"
   current=$(sed '/^$/d;/^None$/d' | sort -u)
+  printf '%s\n' "$current" | sed '/^$/d' > "$next"
   if [[ ${2:-} == --baseline && $first == true ]]; then
-    printf '%s\n' "$current" | sed '/^$/d' > "$seen"
     return 0
   fi
-  comm -13 "$seen" <(printf '%s\n' "$current" | sed '/^$/d')
-  printf '%s\n' "$current" | sed '/^$/d' > "$seen"
+  comm -13 <(cat "$seen" 2>/dev/null) "$next"
 }
+
+# At exit: the run's new seen sets replace the old ones if it succeeded, else they are dropped.
+commit_findings() {
+  local status=$? next
+  for next in "$STATE_DIR"/*.seen.next."$$"; do
+    [[ -e $next ]] || continue
+    if [[ $status -eq 0 ]]; then mv "$next" "${next%".next.$$"}"; else rm -f "$next"; fi
+  done
+}
+trap commit_findings EXIT
 
 # words TEXT: the CLI's tab-separated text output as one word per line, without "None".
 words() { tr '\t' '\n' <<<"$1" | sed '/^$/d;/^None$/d'; }
