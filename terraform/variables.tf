@@ -1,7 +1,14 @@
 variable "aws_region" {
-  description = "Region to deploy into."
+  description = "Region to deploy into: us-east-1, where IAM's events reach EventBridge."
   type        = string
   default     = "us-east-1"
+  validation {
+    # IAM, Organizations and the other global services deliver their events only to EventBridge in
+    # us-east-1 (AWS Knowledge Center, "Why does my EventBridge rule for IAM events only trigger in
+    # the us-east-1 Region?"; https://repost.aws/knowledge-center/eventbridge-rule-triggers-iam-single-region).
+    condition     = var.aws_region == "us-east-1"
+    error_message = "The stack must live in us-east-1: IAM events (CreateUser, CreateAccessKey, AttachUserPolicy, UpdateAccountPasswordPolicy, root use) reach EventBridge only there, so its IAM rules would never fire in another region."
+  }
 }
 
 variable "aws_endpoint_url" {
