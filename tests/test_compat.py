@@ -284,7 +284,9 @@ def test_publishing_to_an_encrypted_topic_needs_the_key(emulator):
     iam.put_role_policy(
         RoleName="lab-publisher", PolicyName="publish", PolicyDocument=json.dumps(publish)
     )
-    creds = sts.assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="lab-publisher")["Credentials"]
+    creds = sts.assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="lab-publisher")[
+        "Credentials"
+    ]
     publisher = boto3.client(
         "sns",
         endpoint_url=emulator.url,

@@ -69,6 +69,10 @@ def test_what_the_deployed_detectors_read():
         "config.amazonaws.com",
     }
     assert not any(r.everything for r in reads.values())
+    # S3's bucket settings do not change with objects (the trail's own log files are objects).
+    assert reads["s3-public-buckets.sh"].sources == {"s3.amazonaws.com"}
+    assert not reads["s3-public-buckets.sh"].data_sources
+    assert reads["sg-open-world.sh"].data_sources == {"ec2.amazonaws.com"}
 
 
 def test_what_cannot_be_told_makes_a_detector_depend_on_everything():
@@ -80,3 +84,5 @@ def test_what_cannot_be_told_makes_a_detector_depend_on_everything():
     sourced = detector_reads(b'source "$(dirname "$0")/lib/alert.sh"\naws kms list-keys\n', lib)
     assert sourced.sources == {"kms.amazonaws.com"} and not sourced.everything
     assert detector_reads(b"aws cloudtrail lookup-events --max-results 5\n", {}).history is None
+    objects = detector_reads(b"aws s3api list-objects-v2 --bucket b\n", {})
+    assert objects.data_sources == {"s3.amazonaws.com"}

@@ -34,6 +34,22 @@ _REQUEST_ID_NAMESPACE = uuid.UUID("0b3f5d6e-2c41-4f0e-9a7b-5e8d1c2f3a40")
 _FEATURE_CODES = re.compile(r"(?<=\bm/)[A-Za-z0-9,]+")
 
 
+# Calls CloudTrail records as data events, not management events (CloudTrail User Guide, "Logging
+# data events"): a trail without data event selectors leaves them out, and they change objects,
+# messages and log streams, never a resource's configuration.
+DATA_EVENTS = {
+    ("s3.amazonaws.com", "GetObject"),
+    ("s3.amazonaws.com", "PutObject"),
+    ("s3.amazonaws.com", "DeleteObject"),
+    ("s3.amazonaws.com", "HeadObject"),
+    ("lambda.amazonaws.com", "Invoke"),
+    ("sns.amazonaws.com", "Publish"),
+    ("sqs.amazonaws.com", "SendMessage"),
+    ("sqs.amazonaws.com", "ReceiveMessage"),
+    ("logs.amazonaws.com", "PutLogEvents"),
+}
+
+
 def history_username(identity: dict[str, Any]) -> str | None:
     """The ``Username`` CloudTrail event history gives a record's identity (LookupEvents)."""
     if identity.get("type") == "Root":
@@ -75,8 +91,8 @@ class ApiCallRecorder:
             dict[str, Any]
         ] = []  # CloudTrail event history (observer calls left out)
         self._last_write: dict[
-            str, int
-        ] = {}  # eventSource -> sequence of its last successful write
+            tuple[str, bool], int
+        ] = {}  # (eventSource, data event?) -> sequence of its last successful write
         # LookupEvents' Username -> sequence of its newest event-history record (None: anyone's).
         self._last_history: dict[str | None, int] = {}
         self.identity_resolver: Callable[[str], dict[str, Any] | None] = lambda _key: None
@@ -123,13 +139,20 @@ class ApiCallRecorder:
         with self._lock:
             return self._sequence
 
-    def last_write(self, event_sources: set[str] | None = None) -> int:
+    def last_write(self, event_sources: set[str] | None = None, data: bool = True) -> int:
         """Sequence number of the newest successful write to any of ``event_sources`` (all: None);
-        0 if none. Reads do not change state, so equal numbers mean the same state."""
+        0 if none. Reads do not change state, so equal numbers mean the same state. ``data``:
+        count data-event writes (objects, messages, log events) too; False: only management
+        writes, those that change a resource's configuration."""
         with self._lock:
-            if event_sources is None:
-                return max(self._last_write.values(), default=0)
-            return max((self._last_write.get(s, 0) for s in event_sources), default=0)
+            return max(
+                (
+                    sequence
+                    for (source, is_data), sequence in self._last_write.items()
+                    if (event_sources is None or source in event_sources) and (data or not is_data)
+                ),
+                default=0,
+            )
 
     def last_history(self, usernames: set[str] | frozenset[str] | None = None) -> int:
         """Sequence number of the newest event-history record (what ``LookupEvents`` answers from)
@@ -211,7 +234,8 @@ class ApiCallRecorder:
                 self._last_history[None] = self._sequence
                 self._last_history[history_username(record["userIdentity"])] = self._sequence
             if not record["readOnly"] and not record.get("errorCode"):
-                self._last_write[record["eventSource"]] = self._sequence
+                data = (record["eventSource"], record["eventName"]) in DATA_EVENTS
+                self._last_write[(record["eventSource"], data)] = self._sequence
 
     def _build(
         self,

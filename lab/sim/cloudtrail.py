@@ -21,24 +21,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from lab.emulator.recorder import DATA_EVENTS
 from lab.sim.kernel import Record, Simulation
 from lab.sim.logs import CloudWatchLogs
 from lab.sim.readback import Readback, by_name
 
 CloudTrailEvent = dict[str, Any]
 _NAMESPACE = uuid.UUID("0b6f1a9e-7e4c-4a0e-9a55-41d0c7a1f0aa")
-# Data events are not delivered to EventBridge unless the trail logs data events.
-DATA_EVENTS = {
-    ("s3.amazonaws.com", "GetObject"),
-    ("s3.amazonaws.com", "PutObject"),
-    ("s3.amazonaws.com", "DeleteObject"),
-    ("s3.amazonaws.com", "HeadObject"),
-    ("lambda.amazonaws.com", "Invoke"),
-    ("sns.amazonaws.com", "Publish"),
-    ("sqs.amazonaws.com", "SendMessage"),
-    ("sqs.amazonaws.com", "ReceiveMessage"),
-    ("logs.amazonaws.com", "PutLogEvents"),
-}
+# Data events (DATA_EVENTS) are not delivered to EventBridge unless the trail logs data events.
 # A trail records the call that stops or deletes it (CloudTrail User Guide: StopLogging and
 # DeleteTrail appear in the trail's own log).
 _SELF_ENDING = {"StopLogging", "DeleteTrail"}

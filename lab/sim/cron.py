@@ -132,7 +132,9 @@ class Cron:
         recorder = self.sim.recorder
         if reads.everything:
             return recorder.sequence > last
-        if reads.sources and recorder.last_write(set(reads.sources)) > last:
+        if reads.sources and recorder.last_write(set(reads.sources), data=False) > last:
+            return True
+        if reads.data_sources and recorder.last_write(set(reads.data_sources)) > last:
             return True
         if reads.history is None:
             return recorder.last_history(None) > last

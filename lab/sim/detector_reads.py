@@ -37,6 +37,20 @@ CLI_SOURCES = {
     "logs": "logs.amazonaws.com",
     "cloudwatch": "monitoring.amazonaws.com",
 }
+# Commands that read what S3's data events change (objects); every other S3 command reads bucket
+# configuration, which no data event (PutObject, DeleteObject, ...) changes. Other services' reads
+# count both kinds of write.
+S3_OBJECT_READS = {
+    ("s3api", "get-object"),
+    ("s3api", "head-object"),
+    ("s3api", "list-objects"),
+    ("s3api", "list-objects-v2"),
+    ("s3api", "list-object-versions"),
+    ("s3api", "get-object-acl"),
+    ("s3api", "get-object-attributes"),
+    ("s3api", "get-object-tagging"),
+    ("s3api", "select-object-content"),
+}
 # Commands whose arguments may be a command of their own.
 _RUNS_COMMANDS = {
     "eval",
@@ -62,12 +76,14 @@ _RUNS_COMMANDS = {
 
 @dataclass(frozen=True)
 class Reads:
-    """A detector's inputs: writes to ``sources`` can change its answer; so can new CloudTrail
-    event-history records of the users in ``history`` (None: of anyone). ``everything``: any call."""
+    """A detector's inputs: management writes to ``sources`` can change its answer, and data-event
+    writes (objects, log events, messages) to ``data_sources``; so can new CloudTrail event-history
+    records of the users in ``history`` (None: of anyone). ``everything``: any call."""
 
     sources: frozenset[str] = frozenset()
     history: frozenset[str] | None = field(default_factory=frozenset)
     everything: bool = False
+    data_sources: frozenset[str] = frozenset()
 
 
 EVERYTHING = Reads(everything=True)
@@ -98,6 +114,7 @@ def _reads(script: bytes, files: tuple[tuple[str, bytes], ...]) -> Reads:
     return Reads(
         frozenset(found.sources),
         None if found.history is None else frozenset(found.history),
+        data_sources=frozenset(found.data_sources),
     )
 
 
@@ -110,6 +127,7 @@ class _Found:
         self.binary = binary
         self.files = files
         self.sources: set[str] = set()
+        self.data_sources: set[str] = set()
         self.history: set[str] | None = set()
         self.parsed: set[str] = set()
 
@@ -158,6 +176,14 @@ class _Found:
         if service not in CLI_SOURCES:
             raise _Unknown(f"aws {service}: no event source mapped")
         self.sources.add(CLI_SOURCES[service])
+        if (
+            service not in ("s3api", "s3")
+            or (service, operation) in S3_OBJECT_READS
+            or (
+                service == "s3"  # the high-level s3 commands (ls, cp, sync, ...) read objects
+            )
+        ):
+            self.data_sources.add(CLI_SOURCES[service])
 
     def _lookup(self, args: list[str | None]) -> None:
         """LookupEvents reads the event history: of one user with a Username attribute (the
