@@ -172,18 +172,7 @@ def test_active_tracing_needs_a_role_that_may_upload_traces(emulator):
 
     iam = emulator.endpoints.client("iam", "baseline")
     lam = emulator.endpoints.client("lambda", "baseline")
-    trust = json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "lambda.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-    )
+    trust = _policy({"Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})
     role = iam.create_role(RoleName="lab-trace-role", AssumeRolePolicyDocument=trust)["Role"]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -210,12 +199,8 @@ def test_active_tracing_needs_a_role_that_may_upload_traces(emulator):
     iam.attach_role_policy(
         RoleName="lab-trace-role", PolicyArn="arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
     )
-    deny = {"Effect": "Deny", "Action": "xray:PutTraceSegments", "Resource": "*"}
-    iam.put_role_policy(
-        RoleName="lab-trace-role",
-        PolicyName="deny",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [deny]}),
-    )
+    deny = _policy({"Effect": "Deny", "Action": "xray:PutTraceSegments", "Resource": "*"})
+    iam.put_role_policy(RoleName="lab-trace-role", PolicyName="deny", PolicyDocument=deny)
     with pytest.raises(botocore.exceptions.ClientError):
         lam.update_function_configuration(
             FunctionName="lab-traced", TracingConfig={"Mode": "Active"}
@@ -248,42 +233,18 @@ def test_publishing_to_an_encrypted_topic_needs_the_key(emulator):
     import boto3
     import botocore.exceptions
 
-    account = emulator.endpoints.account_id()
+    root = {"AWS": f"arn:aws:iam::{emulator.endpoints.account_id()}:root"}
     iam = emulator.endpoints.client("iam", "baseline")
     kms = emulator.endpoints.client("kms", "baseline")
     sns = emulator.endpoints.client("sns", "baseline")
     sts = emulator.endpoints.client("sts", "baseline")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    role = iam.create_role(RoleName="lab-publisher", AssumeRolePolicyDocument=json.dumps(trust))
-    key_policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
-        ],
-    }
-    key = kms.create_key(Policy=json.dumps(key_policy))["KeyMetadata"]
+    trust = _policy({"Principal": root, "Action": "sts:AssumeRole"})
+    role = iam.create_role(RoleName="lab-publisher", AssumeRolePolicyDocument=trust)
+    key = kms.create_key(Policy=_policy({"Principal": root, "Action": "kms:*", "Resource": "*"}))
+    key = key["KeyMetadata"]
     topic = sns.create_topic(Name="lab-encrypted", Attributes={"KmsMasterKeyId": key["Arn"]})
-    publish = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": topic["TopicArn"]}],
-    }
-    iam.put_role_policy(
-        RoleName="lab-publisher", PolicyName="publish", PolicyDocument=json.dumps(publish)
-    )
+    publish = _policy({"Action": "sns:Publish", "Resource": topic["TopicArn"]})
+    iam.put_role_policy(RoleName="lab-publisher", PolicyName="publish", PolicyDocument=publish)
     creds = sts.assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="lab-publisher")[
         "Credentials"
     ]
@@ -298,25 +259,19 @@ def test_publishing_to_an_encrypted_topic_needs_the_key(emulator):
     with pytest.raises(botocore.exceptions.ClientError) as refused:
         publisher.publish(TopicArn=topic["TopicArn"], Message="alert")
     assert refused.value.response["Error"]["Code"] == "KMSAccessDenied"
-    grant = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-                "Resource": key["Arn"],
-            }
-        ],
-    }
-    iam.put_role_policy(
-        RoleName="lab-publisher", PolicyName="key", PolicyDocument=json.dumps(grant)
-    )
+    grant = _policy({"Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": key["Arn"]})
+    iam.put_role_policy(RoleName="lab-publisher", PolicyName="key", PolicyDocument=grant)
     assert publisher.publish(TopicArn=topic["TopicArn"], Message="alert")["MessageId"]
     # An unencrypted topic needs no key.
     plain = sns.create_topic(Name="lab-plain")["TopicArn"]
     iam.delete_role_policy(RoleName="lab-publisher", PolicyName="key")
-    publish["Statement"][0]["Resource"] = "*"
-    iam.put_role_policy(
-        RoleName="lab-publisher", PolicyName="publish", PolicyDocument=json.dumps(publish)
-    )
+    publish = _policy({"Action": "sns:Publish", "Resource": "*"})
+    iam.put_role_policy(RoleName="lab-publisher", PolicyName="publish", PolicyDocument=publish)
     assert publisher.publish(TopicArn=plain, Message="alert")["MessageId"]
+
+
+def _policy(*statements: dict) -> str:
+    """A policy document of ``statements`` (Allow unless they say), as JSON."""
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **s} for s in statements]}
+    )

@@ -249,3 +249,60 @@ def test_branch_and_sleep(emulator, mode, steps, minimum_s) -> None:
     assert [s["StepName"] for s in execution["StepExecutions"]] == steps
     first, last = execution["StepExecutions"][0], execution["StepExecutions"][-1]
     assert (last["ExecutionEndTime"] - first["ExecutionStartTime"]).total_seconds() >= minimum_s
+
+
+TYPED = """
+schemaVersion: '0.3'
+parameters:
+  Count: {type: Integer, default: 5}
+  Day: {type: String, default: '2026-01-05T00:00:00Z', allowedPattern: '^\\d{4}-\\d{2}-\\d{2}T'}
+mainSteps:
+  - name: ListTyped
+    action: aws:executeAwsApi
+    inputs: {Service: cloudtrail, Api: LookupEvents, MaxResults: '{{ Count }}'}
+  - name: ListAsWritten
+    action: aws:executeAwsApi
+    isEnd: true
+    inputs: {Service: cloudtrail, Api: LookupEvents, MaxResults: '5'}
+"""
+
+
+def test_parameters_take_their_declared_types_and_nothing_else_is_converted(emulator) -> None:
+    """An Integer parameter reaches the API as a number; a number written as a string in the
+    document is refused by the API (Automation does not convert it); a parameter that is not of
+    its type, or not of its allowed pattern, fails the execution before any step."""
+    ssm = emulator.endpoints.client("ssm")
+    ssm.create_document(
+        Name="lab-Typed", Content=TYPED, DocumentType="Automation", DocumentFormat="YAML"
+    )
+    execution, _ = _run(emulator, "lab-Typed", {"Count": "3"}, role="")
+    steps = [(s["StepName"], s["StepStatus"]) for s in execution["StepExecutions"]]
+    assert steps == [("ListTyped", "Success"), ("ListAsWritten", "Failed")], steps
+    assert "MaxResults" in execution["StepExecutions"][1]["FailureMessage"]
+    for bad in ({"Count": "three"}, {"Day": "2026-01-05_09.00.00"}):
+        execution, _ = _run(emulator, "lab-Typed", bad, role="")
+        assert execution["AutomationExecutionStatus"] == "Failed"
+        assert execution["StepExecutions"] == []
+
+
+def test_role_sessions_are_revoked_before_an_iso_moment(emulator) -> None:
+    """The revocation's aws:TokenIssueTime is the ISO 8601 moment it is given (Automation's own
+    global:DATE_TIME, yyyy-MM-dd_HH.mm.ss, is not a date the condition takes)."""
+    exfiltration, prerequisites = _attacked(emulator, "instance-credential-exfiltration")
+    role = _deploy_documents(emulator)
+    moment = "2026-01-05T09:20:00Z"
+    execution, _ = _run(
+        emulator,
+        "lab-RevokeRoleSessions",
+        {"RoleName": prerequisites["role"], "IssuedBefore": moment},
+        role,
+    )
+    assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
+    policy = emulator.endpoints.client("iam").get_role_policy(
+        RoleName=prerequisites["role"], PolicyName="AWSRevokeOlderSessions"
+    )["PolicyDocument"]
+    condition = policy["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"]
+    assert datetime.fromisoformat(condition.replace("Z", "+00:00")) == datetime(
+        2026, 1, 5, 9, 20, tzinfo=UTC
+    )
+    assert exfiltration.is_remediated(emulator.endpoints, prerequisites)

@@ -212,34 +212,30 @@ class _Found:
             self.script(self.files[matches[0]])
 
 
-def _literal(word: dict[str, Any]) -> str | None:
-    """A word's value if it is literal (plain, single- or double-quoted text without expansions)."""
-    out = []
+def _pieces(word: dict[str, Any]) -> list[str | None]:
+    """A word's parts in order, double quotes opened: each literal part's text, None for each
+    expansion."""
+    out: list[str | None] = []
     for part in word.get("Parts", []):
         kind = part.get("Type")
         if kind in ("Lit", "SglQuoted"):
             out.append(part.get("Value", ""))
         elif kind == "DblQuoted":
-            inner = _literal(part)
-            if inner is None:
-                return None
-            out.append(inner)
+            out.extend(_pieces(part))
         else:
-            return None
-    return "".join(out)
+            out.append(None)
+    return out
+
+
+def _literal(word: dict[str, Any]) -> str | None:
+    """A word's value if it is literal (plain, single- or double-quoted text without expansions)."""
+    pieces = _pieces(word)
+    return None if None in pieces else "".join(p for p in pieces if p is not None)
 
 
 def _literal_tail(word: dict[str, Any]) -> str:
     """The literal text at the end of a word, after its last expansion ("$(dirname "$0")/lib/a.sh"
     -> "/lib/a.sh")."""
-    out: list[str] = []
-    for part in word.get("Parts", []):
-        kind = part.get("Type")
-        if kind in ("Lit", "SglQuoted"):
-            out.append(part.get("Value", ""))
-        elif kind == "DblQuoted":
-            inner = _literal(part)
-            out = [*out, inner] if inner is not None else [_literal_tail(part)]
-        else:
-            out = []
-    return "".join(out)
+    pieces = _pieces(word)
+    last = max((i for i, p in enumerate(pieces) if p is None), default=-1)
+    return "".join(p for p in pieces[last + 1 :] if p is not None)

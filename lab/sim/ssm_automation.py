@@ -9,7 +9,9 @@ Automation actions reference"
 ``aws:waitForAwsResourceProperty``, ``aws:branch`` (Choices with StringEquals / BooleanEquals /
 NumericEquals, Default), ``aws:sleep``; ``onFailure: Abort`` (default) or ``Continue``, ``nextStep``,
 ``isEnd``. Parameters and outputs are substituted where ``{{ Name }}`` or ``{{ step.Output }}``
-appears, and ``{{ global:DATE_TIME }}`` is the virtual clock.
+appears, and ``{{ global:DATE_TIME }}`` is the virtual clock in Automation's format. Parameters
+take their declared types; a document's strings are passed as written (no conversion AWS would not
+make).
 """
 
 from __future__ import annotations
@@ -65,20 +67,27 @@ def substitute(value: Any, variables: dict[str, Any]) -> Any:
     return value
 
 
-def coerce(shape: Any, value: Any) -> Any:
-    """Strings of a document turned into the types the API's input shape wants (Automation does
-    this from the API model: ``'22'`` for an integer, ``'false'`` for a boolean)."""
-    if shape is None:
-        return value
-    kind = shape.type_name
-    if kind == "structure" and isinstance(value, dict):
-        return {k: coerce(shape.members.get(k), v) for k, v in value.items()}
-    if kind == "list" and isinstance(value, list):
-        return [coerce(shape.member, v) for v in value]
-    if kind == "integer" and isinstance(value, str):
-        return int(value)
-    if kind == "boolean" and isinstance(value, str):
-        return value.strip().lower() == "true"
+def typed(spec: dict[str, Any], value: Any) -> Any:
+    """A parameter's value as its declared type: StartAutomationExecution passes strings, and
+    Automation turns those of Integer and Boolean parameters into numbers and booleans (Systems
+    Manager User Guide, "Data elements and parameters": String, StringList, Integer, Boolean,
+    MapList, StringMap). Nothing else is converted: a string written where an API takes a number is
+    refused by the API, as on AWS."""
+    kind = spec.get("type", "String")
+    if isinstance(value, list) and kind != "StringList":
+        value = value[0] if value else ""
+    pattern = spec.get("allowedPattern")
+    if pattern and isinstance(value, str) and not re.search(pattern, value):
+        raise AutomationFailed(f"{value!r} does not match the allowed pattern {pattern!r}")
+    if kind == "Integer" and isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError as error:
+            raise AutomationFailed(f"parameter of type Integer: {value!r}") from error
+    if kind == "Boolean" and isinstance(value, str):
+        if value.lower() not in ("true", "false"):
+            raise AutomationFailed(f"parameter of type Boolean: {value!r}")
+        return value.lower() == "true"
     return value
 
 
@@ -142,13 +151,16 @@ class SsmAutomation:
         content = self.ssm.get_document(Name=name, DocumentFormat="YAML")["Content"]
         document = yaml.safe_load(content)
         variables: dict[str, Any] = {}
+        invalid = None  # a parameter that is not of its declared type: no step runs
         for key, spec in (document.get("parameters") or {}).items():
             given = execution["Parameters"].get(key)
-            value = given if given is not None else spec.get("default")
-            if isinstance(value, list) and spec.get("type") == "String":
-                value = value[0] if value else ""
-            variables[key] = value
-        variables["global:DATE_TIME"] = self.sim.now_datetime().strftime("%Y-%m-%dT%H:%M:%SZ")
+            try:
+                variables[key] = typed(spec, given if given is not None else spec.get("default"))
+            except AutomationFailed as error:
+                invalid = f"{key}: {error}"
+        # Automation's own format, yyyy-MM-dd_HH.mm.ss (Systems Manager User Guide, "Automation
+        # system variables": global:DATE_TIME), which is no ISO 8601 date for a policy condition.
+        variables["global:DATE_TIME"] = self.sim.now_datetime().strftime("%Y-%m-%d_%H.%M.%S")
         variables["automation:EXECUTION_ID"] = execution["AutomationExecutionId"]
         role = substitute(document.get("assumeRole", ""), variables) or None
         execution["AutomationExecutionStatus"] = "InProgress"
@@ -156,9 +168,9 @@ class SsmAutomation:
         self.sim.log(
             "ssm.automation_started", document=name, execution=execution["AutomationExecutionId"]
         )
-        steps = document.get("mainSteps") or []
+        steps = [] if invalid else document.get("mainSteps") or []
         index = {step["name"]: i for i, step in enumerate(steps)}
-        status, failure = "Success", None
+        status, failure = ("Failed", invalid) if invalid else ("Success", None)
         try:
             client = self._clients(role)
             i = 0
@@ -216,9 +228,8 @@ class SsmAutomation:
             if k not in ("Service", "Api", "PropertySelector", "DesiredValues")
         }
         service = client(inputs["Service"])
-        shape = service.meta.service_model.operation_model(inputs["Api"]).input_shape
         try:
-            response = getattr(service, snake(inputs["Api"]))(**coerce(shape, params))
+            response = getattr(service, snake(inputs["Api"]))(**params)
         except ClientError as error:
             raise AutomationFailed(f"{inputs['Api']}: {error.response['Error']['Code']}") from error
         except BotoCoreError as error:  # parameters the API refuses (as Automation reports them)
