@@ -103,3 +103,15 @@ def test_every_checkov_skip_gives_its_reason():
     assert skips, "the stack has documented skips"
     for check, colon, reason in skips:
         assert colon and len(reason.strip()) >= 30, f"{check} is skipped without a reason"
+
+
+def test_the_stack_refuses_a_region_where_iam_events_never_arrive(tmp_path):
+    """IAM's events reach EventBridge only in us-east-1: `terraform validate` of the stack in
+    another region fails with the reason (offline: validation needs no account)."""
+    terraform = Terraform(TERRAFORM_DIR, tmp_path, {"aws_region": "eu-west-1"})
+    terraform.init()
+    result = terraform._run(
+        "plan", "-no-color", "-input=false", "-refresh=false", "-lock=false", check=False
+    )
+    assert result.returncode != 0
+    assert "must live in us-east-1" in " ".join(result.stderr.replace("\u2502", " ").split())

@@ -5,7 +5,7 @@ Config file::
 
     aws:
       allowed_accounts: ["111122223333"]   # nothing runs in an account that is not listed
-      region: eu-west-1                    # default: the profile's region
+      region: us-east-1                    # default: the profile's region (the stack needs us-east-1)
       max_run_s: 7200                      # a run is stopped and torn down after this
 """
 
