@@ -123,3 +123,42 @@ def test_the_security_group_response_revokes_what_the_event_opened_and_nothing_e
     assert [r["FromPort"] for r in remediate_sg.handler(event, None)["revoked"]] == [3389]
     # Run again: nothing left that the event opened.
     assert remediate_sg.handler(event, None)["status"] == "compliant"
+
+
+def test_a_brute_force_by_the_instance_itself_quarantines_it_instead_of_denying_the_victim(
+    emulator, respond, monkeypatch
+):
+    """GuardDuty's resourceRole says which side the instance is on: TARGET (attacked: deny the
+    source) or ACTOR (it attacks others: it is compromised, quarantine it). The runbooks are
+    started on the emulated account's SSM, as the function starts them."""
+    from moto.ssm.models import ssm_backends
+
+    from lab.emulator.compat import ssm as compat
+
+    ssm = emulator.endpoints.client("ssm", "harness")
+    for name in ("lab-DenySourceInNetworkAcl", "lab-QuarantineInstance"):
+        path = REPO_ROOT / "terraform" / "ssm" / f"{name}.yaml"
+        ssm.create_document(
+            Name=name, Content=path.read_text(), DocumentType="Automation", DocumentFormat="YAML"
+        )
+    sns = emulator.endpoints.client("sns", "harness")
+    monkeypatch.setenv("ALERT_TOPIC_ARN", sns.create_topic(Name="lab-alerts")["TopicArn"])
+    monkeypatch.setenv("AUTOMATION_ROLE_ARN", "arn:aws:iam::123456789012:role/lab-ssm-automation")
+    finding = {
+        "type": "UnauthorizedAccess:EC2/SSHBruteForce",
+        "createdAt": "2026-01-05T09:00:00Z",
+        "updatedAt": "2026-01-05T09:00:00Z",
+        "resource": {"instanceDetails": {"instanceId": "i-0123456789abcdef0"}},
+        "service": {
+            "resourceRole": "TARGET",
+            "action": {
+                "networkConnectionAction": {"remoteIpDetails": {"ipAddressV4": "203.0.113.9"}}
+            },
+        },
+    }
+    assert respond.respond_to_finding(finding)["runbook"] == "lab-DenySourceInNetworkAcl"
+    actor = {**finding, "service": {**finding["service"], "resourceRole": "ACTOR"}}
+    assert respond.respond_to_finding(actor)["runbook"] == "lab-QuarantineInstance"
+    backend = ssm_backends[emulator.endpoints.account_id()][emulator.endpoints.region]
+    started = sorted(e["DocumentName"] for e in compat.executions(backend).values())
+    assert started == ["lab-DenySourceInNetworkAcl", "lab-QuarantineInstance"]

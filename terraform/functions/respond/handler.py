@@ -263,6 +263,10 @@ def respond_to_finding(finding):
     entry = PLAYBOOK["findings"].get(finding.get("type"))
     if entry is None:
         return {"status": "ignored", "reason": f"no playbook entry for {finding.get('type')}"}
+    # An entry may hold only when the finding says so (``when``: path -> value), else its ``else``:
+    # an instance that is the actor of a brute force is compromised, not attacked.
+    while entry.get("when") and any(_path(finding, p) != v for p, v in entry["when"].items()):
+        entry = entry.get("else") or {"document": None, "parameters": {}, "why": entry["why"]}
     if finding.get("updatedAt") != finding.get("createdAt"):
         # An update of a finding already answered (more occurrences): not a new incident.
         return {"status": "ignored", "reason": "finding update", "finding": finding.get("id")}
