@@ -126,8 +126,11 @@ def test_wall_clock_run_is_observed_by_probes_and_torn_down(emulator, tmp_path):
     assert fix["t_s"] <= next(e for e in events if e["kind"] == "probe.remediated")["t_s"]
     alert = next(e for e in events if e["kind"] == "probe.alert")
     # The manual architecture's first mail, through SNS -> SQS: a cron detector's ("[lab-manual]
-    # ... open to the Internet") or the Config rule's change that EventBridge e-mails.
-    assert alert["subject"].startswith(("[lab-manual]", "EventBridge rule lab-manual-")), alert
+    # ... open to the Internet"), the Config rule's change that EventBridge e-mails, or the CIS
+    # security-group-changes alarm's.
+    assert alert["subject"].startswith(
+        ("[lab-manual]", "EventBridge rule lab-manual-", 'ALARM: "lab-manual-cis-')
+    ), alert
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["target"] == "aws-stand-in" and manifest["status"] == "complete"
     assert tagged_resources(emulator.endpoints) == []  # teardown + the run's sweep

@@ -216,18 +216,25 @@ def python_shim(real: str) -> str:
 
 
 def compiled_shim(real: str) -> Path | None:
-    """The C shim (``shim.c``) built for ``real``, cached by source and path in the temp folder;
-    None when no C compiler is there or ``LAB_AWS_CLI_SHIM=python``. Same protocol and results as
-    the Python shim, without an interpreter's start per call."""
+    """The C shim (``shim.c``) built for ``real``, cached by source, path and compiler in the
+    user's cache folder (``$XDG_CACHE_HOME/lab``, default ``~/.cache/lab``; not the temp folder,
+    which the lab leaves as it found it); None when no C compiler is there or
+    ``LAB_AWS_CLI_SHIM=python``. Same protocol and results as the Python shim, without an
+    interpreter's start per call."""
     compiler = shutil.which(os.environ.get("CC", "cc"))
     if compiler is None or os.environ.get(SHIM_ENV) == "python":
         return None
     source = Path(__file__).with_name("shim.c").read_bytes()
     digest = hashlib.sha256(source + b"\0" + real.encode() + b"\0" + compiler.encode()).hexdigest()
-    built = Path(tempfile.gettempdir()) / f"lab-aws-shim-{digest[:16]}"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lab"
+    built = cache / f"aws-shim-{digest[:16]}"
     if built.exists():
         return built
-    with tempfile.TemporaryDirectory(dir=built.parent) as scratch:
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    with tempfile.TemporaryDirectory(dir=cache) as scratch:
         out = Path(scratch) / "aws"
         result = subprocess.run(
             [
