@@ -19,12 +19,12 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from moto.sts.models import sts_backends
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from lab.emulator import compat
 from lab.emulator.actors import DEFAULT_ACCOUNT_ID
 from lab.emulator.compat import running
+from lab.emulator.compat.policies import assumed_role
 from lab.emulator.endpoints import Endpoints
 from lab.emulator.ids import OrderFreeIds
 from lab.emulator.recorder import ApiCallRecorder, wall_clock
@@ -60,26 +60,22 @@ class _LabRoutes:
 
 def _assumed_role_identity(access_key_id: str) -> dict[str, Any] | None:
     """CloudTrail's userIdentity for temporary credentials issued by the emulator's STS."""
-    if not access_key_id.startswith("ASIA"):
-        return None
-    for partitions in sts_backends.values():
-        for backend in partitions.values():
-            role = backend.get_assumed_role_from_access_key(access_key_id)
-            if role is not None:
-                return {
-                    "type": "AssumedRole",
-                    "principalId": role.user_id,
-                    "arn": role.arn,
-                    "accountId": role.account_id,
-                    "accessKeyId": access_key_id,
-                    "sessionContext": {
-                        "sessionIssuer": {
-                            "type": "Role",
-                            "arn": role.role_arn,
-                            "userName": role.role_arn.rsplit("/", 1)[-1],
-                        },
-                    },
-                }
+    role = assumed_role(access_key_id)
+    if role is not None:
+        return {
+            "type": "AssumedRole",
+            "principalId": role.user_id,
+            "arn": role.arn,
+            "accountId": role.account_id,
+            "accessKeyId": access_key_id,
+            "sessionContext": {
+                "sessionIssuer": {
+                    "type": "Role",
+                    "arn": role.role_arn,
+                    "userName": role.role_arn.rsplit("/", 1)[-1],
+                },
+            },
+        }
     return None
 
 

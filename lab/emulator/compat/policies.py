@@ -14,6 +14,7 @@ import json
 
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
 from moto.iam.models import iam_backends
+from moto.sts.models import AssumedRole, sts_backends
 
 
 def identity_allows(account_id: str, role_arn: str, action: str, resource: str = "*") -> bool:
@@ -64,3 +65,15 @@ def key_policy_allows(
 def _statements(policy: dict) -> list[dict]:
     statements = policy.get("Statement", [])
     return statements if isinstance(statements, list) else [statements]
+
+
+def assumed_role(access_key_id: str) -> AssumedRole | None:
+    """The role session of temporary credentials the emulator's STS issued, if any."""
+    if not access_key_id.startswith("ASIA"):
+        return None
+    for partitions in sts_backends.values():
+        for backend in partitions.values():
+            role = backend.get_assumed_role_from_access_key(access_key_id)
+            if role is not None:
+                return role
+    return None

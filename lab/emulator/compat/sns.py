@@ -8,9 +8,8 @@ from typing import Any
 from moto.kms.models import kms_backends
 from moto.sns.exceptions import SNSException
 from moto.sns.responses import SNSResponse
-from moto.sts.models import sts_backends
 
-from lab.emulator.compat.policies import key_policy_allows
+from lab.emulator.compat.policies import assumed_role, key_policy_allows
 
 # The key actions a publisher needs on an encrypted topic's key (SNS Developer Guide, "Securing
 # Amazon SNS data with server-side encryption": the publisher needs kms:GenerateDataKey* and
@@ -27,16 +26,6 @@ def apply() -> None:
     _patch_publish_needs_the_topic_key()
 
 
-def _assumed_role_arn(access_key_id: str) -> tuple[str, str] | None:
-    """(account, role ARN) of temporary credentials the emulator's STS issued."""
-    for partitions in sts_backends.values():
-        for backend in partitions.values():
-            role = backend.get_assumed_role_from_access_key(access_key_id)
-            if role is not None:
-                return role.account_id, role.role_arn
-    return None
-
-
 def _patch_publish_needs_the_topic_key() -> None:
     """Gap: moto publishes to a topic encrypted with a customer managed key whatever the publisher
     may do with the key. AWS refuses it: KMSAccessDenied (400), "The ciphertext references a key
@@ -50,7 +39,8 @@ def _patch_publish_needs_the_topic_key() -> None:
     def publish(self: SNSResponse) -> Any:
         topic_arn = self._get_param("TopicArn") or self._get_param("TargetArn")
         match = _CREDENTIAL.search(self.headers.get("Authorization", ""))
-        caller = _assumed_role_arn(match.group(1)) if match else None
+        role = assumed_role(match.group(1)) if match else None
+        caller = (role.account_id, role.role_arn) if role is not None else None
         if topic_arn and caller is not None:
             try:
                 topic = self.backend.get_topic(topic_arn)
