@@ -2,8 +2,10 @@
 working directory as one process per call; off with LAB_AWS_CLI_FORK=0; the real CLI when the
 server is gone."""
 
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,79 @@ def test_the_c_shim_sends_what_the_python_shim_sends(tmp_path):
         assert a[1] == code & 0xFF and a[2] == 3
     assert a[0]["argv"][2] == 'caf\u00e9 \U0001f680 "q" \\ \t\n'
     assert a[0]["env"]["ODD"] == b"a=b\xc3(\x01".decode("utf-8", "surrogateescape")
+
+
+# Commands whose answers go through what a client is built with: timestamps (the CLI's scalar
+# parsers), pagination, text output, an API error, and a global option that changes the session.
+CLIENT_COMMANDS = [
+    ["iam", "list-users", "--output", "text"],
+    ["iam", "list-users", "--query", "Users[].CreateDate", "--output", "json"],
+    [
+        "cloudtrail",
+        "lookup-events",
+        "--lookup-attributes",
+        "AttributeKey=EventName,AttributeValue=CreateUser",
+    ],
+    ["s3api", "list-buckets", "--no-paginate"],
+    ["sns", "publish", "--topic-arn", "arn:aws:sns:us-east-1:123456789012:none", "--message", "m"],
+    ["ec2", "describe-security-groups", "--region", "us-west-2", "--output", "text"],
+]
+RECORDED = ("eventName", "eventSource", "userAgent", "requestParameters", "errorCode", "readOnly")
+
+
+def test_clients_built_ahead_answer_and_send_as_a_child_s_own_client(envs, emulator):
+    """With the fork server's clients (the default) and without (LAB_AWS_CLI_CLIENTS=0): the same
+    output and exit code, and the same request as the emulator records it (user agent included)."""
+    forked, _, cwd = envs
+    _run(["iam", "create-user", "--user-name", "ahead"], None, forked, cwd)
+    for command in CLIENT_COMMANDS:  # the server builds this environment's driver and clients
+        _run(command, None, forked, cwd)
+    seen = {}
+    for switch in ("1", "0"):
+        emulator.recorder.clear()
+        env = forked | {fork_server.prebuilt.SWITCH: switch}
+        results = [_run(command, None, env, cwd) for command in CLIENT_COMMANDS]
+        records = [{k: r.get(k) for k in RECORDED} for r in emulator.recorder.records()]
+        seen[switch] = [(r.returncode, r.stdout, r.stderr) for r in results], records
+    assert seen["1"] == seen["0"]
+    assert len(seen["1"][1]) >= len(CLIENT_COMMANDS) - 1
+
+
+# Run in its own interpreter: importing awscli makes ``botocore`` its vendored copy.
+_WHICH_CLIENT = """
+import json, sys
+from awscli import clidriver
+from lab.awscli_fork import clients
+
+def used(argv, register=False):
+    ahead = {"sts": clients.build(clidriver, "sts", ["sts", "get-caller-identity"])}
+    driver = clidriver.create_clidriver()  # as the fork server builds it, before forking
+    driver._get_command_table()
+    clients.offer(driver.session, ahead, argv, set(driver._get_argument_table()))
+    if register:  # a handler for an event a client emits, registered before the client is built
+        driver.session.register("before-call.sts", lambda **_: None)
+    built = []
+    create = driver.session.create_client
+    driver.session.create_client = lambda *a, **k: built.append(create(*a, **k)) or built[-1]
+    assert driver.main(argv) == 0
+    return built == [ahead["sts"].client]
+
+print(json.dumps([
+    used(["sts", "get-caller-identity", "--output", "text"]),
+    used(["sts", "get-caller-identity", "--region", "us-west-2"]),
+    used(["sts", "get-caller-identity", "--cli-read-timeout", "5"]),
+    used(["sts", "get-caller-identity"], register=True),
+]), file=sys.stderr)
+"""
+
+
+def test_a_command_takes_the_client_built_ahead_only_where_it_would_build_the_same(envs):
+    """Taken for a command with output options only; not with a global option that changes the
+    session, nor after a handler for a client's event was registered."""
+    forked, _, cwd = envs
+    plain = {k: v for k, v in forked.items() if k != "LAB_AWS_CLI_SOCKET"}
+    result = subprocess.run(
+        [sys.executable, "-c", _WHICH_CLIENT], env=plain, cwd=cwd, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stderr.splitlines()[-1]) == [True, False, False, False]

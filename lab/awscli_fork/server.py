@@ -10,9 +10,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from lab.awscli_fork import clients as prebuilt
 from lab.forkserver import Server, serve, start
 
 FORK_ENV = "LAB_AWS_CLI_FORK"
@@ -68,26 +70,42 @@ class _AwsCli:
         _warm_up(clidriver, session)
         self.clidriver = clidriver
         self.history = HISTORY_RECORDER
-        self.drivers: dict[str, object] = {}  # driver key -> a driver built as a child would
+        # driver key -> a driver built as a child would (None: it cannot be built)
+        self.drivers: dict[str, Any] = {}
+        # driver key -> botocore service name -> its client built ahead (``clients``)
+        self.clients: dict[str, dict[str, prebuilt.Prebuilt]] = {}
 
     def environment(self, request: dict[str, Any]) -> dict[str, str]:
         return _as_the_cli_starts(request["env"], self.clidriver.__file__)
 
     def run(self, request: dict[str, Any]) -> int:
-        driver = self.drivers.get(driver_key(dict(os.environ)))
+        key = driver_key(dict(os.environ))
+        driver = self.drivers.get(key)
         if driver is None:
             return self.clidriver.main()
+        options = set(driver._get_argument_table())
+        prebuilt.offer(driver.session, self.clients.get(key, {}), request["argv"], options)
         code = driver.main()  # what clidriver.main() does after create_clidriver()
         self.history.record("CLI_RC", code, "CLI")
         return code
 
     def after_fork(self, request: dict[str, Any], env: dict[str, str]) -> None:
-        # Built while the child runs; the next call with this key uses it.
+        # Built while the child runs; the next call with this key (and service) uses it.
         key = driver_key(env)
         if key not in self.drivers:
             if len(self.drivers) >= MAX_DRIVERS:
-                self.drivers.pop(next(iter(self.drivers)))
+                oldest = next(iter(self.drivers))
+                self.drivers.pop(oldest)
+                self.clients.pop(oldest, None)
             self.drivers[key] = _build_driver(self.clidriver, env)
+            return
+        service = _service_of(self.drivers[key], request["argv"])
+        built = self.clients.setdefault(key, {})
+        if service is not None and service not in built:
+            with _environment(env), contextlib.suppress(Exception):
+                client = prebuilt.build(self.clidriver, service, ["sts", "get-caller-identity"])
+                if client is not None:
+                    built[service] = client
 
 
 def _serve(socket_path: str, parent: int) -> None:
@@ -108,23 +126,43 @@ def driver_key(env: dict[str, str]) -> str:
     return json.dumps([keyed, config, version])
 
 
-def _build_driver(clidriver, env: dict[str, str]) -> object | None:
+def _build_driver(clidriver, env: dict[str, str]) -> Any:
     """A driver as ``create_clidriver()`` builds it under ``env``, with its command table (which the
     driver builds on first use from its session alone). Built in the server, never used there: each
     child starts from this untouched copy. None if it cannot be built (the child builds its own)."""
-    saved = dict(os.environ)
-    try:
-        os.environ.clear()
-        os.environ.update(env)
-        driver = clidriver.create_clidriver()
-        table = driver._get_command_table()
-        driver._get_argument_table()
-        for service, _ in WARM_COMMANDS:
-            if hasattr(table.get(service), "_get_command_table"):
-                table[service]._get_command_table()
-        return driver
-    except Exception:
+    with _environment(env):
+        try:
+            driver = clidriver.create_clidriver()
+            table = driver._get_command_table()
+            driver._get_argument_table()
+            for service, _ in WARM_COMMANDS:
+                if hasattr(table.get(service), "_get_command_table"):
+                    table[service]._get_command_table()
+            return driver
+        except Exception:
+            return None
+
+
+def _service_of(driver: Any, argv: list[str]) -> str | None:
+    """The botocore service name of the command in ``argv`` (None: not a service's command)."""
+    if driver is None:
         return None
+    table = driver._get_command_table()
+    for word in argv:
+        command = table.get(word) if not word.startswith("-") else None
+        if command is not None:
+            return getattr(command, "_service_name", None)
+    return None
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` is ``env`` inside the block, and as it was after it."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
