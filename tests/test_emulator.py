@@ -37,3 +37,24 @@ def test_export_lines_point_the_cli_at_the_emulator(emulator):
     lines = emulator.endpoints.export_lines("attacker")
     assert f"export AWS_ENDPOINT_URL={emulator.url}" in lines
     assert "export AWS_ACCESS_KEY_ID=AKIALABATTACKER00001" in lines
+
+
+def test_sessions_sharing_one_model_loader_send_what_their_own_would(emulator):
+    """``boto3_session`` (the process's one botocore loader) and a plain ``boto3.Session``: the
+    same request, as the emulator records it (user agent and caller included)."""
+    import boto3
+
+    from lab.emulator.actors import actor
+    from lab.emulator.endpoints import boto3_session
+
+    who = actor("observer")
+    keys = {"aws_access_key_id": who.access_key_id, "aws_secret_access_key": who.secret_access_key}
+    seen = []
+    for make in (boto3.Session, boto3_session, boto3_session):
+        emulator.recorder.clear()
+        make(region_name="us-east-1", **keys).client(
+            "iam", endpoint_url=emulator.endpoints.url
+        ).list_users()
+        (record,) = emulator.recorder.records()
+        seen.append({k: record[k] for k in ("userAgent", "userIdentity", "eventName")})
+    assert seen[0] == seen[1] == seen[2]

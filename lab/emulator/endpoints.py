@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 
 from lab.awscli_fork import cli_path_and_socket
@@ -36,7 +38,7 @@ class Endpoints:
         if not self.emulated:
             return boto3.Session(region_name=self.region)
         who = actor(actor_name)
-        return boto3.Session(
+        return boto3_session(
             aws_access_key_id=who.access_key_id,
             aws_secret_access_key=who.secret_access_key,
             region_name=self.region,
@@ -86,6 +88,26 @@ class Endpoints:
             if k not in ("PATH", "LAB_AWS_CLI_SOCKET")
         }
         return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items()))
+
+
+def boto3_session(**settings: Any) -> boto3.Session:
+    """``boto3.Session(**settings)`` whose service models are read through this process's one
+    botocore loader, which keeps what it has parsed: a new session (another actor, an assumed
+    role's credentials) builds its first clients without reading the models from disk again
+    (about 0.2 s a session). Same models, same clients."""
+    core = botocore.session.get_session()
+    if core.get_config_variable("data_path"):  # AWS_DATA_PATH: models of its own
+        return boto3.Session(botocore_session=core, **settings)
+    core.register_component("data_loader", _loader())
+    session = boto3.Session(botocore_session=core, **settings)
+    paths = _loader().search_paths  # boto3 appends its own data folder to the loader's paths
+    paths[:] = list(dict.fromkeys(paths))
+    return session
+
+
+@lru_cache(maxsize=1)
+def _loader() -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader()
 
 
 @lru_cache(maxsize=64)

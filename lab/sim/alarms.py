@@ -17,6 +17,7 @@ import math
 import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from lab.sim.kernel import Simulation
@@ -92,6 +93,26 @@ def evaluate(
         "transition)."
     )
     return Evaluation("OK", reason, periods)
+
+
+# The fields of an alarm that ``evaluate`` reads.
+_EVALUATED = (
+    "Threshold",
+    "ComparisonOperator",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "TreatMissingData",
+    "Statistic",
+)
+
+
+@lru_cache(maxsize=256)
+def _evaluate_without_data(*fields_and_state: Any) -> Evaluation:
+    """``evaluate`` of an alarm (its ``_EVALUATED`` fields, then its state) whose metric has no
+    datapoint in any period: alarms are evaluated every minute, mostly with no data."""
+    *fields, state = fields_and_state
+    alarm = dict(zip(_EVALUATED, fields, strict=True))
+    return evaluate(alarm, [[] for _ in range(int(alarm["EvaluationPeriods"]))], state)
 
 
 @dataclass
@@ -183,14 +204,17 @@ class Alarms:
                 tuple(sorted((d["Name"], d["Value"]) for d in alarm.get("Dimensions", []))),
             )
             n, period = int(alarm["EvaluationPeriods"]), int(alarm["Period"])
-            values = self.metrics.period_values(key, period, n + 1, self.sim.now)
-            # A period that has just begun has no datapoint yet: CloudWatch evaluates the last
-            # periods that can hold data, not an empty one still being filled.
-            values = values[1:] if values[-1] else values[:-1]
             name = alarm["AlarmName"]
             # Each trial starts from the state the alarm has in the account.
             old = self.states.setdefault(name, alarm.get("StateValue") or "INSUFFICIENT_DATA")
-            result = evaluate(alarm, values, old)
+            if not self.metrics.points.get(key):  # no datapoint yet: the same answer each minute
+                result = _evaluate_without_data(*(alarm.get(f) for f in _EVALUATED), old)
+            else:
+                values = self.metrics.period_values(key, period, n + 1, self.sim.now)
+                # A period that has just begun has no datapoint yet: CloudWatch evaluates the
+                # last periods that can hold data, not an empty one still being filled.
+                values = values[1:] if values[-1] else values[:-1]
+                result = evaluate(alarm, values, old)
             if result.state != old:
                 self.states[name] = result.state
                 # Set off by the background load alone? (Only a state change to ALARM can be.)

@@ -22,11 +22,11 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lab.emulator.compat.ssm import AUTOMATION_EXECUTION_PATH
+from lab.emulator.endpoints import boto3_session
 from lab.sim.eventbridge import json_path
 from lab.sim.kernel import Record, Simulation
 
@@ -128,7 +128,7 @@ class SsmAutomation:
         credentials = self.sts.assume_role(RoleArn=role_arn, RoleSessionName="Automation")[
             "Credentials"
         ]
-        session = boto3.Session(
+        session = boto3_session(
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],
             aws_session_token=credentials["SessionToken"],
