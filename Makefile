@@ -6,8 +6,12 @@ STAMP  := $(VENV)/.installed
 # checkov pins packaging<24, which pytest 9 cannot use: it gets a venv of its own.
 CHECKOV_VENV  ?= .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# Prowler (CSPM, `lab cspm`) pulls every cloud's SDK (about 2.3 GB, 4 minutes): a venv of its own.
+PROWLER_VENV    ?= .venv-prowler
+PROWLER_STAMP   = $(PROWLER_VENV)/.installed-$(PROWLER_VERSION)
+PROWLER_VERSION := $(shell sed -n 's/^PINNED = "\([^"]*\)".*/\1/p' lab/cspm/prowler.py)
 
-.PHONY: demo test bench lint env clean tex
+.PHONY: demo test bench lint env clean tex prowler
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +24,14 @@ $(CHECKOV_STAMP):
 	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
 	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov>=3.2,<4'
 	touch $(CHECKOV_STAMP)
+
+$(PROWLER_STAMP):
+	$(PYTHON) -m venv $(PROWLER_VENV)
+	$(PROWLER_VENV)/bin/pip install --quiet --upgrade pip
+	$(PROWLER_VENV)/bin/pip install --quiet 'prowler==$(PROWLER_VERSION)'
+	touch $(PROWLER_STAMP)
+
+prowler: $(PROWLER_STAMP)  ## install Prowler (for `lab cspm`) in its own venv
 
 env: $(STAMP)
 
@@ -35,7 +47,7 @@ tex:
 demo: $(STAMP)  ## run the demo scenario on the embedded emulated account
 	$(BIN)/lab demo
 
-test: $(STAMP) $(CHECKOV_STAMP) tex  ## lint, format, import layers, checkov on terraform/, then the tests (emulator, real terraform, real aws CLI)
+test: $(STAMP) $(CHECKOV_STAMP) $(PROWLER_STAMP) tex  ## lint, format, import layers, checkov on terraform/, then the tests (emulator, real terraform, real aws CLI)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check lab tests benchmarks
 	$(BIN)/ruff format --check lab tests benchmarks
 	$(BIN)/lint-imports
@@ -50,7 +62,7 @@ lint: $(STAMP) $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --compact --quiet --skip-download
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) build .work
+	rm -rf $(VENV) $(CHECKOV_VENV) $(PROWLER_VENV) build .work
 
 bench: $(STAMP)  ## measure the lab itself (prints a table, writes results/benchmarks/*.json)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python benchmarks/run.py $(if $(CAMPAIGN),--campaign $(CAMPAIGN),)

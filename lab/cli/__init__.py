@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli import accounts, catalog, costs, experiments
+from lab.cli import accounts, catalog, costs, cspm, experiments
 
 app = typer.Typer(
     help="Lab and benchmark harness: manual (server-based) vs serverless AWS security monitoring, "
@@ -24,6 +24,7 @@ for command in (
     experiments.notebooks,
     costs.cost,
     costs.load,
+    cspm.cspm,
     catalog.attack,
     accounts.emulator,
     accounts.deploy,

@@ -1,0 +1,1 @@
+"""Start-up code for Prowler's interpreter when it scans the emulator (see sitecustomize)."""
