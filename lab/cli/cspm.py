@@ -65,16 +65,17 @@ def cspm(
     table = summary(postures)
     shown = Table(title="Posture against the empty account (Prowler; checks x resources)")
     columns = ["architecture", *[s for s in SEVERITIES if s != "Informational"]]
-    for name in [*columns, "fails", "fixed", "artefacts"]:
+    counts = ["fails", "fixed", "artefacts", "muted"]
+    for name in [*columns, *counts]:
         shown.add_column(name, justify="left" if name == "architecture" else "right")
     for row in table.to_dict(orient="records"):
-        shown.add_row(*[str(row[c]) for c in [*columns, "fails", "fixed", "artefacts"]])
+        shown.add_row(*[str(row[c]) for c in [*columns, *counts]])
     console.print(shown)
     for posture in postures:
         for finding in posture.fails[:15]:
             console.print(
                 f"  {posture.architecture:<10} {finding.severity:<8} {finding.check} "
-                f"[dim]{finding.resource}[/]",
+                f"[dim]{finding.resource.rsplit(':', 1)[-1]}[/]",
                 highlight=False,
             )
         if len(posture.fails) > 15:

@@ -18,6 +18,7 @@ import yaml
 SEVERITIES = ("Critical", "High", "Medium", "Low", "Informational")
 FSBP = "AWS-Foundational-Security-Best-Practices"
 ARTEFACTS_FILE = Path(__file__).with_name("artefacts.yaml")
+MUTELIST_FILE = Path(__file__).with_name("mutelist.yaml")
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Finding:
     """One check's result on one resource."""
 
     check: str
-    status: str  # PASS, FAIL, MANUAL
+    status: str  # PASS, FAIL, MANUAL, MUTED (a FAIL the mutelist names, with its reason)
     severity: str
     service: str
     resource: str
@@ -47,7 +48,7 @@ def from_ocsf(finding: dict[str, Any]) -> Finding:
     resources = finding.get("resources") or [{}]
     return Finding(
         check=finding["metadata"]["event_code"],
-        status=finding["status_code"],
+        status="MUTED" if finding.get("status") == "Suppressed" else finding["status_code"],
         severity=finding.get("severity") or "Informational",
         service=(finding.get("finding_info", {}).get("analytic") or {}).get("category", ""),
         resource=resources[0].get("uid") or resources[0].get("name") or "",
@@ -70,6 +71,17 @@ def _newest_cis(compliance: dict[str, list[str]]) -> str:
 
 
 @lru_cache(maxsize=1)
+def muted_reasons() -> dict[str, str]:
+    """Checks the mutelist names (some of their resources): check id -> the written reason."""
+    data = yaml.safe_load(MUTELIST_FILE.read_text()) or {}
+    checks: dict[str, str] = {}
+    for account in (data.get("Mutelist", {}).get("Accounts") or {}).values():
+        for check, entry in (account.get("Checks") or {}).items():
+            checks[check] = " ".join(str(entry.get("Description", "")).split())
+    return checks
+
+
+@lru_cache(maxsize=1)
 def artefacts() -> dict[str, str]:
     """Checks whose result on the emulator is the emulator's doing: check id -> why."""
     data = yaml.safe_load(ARTEFACTS_FILE.read_text()) or []
@@ -84,6 +96,7 @@ class Posture:
     fails: list[Finding]  # FAIL here, not in the empty account: the architecture's own
     fixed: list[Finding]  # checks the empty account failed and this one passes (one row each)
     artefacts: list[Finding]  # new FAILs the emulator decides (see ``artefacts.yaml``)
+    muted: list[Finding]  # new FAILs the mutelist names (``mutelist.yaml``, with the reasons)
     checks: int  # checks with a result in this scan
 
     def by_severity(self) -> dict[str, int]:
@@ -93,6 +106,7 @@ class Posture:
 def compare(architecture: str, empty: list[Finding], scanned: list[Finding]) -> Posture:
     """``scanned`` (the account with ``architecture`` deployed) against ``empty``."""
     failed_before = {f.key for f in empty if f.status == "FAIL"}
+    muted_before = {f.key for f in empty if f.status == "MUTED"}
     new = [f for f in scanned if f.status == "FAIL" and f.key not in failed_before]
     # An account-level check names another resource once it passes (the account's trail, not
     # "no trail"): a check is fixed when the empty account failed it and this one fails it nowhere.
@@ -106,6 +120,9 @@ def compare(architecture: str, empty: list[Finding], scanned: list[Finding]) -> 
         fails=sorted((f for f in new if f.check not in known), key=_order),
         fixed=sorted(fixed, key=_order),
         artefacts=sorted((f for f in new if f.check in known), key=_order),
+        muted=sorted(
+            (f for f in scanned if f.status == "MUTED" and f.key not in muted_before), key=_order
+        ),
         checks=len({f.check for f in scanned}),
     )
 

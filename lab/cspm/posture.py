@@ -21,7 +21,7 @@ import yaml
 
 from lab.architectures.registry import build
 from lab.cspm import figure, prowler
-from lab.cspm.findings import Finding, Posture, artefacts, compare, from_ocsf
+from lab.cspm.findings import Finding, Posture, artefacts, compare, from_ocsf, muted_reasons
 from lab.emulator import EmulatorServer
 from lab.experiment.manifest import git_commit, versions, write_manifest
 
@@ -96,7 +96,7 @@ def run_posture(
     )
     scans: dict[str, list[Finding]] = {}
     walls: dict[str, float] = {}
-    with _without_builtin_images(), _quiet_emulator(), EmulatorServer() as emulator:
+    with _without_builtin_images(), EmulatorServer() as emulator, _quiet_emulator():
         for name in architectures:
             emulator.reset()
             emulator.ids.mask(RUN_ID)
@@ -137,6 +137,7 @@ def summary(postures: list[Posture]) -> pd.DataFrame:
                 "fails": len(p.fails),
                 "fixed": len(p.fixed),
                 "artefacts": len(p.artefacts),
+                "muted": len(p.muted),
                 "checks": p.checks,
             }
             for p in postures
@@ -145,8 +146,8 @@ def summary(postures: list[Posture]) -> pd.DataFrame:
 
 
 def _write(run_dir: Path, postures: list[Posture], scans: dict[str, list[Finding]]) -> None:
-    fields = ["architecture", "kind", *Finding.__dataclass_fields__, "artefact_reason"]
-    reasons = artefacts()
+    fields = ["architecture", "kind", *Finding.__dataclass_fields__, "reason"]
+    reasons = artefacts() | muted_reasons()
     with (run_dir / "posture.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
@@ -155,6 +156,7 @@ def _write(run_dir: Path, postures: list[Posture], scans: dict[str, list[Finding
                 ("fails", posture.fails),
                 ("fixed", posture.fixed),
                 ("artefact", posture.artefacts),
+                ("muted", posture.muted),
             ):
                 for finding in rows:
                     writer.writerow(
@@ -162,7 +164,9 @@ def _write(run_dir: Path, postures: list[Posture], scans: dict[str, list[Finding
                             "architecture": posture.architecture,
                             "kind": kind,
                             **finding.row(),
-                            "artefact_reason": reasons.get(finding.check, ""),
+                            "reason": reasons.get(finding.check, "")
+                            if kind in ("artefact", "muted")
+                            else "",
                         }
                     )
     with (run_dir / "findings.csv").open("w", newline="") as handle:

@@ -22,6 +22,7 @@ from lab.paths import REPO_ROOT
 
 PROWLER_ENV = "LAB_PROWLER"
 EMULATOR_SITE = Path(__file__).with_name("emulator_site")  # its sitecustomize.py: S3 Control
+MUTELIST = Path(__file__).with_name("mutelist.yaml")  # reviewed findings, each with its reason
 PINNED = "5.46.0"  # the check set changes between releases: results name the version they used
 INSTALL_HINT = (
     f"Prowler is not installed: run `make prowler` (a venv of its own, .venv-prowler, with "
@@ -96,6 +97,8 @@ def scan(
         "scan",
         "--ignore-exit-code-3",  # exit code 3 means "some check failed": that is a result
         "--scan-unused-services",
+        "--mutelist-file",
+        str(MUTELIST),
     ]
     if services:
         command += ["--services", *services]
