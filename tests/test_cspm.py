@@ -113,6 +113,17 @@ def test_lab_cspm_scans_an_architecture_against_the_empty_account(tmp_path):
     assert "Posture against the empty account" in result.stdout
 
 
+def test_an_unknown_check_or_service_is_refused_before_anything_is_written(tmp_path):
+    assert prowler.unknown(["s3", "nosuchservice"], [SSH_OPEN, "no_such_check"]) == [
+        "service nosuchservice",
+        "check no_such_check",
+    ]
+    result = _lab("cspm", "--service", "nosuchservice", "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "has no service nosuchservice" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_without_prowler_one_clear_error_and_nothing_written(tmp_path):
     result = _lab(
         "cspm", "--out", str(tmp_path / "out"), env={prowler.PROWLER_ENV: str(tmp_path / "none")}

@@ -60,6 +60,8 @@ def cspm(
             checks=check,
             say=lambda text: console.print(f"[dim]{text}[/]"),
         )
+    except ValueError as exc:  # a service or check this Prowler does not have
+        fail(str(exc))
     except ProwlerError as exc:
         fail(str(exc), code=2 if "not installed" in str(exc) else 1)
     table = summary(postures)

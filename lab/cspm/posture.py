@@ -78,6 +78,8 @@ def run_posture(
     """Scan the empty account and each architecture's; write the results into a new folder of
     ``out_dir``; return it and each architecture's posture."""
     prowler.executable()  # missing: one clear error before anything is deployed or written
+    if not_there := prowler.unknown(services, checks):
+        raise ValueError(f"Prowler {prowler.version()} has no {', '.join(not_there)}")
     started = time.monotonic()
     run_dir = out_dir / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir.mkdir(parents=True, exist_ok=False)
@@ -96,28 +98,33 @@ def run_posture(
     )
     scans: dict[str, list[Finding]] = {}
     walls: dict[str, float] = {}
-    with _without_builtin_images(), EmulatorServer() as emulator, _quiet_emulator():
-        for name in architectures:
-            emulator.reset()
-            emulator.ids.mask(RUN_ID)
-            emulator.open_account(SEED)
-            for account in (f"{name}:empty", name):
-                arch = None
-                if account == name:
-                    say(f"deploying {name}")
-                    arch = build(name, RUN_ID, OPTIONS.get(name, {}))
-                    arch.deploy(emulator.endpoints, run_dir / "work" / name)
-                say(f"scanning the {account} account with Prowler")
-                scan = prowler.scan(
-                    emulator.endpoints,
-                    run_dir / account.replace(":", "-"),
-                    services=services,
-                    checks=checks,
-                )
-                scans[account] = [from_ocsf(f) for f in scan.findings]
-                walls[account] = round(scan.wall_s, 1)
-                if arch is not None:
-                    arch.destroy(emulator.endpoints, run_dir / "work" / name)
+    try:
+        with _without_builtin_images(), EmulatorServer() as emulator, _quiet_emulator():
+            for name in architectures:
+                emulator.reset()
+                emulator.ids.mask(RUN_ID)
+                emulator.open_account(SEED)
+                for account in (f"{name}:empty", name):
+                    arch = None
+                    if account == name:
+                        say(f"deploying {name}")
+                        arch = build(name, RUN_ID, OPTIONS.get(name, {}))
+                        arch.deploy(emulator.endpoints, run_dir / "work" / name)
+                    say(f"scanning the {account} account with Prowler")
+                    scan = prowler.scan(
+                        emulator.endpoints,
+                        run_dir / account.replace(":", "-"),
+                        services=services,
+                        checks=checks,
+                    )
+                    scans[account] = [from_ocsf(f) for f in scan.findings]
+                    walls[account] = round(scan.wall_s, 1)
+                    if arch is not None:
+                        arch.destroy(emulator.endpoints, run_dir / "work" / name)
+    except BaseException as exc:
+        # Kept, with each scan's prowler.log, and marked: a reader never takes it for a result.
+        write_manifest(run_dir / "manifest.json", {"status": "failed", "error": str(exc)[:2000]})
+        raise
     postures = [compare(name, scans[f"{name}:empty"], scans[name]) for name in architectures]
     _write(run_dir, postures, scans)
     write_manifest(

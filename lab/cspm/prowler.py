@@ -66,6 +66,27 @@ def version() -> str:
     return words[-1]
 
 
+def unknown(services: list[str] | None, checks: list[str] | None) -> list[str]:
+    """The names in ``services`` and ``checks`` this Prowler does not have (its AWS check ids
+    begin with their service's name)."""
+    if not services and not checks:
+        return []
+    out = subprocess.run(
+        [str(executable()), "aws", "--list-checks-json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    try:
+        known = set(json.loads(out.stdout)["aws"])
+    except (ValueError, KeyError) as exc:
+        raise ProwlerError(f"`prowler aws --list-checks-json` failed: {out.stderr[-500:]}") from exc
+    known_services = {check.split("_", 1)[0] for check in known}
+    return [f"service {s}" for s in services or [] if s not in known_services] + [
+        f"check {c}" for c in checks or [] if c not in known
+    ]
+
+
 def scan(
     endpoints: Endpoints,
     out_dir: Path,
