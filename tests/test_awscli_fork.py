@@ -169,7 +169,7 @@ from awscli import clidriver
 from lab.awscli_fork import clients
 
 def used(argv, register=False):
-    ahead = {"sts": clients.build(clidriver, "sts", ["sts", "get-caller-identity"])}
+    ahead = {"sts": clients.build(clidriver, "sts")}
     driver = clidriver.create_clidriver()  # as the fork server builds it, before forking
     driver._get_command_table()
     clients.offer(driver.session, ahead, argv, set(driver._get_argument_table()))

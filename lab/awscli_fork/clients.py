@@ -34,6 +34,8 @@ CLI_EVENTS = (
 )
 # How the CLI asks for its client when no global option says otherwise (clidriver's invoke).
 CLI_CALL = {"region_name": None, "endpoint_url": None, "verify": None}
+# The command whose start-up the clients are built after: a service and an operation, no option.
+START_COMMAND = ("sts", "get-caller-identity")
 # Session methods that change what a client is built from.
 _SESSION_SETTERS = (
     "set_config_variable",
@@ -54,7 +56,9 @@ class Prebuilt:
         self.startup = startup
 
 
-def build(clidriver: Any, service: str, start_command: list[str]) -> Prebuilt | None:
+def build(
+    clidriver: Any, service: str, start_command: tuple[str, ...] = START_COMMAND
+) -> Prebuilt | None:
     """The client of the botocore service ``service``, built under the current environment as the
     first client of a new driver's session (as a child's is: credentials resolved then, and the
     features that registers in its user agent) after the CLI's start-up for ``start_command`` (a
@@ -67,7 +71,7 @@ def build(clidriver: Any, service: str, start_command: list[str]) -> Prebuilt | 
     table = driver._get_command_table()
     parser = driver._create_parser(table)
     driver._add_aliases(table, parser)
-    parsed, remaining = parser.parse_known_args(start_command)
+    parsed, remaining = parser.parse_known_args(list(start_command))
     changes = _watch(session)
     # What CLIDriver.main() runs before the command itself.
     driver._handle_top_level_args(parsed, remaining)

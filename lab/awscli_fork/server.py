@@ -103,7 +103,7 @@ class _AwsCli:
         built = self.clients.setdefault(key, {})
         if service is not None and service not in built:
             with _environment(env), contextlib.suppress(Exception):
-                client = prebuilt.build(self.clidriver, service, ["sts", "get-caller-identity"])
+                client = prebuilt.build(self.clidriver, service)
                 if client is not None:
                     built[service] = client
 

@@ -15,15 +15,25 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pandas as pd
 import yaml
 
 from lab.architectures.registry import build
-from lab.cspm import figure, prowler
-from lab.cspm.findings import Finding, Posture, artefacts, compare, from_ocsf, muted_reasons
+from lab.cspm import prowler
+from lab.cspm.findings import (
+    SEVERITIES,
+    Finding,
+    Posture,
+    artefacts,
+    compare,
+    from_ocsf,
+    muted_reasons,
+)
 from lab.emulator import EmulatorServer
 from lab.experiment.manifest import git_commit, versions, write_manifest
+from lab.report.cspm_figures import posture as posture_figure
 
 SEED = 20260105
 RUN_ID = "cspm"
@@ -40,19 +50,10 @@ def default_services() -> list[str]:
     return list(yaml.safe_load(SCOPE_FILE.read_text())["services"])
 
 
-@contextmanager
-def _without_builtin_images():
+def _without_builtin_images() -> Any:
     """moto's EC2 makes ~1,300 public AMIs and their snapshots on first use unless told not to;
     a real account has none of its own, and Prowler's snapshot checks would fail on them."""
-    saved = os.environ.get("MOTO_EC2_LOAD_DEFAULT_AMIS")
-    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("MOTO_EC2_LOAD_DEFAULT_AMIS", None)
-        else:
-            os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = saved
+    return patch.dict(os.environ, {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
 
 
 @contextmanager
@@ -187,4 +188,5 @@ def _write(run_dir: Path, postures: list[Posture], scans: dict[str, list[Finding
         json.dumps(table.to_dict(orient="records"), indent=2) + "\n"
     )
     if len(table):
-        figure.posture(table, run_dir / "figures" / "cspm_posture")
+        drawn = [s for s in SEVERITIES if s != "Informational"]
+        posture_figure(table, run_dir / "figures" / "cspm_posture", drawn)

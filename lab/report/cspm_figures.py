@@ -1,4 +1,5 @@
-"""The posture figure: per architecture, what it fails by severity and what it fixes."""
+"""The CSPM posture figure (``lab cspm``): per architecture, what it fails by severity and what
+it fixes; same style as the other figures."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from lab.cspm.findings import SEVERITIES
 from lab.report.style import (
     A4_COLUMN_WIDTH_IN,
     architecture_order,
@@ -21,11 +21,11 @@ from lab.report.style import (
 
 
 @figure_function
-def posture(summary: pd.DataFrame, out_base: Path) -> list[Path]:
+def posture(summary: pd.DataFrame, out_base: Path, severities: list[str]) -> list[Path]:
     """Grouped bars: failed checks of each architecture's own resources by severity, and the
     empty account's failed checks it makes pass (one row per architecture in ``summary``, with a
-    column per severity and ``fixed``)."""
-    columns = [*[s for s in SEVERITIES if s != "Informational"], "fixed"]
+    column per severity of ``severities``, most severe first, and ``fixed``)."""
+    columns = [*severities, "fixed"]
     names = architecture_order(summary["architecture"])
     fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 2.8))
     width = 0.8 / max(1, len(names))
