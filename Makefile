@@ -11,7 +11,7 @@ PROWLER_VENV    ?= .venv-prowler
 PROWLER_STAMP   = $(PROWLER_VENV)/.installed-$(PROWLER_VERSION)
 PROWLER_VERSION := $(shell sed -n 's/^PINNED = "\([^"]*\)".*/\1/p' lab/cspm/prowler.py)
 
-.PHONY: demo test bench lint env clean tex prowler
+.PHONY: demo test bench lint env clean tex prowler browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,10 +44,17 @@ tex:
 	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(TEX_PACKAGES) >/dev/null 2>&1; }; }; } || \
 	  echo "no TeX engine could be installed: the LaTeX compile test is skipped"
 
+# Headless Chromium and its driver for the console's browser test (Debian's packages, about 15 s).
+BROWSER_PACKAGES := chromium chromium-driver
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null; }; }
+
 demo: $(STAMP)  ## run the demo scenario on the embedded emulated account
 	$(BIN)/lab demo
 
-test: $(STAMP) $(CHECKOV_STAMP) $(PROWLER_STAMP) tex  ## lint, format, import layers, checkov on terraform/, then the tests (emulator, real terraform, real aws CLI)
+test: $(STAMP) $(CHECKOV_STAMP) $(PROWLER_STAMP) tex browser  ## lint, format, import layers, checkov on terraform/, then the tests (emulator, real terraform, real aws CLI)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check lab tests benchmarks
 	$(BIN)/ruff format --check lab tests benchmarks
 	$(BIN)/lint-imports

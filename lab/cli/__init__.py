@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli import accounts, catalog, costs, cspm, experiments
+from lab.cli import accounts, catalog, costs, cspm, experiments, teaching
 
 app = typer.Typer(
     help="Lab and benchmark harness: manual (server-based) vs serverless AWS security monitoring, "
@@ -26,6 +26,7 @@ for command in (
     costs.load,
     cspm.cspm,
     catalog.attack,
+    teaching.live,
     accounts.emulator,
     accounts.deploy,
     accounts.destroy,
@@ -34,6 +35,7 @@ for command in (
     experiments.calibrate,
 ):
     app.command()(command)
+app.command("console")(teaching.console_)
 app.add_typer(catalog.techniques_app, name="techniques")
 
 __all__ = ["app"]

@@ -3,11 +3,13 @@ time, observe when it was detected, alerted and remediated (read back from the a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
 
+from lab.attacks.lifecycle import TechniqueRun
 from lab.emulator.actors import actor
 from lab.emulator.server import EmulatorServer
 from lab.experiment.injection import draw_injection
@@ -17,7 +19,7 @@ from lab.paths import RUNBOOKS_DIR
 from lab.seeds import derived_seed, stable_key
 from lab.sim.background import BackgroundLoad
 from lab.sim.kernel import Simulation
-from lab.sim.services import start_services
+from lab.sim.services import AccountServices, start_services
 
 # Timeline events that close an alert a person received.
 ALERT_HANDLED = {
@@ -36,7 +38,6 @@ def run_trial(
     """Run one trial in virtual time; return what was observed and its timeline."""
     scenario, calibration, life = request.scenario, request.calibration, request.technique
     technique, architecture, trial = life.technique, request.architecture, request.trial
-    prerequisites = life.prerequisites
     endpoints = emulator.endpoints
     # Resource ids the trial makes (keys, groups, executions) come from its own seed, not from what
     # the account made before it: a trial's timeline is the same whichever trials ran before it in
@@ -106,17 +107,7 @@ def run_trial(
         yield sim.env.timeout(injection.delay_s)
         life.detonate()
         state["injected_s"] = sim.now
-        sim.log("technique.detonated")
-        sim.pump()
-        activity = technique.metadata.activity
-        if activity is not None and prerequisites.get("instance_id"):
-            services.hosts.start(
-                prerequisites["instance_id"],
-                activity,
-                actor(activity.source).source_ip,
-                active=lambda: bool(prerequisites.get("active")) and not done.triggered,
-                network=lambda: technique.network(endpoints, prerequisites),
-            )
+        detonated(sim, services, life, watching=lambda: not done.triggered)
 
     sim.on_log(observe)
     sim.env.process(attack())
@@ -138,6 +129,26 @@ def run_trial(
             peak_lambda_concurrency=services.lambda_runtime.peak_concurrency,
         )
     return _observation(sim, state, error), sim.timeline
+
+
+def detonated(
+    sim: Simulation, services: AccountServices, life: TechniqueRun, watching: Callable[[], bool]
+) -> None:
+    """What follows a detonation in the account's services: the timeline's mark, the attack's calls
+    routed to the services, and an activity technique's traffic started on its instance (while the
+    attacker keeps it up and ``watching()``)."""
+    technique, prerequisites = life.technique, life.prerequisites
+    sim.log("technique.detonated")
+    sim.pump()
+    activity = technique.metadata.activity
+    if activity is not None and prerequisites.get("instance_id"):
+        services.hosts.start(
+            prerequisites["instance_id"],
+            activity,
+            actor(activity.source).source_ip,
+            active=lambda: bool(prerequisites.get("active")) and watching(),
+            network=lambda: technique.network(life.endpoints, prerequisites),
+        )
 
 
 def _observation(sim: Simulation, state: dict[str, Any], error: str | None) -> Observation:

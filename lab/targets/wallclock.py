@@ -142,7 +142,12 @@ class StandIn:
         workdir: Path,
         seed: int,
         time_factor: float,
+        person_reads_mail: bool = False,
+        labels: dict[str, Any] | None = None,
     ) -> StandIn:
+        """The account's simulated services on the wall clock (``time_factor`` wall seconds per
+        simulated second); ``person_reads_mail``: the simulated on-call person acts on the
+        e-mails (``lab live``), else someone outside does (the probes' person, a student)."""
         from lab.sim.kernel import RealtimeEnvironment, Simulation
         from lab.sim.services import start_services
 
@@ -153,9 +158,12 @@ class StandIn:
             calibration,
             np.random.default_rng(seed),
             datetime.now(UTC),
+            labels=dict(labels or {}),
             env=env,
         )
-        services = start_services(sim, workdir, operator, RUNBOOKS_DIR, person_reads_mail=False)
+        services = start_services(
+            sim, workdir, operator, RUNBOOKS_DIR, person_reads_mail=person_reads_mail
+        )
         return cls(sim, services)
 
     def advance(self, seconds: float) -> None:
