@@ -155,7 +155,10 @@ def serve(app: Starlette, port: int, ready: Any = None) -> None:
     """Serve ``app`` on 127.0.0.1:``port`` until Ctrl-C (uvicorn, quiet)."""
     import uvicorn
 
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    # A browser's event stream never ends by itself: give open streams a moment, then close.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2
+    )
     server = uvicorn.Server(config)
     if ready is not None:
         ready(server)

@@ -208,6 +208,8 @@ class LiveAccount:
 
     def _fixed(self, technique_id: str, attack: OpenAttack, by: str, at: float) -> None:
         attack.fixed = True
+        if by == "student":
+            self.sim.log("student.fixed", technique=technique_id)
         self.sim.log(
             "technique.remediated",
             technique=technique_id,

@@ -8,6 +8,7 @@ reacts by scheduling its own processes with calibrated delays.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,17 @@ class Environment(_Interruptible, simpy.Environment):
 
 class RealtimeEnvironment(_Interruptible, simpy.rt.RealtimeEnvironment):
     """SimPy's real-time environment (the stand-in's clock), interruptible."""
+
+    def wall_now(self) -> float:
+        """The simulated moment of the wall clock now. ``now`` stays at the last event processed
+        while the environment sleeps towards the next, when calls from outside (a student's CLI)
+        arrive; their moment lies between the two, which keeps every record in order."""
+        ahead = self.env_start + (time.monotonic() - self.real_start) / self.factor
+        try:
+            following = self.peek()
+        except IndexError:  # the queue changed under this thread's feet: the last event's moment
+            following = self.now
+        return float(max(self.now, min(ahead, following)))
 
 
 @dataclass

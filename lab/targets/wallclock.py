@@ -164,6 +164,9 @@ class StandIn:
         services = start_services(
             sim, workdir, operator, RUNBOOKS_DIR, person_reads_mail=person_reads_mail
         )
+        # Calls from outside are stamped with the wall clock's simulated moment, not the last
+        # event's (``RealtimeEnvironment.wall_now``).
+        emulator.recorder.clock = lambda: sim.datetime_at(env.wall_now())
         return cls(sim, services)
 
     def advance(self, seconds: float) -> None:

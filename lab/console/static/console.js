@@ -142,7 +142,8 @@ function apply(event) {
     li.innerHTML = `<span class="arm">${arm}</span> ${escape(event.alarm)}: <b>${event.new_state}</b> at ${fmt(t)}`;
   }
   if (event.kind === "technique.remediated") {
-    statusOf(arm, `fixed after ${fmt(t)} by ${event.source}`);
+    // A student's fix is timed by their call (after_s), read back a moment later (t_s).
+    statusOf(arm, `fixed after ${fmt(event.after_s ?? t)} by ${event.source}`);
     if (state.info.mode === "live" && state.info.student) refreshScore();
   }
 }
