@@ -11,7 +11,7 @@ PROWLER_VENV    ?= .venv-prowler
 PROWLER_STAMP   = $(PROWLER_VENV)/.installed-$(PROWLER_VERSION)
 PROWLER_VERSION := $(shell sed -n 's/^PINNED = "\([^"]*\)".*/\1/p' lab/cspm/prowler.py)
 
-.PHONY: demo test bench lint env clean tex prowler browser
+.PHONY: demo test bench bench-live lint env clean tex prowler browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,3 +73,6 @@ clean:
 
 bench: $(STAMP)  ## measure the lab itself (prints a table, writes results/benchmarks/*.json)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python benchmarks/run.py $(if $(CAMPAIGN),--campaign $(CAMPAIGN),)
+
+bench-live: $(STAMP)  ## a live lab at a class's speed: wall time from detonate to each fix (SPEED=60)
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python benchmarks/live.py --speed $(or $(SPEED),60)

@@ -242,3 +242,22 @@ def test_live_lab_attack_alert_and_fix_by_lambda_and_by_a_student(browser, tmp_p
     finally:
         live.terminate()
         live.wait(60)
+
+
+def test_live_refuses_bad_input_before_deploying_anything(tmp_path):
+    def live(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "lab.cli", "live", "--workdir", str(tmp_path / "w"), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert "unknown architecture" in live("-a", "hybrid").stderr
+    assert "--speed must be positive" in live("--speed", "0").stderr
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        answer = live("--port", str(busy.getsockname()[1]))
+    assert answer.returncode == 2 and "in use" in answer.stderr
+    assert not (tmp_path / "w").exists()  # nothing deployed, nothing written

@@ -59,6 +59,7 @@ def live(
         Calibration.load().operator(operator)
     except KeyError as exc:
         fail(str(exc.args[0]))
+    _port_free(port)
 
     def tell(event: dict) -> None:
         if event["kind"] == "sns.delivered":
@@ -113,5 +114,17 @@ def console_(
         replay = ReplayRun.load(run_dir)
     except NotReplayable as exc:
         fail(str(exc))
+    _port_free(port)
     console.print(f"console: http://127.0.0.1:{port}/   (Ctrl-C to stop)", highlight=False)
     serve(create_app(replay=replay), port)
+
+
+def _port_free(port: int) -> None:
+    """Refuse a busy port before anything is deployed (a class waits for the deployment)."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            fail(f"port {port} on 127.0.0.1 is in use: choose another with --port")

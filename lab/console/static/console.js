@@ -6,7 +6,7 @@
 const SVG = "http://www.w3.org/2000/svg";
 const NODE_W = 132, NODE_H = 36;
 const NOISE = new Set(["cloudtrail.not_recorded", "cron.run_skipped_no_change", "live.status"]);
-const FINDINGS = new Set(["guardduty.finding", "securityhub.imported", "config.compliance_change",
+const FINDINGS = new Set(["guardduty.finding", "securityhub.imported", "config.compliance_change", "cloudwatch.alarm_state",
                           "detector.alerted", "eventbridge.matched"]);
 const state = { info: null, arms: {}, events: [], clock: 0, playing: false, start: 0, order: 0 };
 
