@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300.0, help="wall seconds per technique")
     parser.add_argument("techniques", nargs="*", default=TECHNIQUES)
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=140)
     with tempfile.TemporaryDirectory() as work:
         session = LiveSession(["manual", "serverless"], args.speed, Path(work))
         with session:
