@@ -131,3 +131,111 @@ def test_without_prowler_one_clear_error_and_nothing_written(tmp_path):
     assert result.returncode == 2
     assert "make prowler" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+CSPM_SCENARIO = """\
+name: cspm-path
+description: the CSPM scan as the only path that sees an open SSH port
+seed: 11
+trials: 1
+techniques: [ec2-sg-open-ssh]
+architectures:
+  manual:
+    detectors: [guardduty]
+  serverless:
+    alert_email: security@example.com
+    enable_sg_fast_path: false
+    enable_api_call_response: false
+    enable_cis_alarms: false
+    enable_config: false
+operator: soc-24x7
+cspm: {every_s: 3600}
+max_trial_s: 172800
+"""
+
+
+def test_a_scheduled_scan_detects_and_each_architecture_delivers_it_its_own_way(tmp_path):
+    scenario = tmp_path / "cspm.yaml"
+    scenario.write_text(CSPM_SCENARIO)
+    result = _lab("run", str(scenario), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run_dir,) = (tmp_path / "out" / "cspm-path").iterdir()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["cspm"] == {"tool": "prowler", "version": prowler.PINNED}
+    rows = {r["architecture"]: r for r in csv.DictReader((run_dir / "trials.csv").open())}
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").open()]
+    for arm in ("manual", "serverless"):
+        # Nothing else of either deployment sees the open port: the scan does.
+        assert rows[arm]["detection_source"] == f"cspm:{SSH_OPEN}", rows[arm]
+        assert rows[arm]["time_to_alert_s"]
+        scans = [e for e in events if e["architecture"] == arm and e["kind"] == "cspm.scanned"]
+        assert any(e["new_fails"] for e in scans)
+        assert sum(e["reused"] for e in scans) >= len(scans) - 3  # unchanged account: no rescan
+    # The manual report names the check and the resource: the person runs the runbook the index
+    # maps the check to. The serverless hub's e-mail is a line (its rule's input transformer): the
+    # person reviews it, with nothing to run.
+    assert rows["manual"]["outcome"] == "remediated"
+    assert rows["manual"]["remediated_by"] == "operator:sg-open-world"
+    assert rows["serverless"]["outcome"] == "detected only"
+    mail = {
+        e["architecture"]: e["subject"]
+        for e in events
+        if e["kind"] == "sns.delivered" and e.get("alert")
+    }
+    assert mail["manual"].startswith(f"[lab-manual] Prowler High: {SSH_OPEN}")
+    imported = [e for e in events if e["kind"] == "securityhub.imported"]
+    assert [e["product"] for e in imported] == ["prowler"]  # the serverless hub, once
+    # The hub's rule (HIGH / CRITICAL, new, active) e-mails it: a field inside the findings array.
+    assert mail["serverless"] == "EventBridge rule lab-securityhub-high-findings"
+
+
+def test_a_scenario_that_scans_without_prowler_is_refused_before_anything_is_written(tmp_path):
+    scenario = tmp_path / "cspm.yaml"
+    scenario.write_text(CSPM_SCENARIO)
+    result = _lab(
+        "run",
+        str(scenario),
+        "--out",
+        str(tmp_path / "out"),
+        env={prowler.PROWLER_ENV: str(tmp_path / "none")},
+    )
+    assert result.returncode == 2 and "make prowler" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_techniques_cspm_checks_fail_after_it_and_pass_after_its_revert(emulator, tmp_path):
+    """The checks a technique's metadata names (``cspm_checks``) are what the CSPM path scans: each
+    must FAIL on something new once the technique is detonated, and nothing of it after the revert
+    (all techniques at once: three scans)."""
+    from lab.attacks.lifecycle import TechniqueRun
+    from lab.attacks.registry import techniques
+
+    lives = {
+        t.metadata.id: TechniqueRun(t, emulator.endpoints, "cspm-checks")
+        for t in techniques().values()
+        if t.metadata.cspm_checks
+    }
+    checks = sorted({c for life in lives.values() for c in life.technique.metadata.cspm_checks})
+    assert len(lives) >= 8
+
+    def fails(name):
+        scanned = prowler.scan(emulator.endpoints, tmp_path / name, checks=checks)
+        return {
+            (f.check, f.resource) for f in map(from_ocsf, scanned.findings) if f.status == "FAIL"
+        }
+
+    try:
+        for life in lives.values():
+            life.warm_up()
+        before = fails("before")
+        for life in lives.values():
+            life.detonate()
+        new = fails("after") - before
+        for technique_id, life in lives.items():
+            missing = set(life.technique.metadata.cspm_checks) - {c for c, _ in new}
+            assert not missing, f"{technique_id}: {missing} found nothing new"
+            life.revert()
+        assert not (fails("reverted") & new)
+    finally:
+        for life in lives.values():
+            life.cleanup()

@@ -135,3 +135,55 @@ def test_input_transformer_as_documented() -> None:
     )
     assert transform_input({"Arn": "x", "Input": '{"fixed": 1}'}, EVENT) == '{"fixed": 1}'
     assert json.loads(transform_input({"Arn": "x"}, EVENT)) == EVENT
+
+
+def test_a_field_inside_an_array_of_objects_matches_any_elements_value():
+    """Security Hub User Guide, "Configuring an EventBridge rule for Security Hub findings": the
+    sample pattern filters ``detail.findings.Severity.Label``, a field of each object of the
+    findings array; EventBridge flattens arrays of objects (moto did not: such rules never fired)."""
+    from lab.sim.event_patterns import event_pattern_matches
+
+    pattern = {
+        "source": ["aws.securityhub"],
+        "detail-type": ["Security Hub Findings - Imported"],
+        "detail": {"findings": {"Severity": {"Label": ["CRITICAL", "HIGH"]}}},
+    }
+
+    def imported(*labels):
+        findings = [{"Id": f"f{i}", "Severity": {"Label": label}} for i, label in enumerate(labels)]
+        return {
+            "source": "aws.securityhub",
+            "detail-type": "Security Hub Findings - Imported",
+            "detail": {"findings": findings},
+        }
+
+    assert event_pattern_matches(pattern, imported("HIGH"))
+    assert event_pattern_matches(pattern, imported("LOW", "CRITICAL"))
+    assert not event_pattern_matches(pattern, imported("LOW", "MEDIUM"))
+    # Nested arrays: the world-open ingress of an AuthorizeSecurityGroupIngress record.
+    world = {
+        "detail": {
+            "requestParameters": {
+                "ipPermissions": {"items": {"ipRanges": {"items": {"cidrIp": ["0.0.0.0/0"]}}}}
+            }
+        }
+    }
+    call = {
+        "detail": {
+            "requestParameters": {
+                "ipPermissions": {
+                    "items": [
+                        {"ipProtocol": "tcp", "ipRanges": {"items": [{"cidrIp": "10.0.0.0/8"}]}},
+                        {"ipProtocol": "tcp", "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}},
+                    ]
+                }
+            }
+        }
+    }
+    assert event_pattern_matches(world, call)
+    call["detail"]["requestParameters"]["ipPermissions"]["items"].pop()
+    assert not event_pattern_matches(world, call)
+    # Operators apply to every element's value too.
+    prefix = {"detail": {"findings": {"Id": [{"prefix": "f1"}]}}}
+    assert event_pattern_matches(prefix, imported("LOW", "LOW"))
+    assert not event_pattern_matches(prefix, imported("LOW"))

@@ -44,6 +44,9 @@ class TechniqueMetadata(BaseModel):
     idempotent: bool
     references: list[str]
     activity: Activity | None = None  # network / host activity while active (activity techniques)
+    # Prowler checks that FAIL on what the detonation leaves (verified on the emulator: a test scans
+    # before, after and after the revert); the CSPM detection path scans these.
+    cspm_checks: list[str] = Field(default_factory=list)
 
 
 class Technique(ABC):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -103,6 +103,7 @@ def run(
     if resume is not None and not (resume / "manifest.json").exists():
         fail(f"{resume} is not a run directory (no manifest.json)")
     on_account = campaign.scenario.target == "aws"
+    prowler_version = _cspm_tool(campaign.scenario, on_account)
     if campaign.description:
         console.print(campaign.description)
     started = time.perf_counter()
@@ -116,7 +117,7 @@ def run(
         else:
             from lab.targets.emulated import EmulatedTarget
 
-            chosen = EmulatedTarget()
+            chosen = EmulatedTarget(prowler_version=prowler_version)
         client = None
         if cluster is not None:
             from lab.experiment.cluster import ClusterError, connect
@@ -263,3 +264,19 @@ def calibrate(
         f"calibration: {result.path} (lab run SCENARIO --calibration {result.path}); "
         f"figure: {result.figure}"
     )
+
+
+def _cspm_tool(scenario: Any, on_account: bool) -> str | None:
+    """The CSPM tool's version when the scenario scans (Prowler must be installed), else None."""
+    if scenario.cspm is None:
+        return None
+    if on_account:
+        fail(
+            "cspm: the scanning path runs on the emulated account only (on AWS, run Prowler there)"
+        )
+    from lab.cspm.prowler import ProwlerError, version
+
+    try:
+        return version()
+    except ProwlerError as exc:
+        fail(str(exc))

@@ -52,6 +52,15 @@ class ScenarioError(ValueError):
     """The scenario file is missing, not YAML, or does not match the schema."""
 
 
+class CspmOption(BaseModel):
+    """Periodic posture scans as a detection path (``lab.sim.cspm``): Prowler every ``every_s``
+    seconds, from midnight UTC, with the checks the scenario's techniques name."""
+
+    model_config = ConfigDict(extra="forbid")
+    tool: Literal["prowler"] = "prowler"
+    every_s: float = Field(default=43_200, ge=300)
+
+
 class Scenario(BaseModel):
     """One experiment. Times are in seconds; ``start`` is the virtual date of the first trial.
 
@@ -110,6 +119,7 @@ class Scenario(BaseModel):
     background_events_per_day: float = Field(default=0, ge=0, le=100_000_000)
     sweep: dict[str, list[Any]] = Field(default_factory=dict)
     factors: dict[str, list[str]] = Field(default_factory=dict)
+    cspm: CspmOption | None = None
 
     @field_validator("techniques")
     @classmethod
@@ -167,6 +177,8 @@ class Scenario(BaseModel):
             head, _, rest = key.partition(".")
             if key in SWEEPABLE_FIELDS or (head == "calibration" and rest.count(".") >= 2):
                 continue
+            if key == "cspm.every_s" and self.cspm is not None:
+                continue
             if head == "architectures":
                 arch, _, variable = rest.partition(".")
                 if arch in self.architectures and variable and "." not in variable:
@@ -184,7 +196,8 @@ class Scenario(BaseModel):
                 )
             raise ValueError(
                 f"sweep {key!r} is not sweepable; use architectures.<name>.<variable>, "
-                f"calibration.stages.<stage>.<parameter>, or one of {sorted(SWEEPABLE_FIELDS)}"
+                f"calibration.stages.<stage>.<parameter>, cspm.every_s (with cspm:), or one of "
+                f"{sorted(SWEEPABLE_FIELDS)}"
             )
         return self
 

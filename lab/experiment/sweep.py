@@ -98,6 +98,8 @@ def points(scenario: Scenario, calibration: Calibration) -> list[Point]:
             head, _, rest = key.partition(".")
             if head == "calibration":
                 _set_calibration(raw_calibration, key, value)
+            elif head == "cspm":
+                raw_scenario["cspm"] = {**(raw_scenario.get("cspm") or {}), rest: value}
             elif head == "architectures":
                 arch, _, variable = rest.partition(".")
                 raw_scenario["architectures"][arch][variable] = value

@@ -18,6 +18,7 @@ from lab.experiment.target import TrialRequest
 from lab.paths import RUNBOOKS_DIR
 from lab.seeds import derived_seed, stable_key
 from lab.sim.background import BackgroundLoad
+from lab.sim.cspm import CspmSchedule, Scanner
 from lab.sim.kernel import Simulation
 from lab.sim.services import AccountServices, start_services
 
@@ -33,9 +34,10 @@ ALERT_HANDLED = {
 
 
 def run_trial(
-    emulator: EmulatorServer, request: TrialRequest
+    emulator: EmulatorServer, request: TrialRequest, scanner: Scanner | None = None
 ) -> tuple[Observation, list[dict[str, Any]]]:
-    """Run one trial in virtual time; return what was observed and its timeline."""
+    """Run one trial in virtual time; return what was observed and its timeline (``scanner``:
+    the CSPM tool, when the scenario scans)."""
     scenario, calibration, life = request.scenario, request.calibration, request.technique
     technique, architecture, trial = life.technique, request.architecture, request.trial
     endpoints = emulator.endpoints
@@ -69,6 +71,7 @@ def run_trial(
         calibration.operator(scenario.operator),
         RUNBOOKS_DIR,
         person_rng=person_rng,
+        cspm=cspm_schedule(scenario, scanner),
     )
     # The same background in trial k for every architecture (common random numbers).
     background = BackgroundLoad(
@@ -129,6 +132,18 @@ def run_trial(
             peak_lambda_concurrency=services.lambda_runtime.peak_concurrency,
         )
     return _observation(sim, state, error), sim.timeline
+
+
+def cspm_schedule(scenario: Any, scanner: Scanner | None) -> CspmSchedule | None:
+    """The scenario's posture scans: every technique's checks, the same for each trial."""
+    if scenario.cspm is None:
+        return None
+    if scanner is None:
+        raise RuntimeError("the scenario scans with a CSPM tool and this target has none")
+    from lab.attacks.registry import technique
+
+    checks = sorted({c for t in scenario.techniques for c in technique(t).metadata.cspm_checks})
+    return CspmSchedule(scanner, scenario.cspm.every_s, tuple(checks))
 
 
 def detonated(

@@ -27,6 +27,7 @@ def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
     for (technique_id, architecture), group in trials.groupby(["technique", "architecture"]):
         mapping = catalog[technique_id].metadata.mitre_attack if technique_id in catalog else None
         detected = group["time_to_detect_s"].dropna()
+        paths = group["detection_source"].dropna().astype(str).str.split(":").str[0]
         rows.append(
             {
                 "tactic": f"{mapping.tactic} {mapping.tactic_name}" if mapping else "?",
@@ -38,6 +39,9 @@ def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
                 "remediated": int((group["outcome"] == "remediated").sum()),
                 "detected": int(group["time_to_detect_s"].notna().sum()),
                 "detect_median_s": float(detected.median()) if len(detected) else None,
+                # The kind of path that saw it first in most trials (cron, alarm, eventbridge,
+                # guardduty, config, securityhub, cspm...).
+                "first_path": paths.mode().iloc[0] if len(paths) else None,
             }
         )
     columns = [
@@ -50,6 +54,7 @@ def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
         "remediated",
         "detected",
         "detect_median_s",
+        "first_path",
     ]
     return pd.DataFrame(rows, columns=columns).sort_values(["tactic", "attack_id", "technique"])
 

@@ -56,15 +56,18 @@ class CronJob:
     files: dict[str, bytes] = field(default_factory=dict)  # everything under /opt/lab/detectors
 
 
+def detectors_env(user_data: str) -> dict[str, str]:
+    """The environment a monitoring instance's user data gives its jobs (/etc/lab/detectors.env)."""
+    env_match = _ENV_BLOCK.search(user_data)
+    if not env_match:
+        return {}
+    return dict(line.split("=", 1) for line in env_match.group(1).splitlines() if "=" in line)
+
+
 def parse_user_data(instance_id: str, user_data: str) -> list[CronJob]:
     """The cron jobs a monitoring instance's user data installs."""
     scripts = {name: base64.b64decode(body) for name, body in _SCRIPT_BLOCK.findall(user_data)}
-    env_match = _ENV_BLOCK.search(user_data)
-    env = (
-        dict(line.split("=", 1) for line in env_match.group(1).splitlines() if "=" in line)
-        if env_match
-        else {}
-    )
+    env = detectors_env(user_data)
     jobs = []
     for line in user_data.splitlines():
         match = _CRON_LINE.match(line)
@@ -100,19 +103,34 @@ class Cron:
             sim.env.process(self._loop(list(group)))
 
     def jobs(self) -> list[CronJob]:
+        jobs = []
+        for instance_id, user_data in self._user_data():
+            jobs += parse_user_data(instance_id, user_data)
+        return jobs
+
+    def environment(self) -> dict[str, str]:
+        """The jobs' environment on a running monitoring instance ({}: none runs)."""
+        for _, user_data in self._user_data():
+            env = detectors_env(user_data)
+            if env:
+                return env
+        return {}
+
+    def _user_data(self) -> list[tuple[str, str]]:
+        """(instance id, user data) of every running monitoring instance."""
         reservations = self.ec2.describe_instances(
             Filters=[
                 {"Name": "tag:lab:architecture", "Values": ["manual"]},
                 {"Name": "instance-state-name", "Values": ["running"]},
             ]
         )["Reservations"]
-        jobs = []
+        found = []
         for reservation in reservations:
             for instance in reservation["Instances"]:
                 user_data = read_user_data(self.ec2, instance["InstanceId"])
                 if user_data:
-                    jobs += parse_user_data(instance["InstanceId"], user_data)
-        return jobs
+                    found.append((instance["InstanceId"], user_data))
+        return found
 
     def _running(self, instance_id: str) -> bool:
         """Is the instance running? Read back again only after an EC2 write (what stops it)."""

@@ -1,8 +1,8 @@
 """EventBridge in virtual time: the default bus's rules, read from the account, matched for real.
 
 Pattern matching uses moto's implementation of the EventBridge pattern language (prefix, anything-but,
-numeric, exists, ...), the same code that answers TestEventPattern in the emulator, so a rule matches
-here exactly when the emulated account says it does (``lab.sim.patterns.event_pattern_matches``).
+numeric, exists, ...), with arrays of objects flattened as EventBridge flattens them
+(``lab.sim.event_patterns``), held to AWS's examples in the tests.
 Targets: Lambda functions (asynchronous invoke) and SNS topics (Publish as events.amazonaws.com),
 with the target's ``Input``, ``InputPath`` or ``InputTransformer`` applied as the EventBridge User
 Guide documents ("Transforming target input").

@@ -23,7 +23,7 @@ from lab.sim.eventbridge import json_path
 RUNBOOK_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
 # The orchestrator's own words for "already fixed" and "being fixed by automation".
 HANDLED_STATUSES = {"remediated", "remediating", "compliant", "ignored"}
-WHEN_KEYS = ("eventName", "findingType", "configRule", "userIdentityType")
+WHEN_KEYS = ("eventName", "findingType", "configRule", "userIdentityType", "prowlerCheck")
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,8 @@ def _facts(detail: dict[str, Any]) -> dict[str, str]:
         facts["findingType"] = str(detail["type"])
     if "configRuleName" in detail:
         facts["configRule"] = str(detail["configRuleName"])
+    if "prowlerCheck" in detail:  # a posture scan's FAIL (lab.sim.cspm)
+        facts["prowlerCheck"] = str(detail["prowlerCheck"])
     return facts
 
 

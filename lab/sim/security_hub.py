@@ -15,6 +15,8 @@ from botocore.exceptions import ClientError
 
 from lab.sim.kernel import Simulation
 
+# Product name -> its subscription path (AWS's own products are aws/<name>).
+PRODUCTS = {"prowler": "prowler/prowler"}
 _NAMESPACE = uuid.UUID("d2a4f2e8-6a55-4b8e-9a0c-2f7b3c9a1e07")
 # GuardDuty's threat purpose -> the ASFF type namespace/category Security Hub files it under.
 _GUARDDUTY_TYPE_PREFIX = {
@@ -113,7 +115,8 @@ class SecurityHub:
             subscriptions = self.client.list_enabled_products_for_import()["ProductSubscriptions"]
         except ClientError:
             return False
-        return any(s.endswith(f"product-subscription/aws/{product}") for s in subscriptions)
+        path = PRODUCTS.get(product, f"aws/{product}")
+        return any(s.endswith(f"product-subscription/{path}") for s in subscriptions)
 
     def receive(self, product: str, finding: dict[str, Any]) -> None:
         """A product sends a finding (ASFF) to Security Hub now."""

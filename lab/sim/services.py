@@ -18,6 +18,7 @@ from lab.sim.aws_config import AwsConfig
 from lab.sim.calibration import OperatorProfile
 from lab.sim.cloudtrail import CloudTrail
 from lab.sim.cron import Cron
+from lab.sim.cspm import CspmSchedule, PostureScans
 from lab.sim.eventbridge import EventBridge
 from lab.sim.flow_logs import FlowLogs
 from lab.sim.guardduty import GuardDuty, eventbridge_event
@@ -47,6 +48,7 @@ class AccountServices:
     security_hub: SecurityHub
     ssm_automation: SsmAutomation
     config: AwsConfig
+    posture_scans: PostureScans | None = None
 
     def close(self) -> None:
         self.lambda_runtime.close()
@@ -59,10 +61,12 @@ def start_services(
     runbooks_dir: Path,
     person_reads_mail: bool = True,
     person_rng: np.random.Generator | None = None,
+    cspm: CspmSchedule | None = None,
 ) -> AccountServices:
     """Start every simulated service of the account in ``sim`` (``person_reads_mail=False``: the
     e-mails are delivered but no simulated person acts on them; someone else reads the alerts;
-    ``person_rng``: the person's own random stream, else the simulation's)."""
+    ``person_rng``: the person's own random stream, else the simulation's; ``cspm``: periodic
+    posture scans, the scenario's CSPM path)."""
     person = Operator(sim, operator, runbooks_dir, rng=person_rng)
     sns = SNS(sim, inbox=person.receive if person_reads_mail else lambda _alert: None)
     lambda_runtime = LambdaRuntime(sim, code_cache=workdir / "lambda-code")
@@ -102,4 +106,5 @@ def start_services(
             publish=eventbridge.put_event,
             findings=lambda finding: security_hub.receive("config", finding),
         ),
+        PostureScans(sim, cspm, security_hub, cron) if cspm is not None else None,
     )

@@ -5,18 +5,22 @@ simulation (``lab.experiment.trial``)."""
 from __future__ import annotations
 
 import multiprocessing
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lab.cost.inventory import inventory
+from lab.cspm.scanner import prowler_scanner
 from lab.emulator.endpoints import Endpoints
 from lab.emulator.server import EmulatorServer
 from lab.experiment.outcome import Observation
 from lab.experiment.scenario import Scenario
 from lab.experiment.target import Events, TrialRequest
 from lab.experiment.trial import run_trial
+from lab.sim.cspm import Scanner
 
 
 @dataclass
@@ -24,6 +28,7 @@ class EmulatedAccount:
     """One worker's emulated account."""
 
     emulator: EmulatorServer
+    scanner: Scanner | None = None  # the CSPM tool, when the scenario scans
 
     @property
     def endpoints(self) -> Endpoints:
@@ -39,7 +44,7 @@ class EmulatedAccount:
         return nullcontext()  # the simulation itself observes
 
     def trial(self, request: TrialRequest) -> tuple[Observation, Events]:
-        return run_trial(self.emulator, request)
+        return run_trial(self.emulator, request, self.scanner)
 
 
 @dataclass(frozen=True)
@@ -48,9 +53,14 @@ class EmulatedTarget:
 
     name: str = "emulated"
     meters_usage: bool = True
+    prowler_version: str | None = None  # the scenario scans with Prowler (its check set varies)
 
     def manifest_fields(self) -> dict[str, Any]:
-        return {}
+        return (
+            {"cspm": {"tool": "prowler", "version": self.prowler_version}}
+            if self.prowler_version
+            else {}
+        )
 
     def workers(self, jobs: int | None, architectures: int) -> int:
         return jobs or max(architectures, (multiprocessing.cpu_count() or 1) + 1)
@@ -61,7 +71,11 @@ class EmulatedTarget:
             emulator.reset()  # moto's state is per process: start from an empty account
             emulator.ids.mask(run_id)  # ids must not depend on the run's name
             emulator.open_account(scenario.seed)
-            yield EmulatedAccount(emulator)
+            with tempfile.TemporaryDirectory(prefix="lab-cspm-") as scans:
+                scanner = (
+                    prowler_scanner(emulator.endpoints, Path(scans)) if scenario.cspm else None
+                )
+                yield EmulatedAccount(emulator, scanner)
 
     def check_time(self) -> None:
         """Virtual time: a run is never out of time."""

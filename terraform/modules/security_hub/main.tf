@@ -1,5 +1,5 @@
 # Security Hub (node O): the account's hub with the AWS Foundational Security Best Practices and CIS
-# standards, the GuardDuty and Config integrations, and imported findings of high severity sent to
+# standards, the GuardDuty, Config and Prowler integrations, and imported findings of high severity sent to
 # the alert topic as a readable line (input transformer).
 variable "region" { type = string }
 variable "alert_topic_arn" { type = string }
@@ -20,9 +20,11 @@ resource "aws_securityhub_standards_subscription" "standard" {
   depends_on    = [aws_securityhub_account.this]
 }
 
+# Integrations whose findings the hub imports: GuardDuty, Config, and Prowler (the CSPM scans,
+# sent with `prowler --security-hub`; Prowler's product in the Security Hub partner list).
 resource "aws_securityhub_product_subscription" "integration" {
-  for_each    = toset(["guardduty", "config"])
-  product_arn = "arn:aws:securityhub:${var.region}::product/aws/${each.key}"
+  for_each    = toset(["aws/guardduty", "aws/config", "prowler/prowler"])
+  product_arn = "arn:aws:securityhub:${var.region}::product/${each.key}"
   depends_on  = [aws_securityhub_account.this]
 }
 

@@ -1,0 +1,30 @@
+"""Prowler as the scanner of the CSPM detection path (``lab.sim.cspm``): one targeted scan of the
+account now, its findings as the simulation reads them."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+from lab.cspm.findings import from_ocsf
+from lab.cspm.prowler import scan
+from lab.emulator.endpoints import Endpoints
+from lab.sim.cspm import PostureFinding, Scanner
+
+
+def prowler_scanner(endpoints: Endpoints, workdir: Path) -> Scanner:
+    """A scanner running Prowler's ``checks`` against ``endpoints`` (reports under ``workdir``)."""
+
+    counter = itertools.count()
+
+    def run(checks: list[str]) -> list[PostureFinding]:
+        # A folder per scan: Prowler appends to a report file that is already there.
+        out_dir = workdir / f"scan-{next(counter)}"
+        findings = [from_ocsf(f) for f in scan(endpoints, out_dir, checks=checks).findings]
+        shutil.rmtree(out_dir, ignore_errors=True)
+        return [
+            PostureFinding(f.check, f.resource, f.status, f.severity, f.title) for f in findings
+        ]
+
+    return run
