@@ -171,3 +171,14 @@ def test_ttr_by_time_of_week_places_each_attack_in_its_hour_of_the_week(tmp_path
     paths = ttr_by_time_of_week(trials, tmp_path / "week")
     assert [p.suffix for p in paths] == [".png", ".pdf"]
     assert all(p.stat().st_size > 5_000 for p in paths)
+
+
+def test_coverage_names_the_path_that_saw_a_technique_first_in_most_trials():
+    trials = _trials()
+    trials["detection_source"] = [
+        "cspm:ec2_ebs_public_snapshot" if a == "manual" else "eventbridge:lab-rule"
+        for a in trials["architecture"]
+    ]
+    table = coverage_table(trials)
+    assert set(table.loc[table["architecture"] == "manual", "first_path"]) == {"cspm"}
+    assert set(table.loc[table["architecture"] == "serverless", "first_path"]) == {"eventbridge"}

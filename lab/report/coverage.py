@@ -27,7 +27,8 @@ def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
     for (technique_id, architecture), group in trials.groupby(["technique", "architecture"]):
         mapping = catalog[technique_id].metadata.mitre_attack if technique_id in catalog else None
         detected = group["time_to_detect_s"].dropna()
-        paths = group["detection_source"].dropna().astype(str).str.split(":").str[0]
+        sources = group["detection_source"] if "detection_source" in group else pd.Series([])
+        paths = sources.dropna().astype(str).str.split(":").str[0]
         rows.append(
             {
                 "tactic": f"{mapping.tactic} {mapping.tactic_name}" if mapping else "?",
