@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
 import os
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,19 +54,6 @@ def _without_builtin_images() -> Any:
     return patch.dict(os.environ, {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
 
 
-@contextmanager
-def _quiet_emulator():
-    """Prowler calls many APIs moto does not implement: each is an error answer to Prowler (which
-    records the check as failed to run), not a traceback on the terminal."""
-    logger = logging.getLogger("werkzeug")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def run_posture(
     architectures: list[str],
     out_dir: Path,
@@ -100,7 +85,7 @@ def run_posture(
     scans: dict[str, list[Finding]] = {}
     walls: dict[str, float] = {}
     try:
-        with _without_builtin_images(), EmulatorServer() as emulator, _quiet_emulator():
+        with _without_builtin_images(), EmulatorServer() as emulator:
             for name in architectures:
                 emulator.reset()
                 emulator.ids.mask(RUN_ID)
