@@ -197,8 +197,8 @@ def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
             label = outcome
             if cell and cell["detect_median_s"] == cell["detect_median_s"] and cell["detected"]:
                 label += f" ({cell['detect_median_s']:,.0f} s)"
-                if cell.get("first_path") == "cspm":  # only the posture scan saw it first
-                    label += " · CSPM"
+                if cell.get("first_path") == "cspm":  # the posture scan saw it first
+                    label += "\nCSPM scan first"
             ax.text(x + 0.5, y + 0.5, label, ha="center", va="center", fontsize=6.5)
     ax.set_xlim(0, len(architectures))
     ax.set_ylim(len(rows), 0)
