@@ -201,6 +201,16 @@ def test_live_lab_attack_alert_and_fix_by_lambda_and_by_a_student(browser, tmp_p
             )
         )
         _shot(browser, tmp_path, "console-live-alert.png")
+        # The attack's own CloudTrail record, whole, behind its line of the timeline.
+        record_line = next(
+            li
+            for li in browser.find_elements(By.CSS_SELECTOR, "#timeline li")
+            if "cloudtrail.record" in li.text and "AuthorizeSecurityGroupIngress" in li.text
+        )
+        record_line.click()
+        raw = json.loads(browser.find_element(By.ID, "raw").text)["record"]
+        assert raw["eventSource"] == "ec2.amazonaws.com"
+        assert raw["userIdentity"]["type"] == "IAMUser" and raw["requestParameters"]
         assert not browser.find_elements(By.CSS_SELECTOR, "#node-manual-L.fixed")
         group = re.search(
             r"manual.*(sg-[0-9a-f]+) open", browser.find_element(By.ID, "inbox").text

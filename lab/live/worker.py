@@ -28,6 +28,7 @@ from lab.targets.wallclock import StandIn
 
 STEP_S = 0.2  # wall seconds between two looks at the command queue
 POLL_S = 1.0  # wall seconds between two read-backs of an open attack
+PEOPLE = {"attacker", "operator", "root"}  # whose calls the console shows as whole records
 # As the demo deploys them: the serverless stack's alerts reach a person's mailbox.
 ARM_OPTIONS = {"serverless": {"alert_email": "security@example.com"}}
 
@@ -128,6 +129,26 @@ class LiveAccount:
     def __post_init__(self) -> None:
         self.attacks: dict[str, OpenAttack] = {}
         self.sim.on_log(self._responders)
+        self.sim.subscribe(self._records)
+
+    def _records(self, record: dict[str, Any]) -> None:
+        """The CloudTrail record of each call a person made (attacker, on-call person), whole, for
+        the console's raw view (not the timeline's summary)."""
+        if (record.get("lab") or {}).get("actor") in PEOPLE:
+            public = {k: v for k, v in record.items() if k != "lab"}
+            self.out.put(
+                (
+                    "event",
+                    self.spec.arm,
+                    {
+                        **self.sim.labels,
+                        "t_s": round(self.sim.now, 6),
+                        "kind": "cloudtrail.record",
+                        "event_name": record.get("eventName"),
+                        "record": public,
+                    },
+                )
+            )
 
     @property
     def sim(self) -> Any:

@@ -124,7 +124,10 @@ function apply(event) {
   if (event.kind === "live.status") { statusOf(arm, event.text); }
   if (event.node) light(arm, event.node, event.t_s);
   const t = rel(arm, event.t_s);
-  const show = !NOISE.has(event.kind) && !(event.kind === "api_call" && !["attacker", "operator"].includes(event.actor));
+  // Live, the people's calls come as whole CloudTrail records (cloudtrail.record); a replay has the
+  // timeline's summary of the attacker's and the person's calls.
+  const people = state.info.mode === "replay" && ["attacker", "operator"].includes(event.actor);
+  const show = !NOISE.has(event.kind) && !(event.kind === "api_call" && !people);
   if (show || $("noise").checked) {
     const cls = event.detection ? "detection" : "";
     addItem("timeline", `<span class="arm">${arm}</span> ${fmt(t)} <b>${event.kind}</b> ${escape(describe(event))}`, event, cls);
