@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -127,7 +127,7 @@ def create_app(replay: ReplayRun | None = None, live: Any = None) -> Starlette:
         return _json(answer, 400 if "error" in answer else 200)
 
     async def scoreboard(_: Request) -> Response:
-        return JSONResponse(live.scoreboard)
+        return _json(live.scoreboard)
 
     async def no_icon(_: Request) -> Response:
         return Response(status_code=204)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import queue
-import socket
 import threading
 import time
 import uuid
@@ -24,12 +23,6 @@ ARCHITECTURES = ("manual", "serverless")
 
 class LiveError(RuntimeError):
     """A live account could not start, or stopped with an error."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -72,7 +65,6 @@ class LiveSession:
         for arm in self.arms:
             spec = LiveSpec(
                 arm=arm,
-                port=free_port(),
                 speed=self.speed,
                 student=self.student and arm == "manual",
                 workdir=self.workdir / arm,

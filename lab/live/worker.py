@@ -1,5 +1,5 @@
 """One architecture's live emulated account, in a process of its own (moto keeps its state per
-process): the emulator on a fixed port, the architecture deployed into it, and the account's
+process): the emulator on a free port, the architecture deployed into it, and the account's
 simulated services playing AWS on the wall clock, ``speed`` simulated seconds per wall second
 (the stand-in's clock, ``lab.targets.wallclock.StandIn``).
 
@@ -38,7 +38,6 @@ class LiveSpec:
     """What one live worker runs (picklable: it travels to the worker process)."""
 
     arm: str  # manual | serverless
-    port: int
     speed: float  # simulated seconds per wall second
     student: bool  # the alerts wait for a student instead of the simulated on-call person
     workdir: Path
@@ -67,7 +66,7 @@ def serve(spec: LiveSpec, commands: Any, out: Any) -> None:
 
 def _serve(spec: LiveSpec, commands: Any, out: Any) -> None:
     calibration = Calibration.load()
-    with EmulatorServer(port=spec.port) as emulator:
+    with EmulatorServer() as emulator:  # a free port; its URL goes out with "ready"
         emulator.reset()
         emulator.open_account(spec.seed)
         endpoints = emulator.endpoints

@@ -10,6 +10,8 @@ from typing import Any
 
 import matplotlib
 
+# Headless: every figure module draws through this one (it imports the style first), so the
+# backend is chosen here once.
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd

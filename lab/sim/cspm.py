@@ -178,7 +178,7 @@ class PostureScans:
 
     def _to_security_hub(self, finding: PostureFinding) -> None:
         region = self.sim.endpoints.region
-        account = self.sim.endpoints.client("sts", "observer").get_caller_identity()["Account"]
+        account = self.sim.endpoints.account_id()
         self.security_hub.receive(
             "prowler", asff(finding, account, region, self.sim.at(self.sim.now))
         )
