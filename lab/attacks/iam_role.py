@@ -1,0 +1,57 @@
+"""IAM roles the lab creates as targets, trust policies and what is external to the account."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lab.attacks.resources import missing_ok
+
+# The account Stratus Red Team's techniques grant access to: outside the lab's account.
+EXTERNAL_ACCOUNT = "193672423079"
+EXTERNAL_PRINCIPAL = f"arn:aws:iam::{EXTERNAL_ACCOUNT}:root"
+
+
+def trust_policy(*principals: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": p, "Action": "sts:AssumeRole"} for p in principals
+        ],
+    }
+
+
+LAMBDA_TRUST = trust_policy({"Service": "lambda.amazonaws.com"})
+
+
+def external_principals(policy: dict[str, Any] | str, account_id: str) -> list[str]:
+    """AWS principals of Allow statements outside ``account_id`` (``*`` included)."""
+    if isinstance(policy, str):
+        policy = json.loads(policy)
+    statements = policy.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    found = []
+    for statement in statements:
+        if statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal", {})
+        aws = principal if principal == "*" else principal.get("AWS", [])
+        for arn in [aws] if isinstance(aws, str) else aws:
+            if arn == "*" or (account_id not in arn):
+                found.append(arn)
+    return found
+
+
+def delete_role(iam: Any, role_name: str) -> None:
+    """Delete a role and what blocks the delete (re-runnable)."""
+    with missing_ok("NoSuchEntity"):
+        for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=role_name, PolicyName=name)
+        for policy in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
+            iam.detach_role_policy(RoleName=role_name, PolicyArn=policy["PolicyArn"])
+        for profile in iam.list_instance_profiles_for_role(RoleName=role_name)["InstanceProfiles"]:
+            iam.remove_role_from_instance_profile(
+                InstanceProfileName=profile["InstanceProfileName"], RoleName=role_name
+            )
+        iam.delete_role(RoleName=role_name)
