@@ -153,3 +153,18 @@ def test_brute_force_is_remediated_by_a_nacl_deny_on_the_source(emulator):
 def test_unknown_technique_names_the_known_ones():
     with pytest.raises(KeyError, match="ec2-sg-open-ssh"):
         technique("nope")
+
+
+def test_a_console_sign_in_is_recorded_as_cloudtrail_writes_it(emulator):
+    t = technique("console-login-without-mfa")
+    prerequisites = t.warm_up(emulator.endpoints)
+    t.detonate(emulator.endpoints, prerequisites)
+    record = [r for r in emulator.recorder.records() if r["eventName"] == "ConsoleLogin"][-1]
+    assert record["eventSource"] == "signin.amazonaws.com"
+    assert record["eventType"] == "AwsConsoleSignIn"
+    assert record["additionalEventData"]["MFAUsed"] == "No"
+    assert record["userIdentity"]["userName"] == "compromised-developer"
+    assert "accessKeyId" not in record["userIdentity"]
+    assert record["lab"]["injected"] is True
+    assert record in emulator.recorder.history()
+    t.cleanup(emulator.endpoints, prerequisites)

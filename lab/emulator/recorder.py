@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
-from lab.emulator.actors import DEFAULT_ACCOUNT_ID, actor_for_key
+from lab.emulator.actors import DEFAULT_ACCOUNT_ID, actor, actor_for_key
 from lab.emulator.operations import Operation, resolve
 
 Clock = Callable[[], datetime]
@@ -192,6 +192,43 @@ class ApiCallRecorder:
         except Exception as exc:  # the recorder must never break the emulator's answer
             environ["wsgi.errors"].write(f"lab recorder: could not record a call: {exc!r}\n")
         return chunks
+
+    def inject(self, actor_name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Record an event no API call of the emulator can make (a console sign-in), the way
+        CloudTrail writes it: ``fields`` (eventSource, eventName, eventType, additionalEventData,
+        responseElements ...) over the actor's identity and address, at the account's clock, with
+        ``lab.injected`` set so nobody mistakes it for a call the emulator answered."""
+        who = actor(actor_name)
+        identity = who.user_identity(self.account_id)
+        if fields.get("eventType") == "AwsConsoleSignIn":
+            identity.pop("accessKeyId", None)  # a password sign-in uses no access key
+        record: dict[str, Any] = {
+            "eventVersion": "1.09",
+            "userIdentity": identity,
+            "eventTime": format_event_time(self.clock()),
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": who.source_ip,
+            "userAgent": "Mozilla/5.0 (X11; Linux x86_64)",
+            "requestParameters": None,
+            "responseElements": None,
+            "readOnly": False,
+            "managementEvent": True,
+            "recipientAccountId": self.account_id,
+            "eventCategory": "Management",
+            **fields,
+            "lab": {"actor": who.name, "observer": False, "httpStatus": 200, "injected": True},
+        }
+        with self._lock:
+            self._sequence += 1
+            self._id_count += 1
+            name = f"{self._id_seed}:{self._id_count}"
+            record["eventID"] = str(uuid.uuid5(_EVENT_ID_NAMESPACE, name))
+            record["requestID"] = str(uuid.uuid5(_REQUEST_ID_NAMESPACE, name))
+            self._records.append(record)
+            self._history.append(record)
+            self._last_history[None] = self._sequence
+            self._last_history[history_username(record["userIdentity"])] = self._sequence
+        return record
 
     def _record(
         self, environ: dict[str, Any], body: bytes, status: int, response: bytes, moment: datetime

@@ -36,13 +36,18 @@ S3_FILE_WINDOW_S = 300  # "CloudTrail publishes log files about every 5 minutes"
 
 
 def as_eventbridge_event(record: Record) -> CloudTrailEvent:
-    """The EventBridge envelope of a CloudTrail record ("AWS API Call via CloudTrail")."""
+    """The EventBridge envelope of a CloudTrail record: "AWS API Call via CloudTrail", or "AWS
+    Console Sign In via CloudTrail" for a sign-in (EventBridge User Guide, "Events from AWS
+    services": sign-in events come from aws.signin with that detail type)."""
     detail = {k: v for k, v in record.items() if k != "lab"}
     service = record["eventSource"].split(".")[0]
+    sign_in = record.get("eventType") == "AwsConsoleSignIn"
     return {
         "version": "0",
         "id": str(uuid.uuid5(_NAMESPACE, record["eventID"])),
-        "detail-type": "AWS API Call via CloudTrail",
+        "detail-type": "AWS Console Sign In via CloudTrail"
+        if sign_in
+        else "AWS API Call via CloudTrail",
         "source": f"aws.{service}",
         "account": record["recipientAccountId"],
         "time": record["eventTime"],

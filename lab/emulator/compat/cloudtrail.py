@@ -1,4 +1,5 @@
-"""CloudTrail: DeleteTrail by ARN, LookupEvents served from the recorder's history."""
+"""CloudTrail: DeleteTrail by ARN, LookupEvents served from the recorder's history, and the route
+through which a technique records an event no API call can make (a console sign-in)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from moto.cloudtrail.models import CloudTrailBackend
 from moto.cloudtrail.responses import CloudTrailResponse
 
 from lab.emulator.compat import running
+from lab.emulator.compat.routes import Answer, Route, answer
 from lab.emulator.recorder import history_username
 
 
@@ -121,3 +123,24 @@ def _patch_lookup_events() -> None:
         return json.dumps(body)
 
     CloudTrailResponse.lookup_events = lookup_events  # type: ignore[attr-defined]
+
+
+# POST /_lab/cloudtrail-event/<actor> with the record's fields as JSON: the event is recorded as
+# CloudTrail writes it (``ApiCallRecorder.inject``) and answered back.
+CLOUDTRAIL_EVENT_PATH = "/_lab/cloudtrail-event"
+
+
+def _inject(actor_name: str, body: bytes) -> Answer:
+    """Gap: a console sign-in is made in a browser, not through any API the emulator serves;
+    CloudTrail still records it (CloudTrail User Guide, "AWS Management Console sign-in events")."""
+    recorder = running.recorder()
+    if recorder is None:
+        return answer("503 Service Unavailable", "no recorder")
+    try:
+        record = recorder.inject(actor_name, json.loads(body or b"{}"))
+    except (KeyError, ValueError) as exc:
+        return answer("400 Bad Request", str(exc))
+    return answer("200 OK", json.dumps(record), "application/json")
+
+
+ROUTES = (Route(CLOUDTRAIL_EVENT_PATH, _inject),)
