@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Cron detector: CloudTrail trails that stopped logging, or that existed at an earlier run and are
-# gone. Remembers each trail's bucket so the runbook can recreate it.
+# Cron detector: CloudTrail trails that stopped logging, record no management events (event
+# selectors), keep their logs in a bucket with an expiration rule, or existed at an earlier run and
+# are gone. Remembers each trail's bucket so the runbook can recreate it.
 # Usage: cloudtrail-status.sh [-h]     Environment: ALERT_TOPIC_ARN, AWS CLI settings.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib/alert.sh
@@ -17,6 +18,13 @@ while read -r name bucket arn; do
   # By ARN: an organization trail seen from a member account is only found by its ARN.
   logging=$(aws cloudtrail get-trail-status --name "$arn" --query IsLogging --output text)
   [[ $logging == True ]] || findings+=("$name:stopped")
+  management=$(aws cloudtrail get-event-selectors --trail-name "$arn" \
+    --query "length(EventSelectors[?IncludeManagementEvents && ReadWriteType!='ReadOnly'] || AdvancedEventSelectors || \`[1]\`)" \
+    --output text)
+  [[ $management != 0 ]] || findings+=("$name:records-no-management-events")
+  expiring=$(aws s3api get-bucket-lifecycle-configuration --bucket "$bucket" \
+    --query "length(Rules[?Status=='Enabled' && Expiration])" --output text 2>/dev/null || echo 0)
+  [[ $expiring == 0 ]] || findings+=("$name:logs-expire")
 done <<<"$trails"
 while read -r name _; do
   [[ -z $name ]] && continue

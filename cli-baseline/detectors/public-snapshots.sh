@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cron detector: the account's EBS snapshots that any AWS account may restore (createVolumePermission
-# group "all"). One alert per snapshot.
+# group "all"), its AMIs that another account may launch, and its RDS snapshots that another account
+# may restore. One alert per snapshot or image.
 # Usage: public-snapshots.sh [-h]     Environment: ALERT_TOPIC_ARN, AWS CLI settings.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib/alert.sh
@@ -9,8 +10,21 @@ source "$(dirname "$0")/lib/alert.sh"
 
 public=$(aws ec2 describe-snapshots --owner-ids self --restorable-by-user-ids all \
   --query 'Snapshots[].SnapshotId' --output text)
-for snapshot in $(words "$public" | new_findings public-snapshots); do
-  alert "EBS snapshot $snapshot is public" \
-    "Detector public-snapshots found snapshot $snapshot restorable by every AWS account.
-Runbook: cli-baseline/runbooks/snapshot-private.md (run: runbooks/snapshot-private.sh $snapshot)"
+shared=()
+for image in $(aws ec2 describe-images --owners self --query 'Images[].ImageId' --output text); do
+  granted=$(aws ec2 describe-image-attribute --image-id "$image" --attribute launchPermission \
+    --query 'length(LaunchPermissions)' --output text)
+  [[ $granted == 0 ]] || shared+=("$image")
+done
+for snapshot in $(aws rds describe-db-snapshots --snapshot-type manual \
+  --query 'DBSnapshots[].DBSnapshotIdentifier' --output text); do
+  granted=$(aws rds describe-db-snapshot-attributes --db-snapshot-identifier "$snapshot" \
+    --query "length(DBSnapshotAttributesResult.DBSnapshotAttributes[?AttributeName=='restore'].AttributeValues[])" \
+    --output text)
+  [[ $granted == 0 ]] || shared+=("$snapshot")
+done
+for found in $({ words "$public"; printf '%s\n' "${shared[@]}"; } | new_findings public-snapshots); do
+  alert "Snapshot or image $found is shared" \
+    "Detector public-snapshots found $found restorable or launchable outside the account.
+Runbook: cli-baseline/runbooks/snapshot-private.md (run: runbooks/snapshot-private.sh $found)"
 done

@@ -19,8 +19,12 @@ if [[ $(aws cloudtrail describe-trails --trail-name-list "$TRAIL" --query 'lengt
   aws cloudtrail create-trail --name "$TRAIL" --s3-bucket-name "$BUCKET" \
     --is-multi-region-trail --enable-log-file-validation >/dev/null
 fi
-echo "# 2b. Fix: start logging"
+echo "# 2b. Fix: start logging, record every management event, keep the logs (no expiration rule)"
 aws cloudtrail start-logging --name "$TRAIL"
+aws cloudtrail put-event-selectors --trail-name "$TRAIL" \
+  --event-selectors '[{"ReadWriteType":"All","IncludeManagementEvents":true}]' >/dev/null
+BUCKET=$(aws cloudtrail describe-trails --trail-name-list "$TRAIL" --query 'trailList[0].S3BucketName' --output text)
+aws s3api delete-bucket-lifecycle --bucket "$BUCKET"
 
 echo "# 3. Verify"
 aws cloudtrail get-trail-status --name "$TRAIL" --query IsLogging --output text

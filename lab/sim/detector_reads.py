@@ -36,6 +36,8 @@ CLI_SOURCES = {
     "kms": "kms.amazonaws.com",
     "logs": "logs.amazonaws.com",
     "cloudwatch": "monitoring.amazonaws.com",
+    "rds": "rds.amazonaws.com",
+    "lambda": "lambda.amazonaws.com",
 }
 # Commands that read what S3's data events change (objects); every other S3 command reads bucket
 # configuration, which no data event (PutObject, DeleteObject, ...) changes. Other services' reads

@@ -20,6 +20,9 @@ PLAYBOOK = json.loads((Path(__file__).parent / "playbook.json").read_text())
 # the event, which the person's runbook index maps to a runbook).
 AUTOMATION = os.environ.get("AUTO_REMEDIATION", "true").lower() != "false"
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+# The AWS managed policy that denies everything to a user whose credentials leaked (IAM User Guide,
+# AWS managed policies): federation tokens and sessions it minted are denied with it.
+QUARANTINE_POLICY_ARN = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3"
 FULL_BLOCK = {
     "BlockPublicAcls": True,
     "IgnorePublicAcls": True,
@@ -149,21 +152,176 @@ def _not_a_problem(action, params, detail):
     """Why an event of the playbook is no problem at all (None: it may be one), before any fix."""
     if action == "detach_admin_policy" and params.get("policyArn") != ADMIN_POLICY_ARN:
         return {"policy": params.get("policyArn")}
-    if action == "deactivate_keys_of_other_user":
+    if action in ("deactivate_keys_of_other_user", "delete_login_profile"):
         user = params.get("userName")
         if not user or user == (detail.get("userIdentity") or {}).get("userName"):
-            return {"user": user}  # keys a user makes for itself are left alone
+            return {"user": user}  # keys and passwords a user makes for itself are left alone
     return None
 
 
 def detach_admin_policy(params, detail):
+    """AdministratorAccess off the user (AttachUserPolicy) or role (AttachRolePolicy) it went on."""
     iam = boto3.client("iam")
+    if params.get("roleName"):
+        role = params["roleName"]
+        attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+        if ADMIN_POLICY_ARN not in [p["PolicyArn"] for p in attached]:
+            return "compliant", {"role": role}
+        iam.detach_role_policy(RoleName=role, PolicyArn=ADMIN_POLICY_ARN)
+        return "remediated", {"role": role, "detached": ADMIN_POLICY_ARN}
     user = params["userName"]
     attached = iam.list_attached_user_policies(UserName=user)["AttachedPolicies"]
     if ADMIN_POLICY_ARN not in [p["PolicyArn"] for p in attached]:
         return "compliant", {"user": user}
     iam.detach_user_policy(UserName=user, PolicyArn=ADMIN_POLICY_ARN)
     return "remediated", {"user": user, "detached": ADMIN_POLICY_ARN}
+
+
+def delete_login_profile(params, detail):
+    """Console access given to, or taken over on, somebody else's user: removed until its owner
+    sets a password again (IAM never reads a password back, so it cannot be restored)."""
+    iam = boto3.client("iam")
+    user = params["userName"]
+    try:
+        iam.get_login_profile(UserName=user)
+    except iam.exceptions.NoSuchEntityException:
+        return "compliant", {"user": user}
+    iam.delete_login_profile(UserName=user)
+    return "remediated", {"user": user, "loginProfile": "deleted"}
+
+
+def _outside(principal, account):
+    """A trust or resource policy principal outside ``account`` ("*" included)."""
+    return principal == "*" or (":" + account + ":") not in principal
+
+
+def _without_external(statements, account):
+    """The statements with every AWS principal outside ``account`` removed (a statement left with
+    no principal goes); and whether anything was removed."""
+    kept, removed = [], False
+    for statement in statements:
+        principal = statement.get("Principal", {})
+        if statement.get("Effect") != "Allow":
+            kept.append(statement)
+            continue
+        if principal == "*":
+            removed = True
+            continue
+        aws = principal.get("AWS", [])
+        aws = [aws] if isinstance(aws, str) else aws
+        inside = [a for a in aws if not _outside(a, account)]
+        if len(inside) == len(aws):
+            kept.append(statement)
+            continue
+        removed = True
+        rest = {k: v for k, v in principal.items() if k != "AWS"}
+        if inside:
+            rest["AWS"] = inside
+        if rest:
+            kept.append({**statement, "Principal": rest})
+    return kept, removed
+
+
+def remove_external_trust(params, detail):
+    iam = boto3.client("iam")
+    role = params["roleName"]
+    document = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(document)
+    statements = document.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    kept, removed = _without_external(statements, detail.get("recipientAccountId", ""))
+    if not removed:
+        return "compliant", {"role": role}
+    if not kept:
+        return "alerted", {
+            "role": role,
+            "reason": "only external principals trust it: a person decides",
+        }
+    iam.update_assume_role_policy(
+        RoleName=role, PolicyDocument=json.dumps({**document, "Statement": kept})
+    )
+    return "remediated", {"role": role, "trust": "external principals removed"}
+
+
+def restore_management_events(params, detail):
+    cloudtrail = boto3.client("cloudtrail")
+    trail = params["trailName"]
+    selectors = cloudtrail.get_event_selectors(TrailName=trail).get("EventSelectors", [])
+    if any(
+        s.get("IncludeManagementEvents", True) and s.get("ReadWriteType", "All") != "ReadOnly"
+        for s in selectors
+    ):
+        return "compliant", {"trail": trail}
+    cloudtrail.put_event_selectors(
+        TrailName=trail,
+        EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}],
+    )
+    return "remediated", {"trail": trail, "managementEvents": "All"}
+
+
+def make_image_private(params, detail):
+    ec2 = boto3.client("ec2")
+    image = params["imageId"]
+    granted = ec2.describe_image_attribute(ImageId=image, Attribute="launchPermission")[
+        "LaunchPermissions"
+    ]
+    if not granted:
+        return "compliant", {"image": image}
+    ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Remove": granted})
+    return "remediated", {"image": image, "removed": granted}
+
+
+def make_db_snapshot_private(params, detail):
+    rds = boto3.client("rds")
+    snapshot = params["dBSnapshotIdentifier"]
+    attributes = rds.describe_db_snapshot_attributes(DBSnapshotIdentifier=snapshot)[
+        "DBSnapshotAttributesResult"
+    ]["DBSnapshotAttributes"]
+    granted = [
+        v for a in attributes if a["AttributeName"] == "restore" for v in a["AttributeValues"]
+    ]
+    if not granted:
+        return "compliant", {"snapshot": snapshot}
+    rds.modify_db_snapshot_attribute(
+        DBSnapshotIdentifier=snapshot, AttributeName="restore", ValuesToRemove=granted
+    )
+    return "remediated", {"snapshot": snapshot, "removed": granted}
+
+
+def remove_external_function_permissions(params, detail):
+    client = boto3.client("lambda")
+    function = params["functionName"]
+    try:
+        policy = json.loads(client.get_policy(FunctionName=function)["Policy"])
+    except client.exceptions.ResourceNotFoundException:
+        return "compliant", {"function": function}
+    account = detail.get("recipientAccountId", "")
+    removed = []
+    for statement in policy.get("Statement", []):
+        principal = statement.get("Principal", {})
+        aws = principal if principal == "*" else principal.get("AWS", "")
+        if statement.get("Effect") == "Allow" and aws and _outside(aws, account):
+            client.remove_permission(FunctionName=function, StatementId=statement["Sid"])
+            removed.append(statement["Sid"])
+    if not removed:
+        return "compliant", {"function": function}
+    return "remediated", {"function": function, "removed": removed}
+
+
+def quarantine_caller(params, detail):
+    """The caller's credentials are in use where they should not be: deny the user everything
+    (AWSCompromisedKeyQuarantineV3), which also ends the sessions it minted."""
+    identity = detail.get("userIdentity") or {}
+    user = identity.get("userName")
+    if identity.get("type") != "IAMUser" or not user:
+        return "alerted", {"reason": "the caller is not an IAM user"}
+    iam = boto3.client("iam")
+    attached = iam.list_attached_user_policies(UserName=user)["AttachedPolicies"]
+    if QUARANTINE_POLICY_ARN in [p["PolicyArn"] for p in attached]:
+        return "compliant", {"user": user}
+    iam.attach_user_policy(UserName=user, PolicyArn=QUARANTINE_POLICY_ARN)
+    return "remediated", {"user": user, "quarantined": QUARANTINE_POLICY_ARN}
 
 
 def deactivate_keys_of_other_user(params, detail):
@@ -212,6 +370,13 @@ ACTIONS = {
         detach_admin_policy,
         deactivate_keys_of_other_user,
         restore_password_policy,
+        delete_login_profile,
+        remove_external_trust,
+        restore_management_events,
+        make_image_private,
+        make_db_snapshot_private,
+        remove_external_function_permissions,
+        quarantine_caller,
         alert,
     )
 }

@@ -31,6 +31,11 @@ locals {
     "ScheduleKeyDeletion", "DisableKey",
     "AttachUserPolicy", "CreateUser", "CreateAccessKey",
     "UpdateAccountPasswordPolicy",
+    "AttachRolePolicy", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy",
+    "PutEventSelectors", "DeleteFlowLogs", "PutBucketLifecycle",
+    "ModifyImageAttribute", "ModifyDBSnapshotAttribute",
+    "AddPermission20150331v2", "UpdateFunctionCode20150331v2", "UpdateFunctionConfiguration20150331v2",
+    "GetFederationToken", "SendCommand", "SendSSHPublicKey",
   ]
   # The services those calls belong to: a call of the same name to another service (Transfer
   # Family's or Amazon MQ's CreateUser) is not one of them. Within these services each name is one
@@ -38,6 +43,8 @@ locals {
   high_risk_sources = [
     "s3.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com",
     "config.amazonaws.com", "ec2.amazonaws.com", "kms.amazonaws.com", "iam.amazonaws.com",
+    "rds.amazonaws.com", "lambda.amazonaws.com", "sts.amazonaws.com", "ssm.amazonaws.com",
+    "ec2-instance-connect.amazonaws.com",
   ]
   playbook      = jsondecode(file("${path.module}/../../functions/respond/playbook.json"))
   finding_types = sort([for k, v in local.playbook.findings : k])
@@ -83,6 +90,39 @@ locals {
           }
         }
       }
+      unusual-instances = {
+        description = "EC2 instances of GPU families launched (CloudTrail): the mining and training families."
+        pattern = {
+          "detail-type" = ["AWS API Call via CloudTrail"]
+          detail = {
+            eventSource       = ["ec2.amazonaws.com"]
+            eventName         = ["RunInstances"]
+            requestParameters = { instanceType = [{ prefix = "p" }, { prefix = "g" }] }
+          }
+        }
+      }
+      user-data-change = {
+        description = "An instance's user data replaced (CloudTrail ModifyInstanceAttribute with userData)."
+        pattern = {
+          "detail-type" = ["AWS API Call via CloudTrail"]
+          detail = {
+            eventSource       = ["ec2.amazonaws.com"]
+            eventName         = ["ModifyInstanceAttribute"]
+            requestParameters = { userData = { value = [{ exists = true }] } }
+          }
+        }
+      }
+      console-sign-in-without-mfa = {
+        description = "An IAM user's console sign-in without MFA (CloudTrail sign-in event)."
+        pattern = {
+          "detail-type" = ["AWS Console Sign In via CloudTrail"]
+          detail = {
+            eventName           = ["ConsoleLogin"]
+            userIdentity        = { type = ["IAMUser"] }
+            additionalEventData = { MFAUsed = ["No"] }
+          }
+        }
+      }
       root-activity = {
         description = "Any call or console sign-in made with the root user's credentials (CloudTrail)."
         pattern = {
@@ -97,7 +137,7 @@ locals {
 # Least privilege: each statement is one playbook action, on the narrowest resource the action
 # supports; reads and writes of those resources only.
 data "aws_iam_policy_document" "function" {
-  #checkov:skip=CKV_AWS_356:The three "*" resources are actions without resource-level permissions (Config recorders, DescribeSnapshotAttribute, the account password policy), each noted beside it.
+  #checkov:skip=CKV_AWS_356:The four "*" resources are actions without resource-level permissions (Config recorders, DescribeSnapshotAttribute, DescribeImageAttribute, the account password policy), each noted beside it.
   statement {
     sid       = "BlockBucketPublicAccess"
     actions   = ["s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicyStatus", "s3:GetBucketAcl", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls"]
@@ -135,8 +175,48 @@ data "aws_iam_policy_document" "function" {
   }
   statement {
     sid       = "ContainUsers"
-    actions   = ["iam:ListAttachedUserPolicies", "iam:DetachUserPolicy", "iam:ListAccessKeys", "iam:UpdateAccessKey"]
+    actions   = ["iam:ListAttachedUserPolicies", "iam:DetachUserPolicy", "iam:ListAccessKeys", "iam:UpdateAccessKey", "iam:GetLoginProfile", "iam:DeleteLoginProfile"]
     resources = ["arn:aws:iam::${var.account_id}:user/*"]
+  }
+  statement {
+    sid       = "QuarantineUsers"
+    actions   = ["iam:AttachUserPolicy"]
+    resources = ["arn:aws:iam::${var.account_id}:user/*"]
+    condition { # only the quarantine policy: the function cannot grant anything
+      test     = "ArnEquals"
+      variable = "iam:PolicyARN"
+      values   = ["arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3"]
+    }
+  }
+  statement {
+    sid       = "ContainRoles"
+    actions   = ["iam:GetRole", "iam:UpdateAssumeRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy"]
+    resources = ["arn:aws:iam::${var.account_id}:role/*"]
+  }
+  statement {
+    sid       = "RestoreTrailSelectors"
+    actions   = ["cloudtrail:GetEventSelectors", "cloudtrail:PutEventSelectors"]
+    resources = ["arn:aws:cloudtrail:*:${var.account_id}:trail/*"]
+  }
+  statement {
+    sid       = "ReadImagePermissions"
+    actions   = ["ec2:DescribeImageAttribute"]
+    resources = ["*"] # Describe* actions do not support resource-level permissions.
+  }
+  statement {
+    sid       = "MakeImagePrivate"
+    actions   = ["ec2:ModifyImageAttribute"]
+    resources = ["arn:aws:ec2:*::image/*"]
+  }
+  statement {
+    sid       = "MakeDbSnapshotPrivate"
+    actions   = ["rds:DescribeDBSnapshotAttributes", "rds:ModifyDBSnapshotAttribute"]
+    resources = ["arn:aws:rds:*:${var.account_id}:snapshot:*"]
+  }
+  statement {
+    sid       = "RemoveFunctionPermissions"
+    actions   = ["lambda:GetPolicy", "lambda:RemovePermission"]
+    resources = ["arn:aws:lambda:*:${var.account_id}:function:*"]
   }
   statement {
     sid       = "StartRunbooks"

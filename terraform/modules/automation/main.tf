@@ -48,6 +48,16 @@ data "aws_iam_policy_document" "automation" {
     resources = ["arn:aws:iam::*:user/*"]
   }
   statement {
+    sid       = "QuarantineUsers"
+    actions   = ["iam:AttachUserPolicy", "iam:ListAttachedUserPolicies"]
+    resources = ["arn:aws:iam::*:user/*"]
+    condition { # only the quarantine policy: the runbook cannot grant anything
+      test     = "ArnEqualsIfExists"
+      variable = "iam:PolicyARN"
+      values   = ["arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3"]
+    }
+  }
+  statement {
     sid       = "RestoreDetectors"
     actions   = ["guardduty:UpdateDetector", "guardduty:GetDetector"]
     resources = ["arn:aws:guardduty:*:*:detector/*"]
