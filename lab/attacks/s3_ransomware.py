@@ -8,7 +8,7 @@ from typing import Any
 
 from lab.attacks.base import Prerequisites
 from lab.attacks.resources import delete_bucket, missing_ok
-from lab.attacks.s3_bucket import LabBucketTechnique
+from lab.attacks.s3_bucket import LabBucketTechnique, lock_down
 from lab.emulator.endpoints import Endpoints
 
 OBJECTS = {f"reports/2026/report-{n:02d}.csv": f"id,amount\n{n},{n * 100}\n" for n in range(20)}
@@ -42,9 +42,10 @@ class S3RansomwareTechnique(LabBucketTechnique):
         return not _exists(s3, prerequisites["bucket"], RANSOM_NOTE)
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        """The objects back (the owner's backup) and the note gone."""
-        super().revert(endpoints, prerequisites)
+        """The bucket locked down as the warm-up made it, the objects back (the owner's backup) and
+        the note gone."""
         s3 = endpoints.client("s3", "harness")
+        lock_down(s3, prerequisites["bucket"])
         if "objects" in prerequisites and not self.is_remediated(endpoints, prerequisites):
             for key, body in OBJECTS.items():
                 s3.put_object(Bucket=prerequisites["bucket"], Key=key, Body=body.encode())

@@ -78,7 +78,10 @@ _CLOUDTRAIL_EVENT_NAMES = {
     ("lambda.amazonaws.com", "AddPermission"): "AddPermission20150331v2",
     ("lambda.amazonaws.com", "RemovePermission"): "RemovePermission20150331v2",
     ("lambda.amazonaws.com", "UpdateFunctionCode"): "UpdateFunctionCode20150331v2",
-    ("lambda.amazonaws.com", "UpdateFunctionConfiguration"): "UpdateFunctionConfiguration20150331v2",
+    (
+        "lambda.amazonaws.com",
+        "UpdateFunctionConfiguration",
+    ): "UpdateFunctionConfiguration20150331v2",
     ("lambda.amazonaws.com", "PublishLayerVersion"): "PublishLayerVersion20181031",
 }
 
