@@ -18,10 +18,12 @@ while read -r name bucket arn; do
   # By ARN: an organization trail seen from a member account is only found by its ARN.
   logging=$(aws cloudtrail get-trail-status --name "$arn" --query IsLogging --output text)
   [[ $logging == True ]] || findings+=("$name:stopped")
-  management=$(aws cloudtrail get-event-selectors --trail-name "$arn" \
-    --query "length(EventSelectors[?IncludeManagementEvents && ReadWriteType!='ReadOnly'] || AdvancedEventSelectors || \`[1]\`)" \
+  # Advanced event selectors are the trail owner's own design; basic ones must record management writes.
+  counts=$(aws cloudtrail get-event-selectors --trail-name "$arn" \
+    --query "[length(AdvancedEventSelectors || \`[]\`), length(EventSelectors[?IncludeManagementEvents && ReadWriteType!='ReadOnly'] || \`[]\`)]" \
     --output text)
-  [[ $management != 0 ]] || findings+=("$name:records-no-management-events")
+  read -r advanced management <<<"$counts"
+  [[ $advanced != 0 || $management != 0 ]] || findings+=("$name:records-no-management-events")
   expiring=$(aws s3api get-bucket-lifecycle-configuration --bucket "$bucket" \
     --query "length(Rules[?Status=='Enabled' && Expiration])" --output text 2>/dev/null || echo 0)
   [[ $expiring == 0 ]] || findings+=("$name:logs-expire")

@@ -11,13 +11,16 @@ source "$(dirname "$0")/lib/alert.sh"
 public=$(aws ec2 describe-snapshots --owner-ids self --restorable-by-user-ids all \
   --query 'Snapshots[].SnapshotId' --output text)
 shared=()
-for image in $(aws ec2 describe-images --owners self --query 'Images[].ImageId' --output text); do
+# Each answer is captured first: an API error then stops the run (set -e) instead of reading as none.
+images=$(aws ec2 describe-images --owners self --query 'Images[].ImageId' --output text)
+db_snapshots=$(aws rds describe-db-snapshots --snapshot-type manual \
+  --query 'DBSnapshots[].DBSnapshotIdentifier' --output text)
+for image in $(words "$images"); do
   granted=$(aws ec2 describe-image-attribute --image-id "$image" --attribute launchPermission \
     --query 'length(LaunchPermissions)' --output text)
   [[ $granted == 0 ]] || shared+=("$image")
 done
-for snapshot in $(aws rds describe-db-snapshots --snapshot-type manual \
-  --query 'DBSnapshots[].DBSnapshotIdentifier' --output text); do
+for snapshot in $(words "$db_snapshots"); do
   granted=$(aws rds describe-db-snapshot-attributes --db-snapshot-identifier "$snapshot" \
     --query "length(DBSnapshotAttributesResult.DBSnapshotAttributes[?AttributeName=='restore'].AttributeValues[])" \
     --output text)

@@ -6,13 +6,16 @@ set -euo pipefail
 USER_NAME=$1
 
 echo "# 1. Check: policies and keys of $USER_NAME"
-aws iam list-attached-user-policies --user-name "$USER_NAME" --query 'AttachedPolicies[].PolicyArn' --output text
+attached=$(aws iam list-attached-user-policies --user-name "$USER_NAME" --query 'AttachedPolicies[].PolicyArn' --output text)
+echo "$attached"
 
 echo "# 2. Contain: deactivate every access key, detach AdministratorAccess, remove console access"
 for key in $(aws iam list-access-keys --user-name "$USER_NAME" --query 'AccessKeyMetadata[].AccessKeyId' --output text); do
   aws iam update-access-key --user-name "$USER_NAME" --access-key-id "$key" --status Inactive
 done
-aws iam detach-user-policy --user-name "$USER_NAME" --policy-arn arn:aws:iam::aws:policy/AdministratorAccess
+if [[ $attached == *arn:aws:iam::aws:policy/AdministratorAccess* ]]; then
+  aws iam detach-user-policy --user-name "$USER_NAME" --policy-arn arn:aws:iam::aws:policy/AdministratorAccess
+fi
 aws iam delete-login-profile --user-name "$USER_NAME" 2>/dev/null || true
 
 echo "# 3. Verify: no AdministratorAccess, no active key (delete the user once the owner confirms)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -20,6 +21,9 @@ from botocore.config import Config
 
 from lab.awscli_fork import cli_path_and_socket
 from lab.emulator.actors import DEFAULT_ACCOUNT_ID, actor
+
+# The aws CLI's config file on the emulator: its plugin makes AWS_ENDPOINT_URL reach every service.
+CLI_CONFIG_FILE = Path(__file__).resolve().parent.parent / "awscli_endpoint.ini"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class Endpoints:
             who = actor(actor_name)
             env |= {
                 "AWS_ENDPOINT_URL": self.url or "",
+                "AWS_CONFIG_FILE": str(CLI_CONFIG_FILE),
                 "AWS_ACCESS_KEY_ID": who.access_key_id,
                 "AWS_SECRET_ACCESS_KEY": who.secret_access_key,
                 "AWS_MAX_ATTEMPTS": "2",
