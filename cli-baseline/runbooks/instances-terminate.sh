@@ -6,13 +6,14 @@ set -euo pipefail
 TYPE=$1
 
 echo "# 1. Check: the account's instances of type $TYPE"
-ids=$(aws ec2 describe-instances --filters "Name=instance-type,Values=$TYPE" \
+found=$(aws ec2 describe-instances --filters "Name=instance-type,Values=$TYPE" \
   "Name=instance-state-name,Values=pending,running,stopping,stopped" \
   --query 'Reservations[].Instances[].InstanceId' --output text)
-[[ -n $ids ]] || { echo "none left"; exit 0; }
+read -r -a ids <<<"$found"
+[[ ${#ids[@]} -gt 0 ]] || { echo "none left"; exit 0; }
 
 echo "# 2. Fix: terminate them (the workload uses no $TYPE)"
-aws ec2 terminate-instances --instance-ids $ids >/dev/null
+aws ec2 terminate-instances --instance-ids "${ids[@]}" >/dev/null
 
 echo "# 3. Verify: none left running"
 aws ec2 describe-instances --filters "Name=instance-type,Values=$TYPE" \

@@ -12,4 +12,5 @@ echo "# 2. Fix: run the function without layers (redeploy the approved ones from
 aws lambda update-function-configuration --function-name "$FUNCTION" --layers '[]' >/dev/null
 
 echo "# 3. Verify: no layer"
+# shellcheck disable=SC2016  # the backticks are a JMESPath literal, not a shell expansion
 aws lambda get-function-configuration --function-name "$FUNCTION" --query 'length(Layers || `[]`)' --output text

@@ -26,11 +26,12 @@ case $ID in
     ;;
   *)
     echo "# 1. Fix: remove every account from the RDS snapshot's restore attribute"
-    granted=$(aws rds describe-db-snapshot-attributes --db-snapshot-identifier "$ID" \
+    found=$(aws rds describe-db-snapshot-attributes --db-snapshot-identifier "$ID" \
       --query "DBSnapshotAttributesResult.DBSnapshotAttributes[?AttributeName=='restore'].AttributeValues[]" \
       --output text)
-    [[ -z $granted ]] || aws rds modify-db-snapshot-attribute --db-snapshot-identifier "$ID" \
-      --attribute-name restore --values-to-remove $granted >/dev/null
+    read -r -a granted <<<"$found"
+    [[ ${#granted[@]} -eq 0 ]] || aws rds modify-db-snapshot-attribute --db-snapshot-identifier "$ID" \
+      --attribute-name restore --values-to-remove "${granted[@]}" >/dev/null
     echo "# 2. Verify"
     aws rds describe-db-snapshot-attributes --db-snapshot-identifier "$ID" \
       --query "DBSnapshotAttributesResult.DBSnapshotAttributes[?AttributeName=='restore'].AttributeValues[]" \
