@@ -275,3 +275,33 @@ def _policy(*statements: dict) -> str:
     return json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **s} for s in statements]}
     )
+
+
+def test_resolver_query_logging_cannot_be_deleted_while_a_vpc_uses_it(emulator):
+    e = emulator.endpoints
+    vpc_id = e.client("ec2").create_vpc(CidrBlock="10.91.0.0/16")["Vpc"]["VpcId"]
+    resolver = e.client("route53resolver")
+    config_id = resolver.create_resolver_query_log_config(
+        Name="compat-dns-logs",
+        DestinationArn="arn:aws:s3:::compat-dns-logs",
+        CreatorRequestId="compat-dns-logs",
+    )["ResolverQueryLogConfig"]["Id"]
+    resolver.associate_resolver_query_log_config(
+        ResolverQueryLogConfigId=config_id, ResourceId=vpc_id
+    )
+    with pytest.raises(resolver.exceptions.InvalidRequestException):
+        resolver.delete_resolver_query_log_config(ResolverQueryLogConfigId=config_id)
+    resolver.disassociate_resolver_query_log_config(
+        ResolverQueryLogConfigId=config_id, ResourceId=vpc_id
+    )
+    with pytest.raises(resolver.exceptions.ResourceNotFoundException):
+        resolver.disassociate_resolver_query_log_config(
+            ResolverQueryLogConfigId=config_id, ResourceId=vpc_id
+        )
+    deleted = resolver.delete_resolver_query_log_config(ResolverQueryLogConfigId=config_id)
+    assert deleted["ResolverQueryLogConfig"]["Status"] == "DELETING"
+    assert resolver.list_resolver_query_log_configs()["ResolverQueryLogConfigs"] == []
+    record = [
+        r for r in emulator.recorder.records() if r["eventName"] == "DeleteResolverQueryLogConfig"
+    ][-1]
+    assert record["eventSource"] == "route53resolver.amazonaws.com"

@@ -79,6 +79,7 @@ NO_RUNBOOK = {
     "lambda-overwrite-code",
     "s3-backdoor-bucket-policy",
     "vpc-remove-flow-logs",
+    "dns-delete-logs",
     "ec2-user-data",
     "s3-ransomware-individual-deletion",
     "s3-ransomware-batch-deletion",

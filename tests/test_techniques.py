@@ -168,3 +168,19 @@ def test_a_console_sign_in_is_recorded_as_cloudtrail_writes_it(emulator):
     assert record["lab"]["injected"] is True
     assert record in emulator.recorder.history()
     t.cleanup(emulator.endpoints, prerequisites)
+
+
+def test_the_stratus_map_names_only_techniques_of_the_catalog():
+    """Every Stratus Red Team technique the map names a lab technique for exists; the others say why
+    the lab does not measure them."""
+    import yaml
+
+    from lab.attacks.registry import TECHNIQUES_DIR
+
+    mapping = yaml.safe_load((TECHNIQUES_DIR.parent / "stratus.yaml").read_text())["stratus"]
+    for stratus_id, entry in mapping.items():
+        assert "lab" in entry or entry.get("note"), stratus_id
+        if "lab" in entry:
+            assert entry["lab"] in techniques(), stratus_id
+    measured = {e["lab"] for e in mapping.values() if "lab" in e}
+    assert len(measured) == len([e for e in mapping.values() if "lab" in e]) >= 35

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import boto3

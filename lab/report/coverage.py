@@ -60,6 +60,25 @@ def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).sort_values(["tactic", "attack_id", "technique"])
 
 
+def coverage_side_by_side(coverage: pd.DataFrame) -> pd.DataFrame:
+    """``coverage_table`` with one row per technique and one column per architecture, each cell
+    "outcome (median TTD s, first path)": the catalog's coverage at a glance (the README's table)."""
+    cells = {}
+    for row in coverage.to_dict("records"):
+        when = row["detect_median_s"]
+        detail = (
+            f" ({when:,.0f} s, {row['first_path']})" if when is not None and when == when else ""
+        )
+        cells[(row["tactic"], row["attack_id"], row["technique"])] = cells.get(
+            (row["tactic"], row["attack_id"], row["technique"]), {}
+        ) | {row["architecture"]: f"{row['outcome']}{detail}"}
+    rows = [
+        {"tactic": tactic.split(" ", 1)[-1], "ATT&CK": attack_id, "technique": technique, **by_arch}
+        for (tactic, attack_id, technique), by_arch in cells.items()
+    ]
+    return pd.DataFrame(rows).fillna("-")
+
+
 def last_measured(results_dir: Path) -> dict[tuple[str, str], str]:
     """(technique, architecture) -> outcome in the newest run that measured it."""
     found: dict[tuple[str, str], str] = {}

@@ -13,7 +13,7 @@ from lab.experiment.results import load_trials
 from lab.report.attribution import attribution_table
 from lab.report.attribution_figures import attribution_effects
 from lab.report.captions import caption
-from lab.report.coverage import coverage_table
+from lab.report.coverage import coverage_side_by_side, coverage_table
 from lab.report.figures import (
     coverage_matrix,
     incident_timeline,
@@ -150,6 +150,13 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             coverage.round(1),
         )
     )
+    if trials["architecture"].nunique() > 1:
+        tables.append(
+            (
+                "Coverage side by side: outcome (median time to detect, first detection path)",
+                coverage_side_by_side(coverage),
+            )
+        )
     if (run_dir / "usage.json").exists():
         from lab.cost.report import cost_lines, summary
 

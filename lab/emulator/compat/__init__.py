@@ -18,6 +18,7 @@ from lab.emulator.compat import (
     kms,
     logs,
     protocol,
+    route53resolver,
     s3,
     securityhub,
     sns,
@@ -38,6 +39,7 @@ SERVICES = (
     ssm,
     s3,
     kms,
+    route53resolver,
     sns,
 )
 _applied = False

@@ -32,7 +32,7 @@ locals {
     "AttachUserPolicy", "CreateUser", "CreateAccessKey",
     "UpdateAccountPasswordPolicy",
     "AttachRolePolicy", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy",
-    "PutEventSelectors", "DeleteFlowLogs", "PutBucketLifecycle",
+    "PutEventSelectors", "DeleteFlowLogs", "DeleteResolverQueryLogConfig", "PutBucketLifecycle",
     "ModifyImageAttribute", "ModifyDBSnapshotAttribute",
     "AddPermission20150331v2", "UpdateFunctionCode20150331v2", "UpdateFunctionConfiguration20150331v2",
     "GetFederationToken", "SendCommand", "SendSSHPublicKey",
@@ -44,7 +44,7 @@ locals {
     "s3.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com",
     "config.amazonaws.com", "ec2.amazonaws.com", "kms.amazonaws.com", "iam.amazonaws.com",
     "rds.amazonaws.com", "lambda.amazonaws.com", "sts.amazonaws.com", "ssm.amazonaws.com",
-    "ec2-instance-connect.amazonaws.com",
+    "ec2-instance-connect.amazonaws.com", "route53resolver.amazonaws.com",
   ]
   playbook      = jsondecode(file("${path.module}/../../functions/respond/playbook.json"))
   finding_types = sort([for k, v in local.playbook.findings : k])
