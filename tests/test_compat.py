@@ -305,3 +305,18 @@ def test_resolver_query_logging_cannot_be_deleted_while_a_vpc_uses_it(emulator):
         r for r in emulator.recorder.records() if r["eventName"] == "DeleteResolverQueryLogConfig"
     ][-1]
     assert record["eventSource"] == "route53resolver.amazonaws.com"
+
+
+def test_leave_organization_is_refused_as_aws_refuses_it(emulator):
+    organizations = emulator.endpoints.client("organizations")
+    with pytest.raises(organizations.exceptions.AWSOrganizationsNotInUseException):
+        organizations.leave_organization()
+    organizations.create_organization(FeatureSet="ALL")
+    try:
+        with pytest.raises(organizations.exceptions.ConstraintViolationException):
+            organizations.leave_organization()  # the management account cannot leave
+    finally:
+        organizations.delete_organization()
+    record = [r for r in emulator.recorder.records() if r["eventName"] == "LeaveOrganization"][-1]
+    assert record["eventSource"] == "organizations.amazonaws.com"
+    assert record["errorCode"] == "ConstraintViolationException"

@@ -65,6 +65,7 @@ RUNBOOK_ONLY = {
             "ssm-send-command",
             "ec2-send-ssh-public-key",
             "console-login-without-mfa",
+            "organizations-leave",
         )
     },
     "iam-change-user-password": ("iam-user-contain.sh", lambda p: [p["user"]]),

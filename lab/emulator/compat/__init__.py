@@ -17,6 +17,7 @@ from lab.emulator.compat import (
     iam,
     kms,
     logs,
+    organizations,
     protocol,
     route53resolver,
     s3,
@@ -40,6 +41,7 @@ SERVICES = (
     s3,
     kms,
     route53resolver,
+    organizations,
     sns,
 )
 _applied = False

@@ -35,7 +35,7 @@ locals {
     "PutEventSelectors", "DeleteFlowLogs", "DeleteResolverQueryLogConfig", "PutBucketLifecycle",
     "ModifyImageAttribute", "ModifyDBSnapshotAttribute",
     "AddPermission20150331v2", "UpdateFunctionCode20150331v2", "UpdateFunctionConfiguration20150331v2",
-    "GetFederationToken", "SendCommand", "SendSSHPublicKey",
+    "GetFederationToken", "SendCommand", "SendSSHPublicKey", "LeaveOrganization",
   ]
   # The services those calls belong to: a call of the same name to another service (Transfer
   # Family's or Amazon MQ's CreateUser) is not one of them. Within these services each name is one
@@ -45,6 +45,7 @@ locals {
     "config.amazonaws.com", "ec2.amazonaws.com", "kms.amazonaws.com", "iam.amazonaws.com",
     "rds.amazonaws.com", "lambda.amazonaws.com", "sts.amazonaws.com", "ssm.amazonaws.com",
     "ec2-instance-connect.amazonaws.com", "route53resolver.amazonaws.com",
+    "organizations.amazonaws.com",
   ]
   playbook      = jsondecode(file("${path.module}/../../functions/respond/playbook.json"))
   finding_types = sort([for k, v in local.playbook.findings : k])
