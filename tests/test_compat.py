@@ -320,3 +320,24 @@ def test_leave_organization_is_refused_as_aws_refuses_it(emulator):
     record = [r for r in emulator.recorder.records() if r["eventName"] == "LeaveOrganization"][-1]
     assert record["eventSource"] == "organizations.amazonaws.com"
     assert record["errorCode"] == "ConstraintViolationException"
+
+
+def test_start_session_reaches_only_instances_an_ssm_agent_could_register_from(emulator):
+    from lab.attacks.registry import technique
+
+    e = emulator.endpoints
+    t = technique("ssm-start-session")
+    prerequisites = t.warm_up(e)
+    ssm = e.client("ssm")
+    session = ssm.start_session(Target=prerequisites["instance_id"])
+    assert session["StreamUrl"].startswith("wss://ssmmessages.us-east-1.amazonaws.com/")
+    iam = e.client("iam")
+    iam.detach_role_policy(
+        RoleName=prerequisites["role"],
+        PolicyArn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    )
+    with pytest.raises(ssm.exceptions.ClientError, match="TargetNotConnected"):
+        ssm.start_session(Target=prerequisites["instance_id"])
+    with pytest.raises(ssm.exceptions.ClientError, match="TargetNotConnected"):
+        ssm.start_session(Target="i-0123456789abcdef0")
+    t.cleanup(e, prerequisites)

@@ -66,6 +66,7 @@ RUNBOOK_ONLY = {
             "ec2-send-ssh-public-key",
             "console-login-without-mfa",
             "organizations-leave",
+            "ssm-start-session",
         )
     },
     "iam-change-user-password": ("iam-user-contain.sh", lambda p: [p["user"]]),

@@ -21,8 +21,62 @@ def executions(backend: Any) -> dict[str, dict[str, Any]]:
     return backend.lab_automation_executions
 
 
+# The AWS managed policy an instance's role needs for its SSM Agent to register (Session Manager
+# prerequisites, "Verify or add instance permissions for Session Manager").
+MANAGED_INSTANCE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+
 def apply() -> None:
     _patch_automation_executions()
+    _patch_start_session()
+
+
+def _patch_start_session() -> None:
+    """Gap: moto has no Session Manager (StartSession). AWS opens a session only to a managed
+    node, one whose SSM Agent is connected, and answers TargetNotConnected otherwise (Session
+    Manager prerequisites: the agent, preinstalled on Amazon Linux 2023, and an instance profile
+    whose role has AmazonSSMManagedInstanceCore). The emulator has no agent: a running instance with
+    such a profile counts as connected; the session's token and stream URL are shaped as AWS's, and
+    nothing streams."""
+    from moto.core.responses import ActionResult
+    from moto.ec2.models import ec2_backends
+    from moto.moto_api._internal import mock_random
+    from moto.ssm.exceptions import SSMException
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    class TargetNotConnected(SSMException):
+        code = "TargetNotConnected"
+
+    def managed(account: str, region: str, target: str) -> bool:
+        ec2 = ec2_backends[account][region]
+        try:
+            instance = ec2.get_instance(target)
+        except Exception:
+            return False
+        association = ec2.iam_instance_profile_associations.get(target)
+        profile = association.iam_instance_profile if association else None
+        roles = getattr(profile, "roles", []) if profile is not None else []
+        return instance.state == "running" and any(
+            MANAGED_INSTANCE_POLICY_ARN in getattr(role, "managed_policies", {}) for role in roles
+        )
+
+    def start_session(self: SimpleSystemManagerResponse) -> ActionResult:
+        target = self._get_param("Target")
+        if not managed(self.current_account, self.region, target):
+            raise TargetNotConnected(f"{target} is not connected.")
+        session_id = f"session-{mock_random.get_random_hex(17)}"
+        return ActionResult(
+            {
+                "SessionId": session_id,
+                "TokenValue": mock_random.get_random_hex(64),
+                "StreamUrl": (
+                    f"wss://ssmmessages.{self.region}.amazonaws.com/v1/data-channel/{session_id}"
+                    "?role=publish_subscribe"
+                ),
+            }
+        )
+
+    SimpleSystemManagerResponse.start_session = start_session  # type: ignore[attr-defined]
 
 
 def _patch_automation_executions() -> None:

@@ -35,7 +35,7 @@ locals {
     "PutEventSelectors", "DeleteFlowLogs", "DeleteResolverQueryLogConfig", "PutBucketLifecycle",
     "ModifyImageAttribute", "ModifyDBSnapshotAttribute",
     "AddPermission20150331v2", "UpdateFunctionCode20150331v2", "UpdateFunctionConfiguration20150331v2",
-    "GetFederationToken", "SendCommand", "SendSSHPublicKey", "LeaveOrganization",
+    "GetFederationToken", "SendCommand", "StartSession", "SendSSHPublicKey", "LeaveOrganization",
   ]
   # The services those calls belong to: a call of the same name to another service (Transfer
   # Family's or Amazon MQ's CreateUser) is not one of them. Within these services each name is one
