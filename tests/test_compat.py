@@ -341,3 +341,29 @@ def test_start_session_reaches_only_instances_an_ssm_agent_could_register_from(e
     with pytest.raises(ssm.exceptions.ClientError, match="TargetNotConnected"):
         ssm.start_session(Target="i-0123456789abcdef0")
     t.cleanup(e, prerequisites)
+
+
+def test_serial_console_keys_are_refused_until_the_account_turns_access_on(emulator):
+    from lab.attacks.target_instance import delete_target, ensure_target
+
+    e = emulator.endpoints
+    target = ensure_target(e, "compat-serial-console")
+    ec2, connect = e.client("ec2"), e.client("ec2-instance-connect")
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILabAttackerKeyOnlyForTheLabxxxxxxxxxxxxxxxx test"
+    assert ec2.get_serial_console_access_status()["SerialConsoleAccessEnabled"] is False
+    with pytest.raises(connect.exceptions.SerialConsoleAccessDisabledException):
+        connect.send_serial_console_ssh_public_key(
+            InstanceId=target["instance_id"], SSHPublicKey=key
+        )
+    ec2.enable_serial_console_access()
+    try:
+        assert connect.send_serial_console_ssh_public_key(
+            InstanceId=target["instance_id"], SSHPublicKey=key
+        )["Success"]
+        with pytest.raises(connect.exceptions.EC2InstanceNotFoundException):
+            connect.send_serial_console_ssh_public_key(
+                InstanceId="i-0123456789abcdef0", SSHPublicKey=key
+            )
+    finally:
+        ec2.disable_serial_console_access()
+        delete_target(e, target, "compat-serial-console")

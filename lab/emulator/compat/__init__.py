@@ -14,6 +14,7 @@ from lab.emulator.compat import (
     awslambda,
     cloudtrail,
     ec2,
+    ec2instanceconnect,
     iam,
     kms,
     logs,
@@ -42,6 +43,7 @@ SERVICES = (
     kms,
     route53resolver,
     organizations,
+    ec2instanceconnect,
     sns,
 )
 _applied = False

@@ -309,6 +309,14 @@ def remove_external_function_permissions(params, detail):
     return "remediated", {"function": function, "removed": removed}
 
 
+def disable_serial_console(params, detail):
+    ec2 = boto3.client("ec2")
+    if not ec2.get_serial_console_access_status()["SerialConsoleAccessEnabled"]:
+        return "compliant", {}
+    ec2.disable_serial_console_access()
+    return "remediated", {"serialConsoleAccess": False}
+
+
 def quarantine_caller(params, detail):
     """The caller's credentials are in use where they should not be: deny the user everything
     (AWSCompromisedKeyQuarantineV3), which also ends the sessions it minted."""
@@ -377,6 +385,7 @@ ACTIONS = {
         make_db_snapshot_private,
         remove_external_function_permissions,
         quarantine_caller,
+        disable_serial_console,
         alert,
     )
 }

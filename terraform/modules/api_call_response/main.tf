@@ -36,6 +36,7 @@ locals {
     "ModifyImageAttribute", "ModifyDBSnapshotAttribute",
     "AddPermission20150331v2", "UpdateFunctionCode20150331v2", "UpdateFunctionConfiguration20150331v2",
     "GetFederationToken", "SendCommand", "StartSession", "SendSSHPublicKey", "LeaveOrganization",
+    "EnableSerialConsoleAccess",
   ]
   # The services those calls belong to: a call of the same name to another service (Transfer
   # Family's or Amazon MQ's CreateUser) is not one of them. Within these services each name is one
@@ -138,7 +139,7 @@ locals {
 # Least privilege: each statement is one playbook action, on the narrowest resource the action
 # supports; reads and writes of those resources only.
 data "aws_iam_policy_document" "function" {
-  #checkov:skip=CKV_AWS_356:The four "*" resources are actions without resource-level permissions (Config recorders, DescribeSnapshotAttribute, DescribeImageAttribute, the account password policy), each noted beside it.
+  #checkov:skip=CKV_AWS_356:The five "*" resources are actions without resource-level permissions (Config recorders, DescribeSnapshotAttribute, DescribeImageAttribute, the account password policy, the serial console setting), each noted beside it.
   statement {
     sid       = "BlockBucketPublicAccess"
     actions   = ["s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicyStatus", "s3:GetBucketAcl", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls"]
@@ -198,6 +199,11 @@ data "aws_iam_policy_document" "function" {
     sid       = "RestoreTrailSelectors"
     actions   = ["cloudtrail:GetEventSelectors", "cloudtrail:PutEventSelectors"]
     resources = ["arn:aws:cloudtrail:*:${var.account_id}:trail/*"]
+  }
+  statement {
+    sid       = "DisableSerialConsole"
+    actions   = ["ec2:GetSerialConsoleAccessStatus", "ec2:DisableSerialConsoleAccess"]
+    resources = ["*"] # account settings have no resource ARN.
   }
   statement {
     sid       = "ReadImagePermissions"
