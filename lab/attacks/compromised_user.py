@@ -13,6 +13,7 @@ from typing import Any
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.iam_user import attached_policy_arns, delete_user, ensure_user
 from lab.attacks.resources import TECHNIQUE_TAG_KEY, lab_tags, missing_ok
+from lab.attacks.target_instance import delete_target, ensure_target
 from lab.emulator.actors import actor
 from lab.emulator.endpoints import Endpoints
 
@@ -76,3 +77,13 @@ class CompromisedUserActivity(Technique):
             tags = iam.list_user_tags(UserName=prerequisites["user"])["Tags"]
             if {"Key": TECHNIQUE_TAG_KEY, "Value": self.id} in tags:
                 delete_user(iam, prerequisites["user"])
+
+
+class CompromisedUserOnInstance(CompromisedUserActivity):
+    """The access reaches a lab instance (its password data, user data, a command or a key)."""
+
+    def prepare(self, endpoints: Endpoints) -> Prerequisites:
+        return ensure_target(endpoints, self.id)
+
+    def dispose(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        delete_target(endpoints, prerequisites, self.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lab.attacks.resources import missing_ok
+from lab.attacks.resources import lab_tags, missing_ok
 
 # The account Stratus Red Team's techniques grant access to: outside the lab's account.
 EXTERNAL_ACCOUNT = "193672423079"
@@ -22,6 +22,44 @@ def trust_policy(*principals: dict[str, Any]) -> dict[str, Any]:
 
 
 LAMBDA_TRUST = trust_policy({"Service": "lambda.amazonaws.com"})
+EC2_TRUST = trust_policy({"Service": "ec2.amazonaws.com"})
+
+
+def ensure_role(
+    iam: Any, role_name: str, trust: dict[str, Any], technique_id: str, *policy_arns: str
+) -> str:
+    """A lab-tagged role with ``trust`` and the managed policies given (reused if it exists);
+    its ARN."""
+    with missing_ok("EntityAlreadyExists"):
+        iam.create_role(
+            RoleName=role_name,
+            AssumeRolePolicyDocument=json.dumps(trust),
+            Tags=lab_tags(technique_id),
+        )
+    for arn in policy_arns:
+        iam.attach_role_policy(RoleName=role_name, PolicyArn=arn)
+    return iam.get_role(RoleName=role_name)["Role"]["Arn"]
+
+
+def ensure_instance_profile(iam: Any, name: str, technique_id: str, *policy_arns: str) -> str:
+    """An instance role and its instance profile, both named ``name`` (lab-tagged, reused); the
+    profile's ARN."""
+    ensure_role(iam, name, EC2_TRUST, technique_id, *policy_arns)
+    with missing_ok("EntityAlreadyExists"):
+        iam.create_instance_profile(InstanceProfileName=name, Tags=lab_tags(technique_id))
+    profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+    if not profile["Roles"]:
+        iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+    return profile["Arn"]
+
+
+def delete_instance_profile(iam: Any, name: str) -> None:
+    """Delete what ``ensure_instance_profile`` made (re-runnable)."""
+    with missing_ok("NoSuchEntity"):
+        iam.remove_role_from_instance_profile(InstanceProfileName=name, RoleName=name)
+    with missing_ok("NoSuchEntity"):
+        iam.delete_instance_profile(InstanceProfileName=name)
+    delete_role(iam, name)
 
 
 def external_principals(policy: dict[str, Any] | str, account_id: str) -> list[str]:

@@ -83,6 +83,16 @@ def find_tagged(ec2: Any, describe: str, key: str, technique_id: str) -> list[di
     return response[key]
 
 
+def ensure_vpc(ec2: Any, technique_id: str, cidr: str) -> str:
+    """The technique's own lab-tagged VPC (reused if it exists); its id."""
+    vpcs = find_tagged(ec2, "describe_vpcs", "Vpcs", technique_id)
+    if vpcs:
+        return vpcs[0]["VpcId"]
+    return ec2.create_vpc(
+        CidrBlock=cidr, TagSpecifications=tag_specifications("vpc", technique_id)
+    )["Vpc"]["VpcId"]
+
+
 def delete_bucket(s3: Any, bucket: str) -> None:
     """Delete a lab bucket and whatever was delivered into it (log files, object versions)."""
     with missing_ok("NoSuchBucket"):

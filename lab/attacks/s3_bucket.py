@@ -18,6 +18,17 @@ FULL_BLOCK = {
 }
 
 
+def ensure_private_bucket(endpoints: Endpoints, purpose: str, technique_id: str) -> str:
+    """A lab-tagged bucket with public access blocked, for logs (reused if it exists); its name."""
+    s3 = endpoints.client("s3", "harness")
+    bucket = lab_bucket_name(endpoints, purpose)
+    with missing_ok("BucketAlreadyOwnedByYou"):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": lab_tags(technique_id)})
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=FULL_BLOCK)
+    return bucket
+
+
 def public_grants(s3: Any, bucket: str) -> list[dict[str, Any]]:
     return [g for g in s3.get_bucket_acl(Bucket=bucket)["Grants"] if public_grant(g)]
 

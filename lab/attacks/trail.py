@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from lab.attacks.base import Prerequisites, Technique
-from lab.attacks.resources import account_id, delete_bucket, lab_bucket_name, lab_tags, missing_ok
-from lab.attacks.s3_bucket import FULL_BLOCK
+from lab.attacks.resources import account_id, delete_bucket, lab_tags, missing_ok
+from lab.attacks.s3_bucket import ensure_private_bucket
 from lab.emulator.endpoints import Endpoints
 
 TRAIL_NAME = "lab-target-trail"
@@ -43,13 +43,8 @@ class LabTrailTechnique(Technique):
     """Warm-up: a lab-tagged, logging trail and its bucket."""
 
     def warm_up(self, endpoints: Endpoints) -> Prerequisites:
-        s3 = endpoints.client("s3", "harness")
-        bucket = lab_bucket_name(endpoints, "target-trail")
-        with missing_ok("BucketAlreadyOwnedByYou"):
-            s3.create_bucket(Bucket=bucket)
-        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": lab_tags(self.id)})
-        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=FULL_BLOCK)
-        s3.put_bucket_policy(
+        bucket = ensure_private_bucket(endpoints, "target-trail", self.id)
+        endpoints.client("s3", "harness").put_bucket_policy(
             Bucket=bucket, Policy=trail_bucket_policy(bucket, account_id(endpoints))
         )
         prerequisites = {"trail": TRAIL_NAME, "bucket": bucket}

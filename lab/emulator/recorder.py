@@ -228,16 +228,7 @@ class ApiCallRecorder:
             **fields,
             "lab": {"actor": who.name, "observer": False, "httpStatus": 200, "injected": True},
         }
-        with self._lock:
-            self._sequence += 1
-            self._id_count += 1
-            name = f"{self._id_seed}:{self._id_count}"
-            record["eventID"] = str(uuid.uuid5(_EVENT_ID_NAMESPACE, name))
-            record["requestID"] = str(uuid.uuid5(_REQUEST_ID_NAMESPACE, name))
-            self._records.append(record)
-            self._history.append(record)
-            self._last_history[None] = self._sequence
-            self._last_history[history_username(record["userIdentity"])] = self._sequence
+        self._append(record)
         return record
 
     def _record(
@@ -267,6 +258,11 @@ class ApiCallRecorder:
             moment,
             environ.get("REMOTE_ADDR", "127.0.0.1"),
         )
+        self._append(record)
+
+    def _append(self, record: dict[str, Any]) -> None:
+        """Number the record, give it its seeded ids, keep it (and in the event history unless an
+        observer made it), and note the write it is."""
         with self._lock:
             self._sequence += 1
             self._id_count += 1

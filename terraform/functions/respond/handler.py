@@ -163,18 +163,17 @@ def detach_admin_policy(params, detail):
     """AdministratorAccess off the user (AttachUserPolicy) or role (AttachRolePolicy) it went on."""
     iam = boto3.client("iam")
     if params.get("roleName"):
-        role = params["roleName"]
-        attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
-        if ADMIN_POLICY_ARN not in [p["PolicyArn"] for p in attached]:
-            return "compliant", {"role": role}
-        iam.detach_role_policy(RoleName=role, PolicyArn=ADMIN_POLICY_ARN)
-        return "remediated", {"role": role, "detached": ADMIN_POLICY_ARN}
-    user = params["userName"]
-    attached = iam.list_attached_user_policies(UserName=user)["AttachedPolicies"]
-    if ADMIN_POLICY_ARN not in [p["PolicyArn"] for p in attached]:
-        return "compliant", {"user": user}
-    iam.detach_user_policy(UserName=user, PolicyArn=ADMIN_POLICY_ARN)
-    return "remediated", {"user": user, "detached": ADMIN_POLICY_ARN}
+        kind, name = "role", params["roleName"]
+        listed = iam.list_attached_role_policies(RoleName=name)
+        detach = lambda: iam.detach_role_policy(RoleName=name, PolicyArn=ADMIN_POLICY_ARN)  # noqa: E731
+    else:
+        kind, name = "user", params["userName"]
+        listed = iam.list_attached_user_policies(UserName=name)
+        detach = lambda: iam.detach_user_policy(UserName=name, PolicyArn=ADMIN_POLICY_ARN)  # noqa: E731
+    if ADMIN_POLICY_ARN not in [p["PolicyArn"] for p in listed["AttachedPolicies"]]:
+        return "compliant", {kind: name}
+    detach()
+    return "remediated", {kind: name, "detached": ADMIN_POLICY_ARN}
 
 
 def delete_login_profile(params, detail):

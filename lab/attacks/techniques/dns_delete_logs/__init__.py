@@ -5,15 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
-from lab.attacks.resources import (
-    delete_bucket,
-    find_tagged,
-    lab_bucket_name,
-    lab_tags,
-    missing_ok,
-    tag_specifications,
-)
-from lab.attacks.s3_bucket import FULL_BLOCK
+from lab.attacks.resources import delete_bucket, ensure_vpc, lab_tags, missing_ok
+from lab.attacks.s3_bucket import ensure_private_bucket
 from lab.emulator.endpoints import Endpoints
 
 CIDR = "10.78.0.0/16"
@@ -25,21 +18,8 @@ class DnsDeleteLogs(Technique):
 
     def warm_up(self, endpoints: Endpoints) -> Prerequisites:
         """A lab VPC whose DNS queries are logged to a lab bucket."""
-        ec2 = endpoints.client("ec2", "harness")
-        s3 = endpoints.client("s3", "harness")
-        bucket = lab_bucket_name(endpoints, "target-dns-logs")
-        with missing_ok("BucketAlreadyOwnedByYou"):
-            s3.create_bucket(Bucket=bucket)
-        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": lab_tags(self.id)})
-        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=FULL_BLOCK)
-        vpcs = find_tagged(ec2, "describe_vpcs", "Vpcs", self.id)
-        vpc_id = (
-            vpcs[0]["VpcId"]
-            if vpcs
-            else ec2.create_vpc(
-                CidrBlock=CIDR, TagSpecifications=tag_specifications("vpc", self.id)
-            )["Vpc"]["VpcId"]
-        )
+        bucket = ensure_private_bucket(endpoints, "target-dns-logs", self.id)
+        vpc_id = ensure_vpc(endpoints.client("ec2", "harness"), self.id, CIDR)
         prerequisites = {"vpc_id": vpc_id, "bucket": bucket}
         self.revert(endpoints, prerequisites)
         return prerequisites

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites
-from lab.attacks.compromised_user import CompromisedUserActivity
-from lab.attacks.target_instance import delete_target, ensure_target
+from lab.attacks.compromised_user import CompromisedUserOnInstance
 from lab.emulator.endpoints import Endpoints
 
 PUBLIC_KEY = (
@@ -14,11 +13,8 @@ PUBLIC_KEY = (
 )
 
 
-class Ec2SendSshPublicKey(CompromisedUserActivity):
+class Ec2SendSshPublicKey(CompromisedUserOnInstance):
     folder = Path(__file__).parent
-
-    def prepare(self, endpoints: Endpoints) -> Prerequisites:
-        return ensure_target(endpoints, self.id)
 
     def act(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         endpoints.client("ec2-instance-connect", "attacker").send_ssh_public_key(
@@ -27,9 +23,6 @@ class Ec2SendSshPublicKey(CompromisedUserActivity):
             SSHPublicKey=PUBLIC_KEY,
             AvailabilityZone=f"{endpoints.region}a",
         )
-
-    def dispose(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        delete_target(endpoints, prerequisites, self.id)
 
 
 TECHNIQUE = Ec2SendSshPublicKey
