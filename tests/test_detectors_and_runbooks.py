@@ -83,6 +83,7 @@ NO_RUNBOOK = {
     "s3-backdoor-bucket-policy",
     "vpc-remove-flow-logs",
     "dns-delete-logs",
+    "ec2-deregister-ami",
     "ec2-user-data",
     "s3-ransomware-individual-deletion",
     "s3-ransomware-batch-deletion",

@@ -33,7 +33,7 @@ locals {
     "UpdateAccountPasswordPolicy",
     "AttachRolePolicy", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy",
     "PutEventSelectors", "DeleteFlowLogs", "DeleteResolverQueryLogConfig", "PutBucketLifecycle",
-    "ModifyImageAttribute", "ModifyDBSnapshotAttribute",
+    "ModifyImageAttribute", "DeregisterImage", "ModifyDBSnapshotAttribute",
     "AddPermission20150331v2", "UpdateFunctionCode20150331v2", "UpdateFunctionConfiguration20150331v2",
     "GetFederationToken", "SendCommand", "StartSession", "SendSSHPublicKey", "LeaveOrganization",
     "EnableSerialConsoleAccess",
