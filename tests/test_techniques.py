@@ -184,3 +184,12 @@ def test_the_stratus_map_names_only_techniques_of_the_catalog():
             assert entry["lab"] in techniques(), stratus_id
     measured = {e["lab"] for e in mapping.values() if "lab" in e}
     assert len(measured) == len([e for e in mapping.values() if "lab" in e]) >= 35
+
+
+def test_the_coverage_scenario_runs_the_whole_catalog():
+    import yaml
+
+    from lab.paths import SCENARIOS_DIR
+
+    scenario = yaml.safe_load((SCENARIOS_DIR / "coverage.yaml").read_text())
+    assert sorted(scenario["techniques"]) == sorted(techniques())
