@@ -23,6 +23,15 @@ def awscli_initialize(cli: Any) -> None:
 
 
 def endpoint_from_environment(parsed_globals: Any = None, **_: Any) -> None:
+    """Only for the services the customization pins: every other one already reads the variable
+    (and keeps building its client exactly as the CLI does without this plugin)."""
+    from awscli.customizations.overridesslcommonname import SSL_COMMON_NAMES
+
     url = os.environ.get("AWS_ENDPOINT_URL")
-    if url and parsed_globals is not None and getattr(parsed_globals, "endpoint_url", None) is None:
+    if (
+        url
+        and parsed_globals is not None
+        and getattr(parsed_globals, "endpoint_url", None) is None
+        and getattr(parsed_globals, "command", None) in SSL_COMMON_NAMES
+    ):
         parsed_globals.endpoint_url = url

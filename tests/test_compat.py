@@ -367,3 +367,25 @@ def test_serial_console_keys_are_refused_until_the_account_turns_access_on(emula
     finally:
         ec2.disable_serial_console_access()
         delete_target(e, target, "compat-serial-console")
+
+
+def test_a_new_trail_records_every_management_event_by_default(emulator):
+    e = emulator.endpoints
+    e.client("s3").create_bucket(Bucket="compat-default-selectors")
+    cloudtrail = e.client("cloudtrail")
+    cloudtrail.create_trail(
+        Name="compat-default-selectors", S3BucketName="compat-default-selectors"
+    )
+    try:
+        selectors = cloudtrail.get_event_selectors(TrailName="compat-default-selectors")
+        assert selectors["EventSelectors"] == [
+            {
+                "ReadWriteType": "All",
+                "IncludeManagementEvents": True,
+                "DataResources": [],
+                "ExcludeManagementEventSources": [],
+            }
+        ]
+    finally:
+        cloudtrail.delete_trail(Name="compat-default-selectors")
+        e.client("s3").delete_bucket(Bucket="compat-default-selectors")

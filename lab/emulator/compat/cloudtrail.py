@@ -16,9 +16,38 @@ from lab.emulator.recorder import history_username
 
 
 def apply() -> None:
+    _patch_default_event_selectors()
     _patch_delete_trail_by_arn()
     _patch_lookup_events()
     _patch_describe_trails_by_name()
+
+
+# What a trail records when nobody set its event selectors (CloudTrail User Guide, "Logging
+# management events": "By default, trails ... log all management events").
+DEFAULT_EVENT_SELECTORS = [
+    {
+        "ReadWriteType": "All",
+        "IncludeManagementEvents": True,
+        "DataResources": [],
+        "ExcludeManagementEventSources": [],
+    }
+]
+
+
+def _patch_default_event_selectors() -> None:
+    """Gap: moto answers GetEventSelectors with no selector for a trail whose selectors were never
+    set, which reads as "records no management events"; AWS answers the default basic selector."""
+    from moto.cloudtrail.models import Trail
+
+    original = Trail.get_event_selectors
+
+    def get_event_selectors(self: Trail) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        basic, advanced = original(self)
+        if not basic and not advanced:
+            return [dict(s) for s in DEFAULT_EVENT_SELECTORS], advanced
+        return basic, advanced
+
+    Trail.get_event_selectors = get_event_selectors  # type: ignore[method-assign]
 
 
 def _patch_describe_trails_by_name() -> None:
