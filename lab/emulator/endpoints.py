@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +81,17 @@ class Endpoints:
                 "AWS_MAX_ATTEMPTS": "2",
             }
         return env
+
+    def post_lab_route(self, path: str, body: bytes = b"") -> bytes:
+        """POST to one of the emulator's own routes (``/_lab/...``: what the account does on its
+        own on AWS and no API call asks for); the answer's body. Only the emulator has them."""
+        if not self.emulated:
+            raise RuntimeError(
+                f"{path} is a route of the emulated account; a real account has none"
+            )
+        request = urllib.request.Request(f"{self.url}{path}", data=body, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read()
 
     def terraform_vars(self) -> dict[str, str | None]:
         """Variables of ``terraform/`` that point the AWS provider at this account."""

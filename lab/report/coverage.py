@@ -63,15 +63,12 @@ def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
 def coverage_side_by_side(coverage: pd.DataFrame) -> pd.DataFrame:
     """``coverage_table`` with one row per technique and one column per architecture, each cell
     "outcome (median TTD s, first path)": the catalog's coverage at a glance (the README's table)."""
-    cells = {}
+    cells: dict[tuple[str, str, str], dict[str, str]] = {}
     for row in coverage.to_dict("records"):
         when = row["detect_median_s"]
-        detail = (
-            f" ({when:,.0f} s, {row['first_path']})" if when is not None and when == when else ""
-        )
-        cells[(row["tactic"], row["attack_id"], row["technique"])] = cells.get(
-            (row["tactic"], row["attack_id"], row["technique"]), {}
-        ) | {row["architecture"]: f"{row['outcome']}{detail}"}
+        detail = f" ({when:,.0f} s, {row['first_path']})" if pd.notna(when) else ""
+        key = (row["tactic"], row["attack_id"], row["technique"])
+        cells.setdefault(key, {})[row["architecture"]] = f"{row['outcome']}{detail}"
     rows = [
         {"tactic": tactic.split(" ", 1)[-1], "ATT&CK": attack_id, "technique": technique, **by_arch}
         for (tactic, attack_id, technique), by_arch in cells.items()

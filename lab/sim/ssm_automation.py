@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -116,11 +115,10 @@ class SsmAutomation:
     def _write(self, execution: dict[str, Any], *fields: str) -> None:
         """Write the execution's progress into the account (the Automation service's side: no
         API call does that, so the emulator's lab route takes it)."""
-        url = f"{self.sim.endpoints.url}{AUTOMATION_EXECUTION_PATH}/{execution['AutomationExecutionId']}"
-        body = json.dumps({k: execution[k] for k in fields}).encode()
-        request = urllib.request.Request(url, data=body, method="POST")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
+        self.sim.endpoints.post_lab_route(
+            f"{AUTOMATION_EXECUTION_PATH}/{execution['AutomationExecutionId']}",
+            json.dumps({k: execution[k] for k in fields}).encode(),
+        )
 
     def _clients(self, role_arn: str | None) -> Callable[[str], Any]:
         if not role_arn:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites
@@ -47,14 +46,9 @@ class ConsoleLoginWithoutMfa(CompromisedUserActivity):
                 "console-login-without-mfa signs in with a browser: on a real account, sign in by "
                 "hand as the user; the lab only injects the record on the emulator"
             )
-        request = urllib.request.Request(
-            f"{endpoints.url}{CLOUDTRAIL_EVENT_PATH}/attacker",
-            data=json.dumps(CONSOLE_LOGIN).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
+        endpoints.post_lab_route(
+            f"{CLOUDTRAIL_EVENT_PATH}/attacker", json.dumps(CONSOLE_LOGIN).encode()
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
 
 
 TECHNIQUE = ConsoleLoginWithoutMfa

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.request
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
@@ -61,9 +60,9 @@ class KmsKeyScheduledDeletion(Technique):
                 KeyId=key_id, PendingWindowInDays=7
             )
         if endpoints.emulated and endpoints.url:
-            path = f"{KMS_WAITING_PERIOD_OVER_PATH}/{endpoints.account_id()}/{endpoints.region}"
-            request = urllib.request.Request(f"{endpoints.url}{path}/{key_id}", method="POST")
-            urllib.request.urlopen(request, data=b"", timeout=10).close()
+            endpoints.post_lab_route(
+                f"{KMS_WAITING_PERIOD_OVER_PATH}/{endpoints.account_id()}/{endpoints.region}/{key_id}"
+            )
 
 
 TECHNIQUE = KmsKeyScheduledDeletion

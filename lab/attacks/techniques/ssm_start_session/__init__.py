@@ -8,10 +8,10 @@ from lab.attacks.base import Prerequisites
 from lab.attacks.compromised_user import CompromisedUserActivity
 from lab.attacks.iam_role import delete_instance_profile, ensure_instance_profile
 from lab.attacks.target_instance import delete_target, ensure_target
+from lab.emulator.compat.ssm import MANAGED_INSTANCE_POLICY_ARN
 from lab.emulator.endpoints import Endpoints
 
 ROLE = "lab-target-managed-instance"
-MANAGED_INSTANCE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 
 
 class SsmStartSession(CompromisedUserActivity):
