@@ -101,4 +101,7 @@ module "config" {
   source      = "./modules/config"
   name_prefix = var.name_prefix
   bucket_name = module.trail.bucket
+  bucket_arn  = module.trail.bucket_arn
+  account_id  = data.aws_caller_identity.current.account_id
+  kms_key_arn = module.encryption.key_arn
 }

@@ -7,10 +7,15 @@ import zipfile
 
 import pytest
 
+from lab.attacks.log_delivery import config_bucket_policy, trail_bucket_policy
+
 
 def test_delete_trail_by_arn_deletes_it(emulator):
     e = emulator.endpoints
     e.client("s3").create_bucket(Bucket="lab-compat-trail")
+    e.client("s3").put_bucket_policy(
+        Bucket="lab-compat-trail", Policy=trail_bucket_policy("lab-compat-trail", e.account_id())
+    )
     arn = e.client("cloudtrail").create_trail(Name="compat-trail", S3BucketName="lab-compat-trail")[
         "TrailARN"
     ]
@@ -372,6 +377,10 @@ def test_serial_console_keys_are_refused_until_the_account_turns_access_on(emula
 def test_a_new_trail_records_every_management_event_by_default(emulator):
     e = emulator.endpoints
     e.client("s3").create_bucket(Bucket="compat-default-selectors")
+    e.client("s3").put_bucket_policy(
+        Bucket="compat-default-selectors",
+        Policy=trail_bucket_policy("compat-default-selectors", e.account_id()),
+    )
     cloudtrail = e.client("cloudtrail")
     cloudtrail.create_trail(
         Name="compat-default-selectors", S3BucketName="compat-default-selectors"
@@ -389,3 +398,144 @@ def test_a_new_trail_records_every_management_event_by_default(emulator):
     finally:
         cloudtrail.delete_trail(Name="compat-default-selectors")
         e.client("s3").delete_bucket(Bucket="compat-default-selectors")
+
+
+def _root(e) -> dict:
+    return {"AWS": f"arn:aws:iam::{e.account_id()}:root"}
+
+
+def test_a_trail_is_refused_unless_its_bucket_and_key_policies_let_cloudtrail_deliver(emulator):
+    """CloudTrail checks the bucket policy and the key policy when a trail is created (CreateTrail:
+    InsufficientS3BucketPolicyException, InsufficientEncryptionPolicyException); nothing is made."""
+    e = emulator.endpoints
+    s3, kms, cloudtrail = e.client("s3"), e.client("kms"), e.client("cloudtrail")
+    s3.create_bucket(Bucket="compat-trail-policy")
+    with pytest.raises(cloudtrail.exceptions.InsufficientS3BucketPolicyException):
+        cloudtrail.create_trail(Name="compat-policy", S3BucketName="compat-trail-policy")
+    s3.put_bucket_policy(
+        Bucket="compat-trail-policy",
+        Policy=trail_bucket_policy("compat-trail-policy", e.account_id()),
+    )
+    admin_only = kms.create_key(
+        Policy=_policy({"Principal": _root(e), "Action": "kms:*", "Resource": "*"})
+    )["KeyMetadata"]["Arn"]
+    with pytest.raises(cloudtrail.exceptions.InsufficientEncryptionPolicyException):
+        cloudtrail.create_trail(
+            Name="compat-policy", S3BucketName="compat-trail-policy", KmsKeyId=admin_only
+        )
+    assert cloudtrail.describe_trails(trailNameList=["compat-policy"])["trailList"] == []
+    trail_arn = f"arn:aws:cloudtrail:{e.region}:{e.account_id()}:trail/compat-policy"
+    usable = kms.create_key(
+        Policy=_policy(
+            {"Principal": _root(e), "Action": "kms:*", "Resource": "*"},
+            {
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:GenerateDataKey*",
+                "Resource": "*",
+                "Condition": {
+                    "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trail_arn}
+                },
+            },
+            {
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "kms:DescribeKey",
+                "Resource": "*",
+            },
+        )
+    )["KeyMetadata"]["Arn"]
+    cloudtrail.create_trail(
+        Name="compat-policy", S3BucketName="compat-trail-policy", KmsKeyId=usable
+    )
+    with pytest.raises(cloudtrail.exceptions.InsufficientEncryptionPolicyException):
+        cloudtrail.update_trail(Name="compat-policy", KmsKeyId=admin_only)
+    cloudtrail.delete_trail(Name="compat-policy")
+
+
+def test_a_config_delivery_channel_is_refused_unless_config_may_write_the_bucket_and_its_key(
+    emulator,
+):
+    """PutDeliveryChannel: InsufficientDeliveryPolicyException unless the recorder's role (identity
+    policies, key policy) or Config's service principal (bucket policy, key policy) may write the
+    KMS-encrypted bucket; the channel is not created when refused."""
+    e = emulator.endpoints
+    s3, kms, iam, config = e.client("s3"), e.client("kms"), e.client("iam"), e.client("config")
+    key = kms.create_key(
+        Policy=_policy({"Principal": _root(e), "Action": "kms:*", "Resource": "*"})
+    )["KeyMetadata"]["Arn"]
+    s3.create_bucket(Bucket="compat-config-delivery")
+    s3.put_bucket_encryption(
+        Bucket="compat-config-delivery",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key,
+                    }
+                }
+            ]
+        },
+    )
+    s3.put_bucket_policy(
+        Bucket="compat-config-delivery",
+        Policy=config_bucket_policy("compat-config-delivery", e.account_id()),
+    )
+    trust = _policy({"Principal": {"Service": "config.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    role = iam.create_role(RoleName="compat-config", AssumeRolePolicyDocument=trust)["Role"]
+    iam.attach_role_policy(
+        RoleName="compat-config", PolicyArn="arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
+    )
+    config.put_configuration_recorder(
+        ConfigurationRecorder={"name": "compat", "roleARN": role["Arn"]}
+    )
+    channel = {"name": "compat", "s3BucketName": "compat-config-delivery"}
+    with pytest.raises(config.exceptions.InsufficientDeliveryPolicyException):
+        config.put_delivery_channel(DeliveryChannel=channel)  # the bucket policy, but not the key
+    assert config.describe_delivery_channels()["DeliveryChannels"] == []
+    iam.put_role_policy(
+        RoleName="compat-config",
+        PolicyName="deliver",
+        PolicyDocument=_policy(
+            {"Action": "s3:PutObject", "Resource": "arn:aws:s3:::compat-config-delivery/*"},
+            {"Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::compat-config-delivery"},
+            {"Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key},
+        ),
+    )
+    config.put_delivery_channel(DeliveryChannel=channel)
+    assert [c["name"] for c in config.describe_delivery_channels()["DeliveryChannels"]] == [
+        "compat"
+    ]
+    config.delete_delivery_channel(DeliveryChannelName="compat")
+    config.delete_configuration_recorder(ConfigurationRecorderName="compat")
+
+
+def test_an_encrypted_log_group_needs_a_key_policy_for_cloudwatch_logs(emulator):
+    """CreateLogGroup with a key whose policy does not let logs.<region>.amazonaws.com use it (with
+    the group's ARN as encryption context) is refused as AWS refuses it."""
+    e = emulator.endpoints
+    kms, logs = e.client("kms"), e.client("logs")
+    admin_only = kms.create_key(
+        Policy=_policy({"Principal": _root(e), "Action": "kms:*", "Resource": "*"})
+    )["KeyMetadata"]["Arn"]
+    with pytest.raises(logs.exceptions.InvalidParameterException, match="not allowed"):
+        logs.create_log_group(logGroupName="/compat/encrypted", kmsKeyId=admin_only)
+    assert logs.describe_log_groups(logGroupNamePrefix="/compat/encrypted")["logGroups"] == []
+    usable = kms.create_key(
+        Policy=_policy(
+            {"Principal": _root(e), "Action": "kms:*", "Resource": "*"},
+            {
+                "Principal": {"Service": f"logs.{e.region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:aws:logs:{e.region}:{e.account_id()}:log-group:*"
+                        )
+                    }
+                },
+            },
+        )
+    )["KeyMetadata"]["Arn"]
+    logs.create_log_group(logGroupName="/compat/encrypted", kmsKeyId=usable)
+    logs.delete_log_group(logGroupName="/compat/encrypted")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from lab.attacks.log_delivery import trail_bucket_policy
 from lab.sim.calibration import Calibration
 from lab.sim.kernel import Simulation
 from lab.sim.services import start_services
@@ -35,6 +36,9 @@ def _build(emulator, reverse: bool) -> None:
     for address in order(["a@example.com", "b@example.com"]):
         e.client("sns").subscribe(TopicArn=topic, Protocol="email", Endpoint=address)
     e.client("s3").create_bucket(Bucket="trail-bucket")
+    e.client("s3").put_bucket_policy(
+        Bucket="trail-bucket", Policy=trail_bucket_policy("trail-bucket", e.account_id())
+    )
     logs = e.client("logs")
     logs.create_log_group(logGroupName="/ct")
     group_arn = logs.describe_log_groups(logGroupNamePrefix="/ct")["logGroups"][0]["arn"]

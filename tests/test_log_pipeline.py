@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from lab.attacks.activity import Activity
+from lab.attacks.log_delivery import trail_bucket_policy
 from lab.engines.insights import Event, QueryError, run_query
 from lab.sim.alarms import evaluate
 from lab.sim.calibration import Calibration
@@ -254,6 +255,9 @@ def test_metric_filter_alarm_and_logs_insights_through_the_cli(emulator, tmp_pat
 def _trail(emulator, name: str = "lab-test-trail") -> str:
     e = emulator.endpoints
     e.client("s3").create_bucket(Bucket="trail-bucket")
+    e.client("s3").put_bucket_policy(
+        Bucket="trail-bucket", Policy=trail_bucket_policy("trail-bucket", e.account_id())
+    )
     e.client("logs").create_log_group(logGroupName="/ct")
     arn = e.client("logs").describe_log_groups(logGroupNamePrefix="/ct")["logGroups"][0]["arn"]
     e.client("cloudtrail").create_trail(

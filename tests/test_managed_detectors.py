@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from test_log_pipeline import _instance as run_bare_instance
 
 from lab.attacks.activity import Activity
+from lab.attacks.log_delivery import config_bucket_policy, trail_bucket_policy
 from lab.attacks.registry import technique
 from lab.emulator.compat.securityhub import ASFF_REQUIRED
 from lab.sim.calibration import Calibration
@@ -39,6 +40,9 @@ def _services(emulator, tmp_path):
 def _stop_a_trail(emulator, sim) -> None:
     e = emulator.endpoints
     e.client("s3").create_bucket(Bucket="gd-trail-bucket")
+    e.client("s3").put_bucket_policy(
+        Bucket="gd-trail-bucket", Policy=trail_bucket_policy("gd-trail-bucket", e.account_id())
+    )
     e.client("cloudtrail").create_trail(Name="gd-trail", S3BucketName="gd-trail-bucket")
     e.client("cloudtrail").start_logging(Name="gd-trail")
     sim.recorder.drain()
@@ -278,6 +282,10 @@ def test_product_integration_can_be_turned_off(emulator) -> None:
 def _config(emulator, recording: bool) -> None:
     config = emulator.endpoints.client("config")
     emulator.endpoints.client("s3").create_bucket(Bucket="config-bucket")
+    emulator.endpoints.client("s3").put_bucket_policy(
+        Bucket="config-bucket",
+        Policy=config_bucket_policy("config-bucket", emulator.endpoints.account_id()),
+    )
     config.put_configuration_recorder(
         ConfigurationRecorder={
             "name": "default",

@@ -3,40 +3,13 @@ attack can be measured without blinding the rest of the experiment)."""
 
 from __future__ import annotations
 
-import json
-
 from lab.attacks.base import Prerequisites, Technique
+from lab.attacks.log_delivery import trail_bucket_policy
 from lab.attacks.resources import account_id, delete_bucket, lab_tags, missing_ok
 from lab.attacks.s3_bucket import ensure_private_bucket
 from lab.emulator.endpoints import Endpoints
 
 TRAIL_NAME = "lab-target-trail"
-
-
-def trail_bucket_policy(bucket: str, account: str) -> str:
-    """The bucket policy CloudTrail needs to write to ``bucket`` (AWS CloudTrail user guide)."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AWSCloudTrailAclCheck",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                    "Action": "s3:GetBucketAcl",
-                    "Resource": f"arn:aws:s3:::{bucket}",
-                },
-                {
-                    "Sid": "AWSCloudTrailWrite",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account}/*",
-                    "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
-                },
-            ],
-        }
-    )
 
 
 class LabTrailTechnique(Technique):

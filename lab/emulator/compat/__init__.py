@@ -13,6 +13,7 @@ from __future__ import annotations
 from lab.emulator.compat import (
     awslambda,
     cloudtrail,
+    config,
     ec2,
     ec2instanceconnect,
     iam,
@@ -31,6 +32,7 @@ from lab.emulator.compat.routes import Route
 
 SERVICES = (
     cloudtrail,
+    config,
     awslambda,
     stepfunctions,
     securityhub,

@@ -9,17 +9,123 @@ from typing import Any
 
 from moto.cloudtrail.models import CloudTrailBackend
 from moto.cloudtrail.responses import CloudTrailResponse
+from moto.core.exceptions import JsonRESTError
+from moto.s3.exceptions import MissingBucket
 
 from lab.emulator.compat import running
+from lab.emulator.compat.policies import bucket_policy_and_key, find_key, service_allowed
 from lab.emulator.compat.routes import Answer, Route, answer
 from lab.emulator.recorder import history_username
 
+CLOUDTRAIL = "cloudtrail.amazonaws.com"
+
 
 def apply() -> None:
+    _patch_trail_needs_bucket_and_key_policies()
     _patch_default_event_selectors()
     _patch_delete_trail_by_arn()
     _patch_lookup_events()
     _patch_describe_trails_by_name()
+
+
+class InsufficientS3BucketPolicyException(JsonRESTError):
+    def __init__(self, bucket: str) -> None:
+        super().__init__(
+            "InsufficientS3BucketPolicyException",
+            f"Incorrect S3 bucket policy is detected for bucket: {bucket}",
+        )
+
+
+class InsufficientEncryptionPolicyException(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__(
+            "InsufficientEncryptionPolicyException",
+            "Insufficient permissions to access S3 bucket or KMS key",
+        )
+
+
+class KmsKeyNotFoundException(JsonRESTError):
+    def __init__(self, key_id: str) -> None:
+        super().__init__("KmsKeyNotFoundException", f"KMS key {key_id} not found")
+
+
+def trail_delivery_refusal(
+    account_id: str, region: str, trail_name: str, bucket: str, prefix: str, key_id: str
+) -> JsonRESTError | None:
+    """Why AWS would refuse a trail delivering to ``bucket`` (and encrypting with ``key_id``), or
+    None. CloudTrail checks both when the trail is created or updated (CloudTrail API, CreateTrail
+    errors InsufficientS3BucketPolicyException / InsufficientEncryptionPolicyException /
+    KmsKeyNotFoundException), as the CloudTrail service principal with the trail's ARN and account
+    as the request's source: the bucket policy must allow s3:GetBucketAcl on the bucket and
+    s3:PutObject under ``[prefix/]AWSLogs/<account>/`` with the bucket-owner-full-control ACL
+    ("Amazon S3 bucket policy for CloudTrail"); a key policy must allow kms:GenerateDataKey* with the
+    trail's ARN as encryption context, and kms:DescribeKey ("Configure AWS KMS key policies for
+    CloudTrail")."""
+    trail_arn = f"arn:aws:cloudtrail:{region}:{account_id}:trail/{trail_name}"
+    source = {"aws:SourceArn": trail_arn, "aws:SourceAccount": account_id}
+    try:
+        bucket_policy, _ = bucket_policy_and_key(account_id, bucket)
+    except MissingBucket:
+        return None  # moto's own check answers S3BucketDoesNotExistException
+    log_key = f"{prefix.strip('/') + '/' if prefix else ''}AWSLogs/{account_id}/CloudTrail/"
+    may_write = service_allowed(
+        bucket_policy, CLOUDTRAIL, "s3:GetBucketAcl", f"arn:aws:s3:::{bucket}", source
+    ) and service_allowed(
+        bucket_policy,
+        CLOUDTRAIL,
+        "s3:PutObject",
+        f"arn:aws:s3:::{bucket}/{log_key}{region}/log.json.gz",
+        {**source, "s3:x-amz-acl": "bucket-owner-full-control"},
+    )
+    if not may_write:
+        return InsufficientS3BucketPolicyException(bucket)
+    if not key_id:
+        return None
+    key = find_key(account_id, region, key_id)
+    if key is None:
+        return KmsKeyNotFoundException(key_id)
+    context = {**source, "kms:EncryptionContext:aws:cloudtrail:arn": trail_arn}
+    if not (
+        service_allowed(key.policy, CLOUDTRAIL, "kms:GenerateDataKey", key.arn, context)
+        and service_allowed(key.policy, CLOUDTRAIL, "kms:DescribeKey", key.arn, source)
+    ):
+        return InsufficientEncryptionPolicyException()
+    return None
+
+
+def _patch_trail_needs_bucket_and_key_policies() -> None:
+    """Gap: moto creates a trail whatever its bucket policy and key policy allow, so a trail that
+    could never deliver a log file on AWS looked healthy in the lab. The emulator refuses it as AWS
+    does (``trail_delivery_refusal``), before anything is written."""
+    original_create = CloudTrailBackend.create_trail
+    original_update = CloudTrailBackend.update_trail
+
+    def create_trail(self: CloudTrailBackend, name: str, bucket_name: str, *args: Any) -> Any:
+        prefix, kms_key_id = args[0], args[-2]
+        refusal = trail_delivery_refusal(
+            self.account_id, self.region_name, name, bucket_name, prefix or "", kms_key_id or ""
+        )
+        if refusal is not None:
+            raise refusal
+        return original_create(self, name, bucket_name, *args)
+
+    def update_trail(self: CloudTrailBackend, name: str, **kwargs: Any) -> Any:
+        trail = self.get_trail(name)
+        prefix, kms_key_id = kwargs.get("s3_key_prefix"), kwargs.get("kms_key_id")
+        refusal = trail_delivery_refusal(
+            self.account_id,
+            self.region_name,
+            trail.trail_name,
+            kwargs.get("s3_bucket_name") or trail.bucket_name,
+            (prefix if prefix is not None else trail.s3_key_prefix) or "",
+            (kms_key_id if kms_key_id is not None else trail.kms_key_id) or "",
+        )
+        if refusal is not None:
+            raise refusal
+        return original_update(self, name, **kwargs)
+
+    CloudTrailBackend.create_trail = create_trail  # type: ignore[method-assign]
+    CloudTrailBackend.update_trail = update_trail  # type: ignore[method-assign]
 
 
 # What a trail records when nobody set its event selectors (CloudTrail User Guide, "Logging

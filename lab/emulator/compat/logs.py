@@ -6,12 +6,55 @@ from datetime import datetime
 from typing import Any
 
 from lab.emulator.compat import running
+from lab.emulator.compat.policies import find_key, service_allowed
 
 
 def apply() -> None:
+    _patch_encrypted_group_needs_the_key()
     _patch_filter_patterns()
     _patch_insights_queries()
     _patch_clock()
+
+
+# CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS": the key policy
+# lets the service principal of the Region use the key, with the log group's ARN as context.
+LOG_GROUP_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+
+
+def _patch_encrypted_group_needs_the_key() -> None:
+    """Gap: moto creates a log group encrypted with any key id, whatever its key policy. AWS
+    refuses it (CreateLogGroup, InvalidParameterException "The specified KMS key does not exist or
+    is not allowed to be used with ...") unless the key policy lets ``logs.<region>.amazonaws.com``
+    encrypt and decrypt with the group's ARN as encryption context."""
+    import moto.logs.models as logs_models
+    from moto.logs.exceptions import InvalidParameterException
+
+    original = logs_models.LogsBackend.create_log_group
+
+    def create_log_group(
+        self: Any, log_group_name: str, tags: dict[str, str], **kwargs: Any
+    ) -> Any:
+        key_id = kwargs.get("kmsKeyId")
+        if key_id:
+            arn = f"arn:aws:logs:{self.region_name}:{self.account_id}:log-group:{log_group_name}"
+            key = find_key(self.account_id, self.region_name, key_id)
+            service = f"logs.{self.region_name}.amazonaws.com"
+            context = {
+                "kms:EncryptionContext:aws:logs:arn": arn,
+                "aws:SourceAccount": self.account_id,
+                "aws:SourceArn": arn,
+            }
+            if key is None or not all(
+                service_allowed(key.policy, service, action, key.arn, context)
+                for action in LOG_GROUP_KEY_ACTIONS
+            ):
+                raise InvalidParameterException(
+                    msg=f"The specified KMS key does not exist or is not allowed to be used with "
+                    f"Arn '{arn}'"
+                )
+        return original(self, log_group_name, tags, **kwargs)
+
+    logs_models.LogsBackend.create_log_group = create_log_group  # type: ignore[method-assign]
 
 
 def _patch_filter_patterns() -> None:

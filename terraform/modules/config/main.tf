@@ -2,6 +2,12 @@
 # channel to the log archive bucket, and the managed rules of rules.json.
 variable "name_prefix" { type = string }
 variable "bucket_name" { type = string }
+variable "bucket_arn" { type = string }
+variable "account_id" { type = string }
+variable "kms_key_arn" {
+  type        = string
+  description = "The key of the delivery bucket's default encryption."
+}
 
 locals {
   rules = { for r in jsondecode(file("${path.module}/rules.json")).rules : r.identifier => r }
@@ -27,6 +33,38 @@ resource "aws_iam_role_policy_attachment" "config" {
   policy_arn = "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
 }
 
+# AWS_ConfigRole reads the account; writing the delivery bucket and using its key are the role's
+# own grants (Config Developer Guide, "Permissions for the IAM role assigned to AWS Config": IAM
+# role policy for the S3 bucket and for the KMS key).
+data "aws_iam_policy_document" "deliver" {
+  statement {
+    sid       = "DeliverToBucket"
+    actions   = ["s3:PutObject", "s3:PutObjectAcl"]
+    resources = ["${var.bucket_arn}/AWSLogs/${var.account_id}/*"]
+    condition {
+      test     = "StringLike"
+      variable = "s3:x-amz-acl"
+      values   = ["bucket-owner-full-control"]
+    }
+  }
+  statement {
+    sid       = "CheckBucketAcl"
+    actions   = ["s3:GetBucketAcl"]
+    resources = [var.bucket_arn]
+  }
+  statement {
+    sid       = "EncryptDeliveries"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "deliver" {
+  name   = "deliver-to-log-archive"
+  role   = aws_iam_role.config.id
+  policy = data.aws_iam_policy_document.deliver.json
+}
+
 resource "aws_config_configuration_recorder" "this" {
   name     = "${var.name_prefix}-recorder"
   role_arn = aws_iam_role.config.arn
@@ -39,7 +77,7 @@ resource "aws_config_configuration_recorder" "this" {
 resource "aws_config_delivery_channel" "this" {
   name           = "${var.name_prefix}-delivery"
   s3_bucket_name = var.bucket_name
-  depends_on     = [aws_config_configuration_recorder.this]
+  depends_on     = [aws_config_configuration_recorder.this, aws_iam_role_policy.deliver]
 }
 
 resource "aws_config_configuration_recorder_status" "this" {

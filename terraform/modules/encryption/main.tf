@@ -58,6 +58,22 @@ data "aws_iam_policy_document" "key" {
       values   = [var.account_id]
     }
   }
+  # AWS Config writes as its recorder role (granted through IAM above) and, when that fails, again as
+  # its service principal (Config Developer Guide, "Permissions for the KMS Key").
+  statement {
+    sid       = "ConfigDeliveryEncrypts"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["config.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
   statement {
     sid       = "FlowLogsDeliveryEncryptsLogs"
     actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
+from lab.attacks.log_delivery import config_bucket_policy
 from lab.attacks.resources import account_id, lab_bucket_name, lab_tags, missing_ok
 from lab.attacks.s3_bucket import FULL_BLOCK
 from lab.emulator.endpoints import Endpoints
@@ -29,6 +30,10 @@ class ConfigStopRecorder(Technique):
             s3.create_bucket(Bucket=bucket)
         s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": lab_tags(self.id)})
         s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=FULL_BLOCK)
+        # The service-linked role may not write to S3: Config delivers as its service principal.
+        s3.put_bucket_policy(
+            Bucket=bucket, Policy=config_bucket_policy(bucket, account_id(endpoints))
+        )
         role = (
             f"arn:aws:iam::{account_id(endpoints)}:role/aws-service-role/config.amazonaws.com/"
             "AWSServiceRoleForConfig"
