@@ -152,7 +152,7 @@ fill() {
 # ensure_role NAME TRUST_FILE: the IAM role NAME (tagged) trusting what TRUST_FILE says; created once.
 ensure_role() {
   if ! aws iam get-role --role-name "$1" >/dev/null 2>&1; then
-    aws iam create-role --role-name "$1" --assume-role-policy-document "file://$2" \
+    aws iam create-role --role-name "$1" --assume-role-policy-document "$(fill "$2" "ACCOUNT=$ACCOUNT_ID")" \
       --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
   fi
 }

@@ -59,6 +59,7 @@ module "automation" {
   source        = "./modules/automation"
   name_prefix   = var.name_prefix
   documents_dir = "${path.root}/ssm"
+  account_id    = data.aws_caller_identity.current.account_id
 }
 
 module "network" {
@@ -70,6 +71,8 @@ module "network" {
   log_retention_days     = var.log_retention_days
   aggregation_interval_s = var.flow_logs_aggregation_interval_s
   to_cloudwatch_logs     = var.flow_logs_to_cloudwatch_logs
+  account_id             = data.aws_caller_identity.current.account_id
+  region                 = var.aws_region
 }
 
 module "cis_alarms" {

@@ -78,6 +78,9 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     assert config.files["/var/log/secure"]["log_group_name"] == "/lab/manual/secure"
     workload = ec2.describe_vpcs(Filters=[{"Name": "tag:lab:workload", "Values": ["true"]}])["Vpcs"]
     assert [v["VpcId"] for v in workload] == [state["VPC_ID"]]
+    trust = e.client("iam").get_role(RoleName="lab-manual-config-recorder")["Role"]
+    condition = trust["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+    assert condition["StringEquals"]["aws:SourceAccount"] == e.account_id()
 
     again = arch.deploy(e, tmp_path)
     assert again == state

@@ -52,6 +52,20 @@ def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
     )["FlowLogs"]
     assert [(f["LogDestinationType"], f["TrafficType"]) for f in flow_logs] == [("s3", "ALL")]
     assert flow_logs[0]["LogDestination"].endswith(f":::{outputs['trail_bucket']}")
+    # AWS Config may deliver to the KMS-encrypted archive (the emulator refuses the channel else),
+    # and the roles of services documenting a source context trust only this account's use.
+    assert e.client("config").describe_delivery_channels()["DeliveryChannels"]
+    account = e.account_id()
+    guarded = {"config.amazonaws.com", "ssm.amazonaws.com", "vpc-flow-logs.amazonaws.com"}
+    seen = set()
+    for role in e.client("iam").list_roles()["Roles"]:
+        for statement in role["AssumeRolePolicyDocument"]["Statement"]:
+            services = statement.get("Principal", {}).get("Service", [])
+            services = {services} if isinstance(services, str) else set(services)
+            if services & guarded:
+                seen |= services & guarded
+                assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == account
+    assert seen == guarded
 
     terraform_calls = [r for r in emulator.recorder.records() if r["lab"]["actor"] == "terraform"]
     names = {(r["eventSource"], r["eventName"]) for r in terraform_calls}

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lab.sim.kernel import Simulation
+from lab.sim.runbook_index import resource_id
 
 ALERTING_SEVERITIES = (
     "High",
@@ -193,7 +194,7 @@ class PostureScans:
             "detail": {
                 "prowlerCheck": finding.check,
                 "resource": finding.resource,
-                "resourceId": finding.resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1],
+                "resourceId": resource_id(finding.resource),
                 "severity": finding.severity,
                 "title": finding.title,
             },

@@ -3,7 +3,8 @@
 The manual detectors name their runbook in the alert (``run: runbooks/X.sh ARGS``). Every other
 alert carries the event that raised it (``cli-baseline/runbooks/index.yaml`` says how), and the
 person maps it the way a responder would: CloudTrail event name, GuardDuty finding type or AWS
-Config rule -> runbook, its arguments read from the event. So a person acts on every alert that
+Config rule or Prowler check (also inside a Security Hub import) -> runbook, its arguments read
+from the event. So a person acts on every alert that
 reaches them, whichever architecture sent it.
 """
 
@@ -57,6 +58,27 @@ def load_index(path: Path) -> tuple[Entry, ...]:
     return tuple(entries)
 
 
+def resource_id(resource: str) -> str:
+    """The id at the end of a resource's ARN (``arn:aws:ec2:...:security-group/sg-1`` -> ``sg-1``),
+    the argument the runbooks take."""
+    return resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def _prowler_detail(finding: dict[str, Any]) -> dict[str, Any] | None:
+    """A Prowler FAIL imported into Security Hub (ASFF), read as the manual report reads it: the
+    check (its GeneratorId ``prowler-<check>``) and the resource."""
+    generator = str(finding.get("GeneratorId", ""))
+    resources = finding.get("Resources") or [{}]
+    if not generator.startswith("prowler-") or not resources[0].get("Id"):
+        return None
+    resource = str(resources[0]["Id"])
+    return {
+        "prowlerCheck": generator.removeprefix("prowler-"),
+        "resource": resource,
+        "resourceId": resource_id(resource),
+    }
+
+
 def _event_detail(message: str) -> tuple[dict[str, Any] | None, bool]:
     """The detail of the event behind an alert, and whether the alert says it is handled."""
     try:
@@ -70,6 +92,12 @@ def _event_detail(message: str) -> tuple[dict[str, Any] | None, bool]:
     if document.get("detail-type") == "Config Rules Compliance Change":
         result = detail.get("newEvaluationResult") or {}
         handled = handled or result.get("complianceType") != "NON_COMPLIANT"
+    if document.get("detail-type") == "Security Hub Findings - Imported":
+        finding = (detail.get("findings") or [{}])[0]
+        handled = handled or (finding.get("Workflow") or {}).get("Status") != "NEW"
+        # GuardDuty's and Config's own alerts reach the person directly; their imports answer no
+        # entry (reviewed). A scanner's FAIL arrives only through the hub.
+        return _prowler_detail(finding), handled
     return detail, handled
 
 

@@ -2,6 +2,7 @@
 # the role they act as (only what their steps call).
 variable "name_prefix" { type = string }
 variable "documents_dir" { type = string }
+variable "account_id" { type = string }
 
 locals {
   documents = { for f in fileset(var.documents_dir, "*.yaml") : trimsuffix(f, ".yaml") => f }
@@ -21,6 +22,17 @@ data "aws_iam_policy_document" "assume_ssm" {
     principals {
       type        = "Service"
       identifiers = ["ssm.amazonaws.com"]
+    }
+    # Confused-deputy protection as the Systems Manager User Guide's Automation service role shows it.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:aws:ssm:*:${var.account_id}:automation-execution/*"]
     }
   }
 }

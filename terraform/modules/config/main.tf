@@ -20,6 +20,12 @@ data "aws_iam_policy_document" "assume_config" {
       type        = "Service"
       identifiers = ["config.amazonaws.com"]
     }
+    # Confused-deputy protection (Config Developer Guide, "Adding an IAM trust policy to your role").
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
   }
 }
 

@@ -27,6 +27,8 @@ locals {
   function_name = "${var.name_prefix}-${var.short_name}"
 }
 
+# No aws:SourceAccount / aws:SourceArn here: the Lambda Developer Guide documents no source context
+# for the service assuming a function's execution role (only for services invoking the function).
 data "aws_iam_policy_document" "assume_lambda" {
   statement {
     actions = ["sts:AssumeRole"]

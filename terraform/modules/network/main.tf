@@ -7,6 +7,8 @@ variable "kms_key_arn" { type = string }
 variable "log_retention_days" { type = number }
 variable "aggregation_interval_s" { type = number }
 variable "to_cloudwatch_logs" { type = bool }
+variable "account_id" { type = string }
+variable "region" { type = string }
 
 resource "aws_vpc" "workload" {
   cidr_block           = var.cidr_block
@@ -44,6 +46,17 @@ data "aws_iam_policy_document" "assume_flow_logs" {
     principals {
       type        = "Service"
       identifiers = ["vpc-flow-logs.amazonaws.com"]
+    }
+    # Confused-deputy protection as the VPC User Guide's flow-log role trust policy shows it.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:aws:ec2:${var.region}:${var.account_id}:vpc-flow-log/*"]
     }
   }
 }

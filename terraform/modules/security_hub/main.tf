@@ -1,6 +1,6 @@
 # Security Hub (node O): the account's hub with the AWS Foundational Security Best Practices and CIS
 # standards, the GuardDuty, Config and Prowler integrations, and imported findings of high severity sent to
-# the alert topic as a readable line (input transformer).
+# the alert topic as the event itself (JSON), which the runbook index reads.
 variable "region" { type = string }
 variable "alert_topic_arn" { type = string }
 variable "name_prefix" { type = string }
@@ -44,19 +44,12 @@ resource "aws_cloudwatch_event_rule" "imported" {
   })
 }
 
+# The finding itself (the event as EventBridge sends it, JSON): the on-call person's runbook index
+# reads the check and the resource from it, as from the manual scan report. A one-line summary
+# named no runbook, so a scanner's FAIL could only be reviewed, never fixed.
 resource "aws_cloudwatch_event_target" "imported_to_alerts" {
   rule = aws_cloudwatch_event_rule.imported.name
   arn  = var.alert_topic_arn
-  input_transformer {
-    input_paths = {
-      title    = "$.detail.findings[0].Title"
-      severity = "$.detail.findings[0].Severity.Label"
-      product  = "$.detail.findings[0].ProductName"
-      resource = "$.detail.findings[0].Resources[0].Id"
-      account  = "$.detail.findings[0].AwsAccountId"
-    }
-    input_template = "\"Security Hub <severity> finding from <product> in <account>: <title> (resource <resource>)\""
-  }
 }
 
 output "hub_arn" { value = aws_securityhub_account.this.arn }

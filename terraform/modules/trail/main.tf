@@ -194,6 +194,8 @@ resource "aws_cloudwatch_log_group" "trail" {
   kms_key_id        = var.kms_key_arn
 }
 
+# No source condition: the CloudTrail User Guide's role for CloudWatch Logs delivery documents none
+# (its bucket and key policies above carry aws:SourceArn).
 data "aws_iam_policy_document" "assume_cloudtrail" {
   statement {
     actions = ["sts:AssumeRole"]
