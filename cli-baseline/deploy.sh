@@ -102,6 +102,9 @@ if [[ -z $RTB_ID ]]; then
   aws ec2 associate-route-table --route-table-id "$RTB_ID" --subnet-id "$SUBNET_ID" >/dev/null
 fi
 state_set RTB_ID "$RTB_ID"
+# The route is of use only to an instance with a public IPv4 address (no inbound rule lets anything
+# in; the detectors and the agent call the AWS APIs out through the gateway).
+aws ec2 modify-subnet-attribute --subnet-id "$SUBNET_ID" --map-public-ip-on-launch
 
 log "2c. Key pair for break-glass SSH (private key written beside the state file, mode 600)"
 KEY_NAME="$PREFIX-key"

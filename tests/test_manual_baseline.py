@@ -78,6 +78,14 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
     assert config.files["/var/log/secure"]["log_group_name"] == "/lab/manual/secure"
     workload = ec2.describe_vpcs(Filters=[{"Name": "tag:lab:workload", "Values": ["true"]}])["Vpcs"]
     assert [v["VpcId"] for v in workload] == [state["VPC_ID"]]
+    # The monitoring instance can reach the AWS APIs (its detectors and agent call them): a public
+    # address behind the internet gateway's default route.
+    from lab.sim.reachability import aws_apis_reachable
+
+    assert aws_apis_reachable(ec2, state["INSTANCE_ID"]) == (
+        True,
+        f"default route to {state['IGW_ID']}, public address",
+    )
     trust = e.client("iam").get_role(RoleName="lab-manual-config-recorder")["Role"]
     condition = trust["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
     assert condition["StringEquals"]["aws:SourceAccount"] == e.account_id()

@@ -48,6 +48,51 @@ def _workload_vpc(ec2: Any, technique_id: str) -> tuple[str, str, bool]:
     return vpc_id, SUBNET_CIDR, True
 
 
+def _internet_facing(ec2: Any, vpc_id: str, subnet_id: str, technique_id: str) -> None:
+    """Give the subnet a way to and from the Internet, as an Internet-facing workload has: a
+    default route to the VPC's internet gateway (one of the technique's own if it has none) and a
+    public IPv4 address for instances launched in it (VPC User Guide, "Enable internet access for
+    a VPC using an internet gateway"). Without it the Internet's SSH attempts never arrive and the
+    instance's CloudWatch agent cannot reach CloudWatch Logs (``lab.sim.reachability``)."""
+    gateways = ec2.describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
+    )["InternetGateways"]
+    if gateways:
+        gateway_id = gateways[0]["InternetGatewayId"]
+    else:
+        gateway_id = ec2.create_internet_gateway(
+            TagSpecifications=tag_specifications("internet-gateway", technique_id)
+        )["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=gateway_id, VpcId=vpc_id)
+    table_id = ec2.create_route_table(
+        VpcId=vpc_id, TagSpecifications=tag_specifications("route-table", technique_id)
+    )["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway_id)
+    ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
+    ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True})
+
+
+def _delete_internet_route(ec2: Any, technique_id: str) -> None:
+    """Delete the route tables and internet gateway ``_internet_facing`` made (by their tags)."""
+    for table in find_tagged(ec2, "describe_route_tables", "RouteTables", technique_id):
+        for association in table.get("Associations", []):
+            if not association.get("Main"):
+                with missing_ok("InvalidAssociationID.NotFound"):
+                    ec2.disassociate_route_table(
+                        AssociationId=association["RouteTableAssociationId"]
+                    )
+        with missing_ok("InvalidRouteTableID.NotFound"):
+            ec2.delete_route_table(RouteTableId=table["RouteTableId"])
+    for gateway in find_tagged(ec2, "describe_internet_gateways", "InternetGateways", technique_id):
+        for attachment in gateway.get("Attachments", []):
+            with missing_ok("Gateway.NotAttached"):
+                ec2.detach_internet_gateway(
+                    InternetGatewayId=gateway["InternetGatewayId"], VpcId=attachment["VpcId"]
+                )
+        with missing_ok("InvalidInternetGatewayID.NotFound"):
+            ec2.delete_internet_gateway(InternetGatewayId=gateway["InternetGatewayId"])
+
+
 def ensure_target(
     endpoints: Endpoints,
     technique_id: str,
@@ -71,6 +116,7 @@ def ensure_target(
         AvailabilityZone=f"{endpoints.region}a",
         TagSpecifications=tag_specifications("subnet", technique_id),
     )["Subnet"]["SubnetId"]
+    _internet_facing(ec2, vpc_id, subnet_id, technique_id)
     nacl_id = ec2.create_network_acl(
         VpcId=vpc_id, TagSpecifications=tag_specifications("network-acl", technique_id)
     )["NetworkAcl"]["NetworkAclId"]
@@ -306,6 +352,7 @@ def delete_target(endpoints: Endpoints, prerequisites: Prerequisites, technique_
                     AssociationId=association["NetworkAclAssociationId"],
                     NetworkAclId=default_acl[0]["NetworkAclId"],
                 )
+    _delete_internet_route(ec2, technique_id)
     with missing_ok("InvalidSubnetID.NotFound"):
         ec2.delete_subnet(SubnetId=prerequisites["subnet_id"])
     with missing_ok("InvalidNetworkAclID.NotFound"):

@@ -19,6 +19,8 @@ from botocore.exceptions import ClientError
 
 from lab.sim.kernel import Simulation
 from lab.sim.logs import CloudWatchLogs
+from lab.sim.reachability import aws_apis_reachable
+from lab.sim.readback import Readback
 from lab.sim.user_data import read_user_data
 
 _FETCH = re.compile(r"fetch-config[^\n]*?(?:\\\n[^\n]*?)*-c\s+ssm:(\S+)")
@@ -67,6 +69,7 @@ class CloudWatchAgent:
         self.ec2 = sim.endpoints.client("ec2", "observer")
         self.ssm = sim.endpoints.client("ssm", "observer")
         self._configs: dict[str, AgentConfig | None] = {}
+        self._routes: Readback[tuple[bool, str]] = Readback(sim.recorder, {"ec2.amazonaws.com"})
         self._buffers: dict[tuple[str, str], _Buffer] = {}
 
     def write(self, instance_id: str, path: str, lines: list[tuple[float, str]]) -> None:
@@ -77,6 +80,12 @@ class CloudWatchAgent:
                 self.sim.log("agent.not_running", instance=instance_id)
         config = self._configs[instance_id]
         if config is None or path not in config.files:
+            return
+        reachable, why = self._routes.get(
+            lambda: aws_apis_reachable(self.ec2, instance_id), instance_id
+        )
+        if not reachable:  # PutLogEvents cannot leave the subnet: the lines stay on the host
+            self.sim.log("agent.no_route_to_aws", instance=instance_id, reason=why)
             return
         buffer = self._buffers.setdefault((instance_id, path), _Buffer())
         buffer.lines.extend(lines)
