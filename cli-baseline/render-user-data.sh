@@ -13,8 +13,10 @@ cat <<HEAD
 #!/bin/bash
 # lab monitoring instance bootstrap (Amazon Linux 2023)
 set -euo pipefail
-dnf install -y amazon-cloudwatch-agent awscli cronie
-systemctl enable --now crond
+# AL2023 logs to the journal only; rsyslog writes /var/log/secure and /var/log/messages, which the
+# agent ships (Amazon Linux 2023 User Guide: the systemd journal replaced rsyslog, no longer installed by default).
+dnf install -y amazon-cloudwatch-agent awscli cronie rsyslog
+systemctl enable --now crond rsyslog
 mkdir -p /opt/lab/detectors/lib /etc/lab /var/lib/lab-detectors
 cat > /etc/lab/detectors.env <<'ENV'
 ALERT_TOPIC_ARN=$TOPIC_ARN

@@ -52,11 +52,14 @@ def test_deploy_is_idempotent_tagged_and_teardown_removes_everything(emulator, t
 
     filters = e.client("logs").describe_metric_filters(logGroupName="/lab/manual/secure")
     patterns = {f["filterName"]: f["filterPattern"] for f in filters["metricFilters"]}
-    assert patterns["lab-manual-ssh-failed-password"] == '"Failed password"'
+    assert (
+        patterns["lab-manual-ssh-login-attempts"]
+        == '?"Invalid user" ?"Connection closed by authenticating user"'
+    )
     alarms = e.client("cloudwatch").describe_alarms(AlarmNamePrefix="lab-manual-")["MetricAlarms"]
     host_alarms = {a["AlarmName"] for a in alarms if "-cis-" not in a["AlarmName"]}
     assert host_alarms == {
-        "lab-manual-ssh-failed-password",
+        "lab-manual-ssh-login-attempts",
         "lab-manual-sudo-auth-failure",
         "lab-manual-app-errors",
     }

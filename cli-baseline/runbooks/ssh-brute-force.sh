@@ -22,7 +22,7 @@ else
   echo "# 1. Diagnose with Logs Insights: who fails to log in, on which instance, in the last hour"
   QUERY_ID=$(aws logs start-query --log-group-name "$LOG_GROUP" \
     --start-time $((NOW - 3600)) --end-time $((NOW + 60)) \
-    --query-string 'filter @message like /Failed password/ | parse @message "* from * port *" as head, source, port | stats count(*) as attempts by source, @logStream | sort attempts desc | limit 1' \
+    --query-string 'filter @message like /Invalid user/ | parse @message "* from * port *" as head, source, port | stats count(*) as attempts by source, @logStream | sort attempts desc | limit 1' \
     --query queryId --output text)
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     STATUS=$(aws logs get-query-results --query-id "$QUERY_ID" --query status --output text)

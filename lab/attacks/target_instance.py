@@ -27,9 +27,11 @@ WORKLOAD_RULE_FROM = 100  # the lab's allow rules start here; responders add den
 WORKLOAD_TAG = "lab:workload"  # an architecture's VPC for workloads (where its flow logs look)
 AGENT_PARAMETER = "AmazonCloudWatch-lab"  # the account's CloudWatch agent configuration, if any
 # The account's standard bootstrap: every instance starts the CloudWatch agent with the
-# configuration the account keeps in Parameter Store (the agent stops at once if there is none).
+# configuration the account keeps in Parameter Store (the agent stops at once if there is none),
+# and rsyslog, which writes the /var/log files AL2023 otherwise keeps only in the journal.
 WORKLOAD_USER_DATA = f"""#!/bin/bash
-dnf install -y amazon-cloudwatch-agent
+dnf install -y amazon-cloudwatch-agent rsyslog
+systemctl enable --now rsyslog
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\
   -c ssm:{AGENT_PARAMETER}
 """
