@@ -208,13 +208,27 @@ if [[ -z $INSTANCE_ID ]]; then
   AMI_ID=${AMI_ID:-$(aws ssm get-parameter \
     --name /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 \
     --query Parameter.Value --output text)}
-  INSTANCE_ID=$(aws ec2 run-instances --image-id "$AMI_ID" --instance-type t3.micro \
-    --subnet-id "$SUBNET_ID" --security-group-ids "$SG_ID" \
-    --iam-instance-profile "Name=$ROLE" --user-data "fileb://$USER_DATA" --key-name "$KEY_NAME" \
-    --metadata-options HttpTokens=required \
-    --block-device-mappings "DeviceName=/dev/xvda,Ebs={VolumeSize=8,Encrypted=true}" \
-    --tag-specifications "ResourceType=instance,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" "ResourceType=volume,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" \
-    --query "Instances[0].InstanceId" --output text)
+  # IAM is eventually consistent: EC2 may not know the new instance profile yet ("Invalid IAM
+  # Instance Profile name"); wait for it and retry, as AWS advises.
+  aws iam wait instance-profile-exists --instance-profile-name "$ROLE"
+  RUN_ERR="${STATE_FILE}.run-instances.err"
+  for attempt in 1 2 3 4 5 6 7 8; do
+    if INSTANCE_ID=$(aws ec2 run-instances --image-id "$AMI_ID" --instance-type t3.micro \
+        --subnet-id "$SUBNET_ID" --security-group-ids "$SG_ID" \
+        --iam-instance-profile "Name=$ROLE" --user-data "fileb://$USER_DATA" --key-name "$KEY_NAME" \
+        --metadata-options HttpTokens=required \
+        --block-device-mappings "DeviceName=/dev/xvda,Ebs={VolumeSize=8,Encrypted=true}" \
+        --tag-specifications "ResourceType=instance,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" "ResourceType=volume,Tags=[{Key=Name,Value=$PREFIX-monitor},$LAB_TAGS_SPEC]" \
+        --query "Instances[0].InstanceId" --output text 2>"$RUN_ERR"); then
+      break
+    fi
+    if [[ $attempt -eq 8 ]] || ! grep -q "Invalid IAM Instance Profile" "$RUN_ERR"; then
+      cat "$RUN_ERR" >&2; rm -f "$RUN_ERR"; exit 1
+    fi
+    log "   the instance profile is not visible to EC2 yet; retrying in ${attempt}s"
+    sleep "$attempt"
+  done
+  rm -f "$RUN_ERR"
 fi
 state_set INSTANCE_ID "$INSTANCE_ID"
 rm -f "$USER_DATA"

@@ -539,3 +539,33 @@ def test_an_encrypted_log_group_needs_a_key_policy_for_cloudwatch_logs(emulator)
     )["KeyMetadata"]["Arn"]
     logs.create_log_group(logGroupName="/compat/encrypted", kmsKeyId=usable)
     logs.delete_log_group(logGroupName="/compat/encrypted")
+
+
+def test_a_new_instance_profile_is_not_usable_until_iam_has_propagated_it(emulator):
+    """RunInstances right after the profile is created (or given its role) is refused with EC2's
+    "Invalid IAM Instance Profile name"; a moment later it is accepted."""
+    import time
+
+    import botocore.exceptions
+
+    from lab.emulator.compat.ec2 import PROPAGATION_S
+
+    e = emulator.endpoints
+    iam, ec2 = e.client("iam"), e.client("ec2")
+    trust = _policy({"Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    iam.create_role(RoleName="compat-profile", AssumeRolePolicyDocument=trust)
+    iam.create_instance_profile(InstanceProfileName="compat-profile")
+    iam.add_role_to_instance_profile(
+        InstanceProfileName="compat-profile", RoleName="compat-profile"
+    )
+    launch = {
+        "ImageId": "ami-12c6146b",
+        "MinCount": 1,
+        "MaxCount": 1,
+        "IamInstanceProfile": {"Name": "compat-profile"},
+    }
+    with pytest.raises(botocore.exceptions.ClientError, match="Invalid IAM Instance Profile name"):
+        ec2.run_instances(**launch)
+    time.sleep(PROPAGATION_S)
+    instance = ec2.run_instances(**launch)["Instances"][0]
+    assert instance["IamInstanceProfile"]["Arn"].endswith(":instance-profile/compat-profile")

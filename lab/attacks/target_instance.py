@@ -11,9 +11,12 @@ or no longer allowed by the security group.
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
@@ -178,7 +181,7 @@ def ensure_target(
     }
     if instance_profile_arn:
         launch["IamInstanceProfile"] = {"Arn": instance_profile_arn}
-    instance = ec2.run_instances(**launch)["Instances"][0]
+    instance = run_instances_once_profile_propagates(ec2, launch)
     return {
         "vpc_id": vpc_id,
         "owns_vpc": owns_vpc,
@@ -187,6 +190,20 @@ def ensure_target(
         "group_id": group_id,
         "instance_id": instance["InstanceId"],
     }
+
+
+def run_instances_once_profile_propagates(ec2: Any, launch: dict[str, Any]) -> dict[str, Any]:
+    """RunInstances, retried while EC2 does not yet know a new instance profile (IAM is eventually
+    consistent; AWS advises waiting and retrying). The launched instance."""
+    for attempt in range(1, 11):
+        try:
+            return ec2.run_instances(**launch)["Instances"][0]
+        except ClientError as error:
+            message = error.response["Error"].get("Message", "")
+            if attempt == 10 or "Invalid IAM Instance Profile" not in message:
+                raise
+            time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
 
 
 def _read_back(ec2: Any, instance: dict[str, Any]) -> Prerequisites:

@@ -1,15 +1,71 @@
-"""EC2: DescribeSnapshots' OwnerIds and RestorableByUserIds; RunInstances' user data limit."""
+"""EC2: DescribeSnapshots' OwnerIds and RestorableByUserIds; RunInstances' user data limit and
+instance profiles that IAM has not yet propagated."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 USER_DATA_LIMIT = 16384  # bytes, before base64
+# How long (wall clock) a new or changed instance profile is unknown to EC2. AWS gives no figure
+# ("changes ... take time to become visible"); a short window keeps every deploy honest about it
+# without slowing the lab, and a caller that retries as AWS advises passes either way.
+PROPAGATION_S = 2.0
 
 
 def apply() -> None:
     _patch_describe_snapshots_owner_and_restorable_by()
     _patch_user_data_limit()
+    _patch_instance_profile_propagation()
+
+
+def _patch_instance_profile_propagation() -> None:
+    """Gap: moto lets RunInstances use an instance profile the moment it exists. IAM is eventually
+    consistent (IAM User Guide, "Troubleshoot IAM": "Changes that I make are not always immediately
+    visible"; EC2 User Guide, IAM roles: a profile used right after it is created can fail with
+    "Invalid IAM Instance Profile name"). The emulator refuses a profile created, or given its role,
+    less than ``PROPAGATION_S`` ago with that error; callers wait and retry, as AWS advises."""
+    from moto.ec2.exceptions import InvalidParameterValue
+    from moto.ec2.models.instances import InstanceBackend
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import IAMBackend, iam_backends
+
+    def stamped(method: Any, profile_of: Any) -> Any:
+        def wrapper(self: IAMBackend, *args: Any, **kwargs: Any) -> Any:
+            result = method(self, *args, **kwargs)
+            profile_of(self, result, *args, **kwargs).lab_changed_at = time.monotonic()
+            return result
+
+        return wrapper
+
+    IAMBackend.create_instance_profile = stamped(  # type: ignore[method-assign]
+        IAMBackend.create_instance_profile, lambda self, result, *a, **k: result
+    )
+    IAMBackend.add_role_to_instance_profile = stamped(  # type: ignore[method-assign]
+        IAMBackend.add_role_to_instance_profile,
+        lambda self, result, profile_name, *a, **k: self.get_instance_profile(profile_name),
+    )
+    original = InstanceBackend.run_instances
+
+    def run_instances(self: Any, image_id: str, count: int, user_data: Any, *args: Any, **kw: Any):
+        name, arn = kw.get("iam_instance_profile_name"), kw.get("iam_instance_profile_arn")
+        if name or arn:
+            iam = iam_backends[self.account_id]["global"]
+            try:
+                profile = (
+                    iam.get_instance_profile(name) if name else iam.get_instance_profile_by_arn(arn)
+                )
+            except NotFoundException:
+                profile = None  # moto's own check answers
+            changed = getattr(profile, "lab_changed_at", None)
+            if changed is not None and time.monotonic() - changed < PROPAGATION_S:
+                raise InvalidParameterValue(
+                    f"Value ({name or arn}) for parameter iamInstanceProfile.name is invalid. "
+                    "Invalid IAM Instance Profile name"
+                )
+        return original(self, image_id, count, user_data, *args, **kw)
+
+    InstanceBackend.run_instances = run_instances  # type: ignore[method-assign]
 
 
 def _patch_user_data_limit() -> None:
