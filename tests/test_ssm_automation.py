@@ -111,36 +111,56 @@ def test_deny_source_in_network_acl(emulator, target) -> None:
         role,
     )
     assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
-    assert [s["StepName"] for s in execution["StepExecutions"]] == [
-        "FindSubnet",
-        "FindNetworkAcl",
-        "DenySource",
-        "VerifyDeny",
-    ]
+    assert [s["StepName"] for s in execution["StepExecutions"]] == ["DenySource"]
     assert brute_force.is_remediated(emulator.endpoints, prerequisites)
     # The calls were made as the automation role's session, as CloudTrail would record them.
     create = next(c for c in calls if c["eventName"] == "CreateNetworkAclEntry")
     assert create["userIdentity"]["type"] == "AssumedRole"
     assert "lab-ssm-automation" in create["userIdentity"]["arn"]
+    # A second address gets the next free number below the allow rules (a fixed number collided).
+    again, _ = _run(
+        emulator,
+        "lab-DenySourceInNetworkAcl",
+        {"InstanceId": prerequisites["instance_id"], "SourceIp": "198.51.100.9"},
+        role,
+    )
+    assert again["AutomationExecutionStatus"] == "Success", again["StepExecutions"]
+    entries = emulator.endpoints.client("ec2").describe_network_acls(
+        NetworkAclIds=[prerequisites["nacl_id"]]
+    )["NetworkAcls"][0]["Entries"]
+    denies = {e["CidrBlock"]: e["RuleNumber"] for e in entries if e["RuleAction"] == "deny"}
+    assert denies["203.0.113.66/32"] < denies["198.51.100.9/32"] < 100
+
+
+FINDING_TIME = "2026-01-05T09:20:00Z"
 
 
 def test_quarantine_instance_isolates_and_snapshots(emulator) -> None:
     scan, prerequisites = _attacked(emulator, "ec2-port-scan")
     role = _deploy_documents(emulator)
-    execution, _ = _run(
-        emulator, "lab-QuarantineInstance", {"InstanceId": prerequisites["instance_id"]}, role
-    )
+    quarantine = {"InstanceId": prerequisites["instance_id"], "IssuedBefore": FINDING_TIME}
+    execution, _ = _run(emulator, "lab-QuarantineInstance", quarantine, role)
     assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
     assert scan.is_remediated(emulator.endpoints, prerequisites)
-    snapshots = emulator.endpoints.client("ec2").describe_snapshots(OwnerIds=["self"])["Snapshots"]
-    assert any(prerequisites["instance_id"] in s["Description"] for s in snapshots)
+    ec2 = emulator.endpoints.client("ec2")
+    instance = ec2.describe_instances(InstanceIds=[prerequisites["instance_id"]])["Reservations"][
+        0
+    ]["Instances"][0]
+    root = next(
+        m["Ebs"]["VolumeId"]
+        for m in instance["BlockDeviceMappings"]
+        if m["DeviceName"] == instance["RootDeviceName"]
+    )
+    snapshots = ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    assert any(
+        prerequisites["instance_id"] in s["Description"] and s["VolumeId"] == root
+        for s in snapshots
+    )
     # The next trial quarantines the same instance again (found by the full matrix: the second
     # CreateSecurityGroup used to fail with InvalidGroup.Duplicate).
     scan.revert(emulator.endpoints, prerequisites)
     scan.detonate(emulator.endpoints, prerequisites)
-    again, _ = _run(
-        emulator, "lab-QuarantineInstance", {"InstanceId": prerequisites["instance_id"]}, role
-    )
+    again, _ = _run(emulator, "lab-QuarantineInstance", quarantine, role)
     assert again["AutomationExecutionStatus"] == "Success", again["StepExecutions"]
     assert scan.is_remediated(emulator.endpoints, prerequisites)
 
@@ -174,6 +194,7 @@ def test_every_document_uses_only_supported_actions() -> None:
         "aws:waitForAwsResourceProperty",
         "aws:branch",
         "aws:sleep",
+        "aws:executeScript",
     }
     for path in DOCUMENTS.glob("*.yaml"):
         document = yaml.safe_load(Path(path).read_text())
@@ -183,12 +204,37 @@ def test_every_document_uses_only_supported_actions() -> None:
 
 def test_revoke_world_open_ingress_and_start_config_recorder(emulator) -> None:
     ssh, prerequisites = _attacked(emulator, "ec2-sg-open-ssh")
+    ec2 = emulator.endpoints.client("ec2")
+    # Also open to the IPv6 Internet through a port range, and an intended HTTPS rule.
+    ec2.authorize_security_group_ingress(
+        GroupId=prerequisites["group_id"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 20,
+                "ToPort": 30,
+                "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+            },
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            },
+        ],
+    )
     role = _deploy_documents(emulator)
     execution, _ = _run(
         emulator, "lab-RevokeWorldOpenIngress", {"GroupId": prerequisites["group_id"]}, role
     )
     assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
     assert ssh.is_remediated(emulator.endpoints, prerequisites)
+    rules = ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [prerequisites["group_id"]]}]
+    )["SecurityGroupRules"]
+    assert [(r["FromPort"], r.get("CidrIpv4")) for r in rules if not r["IsEgress"]] == [
+        (443, "0.0.0.0/0")
+    ]
     stopped, recorder = _attacked(emulator, "config-stop-recorder")
     execution, _ = _run(
         emulator, "lab-StartConfigRecorder", {"RecorderName": recorder["recorder"]}, role
@@ -197,19 +243,45 @@ def test_revoke_world_open_ingress_and_start_config_recorder(emulator) -> None:
     assert stopped.is_remediated(emulator.endpoints, recorder)
 
 
-def test_a_failed_step_that_continues_goes_on_to_the_next(emulator) -> None:
-    # All ports open (protocol -1): revoking tcp/22 fails and the runbook continues (found by the
-    # full matrix: the executor used to stop with an UnboundLocalError there).
+def test_an_all_traffic_rule_covers_the_port_and_is_revoked_too(emulator) -> None:
+    # All ports open (protocol -1) opens tcp/22 as well: the runbook revokes it (it used to
+    # revoke only a tcp/22 rule, fail, continue, and leave the group open).
     everything, prerequisites = _attacked(emulator, "ec2-sg-open-all-ports")
     role = _deploy_documents(emulator)
     execution, _ = _run(
         emulator, "lab-RevokeWorldOpenIngress", {"GroupId": prerequisites["group_id"]}, role
     )
     steps = [(s["StepName"], s["StepStatus"]) for s in execution["StepExecutions"]]
-    assert steps == [("RevokeWorldOpen", "Failed"), ("VerifyNoWorldRule", "Success")], steps
+    assert steps == [("RevokeWorldOpen", "Success")], steps
+    assert everything.is_remediated(emulator.endpoints, prerequisites)
+
+
+def test_a_failed_step_that_continues_goes_on_to_the_next(emulator) -> None:
+    # A runbook's step that may fail (AdministratorAccess not attached) goes on to the next.
+    user = emulator.endpoints.client("iam")
+    user.create_user(UserName="lab-two-keys")
+    first = user.create_access_key(UserName="lab-two-keys")["AccessKey"]["AccessKeyId"]
+    second = user.create_access_key(UserName="lab-two-keys")["AccessKey"]["AccessKeyId"]
+    role = _deploy_documents(emulator)
+    execution, _ = _run(
+        emulator,
+        "lab-DeactivateAccessKey",
+        {"UserName": "lab-two-keys", "AccessKeyId": second},
+        role,
+    )
+    steps = [(s["StepName"], s["StepStatus"]) for s in execution["StepExecutions"]]
+    assert steps == [
+        ("DeactivateKey", "Success"),
+        ("DetachAdministratorAccess", "Failed"),
+        ("VerifyInactive", "Success"),
+    ], steps
     assert execution["AutomationExecutionStatus"] == "Success"
-    # This runbook only closes one TCP port; an all-ports rule is the fast path's to revoke.
-    assert not everything.is_remediated(emulator.endpoints, prerequisites)
+    # The key named is verified, not the user's first (which stays active, as it should).
+    keys = {
+        k["AccessKeyId"]: k["Status"]
+        for k in user.list_access_keys(UserName="lab-two-keys")["AccessKeyMetadata"]
+    }
+    assert keys == {first: "Active", second: "Inactive"}
 
 
 BRANCHING = """
@@ -306,3 +378,24 @@ def test_role_sessions_are_revoked_before_an_iso_moment(emulator) -> None:
         2026, 1, 5, 9, 20, tzinfo=UTC
     )
     assert exfiltration.is_remediated(emulator.endpoints, prerequisites)
+
+
+def test_quarantine_revokes_the_instance_roles_older_sessions(emulator) -> None:
+    """An instance with a role: its sessions issued before the finding are denied (stolen instance
+    credentials stop working), beside the isolation."""
+    _, prerequisites = _attacked(emulator, "instance-credential-exfiltration")
+    role = _deploy_documents(emulator)
+    execution, _ = _run(
+        emulator,
+        "lab-QuarantineInstance",
+        {"InstanceId": prerequisites["instance_id"], "IssuedBefore": FINDING_TIME},
+        role,
+    )
+    assert execution["AutomationExecutionStatus"] == "Success", execution["StepExecutions"]
+    assert execution["Outputs"]["RevokeInstanceRoleSessions.Roles"] == [
+        str([prerequisites["role"]])
+    ]
+    policy = emulator.endpoints.client("iam").get_role_policy(
+        RoleName=prerequisites["role"], PolicyName="AWSRevokeOlderSessions"
+    )["PolicyDocument"]
+    assert policy["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"] == FINDING_TIME

@@ -7,7 +7,8 @@ Automation actions reference"
 (https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-actions.html):
 ``aws:executeAwsApi`` (Service, Api, parameters, Outputs with Selector), ``aws:assertAwsResourceProperty``,
 ``aws:waitForAwsResourceProperty``, ``aws:branch`` (Choices with StringEquals / BooleanEquals /
-NumericEquals, Default), ``aws:sleep``; ``onFailure: Abort`` (default) or ``Continue``, ``nextStep``,
+NumericEquals, Default), ``aws:sleep``, ``aws:executeScript`` (Python: ``Script``, ``Handler``,
+``InputPayload``; outputs selected from ``$.Payload``); ``onFailure: Abort`` (default) or ``Continue``, ``nextStep``,
 ``isEnd``. Parameters and outputs are substituted where ``{{ Name }}`` or ``{{ step.Output }}``
 appears, and ``{{ global:DATE_TIME }}`` is the virtual clock in Automation's format. Parameters
 take their declared types; a document's strings are passed as written (no conversion AWS would not
@@ -16,6 +17,7 @@ make).
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from collections.abc import Callable
@@ -88,6 +90,41 @@ def typed(spec: dict[str, Any], value: Any) -> Any:
             raise AutomationFailed(f"parameter of type Boolean: {value!r}")
         return value.lower() == "true"
     return value
+
+
+class _Boto3:
+    """What a script's ``import boto3`` gets: clients acting as the automation's role."""
+
+    def __init__(self, client: Callable[[str], Any]):
+        self._client = client
+
+    def client(self, service: str, *args: Any, **kwargs: Any) -> Any:
+        return self._client(service)
+
+
+def run_script(step: str, inputs: dict[str, Any], client: Callable[[str], Any]) -> Any:
+    """Run an ``aws:executeScript`` step's Python handler with its ``InputPayload`` (Systems
+    Manager User Guide, "aws:executeScript": the handler gets ``events`` and ``context``, acts with
+    the permissions of the automation's role, and what it returns is the step's ``Payload``).
+    Run in-process with ``boto3`` standing for the role's clients (the lab has no Automation
+    sandbox); an exception the script raises fails the step, as on AWS."""
+    if not str(inputs.get("Runtime", "")).startswith("python3"):
+        raise AutomationFailed(f"{step}: runtime {inputs.get('Runtime')!r} is not supported")
+    shim = _Boto3(client)
+    real_import = __import__
+
+    def importer(name: str, *args: Any, **kwargs: Any) -> Any:
+        return shim if name == "boto3" else real_import(name, *args, **kwargs)
+
+    namespace: dict[str, Any] = {"__builtins__": {**vars(builtins), "__import__": importer}}
+    try:
+        exec(compile(inputs["Script"], f"<{step}>", "exec"), namespace)  # the document's own script
+        handler = namespace[inputs.get("Handler", "script_handler")]
+        return handler(inputs.get("InputPayload") or {}, {})
+    except ClientError as error:
+        raise AutomationFailed(f"{step}: {error.response['Error']['Code']}") from error
+    except Exception as error:  # the script's own failure (an assertion not met)
+        raise AutomationFailed(f"{step}: {error}") from error
 
 
 class SsmAutomation:
@@ -274,4 +311,12 @@ class SsmAutomation:
                         f"{step['name']}: {inputs['PropertySelector']} is {found!r}, not one of {desired}"
                     )
                 yield self.sim.env.timeout(min(30.0, max(0.0, deadline - self.sim.now)))
+        if action == "aws:executeScript":
+            payload = run_script(step["name"], inputs, client)
+            self.sim.pump()
+            for output in step.get("outputs") or []:
+                variables[f"{step['name']}.{output['Name']}"] = json_path(
+                    {"Payload": payload}, output["Selector"]
+                )
+            return None
         raise AutomationFailed(f"{step['name']}: action {action} is not supported by the lab")

@@ -84,6 +84,11 @@ data "aws_iam_policy_document" "automation" {
     actions   = ["iam:PutRolePolicy", "iam:GetRolePolicy"]
     resources = ["arn:aws:iam::*:role/*"]
   }
+  statement {
+    sid       = "FindInstanceRoles"
+    actions   = ["iam:GetInstanceProfile"]
+    resources = ["arn:aws:iam::*:instance-profile/*"]
+  }
   # The revocation writes an inline policy on the role a finding names: never on the stack's own
   # roles (this one included, which could otherwise grant itself anything) nor AWS's service roles.
   statement {
