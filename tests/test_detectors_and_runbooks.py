@@ -70,7 +70,7 @@ RUNBOOK_ONLY = {
         )
     },
     "iam-change-user-password": ("iam-user-contain.sh", lambda p: [p["user"]]),
-    "ec2-launch-unusual-instances": ("instances-terminate.sh", lambda p: ["p2.xlarge"]),
+    "ec2-launch-unusual-instances": ("instances-stop.sh", lambda p: ["p2.xlarge"]),
     "lambda-layer-extension": ("lambda-layers-remove.sh", lambda p: [p["function"]]),
     "ec2-serial-console-send-ssh-public-key": ("serial-console-disable.sh", lambda p: []),
 }

@@ -5,13 +5,17 @@ set -euo pipefail
 [[ ${1:-} == "-h" || $# -ne 2 ]] && { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; [[ ${1:-} == "-h" ]]; exit $?; }
 USER_NAME=$1
 KEY_ID=$2
+# The account's clock (the lab's runbook clock when it sets one).
+NOW=$(date -u -d "@${LAB_NOW:-$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)
 
 echo "# 1. Check: when was $KEY_ID last used?"
 aws iam get-access-key-last-used --access-key-id "$KEY_ID" --output text || true
 
-echo "# 2. Contain: deactivate the key now, delete it"
+echo "# 2. Contain: deactivate the key (kept for the investigation: delete it once the owner confirms),"
+echo "#    and deny the session tokens it may already have made (GetSessionToken outlives the key)"
 aws iam update-access-key --user-name "$USER_NAME" --access-key-id "$KEY_ID" --status Inactive
-aws iam delete-access-key --user-name "$USER_NAME" --access-key-id "$KEY_ID"
+aws iam put-user-policy --user-name "$USER_NAME" --policy-name RevokeOlderSessions --policy-document \
+  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$NOW\"}}}]}"
 
 echo "# 3. Verify"
 aws iam list-access-keys --user-name "$USER_NAME" --query 'AccessKeyMetadata[].[AccessKeyId,Status]' --output text

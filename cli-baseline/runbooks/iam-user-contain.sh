@@ -4,6 +4,7 @@
 set -euo pipefail
 [[ ${1:-} == "-h" || $# -ne 1 ]] && { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; [[ ${1:-} == "-h" ]]; exit $?; }
 USER_NAME=$1
+NOW=$(date -u -d "@${LAB_NOW:-$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)
 
 echo "# 1. Check: policies and keys of $USER_NAME"
 attached=$(aws iam list-attached-user-policies --user-name "$USER_NAME" --query 'AttachedPolicies[].PolicyArn' --output text)
@@ -17,6 +18,9 @@ if [[ $attached == *arn:aws:iam::aws:policy/AdministratorAccess* ]]; then
   aws iam detach-user-policy --user-name "$USER_NAME" --policy-arn arn:aws:iam::aws:policy/AdministratorAccess
 fi
 aws iam delete-login-profile --user-name "$USER_NAME" 2>/dev/null || true
+# Session tokens made before containment keep working otherwise (GetSessionToken outlives the keys).
+aws iam put-user-policy --user-name "$USER_NAME" --policy-name RevokeOlderSessions --policy-document \
+  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"$NOW\"}}}]}"
 
 echo "# 3. Verify: no AdministratorAccess, no active key (delete the user once the owner confirms)"
 aws iam list-attached-user-policies --user-name "$USER_NAME" --output text

@@ -4,7 +4,8 @@
 set -euo pipefail
 [[ ${1:-} == "-h" || $# -ne 1 ]] && { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; [[ ${1:-} == "-h" ]]; exit $?; }
 ROLE=$1
-NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# The account's clock (the lab's runbook clock when it sets one).
+NOW=$(date -u -d "@${LAB_NOW:-$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)
 
 echo "# 1. Fix: deny every session of $ROLE issued before $NOW (what the console's 'Revoke active sessions' does)"
 aws iam put-role-policy --role-name "$ROLE" --policy-name AWSRevokeOlderSessions --policy-document \

@@ -23,14 +23,14 @@ class Ec2LaunchUnusualInstances(Technique):
         self.revert(endpoints, prerequisites)
         return prerequisites
 
-    def _live(self, endpoints: Endpoints, actor: str) -> list[str]:
+    def _live(self, endpoints: Endpoints, actor: str, states: tuple[str, ...] = LIVE) -> list[str]:
         return [
             i["InstanceId"]
             for r in find_tagged(
                 endpoints.client("ec2", actor), "describe_instances", "Reservations", self.id
             )
             for i in r["Instances"]
-            if i["State"]["Name"] in LIVE and i["InstanceType"] == INSTANCE_TYPE
+            if i["State"]["Name"] in states and i["InstanceType"] == INSTANCE_TYPE
         ]
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
@@ -46,8 +46,9 @@ class Ec2LaunchUnusualInstances(Technique):
         )
 
     def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
-        """None of the attacker's GPU instances is left running or stopped (terminated counts)."""
-        return not self._live(endpoints, "observer")
+        """None of the attacker's GPU instances is left running: stopped (contained, its volumes
+        kept as evidence) or terminated counts."""
+        return not self._live(endpoints, "observer", states=("pending", "running"))
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         live = self._live(endpoints, "harness")
