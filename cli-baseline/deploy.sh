@@ -155,7 +155,9 @@ fill() {
 # ensure_role NAME TRUST_FILE: the IAM role NAME (tagged) trusting what TRUST_FILE says; created once.
 ensure_role() {
   if ! aws iam get-role --role-name "$1" >/dev/null 2>&1; then
+    # On a real account every role the lab creates carries its permissions boundary (README).
     aws iam create-role --role-name "$1" --assume-role-policy-document "$(fill "$2" "ACCOUNT=$ACCOUNT_ID")" \
+      ${LAB_PERMISSIONS_BOUNDARY:+--permissions-boundary "$LAB_PERMISSIONS_BOUNDARY"} \
       --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
   fi
 }

@@ -9,12 +9,13 @@ module "encryption" {
 }
 
 module "trail" {
-  source             = "./modules/trail"
-  kms_key_arn        = module.encryption.key_arn
-  name_prefix        = var.name_prefix
-  account_id         = data.aws_caller_identity.current.account_id
-  region             = var.aws_region
-  log_retention_days = var.log_retention_days
+  permissions_boundary_arn = var.permissions_boundary_arn
+  source                   = "./modules/trail"
+  kms_key_arn              = module.encryption.key_arn
+  name_prefix              = var.name_prefix
+  account_id               = data.aws_caller_identity.current.account_id
+  region                   = var.aws_region
+  log_retention_days       = var.log_retention_days
 }
 
 module "alerting" {
@@ -27,27 +28,29 @@ module "alerting" {
 }
 
 module "sg_remediation" {
-  source             = "./modules/sg_remediation"
-  name_prefix        = var.name_prefix
-  package_path       = "${var.functions_build_dir}/remediate_sg.zip"
-  alert_topic_arn    = module.alerting.topic_arn
-  enable_rule        = var.enable_sg_fast_path
-  auto_remediation   = var.auto_remediation
-  kms_key_arn        = module.encryption.key_arn
-  log_retention_days = var.log_retention_days
+  permissions_boundary_arn = var.permissions_boundary_arn
+  source                   = "./modules/sg_remediation"
+  name_prefix              = var.name_prefix
+  package_path             = "${var.functions_build_dir}/remediate_sg.zip"
+  alert_topic_arn          = module.alerting.topic_arn
+  enable_rule              = var.enable_sg_fast_path
+  auto_remediation         = var.auto_remediation
+  kms_key_arn              = module.encryption.key_arn
+  log_retention_days       = var.log_retention_days
 }
 
 module "api_call_response" {
-  source             = "./modules/api_call_response"
-  name_prefix        = var.name_prefix
-  package_path       = "${var.functions_build_dir}/respond.zip"
-  alert_topic_arn    = module.alerting.topic_arn
-  account_id         = data.aws_caller_identity.current.account_id
-  enable_rules       = var.enable_api_call_response
-  auto_remediation   = var.auto_remediation
-  kms_key_arn        = module.encryption.key_arn
-  log_retention_days = var.log_retention_days
-  region             = var.aws_region
+  permissions_boundary_arn = var.permissions_boundary_arn
+  source                   = "./modules/api_call_response"
+  name_prefix              = var.name_prefix
+  package_path             = "${var.functions_build_dir}/respond.zip"
+  alert_topic_arn          = module.alerting.topic_arn
+  account_id               = data.aws_caller_identity.current.account_id
+  enable_rules             = var.enable_api_call_response
+  auto_remediation         = var.auto_remediation
+  kms_key_arn              = module.encryption.key_arn
+  log_retention_days       = var.log_retention_days
+  region                   = var.aws_region
   # GuardDuty findings reach the orchestrator only where there is a detector to raise them.
   enable_finding_rules      = var.enable_guardduty
   enable_compliance_rules   = var.enable_config
@@ -56,23 +59,25 @@ module "api_call_response" {
 }
 
 module "automation" {
-  source        = "./modules/automation"
-  name_prefix   = var.name_prefix
-  documents_dir = "${path.root}/ssm"
-  account_id    = data.aws_caller_identity.current.account_id
+  permissions_boundary_arn = var.permissions_boundary_arn
+  source                   = "./modules/automation"
+  name_prefix              = var.name_prefix
+  documents_dir            = "${path.root}/ssm"
+  account_id               = data.aws_caller_identity.current.account_id
 }
 
 module "network" {
-  source                 = "./modules/network"
-  name_prefix            = var.name_prefix
-  cidr_block             = var.workload_vpc_cidr
-  log_bucket_arn         = module.trail.bucket_arn
-  kms_key_arn            = module.encryption.key_arn
-  log_retention_days     = var.log_retention_days
-  aggregation_interval_s = var.flow_logs_aggregation_interval_s
-  to_cloudwatch_logs     = var.flow_logs_to_cloudwatch_logs
-  account_id             = data.aws_caller_identity.current.account_id
-  region                 = var.aws_region
+  permissions_boundary_arn = var.permissions_boundary_arn
+  source                   = "./modules/network"
+  name_prefix              = var.name_prefix
+  cidr_block               = var.workload_vpc_cidr
+  log_bucket_arn           = module.trail.bucket_arn
+  kms_key_arn              = module.encryption.key_arn
+  log_retention_days       = var.log_retention_days
+  aggregation_interval_s   = var.flow_logs_aggregation_interval_s
+  to_cloudwatch_logs       = var.flow_logs_to_cloudwatch_logs
+  account_id               = data.aws_caller_identity.current.account_id
+  region                   = var.aws_region
 }
 
 module "cis_alarms" {
@@ -100,11 +105,12 @@ module "security_hub" {
 }
 
 module "config" {
-  count       = var.enable_config ? 1 : 0
-  source      = "./modules/config"
-  name_prefix = var.name_prefix
-  bucket_name = module.trail.bucket
-  bucket_arn  = module.trail.bucket_arn
-  account_id  = data.aws_caller_identity.current.account_id
-  kms_key_arn = module.encryption.key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  count                    = var.enable_config ? 1 : 0
+  source                   = "./modules/config"
+  name_prefix              = var.name_prefix
+  bucket_name              = module.trail.bucket
+  bucket_arn               = module.trail.bucket_arn
+  account_id               = data.aws_caller_identity.current.account_id
+  kms_key_arn              = module.encryption.key_arn
 }

@@ -130,3 +130,9 @@ variable "enable_config" {
   type        = bool
   default     = true
 }
+
+variable "permissions_boundary_arn" {
+  type        = string
+  default     = null
+  description = "A permissions boundary every role of the stack carries (on a real account: the lab's, docs/lab-permissions-boundary.json); none by default."
+}

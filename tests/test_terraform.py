@@ -10,7 +10,11 @@ pytestmark = pytest.mark.terraform
 
 
 def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
-    arch = ServerlessArchitecture(variables={"alert_email": "team@example.com"}, run_id="test")
+    boundary = "arn:aws:iam::123456789012:policy/lab-permissions-boundary"
+    arch = ServerlessArchitecture(
+        variables={"alert_email": "team@example.com", "permissions_boundary_arn": boundary},
+        run_id="test",
+    )
     outputs = arch.deploy(emulator.endpoints, tmp_path)
     e = emulator.endpoints
     assert outputs["trail_name"] == "lab-trail"
@@ -66,6 +70,15 @@ def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
                 seen |= services & guarded
                 assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == account
     assert seen >= {"config.amazonaws.com", "ssm.amazonaws.com"}  # flow logs: to S3 by default
+    # Every role of the stack carries the permissions boundary it was given.
+    roles = [r for r in e.client("iam").list_roles()["Roles"] if r["RoleName"].startswith("lab-")]
+    assert roles and all(
+        e.client("iam").get_role(RoleName=r["RoleName"])["Role"]["PermissionsBoundary"][
+            "PermissionsBoundaryArn"
+        ]
+        == boundary
+        for r in roles
+    )
 
     terraform_calls = [r for r in emulator.recorder.records() if r["lab"]["actor"] == "terraform"]
     names = {(r["eventSource"], r["eventName"]) for r in terraform_calls}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lab.architectures.lambda_package import build_all
 from lab.architectures.terraform_runner import Terraform
+from lab.attacks.resources import BOUNDARY_ENV
 from lab.emulator.endpoints import Endpoints
 from lab.paths import FUNCTIONS_DIR, TERRAFORM_DIR
 
@@ -27,6 +29,11 @@ class ServerlessArchitecture:
             **endpoints.terraform_vars(),
             "run_id": self.run_id,
             "functions_build_dir": str(build_dir),
+            **(
+                {"permissions_boundary_arn": os.environ[BOUNDARY_ENV]}
+                if os.environ.get(BOUNDARY_ENV)
+                else {}
+            ),
             **self.variables,
         }
         env = endpoints.cli_env("terraform") if endpoints.emulated else {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lab.attacks.resources import lab_tags, missing_ok
+from lab.attacks.resources import boundary, lab_tags, missing_ok
 
 # The account Stratus Red Team's techniques grant access to: outside the lab's account.
 EXTERNAL_ACCOUNT = "193672423079"
@@ -35,6 +35,7 @@ def ensure_role(
             RoleName=role_name,
             AssumeRolePolicyDocument=json.dumps(trust),
             Tags=lab_tags(technique_id),
+            **boundary(),
         )
     for arn in policy_arns:
         iam.attach_role_policy(RoleName=role_name, PolicyArn=arn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from lab.attacks.base import Prerequisites, Technique
-from lab.attacks.resources import lab_tags, missing_ok
+from lab.attacks.resources import boundary, lab_tags, missing_ok
 from lab.emulator.endpoints import Endpoints
 
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -13,7 +13,7 @@ ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 def ensure_user(iam: Any, user_name: str, technique_id: str) -> None:
     with missing_ok("EntityAlreadyExists"):
-        iam.create_user(UserName=user_name, Tags=lab_tags(technique_id))
+        iam.create_user(UserName=user_name, Tags=lab_tags(technique_id), **boundary())
 
 
 def attached_policy_arns(iam: Any, user_name: str) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.iam_role import LAMBDA_TRUST, delete_role
-from lab.attacks.resources import lab_tags, missing_ok, tag_map
+from lab.attacks.resources import boundary, lab_tags, missing_ok, tag_map
 from lab.emulator.endpoints import Endpoints
 
 FUNCTION = "lab-target-function"
@@ -48,6 +48,7 @@ class LabFunctionTechnique(Technique):
                 RoleName=ROLE,
                 AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST),
                 Tags=lab_tags(self.id),
+                **boundary(),
             )
         role_arn = iam.get_role(RoleName=ROLE)["Role"]["Arn"]
         client = endpoints.client("lambda", "harness")

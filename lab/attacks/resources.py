@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,6 +30,18 @@ def tagged_for_run(run_id: str | None) -> Iterator[None]:
         yield
     finally:
         _RUN_ID.reset(token)
+
+
+# The permissions boundary every IAM role and user the lab creates carries on a real account (the
+# account's administrator creates it from docs/lab-permissions-boundary.json; the lab's own policy
+# lets it create principals only with it). Unset on the emulated account.
+BOUNDARY_ENV = "LAB_PERMISSIONS_BOUNDARY"
+
+
+def boundary() -> dict[str, str]:
+    """``PermissionsBoundary=<arn>`` for CreateRole / CreateUser when the lab runs with one."""
+    arn = os.environ.get(BOUNDARY_ENV)
+    return {"PermissionsBoundary": arn} if arn else {}
 
 
 def lab_tags(technique_id: str) -> list[dict[str, str]]:

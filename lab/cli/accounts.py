@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -59,6 +60,10 @@ def account_target(
     console.print(write_plan(scenario, account, estimate, config.aws.max_run_s), highlight=False)
     if not yes and not typer.confirm("go ahead?"):
         fail("declined: nothing was created", code=1)
+    if config.aws.permissions_boundary:  # every role and user the lab creates carries it
+        from lab.attacks.resources import BOUNDARY_ENV
+
+        os.environ[BOUNDARY_ENV] = config.aws.permissions_boundary
 
     def ask(text: str) -> None:
         typer.prompt(f"{text}\npress Enter when done", default="", show_default=False)

@@ -7,6 +7,8 @@ Config file::
       allowed_accounts: ["111122223333"]   # nothing runs in an account that is not listed
       region: us-east-1                    # default: the profile's region (the stack needs us-east-1)
       max_run_s: 7200                      # a run is stopped and torn down after this
+      permissions_boundary: arn:aws:iam::111122223333:policy/lab-permissions-boundary
+                                           # every role and user the lab creates carries it
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ class AwsSettings(BaseModel):
     allowed_accounts: list[str] = Field(default_factory=list)
     region: str | None = None
     max_run_s: float = Field(default=7200, gt=0, le=7 * 86_400)
+    permissions_boundary: str | None = Field(
+        default=None, pattern=r"^arn:aws[\w-]*:iam::\d{12}:policy/[\w+=,.@/-]+$"
+    )
 
 
 class UserConfig(BaseModel):

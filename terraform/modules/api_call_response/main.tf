@@ -3,6 +3,10 @@
 # answers with SSM Automation runbooks (node R). playbook.json names the response to each; every
 # event ends in an SNS alert (node N). Failed async invocations, after Lambda's two retries, go to a
 # dead-letter queue.
+variable "permissions_boundary_arn" {
+  type    = string
+  default = null
+}
 variable "name_prefix" { type = string }
 variable "package_path" { type = string }
 variable "alert_topic_arn" { type = string }
@@ -248,13 +252,14 @@ data "aws_iam_policy_document" "function" {
 }
 
 module "function" {
-  source             = "../event_function"
-  name_prefix        = var.name_prefix
-  short_name         = "respond"
-  package_path       = var.package_path
-  alert_topic_arn    = var.alert_topic_arn
-  kms_key_arn        = var.kms_key_arn
-  log_retention_days = var.log_retention_days
+  source                   = "../event_function"
+  permissions_boundary_arn = var.permissions_boundary_arn
+  name_prefix              = var.name_prefix
+  short_name               = "respond"
+  package_path             = var.package_path
+  alert_topic_arn          = var.alert_topic_arn
+  kms_key_arn              = var.kms_key_arn
+  log_retention_days       = var.log_retention_days
   # Automation off: the function only alerts (SNS, granted by the module); none of the fixes' rights.
   policy_json = var.auto_remediation ? data.aws_iam_policy_document.function.json : null
   environment = {

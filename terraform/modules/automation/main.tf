@@ -1,5 +1,9 @@
 # SSM Automation (node R): the remediation runbooks of terraform/ssm/ as Automation documents, and
 # the role they act as (only what their steps call).
+variable "permissions_boundary_arn" {
+  type    = string
+  default = null
+}
 variable "name_prefix" { type = string }
 variable "documents_dir" { type = string }
 variable "account_id" { type = string }
@@ -38,8 +42,9 @@ data "aws_iam_policy_document" "assume_ssm" {
 }
 
 resource "aws_iam_role" "automation" {
-  name               = "${var.name_prefix}-ssm-automation"
-  assume_role_policy = data.aws_iam_policy_document.assume_ssm.json
+  name                 = "${var.name_prefix}-ssm-automation"
+  assume_role_policy   = data.aws_iam_policy_document.assume_ssm.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "automation" {

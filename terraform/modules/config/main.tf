@@ -1,5 +1,9 @@
 # AWS Config (node M): the recorder (all supported resources, global ones included), its delivery
 # channel to the log archive bucket, and the managed rules of rules.json.
+variable "permissions_boundary_arn" {
+  type    = string
+  default = null
+}
 variable "name_prefix" { type = string }
 variable "bucket_name" { type = string }
 variable "bucket_arn" { type = string }
@@ -30,8 +34,9 @@ data "aws_iam_policy_document" "assume_config" {
 }
 
 resource "aws_iam_role" "config" {
-  name               = "${var.name_prefix}-config-recorder"
-  assume_role_policy = data.aws_iam_policy_document.assume_config.json
+  name                 = "${var.name_prefix}-config-recorder"
+  assume_role_policy   = data.aws_iam_policy_document.assume_config.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy_attachment" "config" {

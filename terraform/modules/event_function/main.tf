@@ -2,6 +2,10 @@
 # role (the caller's statements plus alerting, dead-letter and log writes), a KMS-encrypted log
 # group, a dead-letter queue for events that fail after Lambda's two retries, the rules that invoke
 # it, their targets and invoke permissions.
+variable "permissions_boundary_arn" {
+  type    = string
+  default = null
+}
 variable "name_prefix" { type = string }
 variable "short_name" { type = string }
 variable "package_path" { type = string }
@@ -40,8 +44,9 @@ data "aws_iam_policy_document" "assume_lambda" {
 }
 
 resource "aws_iam_role" "function" {
-  name               = "${local.function_name}-role"
-  assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
+  name                 = "${local.function_name}-role"
+  assume_role_policy   = data.aws_iam_policy_document.assume_lambda.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_cloudwatch_log_group" "function" {

@@ -1,5 +1,9 @@
 # The workload VPC (nodes E and F of the diagram): where the account's instances run, with VPC Flow
 # Logs (version 2 records) to the log archive bucket and, optionally, to a CloudWatch Logs group.
+variable "permissions_boundary_arn" {
+  type    = string
+  default = null
+}
 variable "name_prefix" { type = string }
 variable "cidr_block" { type = string }
 variable "log_bucket_arn" { type = string }
@@ -62,9 +66,10 @@ data "aws_iam_policy_document" "assume_flow_logs" {
 }
 
 resource "aws_iam_role" "flow_to_logs" {
-  count              = var.to_cloudwatch_logs ? 1 : 0
-  name               = "${var.name_prefix}-flow-logs-to-cwl"
-  assume_role_policy = data.aws_iam_policy_document.assume_flow_logs.json
+  count                = var.to_cloudwatch_logs ? 1 : 0
+  name                 = "${var.name_prefix}-flow-logs-to-cwl"
+  assume_role_policy   = data.aws_iam_policy_document.assume_flow_logs.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "flow_to_logs" {

@@ -1,5 +1,9 @@
 # Fast path for a world-open security group: EventBridge (node P) matches the CloudTrail call and
 # invokes the remediation Lambda (node Q), which revokes the rule and alerts through SNS (node N).
+variable "permissions_boundary_arn" {
+  type    = string
+  default = null
+}
 variable "name_prefix" { type = string }
 variable "package_path" { type = string }
 variable "alert_topic_arn" { type = string }
@@ -29,15 +33,16 @@ data "aws_iam_policy_document" "function" {
 }
 
 module "function" {
-  source             = "../event_function"
-  name_prefix        = var.name_prefix
-  short_name         = "remediate-sg"
-  package_path       = var.package_path
-  alert_topic_arn    = var.alert_topic_arn
-  kms_key_arn        = var.kms_key_arn
-  log_retention_days = var.log_retention_days
-  policy_json        = data.aws_iam_policy_document.function.json
-  environment        = { AUTO_REMEDIATION = tostring(var.auto_remediation) }
+  source                   = "../event_function"
+  permissions_boundary_arn = var.permissions_boundary_arn
+  name_prefix              = var.name_prefix
+  short_name               = "remediate-sg"
+  package_path             = var.package_path
+  alert_topic_arn          = var.alert_topic_arn
+  kms_key_arn              = var.kms_key_arn
+  log_retention_days       = var.log_retention_days
+  policy_json              = data.aws_iam_policy_document.function.json
+  environment              = { AUTO_REMEDIATION = tostring(var.auto_remediation) }
   rules = var.enable_rule ? {
     sg-ingress-opened = {
       description = "Security group ingress changed (CloudTrail), sent to the remediation Lambda."

@@ -1,4 +1,8 @@
 # CloudTrail (node D) to S3 (node H) and to CloudWatch Logs (node G).
+variable "permissions_boundary_arn" {
+  type    = string
+  default = null
+}
 variable "name_prefix" { type = string }
 variable "account_id" { type = string }
 variable "region" { type = string }
@@ -207,8 +211,9 @@ data "aws_iam_policy_document" "assume_cloudtrail" {
 }
 
 resource "aws_iam_role" "trail_to_logs" {
-  name               = "${var.name_prefix}-trail-to-logs"
-  assume_role_policy = data.aws_iam_policy_document.assume_cloudtrail.json
+  name                 = "${var.name_prefix}-trail-to-logs"
+  assume_role_policy   = data.aws_iam_policy_document.assume_cloudtrail.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "trail_to_logs" {

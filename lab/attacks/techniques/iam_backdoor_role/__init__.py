@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.iam_role import EXTERNAL_PRINCIPAL, delete_role, external_principals, trust_policy
-from lab.attacks.resources import account_id, lab_tags, missing_ok
+from lab.attacks.resources import account_id, boundary, lab_tags, missing_ok
 from lab.emulator.endpoints import Endpoints
 
 ROLE = "lab-target-app-role"
@@ -23,6 +23,7 @@ class IamBackdoorRole(Technique):
                 RoleName=ROLE,
                 AssumeRolePolicyDocument=json.dumps(ORIGINAL_TRUST),
                 Tags=lab_tags(self.id),
+                **boundary(),
             )
         prerequisites = {"role": ROLE}
         self.revert(endpoints, prerequisites)

@@ -11,7 +11,7 @@ from lab.attacks.iam_user import (
     attached_policy_arns,
     delete_user,
 )
-from lab.attacks.resources import lab_tags
+from lab.attacks.resources import boundary, lab_tags
 from lab.emulator.endpoints import Endpoints
 
 USER_NAME = "lab-backdoor-admin"
@@ -28,7 +28,7 @@ class IamCreateAdminUser(Technique):
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         iam = endpoints.client("iam", "attacker")
-        iam.create_user(UserName=prerequisites["user"], Tags=lab_tags(self.id))
+        iam.create_user(UserName=prerequisites["user"], Tags=lab_tags(self.id), **boundary())
         iam.attach_user_policy(UserName=prerequisites["user"], PolicyArn=ADMIN_POLICY_ARN)
         iam.create_access_key(UserName=prerequisites["user"])
 

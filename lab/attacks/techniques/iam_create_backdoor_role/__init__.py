@@ -9,7 +9,7 @@ from pathlib import Path
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.iam_role import EXTERNAL_PRINCIPAL, delete_role, trust_policy
 from lab.attacks.iam_user import ADMIN_POLICY_ARN
-from lab.attacks.resources import lab_tags, missing_ok
+from lab.attacks.resources import boundary, lab_tags, missing_ok
 from lab.emulator.endpoints import Endpoints
 
 ROLE = "lab-backdoor-role"
@@ -29,6 +29,7 @@ class IamCreateBackdoorRole(Technique):
             RoleName=prerequisites["role"],
             AssumeRolePolicyDocument=json.dumps(trust_policy({"AWS": EXTERNAL_PRINCIPAL})),
             Tags=lab_tags(self.id),
+            **boundary(),
         )
         iam.attach_role_policy(RoleName=prerequisites["role"], PolicyArn=ADMIN_POLICY_ARN)
 

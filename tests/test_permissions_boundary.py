@@ -1,0 +1,56 @@
+"""The lab's permissions boundary on a real account: the lab's policy lets it create principals
+only with the boundary, the boundary caps them, and every creator of a role or user sets it."""
+
+import json
+
+from lab.attacks.registry import technique
+from lab.attacks.resources import BOUNDARY_ENV
+from lab.emulator.compat.policies import conditions_hold
+from lab.paths import REPO_ROOT
+
+BOUNDARY = "arn:aws:iam::${ACCOUNT_ID}:policy/lab-permissions-boundary"
+
+
+def _statements(name: str) -> dict[str, dict]:
+    return {s["Sid"]: s for s in json.loads((REPO_ROOT / "docs" / name).read_text())["Statement"]}
+
+
+def test_principals_are_created_only_with_the_boundary_which_stays_and_is_not_edited():
+    for name in ("aws-lab-policy.json", "lab-permissions-boundary.json"):
+        statements = _statements(name)
+        deny = statements["NoPrincipalWithoutTheBoundary"]
+        assert deny["Effect"] == "Deny" and {"iam:CreateRole", "iam:CreateUser"} <= set(
+            deny["Action"]
+        )
+        # The Deny applies to a CreateRole without the boundary or with another, not with it.
+        assert conditions_hold(deny["Condition"], {})  # no boundary: the key is absent
+        assert conditions_hold(deny["Condition"], {"iam:PermissionsBoundary": "arn:other"})
+        assert not conditions_hold(deny["Condition"], {"iam:PermissionsBoundary": BOUNDARY})
+        assert statements["TheBoundaryStays"]["Effect"] == "Deny"
+        assert statements["TheBoundaryIsNotEdited"]["Resource"] == BOUNDARY
+    # The boundary never reaches the organization or the bill, and IAM only on lab names.
+    boundary = _statements("lab-permissions-boundary.json")
+    assert "organizations:*" in boundary["NeverTheOrganizationOrTheBill"]["Action"]
+    assert all(
+        r.split(":", 5)[5].split("/", 1)[1] == "lab-*"
+        for r in boundary["IamOfTheLabOnly"]["Resource"]
+    )
+
+
+def test_the_techniques_create_their_roles_and_users_with_the_boundary(emulator, monkeypatch):
+    arn = f"arn:aws:iam::{emulator.endpoints.account_id()}:policy/lab-permissions-boundary"
+    monkeypatch.setenv(BOUNDARY_ENV, arn)
+    e = emulator.endpoints
+    backdoor = technique("iam-backdoor-role")
+    role = backdoor.warm_up(e)["role"]
+    assert e.client("iam").get_role(RoleName=role)["Role"]["PermissionsBoundary"] == {
+        "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+        "PermissionsBoundaryArn": arn,
+    }
+    admin = technique("iam-create-admin-user")
+    prerequisites = admin.warm_up(e)
+    admin.detonate(e, prerequisites)
+    created = [r for r in emulator.recorder.history() if r["eventName"] == "CreateUser"]
+    assert created[-1]["requestParameters"]["permissionsBoundary"] == arn
+    admin.cleanup(e, prerequisites)
+    backdoor.cleanup(e, {"role": role})
