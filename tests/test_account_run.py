@@ -226,3 +226,43 @@ def test_a_run_past_its_maximum_duration_stops_and_tears_down(emulator, tmp_path
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "stopped"
     assert not (run_dir / "trials.csv").exists()  # stopped before its first trial
     assert tagged_resources(emulator.endpoints) == []
+
+
+def test_a_root_technique_is_refused_on_a_real_account_without_the_root_users_profile(tmp_path):
+    """With the lab's own credentials root-account-usage would make no root call (and read as
+    missed): it runs on a real account only with the root user's profile named, refused before
+    anything is created otherwise."""
+    import yaml
+
+    scenario = tmp_path / "root.yaml"
+    scenario.write_text(yaml.safe_dump({**SCENARIO, "techniques": ["root-account-usage"]}))
+    config = tmp_path / "config.yaml"
+    config.write_text("aws:\n  allowed_accounts: ['123456789012']\n")
+    out = tmp_path / "results"
+    refused = _lab(
+        "run", str(scenario), "--target", "aws", "--stand-in", "--out", str(out), config=config
+    )
+    assert refused.returncode == 2
+    assert "root-account-usage act as the account's root user" in refused.stderr
+    assert "aws.root_profile" in refused.stderr and not out.exists()
+    # Named: the guardrail lets it through (here to the next one, the missing cost estimate).
+    config.write_text("aws:\n  allowed_accounts: ['123456789012']\n  root_profile: lab-root\n")
+    named = _lab(
+        "run", str(scenario), "--target", "aws", "--stand-in", "--out", str(out), config=config
+    )
+    assert named.returncode == 2 and "run it on the emulator first" in named.stderr
+
+
+def test_the_root_actor_uses_the_named_profile_on_a_real_account(tmp_path, monkeypatch):
+    from lab.emulator.endpoints import Endpoints
+
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        "[lab-root]\naws_access_key_id = AKIAROOTROOTROOTROOT\naws_secret_access_key = s\n"
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIALABLABLABLABLAB1")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s")
+    real = Endpoints(url=None, root_profile="lab-root")
+    assert real.session("root").get_credentials().access_key == "AKIAROOTROOTROOTROOT"
+    assert real.session("attacker").get_credentials().access_key == "AKIALABLABLABLABLAB1"

@@ -569,3 +569,19 @@ def test_a_new_instance_profile_is_not_usable_until_iam_has_propagated_it(emulat
     time.sleep(PROPAGATION_S)
     instance = ec2.run_instances(**launch)["Instances"][0]
     assert instance["IamInstanceProfile"]["Arn"].endswith(":instance-profile/compat-profile")
+
+
+def test_cancel_command_stops_a_run_command(emulator):
+    ssm = emulator.endpoints.client("ssm")
+    instance = emulator.endpoints.client("ec2").run_instances(
+        ImageId="ami-12c6146b", MinCount=1, MaxCount=1
+    )["Instances"][0]["InstanceId"]
+    command = ssm.send_command(
+        InstanceIds=[instance],
+        DocumentName="AWS-RunShellScript",
+        Parameters={"commands": ["sleep 600"]},
+    )["Command"]["CommandId"]
+    ssm.cancel_command(CommandId=command, InstanceIds=[instance])
+    assert ssm.list_commands(CommandId=command)["Commands"][0]["Status"] == "Cancelled"
+    with pytest.raises(ssm.exceptions.InvalidCommandId):
+        ssm.cancel_command(CommandId="00000000-0000-0000-0000-000000000000")

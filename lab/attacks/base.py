@@ -60,6 +60,9 @@ class Technique(ABC):
     """
 
     folder: ClassVar[Path]
+    # Acts as the account's root user: on a real account it needs the root user's credentials
+    # (a named profile), never the lab's.
+    needs_root: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.metadata = TechniqueMetadata.model_validate(

@@ -18,7 +18,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from lab.attacks import real_activity
 from lab.attacks.base import Prerequisites, Technique
+from lab.attacks.iam_role import delete_instance_profile, ensure_instance_profile
+from lab.attacks.real_activity import SSM_CORE
 from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
 from lab.emulator.actors import actor
 from lab.emulator.endpoints import Endpoints
@@ -51,6 +54,11 @@ def _workload_vpc(ec2: Any, technique_id: str) -> tuple[str, str, bool]:
         CidrBlock=VPC_CIDR, TagSpecifications=tag_specifications("vpc", technique_id)
     )["Vpc"]["VpcId"]
     return vpc_id, SUBNET_CIDR, True
+
+
+def ssm_profile_name(technique_id: str) -> str:
+    """The Run Command instance profile of a technique's target on a real account."""
+    return f"lab-ssm-{technique_id}"[:64]
 
 
 def _internet_facing(ec2: Any, vpc_id: str, subnet_id: str, technique_id: str) -> None:
@@ -179,6 +187,14 @@ def ensure_target(
         "MetadataOptions": {"HttpTokens": "required"},
         "UserData": WORKLOAD_USER_DATA,
     }
+    if instance_profile_arn is None and not endpoints.emulated:
+        # On a real account the activity runs through Run Command (lab.attacks.real_activity).
+        instance_profile_arn = ensure_instance_profile(
+            endpoints.client("iam", "harness"),
+            ssm_profile_name(technique_id),
+            technique_id,
+            SSM_CORE,
+        )
     if instance_profile_arn:
         launch["IamInstanceProfile"] = {"Arn": instance_profile_arn}
     instance = run_instances_once_profile_propagates(ec2, launch)
@@ -379,6 +395,8 @@ def delete_target(endpoints: Endpoints, prerequisites: Prerequisites, technique_
     if prerequisites.get("owns_vpc", True):
         with missing_ok("InvalidVpcID.NotFound"):
             ec2.delete_vpc(VpcId=prerequisites["vpc_id"])
+    if not endpoints.emulated:
+        delete_instance_profile(endpoints.client("iam", "harness"), ssm_profile_name(technique_id))
 
 
 class InstanceActivityTechnique(Technique):
@@ -392,7 +410,10 @@ class InstanceActivityTechnique(Technique):
         return prerequisites
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        """Simulated from the activity's metadata on the emulated account; made real on AWS."""
         prerequisites["active"] = True
+        if not endpoints.emulated and self.metadata.activity is not None:
+            real_activity.detonate(endpoints, self.metadata.activity, prerequisites, self.id)
 
     def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
         return not prerequisites.get("active") or contained(endpoints, prerequisites)
@@ -411,7 +432,11 @@ class InstanceActivityTechnique(Technique):
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         """The attacker stops; any containment is undone so the next trial starts the same."""
         prerequisites["active"] = False
+        if not endpoints.emulated:
+            real_activity.stop(endpoints, prerequisites)
         restore(endpoints, prerequisites)
 
     def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        if not endpoints.emulated:
+            real_activity.delete_attacker(endpoints, self.id)
         delete_target(endpoints, prerequisites, self.id)

@@ -43,13 +43,22 @@ def account_target(
 
     from lab.emulator import EmulatorServer, Endpoints
     from lab.targets.account import AwsTarget, EstimateUnavailable, cost_estimate, write_plan
-    from lab.targets.guardrails import GuardrailError, allowed_account, load_config, region_of
+    from lab.targets.guardrails import (
+        GuardrailError,
+        allowed_account,
+        load_config,
+        region_of,
+        root_techniques_allowed,
+    )
 
     try:
         config = load_config()
+        root_techniques_allowed(list(scenario.techniques), config)
         emulator = stack.enter_context(EmulatorServer()) if stand_in else None
         endpoints = (
-            emulator.endpoints if emulator else Endpoints(url=None, region=region_of(config))
+            emulator.endpoints
+            if emulator
+            else Endpoints(url=None, region=region_of(config), root_profile=config.aws.root_profile)
         )
         account = allowed_account(endpoints, config)
         estimate = cost_estimate(scenario, out, config.aws.max_run_s)

@@ -33,6 +33,9 @@ class Endpoints:
 
     url: str | None
     region: str = "us-east-1"
+    # On a real account: the named profile of the root user's credentials, for the actor "root"
+    # (every other actor is the caller's own credential chain).
+    root_profile: str | None = None
 
     @property
     def emulated(self) -> bool:
@@ -41,7 +44,8 @@ class Endpoints:
     def session(self, actor_name: str = "harness") -> boto3.Session:
         """A boto3 session signing as ``actor_name`` on the emulator (default chain on real AWS)."""
         if not self.emulated:
-            return boto3.Session(region_name=self.region)
+            profile = self.root_profile if actor_name == "root" else None
+            return boto3.Session(profile_name=profile, region_name=self.region)
         who = actor(actor_name)
         return boto3_session(
             aws_access_key_id=who.access_key_id,

@@ -204,6 +204,8 @@ class AwsTarget:
             "poll_s": self.poll_s,
             "max_run_s": self.max_run_s,
             "operator_mode": "prompt" if self.prompt else "bot",
+            # Which credentials acted as root (techniques that need them run only with them).
+            "root_profile": self.endpoints.root_profile,
         }
 
     def workers(self, jobs: int | None, architectures: int) -> int:

@@ -7,6 +7,7 @@ Config file::
       allowed_accounts: ["111122223333"]   # nothing runs in an account that is not listed
       region: us-east-1                    # default: the profile's region (the stack needs us-east-1)
       max_run_s: 7200                      # a run is stopped and torn down after this
+      root_profile: lab-root                # optional: only root-account-usage needs it
       permissions_boundary: arn:aws:iam::111122223333:policy/lab-permissions-boundary
                                            # every role and user the lab creates carries it
 """
@@ -34,6 +35,7 @@ class AwsSettings(BaseModel):
     allowed_accounts: list[str] = Field(default_factory=list)
     region: str | None = None
     max_run_s: float = Field(default=7200, gt=0, le=7 * 86_400)
+    root_profile: str | None = None  # the root user's credentials, for techniques acting as root
     permissions_boundary: str | None = Field(
         default=None, pattern=r"^arn:aws[\w-]*:iam::\d{12}:policy/[\w+=,.@/-]+$"
     )
@@ -76,3 +78,17 @@ def region_of(config: UserConfig) -> str:
     import boto3
 
     return config.aws.region or boto3.Session().region_name or "us-east-1"
+
+
+def root_techniques_allowed(technique_ids: list[str], config: UserConfig) -> None:
+    """A technique that acts as the root user runs on a real account only with the root user's
+    credentials named explicitly (``aws.root_profile``); else ``GuardrailError`` before anything is
+    created: with the lab's own credentials it would make no root call and read as "missed"."""
+    from lab.attacks.registry import technique
+
+    needing = [t for t in technique_ids if technique(t).needs_root]
+    if needing and not config.aws.root_profile:
+        raise GuardrailError(
+            f"{', '.join(needing)} act as the account's root user: name the root user's profile "
+            "as aws.root_profile in the lab config, or leave them out of the scenario"
+        )

@@ -29,6 +29,24 @@ MANAGED_INSTANCE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceC
 def apply() -> None:
     _patch_automation_executions()
     _patch_start_session()
+    _patch_cancel_command()
+
+
+def _patch_cancel_command() -> None:
+    """Gap: moto has no CancelCommand. AWS (SSM API, CancelCommand) stops a Run Command on the
+    instances named (all of them without ``InstanceIds``) and answers nothing; the command's status
+    becomes Cancelled; an unknown command id is InvalidCommandId."""
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    def cancel_command(self: SimpleSystemManagerResponse) -> str:
+        params = json.loads(self.body or "{}")
+        # moto's lookup answers InvalidCommandId ("Invalid command id.") as AWS does.
+        command = self.ssm_backend.get_command_by_id(params.get("CommandId", ""))
+        command.status = "Cancelled"
+        command.status_details = "Cancelled"
+        return json.dumps({})
+
+    SimpleSystemManagerResponse.cancel_command = cancel_command  # type: ignore[attr-defined]
 
 
 def _patch_start_session() -> None:

@@ -15,8 +15,10 @@ class Ec2SshBruteForce(InstanceActivityTechnique):
     SSH_FROM = "203.0.113.0/24"  # the contractor network SSH is open to; the attacker is in it
 
     def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
+        # On a real account the attacker instance's address (lab.attacks.real_activity).
+        source = prerequisites.get("attacker_ip") or actor("attacker").source_ip
         return not prerequisites.get("active") or source_blocked(
-            endpoints, prerequisites, actor("attacker").source_ip, 22
+            endpoints, prerequisites, source, 22
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lab.attacks import real_activity
 from lab.attacks.base import Prerequisites
 from lab.attacks.iam_role import delete_instance_profile, ensure_instance_profile
 from lab.attacks.resources import missing_ok
@@ -26,6 +27,7 @@ class InstanceCredentialExfiltration(InstanceActivityTechnique):
             ROLE,
             self.id,
             "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+            *real_activity.target_profile_needs(endpoints),
         )
         prerequisites = ensure_target(endpoints, self.id, instance_profile_arn=profile_arn)
         prerequisites["role"] = ROLE
@@ -33,8 +35,13 @@ class InstanceCredentialExfiltration(InstanceActivityTechnique):
         return prerequisites
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        """The stolen session, from the attacker's address: who am I, what can I read."""
+        """The stolen session, from the attacker's address: who am I, what can I read. On a real
+        account the credentials are read from the instance's metadata and used from here."""
         prerequisites["active"] = True
+        if not endpoints.emulated:
+            credentials = real_activity.stolen_credentials(endpoints, prerequisites["instance_id"])
+            real_activity.use_stolen_credentials(endpoints, credentials)
+            return
         endpoints.client("sts", "stolen-instance-role").get_caller_identity()
         endpoints.client("s3", "stolen-instance-role").list_buckets()
         endpoints.client("ec2", "stolen-instance-role").describe_instances()

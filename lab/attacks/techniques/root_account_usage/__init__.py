@@ -24,6 +24,7 @@ WEAK_POLICY = {"MinimumPasswordLength": 6, "AllowUsersToChangePassword": True}
 
 class RootAccountUsage(Technique):
     folder = Path(__file__).parent
+    needs_root = True
 
     def warm_up(self, endpoints: Endpoints) -> Prerequisites:
         """The account password policy set to the CIS-strong one."""
