@@ -406,3 +406,39 @@ def test_read_only_calls_reach_only_rules_that_ask_for_all_management_events(emu
         ("all-management", "AuthorizeSecurityGroupIngress"),
         ("writes-only", "AuthorizeSecurityGroupIngress"),
     ]
+
+
+def test_a_periodic_rule_runs_every_period_at_a_phase_of_its_own(emulator, tmp_path) -> None:
+    """A periodic rule runs once per MaximumExecutionFrequency, at a phase uniform over the whole
+    period (the rule was created before the trial), not in the trial's first hour."""
+    _config(emulator, recording=True)
+    emulator.endpoints.client("config").put_config_rule(
+        ConfigRule={
+            "ConfigRuleName": "lab-cloud-trail-enabled",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "CLOUD_TRAIL_ENABLED"},
+            "MaximumExecutionFrequency": "Six_Hours",
+        }
+    )
+    first_runs = []
+    for seed in range(6):
+        sim = Simulation(
+            emulator.endpoints,
+            emulator.recorder,
+            Calibration.load(),
+            np.random.default_rng(seed),
+            EPOCH,
+        )
+        services = start_services(sim, tmp_path, Calibration.load().operator("soc-24x7"), tmp_path)
+        sim.env.run(until=24 * 3600)
+        services.close()
+        runs = [
+            e["t_s"]
+            for e in sim.timeline
+            if e["kind"] == "config.evaluated" and e["rule"] == "lab-cloud-trail-enabled"
+        ]
+        assert len(runs) == 4, runs  # 24 h / 6 h
+        gaps = [b - a for a, b in pairwise(runs)]
+        assert all(abs(g - 6 * 3600) < 600 for g in gaps), gaps  # the evaluation's own delay aside
+        first_runs.append(runs[0])
+    assert max(first_runs) > 3600  # not always in the first hour
+    assert len({round(t) for t in first_runs}) == len(first_runs)

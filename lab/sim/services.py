@@ -80,11 +80,13 @@ def start_services(
     hosts = Hosts(sim, host_logs=CloudWatchAgent(sim, logs), flows=flow_logs)
     security_hub = SecurityHub(sim, publish=eventbridge.put_event)
 
-    def guardduty_publishes(finding: dict) -> None:
-        eventbridge.put_event(eventbridge_event(finding))
-        security_hub.receive("guardduty", asff_from_guardduty(finding))
-
-    guardduty = GuardDuty(sim, publish=guardduty_publishes)
+    guardduty = GuardDuty(
+        sim,
+        publish=lambda finding: eventbridge.put_event(eventbridge_event(finding)),
+        to_security_hub=lambda finding: security_hub.receive(
+            "guardduty", asff_from_guardduty(finding)
+        ),
+    )
     flow_logs.listeners.append(guardduty.observe_flows)
     hosts.dns_listeners.append(guardduty.observe_dns)
     return AccountServices(

@@ -148,18 +148,28 @@ class AwsConfig:
 
     # -- periodic ---------------------------------------------------------------------------------
     def _periodic(self):
-        # Periodic rules run at their frequency, at a phase the trial does not choose.
-        yield self.sim.env.timeout(float(self.sim.rng.uniform(0, 3600)))
+        """Each periodic rule on its own schedule (Config Developer Guide, "Trigger types": a
+        periodic rule runs when it is created, then at its MaximumExecutionFrequency). The rules
+        were created when the stack was deployed, some time before the trial: the schedule's phase
+        is uniform over the rule's period (its own stream, the same in every architecture), not the
+        trial's first hour (where every 24-hour rule used to run, long before the attack)."""
+        for rule in self.rules():
+            if not rule.get("Scope", {}).get("ComplianceResourceTypes"):
+                self.sim.env.process(self._every_period(rule))
+        yield self.sim.env.timeout(0)
+
+    def _every_period(self, rule: dict[str, Any]):
+        name = rule["ConfigRuleName"]
+        period = _FREQUENCY_S.get(rule.get("MaximumExecutionFrequency", "TwentyFour_Hours"), 86400)
+        yield self.sim.env.timeout(
+            float(self.sim.stream(f"config-periodic/{name}").uniform(0, period))
+        )
         while True:
-            for rule in self.rules():
-                if rule.get("Scope", {}).get("ComplianceResourceTypes"):
-                    continue
-                period = _FREQUENCY_S.get(
-                    rule.get("MaximumExecutionFrequency", "TwentyFour_Hours"), 86400
-                )
-                if (self.sim.now // 3600) % (period // 3600) == 0:
-                    self.sim.env.process(self._evaluate(rule, ("AWS::::Account", self.account)))
-            yield self.sim.env.timeout(3600)
+            current = {r["ConfigRuleName"]: r for r in self.rules()}.get(name)
+            if current is None:  # deleted: it runs no more
+                return
+            self.sim.env.process(self._evaluate(current, ("AWS::::Account", self.account)))
+            yield self.sim.env.timeout(period)
 
     # -- evaluation --------------------------------------------------------------------------------
     def _evaluate(self, rule: dict[str, Any], resource: tuple[str, str]):

@@ -77,9 +77,17 @@ class _Window:
 class GuardDuty:
     """Raises findings; hands each published finding (new or updated) to ``publish``."""
 
-    def __init__(self, sim: Simulation, publish: Callable[[dict[str, Any]], None]):
+    def __init__(
+        self,
+        sim: Simulation,
+        publish: Callable[[dict[str, Any]], None],
+        to_security_hub: Callable[[dict[str, Any]], None] = lambda _finding: None,
+    ):
+        """``publish`` sends a finding to EventBridge (after GuardDuty's delay);
+        ``to_security_hub`` hands it to Security Hub's integration as it is made or updated."""
         self.sim = sim
         self.publish = publish
+        self.to_security_hub = to_security_hub
         self.client = sim.endpoints.client("guardduty", "observer")
         self.types = finding_types()
         self._flow_types = [t for t in self.types if t["signal"] == "flow"]
@@ -224,6 +232,9 @@ class GuardDuty:
             finding_type=key[0],
             severity=finding.document["severity"],
         )
+        # Security Hub's import runs from the finding ("within about five minutes" overall), not
+        # after GuardDuty's own EventBridge delay.
+        self.to_security_hub(self._snapshot(finding))
         yield self.sim.env.timeout(self.sim.draw("guardduty_to_eventbridge_s"))
         finding.published = True
         self.publish(self._snapshot(finding))
@@ -234,6 +245,7 @@ class GuardDuty:
         finding.update_pending = False
         finding.document["updatedAt"] = self.sim.at(self.sim.now)
         self.sim.log("guardduty.finding_updated", finding_type=key[0], count=finding.count)
+        self.to_security_hub(self._snapshot(finding))
         self.publish(self._snapshot(finding))
 
     def _snapshot(self, finding: _Finding) -> dict[str, Any]:
