@@ -307,10 +307,19 @@ def test_cloudtrail_records_its_own_stop_and_nothing_after(emulator, tmp_path) -
     assert [r["eventName"] for r in json.loads(body)["Records"]] == ["StopLogging"]
 
 
-def _instance(emulator, user_data: str) -> str:
+def _instance(emulator, user_data: str, internet: bool = True) -> str:
+    """An instance with ``user_data``; ``internet``: in a public subnet (a default route to an
+    internet gateway and a public address), so its agent can reach CloudWatch Logs."""
     ec2 = emulator.endpoints.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    if internet:
+        gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+        table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+        ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+        ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
     image = emulator.endpoints.client("ssm").get_parameter(
         Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
     )["Parameter"]["Value"]
@@ -330,9 +339,11 @@ BRUTE_FORCE = Activity(
 )
 
 
-@pytest.mark.parametrize("agent_configured", [True, False])
-def test_agent_ships_host_lines_only_when_the_account_configures_it(
-    emulator, tmp_path, agent_configured
+@pytest.mark.parametrize(
+    ("agent_configured", "internet"), [(True, True), (False, True), (True, False)]
+)
+def test_agent_ships_host_lines_only_when_the_account_configures_it_and_it_can_reach_aws(
+    emulator, tmp_path, agent_configured, internet
 ) -> None:
     from lab.attacks.target_instance import AGENT_PARAMETER, WORKLOAD_USER_DATA
 
@@ -356,7 +367,7 @@ def test_agent_ships_host_lines_only_when_the_account_configures_it(
             }
         }
         e.client("ssm").put_parameter(Name=AGENT_PARAMETER, Type="String", Value=json.dumps(config))
-    instance = _instance(emulator, WORKLOAD_USER_DATA)
+    instance = _instance(emulator, WORKLOAD_USER_DATA, internet=internet)
     sim = _sim(emulator)
     services = start_services(sim, tmp_path, Calibration.load().operator("soc-24x7"), tmp_path)
     services.hosts.start(
@@ -372,6 +383,10 @@ def test_agent_ships_host_lines_only_when_the_account_configures_it(
     events = e.client("logs").filter_log_events(
         logGroupName="/lab/secure", filterPattern='"Failed password"'
     )["events"]
+    if not internet:  # no route to CloudWatch Logs: the lines stay on the host
+        assert events == []
+        assert any(ev["kind"] == "agent.no_route_to_aws" for ev in sim.timeline)
+        return
     if agent_configured:
         assert len(events) == 60
         assert "from 203.0.113.66 port" in events[0]["message"]
