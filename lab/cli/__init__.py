@@ -19,6 +19,7 @@ app = typer.Typer(
 for command in (
     experiments.demo,
     experiments.run,
+    experiments.replay,
     experiments.report,
     experiments.runs,
     experiments.notebooks,

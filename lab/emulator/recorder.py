@@ -260,6 +260,18 @@ class ApiCallRecorder:
         )
         self._append(record)
 
+    def replay(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A record CloudTrail wrote in another account (``lab replay``): kept as it is (its own
+        ids, time and identity), marked ``lab.replayed``, and routed like the emulator's own."""
+        replayed = {
+            **record,
+            "lab": {"actor": "replay", "observer": False, "httpStatus": 200, "replayed": True},
+        }
+        ids = {k: record[k] for k in ("eventID", "requestID") if record.get(k)}
+        self._append(replayed)
+        replayed.update(ids)
+        return replayed
+
     def _append(self, record: dict[str, Any]) -> None:
         """Number the record, give it its seeded ids, keep it (and in the event history unless an
         observer made it), and note the write it is."""
