@@ -32,6 +32,14 @@ def test_query_protocol_ec2_nested_parameters_and_identity(emulator):
     assert record["requestParameters"]["groupId"] == group
     permission = record["requestParameters"]["ipPermissions"]["items"][0]
     assert permission["ipRanges"]["items"][0]["cidrIp"] == "0.0.0.0/0"
+    # Numbers as CloudTrail writes them, not the query protocol's text (issue 19).
+    assert permission["fromPort"] == 22 and permission["toPort"] == 22
+    ec2.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=False)
+    volume = _last(emulator, "CreateVolume")["requestParameters"]
+    assert volume["size"] == 8 and volume["encrypted"] is False
+    emulator.endpoints.client("iam", "root").update_account_password_policy(MinimumPasswordLength=6)
+    policy = _last(emulator, "UpdateAccountPasswordPolicy")["requestParameters"]
+    assert policy == {"minimumPasswordLength": 6}
     assert record["userIdentity"]["type"] == "IAMUser"
     assert record["userIdentity"]["userName"] == "compromised-developer"
     assert record["sourceIPAddress"] == "203.0.113.66"

@@ -151,6 +151,53 @@ def query_to_nested(pairs: list[tuple[str, str]], ec2_style: bool) -> dict[str, 
     return _lists(root, ec2_style)
 
 
+def typed(value: Any, shape: Any) -> Any:
+    """``value`` (a query request's strings) with the types the operation's input ``shape`` gives
+    its members: CloudTrail writes numbers and booleans where the service does (``fromPort: 22``,
+    ``encrypted: false``), a query protocol sends everything as text. Members are matched by name
+    or by their query / location name, whatever the case; what the model does not know stays as
+    it is."""
+    if shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        members: dict[str, Any] = {}
+        for name, member in shape.members.items():
+            for alias in (
+                name,
+                member.serialization.get("name"),
+                member.serialization.get("queryName"),
+            ):
+                if alias:
+                    members.setdefault(alias.lower(), member)
+        return {k: typed(v, members.get(str(k).lower())) for k, v in value.items()}
+    if kind == "list":
+        if isinstance(value, dict) and set(value) == {"items"}:
+            return {"items": [typed(v, shape.member) for v in value["items"]]}
+        if isinstance(value, list):
+            return [typed(v, shape.member) for v in value]
+        return value
+    if not isinstance(value, str):
+        return value
+    try:
+        if kind in ("integer", "long"):
+            return int(value)
+        if kind in ("float", "double"):
+            return float(value)
+    except ValueError:
+        return value
+    if kind == "boolean" and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+def _input_shape(model: ServiceModel, action: str) -> Any:
+    try:
+        return model.operation_model(action).input_shape
+    except Exception:  # an action the model does not know (moto's own extras)
+        return None
+
+
 def _lists(node: Any, ec2_style: bool) -> Any:
     """Turn dicts keyed by list positions into lists (EC2: wrapped in ``items``)."""
     if not isinstance(node, dict):
@@ -182,7 +229,8 @@ def resolve(
         action = dict(pairs).get("Action")
         if not action:
             return None
-        return Operation(model, action, region, query_to_nested(pairs, ec2_style=protocol == "ec2"))
+        nested = query_to_nested(pairs, ec2_style=protocol == "ec2")
+        return Operation(model, action, region, typed(nested, _input_shape(model, action)))
     if protocol == "json" or headers.get("x-amz-target"):
         target = headers.get("x-amz-target", "")
         name = target.rpartition(".")[2]

@@ -92,7 +92,8 @@ locals {
           detail = {
             eventSource       = ["ec2.amazonaws.com"]
             eventName         = ["CreateVolume"]
-            requestParameters = { encrypted = [false, "false"] }
+            # A boolean, as CloudTrail records it (the lab's records were all strings once).
+            requestParameters = { encrypted = [false] }
           }
         }
       }
