@@ -133,10 +133,12 @@ def ensure_attacker(
         profile = ensure_instance_profile(
             endpoints.client("iam", "harness"), ATTACKER_PROFILE, technique_id, SSM_CORE
         )
-        image = endpoints.client("ssm", "harness").get_parameter(
-            Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-        )["Parameter"]["Value"]
-        from lab.attacks.target_instance import run_instances_once_profile_propagates
+        # (imported here: target_instance imports this module)
+        from lab.attacks.target_instance import AMI_PARAMETER, run_instances_once_profile_propagates
+
+        image = endpoints.client("ssm", "harness").get_parameter(Name=AMI_PARAMETER)["Parameter"][
+            "Value"
+        ]
 
         instance = run_instances_once_profile_propagates(
             ec2,
