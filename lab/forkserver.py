@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-_SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
+_SOCKET_PATH_MAX = 92  # sun_path holds 108 bytes on Linux, 104 on macOS; "+.binding" while binding
 
 
 class Program(Protocol):
@@ -56,8 +56,12 @@ def serve(socket_path: str, parent: int, program: Program) -> None:
     """Answer requests on ``socket_path`` until the process ``parent`` is gone."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(socket_path)
+    # Bound under another name and renamed once listening: ``start`` waits for ``socket_path`` to
+    # exist, and a connect between bind and listen is refused (seen under load: a trial failed
+    # with ConnectionRefusedError on its first Lambda invocation).
+    listener.bind(socket_path + ".binding")
     listener.listen(64)
+    os.rename(socket_path + ".binding", socket_path)
     listener.settimeout(1.0)
     while os.getppid() == parent:
         try:
