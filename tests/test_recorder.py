@@ -5,6 +5,7 @@ import os
 import subprocess
 
 import pytest
+from botocore.exceptions import ClientError
 
 
 def _last(emulator, name):
@@ -185,3 +186,29 @@ def test_records_do_not_carry_what_the_sdk_draws_at_random(emulator):
     assert first["requestID"] != second["requestID"]
     assert not first["requestID"].startswith("00000000-")
     assert " m/E,N,Z,b,e " in first["userAgent"]
+
+
+def test_records_as_cloudtrail_writes_them_for_the_legacy_rule_form_ec2_errors_and_sessions(
+    emulator,
+):
+    """The legacy AuthorizeSecurityGroupIngress (top-level fields) carries an empty ipPermissions;
+    EC2's error codes carry their Client. prefix; a role session's principalId names the session;
+    responseElements are typed from the output shape."""
+    ec2 = emulator.endpoints.client("ec2", "attacker")
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    group = ec2.create_security_group(GroupName="legacy", Description="d", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group, IpProtocol="tcp", FromPort=22, ToPort=22, CidrIp="0.0.0.0/0"
+    )
+    legacy = _last(emulator, "AuthorizeSecurityGroupIngress")["requestParameters"]
+    assert legacy["cidrIp"] == "0.0.0.0/0" and legacy["fromPort"] == 22
+    assert legacy["ipPermissions"] == {}
+    with pytest.raises(ClientError):
+        ec2.delete_security_group(GroupId="sg-00000000000000000")
+    assert _last(emulator, "DeleteSecurityGroup")["errorCode"].startswith("Client.")
+    ec2.create_volume(AvailabilityZone="us-east-1a", Size=8)
+    assert _last(emulator, "CreateVolume")["responseElements"]["size"] == 8
+    emulator.endpoints.client("sts", "stolen-instance-role").get_caller_identity()
+    identity = _last(emulator, "GetCallerIdentity")["userIdentity"]
+    assert identity["type"] == "AssumedRole"
+    assert identity["principalId"].endswith(":" + identity["arn"].rsplit("/", 1)[-1])

@@ -50,7 +50,9 @@ class Actor:
         elif self.identity_type == "Root":
             identity["principalId"] = account_id
         else:
-            role = self.user_name.split("/")[0]
+            role, _, session = self.user_name.partition("/")
+            # CloudTrail: a role session's principalId is the role's id and the session name.
+            identity["principalId"] = f"{identity['principalId']}:{session}"
             identity["sessionContext"] = {
                 "sessionIssuer": {
                     "type": "Role",

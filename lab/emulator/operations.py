@@ -44,6 +44,13 @@ class Operation:
         return f"{self.service.endpoint_prefix}.amazonaws.com"
 
     @property
+    def output_shape(self) -> Any:
+        try:
+            return self.service.operation_model(self.name).output_shape
+        except Exception:  # an action the model does not know
+            return None
+
+    @property
     def read_only(self) -> bool:
         return self.name.startswith(READ_ONLY_PREFIXES)
 
@@ -151,6 +158,14 @@ def query_to_nested(pairs: list[tuple[str, str]], ec2_style: bool) -> dict[str, 
     return _lists(root, ec2_style)
 
 
+_SECURITY_GROUP_RULE_CALLS = {
+    "AuthorizeSecurityGroupIngress",
+    "AuthorizeSecurityGroupEgress",
+    "RevokeSecurityGroupIngress",
+    "RevokeSecurityGroupEgress",
+}
+
+
 def typed(value: Any, shape: Any) -> Any:
     """``value`` (a query request's strings) with the types the operation's input ``shape`` gives
     its members: CloudTrail writes numbers and booleans where the service does (``fromPort: 22``,
@@ -230,6 +245,10 @@ def resolve(
         if not action:
             return None
         nested = query_to_nested(pairs, ec2_style=protocol == "ec2")
+        if action in _SECURITY_GROUP_RULE_CALLS and "ipPermissions" not in nested:
+            # The legacy form (top-level cidrIp, ipProtocol, fromPort, toPort): CloudTrail records
+            # an empty ipPermissions beside them, and a rule matching only its items misses it.
+            nested["ipPermissions"] = {}
         return Operation(model, action, region, typed(nested, _input_shape(model, action)))
     if protocol == "json" or headers.get("x-amz-target"):
         target = headers.get("x-amz-target", "")

@@ -20,7 +20,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from lab.emulator.actors import DEFAULT_ACCOUNT_ID, actor, actor_for_key
-from lab.emulator.operations import Operation, resolve
+from lab.emulator.operations import Operation, resolve, typed
 
 Clock = Callable[[], datetime]
 _ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
@@ -325,7 +325,14 @@ class ApiCallRecorder:
             "eventCategory": "Management",  # CloudTrail record contents: every call recorded here
         }
         if status >= 400:
-            record["errorCode"], record["errorMessage"] = _error(response)
+            code, record["errorMessage"] = _error(response)
+            if op.event_source == "ec2.amazonaws.com" and not code.startswith(
+                ("Client.", "Server.")
+            ):
+                # EC2's records prefix the code with who is at fault ("Client.UnauthorizedOperation";
+                # the CIS unauthorized-calls filter matches "*UnauthorizedOperation" for it).
+                code = ("Server." if status >= 500 else "Client.") + code
+            record["errorCode"] = code
         elif op.read_only:
             pass  # "responseElements ... is present in events for actions that make changes"
             # (CloudTrail User Guide, record contents): null for reads
@@ -333,7 +340,8 @@ class ApiCallRecorder:
             with contextlib.suppress(ValueError):
                 record["responseElements"] = json.loads(response) or None
         elif len(response) <= _RESPONSE_ELEMENTS_MAX_BYTES and response.lstrip()[:1] == b"<":
-            record["responseElements"] = xml_response_elements(response)
+            # Typed from the operation's output shape, as the service writes them (size: 8).
+            record["responseElements"] = typed(xml_response_elements(response), op.output_shape)
         if record["responseElements"]:
             record["responseElements"] = on_account_clock(record["responseElements"], moment)
         record["lab"] = {
