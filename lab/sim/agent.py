@@ -19,8 +19,7 @@ from botocore.exceptions import ClientError
 
 from lab.sim.kernel import Simulation
 from lab.sim.logs import CloudWatchLogs
-from lab.sim.reachability import aws_apis_reachable
-from lab.sim.readback import Readback
+from lab.sim.reachability import Reachability
 from lab.sim.user_data import read_user_data
 
 _FETCH = re.compile(r"fetch-config[^\n]*?(?:\\\n[^\n]*?)*-c\s+ssm:(\S+)")
@@ -69,7 +68,7 @@ class CloudWatchAgent:
         self.ec2 = sim.endpoints.client("ec2", "observer")
         self.ssm = sim.endpoints.client("ssm", "observer")
         self._configs: dict[str, AgentConfig | None] = {}
-        self._routes: Readback[tuple[bool, str]] = Readback(sim.recorder, {"ec2.amazonaws.com"})
+        self._reachable = Reachability(sim.recorder, self.ec2)
         self._buffers: dict[tuple[str, str], _Buffer] = {}
 
     def write(self, instance_id: str, path: str, lines: list[tuple[float, str]]) -> None:
@@ -81,9 +80,7 @@ class CloudWatchAgent:
         config = self._configs[instance_id]
         if config is None or path not in config.files:
             return
-        reachable, why = self._routes.get(
-            lambda: aws_apis_reachable(self.ec2, instance_id), instance_id
-        )
+        reachable, why = self._reachable(instance_id)
         if not reachable:  # PutLogEvents cannot leave the subnet: the lines stay on the host
             self.sim.log("agent.no_route_to_aws", instance=instance_id, reason=why)
             return

@@ -36,7 +36,7 @@ from croniter import croniter
 
 from lab.sim.detector_reads import Reads, detector_reads
 from lab.sim.kernel import Simulation
-from lab.sim.reachability import aws_apis_reachable
+from lab.sim.reachability import Reachability
 from lab.sim.readback import Readback
 from lab.sim.user_data import read_user_data
 
@@ -98,7 +98,7 @@ class Cron:
         self.skipping = os.environ.get(SKIP_ENV, "1") != "0"
         self._last_runs: dict[str, int] = {}  # job -> recorder sequence when it last ran
         self._instance_states: Readback[bool] = Readback(sim.recorder, {"ec2.amazonaws.com"})
-        self._routes: Readback[tuple[bool, str]] = Readback(sim.recorder, {"ec2.amazonaws.com"})
+        self._reachable = Reachability(sim.recorder, self.ec2)
         shutil.rmtree(state_dir, ignore_errors=True)  # detectors start afresh each trial
         key = lambda job: (job.instance_id, job.schedule)  # noqa: E731
         for _, group in itertools.groupby(sorted(self.jobs(), key=key), key=key):
@@ -171,9 +171,7 @@ class Cron:
             if not self._running(first.instance_id):
                 self.sim.log("cron.instance_not_running", instance=first.instance_id)
                 continue
-            reachable, why = self._routes.get(
-                lambda: aws_apis_reachable(self.ec2, first.instance_id), first.instance_id
-            )
+            reachable, why = self._reachable(first.instance_id)
             if not reachable:  # every detector's first call would time out
                 self.sim.log("cron.no_route_to_aws", instance=first.instance_id, reason=why)
                 continue

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lab.sim.readback import Readback
+
 
 def route_table(ec2: Any, subnet_id: str, vpc_id: str) -> dict[str, Any] | None:
     """The route table a subnet uses: its own association, else its VPC's main table."""
@@ -53,3 +55,15 @@ def aws_apis_reachable(ec2: Any, instance_id: str) -> tuple[bool, str]:
                 return True, f"default route to {route['GatewayId']}, public address"
             return False, f"default route to {route['GatewayId']} but no public IPv4 address"
     return False, f"no default route in the route table of {subnet}"
+
+
+class Reachability:
+    """``aws_apis_reachable`` per instance, read back again only after an EC2 write (what changes
+    routes, gateways and addresses): the cron and the agent ask at every run and every line."""
+
+    def __init__(self, recorder: Any, ec2: Any):
+        self.ec2 = ec2
+        self._routes: Readback[tuple[bool, str]] = Readback(recorder, {"ec2.amazonaws.com"})
+
+    def __call__(self, instance_id: str) -> tuple[bool, str]:
+        return self._routes.get(lambda: aws_apis_reachable(self.ec2, instance_id), instance_id)
