@@ -212,3 +212,81 @@ def test_records_as_cloudtrail_writes_them_for_the_legacy_rule_form_ec2_errors_a
     identity = _last(emulator, "GetCallerIdentity")["userIdentity"]
     assert identity["type"] == "AssumedRole"
     assert identity["principalId"].endswith(":" + identity["arn"].rsplit("/", 1)[-1])
+
+
+def test_per_call_layouts_as_cloudtrail_records_them(emulator):
+    """ModifySnapshotAttribute in either request form is recorded as createVolumePermission.add
+    items with attributeType (and the structured form acts: moto ignored it); CreateVolume's zone;
+    EC2's _return and the service's requestId; S3's Host, sub-resource key, ACL header as a list,
+    the ACL document and the bucket policy itself (AWS's example records)."""
+    ec2 = emulator.endpoints.client("ec2", "attacker")
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8)["VolumeId"]
+    assert _last(emulator, "CreateVolume")["requestParameters"]["zone"] == "us-east-1a"
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot,
+        Attribute="createVolumePermission",
+        OperationType="add",
+        GroupNames=["all"],
+    )
+    record = _last(emulator, "ModifySnapshotAttribute")
+    assert record["requestParameters"] == {
+        "snapshotId": snapshot,
+        "createVolumePermission": {"add": {"items": [{"group": "all"}]}},
+        "attributeType": "CREATE_VOLUME_PERMISSION",
+    }
+    assert record["responseElements"] == {"requestId": record["requestID"], "_return": True}
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot, CreateVolumePermission={"Remove": [{"Group": "all"}]}
+    )
+    removed = _last(emulator, "ModifySnapshotAttribute")["requestParameters"]
+    assert removed["createVolumePermission"] == {"remove": {"items": [{"group": "all"}]}}
+    permissions = ec2.describe_snapshot_attribute(
+        SnapshotId=snapshot, Attribute="createVolumePermission"
+    )["CreateVolumePermissions"]
+    assert permissions == []  # the structured form acted
+    s3 = emulator.endpoints.client("s3", "attacker")
+    s3.create_bucket(Bucket="lab-layouts")
+    s3.put_bucket_acl(Bucket="lab-layouts", ACL="public-read")
+    acl = _last(emulator, "PutBucketAcl")["requestParameters"]
+    assert acl["x-amz-acl"] == ["public-read"] and acl["acl"] == ""
+    assert acl["Host"] == "lab-layouts.s3.us-east-1.amazonaws.com"
+    owner = s3.get_bucket_acl(Bucket="lab-layouts")["Owner"]
+    s3.put_bucket_acl(
+        Bucket="lab-layouts",
+        AccessControlPolicy={
+            "Owner": owner,
+            "Grants": [
+                {
+                    "Grantee": {
+                        "Type": "Group",
+                        "URI": "http://acs.amazonaws.com/groups/global/AllUsers",
+                    },
+                    "Permission": "READ",
+                },
+                {
+                    "Grantee": {"Type": "CanonicalUser", "ID": owner["ID"]},
+                    "Permission": "FULL_CONTROL",
+                },
+            ],
+        },
+    )
+    document = _last(emulator, "PutBucketAcl")["requestParameters"]["AccessControlPolicy"]
+    grants = document["AccessControlList"]["Grant"]
+    assert grants[0]["Grantee"]["xsi:type"] == "Group" and grants[0]["Permission"] == "READ"
+    assert grants[0]["Grantee"]["URI"].endswith("/AllUsers")
+    assert document["xmlns"] == "http://s3.amazonaws.com/doc/2006-03-01/"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::lab-layouts/*",
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket="lab-layouts", Policy=json.dumps(policy))
+    written = _last(emulator, "PutBucketPolicy")["requestParameters"]
+    assert written["bucketPolicy"] == policy and written["policy"] == ""

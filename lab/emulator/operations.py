@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import botocore.session
 from botocore.model import ServiceModel
+
+from lab.emulator import layouts
 
 # Signing names that differ from botocore's service names.
 SIGNING_NAME_ALIASES = {
@@ -226,7 +228,25 @@ def _lists(node: Any, ec2_style: bool) -> Any:
 def resolve(
     method: str, path: str, query: str, headers: dict[str, str], body: bytes
 ) -> Operation | None:
-    """The operation an HTTP request to the emulator invokes, or None if it is not an AWS call."""
+    """The operation an HTTP request to the emulator invokes, or None if it is not an AWS call;
+    its parameters in the layout CloudTrail records (``lab.emulator.layouts``)."""
+    op = _resolve(method, path, query, headers, body)
+    if op is None:
+        return None
+    parameters = layouts.request_parameters(
+        op.event_source,
+        op.name,
+        op.request_parameters,
+        region=op.region,
+        headers=headers,
+        body=body,
+    )
+    return replace(op, request_parameters=parameters)
+
+
+def _resolve(
+    method: str, path: str, query: str, headers: dict[str, str], body: bytes
+) -> Operation | None:
     match = _CREDENTIAL.search(headers.get("authorization", ""))
     if not match:
         return None
@@ -291,7 +311,10 @@ def _resolve_rest(
         params: dict[str, Any] = {}
         for label, value in found.groupdict().items():
             params["bucketName" if label == "Bucket" else lower_camel(label)] = value
-        params |= {lower_camel(k): v for k, v in query_pairs if v}
+        # S3's records keep a sub-resource key with its empty value ("acl": ""); the SDK's own
+        # routing hint (x-id) is not a parameter.
+        keep_empty = model.protocol == "rest-xml"
+        params |= {lower_camel(k): v for k, v in query_pairs if (v or keep_empty) and k != "x-id"}
         if model.protocol == "rest-json" and isinstance(parsed := _json_body(body), dict):
             params |= _camel_keys(parsed)
         return Operation(model, route.operation, region, params or None)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
+from lab.emulator import layouts
 from lab.emulator.actors import DEFAULT_ACCOUNT_ID, actor, actor_for_key
 from lab.emulator.operations import Operation, resolve, typed
 
@@ -283,6 +284,9 @@ class ApiCallRecorder:
             # The service assigns the request id (AWS: a UUID per request); seeded too, so a run's
             # records do not depend on the SDK's random invocation ids.
             record["requestID"] = str(uuid.uuid5(_REQUEST_ID_NAMESPACE, name))
+            elements = record.get("responseElements")
+            if isinstance(elements, dict) and "requestId" in elements:
+                elements["requestId"] = record["requestID"]  # the service's, not moto's placeholder
             self._records.append(record)
             if not record["lab"]["observer"]:
                 self._history.append(record)
@@ -342,6 +346,10 @@ class ApiCallRecorder:
         elif len(response) <= _RESPONSE_ELEMENTS_MAX_BYTES and response.lstrip()[:1] == b"<":
             # Typed from the operation's output shape, as the service writes them (size: 8).
             record["responseElements"] = typed(xml_response_elements(response), op.output_shape)
+        if not op.read_only and status < 400:
+            record["responseElements"] = layouts.response_elements(
+                op.event_source, record["responseElements"], op.output_shape
+            )
         if record["responseElements"]:
             record["responseElements"] = on_account_clock(record["responseElements"], moment)
         record["lab"] = {

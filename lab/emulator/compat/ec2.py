@@ -1,5 +1,6 @@
-"""EC2: DescribeSnapshots' OwnerIds and RestorableByUserIds; RunInstances' user data limit and
-instance profiles that IAM has not yet propagated."""
+"""EC2: DescribeSnapshots' OwnerIds and RestorableByUserIds; ModifySnapshotAttribute's
+CreateVolumePermission structure; RunInstances' user data limit and instance profiles that IAM has
+not yet propagated."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ PROPAGATION_S = 2.0
 
 def apply() -> None:
     _patch_describe_snapshots_owner_and_restorable_by()
+    _patch_create_volume_permission_structure()
     _patch_user_data_limit()
     _patch_instance_profile_propagation()
 
@@ -88,6 +90,44 @@ def _patch_user_data_limit() -> None:
         return original(self, image_id, count, user_data, *args, **kw)
 
     InstanceBackend.run_instances = run_instances  # type: ignore[method-assign]
+
+
+def _patch_create_volume_permission_structure() -> None:
+    """Gap: moto reads only the older form of ModifySnapshotAttribute (``OperationType`` with
+    ``UserId.N`` / ``UserGroup.N``) and silently ignores ``CreateVolumePermission.Add.N.Group``,
+    the form the SDKs and Stratus Red Team use (EC2 API Reference, ModifySnapshotAttribute: "A JSON
+    representation of the snapshot attribute modification"), so a snapshot made public that way
+    stayed private here. Both forms act; the answer says ``<return>true</return>`` as EC2's does."""
+    from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+
+    original = ElasticBlockStore.modify_snapshot_attribute
+
+    def modify_snapshot_attribute(self: ElasticBlockStore) -> Any:
+        changes: dict[str, dict[str, list[str]]] = {}
+        for key, values in self.querystring.items():
+            parts = key.split(".")
+            if len(parts) == 4 and parts[0] == "CreateVolumePermission":
+                kind = "groups" if parts[3] == "Group" else "user_ids"
+                changes.setdefault(parts[1].lower(), {}).setdefault(kind, []).extend(values)
+        if not changes:
+            original(self)
+        else:
+            self.error_on_dryrun()
+            snapshot_id = self._get_param("SnapshotId")
+            for operation, who in changes.items():
+                act = (
+                    self.ec2_backend.add_create_volume_permission
+                    if operation == "add"
+                    else self.ec2_backend.remove_create_volume_permission
+                )
+                act(snapshot_id, user_ids=who.get("user_ids", []), groups=who.get("groups", []))
+        return (
+            '<ModifySnapshotAttributeResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+            "<requestId>request-id</requestId><return>true</return>"
+            "</ModifySnapshotAttributeResponse>"
+        )
+
+    ElasticBlockStore.modify_snapshot_attribute = modify_snapshot_attribute  # type: ignore[method-assign]
 
 
 def _patch_describe_snapshots_owner_and_restorable_by() -> None:
