@@ -252,7 +252,7 @@ def test_metric_filter_alarm_and_logs_insights_through_the_cli(emulator, tmp_pat
     assert results == [[{"field": "@logStream", "value": "i-0abc"}, {"field": "n", "value": "12"}]]
 
 
-def _trail(emulator, name: str = "lab-test-trail") -> str:
+def _trail(emulator, name: str = "lab-test-trail", global_events: bool = True) -> str:
     e = emulator.endpoints
     e.client("s3").create_bucket(Bucket="trail-bucket")
     e.client("s3").put_bucket_policy(
@@ -263,12 +263,40 @@ def _trail(emulator, name: str = "lab-test-trail") -> str:
     e.client("cloudtrail").create_trail(
         Name=name,
         S3BucketName="trail-bucket",
-        IsMultiRegionTrail=True,
+        IsMultiRegionTrail=global_events,  # AWS: a multi-region trail must include them
         CloudWatchLogsLogGroupArn=arn,
         CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/ct",
+        IncludeGlobalServiceEvents=global_events,
     )
     e.client("cloudtrail").start_logging(Name=name)
     return name
+
+
+def test_a_trail_without_global_service_events_does_not_record_iam(emulator, tmp_path) -> None:
+    """CloudTrail User Guide, "Global service events": a (single-region) trail that excludes them
+    records no IAM call; an EC2 call it records."""
+    _trail(emulator, global_events=False)
+    sim = _sim(emulator)
+    services = start_services(sim, tmp_path, Calibration.load().operator("soc-24x7"), tmp_path)
+
+    def attack():
+        yield sim.env.timeout(10)
+        emulator.endpoints.client("iam", "attacker").create_user(UserName="unseen")
+        emulator.endpoints.client("ec2", "attacker").describe_vpcs()
+        sim.pump()
+
+    sim.env.process(attack())
+    sim.env.run(until=1800)
+    services.close()
+    delivered = [
+        json.loads(ev["message"])["eventName"]
+        for ev in emulator.endpoints.client("logs").filter_log_events(logGroupName="/ct")["events"]
+    ]
+    assert delivered == ["DescribeVpcs"]
+    assert any(
+        ev["kind"] == "cloudtrail.not_recorded" and ev["event_name"] == "CreateUser"
+        for ev in sim.timeline
+    )
 
 
 def test_cloudtrail_records_its_own_stop_and_nothing_after(emulator, tmp_path) -> None:

@@ -321,3 +321,38 @@ def test_background_load_flows_through_the_stack_and_is_never_the_trials_detecti
     assert not any(t.get("background") for t in quiet_events)
     ingested = [t for t in events if t["kind"] == "logs.ingested" and t.get("background")]
     assert sum(t["events"] for t in ingested) > 0
+
+
+@pytest.mark.terraform
+def test_global_service_events_reach_only_rules_in_us_east_1(serverless, tmp_path):
+    """IAM records are made in us-east-1 (a global service): a stack whose rules are deployed in
+    eu-west-1 does not see AttachUserPolicy on its bus (EventBridge User Guide, events from global
+    services), only through its multi-region trail's log group and CIS filter; in us-east-1 the
+    rule sees it."""
+    from lab.experiment.replay import _replay_one
+
+    emulator, _ = serverless
+    fixture = Path(__file__).parent / "fixtures" / "cloudtrail" / "incident.json"
+    (record,) = [
+        r
+        for r in json.loads(fixture.read_text())["Records"]
+        if r["eventName"] == "AttachUserPolicy"
+    ]
+    assert record["awsRegion"] == "us-east-1"
+    rows = {
+        region: _replay_one(
+            emulator,
+            "serverless",
+            record,
+            tmp_path,
+            Calibration.load(),
+            3600,
+            0,
+            0,
+            frozenset({region}),
+        )
+        for region in ("us-east-1", "eu-west-1")
+    }
+    assert rows["us-east-1"].path.startswith("eventbridge:"), rows
+    assert rows["eu-west-1"].detected and rows["eu-west-1"].path.startswith("alarm:"), rows
+    assert rows["eu-west-1"].detect_s > rows["us-east-1"].detect_s

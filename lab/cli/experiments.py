@@ -182,6 +182,15 @@ def replay(
     calibration: Annotated[
         Path | None, typer.Option(help="Calibration YAML (default: lab/sim/calibration.yaml).")
     ] = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Region(s) the architecture's EventBridge rules are deployed in (repeatable). "
+            "Default: every region the records name. A record of another region reaches no rule; "
+            "IAM and other global services are recorded in us-east-1, so a stack deployed "
+            "elsewhere sees them only through the trail (CloudWatch Logs filters)."
+        ),
+    ] = None,
 ) -> None:
     """Replay real CloudTrail records through a deployed architecture (embedded emulated account,
     virtual time): which records would it have detected, by which path, how fast. Writes
@@ -195,6 +204,7 @@ def replay(
     from lab.experiment.replay import (
         ReplayInputError,
         read_records,
+        record_regions,
         replay_architecture,
         write_rows,
     )
@@ -206,6 +216,7 @@ def replay(
     try:
         records = read_records(logs)
         loaded = Calibration.load(calibration) if calibration else Calibration.load()
+        regions = frozenset(region or []) or record_regions(records)
     except ReplayInputError as exc:
         fail(str(exc))
     except (OSError, ValueError) as exc:
@@ -223,6 +234,7 @@ def replay(
                 loaded,
                 window,
                 progress=lambda: bar.advance(task),
+                regions=regions,
             )
     write_rows(rows, run_dir / "replay.csv")
     write_manifest(
@@ -235,6 +247,7 @@ def replay(
             "records": len(records),
             "architectures": chosen,
             "window_s": window,
+            "regions": sorted(regions),
             "calibration": loaded.digest,
         },
     )

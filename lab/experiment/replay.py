@@ -161,6 +161,11 @@ def as_replayed(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def record_regions(records: list[dict[str, Any]]) -> frozenset[str]:
+    """Every region the records were made in (``awsRegion``, us-east-1 when an export left it out)."""
+    return frozenset(as_replayed(r)["awsRegion"] for r in records)
+
+
 # -- replaying -------------------------------------------------------------------------------------
 def replay_architecture(
     architecture: str,
@@ -170,8 +175,12 @@ def replay_architecture(
     window_s: float,
     seed: int = 0,
     progress: Callable[[], None] = lambda: None,
+    regions: frozenset[str] | None = None,
 ) -> list[ReplayRow]:
-    """Deploy ``architecture`` into a fresh emulated account and replay each record through it."""
+    """Deploy ``architecture`` into a fresh emulated account and replay each record through it
+    (``regions``: where its EventBridge rules are deployed; default every region the records
+    name, as a stack deployed in each of them; a record of another region reaches none)."""
+    regions = regions or record_regions(records)
     rows = []
     with EmulatorServer() as emulator:
         emulator.reset()  # moto's state is the process's: a fresh account per architecture
@@ -179,7 +188,15 @@ def replay_architecture(
         for index, record in enumerate(records):
             rows.append(
                 _replay_one(
-                    emulator, architecture, record, workdir, calibration, window_s, seed, index
+                    emulator,
+                    architecture,
+                    record,
+                    workdir,
+                    calibration,
+                    window_s,
+                    seed,
+                    index,
+                    regions,
                 )
             )
             progress()
@@ -195,6 +212,7 @@ def _replay_one(
     window_s: float,
     seed: int,
     index: int,
+    regions: frozenset[str],
 ) -> ReplayRow:
     rng = np.random.default_rng([seed, stable_key(architecture), index])
     epoch = _event_time(record) - timedelta(seconds=SETTLE_S)
@@ -205,6 +223,7 @@ def _replay_one(
         calibration.operator("soc-24x7"),
         RUNBOOKS_DIR,
         person_reads_mail=False,  # detection only: nobody acts on the alerts
+        regions=regions,
     )
 
     def arrive():

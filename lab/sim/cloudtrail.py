@@ -32,6 +32,17 @@ _NAMESPACE = uuid.UUID("0b6f1a9e-7e4c-4a0e-9a55-41d0c7a1f0aa")
 # A trail records the call that stops or deletes it (CloudTrail User Guide: StopLogging and
 # DeleteTrail appear in the trail's own log).
 _SELF_ENDING = {"StopLogging", "DeleteTrail"}
+# Global services: their calls are recorded in us-east-1, and only by trails that include global
+# service events (CloudTrail User Guide, "Global service events": IAM, AWS STS's global endpoint,
+# CloudFront, Route 53, Organizations).
+GLOBAL_SERVICE_SOURCES = frozenset(
+    {
+        "iam.amazonaws.com",
+        "cloudfront.amazonaws.com",
+        "route53.amazonaws.com",
+        "organizations.amazonaws.com",
+    }
+)
 S3_FILE_WINDOW_S = 300  # "CloudTrail publishes log files about every 5 minutes"
 
 
@@ -92,12 +103,17 @@ class CloudTrail:
             )
         return trails
 
-    def logging_trails(self, region: str, ending: str | None = None) -> list[dict[str, Any]]:
+    def logging_trails(
+        self, region: str, ending: str | None = None, global_service: bool = False
+    ) -> list[dict[str, Any]]:
         """The trails that record calls in ``region`` now (``ending``: a trail whose StopLogging or
-        DeleteTrail is being recorded, which still records that call)."""
+        DeleteTrail is being recorded, which still records that call; ``global_service``: a call
+        of a global service, which a trail without global service events does not record)."""
         found = []
         for trail in self._recording_now():
             if not trail.get("IsMultiRegionTrail") and trail.get("HomeRegion") != region:
+                continue
+            if global_service and trail.get("IncludeGlobalServiceEvents") is False:
                 continue
             if ending in (trail["Name"], trail["TrailARN"]) or trail["_logging"]:
                 found.append({k: v for k, v in trail.items() if k != "_logging"})
@@ -114,7 +130,11 @@ class CloudTrail:
         ending = None
         if record["eventName"] in _SELF_ENDING and not record.get("errorCode"):
             ending = (record.get("requestParameters") or {}).get("name")
-        trails = self.logging_trails(record["awsRegion"] or self.sim.endpoints.region, ending)
+        trails = self.logging_trails(
+            record["awsRegion"] or self.sim.endpoints.region,
+            ending,
+            record["eventSource"] in GLOBAL_SERVICE_SOURCES,
+        )
         if not trails:
             self.sim.log("cloudtrail.not_recorded", event_name=record["eventName"])
             return

@@ -112,9 +112,17 @@ def transform_input(target: dict[str, Any], event: dict[str, Any]) -> str:
 class EventBridge:
     """Matches delivered events against the enabled rules and invokes their targets."""
 
-    def __init__(self, sim: Simulation, lambda_runtime: Invoker):
+    def __init__(
+        self, sim: Simulation, lambda_runtime: Invoker, regions: frozenset[str] | None = None
+    ):
         self.sim = sim
         self.lambda_runtime = lambda_runtime
+        # Where the rules are deployed. An event reaches the bus of its own region only; events of
+        # global services (IAM, CloudFront, Route 53, Organizations) are recorded in us-east-1 and
+        # reach rules there alone (EventBridge User Guide, "Events from AWS services": "AWS
+        # global services ... events are delivered to the default event bus in us-east-1"), so a
+        # stack deployed elsewhere does not see them.
+        self.regions = regions or frozenset({sim.endpoints.region})
         self.client = sim.endpoints.client("events", "observer")
         self.sns = sim.endpoints.client("sns", "observer")  # publishes as the service
         self._rules: Readback[list[Rule]] = Readback(sim.recorder, {"events.amazonaws.com"})
@@ -146,6 +154,17 @@ class EventBridge:
     def put_event(self, event: dict[str, Any], background: bool = False) -> None:
         """An event arrives on the default bus now (``background``: from the background load; its
         matches are logged, acted on, and never count as the trial's detection)."""
+        region = event.get("region")
+        via_cloudtrail = str(event.get("detail-type", "")).endswith("via CloudTrail")
+        if via_cloudtrail and region and region not in self.regions:
+            # Findings (GuardDuty, Config, Security Hub) come from the detectors beside the rules.
+            self.sim.log(
+                "eventbridge.other_region",
+                region=region,
+                event_name=event.get("detail", {}).get("eventName"),
+                **({"background": True} if background else {}),
+            )
+            return
         read_only = is_read_only_api_call(event)
         for rule in self.rules():
             if read_only and not rule.all_management_events:

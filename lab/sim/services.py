@@ -62,15 +62,17 @@ def start_services(
     person_reads_mail: bool = True,
     person_rng: np.random.Generator | None = None,
     cspm: CspmSchedule | None = None,
+    regions: frozenset[str] | None = None,
 ) -> AccountServices:
     """Start every simulated service of the account in ``sim`` (``person_reads_mail=False``: the
     e-mails are delivered but no simulated person acts on them; someone else reads the alerts;
     ``person_rng``: the person's own random stream, else the simulation's; ``cspm``: periodic
-    posture scans, the scenario's CSPM path)."""
+    posture scans, the scenario's CSPM path; ``regions``: where the EventBridge rules are deployed,
+    the account's region unless said)."""
     person = Operator(sim, operator, runbooks_dir, rng=person_rng)
     sns = SNS(sim, inbox=person.receive if person_reads_mail else lambda _alert: None)
     lambda_runtime = LambdaRuntime(sim, code_cache=workdir / "lambda-code")
-    eventbridge = EventBridge(sim, lambda_runtime)
+    eventbridge = EventBridge(sim, lambda_runtime, regions)
     metrics = Metrics(sim)
     logs = CloudWatchLogs(sim, publish=metrics.publish)
     alarms = Alarms(sim, metrics)
