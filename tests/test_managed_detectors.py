@@ -25,9 +25,10 @@ from lab.sim.services import start_services
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
-def _services(emulator, tmp_path):
+def _services(emulator, tmp_path, calibration: Calibration | None = None):
+    calibration = calibration or Calibration.load()
     sim = Simulation(
-        emulator.endpoints, emulator.recorder, Calibration.load(), np.random.default_rng(2), EPOCH
+        emulator.endpoints, emulator.recorder, calibration, np.random.default_rng(2), EPOCH
     )
     services = start_services(sim, tmp_path, Calibration.load().operator("soc-24x7"), tmp_path)
     published: list[dict] = []
@@ -97,6 +98,53 @@ def test_enabled_detector_raises_finding_in_guardduty_json(emulator, tmp_path) -
     assert finding["arn"].startswith(
         f"arn:aws:guardduty:us-east-1:123456789012:detector/{detector}/finding/"
     )
+
+
+def _api_findings(emulator, tmp_path, calls, calibration: Calibration | None = None) -> list[str]:
+    """The finding types GuardDuty raises for ``calls`` (each given the attacker's clients)."""
+    emulator.endpoints.client("guardduty").create_detector(Enable=True)
+    sim, services, _ = _services(emulator, tmp_path, calibration)
+
+    def attack():
+        yield sim.env.timeout(5)
+        calls(lambda service: emulator.endpoints.client(service, "attacker"))
+        sim.pump()
+
+    sim.env.process(attack())
+    sim.env.run(until=3600)
+    services.close()
+    return [
+        e["source"].removeprefix("guardduty:")
+        for e in sim.timeline
+        if e["kind"] == "guardduty.finding"
+    ]
+
+
+def _public_bucket(client) -> None:
+    s3 = client("s3")
+    s3.create_bucket(Bucket="gd-public")
+    s3.put_bucket_acl(Bucket="gd-public", ACL="private")
+    s3.put_bucket_acl(Bucket="gd-public", ACL="public-read")
+    client("iam").update_account_password_policy(MinimumPasswordLength=6)
+    client("iam").create_user(UserName="gd-new-user")
+
+
+def test_documented_api_findings_and_no_anomaly_without_a_learned_baseline(emulator, tmp_path):
+    """A public ACL raises Policy:S3/BucketAnonymousAccessGranted (a private one does not), a
+    password policy change Stealth:IAMUser/PasswordPolicyChange; the */AnomalousBehavior types need
+    a baseline and are off by default, raised on a first call only under the "first-call" model."""
+    found = _api_findings(emulator, tmp_path, _public_bucket)
+    assert sorted(found) == [
+        "Policy:S3/BucketAnonymousAccessGranted",
+        "Stealth:IAMUser/PasswordPolicyChange",
+    ]
+
+
+def test_anomaly_findings_under_the_first_call_model(emulator, tmp_path):
+    calibration = Calibration.load()
+    calibration.constants["guardduty_anomaly_model"].value = "first-call"
+    found = _api_findings(emulator, tmp_path, _public_bucket, calibration)
+    assert "Persistence:IAMUser/AnomalousBehavior" in found
 
 
 BRUTE_FORCE = Activity(rate_per_s=1.0, ports=[22], packets=10, bytes=2000)

@@ -14,6 +14,8 @@ ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
 PUBLIC_GROUPS = (ALL_USERS, AUTHENTICATED_USERS)
 EVERYONE = ("*", {"AWS": "*"})
+# Canned ACLs that grant to everyone or to every AWS account holder (S3 User Guide, "Canned ACL").
+PUBLIC_CANNED_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
 
 
 def world_open(permission: dict[str, Any]) -> bool:

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from lab.engines.posture import PUBLIC_CANNED_ACLS, public_grant, public_statement, statements
 from lab.sim.cloudtrail import DATA_EVENTS
 from lab.sim.hosts import Connection, Interface
 from lab.sim.kernel import Record, Simulation
@@ -31,6 +32,7 @@ from lab.sim.readback import Readback
 FINDING_TYPES = Path(__file__).with_name("finding_types.yaml")
 _FREQUENCY_S = {"FIFTEEN_MINUTES": 900, "ONE_HOUR": 3600, "SIX_HOURS": 21600}
 _NAMESPACE = uuid.UUID("5c0e0d43-0b7d-4b55-9e0a-6a7f3c0c9d21")
+ANOMALY_MODELS = ("off", "first-call")  # calibration constant guardduty_anomaly_model
 
 
 @lru_cache(maxsize=1)
@@ -95,6 +97,10 @@ class GuardDuty:
         self._findings: dict[tuple[str, str], _Finding] = {}
         self._windows: dict[tuple[str, str, str], _Window] = defaultdict(_Window)
         self._seen_calls: set[tuple[str, str]] = set()
+        anomaly = sim.calibration.constant("guardduty_anomaly_model")
+        if anomaly not in ANOMALY_MODELS:
+            raise ValueError(f"guardduty_anomaly_model {anomaly!r}: one of {ANOMALY_MODELS}")
+        self.anomaly_findings = anomaly == "first-call"
         self._detector: Readback[dict[str, Any] | None] = Readback(
             sim.recorder, {"guardduty.amazonaws.com"}
         )
@@ -134,7 +140,9 @@ class GuardDuty:
                 continue
             if "user_identity_type" in spec and identity.get("type") != spec["user_identity_type"]:
                 continue
-            if spec.get("first_time_for_principal") and not first_call:
+            if spec.get("first_time_for_principal") and not (self.anomaly_findings and first_call):
+                continue
+            if spec.get("grants_public") and not grants_public(record):
                 continue
             if spec.get("session_of_instance_role") and not _instance_role_session(identity):
                 continue
@@ -296,6 +304,20 @@ def _inside(address: str | None, networks: list[str]) -> bool:
     except ValueError:
         return True  # an AWS service name, not an address: not outside AWS
     return any(ip in ipaddress.ip_network(n) for n in networks)
+
+
+def grants_public(record: Record) -> bool:
+    """A PutBucketAcl or PutBucketPolicy record that grants the bucket to everyone: a public canned
+    ACL header, a grant to AllUsers / AuthenticatedUsers in the ACL document, a policy statement
+    allowing any principal (as CloudTrail records them; lab.emulator.layouts)."""
+    params = record.get("requestParameters") or {}
+    if set(params.get("x-amz-acl") or []) & PUBLIC_CANNED_ACLS:
+        return True
+    acl = ((params.get("AccessControlPolicy") or {}).get("AccessControlList") or {}).get("Grant")
+    if acl and any(public_grant(g) for g in (acl if isinstance(acl, list) else [acl])):
+        return True
+    policy = params.get("bucketPolicy")
+    return isinstance(policy, dict) and any(public_statement(s) for s in statements(policy))
 
 
 def _instance_role_session(identity: dict[str, Any]) -> bool:
