@@ -508,3 +508,29 @@ def test_a_query_outside_the_subset_is_one_clear_error(emulator) -> None:
     logs.create_log_group(logGroupName="/q")
     with pytest.raises(ClientError, match="does not support 'dedup'"):
         logs.start_query(logGroupName="/q", startTime=0, endTime=10, queryString="dedup @logStream")
+
+
+def test_event_history_shows_a_call_only_after_its_delay(emulator, tmp_path) -> None:
+    """LookupEvents (CloudTrail event history) answers a call only after the calibrated
+    event-history delay of a running simulation; after the simulation every call is there."""
+    sim = _sim(emulator)
+    services = start_services(sim, tmp_path, Calibration.load().operator("soc-24x7"), tmp_path)
+    lookup = emulator.endpoints.client("cloudtrail", "monitor")
+    by_root = [{"AttributeKey": "Username", "AttributeValue": "root"}]
+    seen: list[tuple[float, int]] = []
+
+    def attack_then_poll():
+        yield sim.env.timeout(10)
+        emulator.endpoints.client("iam", "root").get_account_summary()
+        sim.pump()
+        for _ in range(60):  # poll every 5 s, as grimoire does
+            seen.append((sim.now, len(lookup.lookup_events(LookupAttributes=by_root)["Events"])))
+            yield sim.env.timeout(5)
+
+    sim.env.process(attack_then_poll())
+    sim.env.run(until=400)
+    first_seen = next(t for t, n in seen if n == 1)
+    assert seen[0] == (10, 0) and first_seen > 10
+    assert all(n == 0 for t, n in seen if t < first_seen)
+    services.close()
+    assert len(lookup.lookup_events(LookupAttributes=by_root)["Events"]) == 1

@@ -107,6 +107,9 @@ class ApiCallRecorder:
         # LookupEvents' Username -> sequence of its newest event-history record (None: anyone's).
         self._last_history: dict[str | None, int] = {}
         self.identity_resolver: Callable[[str], dict[str, Any] | None] = lambda _key: None
+        # While a simulation runs, a new event-history record stays out of LookupEvents' answers
+        # until the simulation reveals it (``reveal``), after CloudTrail's event-history delay.
+        self.history_delayed = False
 
     # -- reading ---------------------------------------------------------------------------
     def records(self) -> list[dict[str, Any]]:
@@ -133,9 +136,28 @@ class ApiCallRecorder:
             self._last_history.clear()
 
     def history(self) -> list[dict[str, Any]]:
-        """Every record kept for CloudTrail event history, oldest first."""
+        """Every record CloudTrail event history shows now (LookupEvents), oldest first: those
+        still within the event-history delay left out."""
         with self._lock:
-            return list(self._history)
+            return [r for r in self._history if not r["lab"].get("history_pending")]
+
+    def reveal(self, record: dict[str, Any]) -> None:
+        """``record`` appears in event history now (a change LookupEvents' readers can see)."""
+        with self._lock:
+            if record["lab"].pop("history_pending", False):
+                self._sequence += 1
+                self._mark_history(record)
+
+    def reveal_all(self) -> None:
+        """Every record still pending appears in event history (the simulation ended)."""
+        with self._lock:
+            pending = [r for r in self._history if r["lab"].get("history_pending")]
+        for record in pending:
+            self.reveal(record)
+
+    def _mark_history(self, record: dict[str, Any]) -> None:
+        self._last_history[None] = self._sequence
+        self._last_history[history_username(record["userIdentity"])] = self._sequence
 
     def seed_ids(self, seed: int) -> None:
         """Make the next records' event and request ids a function of ``seed`` and how many calls
@@ -290,8 +312,10 @@ class ApiCallRecorder:
             self._records.append(record)
             if not record["lab"]["observer"]:
                 self._history.append(record)
-                self._last_history[None] = self._sequence
-                self._last_history[history_username(record["userIdentity"])] = self._sequence
+                if self.history_delayed:
+                    record["lab"]["history_pending"] = True
+                else:
+                    self._mark_history(record)
             if not record["readOnly"] and not record.get("errorCode"):
                 data = (record["eventSource"], record["eventName"]) in DATA_EVENTS
                 self._last_write[(record["eventSource"], data)] = self._sequence

@@ -19,6 +19,7 @@ from lab.sim.calibration import OperatorProfile
 from lab.sim.cloudtrail import CloudTrail
 from lab.sim.cron import Cron
 from lab.sim.cspm import CspmSchedule, PostureScans
+from lab.sim.event_history import EventHistory
 from lab.sim.eventbridge import EventBridge
 from lab.sim.flow_logs import FlowLogs
 from lab.sim.guardduty import GuardDuty, eventbridge_event
@@ -48,10 +49,12 @@ class AccountServices:
     security_hub: SecurityHub
     ssm_automation: SsmAutomation
     config: AwsConfig
+    event_history: EventHistory
     posture_scans: PostureScans | None = None
 
     def close(self) -> None:
         self.lambda_runtime.close()
+        self.event_history.close()
 
 
 def start_services(
@@ -110,5 +113,6 @@ def start_services(
             publish=eventbridge.put_event,
             findings=lambda finding: security_hub.receive("config", finding),
         ),
+        EventHistory(sim),
         PostureScans(sim, cspm, security_hub, cron) if cspm is not None else None,
     )

@@ -210,8 +210,8 @@ def _patch_lookup_events() -> None:
     90 days of management events of the Region, newest first, with no trail needed; at most one lookup
     attribute (EventId, EventName, EventSource, ReadOnly, AccessKeyId, Username; resource attributes
     are not modelled); StartTime / EndTime inclusive; MaxResults 1-50, default 50; NextToken pages.
-    Served from the recorder's history (the observer's calls left out). Simplification: an event is
-    visible as soon as it is recorded (AWS publishes no delay for event history)."""
+    Served from the recorder's history (the observer's calls left out); while a simulation runs, a
+    call appears only after CloudTrail's event-history delay (``lab.sim.event_history``)."""
 
     def lookup_events(self: CloudTrailResponse) -> str:
         params = json.loads(self.body or "{}")
