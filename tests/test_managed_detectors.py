@@ -490,3 +490,52 @@ def test_a_periodic_rule_runs_every_period_at_a_phase_of_its_own(emulator, tmp_p
         first_runs.append(runs[0])
     assert max(first_runs) > 3600  # not always in the first hour
     assert len({round(t) for t in first_runs}) == len(first_runs)
+
+
+@pytest.mark.parametrize("recording", [True, False])
+def test_security_hub_control_fails_on_the_open_group_and_names_its_runbook(
+    emulator, tmp_path, recording
+) -> None:
+    """EC2.19 (FSBP, change-triggered) runs when Config records the group's change: a finding of
+    Security Hub's own (security-control/EC2.19, CRITICAL) imported without any integration, which
+    the person's index maps to the group's runbook. No Config recording, no control check."""
+    import json
+
+    from lab.paths import RUNBOOKS_DIR
+    from lab.sim.runbook_index import runbook_order
+
+    _config(emulator, recording)
+    _enable_hub(emulator, with_guardduty=False)
+    ssh = technique("ec2-sg-open-ssh")
+    prerequisites = ssh.warm_up(emulator.endpoints)
+    sim, services, published = _services(emulator, tmp_path)
+
+    def attack():
+        yield sim.env.timeout(10)
+        ssh.detonate(emulator.endpoints, prerequisites)
+        sim.pump()
+
+    sim.env.process(attack())
+    sim.env.run(until=3600)
+    services.close()
+    imports = [
+        p
+        for p in published
+        if p["detail-type"] == "Security Hub Findings - Imported"
+        and p["detail"]["findings"][0]["GeneratorId"] == "security-control/EC2.19"
+    ]
+    # A periodic control failing before the trial (no trail here: CloudTrail.1) is not the trial's.
+    assert not any("CloudTrail.1" in e.get("source", "") for e in sim.timeline)
+    if not recording:
+        assert imports == []
+        return
+    (event,) = imports
+    finding = event["detail"]["findings"][0]
+    assert finding["GeneratorId"] == "security-control/EC2.19"
+    assert finding["Severity"]["Label"] == "CRITICAL"
+    assert finding["Compliance"]["Status"] == "FAILED"
+    assert finding["Resources"][0]["Id"].endswith(prerequisites["group_id"])
+    assert "securityhub:control/EC2.19" in {e["source"] for e in sim.timeline if e.get("detection")}
+    order = runbook_order(json.dumps(event), RUNBOOKS_DIR / "index.yaml")
+    assert order is not None and order.runbook == "sg-open-world.sh"
+    assert order.args == (prerequisites["group_id"],)

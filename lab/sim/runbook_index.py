@@ -24,7 +24,14 @@ from lab.sim.eventbridge import json_path
 RUNBOOK_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
 # The orchestrator's own words for "already fixed" and "being fixed by automation".
 HANDLED_STATUSES = {"remediated", "remediating", "compliant", "ignored"}
-WHEN_KEYS = ("eventName", "findingType", "configRule", "userIdentityType", "prowlerCheck")
+WHEN_KEYS = (
+    "eventName",
+    "findingType",
+    "configRule",
+    "userIdentityType",
+    "prowlerCheck",
+    "securityControl",
+)
 
 
 @dataclass(frozen=True)
@@ -64,19 +71,25 @@ def resource_id(resource: str) -> str:
     return resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
 
 
-def _prowler_detail(finding: dict[str, Any]) -> dict[str, Any] | None:
-    """A Prowler FAIL imported into Security Hub (ASFF), read as the manual report reads it: the
-    check (its GeneratorId ``prowler-<check>``) and the resource."""
+# A finding's GeneratorId prefix -> the fact the index matches: a Prowler FAIL (as the manual scan
+# report reads it) or a Security Hub control check (``security-control/EC2.19``).
+_GENERATORS = {"prowler-": "prowlerCheck", "security-control/": "securityControl"}
+
+
+def _hub_detail(finding: dict[str, Any]) -> dict[str, Any] | None:
+    """A Prowler FAIL or a Security Hub control failure imported into the hub (ASFF): the check
+    and the resource."""
     generator = str(finding.get("GeneratorId", ""))
     resources = finding.get("Resources") or [{}]
-    if not generator.startswith("prowler-") or not resources[0].get("Id"):
-        return None
-    resource = str(resources[0]["Id"])
-    return {
-        "prowlerCheck": generator.removeprefix("prowler-"),
-        "resource": resource,
-        "resourceId": resource_id(resource),
-    }
+    for prefix, fact in _GENERATORS.items():
+        if generator.startswith(prefix) and resources[0].get("Id"):
+            resource = str(resources[0]["Id"])
+            return {
+                fact: generator.removeprefix(prefix),
+                "resource": resource,
+                "resourceId": resource_id(resource),
+            }
+    return None
 
 
 def _event_detail(message: str) -> tuple[dict[str, Any] | None, bool]:
@@ -96,8 +109,8 @@ def _event_detail(message: str) -> tuple[dict[str, Any] | None, bool]:
         finding = (detail.get("findings") or [{}])[0]
         handled = handled or (finding.get("Workflow") or {}).get("Status") != "NEW"
         # GuardDuty's and Config's own alerts reach the person directly; their imports answer no
-        # entry (reviewed). A scanner's FAIL arrives only through the hub.
-        return _prowler_detail(finding), handled
+        # entry (reviewed). A scanner's FAIL and a control's failure arrive only through the hub.
+        return _hub_detail(finding), handled
     return detail, handled
 
 
@@ -112,6 +125,8 @@ def _facts(detail: dict[str, Any]) -> dict[str, str]:
         facts["configRule"] = str(detail["configRuleName"])
     if "prowlerCheck" in detail:  # a posture scan's FAIL (lab.sim.cspm)
         facts["prowlerCheck"] = str(detail["prowlerCheck"])
+    if "securityControl" in detail:  # a Security Hub control's failure
+        facts["securityControl"] = str(detail["securityControl"])
     return facts
 
 

@@ -109,9 +109,12 @@ class SecurityHub:
         self.client = sim.endpoints.client("securityhub", "observer")
 
     def integration_on(self, product: str) -> bool:
-        """Is the hub enabled, with findings of ``product`` (guardduty, config) imported?"""
+        """Is the hub enabled, with findings of ``product`` (guardduty, config) imported? Security
+        Hub's own control findings (``securityhub``) need only the hub."""
         try:
             self.client.describe_hub()
+            if product == "securityhub":
+                return True
             subscriptions = self.client.list_enabled_products_for_import()["ProductSubscriptions"]
         except ClientError:
             return False
@@ -134,9 +137,13 @@ class SecurityHub:
                 "securityhub.import_failed", product=product, errors=result["FailedFindings"]
             )
             return
+        generator = str(finding.get("GeneratorId", ""))
         self.sim.detected(
             "securityhub.imported",
-            f"securityhub:{product}",
+            # Security Hub's own control checks are named by control: securityhub:control/EC2.19.
+            f"securityhub:control/{generator.removeprefix('security-control/')}"
+            if generator.startswith("security-control/")
+            else f"securityhub:{product}",
             product=product,
             finding_type=finding["Types"][0],
             severity=finding["Severity"]["Label"],

@@ -29,6 +29,7 @@ from lab.sim.lambda_runtime import LambdaRuntime
 from lab.sim.logs import CloudWatchLogs
 from lab.sim.operator import Operator
 from lab.sim.security_hub import SecurityHub, asff_from_guardduty
+from lab.sim.security_hub_controls import SecurityHubControls
 from lab.sim.sns import SNS
 from lab.sim.ssm_automation import SsmAutomation
 
@@ -50,6 +51,7 @@ class AccountServices:
     ssm_automation: SsmAutomation
     config: AwsConfig
     event_history: EventHistory
+    security_hub_controls: SecurityHubControls
     posture_scans: PostureScans | None = None
 
     def close(self) -> None:
@@ -94,6 +96,11 @@ def start_services(
     )
     flow_logs.listeners.append(guardduty.observe_flows)
     hosts.dns_listeners.append(guardduty.observe_dns)
+    config = AwsConfig(
+        sim,
+        publish=eventbridge.put_event,
+        findings=lambda finding: security_hub.receive("config", finding),
+    )
     return AccountServices(
         cloudtrail,
         eventbridge,
@@ -108,11 +115,8 @@ def start_services(
         guardduty,
         security_hub,
         SsmAutomation(sim),
-        AwsConfig(
-            sim,
-            publish=eventbridge.put_event,
-            findings=lambda finding: security_hub.receive("config", finding),
-        ),
+        config,
         EventHistory(sim),
+        SecurityHubControls(sim, security_hub, config),
         PostureScans(sim, cspm, security_hub, cron) if cspm is not None else None,
     )
