@@ -221,7 +221,9 @@ def test_per_call_layouts_as_cloudtrail_records_them(emulator):
     the ACL document and the bucket policy itself (AWS's example records)."""
     ec2 = emulator.endpoints.client("ec2", "attacker")
     volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8)["VolumeId"]
-    assert _last(emulator, "CreateVolume")["requestParameters"]["zone"] == "us-east-1a"
+    created = _last(emulator, "CreateVolume")
+    assert created["requestParameters"]["zone"] == "us-east-1a"
+    assert isinstance(created["responseElements"]["createTime"], int)  # EC2: epoch milliseconds
     snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
     ec2.modify_snapshot_attribute(
         SnapshotId=snapshot,

@@ -10,7 +10,10 @@ real records reads what CloudTrail writes:
   "CREATE_VOLUME_PERMISSION"``.
 - EC2 CreateVolume: ``AvailabilityZone`` is recorded as ``zone``.
 - EC2 writes that answer ``<return>true</return>`` (or nothing at all) are recorded with
-  ``responseElements._return: true``.
+  ``responseElements._return: true``; EC2's times in ``responseElements`` as epoch milliseconds
+  (``createTime: 1764496800000``), IAM's as ``"Nov 29, 2026 10:03:00 AM"``.
+- EC2 security-group permissions list every source kind, empty ones as ``{}`` (``groups``,
+  ``ipRanges``, ``ipv6Ranges``, ``prefixListIds``).
 - S3: every call carries ``Host`` (the bucket's virtual-hosted name) and its sub-resource keys
   with empty values (``acl: ""``, ``policy: ""``); ACL headers as lists (``x-amz-acl:
   ["public-read"]``); PutBucketAcl's body as ``AccessControlPolicy`` (the XML document as JSON:
@@ -26,6 +29,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
@@ -38,6 +44,8 @@ S3_LIST_HEADERS = (
     "x-amz-grant-full-control",
 )
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
+ISO_INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?$")
+_PERMISSION_SOURCES = ("groups", "ipRanges", "ipv6Ranges", "prefixListIds")
 
 
 def request_parameters(
@@ -53,6 +61,12 @@ def request_parameters(
     if source == "ec2.amazonaws.com" and params is not None:
         if name == "ModifySnapshotAttribute":
             return _snapshot_permission(params)
+        if isinstance(params.get("ipPermissions"), dict) and params["ipPermissions"].get("items"):
+            items = [
+                {**{k: {} for k in _PERMISSION_SOURCES}, **p}
+                for p in params["ipPermissions"]["items"]
+            ]
+            params = {**params, "ipPermissions": {"items": items}}
         if name == "CreateVolume" and "availabilityZone" in params:
             return {("zone" if k == "availabilityZone" else k): v for k, v in params.items()}
         return params
@@ -61,16 +75,44 @@ def request_parameters(
     return params
 
 
-def response_elements(source: str, elements: Any, output_shape: Any) -> Any:
-    """``elements`` (the answer as parsed) in the layout CloudTrail records."""
+def response_elements(source: str, elements: Any, output_shape: Any, account: str) -> Any:
+    """``elements`` (the answer as parsed, times on the account's clock) in the layout CloudTrail
+    records (EC2's security-group rules name their group's owner, which moto leaves out)."""
+    if source == "iam.amazonaws.com" and elements:
+        return _times(elements, _iam_time)
     if source != "ec2.amazonaws.com":
         return elements
-    elements = _empty_sets(dict(elements or {}))
+    elements = _times(_empty_sets(dict(elements or {})), _epoch_ms)
+    rules = (elements.get("securityGroupRuleSet") or {}).get("items")
+    if rules:
+        elements["securityGroupRuleSet"] = {
+            "items": [{"groupOwnerId": account, **rule} for rule in rules]
+        }
     if "return" in elements:
         elements["_return"] = elements.pop("return")
     elif output_shape is None or not output_shape.members or "Return" in output_shape.members:
         elements["_return"] = True  # EC2 answers <return>true</return> where moto says nothing
     return elements
+
+
+def _iam_time(moment: datetime) -> str:
+    return f"{moment:%b} {moment.day}, {moment:%Y} {moment.hour % 12 or 12}:{moment:%M:%S %p}"
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _times(value: Any, written: Callable[[datetime], Any]) -> Any:
+    """Every ISO instant in ``value`` as the service's records write times."""
+    if isinstance(value, dict):
+        return {k: _times(v, written) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_times(v, written) for v in value]
+    if isinstance(value, str) and ISO_INSTANT.match(value):
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return written(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return value
 
 
 def _empty_sets(value: Any) -> Any:

@@ -370,12 +370,12 @@ class ApiCallRecorder:
         elif len(response) <= _RESPONSE_ELEMENTS_MAX_BYTES and response.lstrip()[:1] == b"<":
             # Typed from the operation's output shape, as the service writes them (size: 8).
             record["responseElements"] = typed(xml_response_elements(response), op.output_shape)
-        if not op.read_only and status < 400:
-            record["responseElements"] = layouts.response_elements(
-                op.event_source, record["responseElements"], op.output_shape
-            )
         if record["responseElements"]:
             record["responseElements"] = on_account_clock(record["responseElements"], moment)
+        if not op.read_only and status < 400:
+            record["responseElements"] = layouts.response_elements(
+                op.event_source, record["responseElements"], op.output_shape, self.account_id
+            )
         record["lab"] = {
             "actor": who.name if who else None,
             "observer": bool(who and who.observer),
@@ -390,7 +390,6 @@ class ApiCallRecorder:
         return who.user_identity(self.account_id)
 
 
-_ISO_INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?$")
 _HOST_NOW_SLACK_S = 3600.0
 
 
@@ -410,7 +409,7 @@ def on_account_clock(elements: Any, moment: datetime) -> Any:
             if abs(value - host_now) < _HOST_NOW_SLACK_S:
                 return round(moment.timestamp(), 3)
             return value
-        if isinstance(value, str) and _ISO_INSTANT.match(value):
+        if isinstance(value, str) and layouts.ISO_INSTANT.match(value):
             try:
                 stamped = datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError:
