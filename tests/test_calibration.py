@@ -79,3 +79,12 @@ def test_bad_availability_is_rejected(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(CalibrationError, match="HH:MM"):
         Calibration.load(path)
+
+
+def test_a_model_constant_outside_its_choices_is_refused():
+    raw = Calibration.load().model_dump(mode="json")
+    raw["constants"]["guardduty_anomaly_model"]["value"] = "baseline"
+    with pytest.raises(ValidationError, match="guardduty_anomaly_model"):
+        Calibration.model_validate(raw)
+    raw["constants"]["guardduty_anomaly_model"]["value"] = "first-call"
+    assert Calibration.model_validate(raw).constant("guardduty_anomaly_model") == "first-call"

@@ -157,6 +157,11 @@ class OperatorProfile(BaseModel):
     page_ack_s: Distribution | None = None
 
 
+# Constants that name a model: the values the simulator knows (a typo in a sweep is refused before
+# anything runs, not in the middle of a run).
+CHOICES = {"guardduty_anomaly_model": ("off", "first-call")}
+
+
 class Calibration(BaseModel):
     """Every latency the simulator draws, by stage name."""
 
@@ -165,6 +170,15 @@ class Calibration(BaseModel):
     stages: dict[str, Distribution]
     constants: dict[str, Constant]
     operators: dict[str, OperatorProfile]
+
+    @model_validator(mode="after")
+    def _known_choices(self) -> Calibration:
+        for name, allowed in CHOICES.items():
+            if name in self.constants and self.constants[name].value not in allowed:
+                raise ValueError(
+                    f"constants.{name}: {self.constants[name].value!r} is not one of {allowed}"
+                )
+        return self
 
     @classmethod
     def load(cls, path: Path = DEFAULT_CALIBRATION) -> Calibration:
