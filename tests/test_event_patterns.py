@@ -187,3 +187,64 @@ def test_a_field_inside_an_array_of_objects_matches_any_elements_value():
     prefix = {"detail": {"findings": {"Id": [{"prefix": "f1"}]}}}
     assert event_pattern_matches(prefix, imported("LOW", "LOW"))
     assert not event_pattern_matches(prefix, imported("LOW"))
+
+
+def test_a_rule_on_ipPermissions_items_misses_the_legacy_rule_form(emulator):
+    """The legacy AuthorizeSecurityGroupIngress (top-level cidrIp, empty ipPermissions) opens the
+    group as well, but a rule written only against ipPermissions.items never sees it: the records
+    come from the emulator, as CloudTrail writes both forms; an $or over both layouts catches both
+    (EventBridge User Guide, "$or matching")."""
+    from lab.sim.cloudtrail import as_eventbridge_event
+    from lab.sim.event_patterns import event_pattern_matches
+
+    ec2 = emulator.endpoints.client("ec2", "attacker")
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    modern = ec2.create_security_group(GroupName="modern", Description="d", VpcId=vpc)["GroupId"]
+    legacy = ec2.create_security_group(GroupName="legacy", Description="d", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=modern,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
+    ec2.authorize_security_group_ingress(
+        GroupId=legacy, IpProtocol="tcp", FromPort=22, ToPort=22, CidrIp="0.0.0.0/0"
+    )
+    events = {
+        r["requestParameters"]["groupId"]: as_eventbridge_event(r)
+        for r in emulator.recorder.records()
+        if r["eventName"] == "AuthorizeSecurityGroupIngress"
+    }
+    items_only = {
+        "detail": {
+            "eventName": ["AuthorizeSecurityGroupIngress"],
+            "requestParameters": {
+                "ipPermissions": {"items": {"ipRanges": {"items": {"cidrIp": ["0.0.0.0/0"]}}}}
+            },
+        }
+    }
+    assert event_pattern_matches(items_only, events[modern])
+    assert not event_pattern_matches(items_only, events[legacy])
+    both = {
+        "detail": {
+            "eventName": ["AuthorizeSecurityGroupIngress"],
+            "requestParameters": {
+                "$or": [
+                    {"cidrIp": ["0.0.0.0/0"]},
+                    {
+                        "ipPermissions": {
+                            "items": {"ipRanges": {"items": {"cidrIp": ["0.0.0.0/0"]}}}
+                        }
+                    },
+                ]
+            },
+        }
+    }
+    assert event_pattern_matches(both, events[modern]) and event_pattern_matches(
+        both, events[legacy]
+    )
