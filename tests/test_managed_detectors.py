@@ -125,17 +125,21 @@ def _public_bucket(client) -> None:
     s3.create_bucket(Bucket="gd-public")
     s3.put_bucket_acl(Bucket="gd-public", ACL="private")
     s3.put_bucket_acl(Bucket="gd-public", ACL="public-read")
+    s3.create_bucket(Bucket="gd-authenticated")
+    s3.put_bucket_acl(Bucket="gd-authenticated", ACL="authenticated-read")
     client("iam").update_account_password_policy(MinimumPasswordLength=6)
     client("iam").create_user(UserName="gd-new-user")
 
 
 def test_documented_api_findings_and_no_anomaly_without_a_learned_baseline(emulator, tmp_path):
-    """A public ACL raises Policy:S3/BucketAnonymousAccessGranted (a private one does not), a
+    """A public ACL raises Policy:S3/BucketAnonymousAccessGranted (a private one does not, one for
+    every AWS account holder Policy:S3/BucketPublicAccessGranted), a
     password policy change Stealth:IAMUser/PasswordPolicyChange; the */AnomalousBehavior types need
     a baseline and are off by default, raised on a first call only under the "first-call" model."""
     found = _api_findings(emulator, tmp_path, _public_bucket)
     assert sorted(found) == [
         "Policy:S3/BucketAnonymousAccessGranted",
+        "Policy:S3/BucketPublicAccessGranted",
         "Stealth:IAMUser/PasswordPolicyChange",
     ]
 

@@ -23,7 +23,13 @@ from typing import Any
 
 import yaml
 
-from lab.engines.posture import PUBLIC_CANNED_ACLS, public_grant, public_statement, statements
+from lab.engines.posture import (
+    ALL_USERS,
+    PUBLIC_CANNED_ACLS,
+    public_grant,
+    public_statement,
+    statements,
+)
 from lab.sim.cloudtrail import DATA_EVENTS
 from lab.sim.hosts import Connection, Interface
 from lab.sim.kernel import Record, Simulation
@@ -139,7 +145,7 @@ class GuardDuty:
                 continue
             if spec.get("first_time_for_principal") and not (self.anomaly_findings and first_call):
                 continue
-            if spec.get("grants_public") and not grants_public(record):
+            if "grants_public" in spec and public_grant_kind(record) != spec["grants_public"]:
                 continue
             if spec.get("session_of_instance_role") and not _instance_role_session(identity):
                 continue
@@ -303,18 +309,27 @@ def _inside(address: str | None, networks: list[str]) -> bool:
     return any(ip in ipaddress.ip_network(n) for n in networks)
 
 
-def grants_public(record: Record) -> bool:
-    """A PutBucketAcl or PutBucketPolicy record that grants the bucket to everyone: a public canned
-    ACL header, a grant to AllUsers / AuthenticatedUsers in the ACL document, a policy statement
-    allowing any principal (as CloudTrail records them; lab.emulator.layouts)."""
+def public_grant_kind(record: Record) -> str | None:
+    """Whom a PutBucketAcl or PutBucketPolicy record grants the bucket to: ``anonymous`` (everyone:
+    a public-read(-write) canned ACL, the AllUsers group, a policy statement for any principal),
+    ``authenticated`` (every AWS account holder: authenticated-read, AuthenticatedUsers), or None;
+    read from the record as CloudTrail writes it (lab.emulator.layouts)."""
     params = record.get("requestParameters") or {}
-    if set(params.get("x-amz-acl") or []) & PUBLIC_CANNED_ACLS:
-        return True
+    canned = set(params.get("x-amz-acl") or [])
     acl = ((params.get("AccessControlPolicy") or {}).get("AccessControlList") or {}).get("Grant")
-    if acl and any(public_grant(g) for g in (acl if isinstance(acl, list) else [acl])):
-        return True
+    grants = [
+        g for g in (acl if isinstance(acl, list) else [acl] if acl else []) if public_grant(g)
+    ]
     policy = params.get("bucketPolicy")
-    return isinstance(policy, dict) and any(public_statement(s) for s in statements(policy))
+    if (
+        canned & {"public-read", "public-read-write"}
+        or any(g.get("Grantee", {}).get("URI") == ALL_USERS for g in grants)
+        or (isinstance(policy, dict) and any(public_statement(s) for s in statements(policy)))
+    ):
+        return "anonymous"
+    if canned & PUBLIC_CANNED_ACLS or grants:
+        return "authenticated"
+    return None
 
 
 def _instance_role_session(identity: dict[str, Any]) -> bool:
