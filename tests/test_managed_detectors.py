@@ -239,8 +239,19 @@ def test_guardduty_findings_imported_as_asff_only_with_the_integration(
     _stop_a_trail(emulator, sim)
     sim.env.run(until=3600)
     services.close()
-    imported = [p for p in published if p["detail-type"] == "Security Hub Findings - Imported"]
-    stored = emulator.endpoints.client("securityhub").get_findings()["Findings"]
+    # Security Hub's own control checks (here CloudTrail.1, the trail stopped) need no integration.
+    guardduty = "arn:aws:securityhub:us-east-1::product/aws/guardduty"
+    imported = [
+        p
+        for p in published
+        if p["detail-type"] == "Security Hub Findings - Imported"
+        and p["detail"]["findings"][0]["ProductArn"] == guardduty
+    ]
+    stored = [
+        f
+        for f in emulator.endpoints.client("securityhub").get_findings()["Findings"]
+        if f["ProductArn"] == guardduty
+    ]
     if not integration:
         assert imported == [] and stored == []
         return
