@@ -374,11 +374,8 @@ def _config(emulator, recording: bool) -> None:
         )
 
 
-@pytest.mark.parametrize("recording", [True, False])
-def test_config_rule_flags_the_open_group_only_while_recording(
-    emulator, tmp_path, recording
-) -> None:
-    _config(emulator, recording)
+def _open_ssh_for_an_hour(emulator, tmp_path):
+    """ec2-sg-open-ssh detonated 10 s in; the account's services run for an hour."""
     ssh = technique("ec2-sg-open-ssh")
     prerequisites = ssh.warm_up(emulator.endpoints)
     sim, services, published = _services(emulator, tmp_path)
@@ -391,6 +388,15 @@ def test_config_rule_flags_the_open_group_only_while_recording(
     sim.env.process(attack())
     sim.env.run(until=3600)
     services.close()
+    return sim, published, prerequisites
+
+
+@pytest.mark.parametrize("recording", [True, False])
+def test_config_rule_flags_the_open_group_only_while_recording(
+    emulator, tmp_path, recording
+) -> None:
+    _config(emulator, recording)
+    sim, published, prerequisites = _open_ssh_for_an_hour(emulator, tmp_path)
     changes = [p for p in published if p["detail-type"] == "Config Rules Compliance Change"]
     if not recording:
         assert changes == [] and not [
@@ -521,18 +527,7 @@ def test_security_hub_control_fails_on_the_open_group_and_names_its_runbook(
 
     _config(emulator, recording)
     _enable_hub(emulator, with_guardduty=False)
-    ssh = technique("ec2-sg-open-ssh")
-    prerequisites = ssh.warm_up(emulator.endpoints)
-    sim, services, published = _services(emulator, tmp_path)
-
-    def attack():
-        yield sim.env.timeout(10)
-        ssh.detonate(emulator.endpoints, prerequisites)
-        sim.pump()
-
-    sim.env.process(attack())
-    sim.env.run(until=3600)
-    services.close()
+    sim, published, prerequisites = _open_ssh_for_an_hour(emulator, tmp_path)
     imports = [
         p
         for p in published

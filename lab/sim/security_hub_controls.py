@@ -22,9 +22,9 @@ from typing import Any
 import yaml
 from botocore.exceptions import ClientError
 
-from lab.sim.aws_config import AwsConfig, changed_resource
+from lab.sim.aws_config import AwsConfig
 from lab.sim.aws_config.rules import EVALUATORS
-from lab.sim.kernel import Record, Simulation
+from lab.sim.kernel import Simulation
 from lab.sim.readback import Readback
 from lab.sim.security_hub import SecurityHub
 
@@ -69,7 +69,9 @@ class SecurityHubControls:
         self._standards: Readback[frozenset[str]] = Readback(
             sim.recorder, {"securityhub.amazonaws.com"}
         )
-        sim.subscribe(self.on_record)
+        config.item_listeners.append(
+            (lambda kind: bool(self._changed_controls(kind)), self.on_item)
+        )
         for control in controls():
             if control["schedule"] == "periodic":
                 sim.env.process(self._every_period(control))
@@ -92,25 +94,16 @@ class SecurityHubControls:
         )
 
     # -- change-triggered ------------------------------------------------------------------------
-    def on_record(self, record: Record) -> None:
-        if record.get("lab", {}).get("observer"):
-            return
-        changed = changed_resource(record)
-        if changed is None:
-            return
-        due = [
+    def _changed_controls(self, resource_type: str) -> list[dict[str, Any]]:
+        return [
             c
             for c in self.enabled()
-            if c["schedule"] == "change" and c.get("resource_type") == changed[0]
+            if c["schedule"] == "change" and c.get("resource_type") == resource_type
         ]
-        if due and self.config.recording(changed[0]):
-            self.sim.env.process(self._after_change(changed, due))
 
-    def _after_change(self, changed: tuple[str, str], due: list[dict[str, Any]]):
-        yield self.sim.env.timeout(self.sim.draw("config_ci_recording_s"))
-        if not self.config.recording(changed[0]):
-            return
-        for control in due:
+    def on_item(self, changed: tuple[str, str]) -> None:
+        """AWS Config recorded a configuration item of ``changed``: its controls run."""
+        for control in self._changed_controls(changed[0]):
             self.sim.env.process(self._check(control, changed))
 
     # -- periodic ---------------------------------------------------------------------------------

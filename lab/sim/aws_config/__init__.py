@@ -78,6 +78,10 @@ class AwsConfig:
         self.client = sim.endpoints.client("config", "observer")
         self.account = sim.endpoints.account_id()
         self.compliance: dict[tuple[str, str], str] = {}
+        # Who else evaluates a recorded configuration item: (wants this resource type?, callback).
+        self.item_listeners: list[
+            tuple[Callable[[str], bool], Callable[[tuple[str, str]], None]]
+        ] = []
         self._rules: Readback[list[dict[str, Any]]] = Readback(sim.recorder, _CONFIG)
         self._recorders: Readback[list[tuple[str, bool, dict[str, Any]]]] = Readback(
             sim.recorder, _CONFIG
@@ -135,16 +139,24 @@ class AwsConfig:
             for r in self.rules()
             if changed[0] in (r.get("Scope") or {}).get("ComplianceResourceTypes", [])
         ]
-        if in_scope and self.recording(changed[0]):
-            self.sim.env.process(self._record_item(changed, in_scope))
+        listeners = [listen for wants, listen in self.item_listeners if wants(changed[0])]
+        if (in_scope or listeners) and self.recording(changed[0]):
+            self.sim.env.process(self._record_item(changed, in_scope, listeners))
 
-    def _record_item(self, changed: tuple[str, str], rules: list[dict[str, Any]]):
+    def _record_item(
+        self,
+        changed: tuple[str, str],
+        rules: list[dict[str, Any]],
+        listeners: list[Callable[[tuple[str, str]], None]],
+    ):
         yield self.sim.env.timeout(self.sim.draw("config_ci_recording_s"))
         if not self.recording(changed[0]):  # stopped in the meantime: nothing recorded
             return
         self.sim.log("config.item_recorded", resource_type=changed[0], resource_id=changed[1])
         for rule in rules:
             self.sim.env.process(self._evaluate(rule, changed))
+        for listen in listeners:  # Security Hub's service-linked rules read the same item
+            listen(changed)
 
     # -- periodic ---------------------------------------------------------------------------------
     def _periodic(self):
