@@ -31,11 +31,6 @@ from lab.sim.security_hub import SecurityHub
 CONTROLS = Path(__file__).with_name("security_hub_controls.yaml")
 PRODUCT = "securityhub"  # Security Hub's own findings: no integration to turn on
 _NAMESPACE = uuid.UUID("3b9d8c1a-52f4-4f0e-8a77-6c2e1d9b0f13")
-# Answers of the evaluators, by (recorder, control, resource, the newest write to what it reads):
-# reads change nothing, so an answer holds until one of its sources is written (the periodic
-# controls' answers before each trial are the same from trial to trial otherwise).
-_ANSWERS: dict[tuple[int, str, str | None, int], str] = {}
-_ANSWERS_MAX = 10_000
 _ASFF_TYPE = {
     "AWS::EC2::SecurityGroup": "AwsEc2SecurityGroup",
     "AWS::EC2::Volume": "AwsEc2Volume",
@@ -66,6 +61,10 @@ class SecurityHubControls:
         self.client = sim.endpoints.client("securityhub", "observer")
         self.account = sim.endpoints.account_id()
         self.status: dict[tuple[str, str], str] = {}
+        # Answers by (control, resource, the newest write to what it reads): reads change nothing,
+        # so an answer holds until one of its sources is written. Kept for this trial only: its
+        # read-backs are calls, and a trial's calls may not depend on the trials before it.
+        self._answers: dict[tuple[str, str | None, int], str] = {}
         self._standards: Readback[frozenset[str]] = Readback(
             sim.recorder, {"securityhub.amazonaws.com"}
         )
@@ -134,17 +133,12 @@ class SecurityHubControls:
 
     def _result(self, control: dict[str, Any], resource_id: str | None) -> str:
         written = self.sim.recorder.last_write(set(control["reads"]), data=False)
-        key = (id(self.sim.recorder), control["id"], resource_id, written)
-        if written and key in _ANSWERS:
-            return _ANSWERS[key]
-        answer = EVALUATORS[control["config_rule"]](
-            self.sim.endpoints, resource_id, dict(control.get("params") or {})
-        )
-        if written:
-            if len(_ANSWERS) >= _ANSWERS_MAX:
-                _ANSWERS.clear()
-            _ANSWERS[key] = answer
-        return answer
+        key = (control["id"], resource_id, written)
+        if key not in self._answers:
+            self._answers[key] = EVALUATORS[control["config_rule"]](
+                self.sim.endpoints, resource_id, dict(control.get("params") or {})
+            )
+        return self._answers[key]
 
     def _finding(self, control: dict[str, Any], resource: tuple[str, str]) -> dict[str, Any]:
         region, now = self.sim.endpoints.region, self.sim.at(self.sim.now)
