@@ -13,7 +13,6 @@ a resource where it passed (or was not yet evaluated) becomes a Security Hub fin
 
 from __future__ import annotations
 
-import re
 import uuid
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import yaml
 from botocore.exceptions import ClientError
 
+from lab.emulator.compat.securityhub import standard_name
 from lab.sim.aws_config import AwsConfig
 from lab.sim.aws_config.rules import EVALUATORS
 from lab.sim.kernel import Simulation
@@ -87,7 +87,7 @@ class SecurityHubControls:
         except ClientError:
             return frozenset()
         return frozenset(
-            re.sub(r"^arn:aws:securityhub:[^:]*:[^:]*:(standards|ruleset)/", "", s["StandardsArn"])
+            standard_name(s["StandardsArn"])
             for s in subscriptions
             if s.get("StandardsStatus", "READY") in ("READY", "PENDING", "INCOMPLETE")
         )

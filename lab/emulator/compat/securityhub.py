@@ -4,6 +4,7 @@ required attributes."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from moto.securityhub.models import SecurityHubBackend
@@ -40,13 +41,18 @@ def _patch_update_configuration() -> None:
     SecurityHubBackend.describe_hub = describe_hub  # type: ignore[method-assign]
 
 
+def standard_name(arn: str) -> str:
+    """A standard's name and version from its ARN (``aws-foundational-security-best-practices/v/
+    1.0.0``; CIS 1.2.0's ARN says ``ruleset`` where the others say ``standards``)."""
+    return re.sub(r"^arn:aws:securityhub:[^:]*:[^:]*:(standards|ruleset)/", "", arn)
+
+
 def _patch_standards_and_products() -> None:
     """Gap: moto has no standards subscriptions (BatchEnableStandards, GetEnabledStandards,
     BatchDisableStandards) nor product integrations (EnableImportFindingsForProduct,
     ListEnabledProductsForImport, DisableImportFindingsForProduct), which the AWS provider's
     ``aws_securityhub_standards_subscription`` and ``aws_securityhub_product_subscription`` call.
     Implemented as the Security Hub API Reference documents them; subscriptions are READY at once."""
-    import re
 
     def _state(backend: SecurityHubBackend) -> dict[str, dict[str, Any]]:
         if not hasattr(backend, "lab_subscriptions"):
@@ -61,7 +67,7 @@ def _patch_standards_and_products() -> None:
         out = []
         for request in _params(self).get("StandardsSubscriptionRequests", []):
             arn = request["StandardsArn"]
-            name = re.sub(r"^arn:aws:securityhub:[^:]*:[^:]*:(standards|ruleset)/", "", arn)
+            name = standard_name(arn)
             subscription = {
                 "StandardsSubscriptionArn": f"arn:aws:securityhub:{self.region}:{self.current_account}:subscription/{name}",
                 "StandardsArn": arn,
