@@ -89,6 +89,8 @@ def test_bad_input_writes_nothing(tmp_path):
     assert result.returncode == 2 and str(bad) in result.stderr
     unknown = _lab("replay", str(FIXTURE), "-a", "hybrid", "--out", str(tmp_path / "out"))
     assert unknown.returncode == 2 and "unknown architecture" in unknown.stderr
+    region = _lab("replay", str(FIXTURE), "--region", "eu-wst-1", "--out", str(tmp_path / "out"))
+    assert region.returncode == 2 and "unknown region eu-wst-1" in region.stderr
     assert not (tmp_path / "out").exists()
 
 

@@ -197,6 +197,7 @@ def replay(
     replay.csv (one row per record and architecture) and a manifest."""
     from datetime import UTC, datetime
 
+    import boto3
     from rich.table import Table
 
     from lab.architectures.registry import ARCHITECTURES
@@ -217,6 +218,9 @@ def replay(
         records = read_records(logs)
         loaded = Calibration.load(calibration) if calibration else Calibration.load()
         regions = frozenset(region or []) or record_regions(records)
+        known = set(boto3.session.Session().get_available_regions("events"))
+        if unknown := sorted(set(region or []) - known):
+            fail(f"unknown region {', '.join(unknown)}; an AWS region such as us-east-1")
     except ReplayInputError as exc:
         fail(str(exc))
     except (OSError, ValueError) as exc:
