@@ -24,6 +24,7 @@ import contextlib
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -238,17 +239,56 @@ def wallclock_trial(
             break
     # Exact times from CloudTrail where it has them: the detonating call, and the last write between
     # the poll that still saw the attack and the one that saw it undone (the fix).
-    injected = _write_time(endpoints, *detonation, first=True)
+    ended = clock()
+
+    # Event history shows a call only after a delay (AWS publishes none; the calibration's
+    # ``cloudtrail_event_history_s`` has p90 150 s): wait for it, on the stand-in in its own time.
+    def idle(seconds: float) -> None:
+        if stand_in is not None:
+            stand_in.advance(seconds)
+        else:
+            time.sleep(seconds)
+
+    injected = _settled_write_time(endpoints, detonation, True, poll_s, idle)
     offset = (injected - detonation[0]).total_seconds() if injected else 0.0
     events.append({"kind": "cloudtrail.injection_time", "found": injected is not None})
     if fixed_window is not None:
-        fix = _write_time(endpoints, *fixed_window, first=False)
+        fix = _settled_write_time(endpoints, fixed_window, False, poll_s, idle)
         if fix is not None and injected is not None:
             remediated = max(0.0, (fix - injected).total_seconds())
             events.append({"kind": "cloudtrail.fix_time", "t_s": remediated})
     if alerted is not None:
         alerted = max(0.0, alerted - offset)
-    return {"alerted_s": alerted, "remediated_s": remediated, "ended_s": clock()}
+    return {"alerted_s": alerted, "remediated_s": remediated, "ended_s": ended}
+
+
+HISTORY_WAIT_S = 900.0
+"""How long a trial waits for event history to show its calls: six times the calibration's p90."""
+
+
+def _settled_write_time(
+    endpoints: Endpoints,
+    window: tuple[datetime, datetime],
+    first: bool,
+    poll_s: float,
+    idle: Callable[[float], None],
+) -> datetime | None:
+    """``_write_time`` once event history has caught up: the answer found and unchanged over one
+    more poll (a later write of the window may show up later), or ``None`` after ``HISTORY_WAIT_S``."""
+    waited = 0.0
+    previous = None
+    while True:
+        try:
+            found = _write_time(endpoints, *window, first=first)
+        except Exception:  # no CloudTrail access: the poll times stand
+            return None
+        if found is not None and found == previous:
+            return found
+        if waited >= HISTORY_WAIT_S:
+            return found
+        previous = found
+        idle(poll_s)
+        waited += poll_s
 
 
 def _write_time(
@@ -257,14 +297,11 @@ def _write_time(
     """The first (or last) write call CloudTrail recorded between ``start`` and ``end``."""
     from datetime import timedelta
 
-    try:
-        found = endpoints.client("cloudtrail", "observer").lookup_events(
-            LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
-            StartTime=start - timedelta(seconds=1),
-            EndTime=end + timedelta(seconds=1),
-        )["Events"]
-    except Exception:  # no CloudTrail access: the poll times stand
-        return None
+    found = endpoints.client("cloudtrail", "observer").lookup_events(
+        LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
+        StartTime=start - timedelta(seconds=1),
+        EndTime=end + timedelta(seconds=1),
+    )["Events"]
     times = sorted(e["EventTime"] for e in found)
     if not times:
         return None
