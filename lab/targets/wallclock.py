@@ -202,6 +202,12 @@ def wallclock_trial(
         def clock() -> float:
             return time.time() - wall_start
 
+    def idle(seconds: float) -> None:  # time passing: the stand-in's own, or the wall clock's
+        if stand_in is not None:
+            stand_in.advance(seconds)
+        else:
+            time.sleep(seconds)
+
     def moment() -> datetime:  # the account's clock (simulated on the stand-in)
         return stand_in.sim.now_datetime() if stand_in is not None else datetime.now(UTC)
 
@@ -216,10 +222,7 @@ def wallclock_trial(
     alerted = remediated = None
     while clock() < timeout_s:
         interrupt.check()
-        if stand_in is not None:
-            stand_in.advance(poll_s)
-        else:
-            time.sleep(poll_s)
+        idle(poll_s)
         now = clock()
         for sent, subject, message in probe.receive():
             at = now if stand_in is not None or sent is None else max(0.0, sent - wall_start)
@@ -237,18 +240,11 @@ def wallclock_trial(
         last_poll = moment()
         if remediated is not None and alerted is not None and not person.busy:
             break
-    # Exact times from CloudTrail where it has them: the detonating call, and the last write between
-    # the poll that still saw the attack and the one that saw it undone (the fix).
     ended = clock()
-
-    # Event history shows a call only after a delay (AWS publishes none; the calibration's
-    # ``cloudtrail_event_history_s`` has p90 150 s): wait for it, on the stand-in in its own time.
-    def idle(seconds: float) -> None:
-        if stand_in is not None:
-            stand_in.advance(seconds)
-        else:
-            time.sleep(seconds)
-
+    # Exact times from CloudTrail where it has them: the detonating call, and the last write between
+    # the poll that still saw the attack and the one that saw it undone (the fix). Event history
+    # shows a call only after a delay (AWS publishes none; the calibration's
+    # ``cloudtrail_event_history_s`` has p90 150 s): waited for, on the stand-in in its own time.
     injected = _settled_write_time(endpoints, detonation, True, poll_s, idle)
     offset = (injected - detonation[0]).total_seconds() if injected else 0.0
     events.append({"kind": "cloudtrail.injection_time", "found": injected is not None})
