@@ -1,35 +1,63 @@
 # Two entry points on a fresh machine: `make demo` and `make test`. Each creates the venv if needed.
+# Every venv installs from a lock with hashes (requirements/*.txt) and nothing else; a version moves
+# only through `make lock` (after `make deps-latest` passed). uv installs them (seconds, not minutes);
+# uv itself comes from its own hashed lock.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCKS  := requirements
+UV_VENV := .venv-uv
+UV      := $(UV_VENV)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
 # checkov pins packaging<24, which pytest 9 cannot use: it gets a venv of its own.
 CHECKOV_VENV  ?= .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
-# Prowler (CSPM, `lab cspm`) pulls every cloud's SDK (about 2.3 GB, 4 minutes): a venv of its own.
+# Prowler (CSPM, `lab cspm`) pulls every cloud's SDK (about 2.3 GB): a venv of its own.
 PROWLER_VENV    ?= .venv-prowler
-PROWLER_STAMP   = $(PROWLER_VENV)/.installed-$(PROWLER_VERSION)
-PROWLER_VERSION := $(shell sed -n 's/^PINNED = "\([^"]*\)".*/\1/p' lab/cspm/prowler.py)
+PROWLER_STAMP   := $(PROWLER_VENV)/.installed
 
-.PHONY: demo test test-setup system-packages bench bench-live lint env clean tex prowler browser
+.PHONY: demo test test-setup system-packages bench bench-live lint env clean tex prowler browser \
+        lock deps-latest check
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(UV): $(LOCKS)/uv.txt
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/pip install --quiet --no-deps --require-hashes -r $(LOCKS)/uv.txt
+	touch $(UV)
+
+# A venv from a lock: $(call locked_venv,DIR,LOCK)
+define locked_venv
+	test -x $(1)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(1)
+	VIRTUAL_ENV=$(1) $(UV) pip sync --quiet --require-hashes $(2)
+endef
+
+$(STAMP): $(LOCKS)/main.txt pyproject.toml | $(UV)
+	$(call locked_venv,$(VENV),$(LOCKS)/main.txt)
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-$(CHECKOV_STAMP):
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
-	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov>=3.2,<4'
+$(CHECKOV_STAMP): $(LOCKS)/checkov.txt | $(UV)
+	$(call locked_venv,$(CHECKOV_VENV),$(LOCKS)/checkov.txt)
 	touch $(CHECKOV_STAMP)
 
-$(PROWLER_STAMP):
-	$(PYTHON) -m venv $(PROWLER_VENV)
-	$(PROWLER_VENV)/bin/pip install --quiet --upgrade pip
-	$(PROWLER_VENV)/bin/pip install --quiet 'prowler==$(PROWLER_VERSION)'
+$(PROWLER_STAMP): $(LOCKS)/prowler.txt | $(UV)
+	$(call locked_venv,$(PROWLER_VENV),$(LOCKS)/prowler.txt)
 	touch $(PROWLER_STAMP)
+
+# The locks, from pyproject.toml's ranges and requirements/*.in, keeping every pin that still fits;
+# `make lock UPGRADE=1` moves them all to the newest allowed: run `make deps-latest` first.
+LOCK_FLAGS = --quiet --universal --python-version 3.11 --generate-hashes $(if $(UPGRADE),--upgrade,)
+lock: | $(UV)
+	$(UV) pip compile $(LOCK_FLAGS) pyproject.toml $(LOCKS)/build.in --extra dev -o $(LOCKS)/main.txt
+	$(UV) pip compile $(LOCK_FLAGS) $(LOCKS)/checkov.in -o $(LOCKS)/checkov.txt
+	$(UV) pip compile $(LOCK_FLAGS) $(LOCKS)/prowler.in -o $(LOCKS)/prowler.txt
+	$(UV) pip compile $(LOCK_FLAGS) $(LOCKS)/uv.in -o $(LOCKS)/uv.txt
+
+# The upgrade check: the newest versions the ranges allow, in a throwaway venv; the emulator's
+# protocol tests and one real deploy of each architecture. Prints what moved and what broke;
+# ADOPT=1 writes the tested lock over requirements/main.txt when (and only when) it passed.
+deps-latest: | $(UV)
+	UV=$(abspath $(UV)) PYTHON=$(PYTHON) ADOPT=$(ADOPT) .ci/deps-latest
 
 prowler: $(PROWLER_STAMP)  ## install Prowler (for `lab cspm`) in its own venv
 
@@ -77,7 +105,7 @@ lint: $(STAMP) $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --compact --quiet --skip-download
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(PROWLER_VENV) build .work
+	rm -rf $(VENV) $(CHECKOV_VENV) $(PROWLER_VENV) $(UV_VENV) build .work
 
 bench: $(STAMP)  ## measure the lab itself (prints a table, writes results/benchmarks/*.json)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python benchmarks/run.py $(if $(CAMPAIGN),--campaign $(CAMPAIGN),)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from lab.architectures.lambda_package import build_all
 from lab.architectures.terraform_runner import Terraform
@@ -21,6 +21,8 @@ class ServerlessArchitecture:
     variables: dict[str, Any] = field(default_factory=dict)
     run_id: str = "manual"
     name: str = "serverless"
+    # Its deploy is kept and replayed (``snapshot.py``): Terraform's requests wait for answers only.
+    replayable: ClassVar[bool] = True
 
     def terraform(self, endpoints: Endpoints, workdir: Path) -> Terraform:
         build_dir = workdir.resolve() / "build" / "functions"  # terraform reads it from its own cwd

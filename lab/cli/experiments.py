@@ -10,7 +10,14 @@ from typing import Annotated, Any
 
 import typer
 
-from lab.cli.output import console, fail, print_published, print_summary, progress_bar
+from lab.cli.output import (
+    console,
+    fail,
+    print_published,
+    print_summary,
+    progress_bar,
+    warn_unlocked,
+)
 from lab.paths import RESULTS_DIR, SCENARIOS_DIR
 
 
@@ -91,6 +98,7 @@ def run(
         campaign = prepare(scenario_file, calibration, operator, target)
     except ScenarioError as exc:
         fail(str(exc))
+    warn_unlocked()
     if cluster is not None:
         from lab.experiment.cluster import ClusterError, parse_address
 

@@ -20,6 +20,20 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def warn_unlocked() -> None:
+    """Say so when the installed packages are not the lock's: results would not reproduce."""
+    from lab.lock import lock_state
+
+    state = lock_state()
+    if state.differs:
+        shown = "; ".join(state.differs[:5]) + (" ..." if len(state.differs) > 5 else "")
+        err.print(
+            f"[bold yellow]warning:[/] the installed packages differ from {state.path} ({shown}); "
+            "the manifest records it. `make env` installs the lock.",
+            highlight=False,
+        )
+
+
 def progress_bar() -> Progress:
     """The bar of long commands: what is happening, done / total, time elapsed."""
     return Progress(

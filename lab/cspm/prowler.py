@@ -21,15 +21,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lab.emulator.endpoints import Endpoints
+from lab.lock import pins
 from lab.paths import REPO_ROOT
 
 PROWLER_ENV = "LAB_PROWLER"
 EMULATOR_SITE = Path(__file__).with_name("emulator_site")  # its sitecustomize.py: S3 Control
 MUTELIST = Path(__file__).with_name("mutelist.yaml")  # reviewed findings, each with its reason
-PINNED = "5.46.0"  # the check set changes between releases: results name the version they used
+# The check set changes between releases: results name the version they used, the one its lock
+# (requirements/prowler.txt, which `make prowler` installs) pins.
+PINNED = pins((REPO_ROOT / "requirements" / "prowler.txt").read_text())["prowler"]
 INSTALL_HINT = (
     f"Prowler is not installed: run `make prowler` (a venv of its own, .venv-prowler, with "
-    f"prowler=={PINNED}; about 2.3 GB and 4 minutes), or point {PROWLER_ENV} at a prowler executable."
+    f"prowler=={PINNED} from requirements/prowler.txt; about 2.3 GB), or point {PROWLER_ENV} at a "
+    "prowler executable."
 )
 
 

@@ -23,6 +23,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from lab.emulator import compat
 from lab.emulator.actors import DEFAULT_ACCOUNT_ID
+from lab.emulator.capture import Capture, Request, replay
 from lab.emulator.compat import running
 from lab.emulator.compat.policies import assumed_role
 from lab.emulator.endpoints import Endpoints
@@ -91,6 +92,7 @@ class EmulatorServer:
         self.ids = OrderFreeIds(DomainDispatcherApplication(create_backend_app))
         self.recorder = ApiCallRecorder(self.ids, account_id=DEFAULT_ACCOUNT_ID)
         self.recorder.identity_resolver = _assumed_role_identity
+        self.capture = Capture(_LabRoutes(self.recorder))
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -110,7 +112,7 @@ class EmulatorServer:
             self._server = make_server(
                 self.host,
                 self.port,
-                _LabRoutes(self.recorder),
+                self.capture,
                 threaded=True,
                 request_handler=MotoRequestHandler,
             )
@@ -190,6 +192,21 @@ class EmulatorServer:
         self._post(f"/moto-api/seed?a={int(seed)}")
         self.ids.seed(int(seed))
         self.recorder.seed_ids(int(seed))
+
+    def replay(self, requests: list[Request], rewrite: dict[str, str]) -> None:
+        """Send captured ``requests`` again, in process and in order (``capture.replay``), each
+        ``old -> new`` of ``rewrite`` applied first (the URL of the emulator that captured them)."""
+        pairs = sorted(
+            ((old.encode(), new.encode()) for old, new in rewrite.items() if old != new),
+            key=lambda pair: -len(pair[0]),
+        )
+
+        def adapt(data: bytes) -> bytes:
+            for old, new in pairs:
+                data = data.replace(old, new)
+            return data
+
+        replay(self.capture.app, requests, adapt)
 
     def _post(self, path: str) -> None:
         request = urllib.request.Request(f"{self.url}{path}", data=b"", method="POST")

@@ -34,29 +34,34 @@ class ClusterError(RuntimeError):
 
 @dataclass(frozen=True)
 class Stamp:
-    """What a worker must run to take a unit: the same lab, commit and calibration."""
+    """What a worker must run to take a unit: the same lab, commit, calibration and installed set
+    (the lock's digest, and no package that departs from it)."""
 
     lab_version: str
     commit: str
     calibration_digest: str
+    lock: str
 
     @classmethod
     def here(cls, calibration_path: Path) -> Stamp:
         from lab.experiment.manifest import git_commit
+        from lab.lock import lock_state
 
         found = git_commit()
         commit = f"{found['commit']}{'+dirty' if found['dirty'] else ''}"
+        lock = lock_state()
         return cls(
             version("aws-serverless-security-monitoring"),
             commit,
             Calibration.load(calibration_path).digest,
+            f"{lock.sha256}{'+differs' if lock.differs else ''}",
         )
 
     def mismatch(self, other: Stamp) -> str | None:
         """Why a worker stamped ``other`` cannot run units stamped ``self`` (None: it can)."""
         differ = [
             f"{field} {getattr(other, field)!r} (the run's: {getattr(self, field)!r})"
-            for field in ("lab_version", "commit", "calibration_digest")
+            for field in ("lab_version", "commit", "calibration_digest", "lock")
             if getattr(self, field) != getattr(other, field)
         ]
         return "the worker runs " + ", ".join(differ) if differ else None

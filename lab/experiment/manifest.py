@@ -65,9 +65,13 @@ def git_commit() -> dict[str, Any]:
 
 
 def versions() -> dict[str, Any]:
+    """The interpreter, the main packages, the lock they were installed from, terraform."""
+    from lab.lock import lock_state
+
     return {
         "python": platform.python_version(),
         "packages": {p: _version(p) for p in _PACKAGES},
+        "lock": lock_state().as_manifest(),
         "terraform": _terraform_version(),
         "platform": platform.platform(),
     }

@@ -73,7 +73,7 @@ def run_architecture(
             architecture = build(arch_name, run_id, scenario.arm_options(arch_name))
             emit(("status", f"deploying {worker}", None))
             try:
-                architecture.deploy(account.endpoints, workdir)
+                account.deploy(architecture, workdir)
                 resources = account.inventory()
                 if resources is not None:
                     emit(("inventory", arch_name, resources))

@@ -51,6 +51,10 @@ class Account(Protocol):
 
     endpoints: Endpoints
 
+    def deploy(self, architecture: Any, workdir: Path) -> dict[str, Any]:
+        """Deploy ``architecture`` into this account (the emulated one restores a kept deploy of
+        the same recipe, ``lab.architectures.snapshot``)."""
+
     def inventory(self) -> dict[str, Any] | None:
         """What the deployment made, for usage metering (``None``: not metered here)."""
 

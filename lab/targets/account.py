@@ -81,6 +81,10 @@ class AwsAccount:
     def endpoints(self) -> Endpoints:
         return self.target.endpoints
 
+    def deploy(self, architecture: Any, workdir: Path) -> dict[str, Any]:
+        """Always for real: a real account's deploy is what the run measures."""
+        return architecture.deploy(self.endpoints, workdir)
+
     def inventory(self) -> None:
         return None  # a real account is billed by AWS, not metered here
 

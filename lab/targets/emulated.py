@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lab.architectures import snapshot
 from lab.cost.inventory import inventory
 from lab.cspm.scanner import prowler_scanner
 from lab.emulator.endpoints import Endpoints
@@ -29,6 +30,19 @@ class EmulatedAccount:
 
     emulator: EmulatorServer
     scanner: Scanner | None = None  # the CSPM tool, when the scenario scans
+    seed_at_open: int = 0
+    run_id: str = ""
+
+    def open(self) -> None:
+        """The account as a worker gets it: empty, its ids seeded, the run id masked."""
+        self.emulator.reset()  # moto's state is per process: start from an empty account
+        self.emulator.ids.mask(self.run_id)  # ids must not depend on the run's name
+        self.emulator.open_account(self.seed_at_open)
+
+    def deploy(self, architecture: Any, workdir: Path) -> dict[str, Any]:
+        return snapshot.deploy(
+            architecture, self.emulator, workdir, {"seed": self.seed_at_open}, self.open
+        )
 
     @property
     def endpoints(self) -> Endpoints:
@@ -68,14 +82,12 @@ class EmulatedTarget:
     @contextmanager
     def account(self, scenario: Scenario, run_id: str) -> Iterator[EmulatedAccount]:
         with EmulatorServer() as emulator:
-            emulator.reset()  # moto's state is per process: start from an empty account
-            emulator.ids.mask(run_id)  # ids must not depend on the run's name
-            emulator.open_account(scenario.seed)
+            account = EmulatedAccount(emulator, None, scenario.seed, run_id)
+            account.open()
             with tempfile.TemporaryDirectory(prefix="lab-cspm-") as scans:
-                scanner = (
-                    prowler_scanner(emulator.endpoints, Path(scans)) if scenario.cspm else None
-                )
-                yield EmulatedAccount(emulator, scanner)
+                if scenario.cspm:
+                    account.scanner = prowler_scanner(emulator.endpoints, Path(scans))
+                yield account
 
     def check_time(self) -> None:
         """Virtual time: a run is never out of time."""
