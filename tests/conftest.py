@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lab.architectures import snapshot
 from lab.emulator import EmulatorServer
 
 # The aws CLI installed with the package lives beside the interpreter.
@@ -25,3 +26,17 @@ def emulator(session_emulator: EmulatorServer) -> EmulatorServer:
     """The session's emulator, reset to an empty account for this test."""
     session_emulator.reset()
     return session_emulator
+
+
+@pytest.fixture(scope="session")
+def deploy_kept():
+    """``deploy(architecture, emulator, workdir)`` into a just-reset emulated account, restored
+    from the kept deploy of the same recipe (``lab.architectures.snapshot``: the first deploy of a
+    recipe runs for real and is kept). The tests of the stacks themselves deploy for real."""
+
+    def deploy(architecture, emulator: EmulatorServer, workdir: Path):
+        return snapshot.deploy(
+            architecture, emulator, workdir, {"account": "reset"}, emulator.reset
+        )
+
+    return deploy

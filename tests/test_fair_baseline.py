@@ -123,12 +123,12 @@ def test_manual_cis_alarms_watch_the_trail_and_alarm_on_a_deleted_one(
 
 
 def test_the_person_answers_serverless_alerts_and_automation_off_leaves_every_fix_to_them(
-    emulator, tmp_path
+    emulator, tmp_path, deploy_kept
 ):
     arch = ServerlessArchitecture(
         variables={"alert_email": "team@example.com", "auto_remediation": False}
     )
-    arch.deploy(emulator.endpoints, tmp_path / "serverless")
+    deploy_kept(arch, emulator, tmp_path / "serverless")
     try:
         # Least privilege: with automation off the functions hold none of the fixes' rights.
         iam = emulator.endpoints.client("iam")

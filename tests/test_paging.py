@@ -92,7 +92,7 @@ def test_the_manual_baseline_pages_by_cli_and_the_person_fixes_it_at_night(
 
 
 def test_the_serverless_stack_pages_by_terraform_and_the_person_answers_the_page(
-    emulator, tmp_path
+    emulator, tmp_path, deploy_kept
 ):
     arch = ServerlessArchitecture(
         variables={
@@ -101,7 +101,7 @@ def test_the_serverless_stack_pages_by_terraform_and_the_person_answers_the_page
             "auto_remediation": False,  # every fix left to the person, so the page matters
         }
     )
-    arch.deploy(emulator.endpoints, tmp_path / "serverless")
+    deploy_kept(arch, emulator, tmp_path / "serverless")
     try:
         topic = next(
             t["TopicArn"]

@@ -52,12 +52,12 @@ def _trial(emulator, workdir: Path, architecture: str, trial: int = 0, **overrid
 
 
 @pytest.fixture(scope="module")
-def serverless_stack(session_emulator, tmp_path_factory):
+def serverless_stack(session_emulator, tmp_path_factory, deploy_kept):
     """One deployment for the module's serverless tests; each test undoes what it changes."""
     session_emulator.reset()
     workdir = tmp_path_factory.mktemp("serverless")
     arch = ServerlessArchitecture(variables={"alert_email": "team@example.com"})
-    arch.deploy(session_emulator.endpoints, workdir)
+    deploy_kept(arch, session_emulator, workdir)
     yield session_emulator, workdir
     arch.destroy(session_emulator.endpoints, workdir)
 

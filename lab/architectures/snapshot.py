@@ -7,9 +7,11 @@ manual baseline's state file) and its outputs are kept under ``LAB_SNAPSHOTS`` (
 ``.work/snapshots``). A later deploy of the same recipe replays the requests into the fresh
 account: the same resources with the same ids, since the emulator's ids depend on the requests'
 content and not on when they came (``ids.py``), in seconds instead of the provider's minute of
-waits. The run id, the emulator's address and the working folder differ from deploy to deploy;
-they are rewritten in the requests and the kept files. A replay that gets any other answer than the
-capture did is dropped and the deploy runs for real (and is kept anew).
+waits. The run id, the emulator's address and the working folder differ from deploy to deploy: the kept
+deploy is made with a stand-in run id that cannot be mistaken for other text (``SENTINEL``), and
+every deploy, the first one included, is a replay with the stand-in, the address and the folder
+rewritten to this deploy's. A replay that gets any other answer than the capture did is dropped and
+the deploy runs for real.
 
 An architecture opts in with ``replayable = True`` when its requests do not depend on the moments
 they are sent: Terraform's provider waits for answers, not for clocks (the serverless stack, about
@@ -26,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -38,9 +41,12 @@ from lab.emulator.capture import ReplayMismatch, Request
 from lab.emulator.server import EmulatorServer
 from lab.paths import CLI_BASELINE_DIR, REPO_ROOT, TERRAFORM_DIR
 
+log = logging.getLogger(__name__)
 SNAPSHOTS_ENV = "LAB_SNAPSHOTS"
 DEFAULT_DIR = REPO_ROOT / ".work" / "snapshots"
-RUN_ID = "{run_id}"  # what stands for the run id in a recipe
+# The run id a kept deploy is made with: the lab writes run ids into tags only (terraform/'s
+# default_tags), where this stand-in is rewritten to the run's own.
+SENTINEL = "lab-kept-deploy-run-id-0f3c9a7e5b21"
 _SOURCES = (REPO_ROOT / "lab", TERRAFORM_DIR, CLI_BASELINE_DIR)
 _SKIPPED_PARTS = {"__pycache__", ".terraform", "build"}
 
@@ -80,17 +86,10 @@ def recipe(architecture: Any, start: dict[str, Any]) -> dict[str, Any] | None:
     """What a snapshot is of (None: the architecture is not replayable, see above)."""
     if not getattr(architecture, "replayable", False) or not dataclasses.is_dataclass(architecture):
         return None
-    run_id = getattr(architecture, "run_id", "")
-    settings = json.loads(
-        json.dumps(dataclasses.asdict(architecture), sort_keys=True, default=str).replace(
-            run_id, RUN_ID
-        )
-        if run_id
-        else json.dumps(dataclasses.asdict(architecture), sort_keys=True, default=str)
-    )
+    settings = dataclasses.asdict(architecture) | {"run_id": SENTINEL}
     return {
         "architecture": type(architecture).__name__,
-        "settings": settings,
+        "settings": json.loads(json.dumps(settings, sort_keys=True, default=str)),
         "start": start,
         "source": source_digest(),
     }
@@ -104,27 +103,46 @@ def deploy(
     reopen: Callable[[], None],
 ) -> dict[str, Any]:
     """``architecture.deploy`` into ``emulator``'s account (in the starting state ``start`` names,
-    which ``reopen`` restores), from a snapshot when one is kept; otherwise for real, kept."""
+    which ``reopen`` restores), replayed from the kept deploy of its recipe (made now if none is)."""
     root = snapshots_dir()
     described = recipe(architecture, start) if root is not None else None
     if root is None or described is None:
         return architecture.deploy(emulator.endpoints, workdir)
-    key = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:32]
-    kept = root / key
-    run_id = getattr(architecture, "run_id", "")
-    if (kept / "snapshot.json").is_file():
-        try:
-            return _restore(kept, emulator, workdir, run_id)
-        except (ReplayMismatch, OSError, ValueError, KeyError):
-            shutil.rmtree(workdir, ignore_errors=True)
-            reopen()  # a half-restored account starts again, and the deploy runs for real
+    kept = root / hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:32]
+    if not (kept / "snapshot.json").is_file():
+        _make(kept, described, architecture, emulator, workdir)
+        reopen()
+        shutil.rmtree(workdir, ignore_errors=True)
+    try:
+        return _restore(kept, emulator, workdir, architecture.run_id)
+    except (ReplayMismatch, OSError, ValueError, KeyError) as exc:
+        log.warning("the kept deploy %s does not replay (%s): deploying for real", kept, exc)
+        shutil.rmtree(workdir, ignore_errors=True)
+        if not os.environ.get("LAB_SNAPSHOTS_KEEP_BAD"):
+            shutil.rmtree(kept, ignore_errors=True)
+        reopen()  # a half-restored account starts again, and the deploy runs for real
+        return architecture.deploy(emulator.endpoints, workdir)
+
+
+def _make(
+    kept: Path,
+    described: dict[str, Any],
+    architecture: Any,
+    emulator: EmulatorServer,
+    workdir: Path,
+) -> None:
+    """Deploy for real with the stand-in run id, capturing every request; keep it."""
+    masks = emulator.ids.masks
+    emulator.ids.mask(*masks, SENTINEL)  # ids do not depend on the run id, the stand-in's either
     emulator.capture.start()
     try:
-        outputs = architecture.deploy(emulator.endpoints, workdir)
+        outputs = dataclasses.replace(architecture, run_id=SENTINEL).deploy(
+            emulator.endpoints, workdir
+        )
     finally:
         requests = emulator.capture.stop()
-    _keep(kept, described, requests, workdir, outputs, emulator, run_id)
-    return outputs
+        emulator.ids.mask(*masks)
+    _keep(kept, described, requests, workdir, outputs, emulator)
 
 
 def _netloc(emulator: EmulatorServer) -> str:
@@ -138,7 +156,6 @@ def _keep(
     workdir: Path,
     outputs: dict[str, Any],
     emulator: EmulatorServer,
-    run_id: str,
 ) -> None:
     """Write the snapshot beside its final place and move it there (never half-written)."""
     kept.parent.mkdir(parents=True, exist_ok=True)
@@ -156,7 +173,6 @@ def _keep(
                     "outputs": outputs,
                     "netloc": _netloc(emulator),
                     "workdir": str(workdir.resolve()),
-                    "run_id": run_id,
                     "requests": len(requests),
                 },
                 indent=2,
@@ -174,7 +190,7 @@ def _restore(kept: Path, emulator: EmulatorServer, workdir: Path, run_id: str) -
     rewrite = {
         meta["netloc"]: _netloc(emulator),
         meta["workdir"]: str(workdir.resolve()),
-        **({meta["run_id"]: run_id} if meta["run_id"] else {}),
+        SENTINEL: run_id,
     }
     requests = [
         Request.from_json(json.loads(line))

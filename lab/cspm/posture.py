@@ -18,6 +18,7 @@ from unittest.mock import patch
 import pandas as pd
 import yaml
 
+from lab.architectures import snapshot
 from lab.architectures.registry import build
 from lab.cspm import prowler
 from lab.cspm.findings import (
@@ -87,15 +88,20 @@ def run_posture(
     try:
         with _without_builtin_images(), EmulatorServer() as emulator:
             for name in architectures:
-                emulator.reset()
-                emulator.ids.mask(RUN_ID)
-                emulator.open_account(SEED)
+
+                def open_account() -> None:
+                    emulator.reset()
+                    emulator.ids.mask(RUN_ID)
+                    emulator.open_account(SEED)
+
+                open_account()
                 for account in (f"{name}:empty", name):
                     arch = None
                     if account == name:
                         say(f"deploying {name}")
                         arch = build(name, RUN_ID, OPTIONS.get(name, {}))
-                        arch.deploy(emulator.endpoints, run_dir / "work" / name)
+                        workdir = run_dir / "work" / name
+                        snapshot.deploy(arch, emulator, workdir, {"seed": SEED}, open_account)
                     say(f"scanning the {account} account with Prowler")
                     scan = prowler.scan(
                         emulator.endpoints,

@@ -86,11 +86,20 @@ class OrderFreeIds:
         with self._lock:
             self._masks = tuple(t.encode() for t in texts if t)
 
-    def _key(self, *parts: bytes) -> bytes:
-        joined = b"\0".join(parts)
+    @property
+    def masks(self) -> tuple[str, ...]:
+        """The texts left out of the requests' keys now."""
+        return tuple(mask.decode() for mask in self._masks)
+
+    def _unmasked(self, text: bytes) -> bytes:
+        """``text`` without the masked texts, before ``canonical`` sorts its entries: a run id left
+        in a tag value until then would move the tag in the sorted order, and the key with it."""
         for mask in self._masks:
-            joined = joined.replace(mask, b"")
-        return hashlib.sha256(joined).digest()
+            text = text.replace(mask, b"")
+        return text
+
+    def _key(self, *parts: bytes) -> bytes:
+        return hashlib.sha256(b"\0".join(parts)).digest()
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -105,9 +114,9 @@ class OrderFreeIds:
         with self._lock:
             key = self._key(
                 environ.get("REQUEST_METHOD", "").encode(),
-                environ.get("PATH_INFO", "").encode(),
-                canonical(environ.get("QUERY_STRING", "").encode()),
-                canonical(body),
+                self._unmasked(environ.get("PATH_INFO", "").encode()),
+                canonical(self._unmasked(environ.get("QUERY_STRING", "").encode())),
+                canonical(self._unmasked(body)),
             )
             count = self._seen.get(key, 0)
             self._seen[key] = count + 1

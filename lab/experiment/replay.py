@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from lab.architectures import snapshot
 from lab.architectures.registry import build
 from lab.emulator import EmulatorServer
 from lab.paths import RUNBOOKS_DIR
@@ -184,7 +185,13 @@ def replay_architecture(
     rows = []
     with EmulatorServer() as emulator:
         emulator.reset()  # moto's state is the process's: a fresh account per architecture
-        build(architecture, run_id="replay").deploy(emulator.endpoints, workdir / "deploy")
+        snapshot.deploy(
+            build(architecture, run_id="replay"),
+            emulator,
+            workdir / "deploy",
+            {"account": "reset"},
+            emulator.reset,
+        )
         for index, record in enumerate(records):
             rows.append(
                 _replay_one(

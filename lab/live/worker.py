@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from lab.architectures import snapshot
 from lab.architectures.registry import arm_base, build
 from lab.attacks.lifecycle import TechniqueRun
 from lab.attacks.registry import technique as get_technique
@@ -67,13 +68,19 @@ def serve(spec: LiveSpec, commands: Any, out: Any) -> None:
 def _serve(spec: LiveSpec, commands: Any, out: Any) -> None:
     calibration = Calibration.load()
     with EmulatorServer() as emulator:  # a free port; its URL goes out with "ready"
-        emulator.reset()
-        emulator.open_account(spec.seed)
+
+        def open_account() -> None:
+            emulator.reset()
+            emulator.open_account(spec.seed)
+
+        open_account()
         endpoints = emulator.endpoints
         out.put(("status", spec.arm, f"deploying {spec.arm} into {emulator.url}"))
         started = time.monotonic()
         architecture = build(spec.arm, spec.run_id, ARM_OPTIONS.get(spec.arm))
-        architecture.deploy(endpoints, spec.workdir / "deploy")
+        snapshot.deploy(
+            architecture, emulator, spec.workdir / "deploy", {"seed": spec.seed}, open_account
+        )
         stand_in = StandIn.start(
             emulator,
             calibration,

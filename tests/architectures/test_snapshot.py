@@ -1,0 +1,130 @@
+"""A kept deploy restored into a fresh account is the deploy: the same resources and ids, the same
+event history, the same trials; a replay the emulator answers otherwise falls back to a real deploy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from lab.architectures import snapshot
+from lab.experiment.runner import run_scenario
+from lab.experiment.scenario import load_scenario
+from lab.targets.emulated import EmulatedTarget
+
+
+@dataclass
+class QueueAndTopic:
+    """A small architecture made of real API calls, with a state file in its folder."""
+
+    run_id: str = "run-a1"
+    name: str = "small"
+    replayable: ClassVar[bool] = True
+    deploys: ClassVar[int] = 0
+
+    def deploy(self, endpoints, workdir: Path) -> dict:
+        QueueAndTopic.deploys += 1
+        url = endpoints.client("sqs").create_queue(QueueName=f"q-{self.run_id}")["QueueUrl"]
+        topic = endpoints.client("sns").create_topic(Name=f"t-{self.run_id}")["TopicArn"]
+        endpoints.client("iam").create_role(
+            RoleName=f"r-{self.run_id}", AssumeRolePolicyDocument=json.dumps({"Statement": []})
+        )
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "state.json").write_text(json.dumps({"queue": url, "dir": str(workdir)}))
+        return {"queue": url, "topic": topic}
+
+
+def _account(emulator) -> dict:
+    e = emulator.endpoints
+    return {
+        "queues": e.client("sqs").list_queues().get("QueueUrls", []),
+        "topics": [t["TopicArn"] for t in e.client("sns").list_topics()["Topics"]],
+        "roles": [(r["RoleName"], r["RoleId"]) for r in e.client("iam").list_roles()["Roles"]],
+        "history": [(r["eventName"], r["eventSource"]) for r in emulator.recorder.records()],
+    }
+
+
+def _deploy(emulator, tmp_path, run_id: str, folder: str) -> tuple[dict, dict]:
+    """A deploy into a fresh account opened for ``run_id``, as a run's worker opens it."""
+    emulator.reset()
+    emulator.ids.mask(run_id)  # ids do not depend on the run's name
+    outputs = snapshot.deploy(
+        QueueAndTopic(run_id), emulator, tmp_path / folder, {}, emulator.reset
+    )
+    return outputs, _account(emulator)
+
+
+def test_a_kept_deploy_replays_as_the_real_deploy_with_each_run_s_id(
+    emulator, tmp_path, monkeypatch
+):
+    monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, "0")
+    QueueAndTopic.deploys = 0
+    _, real = _deploy(emulator, tmp_path, "run-a1", "real")
+    monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, str(tmp_path / "kept"))
+    made_out, made = _deploy(emulator, tmp_path, "run-b2", "made")
+    again_out, again = _deploy(emulator, tmp_path, "run-c3", "again")
+    assert QueueAndTopic.deploys == 2, "the third deploy was not a replay of the second's"
+    # Ids, history and outputs as the real deploy's, each run's own id where the run id goes.
+    assert json.dumps(made).replace("run-b2", "run-a1") == json.dumps(real)
+    assert json.dumps(again).replace("run-c3", "run-b2") == json.dumps(made)
+    assert again_out["queue"].endswith("/q-run-c3") and made_out["queue"].endswith("/q-run-b2")
+    state = json.loads((tmp_path / "again" / "state.json").read_text())
+    assert state == {"queue": again_out["queue"], "dir": str((tmp_path / "again").resolve())}
+
+
+def test_a_replay_answered_otherwise_deploys_for_real(emulator, tmp_path, monkeypatch):
+    monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, str(tmp_path / "kept"))
+    QueueAndTopic.deploys = 0
+    _deploy(emulator, tmp_path, "run-a1", "first")
+    (kept,) = (tmp_path / "kept").iterdir()
+    lines = (kept / "requests.jsonl").read_text().splitlines()
+    tampered = json.loads(lines[-1]) | {"status": 418}  # the emulator will not answer that
+    (kept / "requests.jsonl").write_text("\n".join([*lines[:-1], json.dumps(tampered)]) + "\n")
+    outputs, account = _deploy(emulator, tmp_path, "run-b2", "second")
+    assert QueueAndTopic.deploys == 2
+    assert account["queues"] == [outputs["queue"]], "the half-replayed account was not reopened"
+    assert not kept.exists(), "a snapshot the emulator no longer agrees with is dropped"
+
+
+def test_turned_off_or_not_replayable_every_deploy_is_real(emulator, tmp_path, monkeypatch):
+    monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, "0")
+    QueueAndTopic.deploys = 0
+    _deploy(emulator, tmp_path, "run-a1", "one")
+    _deploy(emulator, tmp_path, "run-a1", "two")
+    assert QueueAndTopic.deploys == 2
+    monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, str(tmp_path / "kept"))
+
+    @dataclass
+    class Timed(QueueAndTopic):
+        replayable: ClassVar[bool] = False
+
+    emulator.reset()
+    snapshot.deploy(Timed(), emulator, tmp_path / "three", {}, emulator.reset)
+    assert not (tmp_path / "kept").exists()
+
+
+@pytest.mark.terraform
+def test_a_run_on_the_kept_serverless_stack_gives_the_bytes_of_a_run_on_a_real_deploy(
+    tmp_path, monkeypatch
+):
+    """The same scenario with every deploy real (``LAB_SNAPSHOTS=0``) and with the stack replayed
+    from its kept deploy: the trials and the timeline are byte-identical (run ids of one length, as
+    records' sizes count)."""
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: kept\nseed: 5\ntrials: 2\ntechniques: [ec2-sg-open-ssh, iam-create-access-key-other-user]\n"
+        "architectures:\n  serverless: {alert_email: team@example.com}\n"
+    )
+    scenario = load_scenario(path)
+    monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, "0")
+    real = run_scenario(scenario, tmp_path / "one", jobs=1, target=EmulatedTarget())
+    monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, str(tmp_path / "kept"))
+    replayed = run_scenario(scenario, tmp_path / "two", jobs=1, target=EmulatedTarget())
+    (kept,) = (tmp_path / "kept").iterdir()
+    assert json.loads((kept / "snapshot.json").read_text())["requests"] > 100
+    assert (real / "trials.csv").read_text() == (replayed / "trials.csv").read_text()
+    assert (real / "events.jsonl").read_text() == (replayed / "events.jsonl").read_text()
+    assert len((real / "trials.csv").read_text().splitlines()) == 1 + 4
