@@ -84,7 +84,9 @@ class OrderFreeIds:
         """Leave ``texts`` out of the requests' keys: values that differ from run to run by design
         (the run id in every ``lab:run-id`` tag and in paths under the run's folder)."""
         with self._lock:
-            self._masks = tuple(t.encode() for t in texts if t)
+            # Longest first: a text that holds another (a stand-in run id holding the letter a
+            # run id is) goes whole.
+            self._masks = tuple(sorted((t.encode() for t in texts if t), key=len, reverse=True))
 
     @property
     def masks(self) -> tuple[str, ...]:

@@ -132,7 +132,17 @@ class EmulatorServer:
                     f"the emulator at {self.url} did not answer within {timeout_s}s"
                 )
             time.sleep(0.05)
+        self._warm_up()
         return self
+
+    def _warm_up(self) -> None:
+        """Open a throwaway account once. moto draws from its seeded random stream while it builds
+        a service's first backend in a process (state it caches afterwards), so the first account a
+        process opened had other ids (its default VPC, its subnets) than every later one: a worker
+        that opened its account twice (a resumed deploy) differed from one that opened it once."""
+        self.reset()
+        self.open_account(0)
+        self.reset()
 
     def stop(self) -> None:
         """Stop serving (idempotent)."""

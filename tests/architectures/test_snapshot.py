@@ -111,8 +111,9 @@ def test_a_run_on_the_kept_serverless_stack_gives_the_bytes_of_a_run_on_a_real_d
     tmp_path, monkeypatch
 ):
     """The same scenario with every deploy real (``LAB_SNAPSHOTS=0``) and with the stack replayed
-    from its kept deploy: the trials and the timeline are byte-identical (run ids of one length, as
-    records' sizes count)."""
+    from its kept deploy: the trials and the timeline are byte-identical. The run ids are named as
+    ``lab run`` names them (a UTC time and a digest: text no request holds otherwise), of one
+    length, as records' sizes count."""
     path = tmp_path / "s.yaml"
     path.write_text(
         "name: kept\nseed: 5\ntrials: 2\ntechniques: [ec2-sg-open-ssh, iam-create-access-key-other-user]\n"
@@ -120,9 +121,11 @@ def test_a_run_on_the_kept_serverless_stack_gives_the_bytes_of_a_run_on_a_real_d
     )
     scenario = load_scenario(path)
     monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, "0")
-    real = run_scenario(scenario, tmp_path / "one", jobs=1, target=EmulatedTarget())
+    real = run_scenario(scenario, tmp_path / "20261206T000001Z-0a1b2c3d", target=EmulatedTarget())
     monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, str(tmp_path / "kept"))
-    replayed = run_scenario(scenario, tmp_path / "two", jobs=1, target=EmulatedTarget())
+    replayed = run_scenario(
+        scenario, tmp_path / "20261206T000002Z-0a1b2c3d", target=EmulatedTarget()
+    )
     (kept,) = (tmp_path / "kept").iterdir()
     assert json.loads((kept / "snapshot.json").read_text())["requests"] > 100
     assert (real / "trials.csv").read_text() == (replayed / "trials.csv").read_text()

@@ -2,7 +2,7 @@
 module per service (after moto's own layout), the documentation winning.
 
 This package is the only code that patches moto. Each patch names the gap and what AWS documents,
-and is covered by a test in ``tests/test_compat.py`` that talks to the emulator over HTTP. State a
+and is covered by a test in ``tests/emulator/test_compat.py`` that talks to the emulator over HTTP. State a
 patch adds to the account lives on moto's backend of the account and region, so the emulator's
 ``reset`` clears it with the rest; ``running`` holds only what belongs to this process's running
 emulators. ``apply()`` is idempotent.

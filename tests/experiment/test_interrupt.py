@@ -3,7 +3,7 @@
 import json
 import signal
 
-from test_resume import _interrupt_after_first_trial
+from tests.experiment.test_resume import _interrupt_after_first_trial
 
 
 def test_ctrl_c_tears_down_marks_the_run_interrupted_and_says_how_to_resume(tmp_path):

@@ -1,8 +1,7 @@
 """The simulated manual pipeline against a real CLI deployment: cron detectors, alerts, the person."""
 
-from test_simulation import TECHNIQUE, _trial
-
 from lab.architectures.manual import ManualArchitecture
+from tests.sim.test_simulation import TECHNIQUE, _trial
 
 
 def test_manual_path_detects_by_cron_and_the_operator_runs_the_runbook(emulator, tmp_path):

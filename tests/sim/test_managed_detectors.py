@@ -10,7 +10,6 @@ from itertools import pairwise
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError
-from test_log_pipeline import _instance as run_bare_instance
 
 from lab.attacks.activity import Activity
 from lab.attacks.log_delivery import config_bucket_policy, trail_bucket_policy
@@ -21,6 +20,7 @@ from lab.sim.guardduty import finding_types
 from lab.sim.kernel import Simulation
 from lab.sim.security_hub import asff_from_guardduty, severity_label
 from lab.sim.services import start_services
+from tests.sim.test_log_pipeline import _instance as run_bare_instance
 
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

@@ -4,7 +4,6 @@ detects on the emulator; the person acts on alerts whichever architecture sent t
 import json
 
 import pytest
-from test_simulation import run_trial
 
 from lab.architectures.manual import ManualArchitecture
 from lab.architectures.serverless import ServerlessArchitecture
@@ -13,6 +12,7 @@ from lab.experiment.scenario import Scenario
 from lab.paths import RUNBOOKS_DIR
 from lab.sim.calibration import Calibration
 from lab.sim.runbook_index import Order, runbook_order
+from tests.sim.test_simulation import run_trial
 
 INDEX = RUNBOOKS_DIR / "index.yaml"
 

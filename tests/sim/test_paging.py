@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 import simpy
 import yaml
-from test_person import drive
-from test_simulation import run_trial
 
 from lab.architectures.manual import ManualArchitecture
 from lab.architectures.serverless import ServerlessArchitecture
@@ -24,6 +22,8 @@ from lab.paths import RUNBOOKS_DIR
 from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration
 from lab.sim.operator import OnCallPerson, RunbookResult
 from lab.sim.sns import sms_parts
+from tests.sim.test_person import drive
+from tests.sim.test_simulation import run_trial
 
 SATURDAY_2AM = "2026-01-10T02:00:00Z"  # a business-hours person is away until Monday 09:00
 

@@ -20,7 +20,7 @@ from lab.report.notebooks import execute, notebooks
 from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration
 from lab.targets.emulated import EmulatedTarget
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 BASE = {
     "name": "sweep",
     "seed": 7,

@@ -25,7 +25,7 @@ architectures:
 
 
 def test_demo_scenario_is_valid():
-    scenario = load_scenario(Path(__file__).parents[1] / "scenarios" / "demo.yaml")
+    scenario = load_scenario(Path(__file__).parents[2] / "scenarios" / "demo.yaml")
     assert scenario.trials == 10
     assert scenario.techniques == ["ec2-sg-open-ssh", "ec2-ssh-brute-force"]
     assert set(scenario.architectures) == {"manual", "serverless"}
@@ -166,7 +166,7 @@ def test_cli_rejects_a_broken_calibration_with_exit_2_and_writes_nothing(tmp_pat
     calibration = tmp_path / "cal.yaml"
     calibration.write_text("version: 1\nstages: {}\n")
     out = tmp_path / "results"
-    demo = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
+    demo = Path(__file__).parents[2] / "scenarios" / "demo.yaml"
     result = subprocess.run(
         [
             sys.executable,
@@ -192,7 +192,7 @@ def test_resuming_another_scenarios_run_is_exit_2_and_leaves_it_untouched(tmp_pa
     run_dir.mkdir()
     manifest = run_dir / "manifest.json"
     manifest.write_text('{"scenario_sha256": "not-this-one"}')
-    demo = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
+    demo = Path(__file__).parents[2] / "scenarios" / "demo.yaml"
     result = subprocess.run(
         [sys.executable, "-m", "lab.cli", "run", str(demo), "--resume", str(run_dir)],
         capture_output=True,

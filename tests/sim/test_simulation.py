@@ -332,7 +332,7 @@ def test_global_service_events_reach_only_rules_in_us_east_1(serverless, tmp_pat
     from lab.experiment.replay import _replay_one
 
     emulator, _ = serverless
-    fixture = Path(__file__).parent / "fixtures" / "cloudtrail" / "incident.json"
+    fixture = Path(__file__).parents[1] / "fixtures" / "cloudtrail" / "incident.json"
     (record,) = [
         r
         for r in json.loads(fixture.read_text())["Records"]

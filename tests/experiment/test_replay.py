@@ -12,7 +12,7 @@ import pytest
 
 from lab.experiment.replay import ReplayInputError, as_replayed, read_records
 
-FIXTURE = Path(__file__).parent / "fixtures" / "cloudtrail" / "incident.json"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "cloudtrail" / "incident.json"
 
 
 def _records() -> list[dict]:

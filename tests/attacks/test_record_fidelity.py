@@ -14,7 +14,7 @@ import pytest
 
 from lab.attacks.registry import technique
 
-FIXTURE = Path(__file__).parent / "fixtures" / "cloudtrail" / "incident.json"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "cloudtrail" / "incident.json"
 # Top-level fields CloudTrail writes only for some calls or callers (TLS, console sessions, the
 # resources a call names): present or not, they are not the layout of a call.
 OPTIONAL = {"tlsDetails", "sessionCredentialFromConsole", "resources", "additionalEventData"}
