@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from croniter import croniter
+
 from lab.architectures.base import Architecture
-from lab.architectures.manual import MANUAL_DETECTORS, ManualArchitecture
+from lab.architectures.manual import DEFAULT_CRON_SCHEDULE, MANUAL_DETECTORS, ManualArchitecture
 from lab.architectures.serverless import ServerlessArchitecture
-from lab.paths import TERRAFORM_DIR
+from lab.architectures.terraform_variables import value_problem, variables
 
 ARCHITECTURES = ("manual", "serverless")
 # Architectures whose trials may be split across workers, each with its own account and deployment:
@@ -49,9 +51,7 @@ E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # a phone number as SNS takes it
 
 def serverless_options() -> list[str]:
     """The serverless stack's Terraform variables a scenario may set (``terraform/variables.tf``)."""
-    text = (TERRAFORM_DIR / "variables.tf").read_text()
-    declared = re.findall(r'^variable "([a-z0-9_]+)"', text, flags=re.M)
-    return sorted(set(declared) - _LAB_SET_VARIABLES)
+    return sorted(set(variables()) - _LAB_SET_VARIABLES)
 
 
 def arm_problem(name: str, options: dict[str, Any]) -> str | None:
@@ -80,6 +80,12 @@ def options_problem(name: str, options: dict[str, Any]) -> str | None:
         unknown = sorted(set(options) - set(MANUAL_OPTIONS))
         if unknown:
             return f"manual has no option {unknown}; its options: {list(MANUAL_OPTIONS)}"
+        schedule = options.get("cron_schedule", DEFAULT_CRON_SCHEDULE)
+        if not isinstance(schedule, str) or not croniter.is_valid(schedule):
+            return (
+                f"manual cron_schedule {schedule!r} is not a cron expression, e.g. '*/5 * * * *' "
+                "(minute hour day-of-month month day-of-week)"
+            )
         detectors = options.get("detectors", list(MANUAL_DETECTORS))
         if not isinstance(detectors, list) or any(d not in MANUAL_DETECTORS for d in detectors):
             return (
@@ -91,5 +97,10 @@ def options_problem(name: str, options: dict[str, Any]) -> str | None:
         unknown = sorted(set(options) - set(serverless_options()))
         if unknown:
             return f"serverless has no variable {unknown}; its variables: {serverless_options()}"
+        for variable, value in options.items():
+            if variable in variables():
+                problem = value_problem(variable, value)
+                if problem:
+                    return f"serverless {problem}"
         return None
     return f"unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}"

@@ -50,6 +50,26 @@ def test_demo_scenario_is_valid():
             "name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\narchitectures: {manual: {}}\ncolour: red",
             "colour",
         ),
+        (
+            "name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\n"
+            "architectures: {manual: {cron_schedule: every five minutes}}",
+            "not a cron expression",
+        ),
+        (
+            "name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\n"
+            "architectures: {serverless: {guardduty_finding_publishing_frequency: HOURLY}}",
+            r"'HOURLY' is not one of \['FIFTEEN_MINUTES', 'ONE_HOUR', 'SIX_HOURS'\]",
+        ),
+        (
+            "name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\n"
+            "architectures: {serverless: {auto_remediation: sometimes}}",
+            "auto_remediation is a bool",
+        ),
+        (
+            "name: x\nseed: 1\ntrials: 1\ntechniques: [ec2-sg-open-ssh]\n"
+            "architectures: {serverless: {}}\nsweep: {architectures.serverless.flow_logs_aggregation_interval_s: [60, 90]}",
+            r"90 is not one of \[60, 600\]",
+        ),
         ("[not, a, mapping]", "mapping"),
         ("name: [unclosed", "not valid YAML"),
     ],
