@@ -18,7 +18,7 @@ PROWLER_VENV    ?= .venv-prowler
 PROWLER_STAMP   := $(PROWLER_VENV)/.installed
 
 .PHONY: demo test test-setup system-packages bench bench-live lint env clean tex prowler browser \
-        lock deps-latest check
+        lock deps-latest check docs-results
 
 $(UV): $(LOCKS)/uv.txt
 	$(PYTHON) -m venv $(UV_VENV)
@@ -96,6 +96,21 @@ test: test-setup  ## lint, format, import layers, checkov on terraform/, then th
 	$(BIN)/lint-imports
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --compact --quiet --skip-download
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n auto --dist loadfile
+
+# For each change: ruff, the import layers and the tests that need no deploy, no whole run and no
+# external tool (marker `integration` in tests/conftest.py says which do).
+check: $(STAMP)
+	$(BIN)/ruff check lab tests benchmarks
+	$(BIN)/ruff format --check lab tests benchmarks
+	$(BIN)/lint-imports
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n auto --dist loadfile -m "not integration"
+
+# Every number README.md and docs/ quote, from the reference runs of docs/reference-runs.yaml:
+# run them (RUNS="demo" for some), keep their trials, write the blocks. `lab reference check` (a
+# test) fails when a block differs from its run.
+docs-results: $(STAMP)
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/lab reference run $(RUNS)
+	$(BIN)/lab reference write
 
 lint: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check lab tests benchmarks

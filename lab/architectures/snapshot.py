@@ -118,8 +118,7 @@ def deploy(
     except (ReplayMismatch, OSError, ValueError, KeyError) as exc:
         log.warning("the kept deploy %s does not replay (%s): deploying for real", kept, exc)
         shutil.rmtree(workdir, ignore_errors=True)
-        if not os.environ.get("LAB_SNAPSHOTS_KEEP_BAD"):
-            shutil.rmtree(kept, ignore_errors=True)
+        shutil.rmtree(kept, ignore_errors=True)
         reopen()  # a half-restored account starts again, and the deploy runs for real
         return architecture.deploy(emulator.endpoints, workdir)
 

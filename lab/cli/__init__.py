@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli import accounts, catalog, costs, cspm, experiments, scenarios, teaching
+from lab.cli import accounts, catalog, costs, cspm, experiments, reference, scenarios, teaching
 
 app = typer.Typer(
     help="Lab and benchmark harness: manual (server-based) vs serverless AWS security monitoring, "
@@ -39,5 +39,6 @@ for command in (
 app.command("console")(teaching.console_)
 app.add_typer(catalog.techniques_app, name="techniques")
 app.add_typer(scenarios.scenario_app, name="scenario")
+app.add_typer(reference.reference_app, name="reference")
 
 __all__ = ["app"]

@@ -62,7 +62,7 @@ def km_table(trials: pd.DataFrame, window_s: pd.Series) -> pd.DataFrame:
             data = survival_data(group, column, window_s)
             if data.empty:
                 continue
-            fitter = _fit(data)
+            fitter = km_fit(data)
             low, high = _km_median_ci(fitter)
             observed = data.loc[data["observed"], "duration_s"]
             rows.append(
@@ -114,7 +114,7 @@ def logrank_table(
 def km_curve(data: pd.DataFrame) -> pd.DataFrame:
     """The fraction not yet there over time, with its 95 % band (``time_s``, ``fraction``,
     ``low``, ``high``)."""
-    fitter = _fit(data)
+    fitter = km_fit(data)
     band = fitter.confidence_interval_survival_function_
     return pd.DataFrame(
         {
@@ -141,7 +141,7 @@ def km_median(fitter: KaplanMeierFitter) -> float:
     return float(times[i])
 
 
-def _fit(data: pd.DataFrame) -> KaplanMeierFitter:
+def km_fit(data: pd.DataFrame) -> KaplanMeierFitter:
     fitter = KaplanMeierFitter()
     with warnings.catch_warnings():  # lifelines warns about ties it handles as documented
         warnings.simplefilter("ignore")

@@ -1,0 +1,246 @@
+"""Numbers in README.md and docs/ written from named reference runs, never by hand.
+
+``docs/reference-runs.yaml`` names each reference run (a scenario) and each generated block (a
+page, a block name, the run it comes from, the table it shows). A block sits in its page between
+``<!-- generated: NAME ... -->`` and ``<!-- /generated: NAME -->``; ``write`` renders every block from
+the run's kept files (``docs/reference-runs/<run>/manifest.json`` and ``trials.csv``) and ``check``
+lists the blocks whose page differs from that, so a figure cannot drift from its run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from lab.report.coverage import coverage_side_by_side, coverage_table
+from lab.report.survival import km_fit, km_median, observation_window_s, survival_data
+
+CONFIG = Path("docs") / "reference-runs.yaml"
+KEPT = Path("docs") / "reference-runs"
+KEPT_FILES = ("manifest.json", "trials.csv")
+
+
+class ReferenceRun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: str
+
+
+class Block(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    page: str
+    block: str
+    run: str
+    table: str
+
+
+class References(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    runs: dict[str, ReferenceRun]
+    blocks: list[Block]
+
+
+def load(root: Path) -> References:
+    return References.model_validate(yaml.safe_load((root / CONFIG).read_text()))
+
+
+@dataclass(frozen=True)
+class KeptRun:
+    name: str
+    manifest: dict
+    trials: pd.DataFrame
+
+    @classmethod
+    def read(cls, root: Path, name: str) -> KeptRun:
+        folder = root / KEPT / name
+        return cls(
+            name,
+            json.loads((folder / "manifest.json").read_text()),
+            pd.read_csv(folder / "trials.csv"),
+        )
+
+    def stamp(self, scenario: str) -> str:
+        """Where the block's numbers come from: run, scenario, seed, commit, lock."""
+        versions = self.manifest.get("versions", {})
+        lock = (versions.get("lock") or {}).get("sha256") or "none"
+        commit = (self.manifest.get("git") or {}).get("commit") or "unknown"
+        return (
+            f"Reference run `{self.name}`: `{scenario}`, seed {self.manifest.get('seed')}, "
+            f"run `{self.manifest.get('run_id')}`, commit `{commit[:10]}`, lock `{lock[:12]}`, "
+            f"moto {versions.get('packages', {}).get('moto')}. Written by `make docs-results`."
+        )
+
+
+def _seconds(value: float) -> str:
+    return "not reached" if value is None or not np.isfinite(value) else f"{value:,.0f} s"
+
+
+def _km(trials: pd.DataFrame, column: str, window: pd.Series) -> float:
+    data = survival_data(trials, column, window)
+    return km_median(km_fit(data)) if len(data) else float("nan")
+
+
+def headline(run: KeptRun) -> pd.DataFrame:
+    """Per architecture: techniques by the outcome most of their trials had, and the Kaplan-Meier
+    median times over every trial (censored ones kept)."""
+    trials = run.trials
+    window = observation_window_s(trials, run.manifest.get("scenario", {}))
+    coverage = coverage_table(trials)
+    rows = []
+    for architecture, group in trials.groupby("architecture", sort=True):
+        outcomes = coverage.loc[coverage["architecture"] == architecture, "outcome"]
+        rows.append(
+            {
+                "architecture": architecture,
+                "techniques": len(outcomes),
+                "remediated": int((outcomes == "remediated").sum()),
+                "detected only": int((outcomes == "detected only").sum()),
+                "missed": int((outcomes == "missed").sum()),
+                "trials": len(group),
+                "median time to detect (KM)": _seconds(_km(group, "time_to_detect_s", window)),
+                "median time to remediate (KM)": _seconds(
+                    _km(group, "time_to_remediate_s", window)
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def summary(run: KeptRun) -> pd.DataFrame:
+    """Per technique and architecture: trials, detected and remediated shares, Kaplan-Meier medians."""
+    trials = run.trials
+    window = observation_window_s(trials, run.manifest.get("scenario", {}))
+    rows = []
+    for (technique, architecture), group in trials.groupby(["technique", "architecture"]):
+        rows.append(
+            {
+                "technique": technique,
+                "architecture": architecture,
+                "trials": len(group),
+                "detected": f"{group['time_to_detect_s'].notna().mean():.0%}",
+                "remediated": f"{(group['outcome'] == 'remediated').mean():.0%}",
+                "median TTD (KM)": _seconds(_km(group, "time_to_detect_s", window)),
+                "median TTR (KM)": _seconds(_km(group, "time_to_remediate_s", window)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def coverage(run: KeptRun) -> pd.DataFrame:
+    """The catalog, one row per technique: each architecture's majority outcome (median time to
+    detect of the detected trials, the path that saw it first in most trials)."""
+    return coverage_side_by_side(coverage_table(run.trials))
+
+
+TABLES: dict[str, Callable[[KeptRun], pd.DataFrame]] = {
+    "headline": headline,
+    "summary": summary,
+    "coverage": coverage,
+}
+
+
+TIMINGS = KEPT / "timings.json"  # written by .ci/time-clean-clone
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+def timings(root: Path) -> str:
+    """The README's two commands timed from a clean clone, and where that was measured."""
+    measured = json.loads((root / TIMINGS).read_text())
+    table = pd.DataFrame(
+        [
+            {"command": "make demo", "from a clean clone": _duration(measured["make_demo_s"])},
+            {
+                "command": "make test",
+                "from a clean clone": f"{_duration(measured['make_test_s'])} "
+                f"({measured['tests']}, setup included)",
+            },
+        ]
+    ).to_markdown(index=False)
+    return (
+        f"{table}\n\nMeasured by `.ci/time-clean-clone` on {measured['date']}: commit "
+        f"`{measured['commit'][:10]}`, lock `{measured['lock'][:12]}`, {measured['machine']}, "
+        f"uv's download cache {measured['uv_cache']}."
+    )
+
+
+def render(root: Path, block: Block, references: References) -> str:
+    """The block's text: its table in Markdown, then where it comes from."""
+    if block.table == "timings":
+        return timings(root)
+    run = KeptRun.read(root, block.run)
+    table = TABLES[block.table](run).to_markdown(index=False)
+    return f"{table}\n\n{run.stamp(references.runs[block.run].scenario)}"
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    """A block and its markers: group 2 is its text, up to the closing marker's line."""
+    return re.compile(
+        rf"(<!-- generated: {re.escape(name)}\b[^>]*-->\n)(.*?)(<!-- /generated: {re.escape(name)} -->)",
+        re.S,
+    )
+
+
+class ReferenceError(RuntimeError):
+    """A page lacks a block the configuration names, or a kept run is missing."""
+
+
+def _blocks(root: Path) -> list[tuple[Block, str, re.Match[str]]]:
+    references = load(root)
+    found = []
+    for block in references.blocks:
+        page = (root / block.page).read_text()
+        match = _pattern(block.block).search(page)
+        if match is None:
+            raise ReferenceError(
+                f"{block.page} has no block {block.block!r} (<!-- generated: {block.block} --> ... "
+                f"<!-- /generated: {block.block} -->)"
+            )
+        found.append((block, render(root, block, references) + "\n", match))
+    return found
+
+
+def check(root: Path) -> list[str]:
+    """The blocks whose page differs from what their run gives (empty: none)."""
+    return [
+        f"{block.page}: block {block.block!r} differs from reference run {block.run!r}"
+        for block, text, match in _blocks(root)
+        if match.group(2) != text
+    ]
+
+
+def write(root: Path) -> list[str]:
+    """Write every block into its page; the pages changed."""
+    changed = []
+    for block, text, _ in _blocks(root):
+        path = root / block.page
+        page = path.read_text()
+        updated = _pattern(block.block).sub(
+            lambda m, text=text: m.group(1) + text + m.group(3), page, count=1
+        )
+        if updated != page:
+            path.write_text(updated)
+            changed.append(f"{block.page}:{block.block}")
+    return changed
+
+
+def keep(root: Path, name: str, run_dir: Path) -> Path:
+    """Copy a finished run's manifest and trials as reference run ``name``."""
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    if manifest.get("status") != "complete":
+        raise ReferenceError(f"{run_dir} is not a complete run (status {manifest.get('status')})")
+    folder = root / KEPT / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in KEPT_FILES:
+        (folder / file).write_bytes((run_dir / file).read_bytes())
+    return folder

@@ -1,0 +1,48 @@
+"""Every number README.md and docs/ quote is what its reference run gives (docs/reference-runs.yaml),
+and a number edited by hand is caught."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lab.paths import REPO_ROOT
+from lab.report import reference
+
+
+def _copy_of_the_pages(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "docs", root / "docs")
+    shutil.copy(REPO_ROOT / "README.md", root / "README.md")
+    return root
+
+
+def test_every_block_matches_its_reference_run():
+    assert reference.check(REPO_ROOT) == []
+
+
+def test_a_number_edited_by_hand_is_caught_and_written_back(tmp_path):
+    root = _copy_of_the_pages(tmp_path)
+    readme = root / "README.md"
+    original = readme.read_text()
+    block = re.search(r"<!-- generated: headline.*?<!-- /generated: headline -->", original, re.S)
+    assert block is not None
+    edited = re.sub(r"\| (\d+) \|", lambda m: f"| {int(m[1]) + 1} |", block[0], count=1)
+    assert edited != block[0]
+    readme.write_text(original.replace(block[0], edited))
+    assert reference.check(root) == [
+        "README.md: block 'headline' differs from reference run 'coverage'"
+    ]
+    assert reference.write(root) == ["README.md:headline"]
+    assert readme.read_text() == original and reference.check(root) == []
+
+
+def test_a_page_without_its_block_is_one_clear_error(tmp_path):
+    root = _copy_of_the_pages(tmp_path)
+    page = root / "docs" / "techniques.md"
+    page.write_text(re.sub(r"<!-- /?generated: coverage[^>]*-->\n", "", page.read_text()))
+    with pytest.raises(
+        reference.ReferenceError, match=r"docs/techniques\.md has no block 'coverage'"
+    ):
+        reference.check(root)
