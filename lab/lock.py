@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from packaging.markers import Marker
+
 from lab.paths import REPO_ROOT
 
 LOCK_FILE = REPO_ROOT / "requirements" / "main.txt"
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
+_PIN = re.compile(
+    r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)\s*(?:;\s*([^\\]+?))?\s*\\?$"
+)
 
 
 def canonical(name: str) -> str:
@@ -25,13 +29,16 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pins(text: str) -> dict[str, str]:
-    """Every ``name==version`` of a requirements file, by canonical name."""
-    return {
-        canonical(match[1]): match[2]
-        for line in text.splitlines()
-        if (match := _PIN.match(line.strip()))
-    }
+def pins(text: str, here: bool = False) -> dict[str, str]:
+    """Every ``name==version`` of a requirements file, by canonical name (``here``: only those
+    whose environment marker this interpreter meets: a universal lock also pins Windows' and
+    macOS' packages)."""
+    found = {}
+    for line in text.splitlines():
+        match = _PIN.match(line.strip())
+        if match and (not here or not match[3] or Marker(match[3]).evaluate()):
+            found[canonical(match[1])] = match[2]
+    return found
 
 
 @dataclass(frozen=True)
@@ -75,5 +82,5 @@ def lock_state(path: Path = LOCK_FILE) -> LockState:
     return LockState(
         str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path),
         hashlib.sha256(data).hexdigest(),
-        compare(pins(data.decode()), installed_versions()),
+        compare(pins(data.decode(), here=True), installed_versions()),
     )

@@ -40,3 +40,40 @@ def deploy_kept():
         )
 
     return deploy
+
+
+# What `make check` leaves out: modules that deploy an architecture (Terraform or the manual
+# scripts), run whole scenarios, or drive an external tool (Prowler, Chromium, TeX, locust), and the
+# whole technique catalog. `make test` runs everything.
+INTEGRATION_MODULES = {
+    "architectures/test_fair_baseline.py",
+    "architectures/test_manual_baseline.py",
+    "architectures/test_terraform.py",
+    "attacks/test_techniques.py",
+    "cli/test_cli.py",
+    "console/test_console.py",
+    "cspm/test_cspm.py",
+    "experiment/test_cluster.py",
+    "experiment/test_interrupt.py",
+    "experiment/test_replay.py",
+    "experiment/test_resume.py",
+    "experiment/test_runner.py",
+    "experiment/test_sweep.py",
+    "load/test_load.py",
+    "report/test_latex.py",
+    "sim/test_cron_skipping.py",
+    "sim/test_detectors_and_runbooks.py",
+    "sim/test_paging.py",
+    "sim/test_simulation.py",
+    "sim/test_simulation_manual.py",
+    "targets/test_account_run.py",
+    "targets/test_cleanup.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    tests = Path(__file__).parent
+    for item in items:
+        module = item.path.relative_to(tests).as_posix()
+        if module in INTEGRATION_MODULES or item.get_closest_marker("terraform"):
+            item.add_marker(pytest.mark.integration)

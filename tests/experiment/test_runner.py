@@ -126,6 +126,8 @@ def test_same_seed_gives_identical_trials_and_a_resumed_run_adds_nothing(tmp_pat
     assert manifest["seed"] == 11
     assert len(manifest["calibration_sha256"]) == 64
     assert manifest["versions"]["packages"]["moto"]
+    assert len(manifest["versions"]["lock"]["sha256"]) == 64  # the lock the venv came from
+    assert manifest["versions"]["lock"]["installed_differs"] == []
     assert "commit" in manifest["git"]
     # Usage is the count of what the simulation processed, with what each architecture deployed.
     usage = json.loads((first / "usage.json").read_text())
