@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -88,6 +89,11 @@ def attack(
 
     if target != "emulated":
         fail("`lab attack` only targets the emulated account (--target emulated)")
+    if urlsplit(endpoint).scheme not in ("http", "https") or not urlsplit(endpoint).netloc:
+        fail(
+            f"--endpoint {endpoint!r} is not a URL; give the one `lab emulator` prints, e.g. "
+            "http://127.0.0.1:5000"
+        )
     try:
         chosen = technique(technique_id)
     except KeyError as exc:

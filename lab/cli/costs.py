@@ -22,7 +22,8 @@ def cost(
         str, typer.Option(help="Price file lab/cost/prices/<region>.yaml.")
     ] = "us-east-1",
     rate: Annotated[
-        float | None, typer.Option(help="Engineer cost, USD per hour (default: profiles.yaml).")
+        float | None,
+        typer.Option(min=0, help="Engineer cost, USD per hour (default: profiles.yaml)."),
     ] = None,
     sweep: Annotated[
         bool,
@@ -50,6 +51,8 @@ def cost(
     from lab.experiment.results import USAGE, RunNotFound, latest_run
     from lab.report.cost_figures import cost_breakdown, cost_regions, cost_vs_scale
 
+    if run_dir is not None and not (run_dir / "manifest.json").is_file():
+        fail(f"{run_dir} is not a run directory (no manifest.json); `lab runs` lists the runs")
     try:
         run_dir = run_dir or latest_run(requires=USAGE)
         lines = cost_lines(run_dir, region, rate, [profile] if profile else None)

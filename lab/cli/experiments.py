@@ -303,6 +303,8 @@ def runs(out: Annotated[Path, typer.Option(help="Results root.")] = RESULTS_DIR)
 
     from lab.experiment.results import run_summaries
 
+    if not out.is_dir():
+        fail(f"--out {out} is not a folder (the results root: where `lab run --out` wrote)")
     rows = run_summaries(out)
     table = Table(title=f"runs in {out}")
     columns = ("scenario", "run", "kind", "status", "target", "seed", "trials", "started", "commit")

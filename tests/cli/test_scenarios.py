@@ -51,3 +51,21 @@ def test_the_schema_describes_every_field_the_model_reads():
     assert schema["additionalProperties"] is False
     assert {"name", "seed", "trials", "techniques", "architectures"} <= set(schema["required"])
     assert {"sweep", "injection", "paging", "cspm"} <= set(schema["properties"])
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["cost", "--rate", "-5"], "--rate"),
+        (["attack", "ec2-sg-open-ssh", "--endpoint", "not-a-url"], "is not a URL"),
+        (["runs", "--out", "/nonexistent"], "is not a folder"),
+        (["cost", "/nonexistent-run"], "is not a run directory"),
+    ],
+)
+def test_a_bad_option_is_one_clear_error_and_writes_nothing(tmp_path: Path, args, says):
+    done = subprocess.run(
+        [sys.executable, "-m", "lab.cli", *args], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 2 and says in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
