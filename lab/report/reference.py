@@ -176,10 +176,54 @@ def timings(root: Path) -> str:
     )
 
 
+CALIBRATION = Path("lab") / "sim" / "calibration.yaml"
+_PARAMETERS = ("value", "median", "p90", "low", "high", "mean")
+
+
+def _figure(entry: dict) -> str:
+    shown = [f"{k} {entry[k]}" for k in _PARAMETERS if k in entry]
+    return f"{entry.get('distribution', 'constant')}: {', '.join(shown)}" if shown else "-"
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + " ..."
+
+
+def calibration(root: Path) -> str:
+    """Every delay and constant of the simulation, with its status and where it comes from."""
+    data = yaml.safe_load((root / CALIBRATION).read_text())
+    rows = [
+        {
+            "name": f"`{name}`",
+            "figure": _figure(entry),
+            "status": entry.get("status", "?"),
+            "source": _first_sentence(entry.get("source", "")),
+        }
+        for section in ("stages", "constants")
+        for name, entry in data.get(section, {}).items()
+    ]
+    for profile, fields in data.get("operators", {}).items():
+        rows += [
+            {
+                "name": f"`{profile}.{name}`",
+                "figure": _figure(entry),
+                "status": entry.get("status", "?"),
+                "source": _first_sentence(entry.get("source", "")),
+            }
+            for name, entry in fields.items()
+            if isinstance(entry, dict)
+        ]
+    table = pd.DataFrame(rows).to_markdown(index=False)
+    return f"{table}\n\nRead from `{CALIBRATION.as_posix()}` by `make docs-results`."
+
+
 def render(root: Path, block: Block, references: References) -> str:
     """The block's text: its table in Markdown, then where it comes from."""
     if block.table == "timings":
         return timings(root)
+    if block.table == "calibration":
+        return calibration(root)
     run = KeptRun.read(root, block.run)
     table = TABLES[block.table](run).to_markdown(index=False)
     return f"{table}\n\n{run.stamp(references.runs[block.run].scenario)}"
