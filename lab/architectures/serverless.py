@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from lab import settings
 from lab.architectures.lambda_package import build_all
 from lab.architectures.terraform_runner import Terraform
 from lab.attacks.resources import BOUNDARY_ENV
@@ -32,8 +32,8 @@ class ServerlessArchitecture:
             "run_id": self.run_id,
             "functions_build_dir": str(build_dir),
             **(
-                {"permissions_boundary_arn": os.environ[BOUNDARY_ENV]}
-                if os.environ.get(BOUNDARY_ENV)
+                {"permissions_boundary_arn": settings.value(BOUNDARY_ENV)}
+                if settings.value(BOUNDARY_ENV)
                 else {}
             ),
             **self.variables,

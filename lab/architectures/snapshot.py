@@ -29,7 +29,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from lab import settings
 from lab.emulator.capture import ReplayMismatch, Request
 from lab.emulator.server import EmulatorServer
 from lab.paths import CLI_BASELINE_DIR, REPO_ROOT, TERRAFORM_DIR
@@ -53,7 +53,7 @@ _SKIPPED_PARTS = {"__pycache__", ".terraform", "build"}
 
 def snapshots_dir() -> Path | None:
     """Where snapshots live (None: turned off with ``LAB_SNAPSHOTS=0``)."""
-    configured = os.environ.get(SNAPSHOTS_ENV, "")
+    configured = settings.value(SNAPSHOTS_ENV) or ""
     if configured.lower() in ("0", "off", "false", "no"):
         return None
     return Path(configured) if configured else DEFAULT_DIR

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from lab import settings
+
 # Where an offline copy of the AWS provider may live (filesystem mirror layout:
 # <dir>/registry.terraform.io/hashicorp/aws/<version>/<os_arch>/...). LAB_TF_PLUGIN_DIR wins.
 PLUGIN_DIR_ENV = "LAB_TF_PLUGIN_DIR"
@@ -57,7 +59,7 @@ class TerraformError(RuntimeError):
 
 def find_terraform() -> str:
     """Path of the terraform binary (``$LAB_TERRAFORM`` or PATH)."""
-    path = os.environ.get(TERRAFORM_BIN_ENV) or shutil.which("terraform")
+    path = settings.value(TERRAFORM_BIN_ENV) or shutil.which("terraform")
     if not path or not Path(path).exists():
         raise TerraformError(
             "terraform was not found. Install Terraform >= 1.5 (https://developer.hashicorp.com/"
@@ -72,7 +74,7 @@ def find_plugin_mirror() -> Path | None:
     ``$LAB_TF_PLUGIN_DIR`` is used when set (and must hold the provider); otherwise the usual
     places are searched.
     """
-    explicit = os.environ.get(PLUGIN_DIR_ENV)
+    explicit = settings.value(PLUGIN_DIR_ENV)
     if explicit:
         path = Path(explicit).expanduser()
         if not (path / _AWS_PROVIDER).is_dir():

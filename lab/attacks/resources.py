@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -10,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from lab import settings
 from lab.emulator.endpoints import Endpoints
 
 LAB_TAG_KEY = "lab:project"
@@ -40,7 +40,7 @@ BOUNDARY_ENV = "LAB_PERMISSIONS_BOUNDARY"
 
 def boundary() -> dict[str, str]:
     """``PermissionsBoundary=<arn>`` for CreateRole / CreateUser when the lab runs with one."""
-    arn = os.environ.get(BOUNDARY_ENV)
+    arn = settings.value(BOUNDARY_ENV)
     return {"PermissionsBoundary": arn} if arn else {}
 
 

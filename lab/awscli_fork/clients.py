@@ -14,8 +14,9 @@ has no such cache (a process makes one call)."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
+
+from lab import settings
 
 SWITCH = "LAB_AWS_CLI_CLIENTS"
 # Global options that change only how the answer is shown, not the session or its clients.
@@ -87,7 +88,7 @@ def offer(
     built ahead (by botocore service name) while the conditions in the module's docstring hold:
     the first client the session builds, asked for as the CLI asks, after the same changes to the
     session as the client's own start-up made, and no other."""
-    if os.environ.get(SWITCH) == "0" or not ahead:
+    if not settings.switched_on(SWITCH) or not ahead:
         return
     named = {a[2:].split("=", 1)[0] for a in argv if a.startswith("--")}
     if named & (global_options - OUTPUT_ONLY):

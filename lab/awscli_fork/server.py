@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from lab import settings
 from lab.awscli_fork import clients as prebuilt
 from lab.forkserver import Server, serve, start
 
@@ -214,7 +215,7 @@ def _as_the_cli_starts(env: dict[str, str], clidriver_file: str) -> dict[str, st
 
 def enabled() -> bool:
     """False when ``LAB_AWS_CLI_FORK=0``: every ``aws`` call is then its own process."""
-    return os.environ.get(FORK_ENV, "1") != "0"
+    return settings.switched_on(FORK_ENV)
 
 
 def cli_path_and_socket() -> tuple[str, str] | None:
@@ -260,7 +261,7 @@ def compiled_shim(real: str) -> Path | None:
     ``LAB_AWS_CLI_SHIM=python``. Same protocol and results as the Python shim, without an
     interpreter's start per call."""
     compiler = shutil.which(os.environ.get("CC", "cc"))
-    if compiler is None or os.environ.get(SHIM_ENV) == "python":
+    if compiler is None or settings.value(SHIM_ENV) == "python":
         return None
     source = Path(__file__).with_name("shim.c").read_bytes()
     digest = hashlib.sha256(source + b"\0" + real.encode() + b"\0" + compiler.encode()).hexdigest()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lab import settings
 from lab.emulator.endpoints import Endpoints
 from lab.lock import pins
 from lab.paths import REPO_ROOT
@@ -52,7 +53,7 @@ class Scan:
 
 def executable() -> Path:
     """The prowler executable, or ``ProwlerError`` with how to install it."""
-    configured = os.environ.get(PROWLER_ENV)
+    configured = settings.value(PROWLER_ENV)
     candidates = [Path(configured)] if configured else [REPO_ROOT / ".venv-prowler/bin/prowler"]
     if not configured and (found := shutil.which("prowler")):
         candidates.append(Path(found))

@@ -218,8 +218,18 @@ def calibration(root: Path) -> str:
     return f"{table}\n\nRead from `{CALIBRATION.as_posix()}` by `make docs-results`."
 
 
+def settings_table(_: Path) -> str:
+    """Every LAB_* variable the lab reads, from ``lab/settings.py``."""
+    from lab.settings import SETTINGS
+
+    rows = [{"variable": f"`{s.name}`", "meaning": s.meaning, "unset": s.default} for s in SETTINGS]
+    return f"{pd.DataFrame(rows).to_markdown(index=False)}\n\nFrom `lab/settings.py`."
+
+
 def render(root: Path, block: Block, references: References) -> str:
     """The block's text: its table in Markdown, then where it comes from."""
+    if block.table == "settings":
+        return settings_table(root)
     if block.table == "timings":
         return timings(root)
     if block.table == "calibration":

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from croniter import croniter
 
+from lab import settings
 from lab.sim.detector_reads import Reads, detector_reads
 from lab.sim.kernel import Simulation
 from lab.sim.reachability import Reachability
@@ -95,7 +96,7 @@ class Cron:
         self.ec2 = sim.endpoints.client("ec2", "observer")
         self.runs_executed = 0
         self.runs_skipped = 0
-        self.skipping = os.environ.get(SKIP_ENV, "1") != "0"
+        self.skipping = settings.switched_on(SKIP_ENV)
         self._last_runs: dict[str, int] = {}  # job -> recorder sequence when it last ran
         self._instance_states: Readback[bool] = Readback(sim.recorder, {"ec2.amazonaws.com"})
         self._reachable = Reachability(sim.recorder, self.ec2)

@@ -23,6 +23,7 @@ from typing import IO, Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from lab import settings
 from lab.forkserver import Server, spawn, start
 from lab.sim.kernel import Simulation
 
@@ -72,7 +73,7 @@ class _Environment:
 
 def _worker_fork_server() -> Server | None:
     """This process's Lambda worker fork server (started on first use; None when turned off)."""
-    if os.environ.get(FORK_ENV, "1") == "0":
+    if not settings.switched_on(FORK_ENV):
         return None
     server = _fork_server.get(os.getpid())
     if server is None or not server.alive():

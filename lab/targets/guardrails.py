@@ -14,12 +14,12 @@ Config file::
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lab import settings
 from lab.emulator.endpoints import Endpoints
 
 CONFIG_ENV = "LAB_CONFIG"
@@ -47,7 +47,7 @@ class UserConfig(BaseModel):
 
 
 def config_path() -> Path:
-    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG).expanduser()
+    return Path(settings.value(CONFIG_ENV) or DEFAULT_CONFIG).expanduser()
 
 
 def load_config(path: Path | None = None) -> UserConfig:

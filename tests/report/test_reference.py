@@ -15,6 +15,8 @@ def _copy_of_the_pages(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     shutil.copytree(REPO_ROOT / "docs", root / "docs")
     shutil.copy(REPO_ROOT / "README.md", root / "README.md")
+    (root / "lab" / "sim").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "lab" / "sim" / "calibration.yaml", root / "lab" / "sim")
     return root
 
 
@@ -28,7 +30,9 @@ def test_a_number_edited_by_hand_is_caught_and_written_back(tmp_path):
     original = readme.read_text()
     block = re.search(r"<!-- generated: headline.*?<!-- /generated: headline -->", original, re.S)
     assert block is not None
-    edited = re.sub(r"\| (\d+) \|", lambda m: f"| {int(m[1]) + 1} |", block[0], count=1)
+    edited = re.sub(
+        r"(\|\s+)(\d+)(\s+\|)", lambda m: f"{m[1]}{int(m[2]) + 1}{m[3]}", block[0], count=1
+    )
     assert edited != block[0]
     readme.write_text(original.replace(block[0], edited))
     assert reference.check(root) == [
