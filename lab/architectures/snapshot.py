@@ -25,13 +25,14 @@ that the emulator refuses inside a propagation window (``compat.ec2``), and its 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,8 @@ def deploy(
         reopen()
         shutil.rmtree(workdir, ignore_errors=True)
     try:
-        return _restore(kept, emulator, workdir, architecture.run_id)
+        with _run_id_masked(emulator, architecture.run_id):
+            return _restore(kept, emulator, workdir, architecture.run_id)
     except (ReplayMismatch, OSError, ValueError, KeyError) as exc:
         log.warning("the kept deploy %s does not replay (%s): deploying for real", kept, exc)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -131,17 +133,27 @@ def _make(
     workdir: Path,
 ) -> None:
     """Deploy for real with the stand-in run id, capturing every request; keep it."""
-    masks = emulator.ids.masks
-    emulator.ids.mask(*masks, SENTINEL)  # ids do not depend on the run id, the stand-in's either
     emulator.capture.start()
     try:
-        outputs = dataclasses.replace(architecture, run_id=SENTINEL).deploy(
-            emulator.endpoints, workdir
-        )
+        with _run_id_masked(emulator, SENTINEL):
+            outputs = dataclasses.replace(architecture, run_id=SENTINEL).deploy(
+                emulator.endpoints, workdir
+            )
     finally:
         requests = emulator.capture.stop()
-        emulator.ids.mask(*masks)
     _keep(kept, described, requests, workdir, outputs, emulator)
+
+
+@contextlib.contextmanager
+def _run_id_masked(emulator: EmulatorServer, run_id: str) -> Iterator[None]:
+    """Ids that do not depend on the run id while a deploy is made or replayed (as a run's account
+    has them anyway, ``ids.mask``), so the stand-in's ids are the run's."""
+    masks = emulator.ids.masks
+    emulator.ids.mask(*masks, run_id)
+    try:
+        yield
+    finally:
+        emulator.ids.mask(*masks)
 
 
 def _netloc(emulator: EmulatorServer) -> str:

@@ -32,6 +32,14 @@ class QueueAndTopic:
         endpoints.client("iam").create_role(
             RoleName=f"r-{self.run_id}", AssumeRolePolicyDocument=json.dumps({"Statement": []})
         )
+        ec2 = endpoints.client("ec2")
+        vpc = ec2.create_vpc(
+            CidrBlock="10.9.0.0/16",
+            TagSpecifications=[
+                {"ResourceType": "vpc", "Tags": [{"Key": "lab:run-id", "Value": self.run_id}]}
+            ],
+        )["Vpc"]["VpcId"]
+        ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")  # names an id the account made
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "state.json").write_text(json.dumps({"queue": url, "dir": str(workdir)}))
         return {"queue": url, "topic": topic}
@@ -87,6 +95,19 @@ def test_a_replay_answered_otherwise_deploys_for_real(emulator, tmp_path, monkey
     assert QueueAndTopic.deploys == 2
     assert account["queues"] == [outputs["queue"]], "the half-replayed account was not reopened"
     assert not kept.exists(), "a snapshot the emulator no longer agrees with is dropped"
+
+
+def test_an_account_that_masks_no_run_id_replays_too(emulator, tmp_path, monkeypatch):
+    """A test's or a live lab's account leaves the run id in its ids' keys: the kept deploy, made
+    with the stand-in, still replays (the ids of its VPC are the ones its subnet names)."""
+    monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, str(tmp_path / "kept"))
+    QueueAndTopic.deploys = 0
+    for folder in ("one", "two"):
+        emulator.reset()
+        snapshot.deploy(QueueAndTopic("run-a1"), emulator, tmp_path / folder, {}, emulator.reset)
+        subnets = emulator.endpoints.client("ec2").describe_subnets()["Subnets"]
+        assert [s["CidrBlock"] for s in subnets if s["CidrBlock"] == "10.9.1.0/24"]
+    assert QueueAndTopic.deploys == 1, "a replay fell back to a real deploy"
 
 
 def test_turned_off_or_not_replayable_every_deploy_is_real(emulator, tmp_path, monkeypatch):
