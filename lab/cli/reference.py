@@ -55,29 +55,27 @@ def run_references(
         console.print(f"{name}: {run_dir} -> {keep(REPO_ROOT, name, run_dir)}")
 
 
+def _blocks(action: str) -> list[str]:
+    """``lab.report.reference.<action>`` on this checkout; a missing block or run is one error."""
+    from lab.report import reference
+
+    try:
+        return getattr(reference, action)(REPO_ROOT)
+    except (reference.ReferenceError, FileNotFoundError) as exc:
+        fail(str(exc))
+
+
 @reference_app.command()
 def write() -> None:
     """Write every generated block of README.md and docs/ from its reference run."""
-    from lab.report.reference import ReferenceError
-    from lab.report.reference import write as write_blocks
-
-    try:
-        changed = write_blocks(REPO_ROOT)
-    except (ReferenceError, FileNotFoundError) as exc:
-        fail(str(exc))
+    changed = _blocks("write")
     console.print("\n".join(changed) if changed else "every block already matches its run")
 
 
 @reference_app.command()
 def check() -> None:
     """Exit 1 if a generated block of README.md or docs/ differs from what its run gives."""
-    from lab.report.reference import ReferenceError
-    from lab.report.reference import check as check_blocks
-
-    try:
-        drift = check_blocks(REPO_ROOT)
-    except (ReferenceError, FileNotFoundError) as exc:
-        fail(str(exc))
+    drift = _blocks("check")
     if drift:
         fail("\n".join(drift) + "\n(`make docs-results` writes them from their runs)", code=1)
     console.print("every block matches its reference run")
