@@ -1,4 +1,4 @@
-"""The emulator's records beside real CloudTrail records of the same calls (issue 19): each
+"""The emulator's records beside real CloudTrail records of the same calls: each
 technique's detonating call, recorded by the emulator, agrees with the record AWS writes for it
 (tests/fixtures/cloudtrail/incident.json, written in the shape of AWS's documented examples) on
 field presence, value types and layout. Values differ (accounts, ids, times); shapes may not."""

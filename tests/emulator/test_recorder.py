@@ -33,7 +33,7 @@ def test_query_protocol_ec2_nested_parameters_and_identity(emulator):
     assert record["requestParameters"]["groupId"] == group
     permission = record["requestParameters"]["ipPermissions"]["items"][0]
     assert permission["ipRanges"]["items"][0]["cidrIp"] == "0.0.0.0/0"
-    # Numbers as CloudTrail writes them, not the query protocol's text (issue 19).
+    # Numbers as CloudTrail writes them, not the query protocol's text.
     assert permission["fromPort"] == 22 and permission["toPort"] == 22
     ec2.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=False)
     volume = _last(emulator, "CreateVolume")["requestParameters"]
