@@ -44,6 +44,7 @@ def validate(
             + (f" x {points} point(s)" if points > 1 else "")
             + f" = {trials} trials",
             highlight=False,
+            soft_wrap=True,  # one line per file, however long its path
         )
 
 
