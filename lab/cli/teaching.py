@@ -71,22 +71,22 @@ def live(
             )
 
     try:
-        session = LiveSession(
+        live_lab = LiveSession(
             arms, speed, workdir, student=exercise, operator=operator, on_event=tell
         )
     except LiveError as exc:
         fail(str(exc))
-    with session:
+    with live_lab:
         console.print(f"deploying {', '.join(arms)} (each in its own emulated account)...")
         try:
-            session.start(progress=lambda line: console.print(line, highlight=False))
+            live_lab.start(progress=lambda line: console.print(line, highlight=False))
         except LiveError as exc:
             fail(str(exc), code=1)
-        for arm, account in session.accounts.items():
+        for arm, account in live_lab.accounts.items():
             console.print(f"# {arm} account: attacker's terminal", highlight=False)
             console.print(account["exports"]["attacker"], highlight=False)
         console.print(f"console: http://127.0.0.1:{port}/   (Ctrl-C to stop)", highlight=False)
-        app = create_app(live=session)
+        app = create_app(live=live_lab)
         if minutes:
 
             def stop_later(server: object) -> None:
