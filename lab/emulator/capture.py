@@ -16,12 +16,13 @@ request is tried again for as long as it waited the first time. Any other differ
 from __future__ import annotations
 
 import base64
-import io
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from lab.emulator.wsgi import buffered_body
 
 # Headers that describe the connection, not the request (recomputed or irrelevant on replay).
 _DROPPED = {"content-length", "connection", "accept-encoding", "transfer-encoding"}
@@ -91,9 +92,7 @@ class Capture:
     ) -> Iterable[bytes]:
         if self._kept is None or environ.get("PATH_INFO") == "/_lab/health":
             return self.app(environ, start_response)
-        length = environ.get("CONTENT_LENGTH")
-        body = environ["wsgi.input"].read(int(length)) if length and length.isdigit() else b""
-        environ["wsgi.input"] = io.BytesIO(body)
+        body = buffered_body(environ)
         with self._lock:  # its place in the order: when it arrived
             slot = len(self._kept) if self._kept is not None else None
             if self._kept is not None:

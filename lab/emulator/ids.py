@@ -22,7 +22,6 @@ Written here: moto offers one global seed, nothing per request.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 import threading
@@ -31,6 +30,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.moto_api._internal import mock_random
+
+from lab.emulator.wsgi import buffered_body
 
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
 _LONG_POLL = re.compile(rb"WaitTimeSeconds[\"=:\s]+\"?[1-9]")
@@ -106,11 +107,7 @@ class OrderFreeIds:
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        body = b""
-        length = environ.get("CONTENT_LENGTH")
-        if length and length.isdigit():
-            body = environ["wsgi.input"].read(int(length))
-            environ["wsgi.input"] = io.BytesIO(body)
+        body = buffered_body(environ)
         if _LONG_POLL.search(body) or _LONG_POLL.search(environ.get("QUERY_STRING", "").encode()):
             return self._serve(environ, start_response)
         with self._lock:

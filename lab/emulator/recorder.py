@@ -9,7 +9,6 @@ CloudTrail format (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cl
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import re
 import threading
@@ -22,6 +21,7 @@ from xml.etree import ElementTree
 from lab.emulator import layouts
 from lab.emulator.actors import DEFAULT_ACCOUNT_ID, actor, actor_for_key
 from lab.emulator.operations import Operation, resolve, typed
+from lab.emulator.wsgi import buffered_body
 
 Clock = Callable[[], datetime]
 _ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
@@ -202,11 +202,7 @@ class ApiCallRecorder:
         path = environ.get("PATH_INFO", "")
         if path.startswith(("/moto-api", "/_lab", "/latest/")):
             return self.app(environ, start_response)
-        body = b""
-        length = environ.get("CONTENT_LENGTH")
-        if length and length.isdigit():
-            body = environ["wsgi.input"].read(int(length))
-            environ["wsgi.input"] = io.BytesIO(body)
+        body = buffered_body(environ)
         status: dict[str, int] = {}
 
         def capture(status_line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
