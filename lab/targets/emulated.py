@@ -36,18 +36,17 @@ class EmulatedAccount:
 
     emulator: EmulatorServer
     scanner: Scanner | None = None  # the CSPM tool, when the scenario scans
-    seed_at_open: int = 0
     run_id: str = ""
 
     def open(self) -> None:
         """The account as a worker gets it: empty, its ids seeded, the run id masked."""
         self.emulator.reset()  # moto's state is per process: start from an empty account
         self.emulator.ids.mask(self.run_id)  # ids must not depend on the run's name
-        self.emulator.open_account(self.seed_at_open)
+        self.emulator.open_account(ACCOUNT_SEED)
 
     def deploy(self, architecture: Any, workdir: Path) -> dict[str, Any]:
         return snapshot.deploy(
-            architecture, self.emulator, workdir, {"seed": self.seed_at_open}, self.open
+            architecture, self.emulator, workdir, {"seed": ACCOUNT_SEED}, self.open
         )
 
     @property
@@ -88,7 +87,7 @@ class EmulatedTarget:
     @contextmanager
     def account(self, scenario: Scenario, run_id: str) -> Iterator[EmulatedAccount]:
         with EmulatorServer() as emulator:
-            account = EmulatedAccount(emulator, None, ACCOUNT_SEED, run_id)
+            account = EmulatedAccount(emulator, run_id=run_id)
             account.open()
             with tempfile.TemporaryDirectory(prefix="lab-cspm-") as scans:
                 if scenario.cspm:
