@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import logging
@@ -110,19 +111,35 @@ def deploy(
     if root is None or described is None:
         return architecture.deploy(emulator.endpoints, workdir)
     kept = root / hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:32]
-    if not (kept / "snapshot.json").is_file():
-        _make(kept, described, architecture, emulator, workdir)
-        reopen()
-        shutil.rmtree(workdir, ignore_errors=True)
-    try:
-        with _run_id_masked(emulator, architecture.run_id):
-            return _restore(kept, emulator, workdir, architecture.run_id)
-    except (ReplayMismatch, OSError, ValueError, KeyError) as exc:
-        log.warning("the kept deploy %s does not replay (%s): deploying for real", kept, exc)
-        shutil.rmtree(workdir, ignore_errors=True)
-        shutil.rmtree(kept, ignore_errors=True)
-        reopen()  # a half-restored account starts again, and the deploy runs for real
-        return architecture.deploy(emulator.endpoints, workdir)
+    with _exclusive(kept):
+        if not (kept / "snapshot.json").is_file():
+            _make(kept, described, architecture, emulator, workdir)
+            reopen()
+            shutil.rmtree(workdir, ignore_errors=True)
+        try:
+            with _run_id_masked(emulator, architecture.run_id):
+                return _restore(kept, emulator, workdir, architecture.run_id)
+        except (ReplayMismatch, OSError, ValueError, KeyError) as exc:
+            log.warning("the kept deploy %s does not replay (%s): deploying for real", kept, exc)
+            shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(kept, ignore_errors=True)
+    reopen()  # a half-restored account starts again, and the deploy runs for real
+    return architecture.deploy(emulator.endpoints, workdir)
+
+
+@contextlib.contextmanager
+def _exclusive(kept: Path) -> Iterator[None]:
+    """One process at a time makes, restores or drops a recipe's snapshot (the runs' workers and
+    pytest's share one folder): a second worker waits for the first one's deploy instead of
+    making its own, and never reads one snapshot's requests with another's folder. ``fcntl.flock``
+    (POSIX, as the lab's fork servers are) is released by the kernel when a process dies."""
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    with (kept.parent / f"{kept.name}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _make(

@@ -74,6 +74,9 @@ class OrderFreeIds:
         self._seed = seed
         self._seen: dict[bytes, int] = {}
         self._masks: tuple[bytes, ...] = ()
+        # The server's own address, in queue URLs a request may name: a free port differs from
+        # process to process, the ids must not.
+        self.address = b""
 
     def seed(self, seed: int) -> None:
         """A new account seed: ids repeat from here for the same requests in the same numbers."""
@@ -99,7 +102,7 @@ class OrderFreeIds:
         in a tag value until then would move the tag in the sorted order, and the key with it."""
         for mask in self._masks:
             text = text.replace(mask, b"")
-        return text
+        return text.replace(self.address, b"") if self.address else text
 
     def _key(self, *parts: bytes) -> bytes:
         return hashlib.sha256(b"\0".join(parts)).digest()

@@ -119,6 +119,7 @@ class EmulatorServer:
         except SystemExit as exc:  # werkzeug exits the process when the port is taken
             raise EmulatorError(f"cannot listen on {self.host}:{self.port} (port in use?)") from exc
         self.port = self._server.server_port
+        self.ids.address = f"{self.host}:{self.port}".encode()
         running.started(self.url, self.recorder)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="lab-emulator", daemon=True

@@ -4,6 +4,9 @@ event history, the same trials; a replay the emulator answers otherwise falls ba
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -11,6 +14,7 @@ from typing import ClassVar
 import pytest
 
 from lab.architectures import snapshot
+from lab.emulator import EmulatorServer
 from lab.experiment.runner import run_scenario
 from lab.experiment.scenario import load_scenario
 from lab.targets.emulated import EmulatedTarget
@@ -65,6 +69,47 @@ def _deploy(emulator, tmp_path, run_id: str, folder: str) -> tuple[dict, dict]:
     return outputs, _account(emulator)
 
 
+def _kept(root: Path) -> list[Path]:
+    """The snapshots in ``root`` (beside them: their lock files)."""
+    return [path for path in root.iterdir() if path.is_dir()]
+
+
+def _deploy_in_own_process(root: str, run_id: str, workdir: str) -> tuple[dict, dict, int]:
+    """A run's worker: its own process, emulator and account, the snapshots shared."""
+    os.environ[snapshot.SNAPSHOTS_ENV] = root
+    with EmulatorServer() as emulator:
+        emulator.ids.mask(run_id)
+        outputs = snapshot.deploy(QueueAndTopic(run_id), emulator, Path(workdir), {}, emulator.reset)
+        return outputs, _account(emulator), QueueAndTopic.deploys
+
+
+def test_two_workers_deploying_one_recipe_at_once_make_it_once(tmp_path):
+    """Workers of one run (or pytest's) share the snapshots: the second waits for the first's
+    deploy and replays it into its own account (on another port), and neither reads a snapshot
+    another is replacing."""
+    runs = ("run-a1", "run-b2")
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        done = pool.map(
+            _deploy_in_own_process,
+            [str(tmp_path / "kept")] * 2,
+            runs,
+            [str(tmp_path / run_id) for run_id in runs],
+        )
+        (out_a, account_a, deploys_a), (out_b, account_b, deploys_b) = done
+    assert deploys_a + deploys_b == 1, "both workers deployed for real, or neither did"
+    assert len(_kept(tmp_path / "kept")) == 1
+    assert json.dumps([out_b, account_b]).replace("run-b2", "run-a1").replace(
+        _port(out_b), _port(out_a)
+    ) == json.dumps([out_a, account_a])
+    for run_id in runs:
+        state = json.loads((tmp_path / run_id / "state.json").read_text())
+        assert state["dir"] == str((tmp_path / run_id).resolve())
+
+
+def _port(outputs: dict) -> str:
+    return outputs["queue"].split("/")[2]
+
+
 def test_a_kept_deploy_replays_as_the_real_deploy_with_each_run_s_id(
     emulator, tmp_path, monkeypatch
 ):
@@ -87,7 +132,7 @@ def test_a_replay_answered_otherwise_deploys_for_real(emulator, tmp_path, monkey
     monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, str(tmp_path / "kept"))
     QueueAndTopic.deploys = 0
     _deploy(emulator, tmp_path, "run-a1", "first")
-    (kept,) = (tmp_path / "kept").iterdir()
+    (kept,) = _kept(tmp_path / "kept")
     lines = (kept / "requests.jsonl").read_text().splitlines()
     tampered = json.loads(lines[-1]) | {"status": 418}  # the emulator will not answer that
     (kept / "requests.jsonl").write_text("\n".join([*lines[:-1], json.dumps(tampered)]) + "\n")
@@ -147,7 +192,7 @@ def test_a_run_on_the_kept_serverless_stack_gives_the_bytes_of_a_run_on_a_real_d
     replayed = run_scenario(
         scenario, tmp_path / "20261206T000002Z-0a1b2c3d", target=EmulatedTarget()
     )
-    (kept,) = (tmp_path / "kept").iterdir()
+    (kept,) = _kept(tmp_path / "kept")
     assert json.loads((kept / "snapshot.json").read_text())["requests"] > 100
     assert (real / "trials.csv").read_text() == (replayed / "trials.csv").read_text()
     assert (real / "events.jsonl").read_text() == (replayed / "events.jsonl").read_text()

@@ -59,3 +59,20 @@ def test_identical_requests_get_distinct_ids_and_tokens_do_not_count(emulator):
         for token in ("other-1", "other-2")  # SDKs fill tokens with random or time-based values
     ]
     assert again == [first, second]
+
+
+def _message_id(emulator: EmulatorServer) -> str:
+    emulator.reset()
+    emulator.seed(5)
+    sqs = emulator.endpoints.client("sqs")
+    url = sqs.create_queue(QueueName="lab-ids")["QueueUrl"]  # holds the server's address
+    return sqs.send_message(QueueUrl=url, MessageBody="x")["MessageId"]
+
+
+def test_ids_do_not_depend_on_the_port_the_emulator_listens_on(session_emulator):
+    """Every worker's emulator listens on a free port of its own, which queue URLs name: a
+    request naming one gets the same ids on any port (a kept deploy replays on another)."""
+    first = _message_id(session_emulator)
+    with EmulatorServer() as other:
+        assert other.port != session_emulator.port
+        assert _message_id(other) == first
