@@ -79,7 +79,9 @@ def _deploy_in_own_process(root: str, run_id: str, workdir: str) -> tuple[dict, 
     os.environ[snapshot.SNAPSHOTS_ENV] = root
     with EmulatorServer() as emulator:
         emulator.ids.mask(run_id)
-        outputs = snapshot.deploy(QueueAndTopic(run_id), emulator, Path(workdir), {}, emulator.reset)
+        outputs = snapshot.deploy(
+            QueueAndTopic(run_id), emulator, Path(workdir), {}, emulator.reset
+        )
         return outputs, _account(emulator), QueueAndTopic.deploys
 
 
