@@ -12,7 +12,9 @@
 #   DETECTORS (comma-separated, default all: cron = the polling scripts on the instance;
 #   cis-alarms = a CloudTrail trail to S3 and CloudWatch Logs with the CIS metric filters and alarms;
 #   guardduty = a detector whose findings EventBridge e-mails; config = AWS Config with the managed
-#   rules, NON_COMPLIANT changes e-mailed). The instance, its agent and its log alarms are always built.
+#   rules, NON_COMPLIANT changes e-mailed; api-calls = an EventBridge rule per entry of the shared
+#   detection list, lab/detections/catalog.yaml, e-mailing the API call whole). The instance, its
+#   agent and its log alarms are always built.
 # Idempotent: a step whose resource already exists (by Name tag or state file) reuses it.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,8 +27,8 @@ EMAIL="${ALERT_EMAIL:-security@example.com}"
 PHONE="${ALERT_PHONE:-}"
 CRON_SCHEDULE="${CRON_SCHEDULE:-*/5 * * * *}"
 AGENT_PARAMETER="AmazonCloudWatch-lab"  # the name the account's instance bootstrap fetches
-DETECTORS="${DETECTORS:-cron,cis-alarms,guardduty,config}"
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+DETECTORS="${DETECTORS:-cron,cis-alarms,guardduty,config,api-calls}"
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 # has_detector NAME: whether DETECTORS includes NAME.
 has_detector() { [[ ",$DETECTORS," == *",$1,"* ]]; }
 while getopts "hs:p:e:m:" opt; do
@@ -363,6 +365,18 @@ for r in json.load(open(sys.argv[1]))["rules"]:
   state_set CONFIG_RULE_PREFIX "$PREFIX-"
   event_rule_to_topic "$PREFIX-config-noncompliant" "AWS Config rules finding a resource NON_COMPLIANT, to the alert topic" \
     '{"source":["aws.config"],"detail-type":["Config Rules Compliance Change"],"detail":{"newEvaluationResult":{"complianceType":["NON_COMPLIANT"]}}}'
+fi
+
+if has_detector api-calls; then
+  log "13. EventBridge e-mails the API calls of the shared detection list (one rule per entry)"
+  # The list every architecture deploys (the serverless stack sends the same rules to its Lambda).
+  python3 -c 'import json, sys, yaml
+for d in yaml.safe_load(open(sys.argv[1]))["detections"]:
+    print(d["id"], d["title"], json.dumps(d["pattern"], separators=(",", ":")), sep="\t")' \
+    "$HERE/../lab/detections/catalog.yaml" |
+  while IFS=$'\t' read -r id title pattern; do
+    event_rule_to_topic "$PREFIX-$id" "$title" "$pattern"
+  done
 fi
 
 log "done: state in $STATE_FILE"

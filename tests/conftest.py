@@ -52,6 +52,7 @@ INTEGRATION_MODULES = {
     "attacks/test_techniques.py",
     "cli/test_cli.py",
     "console/test_console.py",
+    "detections/test_deployed.py",
     "cspm/test_cspm.py",
     "experiment/test_cluster.py",
     "experiment/test_interrupt.py",

@@ -13,8 +13,9 @@ from lab.paths import CLI_BASELINE_DIR
 
 DEFAULT_CRON_SCHEDULE = "*/5 * * * *"
 # What deploy.sh can build beside the instance and its agent (see its header): the polling scripts,
-# a trail with the CIS alarms, GuardDuty, AWS Config. The default is the competent set: all of them.
-MANUAL_DETECTORS = ("cron", "cis-alarms", "guardduty", "config")
+# a trail with the CIS alarms, GuardDuty, AWS Config, an EventBridge rule per entry of the shared
+# detection list (lab/detections). The default is the competent set: all of them.
+MANUAL_DETECTORS = ("cron", "cis-alarms", "guardduty", "config", "api-calls")
 
 
 class BaselineError(RuntimeError):

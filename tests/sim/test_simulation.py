@@ -184,7 +184,7 @@ def test_a_failing_handler_is_retried_twice_then_dead_lettered(serverless):
     )
     runtime = LambdaRuntime(sim, code_cache=workdir / "lambda-code")
     function = e.client("lambda").get_function(FunctionName="lab-respond")["Configuration"]
-    rule = e.client("events").describe_rule(Name="lab-high-risk-calls")
+    rule = e.client("events").describe_rule(Name="lab-cloudtrail-tampering")
     event = {  # StopLogging of a trail that does not exist: the handler raises
         "id": "test",
         "detail-type": "AWS API Call via CloudTrail",
@@ -271,7 +271,7 @@ def test_reserved_concurrency_throttles_and_the_queue_retries_with_backoff(serve
     )
     runtime = LambdaRuntime(sim, code_cache=workdir / "lambda-code")
     arn = lam.get_function(FunctionName="lab-respond")["Configuration"]["FunctionArn"]
-    rule = e.client("events").describe_rule(Name="lab-high-risk-calls")["Arn"]
+    rule = e.client("events").describe_rule(Name="lab-cloudtrail-tampering")["Arn"]
     event = {"id": "x", "detail-type": "Test", "detail": {"eventName": "DescribeNothing"}}
     try:
         for _ in range(3):  # three events at once, one execution at a time

@@ -26,32 +26,14 @@ variable "auto_remediation" {
 
 locals {
   function_name = "${var.name_prefix}-respond"
-  high_risk_calls = [
-    "PutBucketAcl", "PutBucketPolicy", "DeleteBucketPublicAccessBlock",
-    "StopLogging", "DeleteTrail",
-    "UpdateDetector", "DeleteDetector",
-    "StopConfigurationRecorder", "DeleteDeliveryChannel",
-    "ModifySnapshotAttribute",
-    "ScheduleKeyDeletion", "DisableKey",
-    "AttachUserPolicy", "CreateUser", "CreateAccessKey",
-    "UpdateAccountPasswordPolicy",
-    "AttachRolePolicy", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy",
-    "PutEventSelectors", "DeleteFlowLogs", "DeleteResolverQueryLogConfig", "PutBucketLifecycle",
-    "ModifyImageAttribute", "DeregisterImage", "ModifyDBSnapshotAttribute",
-    "AddPermission20150331v2", "UpdateFunctionCode20150331v2", "UpdateFunctionConfiguration20150331v2",
-    "GetFederationToken", "SendCommand", "StartSession", "SendSSHPublicKey", "LeaveOrganization",
-    "EnableSerialConsoleAccess",
-  ]
-  # The services those calls belong to: a call of the same name to another service (Transfer
-  # Family's or Amazon MQ's CreateUser) is not one of them. Within these services each name is one
-  # service's, so the two lists together match exactly the calls above.
-  high_risk_sources = [
-    "s3.amazonaws.com", "cloudtrail.amazonaws.com", "guardduty.amazonaws.com",
-    "config.amazonaws.com", "ec2.amazonaws.com", "kms.amazonaws.com", "iam.amazonaws.com",
-    "rds.amazonaws.com", "lambda.amazonaws.com", "sts.amazonaws.com", "ssm.amazonaws.com",
-    "ec2-instance-connect.amazonaws.com", "route53resolver.amazonaws.com",
-    "organizations.amazonaws.com",
-  ]
+  # The shared detection list (lab/detections/catalog.yaml, linked as terraform/detections.yaml):
+  # every architecture deploys each of its entries, this one as a rule to the orchestrator.
+  detections = {
+    for d in yamldecode(file("${path.module}/../../detections.yaml")).detections : d.id => {
+      description = d.title
+      pattern     = d.pattern
+    }
+  }
   playbook      = jsondecode(file("${path.module}/../../functions/respond/playbook.json"))
   finding_types = sort([for k, v in local.playbook.findings : k])
   finding_rules = {
@@ -77,67 +59,8 @@ locals {
   rules = merge(
     var.enable_finding_rules ? local.finding_rules : {},
     var.enable_compliance_rules ? local.compliance_rules : {},
-    {
-      high-risk-calls = {
-        description = "High-risk API calls (CloudTrail), sent to the orchestrator Lambda."
-        pattern = {
-          "detail-type" = ["AWS API Call via CloudTrail"]
-          detail        = { eventSource = local.high_risk_sources, eventName = local.high_risk_calls }
-        }
-      }
-      unencrypted-volume = {
-        description = "An EBS volume created without encryption (CloudTrail)."
-        pattern = {
-          "detail-type" = ["AWS API Call via CloudTrail"]
-          detail = {
-            eventSource       = ["ec2.amazonaws.com"]
-            eventName         = ["CreateVolume"]
-            # A boolean, as CloudTrail records it (the lab's records were all strings once).
-            requestParameters = { encrypted = [false] }
-          }
-        }
-      }
-      unusual-instances = {
-        description = "EC2 instances of GPU families launched (CloudTrail): the mining and training families."
-        pattern = {
-          "detail-type" = ["AWS API Call via CloudTrail"]
-          detail = {
-            eventSource       = ["ec2.amazonaws.com"]
-            eventName         = ["RunInstances"]
-            requestParameters = { instanceType = [{ prefix = "p" }, { prefix = "g" }] }
-          }
-        }
-      }
-      user-data-change = {
-        description = "An instance's user data replaced (CloudTrail ModifyInstanceAttribute with userData)."
-        pattern = {
-          "detail-type" = ["AWS API Call via CloudTrail"]
-          detail = {
-            eventSource       = ["ec2.amazonaws.com"]
-            eventName         = ["ModifyInstanceAttribute"]
-            requestParameters = { userData = { value = [{ exists = true }] } }
-          }
-        }
-      }
-      console-sign-in-without-mfa = {
-        description = "An IAM user's console sign-in without MFA (CloudTrail sign-in event)."
-        pattern = {
-          "detail-type" = ["AWS Console Sign In via CloudTrail"]
-          detail = {
-            eventName           = ["ConsoleLogin"]
-            userIdentity        = { type = ["IAMUser"] }
-            additionalEventData = { MFAUsed = ["No"] }
-          }
-        }
-      }
-      root-activity = {
-        description = "Any call or console sign-in made with the root user's credentials (CloudTrail)."
-        pattern = {
-          "detail-type" = ["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"]
-          detail        = { userIdentity = { type = ["Root"] } }
-        }
-      }
-  })
+    local.detections,
+  )
   always = keys(merge(local.finding_rules, local.compliance_rules))
 }
 
