@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.yaml")
 _Z90 = 1.2815515655446004  # standard normal quantile at 0.9
@@ -145,11 +145,13 @@ class Availability(BaseModel):
 class OperatorProfile(BaseModel):
     """When a person is reachable, and how fast they read an alert, diagnose it and type each
     runbook command. ``page_ack_s``: how long they take to acknowledge a page (an SMS from the
-    alert topic) at any hour; a profile without it carries no pager."""
+    alert topic) at any hour; a profile without it carries no pager. ``capacity``: incidents the
+    profile works at once (one person: 1; a team on shift: more); the rest wait their turn."""
 
     model_config = ConfigDict(extra="forbid")
     description: str
     availability: Availability = Availability()
+    capacity: int = Field(1, ge=1)
     read_alert_s: Distribution
     diagnose_s: Distribution
     runbook_command_s: Distribution

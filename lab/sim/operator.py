@@ -1,7 +1,12 @@
 """The person on call: reads each alert that reaches them, diagnoses, and runs the runbook the alert
 names, or the one the runbook index maps its event to (``lab.sim.runbook_index``), whichever
 architecture sent it. An alert comes by e-mail (read when the staffing profile is on duty) or as a
-page (acknowledged at any hour, ``page_ack_s``); of the two copies of one message, the first read wins. One model for every clock: ``OnCallPerson.handle`` is the person's steps as a generator that
+page (acknowledged at any hour, ``page_ack_s``); of the two copies of one message, the first read wins.
+
+One person, as a person is: one mailbox and one pager, each looked at once per delay drawn (what
+arrives before the look is read with it, not sooner because there are more copies); the incidents
+read are worked one at a time in the order read (``capacity`` at once for a team), a review of an
+alert that needs nothing taking its time too. One model for every clock: ``OnCallPerson.handle`` is the person's steps as a generator that
 yields each wait in seconds, and a clock drives it, SimPy in virtual time (``Operator``) or polls in
 wall-clock time (``WallClockPerson``, on a real account or the stand-in).
 
@@ -26,7 +31,7 @@ import numpy as np
 from lab.emulator.endpoints import Endpoints
 from lab.sim.calibration import OperatorProfile
 from lab.sim.kernel import Simulation
-from lab.sim.runbook_index import runbook_order
+from lab.sim.runbook_index import Order, found_events, runbook_order
 
 RUNBOOK_INDEX = "index.yaml"  # beside the runbooks: which runbook answers which alert
 _AWS_COMMAND = re.compile(r"(?:^|[\s($])aws\s+[a-z0-9-]+\s+[a-z0-9-]+")
@@ -43,6 +48,7 @@ class Message(Protocol):
 class RunbookResult:
     exit_code: int
     stderr: str = ""
+    stdout: str = ""
 
 
 # (script, arguments, environment) -> result: bash by default; ``lab run --prompt`` asks you.
@@ -63,7 +69,7 @@ def run_in_bash(script: Path, args: list[str], env: dict[str, str]) -> RunbookRe
     result = subprocess.run(
         ["bash", str(script), *args], env=env, capture_output=True, text=True, timeout=300
     )
-    return RunbookResult(result.returncode, result.stderr)
+    return RunbookResult(result.returncode, result.stderr, result.stdout)
 
 
 class OnCallPerson:
@@ -94,27 +100,53 @@ class OnCallPerson:
         self.on_hours, self.runner = on_hours, runner
         self._handled: set[tuple[str, ...]] = set()
         self._read: set[str] = set()  # messages read (by SNS message), whichever copy came first
+        self._look_at: dict[str, float] = {}  # channel -> when the person looks at it next
+        self._free_at = [0.0] * profile.capacity  # when each of their hands is free
+
+    def _now(self) -> float:
+        return self.clock().timestamp()
+
+    def _look(self, channel: str, draw: Callable[[], float], alert: Message) -> float:
+        """Seconds until the person next looks at ``channel`` (their mailbox or pager). One look
+        reads everything that arrived before it: an alert arriving while a look is due is read
+        then, with no draw of its own (a second copy of a problem does not make them faster)."""
+        now = self._now()
+        due = self._look_at.get(channel)
+        if due is not None and due >= now:
+            self.log("operator.queued_in_inbox", alert, subject=alert.subject, channel=channel)
+            return due - now
+        wait_s = draw()
+        self._look_at[channel] = now + wait_s
+        return wait_s
+
+    def _mail_delay(self, alert: Message) -> float:
+        off_duty_s = self.profile.availability.wait_s(self.clock()) if self.on_hours else 0.0
+        if off_duty_s > 0:
+            self.log("operator.off_duty", alert, subject=alert.subject, wait_s=round(off_duty_s, 3))
+        return off_duty_s + self.profile.read_alert_s.sample(self.rng)
+
+    def _queue(self, alert: Message, work_s: float) -> float:
+        """Book ``work_s`` of the person's time from now: seconds until they can start it (they
+        work ``profile.capacity`` incidents at once, one by default, in the order read)."""
+        now = self._now()
+        slot = min(range(len(self._free_at)), key=lambda k: self._free_at[k])
+        start = max(now, self._free_at[slot])
+        self._free_at[slot] = start + work_s
+        if start > now:
+            self.log("operator.busy", alert, wait_s=round(start - now, 3))
+        return start - now
 
     def handle(self, alert: Message) -> Generator[float, None, None]:
         """The steps of handling ``alert``; yields each wait (seconds) before the next step."""
         if getattr(alert, "channel", "email") == "sms":  # a page reaches them at any hour
-            if self.profile.page_ack_s is None:
+            ack = self.profile.page_ack_s
+            if ack is None:
                 self.log("operator.page_ignored", alert, subject=alert.subject)
                 return
-            yield self.profile.page_ack_s.sample(self.rng)
+            yield self._look("pager", lambda: ack.sample(self.rng), alert)
             via = {"via": "page"}
         else:
-            if self.on_hours:
-                off_duty_s = self.profile.availability.wait_s(self.clock())
-                if off_duty_s > 0:
-                    self.log(
-                        "operator.off_duty",
-                        alert,
-                        subject=alert.subject,
-                        wait_s=round(off_duty_s, 3),
-                    )
-                    yield off_duty_s
-            yield self.profile.read_alert_s.sample(self.rng)
+            yield self._look("mailbox", lambda: self._mail_delay(alert), alert)
             via = {}
         # One Publish reaches them as an e-mail and a page: they act on the copy they read first.
         message_id = getattr(alert, "message_id", "")
@@ -127,10 +159,16 @@ class OnCallPerson:
         order = runbook_order(alert.message, self.runbooks_dir / RUNBOOK_INDEX)
         if order is None:
             review_s = self.profile.review_alert_s.sample(self.rng)
+            self._queue(alert, review_s)  # reviewing takes their time too
             self.log(
                 "operator.acknowledged", alert, subject=alert.subject, work_s=round(review_s, 3)
             )
             return
+        yield from self._follow(alert, order)
+
+    def _follow(self, alert: Message, order: Order) -> Generator[float, None, None]:
+        """Diagnose and type ``order``'s runbook; then, for a runbook that finds the events behind
+        an alert (``Order.then_index``), the runbook each event found calls for."""
         runbook, args = order.runbook, list(order.args)
         if (runbook, *args) in self._handled:
             self.log("operator.duplicate_alert", alert, runbook=runbook)
@@ -141,14 +179,15 @@ class OnCallPerson:
             self.log("operator.runbook_missing", alert, runbook=runbook)
             return
         diagnose_s = self.profile.diagnose_s.sample(self.rng)
-        yield diagnose_s
         commands = count_commands(script.read_text())
         typing_s = sum(self.profile.runbook_command_s.sample(self.rng) for _ in range(commands))
+        yield self._queue(alert, diagnose_s + typing_s)
+        yield diagnose_s
         yield typing_s
         env = {
             **os.environ,
             **self.endpoints.cli_env("operator"),
-            "LAB_NOW": str(int(self.clock().timestamp())),  # the runbook's clock
+            "LAB_NOW": str(int(self._now())),  # the runbook's clock
         }
         result = self.runner(script, args, env)
         self.commands_ran(alert)
@@ -164,7 +203,13 @@ class OnCallPerson:
             exit_code=result.exit_code,
             stderr=result.stderr[-500:] or None,
         )
-        self.finished(alert, f"operator:{runbook[:-3]}")
+        if not order.then_index:
+            self.finished(alert, f"operator:{runbook[:-3]}")
+            return
+        for event in found_events(result.stdout):
+            found = runbook_order(event, self.runbooks_dir / RUNBOOK_INDEX)
+            if found is not None and not found.then_index:
+                yield from self._follow(alert, found)
 
 
 class Operator:

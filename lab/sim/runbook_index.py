@@ -31,7 +31,11 @@ WHEN_KEYS = (
     "userIdentityType",
     "prowlerCheck",
     "securityControl",
+    "alarmNamespace",
 )
+# What a runbook that looks for the events behind an alert (``then: index``) prints for each one
+# it found: the person answers each as the index says.
+FOUND_EVENT = "event: "
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Order:
 
     runbook: str
     args: tuple[str, ...]
+    then_index: bool = False  # the runbook finds events (``FOUND_EVENT``): each is answered next
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class Entry:
     value: str
     runbook: str
     args: tuple[str, ...]
+    then_index: bool = False
 
 
 @functools.cache
@@ -60,8 +66,12 @@ def load_index(path: Path) -> tuple[Entry, ...]:
             raise ValueError(
                 f"{path} entry {number}: needs one 'when' key of {list(WHEN_KEYS)} and a runbook"
             )
+        if raw.get("then", "index") != "index":
+            raise ValueError(f"{path} entry {number}: 'then' can only be 'index'")
         ((key, value),) = when.items()
-        entries.append(Entry(key, str(value), raw["runbook"], tuple(raw.get("args") or ())))
+        entries.append(
+            Entry(key, str(value), raw["runbook"], tuple(raw.get("args") or ()), "then" in raw)
+        )
     return tuple(entries)
 
 
@@ -98,6 +108,9 @@ def _event_detail(message: str) -> tuple[dict[str, Any] | None, bool]:
         document = json.loads(message)
     except ValueError:
         return None, False
+    if isinstance(document, dict) and isinstance(document.get("Trigger"), dict):
+        # A CloudWatch alarm's notification: acted on when it went into ALARM.
+        return document, document.get("NewStateValue") != "ALARM"
     if not isinstance(document, dict) or not isinstance(document.get("detail"), dict):
         return None, False
     handled = document.get("status") in HANDLED_STATUSES
@@ -127,7 +140,18 @@ def _facts(detail: dict[str, Any]) -> dict[str, str]:
         facts["prowlerCheck"] = str(detail["prowlerCheck"])
     if "securityControl" in detail:  # a Security Hub control's failure
         facts["securityControl"] = str(detail["securityControl"])
+    if isinstance(detail.get("Trigger"), dict):  # an alarm on a metric (a CIS metric filter's)
+        facts["alarmNamespace"] = str(detail["Trigger"].get("Namespace", ""))
     return facts
+
+
+def found_events(stdout: str) -> list[str]:
+    """The events a ``then: index`` runbook printed, each as an alert's message."""
+    return [
+        line.removeprefix(FOUND_EVENT)
+        for line in stdout.splitlines()
+        if line.startswith(FOUND_EVENT)
+    ]
 
 
 def runbook_order(message: str, index_path: Path) -> Order | None:
@@ -148,5 +172,5 @@ def runbook_order(message: str, index_path: Path) -> Order | None:
             continue
         args = [json_path(detail, f"$.{path}") for path in entry.args]
         if all(isinstance(a, str | int) and str(a) for a in args):
-            return Order(entry.runbook, tuple(str(a) for a in args))
+            return Order(entry.runbook, tuple(str(a) for a in args), entry.then_index)
     return None

@@ -116,10 +116,12 @@ def test_manual_cis_alarms_watch_the_trail_and_alarm_on_a_deleted_one(
         f"lab-manual-cis-{c['id']}" for c in controls
     }
     row, events = _trial(emulator, tmp_path, "cloudtrail-delete-trail", "manual")
-    # The alarm's e-mail names no trail: the person reads it and has nothing to run.
+    # The alarm's e-mail names no trail: the person finds the DeleteTrail call behind it with the
+    # metric filter's pattern in the trail's log group, then restores the trail it names.
     assert row["detection_source"] == "alarm:lab-manual-cis-cloudtrail-changes", row
-    assert row["outcome"] == "detected only"
-    assert any(e["kind"] == "operator.acknowledged" for e in events)
+    assert row["outcome"] == "remediated", row
+    runbooks = [e["runbook"] for e in events if e["kind"] == "operator.runbook_done"]
+    assert runbooks == ["cis-alarm-events.sh", "cloudtrail-restore.sh"]
 
 
 def test_the_person_answers_serverless_alerts_and_automation_off_leaves_every_fix_to_them(

@@ -2,15 +2,18 @@
 or polls of a wall clock drive them."""
 
 from datetime import UTC, datetime, timedelta
+import json
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 import simpy
 
 from lab.emulator import Endpoints
+from lab.emulator.recorder import wall_clock
 from lab.paths import RUNBOOKS_DIR
 from lab.sim.calibration import Calibration
-from lab.sim.operator import OnCallPerson, RunbookResult, WallClockPerson
+from lab.sim.operator import OnCallPerson, RunbookResult, WallClockPerson, run_in_bash
 
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ALERTS = [
@@ -91,4 +94,153 @@ def test_the_person_does_the_same_on_a_virtual_and_on_a_wall_clock():
     virtual_at = {(kind, subject): at for kind, subject, at in virtual_log}
     assert len(virtual_at) == len(virtual_log)
     for kind, subject, at in wall_log:
-        assert virtual_at[kind, subject] <= at < virtual_at[kind, subject] + 5.0
+        assert virtual_at[kind, subject] - 1e-6 <= at <= virtual_at[kind, subject] + 5.0
+
+
+def _alert(subject: str, message: str) -> SimpleNamespace:
+    return SimpleNamespace(subject=subject, message=message, background=False)
+
+
+def _timed(profile: str = "on-call", capacity: int | None = None):
+    """A person in virtual time, whose log keeps (kind, subject, time) and the runbooks run."""
+    env = simpy.Environment()
+    log: list[tuple[str, str, float]] = []
+    ran: list[tuple[str, float]] = []
+
+    def runner(script, args, env_vars):
+        ran.append((script.name, env.now))
+        return RunbookResult(0)
+
+    chosen = Calibration.load().operator(profile)
+    if capacity is not None:
+        chosen = chosen.model_copy(update={"capacity": capacity})
+    person = OnCallPerson(
+        chosen,
+        RUNBOOKS_DIR,
+        Endpoints(url="http://127.0.0.1:9", region="us-east-1"),
+        np.random.default_rng(7),
+        clock=lambda: EPOCH + timedelta(seconds=env.now),
+        log=lambda kind, alert, **f: log.append((kind, alert.subject, env.now)),
+        runner=runner,
+    )
+    return env, person, log, ran
+
+
+def _arrive(env, person, alert, at_s: float) -> None:
+    def arrive():
+        yield env.timeout(at_s)
+        for wait_s in person.handle(alert):
+            yield env.timeout(wait_s)
+
+    env.process(arrive())
+
+
+def test_alerts_arriving_before_the_person_looks_are_read_together_at_one_look():
+    """One mailbox: a second alert about the same problem does not make the person read sooner
+    (as independent readers of each copy would: the minimum of two draws)."""
+    env, person, log, _ = _timed()
+    _arrive(env, person, _alert("first", "a finding, no runbook named"), 0)
+    _arrive(env, person, _alert("second", "another finding, no runbook named"), 60)
+    env.run()
+    read = {subject: at for kind, subject, at in log if kind == "operator.read_alert"}
+    assert read["second"] == pytest.approx(read["first"]) and read["first"] > 60
+    assert ("operator.queued_in_inbox", "second", 60) in log
+
+
+def test_one_person_works_one_incident_at_a_time_and_a_team_several():
+    alerts = [
+        _alert("sg", "run: runbooks/sg-open-world.sh sg-0123"),
+        _alert("key", "run: runbooks/kms-key-restore.sh key-1"),
+    ]
+    starts = {}
+    for capacity in (1, 2):
+        env, person, log, ran = _timed(capacity=capacity)
+        for alert in alerts:
+            _arrive(env, person, alert, 0)
+        env.run()
+        starts[capacity] = [at for _, at in ran]
+        busy = [kind for kind, _, _ in log if kind == "operator.busy"]
+        assert len(busy) == (1 if capacity == 1 else 0)
+    first, second = starts[1]
+    assert second - first > 60, "the second fix began before the first one was typed"
+    assert starts[2][1] - starts[2][0] < second - first  # two hands: the second starts sooner
+
+
+def test_a_cis_alarm_is_followed_to_the_calls_behind_it(emulator):
+    """The CIS alarm names a metric: the person's runbook finds the trail's records behind it with
+    the metric filter's own pattern (the real aws CLI against the emulated account) and answers
+    each record as the index says."""
+    e = emulator.endpoints
+    moment = EPOCH + timedelta(minutes=10)
+    emulator.recorder.clock = lambda: moment  # the account's clock: log events of its own day
+    try:
+        ran = _follow_alarm(emulator, moment)
+    finally:
+        emulator.recorder.clock = wall_clock
+    assert ran == [
+        ("cis-alarm-events.sh", ["CloudTrailChanges", "CISBenchmark", "2026-01-05T09:15:00Z"]),
+        ("cloudtrail-restore.sh", ["lab-trail"]),
+    ]
+
+
+def _follow_alarm(emulator, moment: datetime) -> list:
+    e = emulator.endpoints
+    logs = e.client("logs")
+    logs.create_log_group(logGroupName="/lab/trail")
+    logs.put_metric_filter(
+        logGroupName="/lab/trail",
+        filterName="cis-cloudtrail-changes",
+        filterPattern="{ ($.eventName = StopLogging) || ($.eventName = DeleteTrail) }",
+        metricTransformations=[
+            {
+                "metricName": "CloudTrailChanges",
+                "metricNamespace": "CISBenchmark",
+                "metricValue": "1",
+            }
+        ],
+    )
+    record = {
+        "eventName": "StopLogging",
+        "eventSource": "cloudtrail.amazonaws.com",
+        "requestParameters": {"name": "lab-trail"},
+        "userIdentity": {"type": "IAMUser", "userName": "mallory"},
+    }
+    logs.create_log_stream(logGroupName="/lab/trail", logStreamName="123456789012_CloudTrail")
+    logs.put_log_events(
+        logGroupName="/lab/trail",
+        logStreamName="123456789012_CloudTrail",
+        logEvents=[
+            {"timestamp": int(moment.timestamp() * 1000), "message": json.dumps(record)},
+            {
+                "timestamp": int(moment.timestamp() * 1000) + 1,
+                "message": json.dumps(record | {"eventName": "ListTrails"}),
+            },
+        ],
+    )
+    alarm = {
+        "AlarmName": "lab-cis-cloudtrail-changes",
+        "NewStateValue": "ALARM",
+        "StateChangeTime": "2026-01-05T09:15:00Z",
+        "Trigger": {"MetricName": "CloudTrailChanges", "Namespace": "CISBenchmark"},
+    }
+    ran = []
+
+    def runner(script, args, env_vars):
+        ran.append((script.name, args))
+        if script.name == "cis-alarm-events.sh":
+            return run_in_bash(script, args, env_vars)
+        return RunbookResult(0)
+
+    env = simpy.Environment()
+    person = OnCallPerson(
+        Calibration.load().operator("soc-24x7"),
+        RUNBOOKS_DIR,
+        e,
+        np.random.default_rng(3),
+        clock=lambda: moment + timedelta(seconds=env.now),
+        log=lambda *a, **f: None,
+        runner=runner,
+    )
+    _arrive(env, person, _alert("ALARM", json.dumps(alarm)), 0)
+    env.run()
+    return ran
