@@ -1,8 +1,8 @@
 """One on-call person, two clocks: the same steps and the same draws whether SimPy's virtual clock
 or polls of a wall clock drive them."""
 
-from datetime import UTC, datetime, timedelta
 import json
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import numpy as np
@@ -170,7 +170,6 @@ def test_a_cis_alarm_is_followed_to_the_calls_behind_it(emulator):
     """The CIS alarm names a metric: the person's runbook finds the trail's records behind it with
     the metric filter's own pattern (the real aws CLI against the emulated account) and answers
     each record as the index says."""
-    e = emulator.endpoints
     moment = EPOCH + timedelta(minutes=10)
     emulator.recorder.clock = lambda: moment  # the account's clock: log events of its own day
     try:
