@@ -9,6 +9,10 @@ STAMP  := $(VENV)/.installed
 LOCKS  := requirements
 UV_VENV := .venv-uv
 UV      := $(UV_VENV)/bin/uv
+# pytest's temporary folders, one per checkout: two checkouts testing at once (worktrees, a CI
+# clone beside a working copy) would otherwise share /tmp/pytest-of-$USER, where each session
+# deletes the folders of older ones, including a running session's.
+PYTEST_TMP := /tmp/pytest-lab-$(shell printf %s "$(CURDIR)" | cksum | cut -d' ' -f1)
 export UV_PYTHON_DOWNLOADS := never
 # checkov pins packaging<24, which pytest 9 cannot use: it gets a venv of its own.
 CHECKOV_VENV  ?= .venv-checkov
@@ -95,7 +99,7 @@ test: test-setup  ## lint, format, import layers, checkov on terraform/, then th
 	$(BIN)/ruff format --check lab tests benchmarks
 	$(BIN)/lint-imports
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --compact --quiet --skip-download
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n auto --dist loadfile
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n auto --dist loadfile --basetemp=$(PYTEST_TMP)
 
 # For each change: ruff, the import layers and the tests that need no deploy, no whole run and no
 # external tool (marker `integration` in tests/conftest.py says which do).
@@ -103,7 +107,7 @@ check: $(STAMP)
 	$(BIN)/ruff check lab tests benchmarks
 	$(BIN)/ruff format --check lab tests benchmarks
 	$(BIN)/lint-imports
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n auto --dist loadfile -m "not integration"
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n auto --dist loadfile -m "not integration" --basetemp=$(PYTEST_TMP)
 
 # Every number README.md and docs/ quote, from the reference runs of docs/reference-runs.yaml:
 # run them (RUNS="demo" for some), keep their trials, write the blocks. `lab reference check` (a

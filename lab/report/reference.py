@@ -134,10 +134,42 @@ def coverage(run: KeptRun) -> pd.DataFrame:
     return coverage_side_by_side(coverage_table(run.trials))
 
 
+# The arm kept without the shared detection list, and the arm with it (scenarios/coverage.yaml).
+CLASSIC, WITH_LIST = "manual-classic", "manual"
+
+
+def changed(run: KeptRun) -> pd.DataFrame:
+    """The techniques whose outcome the shared detection list changes for the manual arm: the
+    classic arm's majority outcome, the arm with the list's, and the path that saw the attack
+    first in most of the latter's trials with its detector (the reason)."""
+    table = coverage_table(run.trials)
+    cells = {(row.technique, row.architecture): row for row in table.itertuples()}
+    first = (
+        run.trials.dropna(subset=["detection_source"])
+        .groupby(["technique", "architecture"])["detection_source"]
+        .agg(lambda sources: sources.astype(str).mode().iloc[0])
+    )
+    rows = []
+    for technique in sorted(run.trials["technique"].unique()):
+        before, after = cells.get((technique, CLASSIC)), cells.get((technique, WITH_LIST))
+        if before is None or after is None or before.outcome == after.outcome:
+            continue
+        rows.append(
+            {
+                "technique": technique,
+                CLASSIC: before.outcome,
+                WITH_LIST: after.outcome,
+                "first seen by": first.get((technique, WITH_LIST), "nothing"),
+            }
+        )
+    return pd.DataFrame(rows, columns=["technique", CLASSIC, WITH_LIST, "first seen by"])
+
+
 TABLES: dict[str, Callable[[KeptRun], pd.DataFrame]] = {
     "headline": headline,
     "summary": summary,
     "coverage": coverage,
+    "changed": changed,
 }
 
 
