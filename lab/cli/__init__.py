@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli import accounts, catalog, costs, cspm, experiments, reference, scenarios, teaching
+from lab.cli import (
+    accounts,
+    assumptions,
+    catalog,
+    costs,
+    cspm,
+    experiments,
+    reference,
+    scenarios,
+    teaching,
+)
 
 app = typer.Typer(
     help="Lab and benchmark harness: manual (server-based) vs serverless AWS security monitoring, "
@@ -21,6 +31,7 @@ for command in (
     experiments.run,
     experiments.replay,
     experiments.report,
+    assumptions.assumptions,
     experiments.runs,
     experiments.notebooks,
     costs.cost,

@@ -86,7 +86,9 @@ class Scenario(BaseModel):
 
     ``techniques: all`` runs the whole catalog. ``repeat: R`` runs everything R times with
     independent seeds (repetition 0 keeps ``seed``). ``sweep:`` maps a parameter to the values it
-    takes; every combination is a point, run ``repeat`` times (see ``lab.experiment.sweep``):
+    takes; every combination is a point, run ``repeat`` times (see ``lab.experiment.sweep``);
+    ``sweep_design: one-at-a-time`` runs instead each key's first value as its baseline and every
+    other value of one key with the others at their baselines (a tornado chart's design):
 
     - ``architectures.<architecture>.<variable>``: a deployment variable (Terraform variable of the
       serverless stack, ``cron_schedule`` of the manual one);
@@ -118,6 +120,7 @@ class Scenario(BaseModel):
     repeat: int = Field(default=1, ge=1, le=1_000)
     background_events_per_day: float = Field(default=0, ge=0, le=100_000_000)
     sweep: dict[str, list[Any]] = Field(default_factory=dict)
+    sweep_design: Literal["grid", "one-at-a-time"] = "grid"
     factors: dict[str, list[str]] = Field(default_factory=dict)
     cspm: CspmOption | None = None
 

@@ -81,13 +81,30 @@ def _set_calibration(raw: dict[str, Any], key: str, value: Any) -> None:
         node["source"] = f"{' '.join(str(node['source']).split())} [swept: {leaf} = {value}]"
 
 
+def _combinations(scenario: Scenario) -> list[tuple[Any, ...]]:
+    """The swept values of each point, in the order of ``scenario.sweep``'s keys: every
+    combination (grid), or the baselines (each key's first value) and each other value of one key
+    with the others at their baselines (one-at-a-time)."""
+    values = list(scenario.sweep.values())
+    if scenario.sweep_design == "grid":
+        return list(itertools.product(*values)) or [()]
+    baseline = tuple(v[0] for v in values)
+    found = [baseline]
+    for k, choices in enumerate(values):
+        for choice in choices[1:]:
+            combo = (*baseline[:k], choice, *baseline[k + 1 :])
+            if combo not in found:
+                found.append(combo)
+    return found
+
+
 def points(scenario: Scenario, calibration: Calibration) -> list[Point]:
     """Every point of ``scenario``, in run order (sweep combinations, then repetitions).
 
     Raises ``ScenarioError`` naming the first swept key or value the calibration or scenario refuses.
     """
     keys = list(scenario.sweep)
-    combos = list(itertools.product(*(scenario.sweep[k] for k in keys))) or [()]
+    combos = _combinations(scenario)
     base = scenario.model_dump(mode="json", exclude={"sweep", "repeat"})
     found = []
     for index, combo in enumerate(combos):

@@ -60,6 +60,22 @@ def test_every_combination_at_every_repetition_with_common_seeds():
     assert not last.scenario.sweep and last.scenario.repeat == 1
 
 
+def test_one_at_a_time_moves_one_key_from_its_baseline_per_point():
+    read = "calibration.operators.on-call.read_alert_s.scale"
+    typing = "calibration.operators.on-call.runbook_command_s.scale"
+    found = _points(sweep_design="one-at-a-time", sweep={read: [1, 0.25, 4], typing: [1, 0.5, 1]})
+    assert [p.values for p in found] == [
+        {read: 1, typing: 1},
+        {read: 0.25, typing: 1},
+        {read: 4, typing: 1},
+        {read: 1, typing: 0.5},  # the repeated baseline value is not run twice
+    ]
+    base = Calibration.load().operator("on-call").read_alert_s.median
+    assert found[2].calibration.operator("on-call").read_alert_s.median == base * 4
+    grid = _points(sweep={read: [1, 0.25, 4], typing: [1, 0.5, 1]})
+    assert len(grid) == 9
+
+
 def test_sweeping_a_single_parameter_and_the_operator():
     found = _points(
         sweep={

@@ -1,0 +1,72 @@
+"""``lab assumptions``: how a sweep's comparison moves with what it assumed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lab.cli.output import console, fail
+
+
+def assumptions(
+    run_dir: Annotated[
+        Path,
+        typer.Argument(help="A sweep run (e.g. of scenarios/assumptions.yaml, one at a time)."),
+    ],
+    target: Annotated[
+        float,
+        typer.Option(min=1, help="The response objective in seconds the break-even is read at."),
+    ] = 900.0,
+    key: Annotated[
+        str | None,
+        typer.Option(help="The swept delay of the break-even figure (default: the first swept)."),
+    ] = None,
+) -> None:
+    """Time to remediate against each assumed delay of a one-at-a-time sweep: the median and p90
+    per architecture (Kaplan-Meier: censored trials count), the break-even value of one delay at
+    which each architecture meets --target, a tornado chart of every delay's effect, and which
+    conclusions hold over the whole range. Writes RUN_DIR/figures/delay_response.png and
+    tornado.png and RUN_DIR/assumptions.csv."""
+    from rich.table import Table
+
+    from lab.experiment.results import RunNotFound, load_run
+    from lab.report import assumptions as analysis
+
+    try:
+        run = load_run(run_dir)
+        found = analysis.write(
+            run.trials, run.manifest.get("scenario", {}), run.figures_dir(), target, key
+        )
+    except (RunNotFound, FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+    found["estimates"].to_csv(run_dir / "assumptions.csv", index=False)
+    table = Table(title=f"time to remediate as {found['key']} moves (others at baseline)")
+    for column in ("key", "architecture", "low", "high", "baseline", "at low", "at high"):
+        table.add_column(column)
+    seconds = analysis.seconds
+    for row in found["effects"].itertuples():
+        table.add_row(
+            row.key,
+            row.architecture,
+            str(row.low_value),
+            str(row.high_value),
+            seconds(row.baseline_s),
+            seconds(row.at_low_s),
+            seconds(row.at_high_s),
+        )
+    console.print(table)
+    for architecture, value in found["break_even"].items():
+        shown = (
+            "at no swept value"
+            if value is None
+            else "at every swept value"
+            if value == float("inf")
+            else f"up to {value:.2f} x baseline"
+        )
+        console.print(f"{architecture} meets {target:,.0f} s (median) {shown}")
+    for line in found["conclusions"]:
+        console.print(line)
+    for path in found["figures"]:
+        console.print(f"wrote {path}")
