@@ -3,61 +3,25 @@ account."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.benign import ADMIN, PARTNER_ACCOUNT
-from lab.attacks.resources import (
-    account_id,
-    find_tagged,
-    lab_tags,
-    missing_ok,
-    tag_specifications,
-)
+from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
 from lab.emulator.endpoints import Endpoints
 
 ZONE_SUFFIX = "a"
-
-
-def _shared_key_policy(account: str) -> dict[str, Any]:
-    """The key policy of a customer managed key shared with the partner, as the EBS guide to
-    sharing encrypted snapshots asks: the account administers it, the partner may use it."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "PartnerUses",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:root"},
-                "Action": [
-                    "kms:Decrypt",
-                    "kms:DescribeKey",
-                    "kms:CreateGrant",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                ],
-                "Resource": "*",
-            },
-        ],
-    }
 
 
 class BenignShareSnapshotPartner(Technique):
     folder = Path(__file__).parent
 
     def warm_up(self, endpoints: Endpoints) -> Prerequisites:
-        """A 1 GiB lab volume encrypted with a customer managed key whose policy lets the partner use
-        it (a snapshot encrypted with the default key cannot be shared), and a private snapshot of
-        it; reused if an earlier run left them."""
+        """A 1 GiB encrypted lab volume and a private snapshot of it (reused if an earlier run left
+        them). Encrypted with the account's default EBS key, as ebs-snapshot-made-public's: on AWS a
+        share with another account needs a customer managed key shared with it too, which the lab
+        leaves out (deleting such a key at cleanup would raise the KMS detectors in the next
+        trial; an unencrypted volume would raise the unencrypted-volume ones in this one)."""
         ec2 = endpoints.client("ec2", "harness")
         snapshots = find_tagged(ec2, "describe_snapshots", "Snapshots", self.id)
         volumes = find_tagged(ec2, "describe_volumes", "Volumes", self.id)
@@ -65,20 +29,13 @@ class BenignShareSnapshotPartner(Technique):
             prerequisites = {
                 "volume_id": volumes[0]["VolumeId"],
                 "snapshot_id": snapshots[0]["SnapshotId"],
-                "key_id": volumes[0].get("KmsKeyId"),
             }
             self.revert(endpoints, prerequisites)
             return prerequisites
-        key_id = endpoints.client("kms", "harness").create_key(
-            Description="Shared with the partner (lab benign action)",
-            Policy=json.dumps(_shared_key_policy(account_id(endpoints))),
-            Tags=[{"TagKey": t["Key"], "TagValue": t["Value"]} for t in lab_tags(self.id)],
-        )["KeyMetadata"]["KeyId"]
         volume_id = ec2.create_volume(
             AvailabilityZone=f"{endpoints.region}{ZONE_SUFFIX}",
             Size=1,
             Encrypted=True,
-            KmsKeyId=key_id,
             TagSpecifications=tag_specifications("volume", self.id),
         )["VolumeId"]
         snapshot_id = ec2.create_snapshot(
@@ -86,7 +43,7 @@ class BenignShareSnapshotPartner(Technique):
             Description="Data set for the partner (lab benign action)",
             TagSpecifications=tag_specifications("snapshot", self.id),
         )["SnapshotId"]
-        return {"volume_id": volume_id, "snapshot_id": snapshot_id, "key_id": key_id}
+        return {"volume_id": volume_id, "snapshot_id": snapshot_id}
 
     def _granted(self, endpoints: Endpoints, prerequisites: Prerequisites) -> list[dict[str, str]]:
         with missing_ok("InvalidSnapshot.NotFound"):
@@ -126,11 +83,6 @@ class BenignShareSnapshotPartner(Technique):
             ec2.delete_snapshot(SnapshotId=prerequisites["snapshot_id"])
         with missing_ok("InvalidVolume.NotFound"):
             ec2.delete_volume(VolumeId=prerequisites["volume_id"])
-        if prerequisites.get("key_id"):
-            with missing_ok("NotFoundException", "KMSInvalidStateException"):
-                endpoints.client("kms", "harness").schedule_key_deletion(
-                    KeyId=prerequisites["key_id"], PendingWindowInDays=7
-                )
 
 
 TECHNIQUE = BenignShareSnapshotPartner
