@@ -49,6 +49,7 @@ INTEGRATION_MODULES = {
     "architectures/test_fair_baseline.py",
     "architectures/test_manual_baseline.py",
     "architectures/test_terraform.py",
+    "attacks/test_benign.py",
     "attacks/test_techniques.py",
     "cli/test_cli.py",
     "console/test_console.py",

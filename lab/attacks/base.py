@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lab.attacks.activity import Activity
 from lab.emulator.endpoints import Endpoints
@@ -29,12 +29,18 @@ class AttackMapping(BaseModel):
 
 
 class TechniqueMetadata(BaseModel):
-    """The technique's description, ATT&CK mapping, signals and detection guidance."""
+    """The technique's description, ATT&CK mapping, signals and detection guidance.
+
+    ``kind: benign`` marks a benign action: legitimate administration that makes the very calls the
+    detections watch, run through the same trials so that false alerts and harmful fixes are counted
+    (its ``is_remediated`` means the legitimate work was broken). Only a benign action may go
+    without an ATT&CK mapping; it is not part of the attack catalog (``techniques: all``)."""
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)+$")
     title: str
-    mitre_attack: AttackMapping
+    kind: Literal["attack", "benign"] = "attack"
+    mitre_attack: AttackMapping | None = None
     severity: Literal["low", "medium", "high", "critical"]
     description: str
     signals: list[str]
@@ -47,6 +53,14 @@ class TechniqueMetadata(BaseModel):
     # Prowler checks that FAIL on what the detonation leaves (verified on the emulator: a test scans
     # before, after and after the revert); the CSPM detection path scans these.
     cspm_checks: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _attacks_are_mapped(self) -> TechniqueMetadata:
+        if self.kind == "attack" and self.mitre_attack is None:
+            raise ValueError(
+                f"{self.id}: an attack needs mitre_attack (only kind: benign may omit it)"
+            )
+        return self
 
 
 class Technique(ABC):

@@ -1,5 +1,8 @@
 """The catalog of techniques: one folder per technique under ``techniques/``, each module naming its
-class as ``TECHNIQUE`` (found by folder, in sorted order; nothing registers itself on import)."""
+class as ``TECHNIQUE`` (found by folder, in sorted order; nothing registers itself on import).
+
+The same folders hold the benign actions (``kind: benign``): they run through the same trials, by
+id, but are not part of the attack catalog (``techniques()``, ``techniques: all``)."""
 
 from __future__ import annotations
 
@@ -13,8 +16,8 @@ TECHNIQUES_DIR = Path(__file__).with_name("techniques")
 
 
 @cache
-def techniques() -> dict[str, Technique]:
-    """Every technique by id, sorted by id."""
+def actions() -> dict[str, Technique]:
+    """Every folder's technique, attacks and benign actions, by id, sorted by id."""
     found = []
     for folder in sorted(TECHNIQUES_DIR.iterdir()):
         if (folder / "metadata.yaml").is_file():
@@ -23,8 +26,21 @@ def techniques() -> dict[str, Technique]:
     return {t.id: t for t in sorted(found, key=lambda t: t.id)}
 
 
+@cache
+def techniques() -> dict[str, Technique]:
+    """The attack catalog: every attack technique by id, sorted by id (no benign action)."""
+    return {i: t for i, t in actions().items() if t.metadata.kind == "attack"}
+
+
+@cache
+def benign_actions() -> dict[str, Technique]:
+    """Every benign action (``kind: benign``) by id, sorted by id."""
+    return {i: t for i, t in actions().items() if t.metadata.kind == "benign"}
+
+
 def technique(technique_id: str) -> Technique:
-    table = techniques()
+    """An attack technique or a benign action, by id."""
+    table = actions()
     if technique_id not in table:
         raise KeyError(f"unknown technique {technique_id!r}; known: {', '.join(sorted(table))}")
     return table[technique_id]

@@ -84,7 +84,8 @@ class Scenario(BaseModel):
     arm, with the levels of each factor declared in the scenario's ``factors`` (low level first),
     for the report's attribution (``lab.report.attribution``).
 
-    ``techniques: all`` runs the whole catalog. ``repeat: R`` runs everything R times with
+    ``techniques: all`` runs the whole attack catalog (benign actions only when listed by id,
+    e.g. ``scenarios/benign-admin.yaml``). ``repeat: R`` runs everything R times with
     independent seeds (repetition 0 keeps ``seed``). ``sweep:`` maps a parameter to the values it
     takes; every combination is a point, run ``repeat`` times (see ``lab.experiment.sweep``);
     ``sweep_design: one-at-a-time`` runs instead each key's first value as its baseline and every
@@ -127,13 +128,13 @@ class Scenario(BaseModel):
     @field_validator("techniques")
     @classmethod
     def _known_techniques(cls, value: list[str] | str) -> list[str]:
-        from lab.attacks.registry import techniques
+        from lab.attacks.registry import actions, techniques
 
-        if value == "all":
+        if value == "all":  # the attack catalog; benign actions run only when listed
             return list(techniques())
-        unknown = [t for t in value if t not in techniques()]
+        unknown = [t for t in value if t not in actions()]
         if unknown:
-            raise ValueError(f"unknown technique(s) {unknown}; known: {sorted(techniques())}")
+            raise ValueError(f"unknown technique(s) {unknown}; known: {sorted(actions())}")
         return value
 
     @field_validator("start")

@@ -1,0 +1,88 @@
+"""benign-share-snapshot-partner: the IT administrator shares an EBS snapshot with a partner's
+account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lab.attacks.base import Prerequisites, Technique
+from lab.attacks.benign import ADMIN, PARTNER_ACCOUNT
+from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
+from lab.emulator.endpoints import Endpoints
+
+ZONE_SUFFIX = "a"
+
+
+class BenignShareSnapshotPartner(Technique):
+    folder = Path(__file__).parent
+
+    def warm_up(self, endpoints: Endpoints) -> Prerequisites:
+        """A 1 GiB encrypted lab volume and a private snapshot of it (reused if an earlier run left
+        them). Encrypted with the account's default EBS key, as ebs-snapshot-made-public's: on AWS a
+        share with another account needs a customer managed key shared with it too, which the lab
+        leaves out (deleting such a key at cleanup would raise the KMS detectors in the next
+        trial; an unencrypted volume would raise the unencrypted-volume ones in this one)."""
+        ec2 = endpoints.client("ec2", "harness")
+        snapshots = find_tagged(ec2, "describe_snapshots", "Snapshots", self.id)
+        volumes = find_tagged(ec2, "describe_volumes", "Volumes", self.id)
+        if snapshots and volumes:
+            prerequisites = {
+                "volume_id": volumes[0]["VolumeId"],
+                "snapshot_id": snapshots[0]["SnapshotId"],
+            }
+            self.revert(endpoints, prerequisites)
+            return prerequisites
+        volume_id = ec2.create_volume(
+            AvailabilityZone=f"{endpoints.region}{ZONE_SUFFIX}",
+            Size=1,
+            Encrypted=True,
+            TagSpecifications=tag_specifications("volume", self.id),
+        )["VolumeId"]
+        snapshot_id = ec2.create_snapshot(
+            VolumeId=volume_id,
+            Description="Data set for the partner (lab benign action)",
+            TagSpecifications=tag_specifications("snapshot", self.id),
+        )["SnapshotId"]
+        return {"volume_id": volume_id, "snapshot_id": snapshot_id}
+
+    def _granted(self, endpoints: Endpoints, prerequisites: Prerequisites) -> list[dict[str, str]]:
+        with missing_ok("InvalidSnapshot.NotFound"):
+            return endpoints.client("ec2", "observer").describe_snapshot_attribute(
+                SnapshotId=prerequisites["snapshot_id"], Attribute="createVolumePermission"
+            )["CreateVolumePermissions"]
+        return []
+
+    def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        endpoints.client("ec2", ADMIN).modify_snapshot_attribute(
+            SnapshotId=prerequisites["snapshot_id"],
+            Attribute="createVolumePermission",
+            OperationType="add",
+            UserIds=[PARTNER_ACCOUNT],
+        )
+
+    def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
+        """Broken: the partner can no longer create a volume from the snapshot."""
+        return {"UserId": PARTNER_ACCOUNT} not in self._granted(endpoints, prerequisites)
+
+    def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        """Every share of the snapshot removed (the partner's, and any other)."""
+        ec2 = endpoints.client("ec2", "harness")
+        for permission in self._granted(endpoints, prerequisites):
+            kind = {"UserIds": [permission["UserId"]]} if "UserId" in permission else None
+            kind = kind or {"GroupNames": [permission["Group"]]}
+            ec2.modify_snapshot_attribute(
+                SnapshotId=prerequisites["snapshot_id"],
+                Attribute="createVolumePermission",
+                OperationType="remove",
+                **kind,
+            )
+
+    def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        ec2 = endpoints.client("ec2", "harness")
+        with missing_ok("InvalidSnapshot.NotFound"):
+            ec2.delete_snapshot(SnapshotId=prerequisites["snapshot_id"])
+        with missing_ok("InvalidVolume.NotFound"):
+            ec2.delete_volume(VolumeId=prerequisites["volume_id"])
+
+
+TECHNIQUE = BenignShareSnapshotPartner
