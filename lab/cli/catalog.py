@@ -115,9 +115,12 @@ def attack(
         life.cleanup()  # nothing half-made is left behind: the prerequisites go again
         fail(f"{technique_id}: detonation failed, prerequisites removed: {exc}")
     m = chosen.metadata
-    console.print(
-        f"[bold]{m.id}[/] detonated ({m.mitre_attack.technique_id}, {m.mitre_attack.tactic_name})"
+    mapped = (
+        f"{m.mitre_attack.technique_id}, {m.mitre_attack.tactic_name}"
+        if m.mitre_attack
+        else "a benign action: legitimate work"
     )
+    console.print(f"[bold]{m.id}[/] {'detonated' if m.mitre_attack else 'made'} ({mapped})")
     console.print(f"signals: {'; '.join(m.signals)}", highlight=False)
     console.print(f"detection: {m.detection}", highlight=False)
     console.print(f"undo with: lab attack {m.id} --endpoint {endpoint} --revert", highlight=False)
