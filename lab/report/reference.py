@@ -165,11 +165,45 @@ def changed(run: KeptRun) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["technique", CLASSIC, WITH_LIST, "first seen by"])
 
 
+def benign(run: KeptRun) -> pd.DataFrame:
+    """A benign workload's trials (``scenarios/benign-admin.yaml``) read as what they mean: per
+    action and architecture, the trials that raised a false alert and those whose fix broke the
+    legitimate work, and who broke it first; a total row per architecture."""
+    rows = []
+    trials = run.trials
+    for (action, architecture), group in trials.groupby(["technique", "architecture"]):
+        broken = group[group["outcome"] == "remediated"]
+        rows.append(
+            {
+                "action": action,
+                "architecture": architecture,
+                "trials": len(group),
+                "false alert": int(group["time_to_detect_s"].notna().sum()),
+                "work broken": len(broken),
+                "broken by": ", ".join(sorted(set(broken["remediated_by"].dropna().astype(str))))
+                or "-",
+            }
+        )
+    for architecture, group in trials.groupby("architecture"):
+        rows.append(
+            {
+                "action": "all",
+                "architecture": architecture,
+                "trials": len(group),
+                "false alert": int(group["time_to_detect_s"].notna().sum()),
+                "work broken": int((group["outcome"] == "remediated").sum()),
+                "broken by": "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 TABLES: dict[str, Callable[[KeptRun], pd.DataFrame]] = {
     "headline": headline,
     "summary": summary,
     "coverage": coverage,
     "changed": changed,
+    "benign": benign,
 }
 
 
