@@ -8,4 +8,6 @@ FUNCTIONS_DIR = TERRAFORM_DIR / "functions"
 CLI_BASELINE_DIR = REPO_ROOT / "cli-baseline"
 RUNBOOKS_DIR = CLI_BASELINE_DIR / "runbooks"
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
-RESULTS_DIR = REPO_ROOT / "results"
+# Runs go under the folder lab is run in (relative on purpose), unless a command's --out says
+# otherwise: a user working in their own folder does not write into the installed checkout.
+RESULTS_DIR = Path("results")

@@ -22,7 +22,7 @@ def run_references(
     names: Annotated[
         list[str] | None, typer.Argument(help="Reference runs to make (default: every one).")
     ] = None,
-    out: Annotated[Path, typer.Option(help="Results root for the runs.")] = RESULTS_DIR,
+    out: Annotated[Path, typer.Option(help="Results root for the runs.")] = REPO_ROOT / RESULTS_DIR,
 ) -> None:
     """Run each reference scenario on the emulated account and keep its manifest and trials under
     docs/reference-runs/<name>/ (what `lab reference write` reads)."""

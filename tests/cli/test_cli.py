@@ -167,3 +167,19 @@ def test_attack_on_an_unreachable_account_is_one_error_and_writes_nothing(tmp_pa
     assert out.returncode == 2 and "Could not connect" in out.stderr
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "state").exists()
+
+
+def test_results_go_under_the_folder_lab_runs_in(tmp_path):
+    """A user working in their own folder reads and writes ./results there, not the checkout's."""
+    run_dir = tmp_path / "results" / "mine" / "20260101T000000Z-0a1b2c3d"
+    run_dir.mkdir(parents=True)
+    (run_dir / "manifest.json").write_text(
+        json.dumps({"scenario": {"name": "mine"}, "status": "complete", "started_at": "x"})
+    )
+    listed = subprocess.run([*LAB, "runs"], cwd=tmp_path, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    assert "20260101T000000Z-0a1b2c3d" in listed.stdout
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    missing = subprocess.run([*LAB, "runs"], cwd=empty, capture_output=True, text=True)
+    assert missing.returncode == 2 and "results" in missing.stderr

@@ -140,6 +140,8 @@ def test_replay_of_a_finished_run_lights_the_path_in_order(browser, tmp_path):
         WebDriverWait(browser, 30).until(
             lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready")
         )
+        # Loaded, not played: the clock is just before the attack, not a time after it.
+        assert browser.find_element(By.ID, "clock").text == "t = 5.0 s before the attack"
         Select(browser.find_element(By.ID, "speed")).select_by_value("3600")
         browser.find_element(By.ID, "play").click()
         WebDriverWait(browser, 60).until(

@@ -179,6 +179,7 @@ async function loadTrial() {
   state.next = 0;
   clearPanels();
   const first = state.events.find((e) => e.kind === "technique.detonated");
+  state.attackAt = first ? first.t_s : null;  // the clock counts from it, before it too
   state.start = first ? first.t_s - 5 : (state.events[0] ? state.events[0].t_s : 0);
   // Everything before the attack (the account settling) is applied at once.
   state.clock = state.start;
@@ -195,8 +196,9 @@ function advance(dt) {
     apply(state.events[state.next]);
     state.next += 1;
   }
-  const anyArm = Object.keys(state.arms)[0];
-  $("clock").textContent = `t = ${fmt(rel(anyArm, state.clock))} after the attack`;
+  const since = state.attackAt === null ? null : state.clock - state.attackAt;
+  $("clock").textContent = since === null ? "" : since < 0
+    ? `t = ${fmt(-since)} before the attack` : `t = ${fmt(since)} after the attack`;
   if (state.next >= state.events.length) { state.playing = false; $("play").textContent = "play"; }
 }
 
