@@ -21,7 +21,9 @@ def assumptions(
     ] = 900.0,
     key: Annotated[
         str | None,
-        typer.Option(help="The swept delay of the break-even figure (default: the first swept)."),
+        typer.Option(
+            help="The swept delay of the break-even figure (default: the one swept at the most values)."
+        ),
     ] = None,
 ) -> None:
     """Time to remediate against each assumed delay of a one-at-a-time sweep: the median and p90
@@ -42,7 +44,10 @@ def assumptions(
     except (RunNotFound, FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     found["estimates"].to_csv(run_dir / "assumptions.csv", index=False)
-    table = Table(title=f"time to remediate as {found['key']} moves (others at baseline)")
+    table = Table(
+        title="median time to remediate at each delay's lowest and highest value (others at "
+        "baseline; Kaplan-Meier)"
+    )
     for column in ("key", "architecture", "low", "high", "baseline", "at low", "at high"):
         table.add_column(column)
     seconds = analysis.seconds
@@ -65,7 +70,7 @@ def assumptions(
             if value == float("inf")
             else f"up to {value:.2f} x baseline"
         )
-        console.print(f"{architecture} meets {target:,.0f} s (median) {shown}")
+        console.print(f"{architecture} meets {target:,.0f} s (median) {shown} of {found['key']}")
     for line in found["conclusions"]:
         console.print(line)
     for path in found["figures"]:

@@ -274,10 +274,14 @@ def write(
     key: str | None = None,
 ) -> dict[str, Any]:
     """The estimates, effects, break-even values and conclusions of a sweep run; the two figures
-    in ``figures_dir`` (``key``: the delay of the break-even figure, default the first swept)."""
+    in ``figures_dir`` (``key``: the delay of the break-even figure, default the one swept at the
+    most values)."""
     table = estimates(trials, scenario)
     columns = [c for c in table.columns if c.startswith(SWEEP_COLUMN_PREFIX)]
-    column = SWEEP_COLUMN_PREFIX + key.removeprefix(SWEEP_COLUMN_PREFIX) if key else columns[0]
+    # Default: the key swept at the most values (the manifest keeps the keys sorted, not in the
+    # scenario's order).
+    finest = max(columns, key=lambda c: (table[c].nunique(), -columns.index(c)))
+    column = SWEEP_COLUMN_PREFIX + key.removeprefix(SWEEP_COLUMN_PREFIX) if key else finest
     if column not in columns:
         raise ValueError(f"{column.removeprefix(SWEEP_COLUMN_PREFIX)!r} is not swept in this run")
     figures_dir.mkdir(parents=True, exist_ok=True)
