@@ -21,12 +21,12 @@ from lab.report.figures import (
     measured_vs_simulated,
     sensitivity,
 )
+from lab.report.flattered import flattered_table
 from lab.report.latex import write_latex
+from lab.report.readable import readable
 from lab.report.stage_figures import stage_waterfall
 from lab.report.stages import stage_table, stage_times
 from lab.report.statistics import (
-    comparison_table,
-    latency_table,
     rate_table,
     trials_needed_table,
 )
@@ -76,36 +76,38 @@ def _calibration_table(calibration: Calibration) -> pd.DataFrame:
 def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list[Path]]:
     manifest = json.loads((run_dir / "manifest.json").read_text())
     trials = load_trials(run_dir)
+    window = observation_window_s(trials, manifest.get("scenario", {}))
+    km = km_table(trials, window)
+    horizon = km["horizon_s"].iloc[0] if len(km) else float("nan")
     tables = [
         (
-            "Latency per stage (seconds from injection, virtual time; 95 % bootstrap CI of the median)",
-            latency_table(trials).round(1),
+            "Latency per stage, censored trials kept (Kaplan-Meier): a trial not there by the end "
+            "of its observation is censored there, not dropped. fraction_reached by the horizon "
+            f"({horizon:,.0f} s); Kaplan-Meier median and p90 with their 95 % CIs (not reached: "
+            "fewer than half / nine in ten got there); RMST: the restricted mean time over the "
+            "horizon, a trial not there counting the horizon, with its 95 % CI; last, "
+            "uncensored_median_s: the median of the trials that got there ONLY, for comparison",
+            readable(km),
         ),
-        ("Detection and remediation rates (95 % Wilson intervals)", rate_table(trials).round(3)),
         (
-            "Manual vs serverless: Mann-Whitney U, two-sided, on the trials that got there; "
-            "rank-biserial r > 0 means manual is slower; where trials were censored, read the "
-            "log-rank test below",
-            comparison_table(trials).round(4),
+            "Where the median of the trials that got there disagrees with the survival median: "
+            "the arm it would have flattered (faster on the trials it caught, slower with its "
+            "misses counted)",
+            readable(flattered_table(km)),
         ),
-    ]
-    window = observation_window_s(trials, manifest.get("scenario", {}))
-    tables += [
         (
-            "Censored trials kept (Kaplan-Meier): a trial that did not get there by the end of its "
-            "observation is censored there, not dropped; median with its 95 % CI, beside the median "
-            "of the uncensored times only",
-            _not_reached(km_table(trials, window).round(1)),
+            "Detection and remediation rates (95 % Wilson intervals)",
+            readable(rate_table(trials), 3),
         ),
         (
             "Manual vs serverless with censoring: log-rank test per technique and stage",
-            logrank_table(trials, window).round(4),
+            readable(logrank_table(trials, window)),
         ),
         (
             "How many trials: the 95 % CI width of each median achieved, the observed P(manual "
             "slower), and the trials per architecture that difference needs for 80 % power at "
             "alpha 0.05 (Noether's formula for the Mann-Whitney test)",
-            trials_needed_table(trials).round(3),
+            readable(trials_needed_table(trials), 3),
         ),
     ]
     attribution = attribution_table(trials, manifest.get("scenario", {}), window)
@@ -116,7 +118,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
                 "trial by trial (the same injection moments); median paired difference in seconds "
                 "(high level minus low level, negative = faster) with its 95 % bootstrap CI; "
                 "trials not there by the end count with their window (a bound)",
-                attribution.round(1),
+                readable(attribution),
             )
         )
     from lab.experiment.results import is_sweep_run, sweep_columns
@@ -130,7 +132,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
         tables.append(
             (
                 "Detection paths: trials each path detected, seconds from injection to its first detection",
-                path_table(run_dir).round(1),
+                readable(path_table(run_dir)),
             )
         )
         times = stage_times(run_dir)
@@ -140,14 +142,14 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             (
                 "Where the time goes: median seconds from injection to each stage of the path, "
                 "with its 95 % bootstrap CI",
-                stages.round(1),
+                readable(stages),
             )
         )
     coverage = coverage_table(trials.drop(columns=sweep_columns(trials)))
     tables.append(
         (
             "Coverage: the outcome most trials had, per ATT&CK technique and architecture",
-            coverage.round(1),
+            readable(coverage),
         )
     )
     if trials["architecture"].nunique() > 1:
@@ -163,7 +165,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
         tables.append(
             (
                 "Monthly cost, USD (list prices; `lab cost` for details)",
-                summary(cost_lines(run_dir)).round(2),
+                readable(summary(cost_lines(run_dir)), 2),
             )
         )
     calibration_path = Path(manifest.get("calibration_path") or "")
@@ -216,15 +218,6 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
     # Every figure in the folder is in the report, also those drawn by other commands (`lab cost`).
     extra = sorted(p for p in figures_dir.glob("*.png") if p not in drawn)
     return manifest, tables, [*drawn, *extra]
-
-
-def _not_reached(table: pd.DataFrame) -> pd.DataFrame:
-    """A Kaplan-Meier median (or its upper bound) that the curve never reached says so."""
-    shown = table.astype({c: object for c in table.columns if c.startswith("km_median")})
-    for column in ("km_median_s", "km_median_ci_high_s"):
-        if column in shown:
-            shown[column] = shown[column].map(lambda v: "not reached" if pd.isna(v) else v)
-    return shown
 
 
 def _emulated_twin(run_dir: Path, manifest: dict) -> Path | None:
