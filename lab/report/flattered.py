@@ -13,8 +13,9 @@ from lab.report.statistics import group_keys
 def flattered_table(km: pd.DataFrame) -> pd.DataFrame:
     """From ``km_table``: one row per technique (and sweep point) and stage where some trial was
     censored and the two medians disagree, each arm's reached-only median, Kaplan-Meier median and
-    RMST, and ``flattered``: the arm that the reached-only median ranks faster than another arm
-    whose RMST is in fact shorter (empty when the ranking holds)."""
+    RMST; ``flattered``: the arms whose reached-only median understates their survival median
+    (the most flattered first); ``ranking_flips``: an arm the reached-only median ranks faster than
+    another whose RMST is in fact shorter ("no" when the ranking holds)."""
     keys = [k for k in group_keys(km, "technique") if k in km.columns]
     rows = []
     for labels, cell in km.groupby([*keys, "stage"], sort=True):
@@ -28,7 +29,8 @@ def flattered_table(km: pd.DataFrame) -> pd.DataFrame:
             row[f"{name}: KM median_s"] = arch["km_median_s"]
             row[f"{name}: RMST_s"] = arch["rmst_s"]
             row[f"{name}: censored"] = arch["censored"]
-        row["flattered"] = ", ".join(_flattered(cell)) or "-"
+        row["flattered"] = ", ".join(_understated(cell)) or "-"
+        row["ranking_flips"] = ", ".join(_flattered(cell)) or "no"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -36,6 +38,19 @@ def flattered_table(km: pd.DataFrame) -> pd.DataFrame:
 def _disagrees(cell: pd.DataFrame) -> pd.Series:
     km, reached = cell["km_median_s"], cell["uncensored_median_s"]
     return (km.isna() & reached.notna()) | ~np.isclose(km.fillna(-1), reached.fillna(-1))
+
+
+def _understated(cell: pd.DataFrame) -> list[str]:
+    """Arms whose reached-only median is below their Kaplan-Meier median (or it was not reached),
+    by how far: not reached first, then by the ratio of the two."""
+    found = []
+    for arm in cell.to_dict("records"):
+        reached, km = arm["uncensored_median_s"], arm["km_median_s"]
+        if pd.isna(reached) or arm["censored"] == 0:
+            continue
+        if pd.isna(km) or km > reached:
+            found.append((np.inf if pd.isna(km) else km / max(reached, 1e-9), arm["architecture"]))
+    return [name for _, name in sorted(found, reverse=True)]
 
 
 def _flattered(cell: pd.DataFrame) -> list[str]:
