@@ -29,7 +29,7 @@ def outcome_fractions(outcomes: pd.Series) -> dict[str, float]:
     """The fraction of the (not failed) trials that were remediated, detected only and missed,
     each with its 95 % Wilson interval (statsmodels): what a cell's few trials can say."""
     ran = outcomes[outcomes != "failed"]
-    fractions: dict[str, float] = {}
+    fractions: dict[str, float] = {"ran": len(ran)}
     for outcome, name in FRACTIONS.items():
         k, n = int((ran == outcome).sum()), len(ran)
         low, high = proportion_confint(k, n, alpha=0.05, method="wilson") if n else (nan, nan)
@@ -80,6 +80,7 @@ def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
         "detected",
         "detect_median_s",
         "first_path",
+        "ran",
         *(f"{o}_fraction{s}" for o in FRACTIONS.values() for s in ("", "_ci_low", "_ci_high")),
     ]
     return pd.DataFrame(rows, columns=columns).sort_values(["tactic", "attack_id", "technique"])

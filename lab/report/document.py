@@ -11,31 +11,22 @@ import pandas as pd
 
 from lab.experiment.results import load_trials
 from lab.report.attribution import attribution_table
-from lab.report.attribution_figures import attribution_effects
 from lab.report.captions import caption
 from lab.report.coverage import coverage_side_by_side, coverage_table
 from lab.report.effects import effects_table
-from lab.report.figures import (
-    coverage_matrix,
-    incident_timeline,
-    latency_comparison,
-    measured_vs_simulated,
-    sensitivity,
-)
 from lab.report.flattered import flattered_table
 from lab.report.latex import write_latex
 from lab.report.multiplicity import family_size
+from lab.report.pages import Page
 from lab.report.paired import arm_pairs, paired_table, pooled_table
 from lab.report.precision import precision_table
 from lab.report.readable import readable
-from lab.report.stage_figures import stage_waterfall
+from lab.report.report_figures import first_point, not_redrawn, report_figures
 from lab.report.stages import stage_table, stage_times
 from lab.report.statistics import (
     rate_table,
 )
 from lab.report.survival import km_table, observation_window_s
-from lab.report.survival_figures import survival_curves
-from lab.report.week_figures import ttr_by_time_of_week
 from lab.sim.calibration import Calibration
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -76,7 +67,7 @@ def _calibration_table(calibration: Calibration) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list[Path]]:
+def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list[Page]]:
     manifest = json.loads((run_dir / "manifest.json").read_text())
     trials = load_trials(run_dir)
     window = observation_window_s(trials, manifest.get("scenario", {}))
@@ -131,7 +122,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
         )
         times = stage_times(run_dir)
         stages = stage_table(times)
-        first_stages = stage_table(_first_point(times))  # the figure: one point of a sweep
+        first_stages = stage_table(first_point(times))  # the figure: one point of a sweep
         tables.append(
             (
                 "Where the time goes: median seconds from injection to each stage of the path, "
@@ -173,47 +164,29 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
     )
     if sweep:
         tables.append(("Sweep points (one run each under points/)", _points_table(run_dir)))
-    figures_dir = run_dir / "figures"
-    drawn = [
-        # A sweep's figures show its first point; the sensitivity figures show the sweep.
-        latency_comparison(_first_point(trials), figures_dir / "latency_comparison")[0],
-        survival_curves(_first_point(trials), figures_dir / "survival_detect", window)[0],
-        survival_curves(
-            _first_point(trials), figures_dir / "survival_remediate", window, "time_to_remediate_s"
-        )[0],
-        incident_timeline(_first_point(trials), figures_dir / "incident_timeline")[0],
-        *(
-            [stage_waterfall(first_stages, figures_dir / "stage_waterfall")[0]]
-            if has_events and len(stages)
-            else []
-        ),
-        coverage_matrix(coverage, figures_dir / "coverage")[0],
-        *(
-            [attribution_effects(attribution, figures_dir / "attribution")[0]]
-            if len(attribution)
-            else []
-        ),
-        *(
-            # Injections across the week: every trial (a staffing sweep's points in colour).
-            [ttr_by_time_of_week(trials, figures_dir / "ttr_by_time_of_week")[0]]
-            if manifest.get("scenario", {}).get("injection", "fixed") != "fixed"
-            and trials["injected_at"].notna().any()
-            else []
-        ),
-    ]
-    for column in sweep_columns(trials):
-        name = column.removeprefix("sweep.").replace(".", "_")
-        drawn.append(sensitivity(trials, figures_dir / f"sensitivity_{name}", column)[0])
-    emulated = _emulated_twin(run_dir, manifest)
-    if emulated is not None:  # a wall-clock run beside an emulated one of the same scenario
-        both = pd.concat(
-            [trials.assign(source="measured"), load_trials(emulated).assign(source="simulated")],
-            ignore_index=True,
+    pages = report_figures(
+        run_dir,
+        manifest,
+        trials,
+        window,
+        {
+            "km": km_table(first_point(trials), window),
+            "coverage": coverage,
+            "attribution": attribution,
+            "stages": first_stages if has_events else pd.DataFrame(),
+        },
+        _emulated_twin(run_dir, manifest),
+    )
+    left_out = not_redrawn(run_dir, pages)
+    if left_out:
+        tables.append(
+            (
+                "Figures in the run's folder not redrawn by this report (drawn by another command "
+                "or an older layout, perhaps with other options): left out",
+                pd.DataFrame({"figure": [p.name for p in left_out]}),
+            )
         )
-        drawn.append(measured_vs_simulated(both, figures_dir / "measured_vs_simulated")[0])
-    # Every figure in the folder is in the report, also those drawn by other commands (`lab cost`).
-    extra = sorted(p for p in figures_dir.glob("*.png") if p not in drawn)
-    return manifest, tables, [*drawn, *extra]
+    return manifest, tables, pages
 
 
 def _comparisons(
@@ -262,6 +235,12 @@ def _comparisons(
     return tables
 
 
+def _described(page: Page) -> str:
+    """The figure's caption, and for a page of a paged figure the techniques it holds."""
+    holds = f" This page: {', '.join(page.techniques)}." if page.techniques else ""
+    return caption(page.png) + holds
+
+
 def _emulated_twin(run_dir: Path, manifest: dict) -> Path | None:
     """For a wall-clock run, the newest emulated run of the same scenario beside it."""
     if manifest.get("target") not in ("aws", "aws-stand-in"):
@@ -272,11 +251,6 @@ def _emulated_twin(run_dir: Path, manifest: dict) -> Path | None:
         if data.get("target") == "emulated" and (other.parent / "trials.csv").exists():
             twins.append(other.parent)
     return max(twins, key=lambda p: p.stat().st_mtime) if twins else None
-
-
-def _first_point(trials: pd.DataFrame) -> pd.DataFrame:
-    """The trials of a sweep's first point (all trials of an ordinary run)."""
-    return trials[trials["point"] == trials["point"].iloc[0]] if "point" in trials else trials
 
 
 def _points_table(run_dir: Path) -> pd.DataFrame:
@@ -318,7 +292,8 @@ def write_report(run_dir: Path, latex: bool = False) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` into ``run_dir`` (``latex``: and ``latex/``, see
     ``lab.report.latex``); return the first two paths."""
     run_dir = Path(run_dir)
-    manifest, tables, figures = _sections(run_dir)
+    manifest, tables, pages = _sections(run_dir)
+    figures = [page.png for page in pages]
     if latex:
         write_latex(run_dir, tables, figures)
     title = f"Run report: {manifest.get('scenario', {}).get('name')} / {manifest.get('run_id')}"
@@ -331,15 +306,15 @@ def write_report(run_dir: Path, latex: bool = False) -> tuple[Path, Path]:
     md += [
         "## Figures",
         "",
-        *(f"{n}. {figure.stem}: {caption(figure)}" for n, figure in enumerate(figures, 1)),
+        *(f"{n}. {page.png.stem}: {_described(page)}" for n, page in enumerate(pages, 1)),
         "",
     ]
     page += [
         "<h2>Figures</h2><ol>",
         *(
-            f'<li><a href="#{figure.stem}">{html.escape(figure.stem)}</a>: '
-            f"{html.escape(caption(figure))}</li>"
-            for figure in figures
+            f'<li><a href="#{page.png.stem}">{html.escape(page.png.stem)}</a>: '
+            f"{html.escape(_described(page))}</li>"
+            for page in pages
         ),
         "</ol>",
     ]
