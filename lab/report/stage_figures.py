@@ -30,7 +30,7 @@ def stage_waterfall(table: pd.DataFrame, out_base: Path) -> list[Path]:
     techniques = sorted(set(table["technique"]))
     architectures = architecture_order(table["architecture"])
     lanes = [(t, a) for t in techniques for a in architectures]
-    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 1.0 + 0.45 * len(lanes)))
+    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 1.0 + 0.34 * len(lanes)))  # 24 lanes: A4
     for y, (technique, arch) in enumerate(lanes):
         style = architecture_style(arch, architectures)
         rows = table[(table["technique"] == technique) & (table["architecture"] == arch)]
