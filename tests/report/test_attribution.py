@@ -132,3 +132,21 @@ def test_the_interval_resamples_techniques_and_the_mean_sees_misses_turned_into_
     assert row["median_difference_s"] == np.median(differences)
     assert row["mean_difference_s"] == np.mean(differences)
     assert row["mean_difference_s"] < 3 * row["median_difference_s"]
+
+
+def test_the_attribution_figure_draws_the_median_and_the_mean(tmp_path):
+    from PIL import Image
+
+    from lab.report.attribution_figures import attribution_effects
+
+    trials = _trials(
+        {
+            "poll-person": [1000, 1100, 1200, 1300],
+            "push-person": [900, 1000, 1100, 1200],
+            "push-auto": [30, 40, 50, None],
+        }
+    )
+    table = attribution_table(trials, SCENARIO, pd.Series(7200.0, index=trials.index))
+    png, pdf = attribution_effects(table, tmp_path / "attribution")
+    width, height = Image.open(png).size
+    assert width <= 4000 and max(width, height) / min(width, height) <= 3.5 and pdf.exists()
