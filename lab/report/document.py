@@ -116,7 +116,9 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
 
         tables.append(
             (
-                "Detection paths: trials each path detected, seconds from injection to its first detection",
+                "Detection paths: trials each path detected (and the techniques they span), seconds "
+                "from injection to its first detection over those trials; the median's 95 % CI "
+                "from a cluster bootstrap by technique",
                 readable(path_table(run_dir)),
             )
         )

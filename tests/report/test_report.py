@@ -105,3 +105,9 @@ def test_detection_paths_keep_every_path_of_a_trial(tmp_path):
         table.loc["eventbridge", "median_s"] == 40.0 and table.loc["guardduty", "median_s"] == 500.0
     )
     assert table.loc["guardduty", "trials"] == 2
+    assert table.loc["guardduty", "techniques"] == 1  # one technique: the trials resampled
+    assert (
+        table.loc["guardduty", "median_ci_low_s"]
+        <= 500.0
+        <= table.loc["guardduty", "median_ci_high_s"]
+    )
