@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lab.report.statistics import group_keys
+from lab.report.statistics import METRICS, group_keys
 from lab.report.survival import km_estimates, survival_data
-
-STAGES = {
-    "time_to_detect_s": "detect",
-    "time_to_alert_s": "alert",
-    "time_to_remediate_s": "remediate",
-}
 
 
 def unbounded_window(trials: pd.DataFrame) -> pd.Series:
     """A window past every measured time, for a run whose scenario is not at hand: the
     Kaplan-Meier median and p90 do not depend on where after the last event a trial is censored."""
-    times = trials[list(STAGES)].to_numpy(dtype=float)
+    times = trials[list(METRICS)].to_numpy(dtype=float)
     latest = float(pd.Series(times.ravel()).max()) if times.size else 0.0
     return pd.Series((latest if latest == latest else 0.0) + 1.0, index=trials.index)
 
@@ -42,7 +36,7 @@ def summary_table(trials: pd.DataFrame, window_s: pd.Series | None = None) -> pd
             "detected": group["time_to_detect_s"].notna().mean(),
             "remediated": (group["outcome"] == "remediated").mean(),
         }
-        for column, label in STAGES.items():
+        for column, label in METRICS.items():
             data = survival_data(group, column, window)
             estimates = km_estimates(data, horizon) if len(data) else {}
             row[f"{label}_median_s"] = estimates.get("km_median_s")
