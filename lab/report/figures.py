@@ -305,6 +305,7 @@ def sensitivity(trials: pd.DataFrame, out_base: Path, key: str | None = None) ->
                     label=f"{arch} · {technique}" if len(techniques) > 1 else arch,
                 )
         ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title(title)
         ax.set_xlabel(short_name(column.removeprefix("sweep.")))
         if numeric and len(order) > 1 and max(order) / max(min(order), 1e-9) >= 20:
@@ -340,6 +341,7 @@ def measured_vs_simulated(trials: pd.DataFrame, out_base: Path) -> list[Path]:
                     label=f"{source} (n={len(group)})",
                 )
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylim(0, 1.02)
         ax.set_title(arch)
         ax.set_xlabel("time to alert, s (log)")

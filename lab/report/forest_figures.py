@@ -10,6 +10,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
+from matplotlib.ticker import NullFormatter
 
 from lab.report.pages import tactic_of
 from lab.report.style import (
@@ -66,6 +67,7 @@ def forest_plot(km: pd.DataFrame, out_base: Path) -> list[Path]:
                     horizon,
                 )
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlim(left=1, right=horizon * 3)
         ax.axvline(horizon, color="black", linewidth=0.5, linestyle=":")
         ax.set_title(title, fontsize=8)

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
+from matplotlib.ticker import NullFormatter
 
 from lab.experiment.injection import BUSINESS_HOURS
 from lab.experiment.results import sweep_columns
@@ -155,6 +156,7 @@ def _week_panel(
                 markersize=3.5,
             )
     ax.set_yscale("log")
+    ax.yaxis.set_minor_formatter(NullFormatter())  # a short range: minor labels would collide
     ax.set_xlim(0, 168)
     ax.set_xticks(np.arange(0, 168, 24) + 12, DAYS, fontsize=6)
     for day in range(1, 7):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import matplotlib.figure
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
@@ -108,3 +109,18 @@ def test_the_overlap_check_finds_text_over_text(tmp_path):
     ax.text(0.52, 0.5, "another long label")
     assert overlapping_texts(fig) == [("one long label", "another long label")]
     plt.close(fig)
+
+
+def test_a_short_log_range_has_no_colliding_minor_labels(run, overlaps, tmp_path):
+    # Six tactics' short panels (three rows) whose times to remediate span about a decade (570 s
+    # to 6,630 s, some never): matplotlib would label the minor ticks 3x10^-1 and 4x10^-1 over
+    # each other (as it did on an ablation's first trials).
+    trials, _ = run
+    tactics = trials.assign(tactic=trials["technique"].map(tactic_of))
+    chosen = tactics.drop_duplicates("tactic")["technique"].head(6)
+    rows = trials[trials["technique"].isin(chosen) & (trials["architecture"] == "manual")].copy()
+    spread = np.geomspace(570.0, 6630.0, len(rows))
+    rows["time_to_remediate_s"] = np.where(np.arange(len(rows)) % 4 == 0, np.nan, spread)
+    rows["outcome"] = np.where(rows["time_to_remediate_s"].isna(), "missed", "remediated")
+    ttr_by_time_of_week(rows, tmp_path / "week")
+    assert overlaps["week.png"] == []
