@@ -12,7 +12,6 @@ half, or 90 %, were remediated in the window).
 from __future__ import annotations
 
 import itertools
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,6 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as ticker
 import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter
-from lifelines.exceptions import ApproximationWarning
 
 from lab.experiment.results import SWEEP_COLUMN_PREFIX, short_name, sweep_columns
 from lab.report.style import (
@@ -30,21 +27,16 @@ from lab.report.style import (
     architecture_style,
     save_figure,
 )
-from lab.report.survival import observation_window_s, survival_data
+from lab.report.survival import km_fit, km_quantile, observation_window_s, survival_data
 
 COLUMN = "time_to_remediate_s"
 DEFAULT_TARGET_S = 900.0  # a 15-minute response objective; ``lab assumptions --target`` sets it
 
 
 def _quantile_s(data: pd.DataFrame, fraction: float) -> float:
-    """The time by which ``fraction`` of the trials were remediated (Kaplan-Meier; inf: not
-    reached in the window)."""
-    if data.empty:
-        return float("nan")
-    fitter = KaplanMeierFitter().fit(data["duration_s"], data["observed"])
-    with warnings.catch_warnings():  # the step function is read exactly at its steps
-        warnings.simplefilter("ignore", ApproximationWarning)
-        return float(fitter.percentile(1.0 - fraction))
+    """The time by which ``fraction`` of the trials were remediated (Kaplan-Meier, as the report
+    reads it; NaN: not reached in the window)."""
+    return km_quantile(km_fit(data), fraction) if len(data) else float("nan")
 
 
 def estimates(trials: pd.DataFrame, scenario: dict[str, Any]) -> pd.DataFrame:
@@ -159,7 +151,7 @@ def conclusions(table: pd.DataFrame) -> list[str]:
 
 
 def seconds(value: float) -> str:
-    """A time as printed: seconds, or "not reached"."""
+    """A time as printed: seconds, or "not reached" (NaN or infinite)."""
     return "not reached" if not np.isfinite(value) else f"{value:,.0f} s"
 
 

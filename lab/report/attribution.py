@@ -6,8 +6,10 @@ guardduty-config-securityhub, response person | automation). The effect of a fac
 the pairs of arms that differ in that factor alone: for each such pair, each trial of a technique
 is matched with the same trial of the same technique in the other arm (the same injection moment:
 common random numbers) and the difference of their times is taken. The effect is the median of
-those paired differences, pooled over the factor's pairs; its 95 % CI comes from a percentile
-bootstrap over the matched trials (fixed seed). An interaction of two factors is the difference of
+those paired differences, pooled over the factor's pairs, and their mean (which moves when misses
+turn into detections, as the median of mostly-detected pairs does not: ``newly_reached`` counts
+them); the 95 % CIs come from a cluster bootstrap that resamples whole techniques (trials cluster
+within techniques), the trial bootstrap's interval of the median beside it for comparison. An interaction of two factors is the difference of
 one factor's effect between the two levels of the other, where all four arms exist.
 
 No trial is dropped: a trial not detected (or not remediated) by the end of its window counts with
@@ -25,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lab.report.bootstrap import cluster_bootstrap_ci, trial_bootstrap_ci
+
 ATTRIBUTED = {"time_to_detect_s": "TTD", "time_to_remediate_s": "TTR"}
-_SEED = 20260105
-_RESAMPLES = 2000
 
 
 def arm_factors(scenario: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -46,7 +48,7 @@ def _levels(factors: dict[str, dict[str, str]], factor: str, declared: dict[str,
     return sorted({f[factor] for f in factors.values() if factor in f})
 
 
-def _pairs(
+def factor_pairs(
     factors: dict[str, dict[str, str]], factor: str, declared: dict[str, list] | None = None
 ) -> list[tuple[str, str, str, str]]:
     """(arm at the low level, arm at the high level, low, high) for arms differing in ``factor``
@@ -78,20 +80,51 @@ def _paired(data: pd.DataFrame, low: str, high: str) -> pd.DataFrame:
     joined = a.join(b, how="inner", lsuffix="_low", rsuffix="_high")
     return pd.DataFrame(
         {
-            "difference": joined["time_high"] - joined["time_low"],
-            "censored": joined["censored_low"].astype(int) + joined["censored_high"].astype(int),
-        }
+            "technique": joined.index.get_level_values("technique"),
+            "difference": (joined["time_high"] - joined["time_low"]).to_numpy(),
+            "censored": (
+                joined["censored_low"].astype(int) + joined["censored_high"].astype(int)
+            ).to_numpy(),
+            # +1: reached at the high level only (a miss turned into a hit), -1: the opposite
+            "newly_reached": (
+                joined["censored_low"].astype(int) - joined["censored_high"].astype(int)
+            ).to_numpy(),
+        },
+        index=joined.index,
     )
 
 
-def _median_and_ci(differences: np.ndarray) -> tuple[float, float, float]:
+def _estimates(differences: np.ndarray, techniques: np.ndarray) -> dict[str, float]:
+    """The median and the mean paired difference, each with its 95 % cluster-bootstrap CI (whole
+    techniques resampled), and the median's trial-bootstrap CI beside it (too narrow where
+    techniques differ; shown so the difference can be seen)."""
     if len(differences) == 0:
-        return np.nan, np.nan, np.nan
-    rng = np.random.default_rng(_SEED)
-    samples = rng.choice(differences, size=(_RESAMPLES, len(differences)), replace=True)
-    medians = np.median(samples, axis=1)
-    low, high = np.percentile(medians, [2.5, 97.5])
-    return float(np.median(differences)), float(low), float(high)
+        return dict.fromkeys(
+            (
+                "median_difference_s",
+                "ci_low_s",
+                "ci_high_s",
+                "trial_ci_low_s",
+                "trial_ci_high_s",
+                "mean_difference_s",
+                "mean_ci_low_s",
+                "mean_ci_high_s",
+            ),
+            np.nan,
+        )
+    low, high = cluster_bootstrap_ci(differences, techniques, np.median)
+    trial_low, trial_high = trial_bootstrap_ci(differences, np.median)
+    mean_low, mean_high = cluster_bootstrap_ci(differences, techniques, np.mean)
+    return {
+        "median_difference_s": float(np.median(differences)),
+        "ci_low_s": low,
+        "ci_high_s": high,
+        "trial_ci_low_s": trial_low,
+        "trial_ci_high_s": trial_high,
+        "mean_difference_s": float(np.mean(differences)),
+        "mean_ci_low_s": mean_low,
+        "mean_ci_high_s": mean_high,
+    }
 
 
 def _effect(data: pd.DataFrame, pairs: list[tuple[str, str, str, str]]) -> pd.DataFrame:
@@ -113,12 +146,11 @@ def attribution_table(
     for column, stage in ATTRIBUTED.items():
         data = _restricted(trials, column, window_s)
         for factor in names:
-            pairs = _pairs(factors, factor, declared)
+            pairs = factor_pairs(factors, factor, declared)
             if not pairs:
                 continue
             matched = _effect(data, pairs)
             informative = matched[matched["censored"] < 2]
-            median, low, high = _median_and_ci(informative["difference"].to_numpy(float))
             rows.append(
                 {
                     "effect": factor,
@@ -128,9 +160,12 @@ def attribution_table(
                     "matched_trials": len(matched),
                     "one_censored": int((matched["censored"] == 1).sum()),
                     "both_censored": int((matched["censored"] == 2).sum()),
-                    "median_difference_s": median,
-                    "ci_low_s": low,
-                    "ci_high_s": high,
+                    "newly_reached": int(matched["newly_reached"].sum()),
+                    "techniques": informative["technique"].nunique(),
+                    **_estimates(
+                        informative["difference"].to_numpy(float),
+                        informative["technique"].to_numpy(),
+                    ),
                 }
             )
         for f, g in itertools.combinations(names, 2):
@@ -148,7 +183,7 @@ def _interaction(
 ) -> list[dict[str, Any]]:
     """f's effect at g's high level minus at its low level, from complete 2x2 squares of arms."""
     by_g: dict[str, list[tuple[str, str, str, str]]] = {}
-    for pair in _pairs(factors, f, declared):
+    for pair in factor_pairs(factors, f, declared):
         by_g.setdefault(factors[pair[0]][g], []).append(pair)
     g_levels = _levels(factors, g, declared)
     if len(g_levels) != 2 or not all(level in by_g for level in g_levels):
@@ -166,16 +201,16 @@ def _interaction(
     if not squares:
         return []
     parts = [
-        _paired(data, lo[0], lo[1]).join(
-            _paired(data, hi[0], hi[1]), how="inner", lsuffix="_low", rsuffix="_high"
-        )
+        _paired(data, lo[0], lo[1])
+        .drop(columns="technique")
+        .join(_paired(data, hi[0], hi[1]), how="inner", lsuffix="_low", rsuffix="_high")
         for lo, hi in squares
     ]
     joined = pd.concat(parts, ignore_index=True)
     censored = joined["censored_low"] + joined["censored_high"]
     unknown = (joined["censored_low"] == 2) | (joined["censored_high"] == 2)
     differences = (joined["difference_high"] - joined["difference_low"])[~unknown].to_numpy(float)
-    median, ci_low, ci_high = _median_and_ci(differences)
+    techniques = joined["technique"][~unknown].to_numpy()
     return [
         {
             "effect": f"{f} x {g}",
@@ -185,8 +220,10 @@ def _interaction(
             "matched_trials": len(joined),
             "one_censored": int(((censored > 0) & ~unknown).sum()),
             "both_censored": int(unknown.sum()),
-            "median_difference_s": median,
-            "ci_low_s": ci_low,
-            "ci_high_s": ci_high,
+            "newly_reached": int(
+                (joined["newly_reached_high"] - joined["newly_reached_low"]).sum()
+            ),
+            "techniques": len(set(techniques)),
+            **_estimates(differences, techniques),
         }
     ]

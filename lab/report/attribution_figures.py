@@ -17,8 +17,9 @@ STAGES = ("TTD", "TTR")
 @figure_function
 def attribution_effects(table: pd.DataFrame, out_base: Path) -> list[Path]:
     """One row per factor (and interaction), one panel per stage: the median paired difference in
-    minutes (high level minus low level; left of zero = faster) with its 95 % bootstrap CI; an
-    open marker where censored trials make the effect a bound."""
+    minutes (high level minus low level; left of zero = faster; circles) and the mean paired
+    difference (squares, which move when misses turn into detections), each with its 95 % cluster
+    bootstrap CI by technique; an open marker where censored trials make the effect a bound."""
     effects = list(dict.fromkeys(table["effect"]))
     labels = [
         f"{e}\n{table[table['effect'] == e]['contrast'].iloc[0]}" if " x " not in e else e
@@ -54,6 +55,23 @@ def attribution_effects(table: pd.DataFrame, out_base: Path) -> list[Path]:
             markersize=5,
             label="bound (censored trials)",
         )
+        if "mean_difference_s" in rows:
+            mean = rows["mean_difference_s"].to_numpy(float) / 60
+            ax.errorbar(
+                mean,
+                y + 0.25,
+                xerr=[
+                    np.maximum(mean - rows["mean_ci_low_s"].to_numpy(float) / 60, 0),
+                    np.maximum(rows["mean_ci_high_s"].to_numpy(float) / 60 - mean, 0),
+                ],
+                fmt="s",
+                color="#E69F00",
+                ecolor="#E69F00",
+                capsize=3,
+                linewidth=1,
+                markersize=4,
+                label="mean",
+            )
         ax.set_title(f"Effect on {stage} (minutes)", fontsize=8)
         ax.set_xscale("symlog", linthresh=1)
         ax.tick_params(labelsize=7)

@@ -15,6 +15,7 @@ from lab.report.figures import (
     measured_vs_simulated,
     sensitivity,
 )
+from lab.report.forest_figures import forest_plot
 from lab.report.stage_figures import stage_waterfall
 from lab.report.survival_figures import survival_curves
 from lab.report.week_figures import ttr_by_time_of_week
@@ -31,12 +32,13 @@ _DRAWN_BY = {
     "stage_waterfall": stage_waterfall,
     "attribution": attribution_effects,
     "ttr_by_time_of_week": ttr_by_time_of_week,
+    "forest": forest_plot,
 }
 
 
 def caption(figure: Path) -> str:
     """The figure's caption: the drawing function's docstring, first paragraph, in plain words."""
-    stem = Path(figure).stem
+    stem = re.sub(r"_p\d+$", "", Path(figure).stem)  # a page of a paged figure
     if stem.startswith("survival_"):
         stage = "remediated" if stem.endswith("remediate") else "detected"
         return f"{_plain(survival_curves.__doc__ or '')} Stage: {stage}."

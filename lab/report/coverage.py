@@ -3,9 +3,11 @@ measured in trials (never inferred from metadata)."""
 
 from __future__ import annotations
 
+from math import nan
 from pathlib import Path
 
 import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
 
 from lab.attacks.registry import techniques
 from lab.experiment.results import TRIALS, read_trials_csv, run_dirs
@@ -20,8 +22,29 @@ def cell_outcome(outcomes: pd.Series) -> str:
     return next(o for o in OUTCOME_ORDER if counts.get(o, 0) == best)
 
 
+FRACTIONS = {"remediated": "remediated", "detected only": "detected_only", "missed": "missed"}
+
+
+def outcome_fractions(outcomes: pd.Series) -> dict[str, float]:
+    """The fraction of the (not failed) trials that were remediated, detected only and missed,
+    each with its 95 % Wilson interval (statsmodels): what a cell's few trials can say."""
+    ran = outcomes[outcomes != "failed"]
+    fractions: dict[str, float] = {"ran": len(ran)}
+    for outcome, name in FRACTIONS.items():
+        k, n = int((ran == outcome).sum()), len(ran)
+        low, high = proportion_confint(k, n, alpha=0.05, method="wilson") if n else (nan, nan)
+        fractions |= {
+            f"{name}_fraction": k / n if n else nan,
+            f"{name}_fraction_ci_low": float(low),
+            f"{name}_fraction_ci_high": float(high),
+        }
+    return fractions
+
+
 def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
-    """One row per technique and architecture: ATT&CK mapping, outcome, counts, median TTD."""
+    """One row per technique and architecture: ATT&CK mapping, the outcome most trials had, counts,
+    the median TTD of the detected trials, and the fraction remediated / detected only / missed
+    with Wilson intervals (``outcome_fractions``)."""
     catalog = techniques()
     rows = []
     for (technique_id, architecture), group in trials.groupby(["technique", "architecture"]):
@@ -43,6 +66,7 @@ def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
                 # The kind of path that saw it first in most trials (cron, alarm, eventbridge,
                 # guardduty, config, securityhub, cspm...).
                 "first_path": paths.mode().iloc[0] if len(paths) else None,
+                **outcome_fractions(group["outcome"]),
             }
         )
     columns = [
@@ -56,6 +80,8 @@ def coverage_table(trials: pd.DataFrame) -> pd.DataFrame:
         "detected",
         "detect_median_s",
         "first_path",
+        "ran",
+        *(f"{o}_fraction{s}" for o in FRACTIONS.values() for s in ("", "_ci_low", "_ci_high")),
     ]
     return pd.DataFrame(rows, columns=columns).sort_values(["tactic", "attack_id", "technique"])
 

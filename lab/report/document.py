@@ -11,28 +11,22 @@ import pandas as pd
 
 from lab.experiment.results import load_trials
 from lab.report.attribution import attribution_table
-from lab.report.attribution_figures import attribution_effects
 from lab.report.captions import caption
 from lab.report.coverage import coverage_side_by_side, coverage_table
-from lab.report.figures import (
-    coverage_matrix,
-    incident_timeline,
-    latency_comparison,
-    measured_vs_simulated,
-    sensitivity,
-)
+from lab.report.effects import effects_table
+from lab.report.flattered import flattered_table
 from lab.report.latex import write_latex
-from lab.report.stage_figures import stage_waterfall
+from lab.report.multiplicity import family_size
+from lab.report.pages import Page
+from lab.report.paired import arm_pairs, paired_table, pooled_table
+from lab.report.precision import precision_table
+from lab.report.readable import readable
+from lab.report.report_figures import first_point, not_redrawn, report_figures
 from lab.report.stages import stage_table, stage_times
 from lab.report.statistics import (
-    comparison_table,
-    latency_table,
     rate_table,
-    trials_needed_table,
 )
-from lab.report.survival import km_table, logrank_table, observation_window_s
-from lab.report.survival_figures import survival_curves
-from lab.report.week_figures import ttr_by_time_of_week
+from lab.report.survival import km_table, observation_window_s
 from lab.sim.calibration import Calibration
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -73,41 +67,34 @@ def _calibration_table(calibration: Calibration) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list[Path]]:
+def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list[Page]]:
     manifest = json.loads((run_dir / "manifest.json").read_text())
     trials = load_trials(run_dir)
+    window = observation_window_s(trials, manifest.get("scenario", {}))
+    km = km_table(trials, window)
+    horizon = km["horizon_s"].iloc[0] if len(km) else float("nan")
     tables = [
         (
-            "Latency per stage (seconds from injection, virtual time; 95 % bootstrap CI of the median)",
-            latency_table(trials).round(1),
+            "Latency per stage, censored trials kept (Kaplan-Meier): a trial not there by the end "
+            "of its observation is censored there, not dropped. fraction_reached by the horizon "
+            f"({horizon:,.0f} s); Kaplan-Meier median and p90 with their 95 % CIs (not reached: "
+            "fewer than half / nine in ten got there); RMST: the restricted mean time over the "
+            "horizon, a trial not there counting the horizon, with its 95 % CI; last, "
+            "uncensored_median_s: the median of the trials that got there ONLY, for comparison",
+            readable(km),
         ),
-        ("Detection and remediation rates (95 % Wilson intervals)", rate_table(trials).round(3)),
         (
-            "Manual vs serverless: Mann-Whitney U, two-sided, on the trials that got there; "
-            "rank-biserial r > 0 means manual is slower; where trials were censored, read the "
-            "log-rank test below",
-            comparison_table(trials).round(4),
+            "Where the median of the trials that got there disagrees with the survival median: "
+            "the arm it would have flattered (faster on the trials it caught, slower with its "
+            "misses counted)",
+            readable(flattered_table(km)),
+        ),
+        (
+            "Detection and remediation rates (95 % Wilson intervals)",
+            readable(rate_table(trials), 3),
         ),
     ]
-    window = observation_window_s(trials, manifest.get("scenario", {}))
-    tables += [
-        (
-            "Censored trials kept (Kaplan-Meier): a trial that did not get there by the end of its "
-            "observation is censored there, not dropped; median with its 95 % CI, beside the median "
-            "of the uncensored times only",
-            _not_reached(km_table(trials, window).round(1)),
-        ),
-        (
-            "Manual vs serverless with censoring: log-rank test per technique and stage",
-            logrank_table(trials, window).round(4),
-        ),
-        (
-            "How many trials: the 95 % CI width of each median achieved, the observed P(manual "
-            "slower), and the trials per architecture that difference needs for 80 % power at "
-            "alpha 0.05 (Noether's formula for the Mann-Whitney test)",
-            trials_needed_table(trials).round(3),
-        ),
-    ]
+    tables += _comparisons(trials, window, manifest.get("scenario", {}), km)
     attribution = attribution_table(trials, manifest.get("scenario", {}), window)
     if len(attribution):
         tables.append(
@@ -116,7 +103,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
                 "trial by trial (the same injection moments); median paired difference in seconds "
                 "(high level minus low level, negative = faster) with its 95 % bootstrap CI; "
                 "trials not there by the end count with their window (a bound)",
-                attribution.round(1),
+                readable(attribution),
             )
         )
     from lab.experiment.results import is_sweep_run, sweep_columns
@@ -129,25 +116,29 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
 
         tables.append(
             (
-                "Detection paths: trials each path detected, seconds from injection to its first detection",
-                path_table(run_dir).round(1),
+                "Detection paths: trials each path detected (and the techniques they span), seconds "
+                "from injection to its first detection over those trials; the median's 95 % CI "
+                "from a cluster bootstrap by technique",
+                readable(path_table(run_dir)),
             )
         )
         times = stage_times(run_dir)
         stages = stage_table(times)
-        first_stages = stage_table(_first_point(times))  # the figure: one point of a sweep
+        first_stages = stage_table(first_point(times))  # the figure: one point of a sweep
         tables.append(
             (
                 "Where the time goes: median seconds from injection to each stage of the path, "
                 "with its 95 % bootstrap CI",
-                stages.round(1),
+                readable(stages),
             )
         )
     coverage = coverage_table(trials.drop(columns=sweep_columns(trials)))
     tables.append(
         (
-            "Coverage: the outcome most trials had, per ATT&CK technique and architecture",
-            coverage.round(1),
+            "Coverage per ATT&CK technique and architecture: the outcome most trials had, and the "
+            "fraction of trials remediated / detected only / missed with its 95 % Wilson interval "
+            "(what a few trials can say); detect_median_s: of the detected trials only",
+            readable(coverage),
         )
     )
     if trials["architecture"].nunique() > 1:
@@ -163,7 +154,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
         tables.append(
             (
                 "Monthly cost, USD (list prices; `lab cost` for details)",
-                summary(cost_lines(run_dir)).round(2),
+                readable(summary(cost_lines(run_dir)), 2),
             )
         )
     calibration_path = Path(manifest.get("calibration_path") or "")
@@ -175,56 +166,81 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
     )
     if sweep:
         tables.append(("Sweep points (one run each under points/)", _points_table(run_dir)))
-    figures_dir = run_dir / "figures"
-    drawn = [
-        # A sweep's figures show its first point; the sensitivity figures show the sweep.
-        latency_comparison(_first_point(trials), figures_dir / "latency_comparison")[0],
-        survival_curves(_first_point(trials), figures_dir / "survival_detect", window)[0],
-        survival_curves(
-            _first_point(trials), figures_dir / "survival_remediate", window, "time_to_remediate_s"
-        )[0],
-        incident_timeline(_first_point(trials), figures_dir / "incident_timeline")[0],
-        *(
-            [stage_waterfall(first_stages, figures_dir / "stage_waterfall")[0]]
-            if has_events and len(stages)
-            else []
-        ),
-        coverage_matrix(coverage, figures_dir / "coverage")[0],
-        *(
-            [attribution_effects(attribution, figures_dir / "attribution")[0]]
-            if len(attribution)
-            else []
-        ),
-        *(
-            # Injections across the week: every trial (a staffing sweep's points in colour).
-            [ttr_by_time_of_week(trials, figures_dir / "ttr_by_time_of_week")[0]]
-            if manifest.get("scenario", {}).get("injection", "fixed") != "fixed"
-            and trials["injected_at"].notna().any()
-            else []
-        ),
-    ]
-    for column in sweep_columns(trials):
-        name = column.removeprefix("sweep.").replace(".", "_")
-        drawn.append(sensitivity(trials, figures_dir / f"sensitivity_{name}", column)[0])
-    emulated = _emulated_twin(run_dir, manifest)
-    if emulated is not None:  # a wall-clock run beside an emulated one of the same scenario
-        both = pd.concat(
-            [trials.assign(source="measured"), load_trials(emulated).assign(source="simulated")],
-            ignore_index=True,
+    pages = report_figures(
+        run_dir,
+        manifest,
+        trials,
+        window,
+        {
+            "km": km_table(first_point(trials), window),
+            "coverage": coverage,
+            "attribution": attribution,
+            "stages": first_stages if has_events else pd.DataFrame(),
+        },
+        _emulated_twin(run_dir, manifest),
+    )
+    left_out = not_redrawn(run_dir, pages)
+    if left_out:
+        tables.append(
+            (
+                "Figures in the run's folder not redrawn by this report (drawn by another command "
+                "or an older layout, perhaps with other options): left out",
+                pd.DataFrame({"figure": [p.name for p in left_out]}),
+            )
         )
-        drawn.append(measured_vs_simulated(both, figures_dir / "measured_vs_simulated")[0])
-    # Every figure in the folder is in the report, also those drawn by other commands (`lab cost`).
-    extra = sorted(p for p in figures_dir.glob("*.png") if p not in drawn)
-    return manifest, tables, [*drawn, *extra]
+    return manifest, tables, pages
 
 
-def _not_reached(table: pd.DataFrame) -> pd.DataFrame:
-    """A Kaplan-Meier median (or its upper bound) that the curve never reached says so."""
-    shown = table.astype({c: object for c in table.columns if c.startswith("km_median")})
-    for column in ("km_median_s", "km_median_ci_high_s"):
-        if column in shown:
-            shown[column] = shown[column].map(lambda v: "not reached" if pd.isna(v) else v)
-    return shown
+def _comparisons(
+    trials: pd.DataFrame, window: pd.Series, scenario: dict, km: pd.DataFrame
+) -> list[tuple[str, pd.DataFrame]]:
+    """The arms compared trial by trial, pooled with techniques as strata, as effects a reader
+    can weigh, and how many trials a chosen precision needs."""
+    pairs = arm_pairs(trials, scenario)
+    tables: list[tuple[str, pd.DataFrame]] = []
+    if pairs:
+        paired = paired_table(trials, window, pairs)
+        pooled = pooled_table(trials, window, pairs)
+        tables += [
+            (
+                "Paired tests per technique and stage: trial k of both arms had the same injection "
+                "moment, so the Wilcoxon signed-rank test on their differences (b - a; a trial not "
+                "there counts its window, a bound; pairs censored on both sides are ties, dropped). "
+                f"Family for p_holm (Holm) and p_bh (Benjamini-Hochberg): every technique x stage x "
+                f"pair of arms of this run, {family_size(paired.get('p_value', pd.Series()))} "
+                "tests. A p-value measures the simulation's noise only: weigh the effects below",
+                readable(paired),
+            ),
+            (
+                "Pooled over techniques: the log-rank test stratified by technique (each technique "
+                "its own baseline). Family for p_holm / p_bh: every stage x pair of arms, "
+                f"{family_size(pooled.get('p_value', pd.Series()))} tests",
+                readable(pooled),
+            ),
+            (
+                "Effects a reader can weigh (restricted mean times over the horizon, every trial "
+                "counted): seconds b saves over a (RMST_a - RMST_b, 95 % CI), RMST_b / RMST_a, "
+                "and how much larger a fraction b gets there within 15 min / 1 h / 1 day ('-': "
+                "past the horizon); '(all techniques)': the mean over techniques, 95 % CI by a "
+                "cluster bootstrap over techniques",
+                readable(effects_table(trials, window, pairs)),
+            ),
+        ]
+    tables.append(
+        (
+            "How many trials: per cell, from this run's interval widths (a 95 % CI narrows as one "
+            "over the square root of the trials): the trials for the RMST within +-10 % and for "
+            "the fraction reached within +-0.10 (Wilson)",
+            readable(precision_table(km)),
+        )
+    )
+    return tables
+
+
+def _described(page: Page) -> str:
+    """The figure's caption, and for a page of a paged figure the techniques it holds."""
+    holds = f" This page: {', '.join(page.techniques)}." if page.techniques else ""
+    return caption(page.png) + holds
 
 
 def _emulated_twin(run_dir: Path, manifest: dict) -> Path | None:
@@ -237,11 +253,6 @@ def _emulated_twin(run_dir: Path, manifest: dict) -> Path | None:
         if data.get("target") == "emulated" and (other.parent / "trials.csv").exists():
             twins.append(other.parent)
     return max(twins, key=lambda p: p.stat().st_mtime) if twins else None
-
-
-def _first_point(trials: pd.DataFrame) -> pd.DataFrame:
-    """The trials of a sweep's first point (all trials of an ordinary run)."""
-    return trials[trials["point"] == trials["point"].iloc[0]] if "point" in trials else trials
 
 
 def _points_table(run_dir: Path) -> pd.DataFrame:
@@ -283,7 +294,8 @@ def write_report(run_dir: Path, latex: bool = False) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` into ``run_dir`` (``latex``: and ``latex/``, see
     ``lab.report.latex``); return the first two paths."""
     run_dir = Path(run_dir)
-    manifest, tables, figures = _sections(run_dir)
+    manifest, tables, pages = _sections(run_dir)
+    figures = [page.png for page in pages]
     if latex:
         write_latex(run_dir, tables, figures)
     title = f"Run report: {manifest.get('scenario', {}).get('name')} / {manifest.get('run_id')}"
@@ -296,15 +308,15 @@ def write_report(run_dir: Path, latex: bool = False) -> tuple[Path, Path]:
     md += [
         "## Figures",
         "",
-        *(f"{n}. {figure.stem}: {caption(figure)}" for n, figure in enumerate(figures, 1)),
+        *(f"{n}. {page.png.stem}: {_described(page)}" for n, page in enumerate(pages, 1)),
         "",
     ]
     page += [
         "<h2>Figures</h2><ol>",
         *(
-            f'<li><a href="#{figure.stem}">{html.escape(figure.stem)}</a>: '
-            f"{html.escape(caption(figure))}</li>"
-            for figure in figures
+            f'<li><a href="#{page.png.stem}">{html.escape(page.png.stem)}</a>: '
+            f"{html.escape(_described(page))}</li>"
+            for page in pages
         ),
         "</ol>",
     ]

@@ -9,7 +9,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
+from matplotlib.ticker import NullFormatter
 
+from lab.report.coverage import FRACTIONS
 from lab.report.style import (
     A4_COLUMN_WIDTH_IN,
     architecture_order,
@@ -75,6 +77,7 @@ def latency_comparison(trials: pd.DataFrame, out_base: Path) -> list[Path]:
                     fontsize=6,
                 )
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # few decades: minor labels would collide
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("seconds after injection (log)", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -121,7 +124,7 @@ def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> l
         for arch in architectures
         if ((rows["technique"] == technique) & (rows["architecture"] == arch)).any()
     ]
-    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 0.9 + 0.42 * len(lanes)))
+    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 0.9 + 0.34 * len(lanes)))
     for y, (technique, arch) in enumerate(lanes):
         style = architecture_style(arch, architectures)
         row = rows[(rows["technique"] == technique) & (rows["architecture"] == arch)].iloc[0]
@@ -138,9 +141,15 @@ def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> l
                     edgecolor="black",
                     linewidth=0.4,
                 )
-        if pd.isna(row["time_to_remediate_s"]):
+        if pd.isna(row["time_to_remediate_s"]):  # said beyond the longest bar, not over it
+            reached = [row[c] for c, _, _ in stages if pd.notna(row[c])]
             ax.annotate(
-                row["outcome"], (0, y), xytext=(3, 0), textcoords="offset points", fontsize=6
+                row["outcome"],
+                (max(reached, default=0), y),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=6,
             )
     ax.set_yticks(
         range(len(lanes)), [f"{technique}\n{arch}" for technique, arch in lanes], fontsize=7
@@ -162,6 +171,11 @@ def incident_timeline(trials: pd.DataFrame, out_base: Path, trial: int = 0) -> l
         bbox_to_anchor=(0.5, 1.0),
     )
     ax.grid(axis="x", which="major", linewidth=0.3, alpha=0.5)
+    ax.set_title(
+        f"Trial {trial} of each technique: the same injection moment and seed in every arm",
+        fontsize=8,
+        pad=20,
+    )
     fig.tight_layout()
     return save_figure(fig, out_base)
 
@@ -174,12 +188,18 @@ OUTCOME_STYLE = {  # Okabe-Ito; the text in each cell carries the outcome for gr
 }
 
 
+def _count(cell: dict, outcome: str) -> str:
+    """k/n: the trials of the cell (not failed) that had its outcome, not the mode alone."""
+    ran = int(cell["ran"])
+    return f"{round(cell[f'{FRACTIONS[outcome]}_fraction'] * ran)}/{ran}"
+
+
 @figure_function
 def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
     """ATT&CK tactic / technique rows x architecture columns; each cell the measured outcome."""
     architectures = architecture_order(coverage["architecture"])
     rows = coverage.drop_duplicates("technique")[["tactic", "attack_id", "technique"]]
-    height = 0.8 + 0.32 * len(rows)
+    height = max(0.8 + 0.32 * len(rows), A4_COLUMN_WIDTH_IN / 3)  # at most 3.5:1 once labelled
     fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, height))
     by_cell = {(r["technique"], r["architecture"]): r for r in coverage.to_dict("records")}
     for y, technique in enumerate(rows["technique"]):
@@ -192,6 +212,8 @@ def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
                 )
             )
             label = outcome
+            if cell and outcome in FRACTIONS and cell["ran"]:
+                label += f" {_count(cell, outcome)}"
             if cell and cell["detect_median_s"] == cell["detect_median_s"] and cell["detected"]:
                 label += f" ({cell['detect_median_s']:,.0f} s)"
                 if cell.get("first_path") == "cspm":  # the posture scan saw it first
@@ -213,17 +235,23 @@ def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
     ax.grid(False)  # the style's grid would cross the cells
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title("Measured coverage (median time to detect, virtual time)", fontsize=8, pad=18)
+    ax.set_title(
+        "Measured coverage: outcome, trials with it (median time to detect of the detected)",
+        fontsize=8,
+        pad=18,
+    )
     return save_figure(fig, out_base)
 
 
 @figure_function
 def sensitivity(trials: pd.DataFrame, out_base: Path, key: str | None = None) -> list[Path]:
-    """Median time to detect and to remediate against one swept parameter (``sweep.<key>`` column;
-    default: the first), one line per architecture and technique, with the 95 % bootstrap CI of the
-    median as error bars. Other swept parameters are pooled."""
+    """Kaplan-Meier median time to detect and to remediate against one swept parameter
+    (``sweep.<key>`` column; default: the first), one line per architecture and technique, with
+    its 95 % CI as error bars; trials that never got there kept as censored (a median not reached
+    is not drawn). Other swept parameters are pooled."""
     from lab.experiment.results import short_name, sweep_columns
-    from lab.report.statistics import latency_table
+    from lab.report.summary import unbounded_window
+    from lab.report.survival import km_table
 
     columns = sweep_columns(trials)
     if not columns:
@@ -232,7 +260,14 @@ def sensitivity(trials: pd.DataFrame, out_base: Path, key: str | None = None) ->
     if column not in columns:
         raise ValueError(f"{column!r} is not swept here; swept: {', '.join(columns)}")
     order = list(dict.fromkeys(trials[column]))  # the sweep's own order
-    table = latency_table(trials.drop(columns=[c for c in columns if c != column]))
+    pooled = trials.drop(columns=[c for c in columns if c != column])
+    table = km_table(pooled, unbounded_window(pooled)).rename(
+        columns={
+            "km_median_s": "median_s",
+            "km_median_ci_low_s": "median_ci_low_s",
+            "km_median_ci_high_s": "median_ci_high_s",
+        }
+    )
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in order)
     position = {v: (float(v) if numeric else i) for i, v in enumerate(order)}
     techniques = sorted(set(table["technique"]))
@@ -248,15 +283,15 @@ def sensitivity(trials: pd.DataFrame, out_base: Path, key: str | None = None) ->
                     (table["architecture"] == arch)
                     & (table["technique"] == technique)
                     & (table["stage"] == stage)
-                    & (table["n"] > 0)
+                    & table["median_s"].notna()
                 ]
                 if rows.empty:
                     continue
                 rows = rows.assign(x=rows[column].map(position)).sort_values("x")
                 errors = np.vstack(
                     [
-                        rows["median_s"] - rows["median_ci_low_s"],
-                        rows["median_ci_high_s"] - rows["median_s"],
+                        rows["median_s"] - rows["median_ci_low_s"].fillna(rows["median_s"]),
+                        rows["median_ci_high_s"].fillna(rows["median_s"]) - rows["median_s"],
                     ]
                 ).clip(min=0)
                 ax.errorbar(
@@ -270,13 +305,14 @@ def sensitivity(trials: pd.DataFrame, out_base: Path, key: str | None = None) ->
                     label=f"{arch} · {technique}" if len(techniques) > 1 else arch,
                 )
         ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title(title)
         ax.set_xlabel(short_name(column.removeprefix("sweep.")))
         if numeric and len(order) > 1 and max(order) / max(min(order), 1e-9) >= 20:
             ax.set_xscale("log")
         if not numeric:
             ax.set_xticks(range(len(order)), [str(v) for v in order], rotation=20, ha="right")
-    axes[0].set_ylabel("median seconds (log), 95 % CI")
+    axes[0].set_ylabel("Kaplan-Meier median s (log), 95 % CI")
     axes[0].legend(loc="best")
     fig.tight_layout()
     return save_figure(fig, out_base)
@@ -305,6 +341,7 @@ def measured_vs_simulated(trials: pd.DataFrame, out_base: Path) -> list[Path]:
                     label=f"{source} (n={len(group)})",
                 )
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylim(0, 1.02)
         ax.set_title(arch)
         ax.set_xlabel("time to alert, s (log)")

@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lab.experiment.results import per_point
+from lab.report.bootstrap import cluster_bootstrap_ci
 from lab.report.statistics import group_keys
 
 KEYS = ["technique", "architecture", "trial"]
@@ -53,13 +55,37 @@ def _first_detections(run_dir: Path) -> pd.DataFrame:
 
 
 def path_table(run_dir: Path) -> pd.DataFrame:
-    """Per architecture and path: trials it detected in, and the median / p90 seconds to it."""
+    """Per architecture and path: trials it detected in, the techniques they span, and the median
+    (with its 95 % cluster-bootstrap CI: a path's trials pool unlike techniques, so techniques are
+    resampled, not trials) and p90 seconds to it, over the trials it detected."""
+    columns = [
+        "architecture",
+        "path",
+        "trials",
+        "techniques",
+        "median_s",
+        "median_ci_low_s",
+        "median_ci_high_s",
+        "p90_s",
+    ]
     firsts = first_detections(run_dir)
     if firsts.empty:
-        return pd.DataFrame(columns=["architecture", "path", "trials", "median_s", "p90_s"])
+        return pd.DataFrame(columns=columns)
     sweep = group_keys(firsts)
     per_trial = firsts.groupby([*sweep, *KEYS, "path"], as_index=False)["seconds"].min()
-    table = per_trial.groupby([*sweep, "architecture", "path"])["seconds"].agg(
-        trials="count", median_s="median", p90_s=lambda s: s.quantile(0.9)
-    )
-    return table.reset_index().sort_values([*sweep, "architecture", "median_s"])
+    rows = []
+    for labels, cell in per_trial.groupby([*sweep, "architecture", "path"], sort=True):
+        seconds = cell["seconds"].to_numpy(float)
+        low, high = cluster_bootstrap_ci(seconds, cell["technique"].to_numpy(), np.median)
+        rows.append(
+            {
+                **dict(zip([*sweep, "architecture", "path"], labels, strict=True)),
+                "trials": len(cell),
+                "techniques": cell["technique"].nunique(),
+                "median_s": float(np.median(seconds)),
+                "median_ci_low_s": low,
+                "median_ci_high_s": high,
+                "p90_s": float(cell["seconds"].quantile(0.9)),
+            }
+        )
+    return pd.DataFrame(rows).sort_values([*sweep, "architecture", "median_s"])

@@ -9,6 +9,7 @@ from lab.experiment.results import MANIFEST, load_trials
 from lab.report.coverage import coverage_table
 from lab.report.document import write_report
 from lab.report.figures import coverage_matrix, latency_comparison
+from lab.report.pages import ROWS_PER_PAGE, draw_pages
 
 
 @dataclass
@@ -19,14 +20,23 @@ class Published:
 
 
 def publish(run_dir: Path, latex: bool = False) -> Published:
-    """Draw the run's figures; write ``report.md`` and ``report.html`` when it has a manifest
-    (``latex``: and the LaTeX tables and figures under ``latex/``)."""
-    trials = load_trials(run_dir)
-    figures = [
-        *latency_comparison(trials, run_dir / "figures" / "latency_comparison"),
-        *coverage_matrix(coverage_table(trials), run_dir / "figures" / "coverage"),
-    ]
-    if not (run_dir / MANIFEST).exists():
-        return Published(figures, None, None)
-    report_md, report_html = write_report(run_dir, latex=latex)
-    return Published(figures, report_md, report_html)
+    """Write ``report.md`` and ``report.html`` when the run has a manifest (``latex``: and the
+    LaTeX tables and figures under ``latex/``), which draws every figure; without one, draw the
+    comparison and coverage figures alone (paged by tactic at catalog scale). ``figures``: the
+    first page of the latency comparison, PNG and PDF."""
+    figures_dir = run_dir / "figures"
+    if (run_dir / MANIFEST).exists():
+        report_md, report_html = write_report(run_dir, latex=latex)
+    else:
+        trials = load_trials(run_dir)
+        draw_pages(latency_comparison, trials, figures_dir / "latency_comparison")
+        draw_pages(
+            coverage_matrix,
+            coverage_table(trials),
+            figures_dir / "coverage",
+            per_page=ROWS_PER_PAGE,
+        )
+        report_md = report_html = None
+    candidates = [figures_dir / f"latency_comparison{s}.png" for s in ("", "_p1")]
+    first = max((c for c in candidates if c.exists()), key=lambda c: c.stat().st_mtime)
+    return Published([first, first.with_suffix(".pdf")], report_md, report_html)

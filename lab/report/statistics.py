@@ -1,7 +1,9 @@
 """Statistics of a run: per technique x architecture latencies with a bootstrap CI of the median,
 detection and remediation rates with Wilson intervals, and Mann-Whitney U between architectures.
 All from scipy; each a function of the trials DataFrame. A sweep's trials are grouped by their
-``sweep.*`` columns too (repetitions of a point pooled)."""
+``sweep.*`` columns too (repetitions of a point pooled). These summarise the trials that got
+there only (for the notebooks and comparison); the report summarises latencies as survival data
+(``lab.report.survival``) and compares arms trial by trial (``lab.report.paired``)."""
 
 from __future__ import annotations
 

@@ -3,10 +3,12 @@ Kaplan-Meier with its 95 % band, censored trials marked (``lab.report.survival``
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from lab.report.style import (
     A4_COLUMN_WIDTH_IN,
@@ -18,7 +20,8 @@ from lab.report.style import (
 from lab.report.survival import km_curve, survival_data
 
 STAGES = {"time_to_detect_s": "not yet detected", "time_to_remediate_s": "not yet remediated"}
-COLUMNS = 4  # panels per row: 20 techniques fit an A4 page
+COLUMNS = 4  # panels per row: a page of 12 (``lab.report.pages``) is 3 rows of 4
+TITLE_CHARS = 24  # a panel's title wraps here: long technique names stay over their own panel
 
 
 @figure_function
@@ -77,10 +80,11 @@ def survival_curves(
                     markersize=7,
                 )
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylim(-0.02, 1.02)
         ax.grid(which="major", linewidth=0.3, alpha=0.5)
         ax.tick_params(labelsize=6)
-        ax.set_title(technique, fontsize=7)
+        ax.set_title(textwrap.fill(technique, TITLE_CHARS), fontsize=6.5)
         ax.legend(fontsize=5.5, loc="lower left", frameon=False)
     for ax in axes[:, 0]:
         ax.set_ylabel(f"fraction {STAGES.get(column, column)}", fontsize=7)
@@ -89,5 +93,5 @@ def survival_curves(
     fig.suptitle(
         f"Kaplan-Meier: trials {STAGES.get(column, column)}; 95 % band; | censored", fontsize=8
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / fig.get_figheight()))  # the suptitle's own strip
     return save_figure(fig, out_base)

@@ -35,7 +35,11 @@ def _trials(points: list[tuple[float, float, str, list[float | None]]]) -> pd.Da
     return pd.DataFrame(rows)
 
 
-MANUAL = {1: [400, 600, 800, 1_000], 0.5: [200, 300, 400, 500], 4: [2_000, 3_000, None, None]}
+MANUAL = {
+    1: [400, 600, 800, 1_000],
+    0.5: [200, 300, 400, 500],
+    4: [2_000, 3_000, 3_500, None, None],
+}
 POINTS = [
     (1, 1, "manual", MANUAL[1]),
     (1, 1, "serverless", [30, 40, 50, 60]),
@@ -51,11 +55,11 @@ POINTS = [
 def test_medians_are_kaplan_meier_with_the_missed_trials_censored_at_the_window():
     table = assumptions.estimates(_trials(POINTS), SCENARIO)
     row = table[(table[READ] == 4) & (table["architecture"] == "manual")].iloc[0]
-    fitter = KaplanMeierFitter().fit([2_000, 3_000, 10_000, 10_000], [1, 1, 0, 0])
-    assert row["median_s"] == pytest.approx(fitter.median_survival_time_)
-    assert row["remediated"] == 0.5 and np.isinf(row["p90_s"])  # not reached in the window
-    # Dropping the censored trials would have said 2,500 s.
-    assert row["median_s"] != pytest.approx(2_500)
+    fitter = KaplanMeierFitter().fit([2_000, 3_000, 3_500, 10_000, 10_000], [1, 1, 1, 0, 0])
+    assert row["median_s"] == pytest.approx(fitter.median_survival_time_) == 3_500
+    assert row["remediated"] == 0.6 and not np.isfinite(row["p90_s"])  # not reached in the window
+    # Dropping the censored trials would have said 3,000 s.
+    assert row["median_s"] != pytest.approx(3_000)
 
 
 def test_break_even_is_interpolated_between_the_swept_values_around_the_target():

@@ -98,3 +98,55 @@ def test_an_interaction_needs_the_four_arms_of_its_square():
     row = table[(table["effect"] == "detection x response") & (table["stage"] == "TTR")].iloc[0]
     assert row["median_difference_s"] == 150.0
     assert row["matched_trials"] == 2
+
+
+def test_the_interval_resamples_techniques_and_the_mean_sees_misses_turned_into_detections():
+    # Six techniques with their own gap (push saves 20 s on some, 600 s on others), four trials
+    # each; on two techniques poll never detects (censored at the window) and push does.
+    rows = []
+    gaps = {"a": 20, "b": 25, "c": 600, "d": 650, "e": 30, "f": 35}
+    for technique, gap in gaps.items():
+        for k in range(4):
+            for arm, detect in (("poll-person", 1000.0 + k), ("push-person", 1000.0 + k - gap)):
+                missed = arm == "poll-person" and technique in ("e", "f")
+                rows.append(
+                    {
+                        "technique": technique,
+                        "architecture": arm,
+                        "trial": k,
+                        "outcome": "missed" if missed else "detected only",
+                        "time_to_detect_s": None if missed else detect,
+                        "time_to_remediate_s": None,
+                    }
+                )
+    trials = pd.DataFrame(rows)
+    table = attribution_table(trials, SCENARIO, pd.Series(7200.0, index=trials.index))
+    row = table[(table["effect"] == "detection") & (table["stage"] == "TTD")].iloc[0]
+    assert row["techniques"] == 6 and row["newly_reached"] == 8
+    # The cluster bootstrap's interval is wider than the trial bootstrap's: techniques differ.
+    assert row["ci_high_s"] - row["ci_low_s"] > row["trial_ci_high_s"] - row["trial_ci_low_s"]
+    # The median barely sees the eight misses turned into detections; the mean does.
+    differences = [-gaps[t] for t in "abcd" for _ in range(4)] + [
+        1000.0 + k - gaps[t] - 7200.0 for t in "ef" for k in range(4)
+    ]
+    assert row["median_difference_s"] == np.median(differences)
+    assert row["mean_difference_s"] == np.mean(differences)
+    assert row["mean_difference_s"] < 3 * row["median_difference_s"]
+
+
+def test_the_attribution_figure_draws_the_median_and_the_mean(tmp_path):
+    from PIL import Image
+
+    from lab.report.attribution_figures import attribution_effects
+
+    trials = _trials(
+        {
+            "poll-person": [1000, 1100, 1200, 1300],
+            "push-person": [900, 1000, 1100, 1200],
+            "push-auto": [30, 40, 50, None],
+        }
+    )
+    table = attribution_table(trials, SCENARIO, pd.Series(7200.0, index=trials.index))
+    png, pdf = attribution_effects(table, tmp_path / "attribution")
+    width, height = Image.open(png).size
+    assert width <= 4000 and max(width, height) / min(width, height) <= 3.5 and pdf.exists()

@@ -35,7 +35,21 @@ def _trials() -> pd.DataFrame:
 def test_summary_medians_p90_and_rates():
     table = summary_table(_trials()).set_index("architecture")
     assert table.loc["manual", "detect_median_s"] == 165.0  # median of 30..300
-    assert table.loc["manual", "remediate_p90_s"] == 5460.0  # pandas linear quantile of 600..6000
+    # Kaplan-Meier p90: the curve sits at exactly 0.1 from 5400 s to 6000 s: their midpoint (R's
+    # survfit convention; with nothing censored, as the ordinary median does)
+    assert table.loc["manual", "remediate_p90_s"] == 5700.0
+    # serverless missed trial 0: censored, not dropped; the reached-only median stands apart
+    from lifelines import KaplanMeierFitter
+
+    detect = [None] + [10.0 + k for k in range(1, 10)]
+    fitter = KaplanMeierFitter().fit(
+        [t if t is not None else 1e6 for t in detect], [t is not None for t in detect]
+    )
+    # S falls to exactly 1/2 at 15 s and stays there to 16 s: lifelines says the interval's start,
+    # R's survfit (and the lab) its midpoint
+    assert fitter.median_survival_time_ == 15.0
+    assert table.loc["serverless", "detect_median_s"] == 15.5
+    assert table.loc["serverless", "detect_reached_median_s"] == 15.0
     assert table.loc["serverless", "detected"] == 0.9
     assert table.loc["serverless", "remediated"] == 0.9
     assert table.loc["serverless", "n"] == 10
@@ -91,3 +105,9 @@ def test_detection_paths_keep_every_path_of_a_trial(tmp_path):
         table.loc["eventbridge", "median_s"] == 40.0 and table.loc["guardduty", "median_s"] == 500.0
     )
     assert table.loc["guardduty", "trials"] == 2
+    assert table.loc["guardduty", "techniques"] == 1  # one technique: the trials resampled
+    assert (
+        table.loc["guardduty", "median_ci_low_s"]
+        <= 500.0
+        <= table.loc["guardduty", "median_ci_high_s"]
+    )
