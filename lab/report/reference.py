@@ -9,7 +9,9 @@ lists the blocks whose page differs from that, so a figure cannot drift from its
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from lab.report.bootstrap import cluster_bootstrap_ci
 from lab.report.coverage import coverage_side_by_side, coverage_table
@@ -35,11 +37,20 @@ class ReferenceRun(BaseModel):
 
 
 class Block(BaseModel):
+    """A marked block of a page: a table, or a figure (its Markdown image, drawn by ``write``)."""
+
     model_config = ConfigDict(extra="forbid")
     page: str
     block: str
     run: str
-    table: str
+    table: str | None = None
+    figure: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Block:
+        if (self.table is None) == (self.figure is None):
+            raise ValueError(f"block {self.block!r}: give a table or a figure, not both or neither")
+        return self
 
 
 class References(BaseModel):
@@ -299,8 +310,62 @@ def settings_table(_: Path) -> str:
     return f"{pd.DataFrame(rows).to_markdown(index=False)}\n\nFrom `lab/settings.py`."
 
 
-def render(root: Path, block: Block, references: References) -> str:
-    """The block's text: its table in Markdown, then where it comes from."""
+def headline_figure(run: KeptRun, stamp: str, path: Path) -> None:
+    """The headline as a figure: per architecture, the techniques remediated, detected only and
+    missed (the headline table's counts), stamped with where they come from."""
+    import matplotlib.pyplot as plt
+
+    from lab.report.style import A4_COLUMN_WIDTH_IN
+
+    counts = headline(run).set_index("architecture")
+    outcomes = (("remediated", "#2b8a3e"), ("detected only", "#e8a33d"), ("missed", "#c92a2a"))
+    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 0.8 + 0.45 * len(counts)))
+    left = np.zeros(len(counts))
+    for outcome, color in outcomes:
+        values = counts[outcome].to_numpy(float)
+        ax.barh(counts.index, values, left=left, color=color, label=outcome)
+        for y, (x, value) in enumerate(zip(left, values, strict=True)):
+            if value:
+                ax.text(x + value / 2, y, f"{value:.0f}", ha="center", va="center", fontsize=7)
+        left += values
+    ax.invert_yaxis()
+    ax.set_xlabel(f"techniques of the catalog ({int(counts['techniques'].max())})")
+    ax.legend(ncol=3, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    shown = stamp.removesuffix(" Written by `make docs-results`.").replace("`", "")
+    fig.text(0.01, 0.01, shown, fontsize=4.5, color="grey")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=200, metadata={"Software": None})
+    plt.close(fig)
+
+
+# name -> (what it draws, the table whose numbers it shows: their digest goes in the block)
+FIGURES: dict[
+    str, tuple[Callable[[KeptRun, str, Path], None], Callable[[KeptRun], pd.DataFrame]]
+] = {
+    "headline": (headline_figure, headline),
+}
+
+
+def figure_path(block: Block) -> Path:
+    return KEPT / block.run / f"{block.figure}.png"
+
+
+def render(root: Path, block: Block, references: References, draw: bool = False) -> str:
+    """The block's text: its table in Markdown (or its figure, drawn when ``draw``), then where
+    it comes from."""
+    if block.figure is not None:
+        run = KeptRun.read(root, block.run)
+        stamp = run.stamp(references.runs[block.run].scenario)
+        draw_figure, data = FIGURES[block.figure]
+        if draw:
+            draw_figure(run, stamp, root / figure_path(block))
+        digest = hashlib.sha256(data(run).to_csv(index=False).encode()).hexdigest()[:12]
+        relative = Path(os.path.relpath(root / figure_path(block), (root / block.page).parent))
+        return (
+            f"![{block.figure}: {block.run}]({relative.as_posix()})\n\n"
+            f"{stamp} Figure of data `{digest}`."
+        )
     if block.table == "settings":
         return settings_table(root)
     if block.table == "timings":
@@ -315,7 +380,7 @@ def render(root: Path, block: Block, references: References) -> str:
 def _pattern(name: str) -> re.Pattern[str]:
     """A block and its markers: group 2 is its text, up to the closing marker's line."""
     return re.compile(
-        rf"(<!-- generated: {re.escape(name)}\b[^>]*-->\n)(.*?)(<!-- /generated: {re.escape(name)} -->)",
+        rf"(<!-- generated: {re.escape(name)}(?= |-->)[^>]*-->\n)(.*?)(<!-- /generated: {re.escape(name)} -->)",
         re.S,
     )
 
@@ -324,7 +389,7 @@ class ReferenceError(RuntimeError):
     """A page lacks a block the configuration names, or a kept run is missing."""
 
 
-def _blocks(root: Path) -> list[tuple[Block, str, re.Match[str]]]:
+def _blocks(root: Path) -> tuple[References, list[tuple[Block, re.Match[str]]]]:
     references = load(root)
     found = []
     for block in references.blocks:
@@ -335,23 +400,31 @@ def _blocks(root: Path) -> list[tuple[Block, str, re.Match[str]]]:
                 f"{block.page} has no block {block.block!r} (<!-- generated: {block.block} --> ... "
                 f"<!-- /generated: {block.block} -->)"
             )
-        found.append((block, render(root, block, references) + "\n", match))
-    return found
+        found.append((block, match))
+    return references, found
 
 
 def check(root: Path) -> list[str]:
-    """The blocks whose page differs from what their run gives (empty: none)."""
-    return [
-        f"{block.page}: block {block.block!r} differs from reference run {block.run!r}"
-        for block, text, match in _blocks(root)
-        if match.group(2) != text
-    ]
+    """The blocks whose page differs from what their run gives, and figures not drawn (empty:
+    none)."""
+    references, blocks = _blocks(root)
+    problems = []
+    for block, match in blocks:
+        if match.group(2) != render(root, block, references) + "\n":
+            problems.append(
+                f"{block.page}: block {block.block!r} differs from reference run {block.run!r}"
+            )
+        elif block.figure is not None and not (root / figure_path(block)).is_file():
+            problems.append(f"{block.page}: figure {figure_path(block)} is not drawn")
+    return problems
 
 
 def write(root: Path) -> list[str]:
-    """Write every block into its page; the pages changed."""
+    """Write every block into its page (and draw its figure); the pages changed."""
+    references, blocks = _blocks(root)
     changed = []
-    for block, text, _ in _blocks(root):
+    for block, _ in blocks:
+        text = render(root, block, references, draw=True) + "\n"
         path = root / block.page
         page = path.read_text()
         updated = _pattern(block.block).sub(

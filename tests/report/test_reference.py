@@ -50,3 +50,23 @@ def test_a_page_without_its_block_is_one_clear_error(tmp_path):
         reference.ReferenceError, match=r"docs/techniques\.md has no block 'coverage'"
     ):
         reference.check(root)
+
+
+def test_the_headline_figure_is_drawn_by_write_and_its_data_checked(tmp_path):
+    root = _copy_of_the_pages(tmp_path)
+    figure = root / "docs" / "reference-runs" / "coverage" / "headline.png"
+    figure.unlink(missing_ok=True)
+    assert reference.check(root) == [
+        "README.md: figure docs/reference-runs/coverage/headline.png is not drawn"
+    ]
+    reference.write(root)
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and reference.check(root) == []
+    # Other trials, another digest: the block (and so the figure) is stale until written again.
+    trials = root / "docs" / "reference-runs" / "coverage" / "trials.csv"
+    lines = trials.read_text().splitlines()
+    trials.write_text(
+        "\n".join(line.replace(",missed,", ",remediated,", 1) for line in lines) + "\n"
+    )
+    assert "README.md: block 'headline-figure' differs from reference run 'coverage'" in (
+        reference.check(root)
+    )
