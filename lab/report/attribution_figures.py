@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 
 from lab.report.style import A4_COLUMN_WIDTH_IN, figure_function, save_figure
 
@@ -78,5 +79,27 @@ def attribution_effects(table: pd.DataFrame, out_base: Path) -> list[Path]:
         ax.grid(axis="x", linewidth=0.3, alpha=0.5)
     axes[0].set_yticks(range(len(effects)), labels, fontsize=7)
     axes[0].set_ylim(len(effects) - 0.5, -0.5)
-    fig.tight_layout()
+    for ax in axes:
+        ax.tick_params(axis="x", labelsize=6)
+    fig.legend(
+        handles=[
+            Line2D([], [], marker="o", color="#0072B2", linestyle="none", label="median"),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                mfc="white",
+                mec="#0072B2",
+                linestyle="none",
+                label="median, a bound (censored trials)",
+            ),
+            Line2D([], [], marker="s", color="#E69F00", linestyle="none", label="mean"),
+        ],
+        loc="lower center",
+        ncols=3,
+        fontsize=6,
+        frameon=False,
+        bbox_to_anchor=(0.5, 0.0),
+    )
+    fig.tight_layout(rect=(0, 0.3 / fig.get_figheight(), 1, 1))
     return save_figure(fig, out_base)

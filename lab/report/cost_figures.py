@@ -71,14 +71,15 @@ def cost_breakdown(lines: pd.DataFrame, out_base: Path) -> list[Path]:
         aggfunc="sum",
         fill_value=0.0,
     )
-    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, 3.2))
+    # One horizontal bar per architecture and profile: their names stay apart however many arms.
+    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, max(2.0, 1.0 + 0.32 * len(table))))
     bottom = pd.Series(0.0, index=table.index)
-    labels = [f"{p}\n{a}" for p, a in table.index]
+    labels = [f"{a} ({p})" for p, a in table.index]
     for category in [c for c in CATEGORY_HATCH if c in table.columns]:
-        ax.bar(
+        ax.barh(
             labels,
             table[category],
-            bottom=bottom,
+            left=bottom,
             label=category,
             hatch=CATEGORY_HATCH[category],
             edgecolor="black",
@@ -86,9 +87,10 @@ def cost_breakdown(lines: pd.DataFrame, out_base: Path) -> list[Path]:
             color="white" if category != "people" else "#CCCCCC",
         )
         bottom += table[category]
-    ax.set_ylabel("monthly cost (USD)", fontsize=8)
+    ax.set_xlabel("monthly cost (USD)", fontsize=8)
+    ax.invert_yaxis()
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7, frameon=False, ncols=3)
+    ax.legend(fontsize=7, frameon=False, ncols=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout()
     return save_figure(fig, out_base)
 

@@ -100,9 +100,12 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
         tables.append(
             (
                 "Attribution: each factor's effect, read from the arms that differ in it alone, "
-                "trial by trial (the same injection moments); median paired difference in seconds "
-                "(high level minus low level, negative = faster) with its 95 % bootstrap CI; "
-                "trials not there by the end count with their window (a bound)",
+                "trial by trial (the same injection moments): the median and the mean paired "
+                "difference in seconds (high level minus low level, negative = faster), each with "
+                "its 95 % cluster-bootstrap CI by technique (trial_ci: the trial bootstrap's, too "
+                "narrow where techniques differ); newly_reached: pairs the factor turned from "
+                "missed into reached, net; trials not there by the end count with their window "
+                "(a bound)",
                 readable(attribution),
             )
         )

@@ -48,6 +48,8 @@ def effects_table(
                     continue
                 (rmst_a, se_a), (rmst_b, se_b) = (rmst_and_se(side[x], horizon) for x in (a, b))
                 saved, se = rmst_a - rmst_b, float(np.hypot(se_a, se_b))
+                if not (side[a]["observed"].any() or side[b]["observed"].any()):
+                    se = np.nan  # neither arm ever got there: no interval, not a certain zero
                 row = {
                     **dict(zip(keys, labels, strict=True)),
                     "stage": stage,

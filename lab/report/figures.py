@@ -199,8 +199,10 @@ def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
     """ATT&CK tactic / technique rows x architecture columns; each cell the measured outcome."""
     architectures = architecture_order(coverage["architecture"])
     rows = coverage.drop_duplicates("technique")[["tactic", "attack_id", "technique"]]
-    height = max(0.8 + 0.32 * len(rows), A4_COLUMN_WIDTH_IN / 3)  # at most 3.5:1 once labelled
-    fig, ax = plt.subplots(figsize=(A4_COLUMN_WIDTH_IN, height))
+    many = len(architectures) > 2  # narrower cells: the label on two lines
+    width = A4_COLUMN_WIDTH_IN if not many else min(13.0, 2.6 + 1.45 * len(architectures))
+    height = max((0.8 + 0.32 * len(rows)) * (1.5 if many else 1.0), width / 3.2)
+    fig, ax = plt.subplots(figsize=(width, height))
     by_cell = {(r["technique"], r["architecture"]): r for r in coverage.to_dict("records")}
     for y, technique in enumerate(rows["technique"]):
         for x, arch in enumerate(architectures):
@@ -215,7 +217,7 @@ def coverage_matrix(coverage: pd.DataFrame, out_base: Path) -> list[Path]:
             if cell and outcome in FRACTIONS and cell["ran"]:
                 label += f" {_count(cell, outcome)}"
             if cell and cell["detect_median_s"] == cell["detect_median_s"] and cell["detected"]:
-                label += f" ({cell['detect_median_s']:,.0f} s)"
+                label += f"{chr(10) if many else ' '}({cell['detect_median_s']:,.0f} s)"
                 if cell.get("first_path") == "cspm":  # the posture scan saw it first
                     label += "\nCSPM scan first"
             ax.text(x + 0.5, y + 0.5, label, ha="center", va="center", fontsize=6.5)

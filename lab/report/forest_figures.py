@@ -22,7 +22,19 @@ from lab.report.style import (
 )
 
 STAGES = {"detect": "Time to detect", "remediate": "Time to remediate"}
-ROW_IN = 0.26
+ROW_IN = 0.26  # inches per unit: a technique's row with two arms, a tactic's header 0.6
+HEADER_UNITS = 0.6
+PAGE_UNITS = 30  # a page's rows: with the margins, about 9 in, inside A4's and letter's text
+
+
+def technique_row_units(arms: int) -> float:
+    """A technique's row in units, growing past two arms so each arm's k/n has a line."""
+    return max(1.0, 0.45 * arms)
+
+
+def techniques_per_page(arms: int) -> int:
+    """How many techniques a page of the forest plot holds (tactic headers included)."""
+    return max(2, min(27, int((PAGE_UNITS - 6 * HEADER_UNITS) / technique_row_units(arms))))
 
 
 def forest_rows(km: pd.DataFrame) -> list[tuple[str, str]]:
@@ -45,13 +57,16 @@ def forest_plot(km: pd.DataFrame, out_base: Path) -> list[Path]:
     rows = forest_rows(km)
     architectures = architecture_order(km["architecture"])
     horizon = float(km["horizon_s"].max())
-    step = 0.7 / max(len(architectures), 1)
+    tall = technique_row_units(len(architectures))  # each arm's k/n keeps its own line
+    step = 0.8 * tall / max(len(architectures), 1)
+    heights = [HEADER_UNITS if kind == "tactic" else tall for kind, _ in rows]
+    centres = [sum(heights[:i]) + h / 2 for i, h in enumerate(heights)]
     fig, axes = plt.subplots(
-        1, 2, figsize=(A4_COLUMN_WIDTH_IN, 1.1 + ROW_IN * len(rows)), sharey=True
+        1, 2, figsize=(A4_COLUMN_WIDTH_IN, 1.1 + ROW_IN * sum(heights)), sharey=True
     )
     for ax, (stage, title) in zip(axes, STAGES.items(), strict=True):
         cells = km[km["stage"] == stage].set_index(["technique", "architecture"])
-        for y, (kind, name) in enumerate(rows):
+        for y, (kind, name) in zip(centres, rows, strict=True):
             if kind == "tactic":
                 continue
             for j, arch in enumerate(architectures):
@@ -78,11 +93,11 @@ def forest_plot(km: pd.DataFrame, out_base: Path) -> list[Path]:
         textwrap.shorten(name.split(" ", 1)[-1].upper(), 34) if kind == "tactic" else name
         for kind, name in rows
     ]
-    axes[0].set_yticks(range(len(rows)), labels, fontsize=6)
+    axes[0].set_yticks(centres, labels, fontsize=6)
     for tick, (kind, _) in zip(axes[0].get_yticklabels(), rows, strict=True):
         if kind == "tactic":
             tick.set_fontweight("bold")
-    axes[0].set_ylim(len(rows) - 0.5, -0.5)
+    axes[0].set_ylim(sum(heights), 0)
     fig.legend(
         handles=[
             Line2D(
@@ -101,7 +116,8 @@ def forest_plot(km: pd.DataFrame, out_base: Path) -> list[Path]:
         frameon=False,
         bbox_to_anchor=(0.5, 0.0),
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    legend_rows = -(-len(architectures) // 4)
+    fig.tight_layout(rect=(0, (0.08 + 0.16 * legend_rows) / fig.get_figheight(), 1, 1))
     return save_figure(fig, out_base)
 
 

@@ -15,7 +15,13 @@ import pandas as pd
 from lab.attacks.registry import techniques as catalog
 
 PANELS_PER_PAGE = 12  # small multiples: a 3 x 4 or 4 x 3 grid
-ROWS_PER_PAGE = 27  # one-row-per-technique figures (forest plot, coverage matrix)
+ROWS_PER_PAGE = 27  # one-row-per-technique figures (forest plot, coverage matrix), two arms
+
+
+def per_page(lanes: int, arms: int, cap: int = PANELS_PER_PAGE) -> int:
+    """Techniques a page holds when each takes a lane per arm: ``lanes`` lanes shared by ``arms``
+    arms, at most ``cap`` and at least two."""
+    return min(cap, max(2, lanes // max(arms, 1)))
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from lab.report.figures import (
     measured_vs_simulated,
     sensitivity,
 )
-from lab.report.forest_figures import forest_plot
-from lab.report.pages import ROWS_PER_PAGE, Page, draw_pages
+from lab.report.forest_figures import forest_plot, techniques_per_page
+from lab.report.pages import ROWS_PER_PAGE, Page, draw_pages, per_page
 from lab.report.stage_figures import stage_waterfall
 from lab.report.survival_figures import survival_curves
 from lab.report.week_figures import ttr_by_time_of_week
@@ -44,13 +44,19 @@ def report_figures(
     figures_dir = run_dir / "figures"
     first = first_point(trials)
     km, coverage = tables["km"], tables["coverage"]
+    arms = trials["architecture"].nunique()
+    # Techniques per page: a forest row and a box row grow with the arms, a lane is one arm.
+    forest_page = techniques_per_page(arms)
+    rows_page, lanes_page = per_page(48, arms), per_page(24, arms)
     pages = [
         *(
-            [*draw_pages(forest_plot, km, figures_dir / "forest", per_page=ROWS_PER_PAGE)]
+            [*draw_pages(forest_plot, km, figures_dir / "forest", per_page=forest_page)]
             if len(km)
             else []
         ),
-        *draw_pages(latency_comparison, first, figures_dir / "latency_comparison"),
+        *draw_pages(
+            latency_comparison, first, figures_dir / "latency_comparison", per_page=rows_page
+        ),
         *draw_pages(survival_curves, first, figures_dir / "survival_detect", window),
         *draw_pages(
             survival_curves,
@@ -59,10 +65,14 @@ def report_figures(
             window,
             "time_to_remediate_s",
         ),
-        *draw_pages(incident_timeline, first, figures_dir / "incident_timeline"),
+        *draw_pages(
+            incident_timeline, first, figures_dir / "incident_timeline", per_page=lanes_page
+        ),
     ]
     if len(tables["stages"]):
-        pages += draw_pages(stage_waterfall, tables["stages"], figures_dir / "stage_waterfall")
+        pages += draw_pages(
+            stage_waterfall, tables["stages"], figures_dir / "stage_waterfall", per_page=lanes_page
+        )
     pages += draw_pages(coverage_matrix, coverage, figures_dir / "coverage", per_page=ROWS_PER_PAGE)
     if len(tables["attribution"]):
         pages.append(

@@ -124,3 +124,26 @@ def test_a_short_log_range_has_no_colliding_minor_labels(run, overlaps, tmp_path
     rows["outcome"] = np.where(rows["time_to_remediate_s"].isna(), "missed", "remediated")
     ttr_by_time_of_week(rows, tmp_path / "week")
     assert overlaps["week.png"] == []
+
+
+def test_six_arms_keep_every_page_printable(run, overlaps, tmp_path):
+    # An ablation's six arms on twelve techniques of the coverage run (its two arms relabelled
+    # three times each): rows grow with the arms, pages hold fewer techniques.
+    from lab.report.forest_figures import techniques_per_page
+    from lab.report.pages import per_page
+
+    trials, window = run
+    twelve = sorted(set(trials["technique"]))[:12]
+    base = trials[trials["technique"].isin(twelve)]
+    arms = pd.concat(
+        [base.assign(architecture=base["architecture"] + f"-{k}") for k in range(3)],
+        ignore_index=True,
+    )
+    arm_window = pd.Series(window.iloc[0], index=arms.index)
+    km = km_table(arms, arm_window)
+    pages = [
+        *draw_pages(forest_plot, km, tmp_path / "forest", per_page=techniques_per_page(6)),
+        *draw_pages(incident_timeline, arms, tmp_path / "timeline", per_page=per_page(24, 6)),
+        *draw_pages(coverage_matrix, coverage_table(arms), tmp_path / "coverage", per_page=27),
+    ]
+    _printable(pages, overlaps)
