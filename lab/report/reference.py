@@ -445,4 +445,9 @@ def keep(root: Path, name: str, run_dir: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for file in KEPT_FILES:
         (folder / file).write_bytes((run_dir / file).read_bytes())
+    # The calibration as the repository names it, not as this machine's checkout does.
+    calibration = Path(manifest.get("calibration_path") or "")
+    if calibration.is_absolute() and calibration.is_relative_to(root.resolve()):
+        manifest["calibration_path"] = calibration.relative_to(root.resolve()).as_posix()
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return folder
