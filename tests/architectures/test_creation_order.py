@@ -90,6 +90,8 @@ def _timeline(emulator, tmp_path, reverse: bool) -> list[tuple]:
         np.random.default_rng(11),
         EPOCH,
     )
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "index.yaml").write_text("[]\n")  # a person without runbooks: alerts are read only
     services = start_services(sim, tmp_path, Calibration.load().operator("soc-24x7"), tmp_path)
     attacker = {s: emulator.endpoints.client(s, "attacker") for s in ("cloudtrail", "iam", "s3")}
 
