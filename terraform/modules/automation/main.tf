@@ -9,6 +9,12 @@ variable "documents_dir" { type = string }
 variable "account_id" { type = string }
 
 locals {
+  # Every role the stack creates (suffixes after the prefix): tests/architectures check the list
+  # against the roles a deploy makes.
+  stack_roles = [
+    "ssm-automation", "respond-role", "remediate-sg-role", "config-recorder", "trail-to-logs",
+    "flow-logs-to-cwl",
+  ]
   documents = { for f in fileset(var.documents_dir, "*.yaml") : trimsuffix(f, ".yaml") => f }
 }
 
@@ -96,11 +102,16 @@ data "aws_iam_policy_document" "automation" {
   }
   # The revocation writes an inline policy on the role a finding names: never on the stack's own
   # roles (this one included, which could otherwise grant itself anything) nor AWS's service roles.
+  # Named one by one: the prefix would also cover every role the lab attacks (lab-target-*,
+  # lab-ssm-*), and an explicit Deny wins, so no revocation could ever succeed.
   statement {
     sid       = "NeverRewriteTheResponders"
     effect    = "Deny"
     actions   = ["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]
-    resources = ["arn:aws:iam::*:role/${var.name_prefix}-*", "arn:aws:iam::*:role/aws-service-role/*", "arn:aws:iam::*:role/aws-reserved/*"]
+    resources = concat(
+      [for name in local.stack_roles : "arn:aws:iam::*:role/${var.name_prefix}-${name}"],
+      ["arn:aws:iam::*:role/aws-service-role/*", "arn:aws:iam::*:role/aws-reserved/*"],
+    )
   }
   statement {
     sid       = "RestoreLogging"

@@ -1,0 +1,44 @@
+"""The serverless stack, deployed into the emulated account, read as AWS would act on it: what its
+roles may do and where its rules send what (issue 40). One deployment for the module."""
+
+import pytest
+
+from lab.architectures.serverless import ServerlessArchitecture
+from lab.emulator.compat.policies import identity_allows
+
+pytestmark = pytest.mark.terraform
+
+
+@pytest.fixture(scope="module")
+def stack(session_emulator, tmp_path_factory, deploy_kept):
+    session_emulator.reset()
+    workdir = tmp_path_factory.mktemp("serverless")
+    arch = ServerlessArchitecture(variables={"alert_email": "team@example.com"})
+    outputs = deploy_kept(arch, session_emulator, workdir)
+    yield session_emulator, outputs
+    arch.destroy(session_emulator.endpoints, workdir)
+
+
+def _role_arn(account: str, name: str) -> str:
+    return f"arn:aws:iam::{account}:role/{name}"
+
+
+def test_the_runbooks_may_revoke_the_attacked_roles_sessions_but_never_rewrite_the_stacks_roles(
+    stack,
+):
+    """IAM's evaluation: an explicit Deny wins (IAM User Guide, "Policy evaluation logic"). The
+    Deny that protects the responders must not cover the roles the lab attacks, or
+    lab-RevokeRoleSessions and lab-QuarantineInstance's revoke step always fail on AWS."""
+    emulator, _ = stack
+    account = emulator.endpoints.account_id()
+    automation = _role_arn(account, "lab-ssm-automation")
+    for attacked in ("lab-target-instance-role", "lab-ssm-instance-credentials", "app-role"):
+        assert identity_allows(
+            account, automation, "iam:PutRolePolicy", _role_arn(account, attacked)
+        ), attacked
+    stack_roles = [r["RoleName"] for r in emulator.endpoints.client("iam").list_roles()["Roles"]]
+    assert "lab-respond-role" in stack_roles and len(stack_roles) >= 5
+    for own in stack_roles:
+        assert not identity_allows(
+            account, automation, "iam:PutRolePolicy", _role_arn(account, own)
+        ), own
