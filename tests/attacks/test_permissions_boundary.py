@@ -54,3 +54,20 @@ def test_the_techniques_create_their_roles_and_users_with_the_boundary(emulator,
     assert created[-1]["requestParameters"]["permissionsBoundary"] == arn
     admin.cleanup(e, prerequisites)
     backdoor.cleanup(e, {"role": role})
+
+
+def test_the_labs_policy_allows_every_service_the_boundary_lets_its_techniques_use():
+    """A service the boundary allows but the lab's own policy does not is AccessDenied on AWS for
+    the techniques that use it (rds-share-snapshot, the secretsmanager and Instance Connect ones,
+    dns-delete-logs), and sts:GetFederationToken for sts-federation-token."""
+    from lab.targets.permissions import BOUNDARY, LAB_POLICY, allows, document
+
+    policy = document(LAB_POLICY, "123456789012", "us-east-1")
+    boundary = document(BOUNDARY, "123456789012", "us-east-1")
+    regional = next(s for s in boundary["Statement"] if s["Sid"] == "WhatTheLabUsesInItsRegion")
+    context = {"aws:RequestedRegion": "us-east-1"}
+    services = sorted({a.split(":")[0] for a in regional["Action"] if a.endswith(":*")})
+    missing = [s for s in services if not allows(policy, f"{s}:AnyCall", "*", context)]
+    assert missing == []
+    assert allows(policy, "sts:GetFederationToken", "*", context)
+    assert not allows(policy, "rds:DeleteDBSnapshot", "*", {"aws:RequestedRegion": "eu-west-1"})

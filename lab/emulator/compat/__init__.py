@@ -27,6 +27,7 @@ from lab.emulator.compat import (
     sns,
     ssm,
     stepfunctions,
+    sts,
 )
 from lab.emulator.compat.routes import Route
 
@@ -47,6 +48,7 @@ SERVICES = (
     organizations,
     ec2instanceconnect,
     sns,
+    sts,
 )
 _applied = False
 

@@ -1,0 +1,158 @@
+"""The IAM actions a real-account run needs, and what ``docs/aws-lab-policy.json`` (the policy
+the lab's credentials are given) and ``docs/lab-permissions-boundary.json`` say of them.
+
+A call the emulated account recorded becomes the action IAM authorizes it as
+(``<service prefix>:<operation>``, with the few operations whose action is named otherwise), and a
+policy is evaluated as IAM does (IAM User Guide, "Policy evaluation logic"): an explicit Deny that
+applies wins, else some Allow must apply; conditions are evaluated on the request context the run's
+calls carry (``aws:RequestedRegion``, ``iam:PermissionsBoundary``). On a real account every actor
+but the root user, the AWS services and the stack's own roles is the person running the lab.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from moto.iam.access_control import IAMPolicyStatement
+
+from lab.emulator.compat.policies import conditions_hold
+from lab.paths import REPO_ROOT
+
+LAB_POLICY = REPO_ROOT / "docs" / "aws-lab-policy.json"
+BOUNDARY = REPO_ROOT / "docs" / "lab-permissions-boundary.json"
+BOUNDARY_NAME = "lab-permissions-boundary"
+# The emulator's actors whose calls are made with the lab's own credentials on a real account
+# (lab/emulator/actors.yaml): the harness, its read-backs, both deployers, the attacker and the
+# person on call. Not: root (its own profile), the monitoring instance, the workload, the roles.
+YOUR_ACTORS = ("harness", "observer", "terraform", "baseline", "attacker", "operator")
+# Service prefixes that differ from the host name of the API's endpoint.
+_PREFIX = {
+    "monitoring": "cloudwatch",
+    "email": "ses",
+    "elasticloadbalancing": "elasticloadbalancing",
+}
+# Operations whose IAM action has another name (Service Authorization Reference).
+_ACTION = {
+    "s3:ListBuckets": "s3:ListAllMyBuckets",
+    "s3:HeadBucket": "s3:ListBucket",
+    "s3:ListObjects": "s3:ListBucket",
+    "s3:ListObjectsV2": "s3:ListBucket",
+    "s3:ListObjectVersions": "s3:ListBucketVersions",
+    "s3:HeadObject": "s3:GetObject",
+    "s3:DeleteObjects": "s3:DeleteObject",
+    "s3:DeleteBucketPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketEncryption": "s3:PutEncryptionConfiguration",
+    "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
+    "s3:DeleteBucketEncryption": "s3:PutEncryptionConfiguration",
+    "s3:PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
+    "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+    "s3:DeleteBucketLifecycle": "s3:PutLifecycleConfiguration",
+    "s3:DeleteBucketOwnershipControls": "s3:PutBucketOwnershipControls",
+    "s3:DeleteBucketTagging": "s3:PutBucketTagging",
+    "s3:CopyObject": "s3:PutObject",
+    "s3:CreateMultipartUpload": "s3:PutObject",
+    "s3:UploadPart": "s3:PutObject",
+    "s3:CompleteMultipartUpload": "s3:PutObject",
+}
+_VERSION_SUFFIX = re.compile(r"\d{8}(v\d+)?$")  # Lambda's CreateFunction20150331, ...
+
+
+def iam_action(record: dict[str, Any]) -> str:
+    """The IAM action a recorded call is authorized as."""
+    host = record["eventSource"].removesuffix(".amazonaws.com")
+    prefix = _PREFIX.get(host, host)
+    name = _VERSION_SUFFIX.sub("", record["eventName"])
+    action = f"{prefix}:{name}"
+    return _ACTION.get(action, action)
+
+
+# Where an IAM call names its principal or policy: the ARN IAM authorizes it on.
+_IAM_RESOURCES = (
+    ("userName", "user"),
+    ("roleName", "role"),
+    ("instanceProfileName", "instance-profile"),
+    ("policyName", "policy"),
+)
+
+
+def iam_resource(record: dict[str, Any], account_id: str) -> str:
+    """The resource a recorded call is authorized on: an IAM call's principal or policy, by the
+    name its request gives (CreatePolicy's policy, the user or role of every other), else ``*``."""
+    if record["eventSource"] != "iam.amazonaws.com":
+        return "*"
+    params = record.get("requestParameters") or {}
+    for key, kind in _IAM_RESOURCES:
+        if params.get(key) and (kind != "policy" or record["eventName"] == "CreatePolicy"):
+            return f"arn:aws:iam::{account_id}:{kind}/{params[key]}"
+    if params.get("policyArn") and "Version" in record["eventName"]:
+        return str(params["policyArn"])
+    return "*"
+
+
+def needed(
+    records: Iterable[dict[str, Any]], account_id: str, actors: Iterable[str] = YOUR_ACTORS
+) -> dict[str, set[str]]:
+    """The IAM actions of the calls ``actors`` made, each with the resources it was asked on."""
+    wanted = set(actors)
+    found: dict[str, set[str]] = {}
+    for record in records:
+        if (record.get("lab") or {}).get("actor") in wanted:
+            found.setdefault(iam_action(record), set()).add(iam_resource(record, account_id))
+    return dict(sorted(found.items()))
+
+
+def document(path: Path, account_id: str, region: str) -> dict[str, Any]:
+    """A policy of docs/ with its placeholders filled for the account and region."""
+    text = path.read_text().replace("${ACCOUNT_ID}", account_id).replace("${LAB_REGION}", region)
+    return json.loads(text)
+
+
+def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = policy.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _applies(
+    statement: dict[str, Any], action: str, resource: str, context: dict[str, str]
+) -> bool:
+    element = IAMPolicyStatement(statement)
+    if "Action" in statement and not element._check_element_matches("Action", action):
+        return False
+    if "NotAction" in statement and element._check_element_matches("NotAction", action):
+        return False
+    if "Resource" in statement and not element._check_element_matches("Resource", resource):
+        return False
+    return conditions_hold(statement.get("Condition", {}), context)
+
+
+def allows(
+    policy: dict[str, Any], action: str, resource: str = "*", context: dict[str, str] | None = None
+) -> bool:
+    """Does the identity-based ``policy`` allow ``action`` on ``resource`` in ``context``?"""
+    allowed = False
+    for statement in _statements(policy):
+        if not _applies(statement, action, resource, context or {}):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        allowed = True
+    return allowed
+
+
+def refused(
+    actions: dict[str, set[str]], policy: dict[str, Any], account_id: str, region: str
+) -> dict[str, list[str]]:
+    """The actions ``policy`` refuses, with the resources it refuses them on, asked in ``region``
+    by a caller creating principals with the lab's boundary (as the lab does)."""
+    boundary = f"arn:aws:iam::{account_id}:policy/{BOUNDARY_NAME}"
+    context = {"aws:RequestedRegion": region, "iam:PermissionsBoundary": boundary}
+    missing: dict[str, list[str]] = {}
+    for action, resources in actions.items():
+        denied = sorted(r for r in resources if not allows(policy, action, r, context))
+        if denied:
+            missing[action] = denied
+    return missing
