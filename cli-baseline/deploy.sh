@@ -24,6 +24,7 @@ PREFIX="lab-manual"
 EMAIL="${ALERT_EMAIL:-security@example.com}"
 PHONE="${ALERT_PHONE:-}"
 CRON_SCHEDULE="${CRON_SCHEDULE:-*/5 * * * *}"
+INSTANCE_TYPE="t3.micro"
 AGENT_PARAMETER="AmazonCloudWatch-lab"  # the name the account's instance bootstrap fetches
 DETECTORS="${DETECTORS:-cron,cis-alarms,guardduty,config}"
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -43,6 +44,18 @@ if [[ -n $PHONE && ! $PHONE =~ ^\+[1-9][0-9]{1,14}$ ]]; then  # refused before a
   echo "deploy.sh: ALERT_PHONE must be an E.164 number (+ and up to 15 digits), not '$PHONE'" >&2
   exit 2
 fi
+# A step that fails stops the script (set -e): say what was built and how to remove it.
+STEP="0. start"
+on_exit() {
+  local status=$?
+  [[ $status -eq 0 ]] && return
+  log "FAILED at step \"$STEP\" (exit $status). Built so far, recorded in $STATE_FILE:"
+  [[ -f $STATE_FILE ]] && sed 's/^/    /' "$STATE_FILE" >&2
+  log "rerun deploy.sh to finish (each step reuses what exists), or remove it all with:"
+  log "    $HERE/teardown.sh -s $STATE_FILE"
+}
+trap on_exit EXIT
+step() { STEP=$1; log "$1"; }
 state_set PREFIX "$PREFIX"
 state_set DETECTORS "$DETECTORS"
 ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)
@@ -63,7 +76,7 @@ find_by_name() {
   none_to_empty "$(aws ec2 "$cmd" "${extra[@]}" --query "$query" --output text)"
 }
 
-log "1. VPC"
+step "1. VPC"
 VPC_ID=$(find_by_name vpc "$PREFIX-vpc")
 if [[ -z $VPC_ID ]]; then
   VPC_ID=$(aws ec2 create-vpc --cidr-block 10.42.0.0/16 \
@@ -72,16 +85,24 @@ if [[ -z $VPC_ID ]]; then
 fi
 state_set VPC_ID "$VPC_ID"
 
-log "2. Subnet"
+step "2. Subnet"
 SUBNET_ID=$(find_by_name subnet "$PREFIX-subnet")
 if [[ -z $SUBNET_ID ]]; then
+  # A zone that offers the instance type: where AWS picks one that does not (us-east-1e has no
+  # t3), RunInstances fails every time, since a rerun reuses the subnet.
+  ZONE=$(aws ec2 describe-instance-type-offerings --location-type availability-zone \
+    --filters "Name=instance-type,Values=$INSTANCE_TYPE" --query 'sort(InstanceTypeOfferings[].Location)[0]' \
+    --output text)
+  if [[ -z $(none_to_empty "$ZONE") ]]; then
+    echo "deploy.sh: no Availability Zone of $REGION offers $INSTANCE_TYPE" >&2; exit 1
+  fi
   SUBNET_ID=$(aws ec2 create-subnet --vpc-id "$VPC_ID" --cidr-block 10.42.0.0/24 \
-    --tag-specifications "ResourceType=subnet,Tags=[{Key=Name,Value=$PREFIX-subnet},$LAB_TAGS_SPEC]" \
+    --availability-zone "$ZONE" --tag-specifications "ResourceType=subnet,Tags=[{Key=Name,Value=$PREFIX-subnet},$LAB_TAGS_SPEC]" \
     --query Subnet.SubnetId --output text)
 fi
 state_set SUBNET_ID "$SUBNET_ID"
 
-log "2b. Internet gateway and route table (the instance reaches the AWS APIs over HTTPS)"
+step "2b. Internet gateway and route table (the instance reaches the AWS APIs over HTTPS)"
 IGW_ID=$(none_to_empty "$(aws ec2 describe-internet-gateways --filters "Name=tag:Name,Values=$PREFIX-igw" \
   --query 'InternetGateways[0].InternetGatewayId' --output text)")
 if [[ -z $IGW_ID ]]; then
@@ -106,7 +127,7 @@ state_set RTB_ID "$RTB_ID"
 # in; the detectors and the agent call the AWS APIs out through the gateway).
 aws ec2 modify-subnet-attribute --subnet-id "$SUBNET_ID" --map-public-ip-on-launch
 
-log "2c. Key pair for break-glass SSH (private key written beside the state file, mode 600)"
+step "2c. Key pair for break-glass SSH (private key written beside the state file, mode 600)"
 KEY_NAME="$PREFIX-key"
 if [[ $(aws ec2 describe-key-pairs --filters "Name=key-name,Values=$KEY_NAME" \
     --query 'length(KeyPairs)' --output text) == 0 ]]; then
@@ -117,7 +138,7 @@ if [[ $(aws ec2 describe-key-pairs --filters "Name=key-name,Values=$KEY_NAME" \
 fi
 state_set KEY_NAME "$KEY_NAME"
 
-log "3. Security group of the monitoring instance (no inbound rules: managed through SSM)"
+step "3. Security group of the monitoring instance (no inbound rules: managed through SSM)"
 SG_ID=$(find_by_name security-group "$PREFIX-monitor-sg")
 if [[ -z $SG_ID ]]; then
   SG_ID=$(aws ec2 create-security-group --group-name "$PREFIX-monitor-sg" \
@@ -127,7 +148,7 @@ if [[ -z $SG_ID ]]; then
 fi
 state_set MONITOR_SG_ID "$SG_ID"
 
-log "4. SNS alert topic and e-mail subscription"
+step "4. SNS alert topic and e-mail subscription"
 TOPIC_ARN=$(aws sns create-topic --name "$PREFIX-alerts" --tags "${LAB_TAGS_ARGS[@]}" \
   --query TopicArn --output text)
 state_set ALERT_TOPIC_ARN "$TOPIC_ARN"
@@ -162,7 +183,7 @@ ensure_role() {
   fi
 }
 
-log "5. IAM role and instance profile for the monitoring instance"
+step "5. IAM role and instance profile for the monitoring instance"
 ROLE="$PREFIX-monitor-role"
 ensure_role "$ROLE" "$HERE/policies/monitor-trust.json"
 aws iam put-role-policy --role-name "$ROLE" --policy-name detectors \
@@ -173,7 +194,7 @@ if ! aws iam get-instance-profile --instance-profile-name "$ROLE" >/dev/null 2>&
 fi
 state_set MONITOR_ROLE "$ROLE"
 
-log "5b. CloudWatch agent configuration (every instance's bootstrap fetches it), log groups, metric filters and alarms"
+step "5b. CloudWatch agent configuration (every instance's bootstrap fetches it), log groups, metric filters and alarms"
 aws ssm put-parameter --name "$AGENT_PARAMETER" --type String --overwrite \
   --description "CloudWatch agent configuration of the account's instances (lab manual architecture)" \
   --value "file://$HERE/agent/amazon-cloudwatch-agent.json" >/dev/null
@@ -197,14 +218,14 @@ while IFS=$'\t' read -r group name pattern metric threshold description; do
 done < "$HERE/agent/metric-filters.tsv"
 state_set ALARM_PREFIX "$PREFIX-"
 
-log "6. User data: CloudWatch agent, detector scripts and their cron schedule"
+step "6. User data: CloudWatch agent, detector scripts and their cron schedule"
 # EC2 takes at most 16 KB of user data (before base64); the bootstrap with its scripts is about
 # 21 KB, so it goes gzip-compressed (about 7 KB), which cloud-init reads as it is.
 USER_DATA="${STATE_FILE}.user-data.gz"
 CRON_JOBS=$(has_detector cron && echo yes || echo no) \
   "$HERE/render-user-data.sh" "$TOPIC_ARN" "$CRON_SCHEDULE" "$AGENT_PARAMETER" | gzip -9n > "$USER_DATA"
 
-log "7. The monitoring EC2 instance"
+step "7. The monitoring EC2 instance"
 INSTANCE_ID=$(find_by_name instance "$PREFIX-monitor")
 if [[ -z $INSTANCE_ID ]]; then
   AMI_ID=${AMI_ID:-$(aws ssm get-parameter \
@@ -215,7 +236,7 @@ if [[ -z $INSTANCE_ID ]]; then
   aws iam wait instance-profile-exists --instance-profile-name "$ROLE"
   RUN_ERR="${STATE_FILE}.run-instances.err"
   for attempt in 1 2 3 4 5 6 7 8; do
-    if INSTANCE_ID=$(aws ec2 run-instances --image-id "$AMI_ID" --instance-type t3.micro \
+    if INSTANCE_ID=$(aws ec2 run-instances --image-id "$AMI_ID" --instance-type "$INSTANCE_TYPE" \
         --subnet-id "$SUBNET_ID" --security-group-ids "$SG_ID" \
         --iam-instance-profile "Name=$ROLE" --user-data "fileb://$USER_DATA" --key-name "$KEY_NAME" \
         --metadata-options HttpTokens=required \
@@ -236,7 +257,7 @@ state_set INSTANCE_ID "$INSTANCE_ID"
 rm -f "$USER_DATA"
 
 if has_detector guardduty || has_detector config || has_detector cis-alarms; then
-  log "8. Alert topic policy: EventBridge rules and CloudWatch alarms of this account may publish"
+  step "8. Alert topic policy: EventBridge rules and CloudWatch alarms of this account may publish"
   aws sns set-topic-attributes --topic-arn "$TOPIC_ARN" --attribute-name Policy \
     --attribute-value "$(fill "$HERE/policies/alert-topic-policy.json" "ACCOUNT=$ACCOUNT_ID" "TOPIC_ARN=$TOPIC_ARN")"
 fi
@@ -245,7 +266,7 @@ LOG_BUCKET="$PREFIX-logs-$ACCOUNT_ID"
 TRAIL_NAME="$PREFIX-trail"
 TRAIL_ARN="arn:aws:cloudtrail:$REGION:$ACCOUNT_ID:trail/$TRAIL_NAME"
 if has_detector cis-alarms || has_detector config; then
-  log "9. Log archive bucket (private, encrypted, versioned; CloudTrail and Config deliver to it)"
+  step "9. Log archive bucket (private, encrypted, versioned; CloudTrail and Config deliver to it)"
   if ! aws s3api head-bucket --bucket "$LOG_BUCKET" 2>/dev/null; then
     if [[ $REGION == us-east-1 ]]; then
       aws s3api create-bucket --bucket "$LOG_BUCKET" >/dev/null
@@ -266,7 +287,7 @@ if has_detector cis-alarms || has_detector config; then
 fi
 
 if has_detector cis-alarms; then
-  log "10. CloudTrail trail to the bucket and to CloudWatch Logs, and the CIS monitoring alarms"
+  step "10. CloudTrail trail to the bucket and to CloudWatch Logs, and the CIS monitoring alarms"
   TRAIL_GROUP=/lab/manual/cloudtrail
   if [[ $(aws logs describe-log-groups --log-group-name-prefix "$TRAIL_GROUP" \
       --query "length(logGroups[?logGroupName=='$TRAIL_GROUP'])" --output text) == 0 ]]; then
@@ -281,7 +302,10 @@ if has_detector cis-alarms; then
   state_set TRAIL_ROLE "$TRAIL_ROLE"
   TRAIL_ROLE_ARN=$(aws iam get-role --role-name "$TRAIL_ROLE" --query Role.Arn --output text)
   if [[ $(aws cloudtrail describe-trails --trail-name-list "$TRAIL_NAME" --query 'length(trailList)' --output text) == 0 ]]; then
-    aws cloudtrail create-trail --name "$TRAIL_NAME" --s3-bucket-name "$LOG_BUCKET" \
+    # CloudTrail checks the CloudWatch Logs role when the trail is created: a role IAM has not
+    # propagated yet is InvalidCloudWatchLogsRoleArnException.
+    retry_while_propagating InvalidCloudWatchLogsRoleArnException \
+      aws cloudtrail create-trail --name "$TRAIL_NAME" --s3-bucket-name "$LOG_BUCKET" \
       --is-multi-region-trail --enable-log-file-validation --include-global-service-events \
       --cloud-watch-logs-log-group-arn "$TRAIL_GROUP_ARN:*" --cloud-watch-logs-role-arn "$TRAIL_ROLE_ARN" \
       --tags-list "${LAB_TAGS_ARGS[@]}" >/dev/null
@@ -315,7 +339,7 @@ event_rule_to_topic() {
 }
 
 if has_detector guardduty; then
-  log "11. GuardDuty detector; EventBridge e-mails every finding (the event whole: the finding's resources for the runbook)"
+  step "11. GuardDuty detector; EventBridge e-mails every finding (the event whole: the finding's resources for the runbook)"
   DETECTOR_ID=$(none_to_empty "$(aws guardduty list-detectors --query 'DetectorIds[0]' --output text)")
   if [[ -z $DETECTOR_ID ]]; then
     DETECTOR_ID=$(aws guardduty create-detector --enable --finding-publishing-frequency FIFTEEN_MINUTES \
@@ -329,20 +353,37 @@ if has_detector guardduty; then
 fi
 
 if has_detector config; then
-  log "12. AWS Config: recorder, delivery channel, the managed rules; EventBridge e-mails NON_COMPLIANT changes"
-  CONFIG_ROLE="$PREFIX-config-recorder"
-  ensure_role "$CONFIG_ROLE" "$HERE/policies/config-trust.json"
-  aws iam attach-role-policy --role-name "$CONFIG_ROLE" \
-    --policy-arn arn:aws:iam::aws:policy/service-role/AWS_ConfigRole
-  state_set CONFIG_ROLE "$CONFIG_ROLE"
-  CONFIG_ROLE_ARN=$(aws iam get-role --role-name "$CONFIG_ROLE" --query Role.Arn --output text)
+  step "12. AWS Config: recorder, delivery channel, the managed rules; EventBridge e-mails NON_COMPLIANT changes"
   RECORDER="$PREFIX-recorder"
-  aws configservice put-configuration-recorder --configuration-recorder "name=$RECORDER,roleARN=$CONFIG_ROLE_ARN" \
-    --recording-group allSupported=true,includeGlobalResourceTypes=true
-  aws configservice put-delivery-channel --delivery-channel "name=$PREFIX-delivery,s3BucketName=$LOG_BUCKET"
-  aws configservice start-configuration-recorder --configuration-recorder-name "$RECORDER"
-  state_set CONFIG_RECORDER "$RECORDER"
-  state_set CONFIG_DELIVERY "$PREFIX-delivery"
+  # A region has one recorder and one delivery channel at most, and an account that Organizations
+  # or Control Tower set up has them already: adopted as they are (not changed, not deleted by
+  # teardown.sh); the rules need it recording.
+  EXISTING_RECORDER=$(none_to_empty "$(aws configservice describe-configuration-recorders \
+    --query 'ConfigurationRecorders[0].name' --output text)")
+  if [[ -n $EXISTING_RECORDER && $EXISTING_RECORDER != "$RECORDER" ]]; then
+    log "   the account's recorder $EXISTING_RECORDER is adopted (it stays as it is after teardown)"
+    RECORDING=$(aws configservice describe-configuration-recorder-status \
+      --configuration-recorder-names "$EXISTING_RECORDER" \
+      --query 'ConfigurationRecordersStatus[0].recording' --output text)
+    [[ $RECORDING == True ]] || log "   WARNING: $EXISTING_RECORDER is not recording: the Config rules will evaluate nothing"
+    state_set CONFIG_RECORDER_ADOPTED "$EXISTING_RECORDER"
+  else
+    CONFIG_ROLE="$PREFIX-config-recorder"
+    ensure_role "$CONFIG_ROLE" "$HERE/policies/config-trust.json"
+    aws iam attach-role-policy --role-name "$CONFIG_ROLE" \
+      --policy-arn arn:aws:iam::aws:policy/service-role/AWS_ConfigRole
+    state_set CONFIG_ROLE "$CONFIG_ROLE"
+    CONFIG_ROLE_ARN=$(aws iam get-role --role-name "$CONFIG_ROLE" --query Role.Arn --output text)
+    aws configservice put-configuration-recorder --configuration-recorder "name=$RECORDER,roleARN=$CONFIG_ROLE_ARN" \
+      --recording-group allSupported=true,includeGlobalResourceTypes=true
+    state_set CONFIG_RECORDER "$RECORDER"
+    # Config writes a test object as the recorder's role when the channel is put: a role IAM has
+    # not propagated yet is InsufficientDeliveryPolicyException.
+    retry_while_propagating InsufficientDeliveryPolicyException \
+      aws configservice put-delivery-channel --delivery-channel "name=$PREFIX-delivery,s3BucketName=$LOG_BUCKET"
+    state_set CONFIG_DELIVERY "$PREFIX-delivery"
+    aws configservice start-configuration-recorder --configuration-recorder-name "$RECORDER"
+  fi
   # The managed rules the serverless stack deploys (one source: its rules.json).
   python3 -c 'import json, sys
 prefix = sys.argv[2]

@@ -42,3 +42,39 @@ def test_the_runbooks_may_revoke_the_attacked_roles_sessions_but_never_rewrite_t
         assert not identity_allows(
             account, automation, "iam:PutRolePolicy", _role_arn(account, own)
         ), own
+
+
+def test_the_stack_adopts_the_accounts_detector_recorder_and_hub_and_leaves_them(
+    emulator, tmp_path
+):
+    """An account that Organizations or Control Tower set up has a GuardDuty detector, a Config
+    recorder and Security Hub already, and a region has one of each (the emulated account refuses
+    a second as AWS does): the stack adopts them, and its destroy leaves them."""
+    from lab.targets.singletons import adopt
+
+    e = emulator.endpoints
+    detector = e.client("guardduty").create_detector(Enable=True)["DetectorId"]
+    role = e.client("iam").create_role(
+        RoleName="aws-controltower-ConfigRecorderRole",
+        AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}',
+    )["Role"]["Arn"]
+    config = e.client("config")
+    config.put_configuration_recorder(
+        ConfigurationRecorder={"name": "aws-controltower-BaselineConfigRecorder", "roleARN": role}
+    )
+    e.client("securityhub").enable_security_hub(EnableDefaultStandards=False)
+    arch = ServerlessArchitecture(variables={"alert_email": "team@example.com"})
+    adopt(arch, e)
+    assert arch.variables["existing_guardduty_detector_id"] == detector
+    outputs = arch.deploy(e, tmp_path)
+    try:
+        assert outputs["guardduty_detector_id"] == detector
+        assert e.client("guardduty").list_detectors()["DetectorIds"] == [detector]
+        recorders = config.describe_configuration_recorders()["ConfigurationRecorders"]
+        assert [r["name"] for r in recorders] == ["aws-controltower-BaselineConfigRecorder"]
+        assert outputs["config_rule_names"]  # the rules are the stack's, on the adopted recorder
+    finally:
+        arch.destroy(e, tmp_path)
+    assert e.client("guardduty").list_detectors()["DetectorIds"] == [detector]
+    assert config.describe_configuration_recorders()["ConfigurationRecorders"]
+    assert e.client("securityhub").describe_hub()["HubArn"]

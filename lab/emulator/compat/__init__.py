@@ -16,6 +16,7 @@ from lab.emulator.compat import (
     config,
     ec2,
     ec2instanceconnect,
+    guardduty,
     iam,
     kms,
     logs,
@@ -47,6 +48,7 @@ SERVICES = (
     route53resolver,
     organizations,
     ec2instanceconnect,
+    guardduty,
     sns,
     sts,
 )

@@ -105,9 +105,9 @@ data "aws_iam_policy_document" "automation" {
   # Named one by one: the prefix would also cover every role the lab attacks (lab-target-*,
   # lab-ssm-*), and an explicit Deny wins, so no revocation could ever succeed.
   statement {
-    sid       = "NeverRewriteTheResponders"
-    effect    = "Deny"
-    actions   = ["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]
+    sid     = "NeverRewriteTheResponders"
+    effect  = "Deny"
+    actions = ["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]
     resources = concat(
       [for name in local.stack_roles : "arn:aws:iam::*:role/${var.name_prefix}-${name}"],
       ["arn:aws:iam::*:role/aws-service-role/*", "arn:aws:iam::*:role/aws-reserved/*"],

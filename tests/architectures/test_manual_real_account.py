@@ -1,0 +1,127 @@
+"""cli-baseline/deploy.sh and teardown.sh against what a real account does to them (issue 40): IAM
+propagating, zones that do not offer the instance type, a recorder the account has already, a
+step that fails half-way. The real aws CLI against the emulated account."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from lab.architectures.manual import ManualArchitecture
+from lab.paths import CLI_BASELINE_DIR
+
+pytestmark = pytest.mark.integration
+
+CONFIG_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "config.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def _script(name, emulator, state_file, **env):
+    return subprocess.run(
+        [str(CLI_BASELINE_DIR / name), "-s", str(state_file)],
+        env={**os.environ, **emulator.endpoints.cli_env("baseline"), **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_the_trail_waits_for_iam_to_propagate_its_logs_role(emulator, tmp_path):
+    """CreateTrail checks the CloudWatch Logs role it is given; right after the role was made,
+    IAM has not propagated it (the emulator refuses it as AWS does): deploy.sh retries as
+    Terraform's provider does instead of stopping half-built. (PutDeliveryChannel gets the same
+    retry; the log bucket's policy lets Config's service principal write, so the emulator, as
+    AWS, accepts it at once: tests/emulator/test_compat.py shows its refusal.)"""
+    e = emulator.endpoints
+    arch = ManualArchitecture(detectors=("cis-alarms",), run_id="run-iam")
+    state = arch.deploy(e, tmp_path)
+    trail = e.client("cloudtrail").describe_trails(trailNameList=[state["TRAIL_NAME"]])
+    assert trail["trailList"][0]["CloudWatchLogsRoleArn"].endswith(":role/lab-manual-trail-to-logs")
+    assert e.client("cloudtrail").get_trail_status(Name=state["TRAIL_NAME"])["IsLogging"]
+    arch.destroy(e, tmp_path)
+
+
+def test_the_monitoring_subnet_is_pinned_to_a_zone_that_offers_the_instance_type(
+    emulator, tmp_path
+):
+    e = emulator.endpoints
+    state = ManualArchitecture(detectors=("cron",), run_id="run-zone").deploy(e, tmp_path)
+    ec2 = e.client("ec2")
+    subnet = ec2.describe_subnets(SubnetIds=[state["SUBNET_ID"]])["Subnets"][0]
+    offered = {
+        o["Location"]
+        for o in ec2.describe_instance_type_offerings(
+            LocationType="availability-zone",
+            Filters=[{"Name": "instance-type", "Values": ["t3.micro"]}],
+        )["InstanceTypeOfferings"]
+    }
+    assert subnet["AvailabilityZone"] in offered
+    # Chosen, not left to AWS (which may pick us-east-1e, where no t3 runs).
+    created = [r for r in emulator.recorder.records() if r["eventName"] == "CreateSubnet"]
+    assert created[-1]["requestParameters"].get("availabilityZone") == subnet["AvailabilityZone"]
+
+
+def test_a_step_that_fails_says_what_was_built_and_how_teardown_removes_it(emulator, tmp_path):
+    """A subnet left by an older deploy in us-east-1e (no t3 there): RunInstances fails; the
+    script says where it stopped, what it built and the teardown command, which removes it."""
+    e = emulator.endpoints
+    ec2 = e.client("ec2")
+    vpc = ec2.create_vpc(
+        CidrBlock="10.42.0.0/16",
+        TagSpecifications=[
+            {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "lab-manual-vpc"}]}
+        ],
+    )["Vpc"]["VpcId"]
+    ec2.create_subnet(
+        VpcId=vpc,
+        CidrBlock="10.42.0.0/24",
+        AvailabilityZone="us-east-1e",
+        TagSpecifications=[
+            {"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": "lab-manual-subnet"}]}
+        ],
+    )
+    state_file = tmp_path / "state.env"
+    failed = _script("deploy.sh", emulator, state_file, DETECTORS="cron")
+    assert failed.returncode != 0
+    assert 'FAILED at step "7. The monitoring EC2 instance"' in failed.stderr
+    assert "ALERT_TOPIC_ARN=arn:aws:sns:" in failed.stderr  # what was built, from the state file
+    assert f"teardown.sh -s {state_file}" in failed.stderr
+    assert _script("teardown.sh", emulator, state_file).returncode == 0
+    assert e.client("sns").list_topics()["Topics"] == []
+
+
+def test_the_accounts_own_config_recorder_is_adopted_and_left_at_teardown(emulator, tmp_path):
+    """A region has one recorder (Organizations or Control Tower made it): deploy.sh adopts it
+    instead of failing with MaxNumberOfConfigurationRecordersExceededException."""
+    e = emulator.endpoints
+    role = e.client("iam").create_role(
+        RoleName="aws-controltower-ConfigRecorderRole",
+        AssumeRolePolicyDocument=json.dumps(CONFIG_TRUST),
+    )["Role"]["Arn"]
+    config = e.client("config")
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "aws-controltower-BaselineConfigRecorder",
+            "roleARN": role,
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+    arch = ManualArchitecture(detectors=("config",), run_id="run-adopt")
+    state = arch.deploy(e, tmp_path)
+    assert state["CONFIG_RECORDER_ADOPTED"] == "aws-controltower-BaselineConfigRecorder"
+    assert "CONFIG_RECORDER" not in state
+    rules = config.describe_config_rules()["ConfigRules"]
+    assert rules and all(r["ConfigRuleName"].startswith("lab-manual-") for r in rules)
+    arch.destroy(e, tmp_path)
+    names = [r["name"] for r in config.describe_configuration_recorders()["ConfigurationRecorders"]]
+    assert names == ["aws-controltower-BaselineConfigRecorder"]
+    assert config.describe_config_rules()["ConfigRules"] == []
