@@ -162,3 +162,57 @@ def test_a_brute_force_by_the_instance_itself_quarantines_it_instead_of_denying_
     backend = ssm_backends[emulator.endpoints.account_id()][emulator.endpoints.region]
     started = sorted(e["DocumentName"] for e in compat.executions(backend).values())
     assert started == ["lab-DenySourceInNetworkAcl", "lab-QuarantineInstance"]
+
+
+def test_a_finding_whose_first_event_carries_later_occurrences_starts_its_runbook_once(
+    emulator, respond, monkeypatch
+):
+    """GuardDuty's first event for a finding may already have updatedAt after createdAt (more
+    occurrences before it was published): the runbook starts all the same, and once per finding
+    id, however many events of the finding follow (an idempotency token made from the id)."""
+    from moto.ssm.models import ssm_backends
+
+    from lab.emulator.compat import ssm as compat
+
+    ssm = emulator.endpoints.client("ssm", "harness")
+    path = REPO_ROOT / "terraform" / "ssm" / "lab-DenySourceInNetworkAcl.yaml"
+    ssm.create_document(
+        Name="lab-DenySourceInNetworkAcl",
+        Content=path.read_text(),
+        DocumentType="Automation",
+        DocumentFormat="YAML",
+    )
+    sns = emulator.endpoints.client("sns", "harness")
+    monkeypatch.setenv("ALERT_TOPIC_ARN", sns.create_topic(Name="lab-alerts")["TopicArn"])
+    monkeypatch.setenv("AUTOMATION_ROLE_ARN", "arn:aws:iam::123456789012:role/lab-ssm-automation")
+    finding = {
+        "id": "a2b4c6d8e0f1a2b4c6d8e0f1a2b4c6d8",
+        "type": "UnauthorizedAccess:EC2/SSHBruteForce",
+        "createdAt": "2026-01-05T09:00:00Z",
+        "updatedAt": "2026-01-05T09:04:10Z",
+        "resource": {"instanceDetails": {"instanceId": "i-0123456789abcdef0"}},
+        "service": {
+            "resourceRole": "TARGET",
+            "count": 37,
+            "action": {
+                "networkConnectionAction": {"remoteIpDetails": {"ipAddressV4": "203.0.113.9"}}
+            },
+        },
+    }
+    first = respond.respond_to_finding(finding)
+    assert (first["status"], first["runbook"]) == ("remediating", "lab-DenySourceInNetworkAcl")
+    later = {**finding, "updatedAt": "2026-01-05T09:19:10Z", "service": {**finding["service"]}}
+    again = respond.respond_to_finding(later)
+    assert (
+        again.get("automationExecutionId", first["automationExecutionId"])
+        == (first["automationExecutionId"])
+    )
+    # The same finding with other parameters (a second source): SSM refuses the token again
+    # (IdempotentParameterMismatch) and nothing more starts.
+    action = {"networkConnectionAction": {"remoteIpDetails": {"ipAddressV4": "203.0.113.10"}}}
+    moved = {**finding, "service": {**finding["service"], "action": action}}
+    assert respond.respond_to_finding(moved)["status"] == "ignored"
+    other = respond.respond_to_finding({**finding, "id": "f" * 32})
+    backend = ssm_backends[emulator.endpoints.account_id()][emulator.endpoints.region]
+    started = sorted(compat.executions(backend))
+    assert started == sorted({first["automationExecutionId"], other["automationExecutionId"]})

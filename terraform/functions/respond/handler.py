@@ -11,6 +11,7 @@ AWS and, with AWS_ENDPOINT_URL set by the lab, against the emulated account.
 
 import json
 import os
+import uuid
 from pathlib import Path
 
 import boto3
@@ -42,6 +43,11 @@ CIS_PASSWORD_POLICY = {
     "PasswordReusePrevention": 24,
 }
 
+
+# A finding is answered once, however many events GuardDuty sends for it (the first may already
+# carry later occurrences; updates follow every publishing period): the runbook is started with an
+# idempotency token made from the finding's id, so SSM starts it once.
+FINDING_TOKENS = uuid.UUID("6c1d7f0e-7d4e-4a55-9a8e-3f0b2c9d1e40")
 
 PUBLIC_GROUPS = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
@@ -404,19 +410,29 @@ def _path(document, path):
     return current
 
 
-def _run_book(entry, source, subject, result):
-    """Start the entry's runbook with parameters read from ``source``; alert either way."""
+def _run_book(entry, source, subject, result, once_for=None):
+    """Start the entry's runbook with parameters read from ``source``; alert either way.
+    ``once_for``: an id (a finding's) the runbook is started once for, however often it comes."""
     parameters = {name: _path(source, path) for name, path in entry["parameters"].items()}
     result["why"] = entry["why"]
     result["detail"] = source  # the finding or compliance change, for the person who answers
     if AUTOMATION and entry["document"] and all(v is not None for v in parameters.values()):
-        execution = boto3.client("ssm").start_automation_execution(
-            DocumentName=entry["document"],
-            Parameters={
+        ssm = boto3.client("ssm")
+        request = {
+            "DocumentName": entry["document"],
+            "Parameters": {
                 **{k: [str(v)] for k, v in parameters.items()},
                 "AutomationAssumeRole": [os.environ["AUTOMATION_ROLE_ARN"]],
             },
-        )
+        }
+        if once_for:
+            token = uuid.uuid5(FINDING_TOKENS, f"{once_for}/{entry['document']}")
+            request["ClientToken"] = str(token)
+        try:
+            execution = ssm.start_automation_execution(**request)
+        except ssm.exceptions.IdempotentParameterMismatch:
+            # Started already for this finding (a later event of it, other parameters).
+            return {"status": "ignored", "reason": "finding already answered", "finding": once_for}
         result |= {
             "status": "remediating",
             "runbook": entry["document"],
@@ -440,8 +456,11 @@ def respond_to_finding(finding):
     # an instance that is the actor of a brute force is compromised, not attacked.
     while entry.get("when") and any(_path(finding, p) != v for p, v in entry["when"].items()):
         entry = entry.get("else") or {"document": None, "parameters": {}, "why": entry["why"]}
-    if finding.get("updatedAt") != finding.get("createdAt"):
-        # An update of a finding already answered (more occurrences): not a new incident.
+    runbook = AUTOMATION and entry.get("document")
+    if not runbook and finding.get("updatedAt") != finding.get("createdAt"):
+        # Nothing to start, and the person was told of the finding when it came (its own rule):
+        # an update (more occurrences) is not a new incident. A runbook is started once per
+        # finding id instead, whichever event comes first.
         return {"status": "ignored", "reason": "finding update", "finding": finding.get("id")}
     result = {
         "status": "alerted",
@@ -449,7 +468,8 @@ def respond_to_finding(finding):
         "severity": finding.get("severity"),
         "title": finding.get("title"),
     }
-    return _run_book(entry, finding, f"[lab] GuardDuty {finding.get('type')}", result)
+    subject = f"[lab] GuardDuty {finding.get('type')}"
+    return _run_book(entry, finding, subject, result, once_for=finding.get("id"))
 
 
 def respond_to_compliance_change(detail):
