@@ -149,8 +149,16 @@ fi
 state_set MONITOR_SG_ID "$SG_ID"
 
 step "4. SNS alert topic and e-mail subscription"
-TOPIC_ARN=$(aws sns create-topic --name "$PREFIX-alerts" --tags "${LAB_TAGS_ARGS[@]}" \
-  --query TopicArn --output text)
+# A topic left by an earlier run carries that run's id: CreateTopic with other tags is refused
+# ("Topic already exists with different tags"), so an existing topic is reused and retagged.
+TOPIC_ARN=$(none_to_empty "$(aws sns list-topics \
+  --query "Topics[?ends_with(TopicArn, ':$PREFIX-alerts')].TopicArn | [0]" --output text)")
+if [[ -z $TOPIC_ARN ]]; then
+  TOPIC_ARN=$(aws sns create-topic --name "$PREFIX-alerts" --tags "${LAB_TAGS_ARGS[@]}" \
+    --query TopicArn --output text)
+else
+  aws sns tag-resource --resource-arn "$TOPIC_ARN" --tags "${LAB_TAGS_ARGS[@]}"
+fi
 state_set ALERT_TOPIC_ARN "$TOPIC_ARN"
 if [[ -z $(none_to_empty "$(aws sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" \
     --query "Subscriptions[?Endpoint=='$EMAIL'].SubscriptionArn | [0]" --output text)") ]]; then
