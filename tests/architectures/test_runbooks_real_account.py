@@ -121,7 +121,9 @@ def test_quarantine_iam_user_verifies_whatever_order_iam_lists_the_policies_in(e
     e = emulator.endpoints
     iam = e.client("iam")
     iam.create_user(UserName="lab-dev")
-    iam.attach_user_policy(UserName="lab-dev", PolicyArn="arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess")
+    iam.attach_user_policy(
+        UserName="lab-dev", PolicyArn="arn:aws:iam::aws:policy/AWSCloudTrail_ReadOnlyAccess"
+    )
     path = REPO_ROOT / "terraform" / "ssm" / "lab-QuarantineIamUser.yaml"
     e.client("ssm").create_document(
         Name="lab-QuarantineIamUser",
@@ -170,4 +172,7 @@ def test_quarantine_iam_user_verifies_whatever_order_iam_lists_the_policies_in(e
         p["PolicyName"]
         for p in iam.list_attached_user_policies(UserName="lab-dev")["AttachedPolicies"]
     ]
-    assert attached[0] == "AWSCloudTrail_ReadOnlyAccess" and "AWSCompromisedKeyQuarantineV3" in attached
+    assert (
+        attached[0] == "AWSCloudTrail_ReadOnlyAccess"
+        and "AWSCompromisedKeyQuarantineV3" in attached
+    )

@@ -39,15 +39,16 @@ def _patch_create_topic_with_other_tags() -> None:
 
     original = SNSBackend.create_topic
 
-    def create_topic(
-        self: SNSBackend, name: str, attributes: Any = None, tags: Any = None
-    ) -> Any:
+    def create_topic(self: SNSBackend, name: str, attributes: Any = None, tags: Any = None) -> Any:
         existing = next((t for t in self.topics.values() if t.name == name), None)
-        if existing is not None and tags:
-            if any(existing._tags.get(key) != value for key, value in tags.items()):
-                raise InvalidParameterValue(
-                    "Invalid parameter: Tags Reason: Topic already exists with different tags"
-                )
+        if (
+            existing is not None
+            and tags
+            and any(existing._tags.get(key) != value for key, value in tags.items())
+        ):
+            raise InvalidParameterValue(
+                "Invalid parameter: Tags Reason: Topic already exists with different tags"
+            )
         return original(self, name, attributes, tags)
 
     SNSBackend.create_topic = create_topic  # type: ignore[method-assign]

@@ -109,9 +109,9 @@ def _patch_automation_executions() -> None:
     calls are accepted as AWS documents them (the document must exist and be of type Automation);
     ``lab.sim.ssm_automation`` runs the steps in virtual time and writes the outcome through
     ``AUTOMATION_EXECUTION_PATH``; GetAutomationExecution reads it like any caller."""
+    from moto.core.exceptions import JsonRESTError
     from moto.core.responses import ActionResult
     from moto.moto_api._internal import mock_random
-    from moto.core.exceptions import JsonRESTError
     from moto.ssm.exceptions import ValidationException
     from moto.ssm.responses import SimpleSystemManagerResponse
 
