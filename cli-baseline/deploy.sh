@@ -58,6 +58,7 @@ trap on_exit EXIT
 step() { STEP=$1; log "$1"; }
 state_set PREFIX "$PREFIX"
 state_set DETECTORS "$DETECTORS"
+state_set RUN_ID "${LAB_RUN_ID:-manual}"
 ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)
 REGION=${AWS_DEFAULT_REGION:-us-east-1}
 

@@ -125,3 +125,25 @@ def test_the_accounts_own_config_recorder_is_adopted_and_left_at_teardown(emulat
     names = [r["name"] for r in config.describe_configuration_recorders()["ConfigurationRecorders"]]
     assert names == ["aws-controltower-BaselineConfigRecorder"]
     assert config.describe_config_rules()["ConfigRules"] == []
+
+
+def test_teardown_reports_what_it_could_not_remove_and_what_is_left(emulator, tmp_path):
+    """A subnet somebody added to the lab's VPC keeps the VPC from being deleted
+    (DependencyViolation): teardown says so, lists what the run's tags still find, keeps the state
+    file for a rerun and exits 1 instead of reporting success."""
+    e = emulator.endpoints
+    state_file = tmp_path / "state.env"
+    deployed = _script("deploy.sh", emulator, state_file, DETECTORS="cron", LAB_RUN_ID="run-left")
+    assert deployed.returncode == 0, deployed.stderr
+    vpc = next(
+        line.split("=", 1)[1] for line in state_file.read_text().splitlines() if "VPC_ID=" in line
+    )
+    e.client("ec2").create_subnet(
+        VpcId=vpc, CidrBlock="10.42.9.0/24", AvailabilityZone="us-east-1a"
+    )
+    torn = _script("teardown.sh", emulator, state_file)
+    assert torn.returncode == 1, torn.stderr
+    assert f"delete VPC {vpc}: " in torn.stderr and "DependencyViolation" in torn.stderr
+    assert f":vpc/{vpc}" in torn.stderr  # the inventory by tag
+    assert state_file.exists()
+    assert e.client("sns").list_topics()["Topics"] == []  # the rest went
