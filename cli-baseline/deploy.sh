@@ -55,7 +55,11 @@ on_exit() {
   log "    $HERE/teardown.sh -s $STATE_FILE"
 }
 trap on_exit EXIT
-step() { STEP=$1; log "$1"; }
+# log MESSAGE (lib.sh's), remembering the step a numbered message starts.
+log() {
+  [[ $1 =~ ^[0-9]+[a-z]?\. ]] && STEP=$1
+  printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2
+}
 state_set PREFIX "$PREFIX"
 state_set DETECTORS "$DETECTORS"
 state_set RUN_ID "${LAB_RUN_ID:-manual}"
@@ -77,7 +81,7 @@ find_by_name() {
   none_to_empty "$(aws ec2 "$cmd" "${extra[@]}" --query "$query" --output text)"
 }
 
-step "1. VPC"
+log "1. VPC"
 VPC_ID=$(find_by_name vpc "$PREFIX-vpc")
 if [[ -z $VPC_ID ]]; then
   VPC_ID=$(aws ec2 create-vpc --cidr-block 10.42.0.0/16 \
@@ -86,7 +90,7 @@ if [[ -z $VPC_ID ]]; then
 fi
 state_set VPC_ID "$VPC_ID"
 
-step "2. Subnet"
+log "2. Subnet"
 SUBNET_ID=$(find_by_name subnet "$PREFIX-subnet")
 if [[ -z $SUBNET_ID ]]; then
   # A zone that offers the instance type: where AWS picks one that does not (us-east-1e has no
@@ -103,7 +107,7 @@ if [[ -z $SUBNET_ID ]]; then
 fi
 state_set SUBNET_ID "$SUBNET_ID"
 
-step "2b. Internet gateway and route table (the instance reaches the AWS APIs over HTTPS)"
+log "2b. Internet gateway and route table (the instance reaches the AWS APIs over HTTPS)"
 IGW_ID=$(none_to_empty "$(aws ec2 describe-internet-gateways --filters "Name=tag:Name,Values=$PREFIX-igw" \
   --query 'InternetGateways[0].InternetGatewayId' --output text)")
 if [[ -z $IGW_ID ]]; then
@@ -128,7 +132,7 @@ state_set RTB_ID "$RTB_ID"
 # in; the detectors and the agent call the AWS APIs out through the gateway).
 aws ec2 modify-subnet-attribute --subnet-id "$SUBNET_ID" --map-public-ip-on-launch
 
-step "2c. Key pair for break-glass SSH (private key written beside the state file, mode 600)"
+log "2c. Key pair for break-glass SSH (private key written beside the state file, mode 600)"
 KEY_NAME="$PREFIX-key"
 if [[ $(aws ec2 describe-key-pairs --filters "Name=key-name,Values=$KEY_NAME" \
     --query 'length(KeyPairs)' --output text) == 0 ]]; then
@@ -139,7 +143,7 @@ if [[ $(aws ec2 describe-key-pairs --filters "Name=key-name,Values=$KEY_NAME" \
 fi
 state_set KEY_NAME "$KEY_NAME"
 
-step "3. Security group of the monitoring instance (no inbound rules: managed through SSM)"
+log "3. Security group of the monitoring instance (no inbound rules: managed through SSM)"
 SG_ID=$(find_by_name security-group "$PREFIX-monitor-sg")
 if [[ -z $SG_ID ]]; then
   SG_ID=$(aws ec2 create-security-group --group-name "$PREFIX-monitor-sg" \
@@ -149,7 +153,7 @@ if [[ -z $SG_ID ]]; then
 fi
 state_set MONITOR_SG_ID "$SG_ID"
 
-step "4. SNS alert topic and e-mail subscription"
+log "4. SNS alert topic and e-mail subscription"
 # A topic left by an earlier run carries that run's id: CreateTopic with other tags is refused
 # ("Topic already exists with different tags"), so an existing topic is reused and retagged.
 TOPIC_ARN=$(none_to_empty "$(aws sns list-topics \
@@ -192,7 +196,7 @@ ensure_role() {
   fi
 }
 
-step "5. IAM role and instance profile for the monitoring instance"
+log "5. IAM role and instance profile for the monitoring instance"
 ROLE="$PREFIX-monitor-role"
 ensure_role "$ROLE" "$HERE/policies/monitor-trust.json"
 aws iam put-role-policy --role-name "$ROLE" --policy-name detectors \
@@ -203,7 +207,7 @@ if ! aws iam get-instance-profile --instance-profile-name "$ROLE" >/dev/null 2>&
 fi
 state_set MONITOR_ROLE "$ROLE"
 
-step "5b. CloudWatch agent configuration (every instance's bootstrap fetches it), log groups, metric filters and alarms"
+log "5b. CloudWatch agent configuration (every instance's bootstrap fetches it), log groups, metric filters and alarms"
 aws ssm put-parameter --name "$AGENT_PARAMETER" --type String --overwrite \
   --description "CloudWatch agent configuration of the account's instances (lab manual architecture)" \
   --value "file://$HERE/agent/amazon-cloudwatch-agent.json" >/dev/null
@@ -227,14 +231,14 @@ while IFS=$'\t' read -r group name pattern metric threshold description; do
 done < "$HERE/agent/metric-filters.tsv"
 state_set ALARM_PREFIX "$PREFIX-"
 
-step "6. User data: CloudWatch agent, detector scripts and their cron schedule"
+log "6. User data: CloudWatch agent, detector scripts and their cron schedule"
 # EC2 takes at most 16 KB of user data (before base64); the bootstrap with its scripts is about
 # 21 KB, so it goes gzip-compressed (about 7 KB), which cloud-init reads as it is.
 USER_DATA="${STATE_FILE}.user-data.gz"
 CRON_JOBS=$(has_detector cron && echo yes || echo no) \
   "$HERE/render-user-data.sh" "$TOPIC_ARN" "$CRON_SCHEDULE" "$AGENT_PARAMETER" | gzip -9n > "$USER_DATA"
 
-step "7. The monitoring EC2 instance"
+log "7. The monitoring EC2 instance"
 INSTANCE_ID=$(find_by_name instance "$PREFIX-monitor")
 if [[ -z $INSTANCE_ID ]]; then
   AMI_ID=${AMI_ID:-$(aws ssm get-parameter \
@@ -266,7 +270,7 @@ state_set INSTANCE_ID "$INSTANCE_ID"
 rm -f "$USER_DATA"
 
 if has_detector guardduty || has_detector config || has_detector cis-alarms; then
-  step "8. Alert topic policy: EventBridge rules and CloudWatch alarms of this account may publish"
+  log "8. Alert topic policy: EventBridge rules and CloudWatch alarms of this account may publish"
   aws sns set-topic-attributes --topic-arn "$TOPIC_ARN" --attribute-name Policy \
     --attribute-value "$(fill "$HERE/policies/alert-topic-policy.json" "ACCOUNT=$ACCOUNT_ID" "TOPIC_ARN=$TOPIC_ARN")"
 fi
@@ -275,7 +279,7 @@ LOG_BUCKET="$PREFIX-logs-$ACCOUNT_ID"
 TRAIL_NAME="$PREFIX-trail"
 TRAIL_ARN="arn:aws:cloudtrail:$REGION:$ACCOUNT_ID:trail/$TRAIL_NAME"
 if has_detector cis-alarms || has_detector config; then
-  step "9. Log archive bucket (private, encrypted, versioned; CloudTrail and Config deliver to it)"
+  log "9. Log archive bucket (private, encrypted, versioned; CloudTrail and Config deliver to it)"
   if ! aws s3api head-bucket --bucket "$LOG_BUCKET" 2>/dev/null; then
     if [[ $REGION == us-east-1 ]]; then
       aws s3api create-bucket --bucket "$LOG_BUCKET" >/dev/null
@@ -296,7 +300,7 @@ if has_detector cis-alarms || has_detector config; then
 fi
 
 if has_detector cis-alarms; then
-  step "10. CloudTrail trail to the bucket and to CloudWatch Logs, and the CIS monitoring alarms"
+  log "10. CloudTrail trail to the bucket and to CloudWatch Logs, and the CIS monitoring alarms"
   TRAIL_GROUP=/lab/manual/cloudtrail
   if [[ $(aws logs describe-log-groups --log-group-name-prefix "$TRAIL_GROUP" \
       --query "length(logGroups[?logGroupName=='$TRAIL_GROUP'])" --output text) == 0 ]]; then
@@ -348,7 +352,7 @@ event_rule_to_topic() {
 }
 
 if has_detector guardduty; then
-  step "11. GuardDuty detector; EventBridge e-mails every finding (the event whole: the finding's resources for the runbook)"
+  log "11. GuardDuty detector; EventBridge e-mails every finding (the event whole: the finding's resources for the runbook)"
   DETECTOR_ID=$(none_to_empty "$(aws guardduty list-detectors --query 'DetectorIds[0]' --output text)")
   if [[ -z $DETECTOR_ID ]]; then
     DETECTOR_ID=$(aws guardduty create-detector --enable --finding-publishing-frequency FIFTEEN_MINUTES \
@@ -362,7 +366,7 @@ if has_detector guardduty; then
 fi
 
 if has_detector config; then
-  step "12. AWS Config: recorder, delivery channel, the managed rules; EventBridge e-mails NON_COMPLIANT changes"
+  log "12. AWS Config: recorder, delivery channel, the managed rules; EventBridge e-mails NON_COMPLIANT changes"
   RECORDER="$PREFIX-recorder"
   # A region has one recorder and one delivery channel at most, and an account that Organizations
   # or Control Tower set up has them already: adopted as they are (not changed, not deleted by
