@@ -126,6 +126,8 @@ def _applies(
         return False
     if "Resource" in statement and not element._check_element_matches("Resource", resource):
         return False
+    if "NotResource" in statement and element._check_element_matches("NotResource", resource):
+        return False
     return conditions_hold(statement.get("Condition", {}), context)
 
 
