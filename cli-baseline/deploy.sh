@@ -132,7 +132,7 @@ state_set RTB_ID "$RTB_ID"
 # in; the detectors and the agent call the AWS APIs out through the gateway).
 aws ec2 modify-subnet-attribute --subnet-id "$SUBNET_ID" --map-public-ip-on-launch
 
-log "2c. Key pair for break-glass SSH (private key written beside the state file, mode 600)"
+log "2c. Key pair (private key written beside the state file, mode 600): for SSH only if a person opens tcp/22 from their address; the instance is managed through SSM"
 KEY_NAME="$PREFIX-key"
 if [[ $(aws ec2 describe-key-pairs --filters "Name=key-name,Values=$KEY_NAME" \
     --query 'length(KeyPairs)' --output text) == 0 ]]; then
@@ -201,6 +201,10 @@ ROLE="$PREFIX-monitor-role"
 ensure_role "$ROLE" "$HERE/policies/monitor-trust.json"
 aws iam put-role-policy --role-name "$ROLE" --policy-name detectors \
   --policy-document "$(fill "$HERE/policies/monitor-permissions.json" "TOPIC_ARN=$TOPIC_ARN")"
+# Managed through SSM (Session Manager, Run Command; no inbound rule): the agent, preinstalled on
+# Amazon Linux 2023, registers only with this policy (Session Manager prerequisites).
+aws iam attach-role-policy --role-name "$ROLE" \
+  --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore
 if ! aws iam get-instance-profile --instance-profile-name "$ROLE" >/dev/null 2>&1; then
   aws iam create-instance-profile --instance-profile-name "$ROLE" --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
   aws iam add-role-to-instance-profile --instance-profile-name "$ROLE" --role-name "$ROLE"

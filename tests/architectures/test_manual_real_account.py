@@ -147,3 +147,26 @@ def test_teardown_reports_what_it_could_not_remove_and_what_is_left(emulator, tm
     assert f":vpc/{vpc}" in torn.stderr  # the inventory by tag
     assert state_file.exists()
     assert e.client("sns").list_topics()["Topics"] == []  # the rest went
+
+
+def test_the_monitoring_instance_is_managed_through_ssm_as_the_readme_says(emulator, tmp_path):
+    """No inbound rule: the instance is reachable only through Session Manager, which opens a
+    session only to a managed node (its role has AmazonSSMManagedInstanceCore; the emulated
+    account answers TargetNotConnected otherwise, as AWS does). The boundary lets the agent talk
+    to Session Manager's and Run Command's channels."""
+    from lab.targets.permissions import BOUNDARY, allows, document
+
+    e = emulator.endpoints
+    state = ManualArchitecture(detectors=("cron",), run_id="run-ssm").deploy(e, tmp_path)
+    session = e.client("ssm", "operator").start_session(Target=state["INSTANCE_ID"])
+    assert session["SessionId"]
+    groups = e.client("ec2").describe_security_groups(GroupIds=[state["MONITOR_SG_ID"]])
+    assert groups["SecurityGroups"][0]["IpPermissions"] == []
+    boundary = document(BOUNDARY, e.account_id(), e.region)
+    context = {"aws:RequestedRegion": e.region}
+    for action in (
+        "ssm:UpdateInstanceInformation",
+        "ssmmessages:OpenControlChannel",
+        "ec2messages:GetMessages",
+    ):
+        assert allows(boundary, action, "*", context), action
