@@ -170,3 +170,42 @@ def test_the_monitoring_instance_is_managed_through_ssm_as_the_readme_says(emula
         "ec2messages:GetMessages",
     ):
         assert allows(boundary, action, "*", context), action
+
+
+def test_a_bootstrap_that_fails_still_writes_the_detectors_and_alerts(emulator, tmp_path):
+    """The monitoring instance's user data, as deployed, run by bash on this machine under a
+    folder standing for the instance's root: its package install fails here for real (no dnf),
+    as a mirror outage would on the instance. The detectors and their cron schedule are written
+    before it, and the failure is published to the alert topic (with the real aws CLI)."""
+    import base64
+    import shutil
+
+    from lab.sim.user_data import decode_user_data
+
+    if shutil.which("dnf"):
+        pytest.skip("this machine has dnf: the bootstrap would install packages on it")
+    e = emulator.endpoints
+    state = ManualArchitecture(detectors=("cron",), run_id="run-boot").deploy(e, tmp_path / "d")
+    encoded = e.client("ec2").describe_instance_attribute(
+        InstanceId=state["INSTANCE_ID"], Attribute="userData"
+    )["UserData"]["Value"]
+    assert base64.b64decode(encoded)[:2] == b"\x1f\x8b"
+    root = tmp_path / "root"
+    script = decode_user_data(encoded)
+    for path in ("/opt/", "/etc/", "/var/", "/run/"):
+        script = script.replace(f" {path}", f" {root}{path}")
+    (tmp_path / "bootstrap.sh").write_text(script)
+    run = subprocess.run(
+        ["bash", str(tmp_path / "bootstrap.sh")],
+        env={**os.environ, **e.cli_env("monitor")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode != 0  # dnf: command not found
+    detectors = sorted(p.name for p in (root / "opt/lab/detectors").glob("*.sh"))
+    assert detectors == sorted(p.name for p in (CLI_BASELINE_DIR / "detectors").glob("*.sh"))
+    assert "sg-open-world.sh" in (root / "etc/cron.d/lab-detectors").read_text()
+    published = [r for r in emulator.recorder.records() if r["eventName"] == "Publish"]
+    assert published and "bootstrap FAILED" in published[-1]["requestParameters"]["subject"]
+    assert published[-1]["requestParameters"]["topicArn"] == state["ALERT_TOPIC_ARN"]
