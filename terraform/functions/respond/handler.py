@@ -115,20 +115,23 @@ def start_recorder(params, detail):
 
 
 def make_snapshot_private(params, detail):
+    """The create-volume permissions the call added (public or to another account), and only
+    those; without them in the event, the public one."""
     ec2 = boto3.client("ec2")
     snapshot = params["snapshotId"]
+    added = _added(params, "createVolumePermission") or [{"Group": "all"}]
     permissions = ec2.describe_snapshot_attribute(
         SnapshotId=snapshot, Attribute="createVolumePermission"
     )["CreateVolumePermissions"]
-    if not any(p.get("Group") == "all" for p in permissions):
+    remove = [p for p in added if p in permissions]
+    if not remove:
         return "compliant", {"snapshot": snapshot}
     ec2.modify_snapshot_attribute(
         SnapshotId=snapshot,
         Attribute="createVolumePermission",
-        OperationType="remove",
-        GroupNames=["all"],
+        CreateVolumePermission={"Remove": remove},
     )
-    return "remediated", {"snapshot": snapshot, "public": False}
+    return "remediated", {"snapshot": snapshot, "removed": remove}
 
 
 def _key_state(kms, key_id):
@@ -152,6 +155,80 @@ def enable_key(params, detail):
         return "compliant", {"key": key_id}
     kms.enable_key(KeyId=key_id)
     return "remediated", {"key": key_id, "state": "Enabled"}
+
+
+# Routine administration is declared, not guessed: a principal (the caller, or the user a key or
+# password is made for) or a resource (an image, a snapshot) tagged ALLOW_TAG with the event's name
+# (several separated by spaces, or "*") is left alone. Only the responses below read it.
+ALLOW_TAG = "lab:allowed-changes"
+ALLOW_LISTED = (
+    "deactivate_keys_of_other_user",
+    "delete_login_profile",
+    "make_image_private",
+    "make_snapshot_private",
+    "make_db_snapshot_private",
+    "quarantine_caller",
+)
+
+
+def _tag_map(tags):
+    return {t.get("Key"): t.get("Value", "") for t in tags or []}
+
+
+def _caller_tags(detail):
+    """The tags of the principal that made the call: an IAM user, or the role of a session."""
+    identity = detail.get("userIdentity") or {}
+    iam = boto3.client("iam")
+    try:
+        if identity.get("type") == "IAMUser" and identity.get("userName"):
+            return _tag_map(iam.list_user_tags(UserName=identity["userName"])["Tags"])
+        issuer = (identity.get("sessionContext") or {}).get("sessionIssuer") or {}
+        if identity.get("type") == "AssumedRole" and issuer.get("type") == "Role":
+            return _tag_map(iam.list_role_tags(RoleName=issuer["userName"])["Tags"])
+    except iam.exceptions.NoSuchEntityException:
+        pass
+    return {}
+
+
+def _resource_tags(action, params):
+    """The tags of what the call changed (the user, the image, the snapshot)."""
+    if action in ("deactivate_keys_of_other_user", "delete_login_profile") and params.get(
+        "userName"
+    ):
+        iam = boto3.client("iam")
+        try:
+            return _tag_map(iam.list_user_tags(UserName=params["userName"])["Tags"])
+        except iam.exceptions.NoSuchEntityException:
+            return {}
+    ec2 = boto3.client("ec2")
+    if action == "make_image_private" and params.get("imageId"):
+        images = ec2.describe_images(ImageIds=[params["imageId"]])["Images"]
+        return _tag_map(images[0].get("Tags") if images else [])
+    if action == "make_snapshot_private" and params.get("snapshotId"):
+        snapshots = ec2.describe_snapshots(SnapshotIds=[params["snapshotId"]])["Snapshots"]
+        return _tag_map(snapshots[0].get("Tags") if snapshots else [])
+    if action == "make_db_snapshot_private" and params.get("dBSnapshotIdentifier"):
+        rds = boto3.client("rds")
+        found = rds.describe_db_snapshots(DBSnapshotIdentifier=params["dBSnapshotIdentifier"])
+        arn = found["DBSnapshots"][0]["DBSnapshotArn"]
+        return _tag_map(rds.list_tags_for_resource(ResourceName=arn)["TagList"])
+    return {}
+
+
+def _allow_listed(action, params, detail):
+    """Whether the change was declared routine (ALLOW_TAG on the caller or the resource naming
+    the event); the tag that declared it, or None."""
+    if action not in ALLOW_LISTED:
+        return None
+    name = detail.get("eventName", "")
+    for whose, tags in (
+        ("caller", _caller_tags(detail)),
+        ("resource", _resource_tags(action, params)),
+    ):
+        allowed = tags.get(ALLOW_TAG, "").split()
+        if "*" in allowed or name in allowed:
+            return {"allowedBy": f"{whose} tag {ALLOW_TAG}={tags[ALLOW_TAG]}"}
+    return None
 
 
 def _not_a_problem(action, params, detail):
@@ -265,16 +342,29 @@ def restore_management_events(params, detail):
     return "remediated", {"trail": trail, "managementEvents": "All"}
 
 
+def _added(params, attribute):
+    """The grants the call added (CloudTrail's ``<attribute>.add.items``), as the API names them."""
+    items = (((params.get(attribute) or {}).get("add") or {}).get("items")) or []
+    keys = {"userId": "UserId", "group": "Group"}
+    return [{keys[k]: v for k, v in item.items() if k in keys} for item in items if item]
+
+
 def make_image_private(params, detail):
+    """The launch permissions the call added, and only those: other shares (to the account's own
+    organization, a partner) stay. Without them in the event, a person decides."""
     ec2 = boto3.client("ec2")
     image = params["imageId"]
+    added = _added(params, "launchPermission")
+    if not added:
+        return "alerted", {"image": image, "reason": "the event names no launch permission"}
     granted = ec2.describe_image_attribute(ImageId=image, Attribute="launchPermission")[
         "LaunchPermissions"
     ]
-    if not granted:
+    remove = [p for p in added if p in granted]
+    if not remove:
         return "compliant", {"image": image}
-    ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Remove": granted})
-    return "remediated", {"image": image, "removed": granted}
+    ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Remove": remove})
+    return "remediated", {"image": image, "removed": remove}
 
 
 def make_db_snapshot_private(params, detail):
@@ -286,6 +376,9 @@ def make_db_snapshot_private(params, detail):
     granted = [
         v for a in attributes if a["AttributeName"] == "restore" for v in a["AttributeValues"]
     ]
+    added = params.get("valuesToAdd")
+    if added:  # what the call shared, and only that
+        granted = [v for v in granted if v in added]
     if not granted:
         return "compliant", {"snapshot": snapshot}
     rds.modify_db_snapshot_attribute(
@@ -517,7 +610,9 @@ def _respond(event):
     if entry is None:
         return {"status": "ignored", "reason": f"no playbook entry for {name}"}
     params = detail.get("requestParameters") or {}
-    benign = _not_a_problem(entry["action"], params, detail)
+    benign = _not_a_problem(entry["action"], params, detail) or _allow_listed(
+        entry["action"], params, detail
+    )
     if benign is not None:
         status, facts = "ignored", benign
     elif AUTOMATION:
