@@ -64,6 +64,7 @@ module "automation" {
   name_prefix              = var.name_prefix
   documents_dir            = "${path.root}/ssm"
   account_id               = data.aws_caller_identity.current.account_id
+  alert_topic_arn          = module.alerting.topic_arn
 }
 
 module "network" {

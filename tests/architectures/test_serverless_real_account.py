@@ -78,3 +78,59 @@ def test_the_stack_adopts_the_accounts_detector_recorder_and_hub_and_leaves_them
     assert e.client("guardduty").list_detectors()["DetectorIds"] == [detector]
     assert config.describe_configuration_recorders()["ConfigurationRecorders"]
     assert e.client("securityhub").describe_hub()["HubArn"]
+
+
+def _automation_event(status: str, document: str = "lab-DenySourceInNetworkAcl") -> dict:
+    """An Automation execution status-change event as EventBridge delivers it (Systems Manager
+    User Guide, "Amazon EventBridge event examples for Systems Manager")."""
+    return {
+        "version": "0",
+        "id": "d290ece9-1088-4383-9df6-cd5b4ac42b99",
+        "detail-type": "EC2 Automation Execution Status-change Notification",
+        "source": "aws.ssm",
+        "account": "123456789012",
+        "time": "2026-01-05T09:43:35Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "ExecutionId": "333ba70b-2333-48db-b17e-a5e69c6f4d1c",
+            "Definition": document,
+            "DefinitionVersion": 1.0,
+            "Status": status,
+            "StartTime": "Jan 5, 2026 9:43:23 AM",
+            "EndTime": "Jan 5, 2026 9:43:25 AM",
+            "Time": 2630.0,
+            "ExecutedBy": "arn:aws:sts::123456789012:assumed-role/lab-respond-role/lab-respond",
+        },
+    }
+
+
+def test_a_runbook_that_fails_reaches_the_person(stack):
+    """The orchestrator says "remediating" when it starts a runbook; a runbook that fails, times
+    out or is cancelled must be heard of: a rule on Automation's status-change events sends it to
+    the alert topic as one line (matched as the simulated EventBridge matches: moto's matcher,
+    lab.sim.event_patterns; moto answers TestEventPattern with nothing)."""
+    import json
+
+    from lab.sim.event_patterns import event_pattern_matches
+
+    emulator, outputs = stack
+    events = emulator.endpoints.client("events")
+    matching = []
+    for rule in events.list_rules()["Rules"]:
+        pattern = rule.get("EventPattern")
+        if not pattern:
+            continue
+
+        def matches(event, pattern=pattern):
+            return event_pattern_matches(json.loads(pattern), event)
+
+        if matches(_automation_event("Failed")):
+            matching.append(rule["Name"])
+            assert matches(_automation_event("TimedOut"))
+            assert not matches(_automation_event("Success"))
+            assert not matches(_automation_event("Failed", document="SomeoneElsesRunbook"))
+            targets = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+            assert [t["Arn"] for t in targets] == [outputs["alert_topic_arn"]]
+            assert "runbook <runbook> <status>" in targets[0]["InputTransformer"]["InputTemplate"]
+    assert matching == ["lab-runbook-failed"]
