@@ -158,3 +158,75 @@ def refused(
         if denied:
             missing[action] = denied
     return missing
+
+
+def rehearse(
+    architectures: list[Any],
+    technique_ids: list[str],
+    workdir: Path,
+    server: Any,
+    deploy: Any = None,
+) -> list[dict[str, Any]]:
+    """Every call a real-account run of ``technique_ids`` on ``architectures`` makes with your
+    credentials, rehearsed on the emulated account ``server`` (an ``EmulatorServer``): each
+    architecture deployed, each technique warmed up, detonated, read back, reverted and cleaned
+    up, the architecture destroyed. ``deploy(architecture, server, workdir)`` deploys (default:
+    ``architecture.deploy``). The recorded calls, every actor's."""
+    from lab.attacks.registry import technique
+
+    for architecture in architectures:
+        folder = workdir / architecture.name
+        if deploy is None:
+            architecture.deploy(server.endpoints, folder)
+        else:
+            deploy(architecture, server, folder)
+        for technique_id in technique_ids:
+            attack = technique(technique_id)
+            prerequisites = attack.warm_up(server.endpoints)
+            attack.detonate(server.endpoints, prerequisites)
+            attack.is_remediated(server.endpoints, prerequisites)
+            attack.revert(server.endpoints, prerequisites)
+            attack.cleanup(server.endpoints, prerequisites)
+        architecture.destroy(server.endpoints, folder)
+    return list(server.recorder.records())
+
+
+def listing(actions: dict[str, set[str]], missing: dict[str, list[str]]) -> str:
+    """One line per IAM action: whether the lab's policy allows it, and on what."""
+    lines = []
+    for action, resources in actions.items():
+        verdict = "REFUSED" if action in missing else "allowed"
+        shown = ", ".join(sorted(missing.get(action) or resources))
+        lines.append(f"{verdict:8} {action}  {shown}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lab.targets.permissions [TECHNIQUE...]``: the IAM actions a real-account run of
+    both architectures and the techniques (default: every one but the root user's) needs, each
+    checked against docs/aws-lab-policy.json; exit 1 when the policy refuses any."""
+    import sys
+    import tempfile
+
+    from lab.architectures.manual import ManualArchitecture
+    from lab.architectures.serverless import ServerlessArchitecture
+    from lab.attacks.registry import techniques
+    from lab.emulator import EmulatorServer
+
+    chosen = list(argv if argv is not None else sys.argv[1:]) or sorted(
+        t for t, attack in techniques().items() if not attack.needs_root
+    )
+    with EmulatorServer() as server, tempfile.TemporaryDirectory() as workdir:
+        account, region = server.endpoints.account_id(), server.endpoints.region
+        records = rehearse(
+            [ManualArchitecture(), ServerlessArchitecture()], chosen, Path(workdir), server
+        )
+    actions = needed(records, account)
+    missing = refused(actions, document(LAB_POLICY, account, region), account, region)
+    print(listing(actions, missing))
+    print(f"{len(actions)} IAM actions, {len(missing)} refused by {LAB_POLICY.name}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
