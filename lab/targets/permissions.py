@@ -58,6 +58,11 @@ _ACTION = {
     "s3:UploadPart": "s3:PutObject",
     "s3:CompleteMultipartUpload": "s3:PutObject",
 }
+# Calls a technique makes expecting AWS to refuse them (what the detections see is the attempt):
+# the lab's policy must not allow them.
+EXPECTED_REFUSALS = {
+    "organizations:LeaveOrganization": "organizations-leave only attempts it",
+}
 _VERSION_SUFFIX = re.compile(r"\d{8}(v\d+)?$")  # Lambda's CreateFunction20150331, ...
 
 
@@ -100,7 +105,9 @@ def needed(
     wanted = set(actors)
     found: dict[str, set[str]] = {}
     for record in records:
-        if (record.get("lab") or {}).get("actor") in wanted:
+        lab = record.get("lab") or {}
+        # A record the lab injects (a console sign-in, which no API call makes) is no IAM action.
+        if lab.get("actor") in wanted and not lab.get("injected"):
             found.setdefault(iam_action(record), set()).add(iam_resource(record, account_id))
     return dict(sorted(found.items()))
 
@@ -154,6 +161,10 @@ def refused(
     context = {"aws:RequestedRegion": region, "iam:PermissionsBoundary": boundary}
     missing: dict[str, list[str]] = {}
     for action, resources in actions.items():
+        if action in EXPECTED_REFUSALS:
+            if any(allows(policy, action, r, context) for r in resources):
+                missing[action] = [f"allowed, but {EXPECTED_REFUSALS[action]}: deny it"]
+            continue
         denied = sorted(r for r in resources if not allows(policy, action, r, context))
         if denied:
             missing[action] = denied
@@ -196,6 +207,8 @@ def listing(actions: dict[str, set[str]], missing: dict[str, list[str]]) -> str:
     lines = []
     for action, resources in actions.items():
         verdict = "REFUSED" if action in missing else "allowed"
+        if action in EXPECTED_REFUSALS and action not in missing:
+            verdict = "attempt"  # refused by design: the technique records the attempt
         shown = ", ".join(sorted(missing.get(action) or resources))
         lines.append(f"{verdict:8} {action}  {shown}")
     return "\n".join(lines)

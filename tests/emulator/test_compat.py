@@ -602,10 +602,6 @@ CLOUDTRAIL_TRUST = {
 
 
 def test_create_trail_refuses_a_logs_role_iam_has_not_propagated_yet(emulator):
-    import time
-
-    from lab.emulator.compat.iam import PROPAGATION_S
-
     e = emulator.endpoints
     e.client("s3").create_bucket(Bucket="lab-compat-fresh")
     e.client("s3").put_bucket_policy(
@@ -626,17 +622,12 @@ def test_create_trail_refuses_a_logs_role_iam_has_not_propagated_yet(emulator):
     with pytest.raises(cloudtrail.exceptions.InvalidCloudWatchLogsRoleArnException):
         cloudtrail.create_trail(**trail)
     assert cloudtrail.describe_trails()["trailList"] == []
-    time.sleep(PROPAGATION_S)
-    assert cloudtrail.create_trail(**trail)["CloudWatchLogsRoleArn"] == role
+    assert cloudtrail.create_trail(**trail)["CloudWatchLogsRoleArn"] == role  # the retry
 
 
 def test_delivery_channel_refuses_a_recorder_role_iam_has_not_propagated_yet(emulator):
     """The bucket lets only the recorder's role write (no bucket policy for Config): a role
     just given its permissions cannot be used yet, as on AWS."""
-    import time
-
-    from lab.emulator.compat.iam import PROPAGATION_S
-
     e = emulator.endpoints
     e.client("s3").create_bucket(Bucket="lab-compat-config")
     trust = {**CLOUDTRAIL_TRUST}
@@ -671,8 +662,7 @@ def test_delivery_channel_refuses_a_recorder_role_iam_has_not_propagated_yet(emu
     channel = {"name": "default", "s3BucketName": "lab-compat-config"}
     with pytest.raises(config.exceptions.InsufficientDeliveryPolicyException):
         config.put_delivery_channel(DeliveryChannel=channel)
-    time.sleep(PROPAGATION_S)
-    config.put_delivery_channel(DeliveryChannel=channel)
+    config.put_delivery_channel(DeliveryChannel=channel)  # the retry
     assert config.describe_delivery_channels()["DeliveryChannels"][0]["name"] == "default"
 
 

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
-
-# How long (wall clock) a new role, or a role whose policies changed, is not yet what the services
-# that assume it see. AWS gives no figure (IAM User Guide, "Troubleshoot IAM": "Changes that I
-# make are not always immediately visible"); the same short window as EC2's instance profiles
-# (``compat.ec2``) keeps every deploy honest about it without slowing the lab.
-PROPAGATION_S = 2.0
 
 
 def apply() -> None:
@@ -26,14 +19,14 @@ def _load_aws_managed_policies() -> None:
 
 
 def _stamp_role_changes() -> None:
-    """Each role remembers when it was created or its permissions last changed
-    (``role_propagating``), for the services that check a role when it is handed to them."""
+    """Each role remembers that it was created or its permissions changed and no service has
+    been handed it since (``role_propagating``)."""
     from moto.iam.models import IAMBackend
 
     def stamped(method: Any, role_of: Any) -> Any:
         def wrapper(self: IAMBackend, *args: Any, **kwargs: Any) -> Any:
             result = method(self, *args, **kwargs)
-            self.get_role(role_of(*args, **kwargs)).lab_changed_at = time.monotonic()
+            self.get_role(role_of(*args, **kwargs)).lab_propagating = True
             return result
 
         return wrapper
@@ -50,14 +43,20 @@ def _stamp_role_changes() -> None:
 
 
 def role_propagating(account_id: str, role_arn: str) -> bool:
-    """Was the role ``role_arn`` created, or its permissions changed, less than
-    ``PROPAGATION_S`` ago? (A role that does not exist is not propagating: callers' own checks
-    answer for it.)"""
+    """Is the role ``role_arn`` one IAM has not propagated yet to the service it is handed to?
+    IAM is eventually consistent (IAM User Guide, "Troubleshoot IAM": "Changes that I make are not
+    always immediately visible") and gives no figure: here the first service that is handed a role
+    after it was created or its permissions changed gets a refusal, and any later one (a retry, as
+    AWS advises and Terraform's provider does) the role. Counted in uses, not seconds, so the
+    answers do not depend on timing (a kept deploy replays them the same). A role that does not
+    exist is not propagating: callers' own checks answer for it."""
     from moto.iam.models import iam_backends
 
     try:
         role = iam_backends[account_id]["global"].get_role_by_arn(role_arn)
     except Exception:
         return False
-    changed = getattr(role, "lab_changed_at", None)
-    return changed is not None and time.monotonic() - changed < PROPAGATION_S
+    if getattr(role, "lab_propagating", False):
+        role.lab_propagating = False
+        return True
+    return False
