@@ -1,5 +1,5 @@
 """The serverless stack, deployed into the emulated account, read as AWS would act on it: what its
-roles may do and where its rules send what (issue 40). One deployment for the module."""
+roles may do and where its rules send what (issue 40)."""
 
 import pytest
 
@@ -9,14 +9,13 @@ from lab.emulator.compat.policies import identity_allows
 pytestmark = pytest.mark.terraform
 
 
-@pytest.fixture(scope="module")
-def stack(session_emulator, tmp_path_factory, deploy_kept):
-    session_emulator.reset()
-    workdir = tmp_path_factory.mktemp("serverless")
+@pytest.fixture
+def stack(emulator, tmp_path, deploy_kept):
+    """The stack in a fresh account: the first test deploys it for real and keeps it, the others
+    replay it (about a second); the next test's account starts empty, so nothing is destroyed."""
     arch = ServerlessArchitecture(variables={"alert_email": "team@example.com"})
-    outputs = deploy_kept(arch, session_emulator, workdir)
-    yield session_emulator, outputs
-    arch.destroy(session_emulator.endpoints, workdir)
+    outputs = deploy_kept(arch, emulator, tmp_path / "serverless")
+    return emulator, outputs
 
 
 def _role_arn(account: str, name: str) -> str:
