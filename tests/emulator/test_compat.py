@@ -501,6 +501,8 @@ def test_a_config_delivery_channel_is_refused_unless_config_may_write_the_bucket
             {"Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key},
         ),
     )
+    with pytest.raises(config.exceptions.InsufficientDeliveryPolicyException):
+        config.put_delivery_channel(DeliveryChannel=channel)  # IAM has not propagated it yet
     config.put_delivery_channel(DeliveryChannel=channel)
     assert [c["name"] for c in config.describe_delivery_channels()["DeliveryChannels"]] == [
         "compat"
