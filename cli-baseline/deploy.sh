@@ -26,6 +26,7 @@ PREFIX="lab-manual"
 EMAIL="${ALERT_EMAIL:-security@example.com}"
 PHONE="${ALERT_PHONE:-}"
 CRON_SCHEDULE="${CRON_SCHEDULE:-*/5 * * * *}"
+INSTANCE_TYPE="t3.micro"
 AGENT_PARAMETER="AmazonCloudWatch-lab"  # the name the account's instance bootstrap fetches
 DETECTORS="${DETECTORS:-cron,cis-alarms,guardduty,config,api-calls}"
 usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -45,8 +46,25 @@ if [[ -n $PHONE && ! $PHONE =~ ^\+[1-9][0-9]{1,14}$ ]]; then  # refused before a
   echo "deploy.sh: ALERT_PHONE must be an E.164 number (+ and up to 15 digits), not '$PHONE'" >&2
   exit 2
 fi
+# A step that fails stops the script (set -e): say what was built and how to remove it.
+STEP="0. start"
+on_exit() {
+  local status=$?
+  [[ $status -eq 0 ]] && return
+  log "FAILED at step \"$STEP\" (exit $status). Built so far, recorded in $STATE_FILE:"
+  [[ -f $STATE_FILE ]] && sed 's/^/    /' "$STATE_FILE" >&2
+  log "rerun deploy.sh to finish (each step reuses what exists), or remove it all with:"
+  log "    $HERE/teardown.sh -s $STATE_FILE"
+}
+trap on_exit EXIT
+# log MESSAGE (lib.sh's), remembering the step a numbered message starts.
+log() {
+  [[ $1 =~ ^[0-9]+[a-z]?\. ]] && STEP=$1
+  printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2
+}
 state_set PREFIX "$PREFIX"
 state_set DETECTORS "$DETECTORS"
+state_set RUN_ID "${LAB_RUN_ID:-manual}"
 ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)
 REGION=${AWS_DEFAULT_REGION:-us-east-1}
 
@@ -77,8 +95,16 @@ state_set VPC_ID "$VPC_ID"
 log "2. Subnet"
 SUBNET_ID=$(find_by_name subnet "$PREFIX-subnet")
 if [[ -z $SUBNET_ID ]]; then
+  # A zone that offers the instance type: where AWS picks one that does not (us-east-1e has no
+  # t3), RunInstances fails every time, since a rerun reuses the subnet.
+  ZONE=$(aws ec2 describe-instance-type-offerings --location-type availability-zone \
+    --filters "Name=instance-type,Values=$INSTANCE_TYPE" --query 'sort(InstanceTypeOfferings[].Location)[0]' \
+    --output text)
+  if [[ -z $(none_to_empty "$ZONE") ]]; then
+    echo "deploy.sh: no Availability Zone of $REGION offers $INSTANCE_TYPE" >&2; exit 1
+  fi
   SUBNET_ID=$(aws ec2 create-subnet --vpc-id "$VPC_ID" --cidr-block 10.42.0.0/24 \
-    --tag-specifications "ResourceType=subnet,Tags=[{Key=Name,Value=$PREFIX-subnet},$LAB_TAGS_SPEC]" \
+    --availability-zone "$ZONE" --tag-specifications "ResourceType=subnet,Tags=[{Key=Name,Value=$PREFIX-subnet},$LAB_TAGS_SPEC]" \
     --query Subnet.SubnetId --output text)
 fi
 state_set SUBNET_ID "$SUBNET_ID"
@@ -108,7 +134,7 @@ state_set RTB_ID "$RTB_ID"
 # in; the detectors and the agent call the AWS APIs out through the gateway).
 aws ec2 modify-subnet-attribute --subnet-id "$SUBNET_ID" --map-public-ip-on-launch
 
-log "2c. Key pair for break-glass SSH (private key written beside the state file, mode 600)"
+log "2c. Key pair (private key written beside the state file, mode 600): for SSH only if a person opens tcp/22 from their address; the instance is managed through SSM"
 KEY_NAME="$PREFIX-key"
 if [[ $(aws ec2 describe-key-pairs --filters "Name=key-name,Values=$KEY_NAME" \
     --query 'length(KeyPairs)' --output text) == 0 ]]; then
@@ -130,8 +156,16 @@ fi
 state_set MONITOR_SG_ID "$SG_ID"
 
 log "4. SNS alert topic and e-mail subscription"
-TOPIC_ARN=$(aws sns create-topic --name "$PREFIX-alerts" --tags "${LAB_TAGS_ARGS[@]}" \
-  --query TopicArn --output text)
+# A topic left by an earlier run carries that run's id: CreateTopic with other tags is refused
+# ("Topic already exists with different tags"), so an existing topic is reused and retagged.
+TOPIC_ARN=$(none_to_empty "$(aws sns list-topics \
+  --query "Topics[?ends_with(TopicArn, ':$PREFIX-alerts')].TopicArn | [0]" --output text)")
+if [[ -z $TOPIC_ARN ]]; then
+  TOPIC_ARN=$(aws sns create-topic --name "$PREFIX-alerts" --tags "${LAB_TAGS_ARGS[@]}" \
+    --query TopicArn --output text)
+else
+  aws sns tag-resource --resource-arn "$TOPIC_ARN" --tags "${LAB_TAGS_ARGS[@]}"
+fi
 state_set ALERT_TOPIC_ARN "$TOPIC_ARN"
 if [[ -z $(none_to_empty "$(aws sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" \
     --query "Subscriptions[?Endpoint=='$EMAIL'].SubscriptionArn | [0]" --output text)") ]]; then
@@ -169,6 +203,10 @@ ROLE="$PREFIX-monitor-role"
 ensure_role "$ROLE" "$HERE/policies/monitor-trust.json"
 aws iam put-role-policy --role-name "$ROLE" --policy-name detectors \
   --policy-document "$(fill "$HERE/policies/monitor-permissions.json" "TOPIC_ARN=$TOPIC_ARN")"
+# Managed through SSM (Session Manager, Run Command; no inbound rule): the agent, preinstalled on
+# Amazon Linux 2023, registers only with this policy (Session Manager prerequisites).
+aws iam attach-role-policy --role-name "$ROLE" \
+  --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore
 if ! aws iam get-instance-profile --instance-profile-name "$ROLE" >/dev/null 2>&1; then
   aws iam create-instance-profile --instance-profile-name "$ROLE" --tags "${LAB_TAGS_ARGS[@]}" >/dev/null
   aws iam add-role-to-instance-profile --instance-profile-name "$ROLE" --role-name "$ROLE"
@@ -217,7 +255,7 @@ if [[ -z $INSTANCE_ID ]]; then
   aws iam wait instance-profile-exists --instance-profile-name "$ROLE"
   RUN_ERR="${STATE_FILE}.run-instances.err"
   for attempt in 1 2 3 4 5 6 7 8; do
-    if INSTANCE_ID=$(aws ec2 run-instances --image-id "$AMI_ID" --instance-type t3.micro \
+    if INSTANCE_ID=$(aws ec2 run-instances --image-id "$AMI_ID" --instance-type "$INSTANCE_TYPE" \
         --subnet-id "$SUBNET_ID" --security-group-ids "$SG_ID" \
         --iam-instance-profile "Name=$ROLE" --user-data "fileb://$USER_DATA" --key-name "$KEY_NAME" \
         --metadata-options HttpTokens=required \
@@ -283,7 +321,10 @@ if has_detector cis-alarms; then
   state_set TRAIL_ROLE "$TRAIL_ROLE"
   TRAIL_ROLE_ARN=$(aws iam get-role --role-name "$TRAIL_ROLE" --query Role.Arn --output text)
   if [[ $(aws cloudtrail describe-trails --trail-name-list "$TRAIL_NAME" --query 'length(trailList)' --output text) == 0 ]]; then
-    aws cloudtrail create-trail --name "$TRAIL_NAME" --s3-bucket-name "$LOG_BUCKET" \
+    # CloudTrail checks the CloudWatch Logs role when the trail is created: a role IAM has not
+    # propagated yet is InvalidCloudWatchLogsRoleArnException.
+    retry_while_propagating InvalidCloudWatchLogsRoleArnException \
+      aws cloudtrail create-trail --name "$TRAIL_NAME" --s3-bucket-name "$LOG_BUCKET" \
       --is-multi-region-trail --enable-log-file-validation --include-global-service-events \
       --cloud-watch-logs-log-group-arn "$TRAIL_GROUP_ARN:*" --cloud-watch-logs-role-arn "$TRAIL_ROLE_ARN" \
       --tags-list "${LAB_TAGS_ARGS[@]}" >/dev/null
@@ -332,19 +373,36 @@ fi
 
 if has_detector config; then
   log "12. AWS Config: recorder, delivery channel, the managed rules; EventBridge e-mails NON_COMPLIANT changes"
-  CONFIG_ROLE="$PREFIX-config-recorder"
-  ensure_role "$CONFIG_ROLE" "$HERE/policies/config-trust.json"
-  aws iam attach-role-policy --role-name "$CONFIG_ROLE" \
-    --policy-arn arn:aws:iam::aws:policy/service-role/AWS_ConfigRole
-  state_set CONFIG_ROLE "$CONFIG_ROLE"
-  CONFIG_ROLE_ARN=$(aws iam get-role --role-name "$CONFIG_ROLE" --query Role.Arn --output text)
   RECORDER="$PREFIX-recorder"
-  aws configservice put-configuration-recorder --configuration-recorder "name=$RECORDER,roleARN=$CONFIG_ROLE_ARN" \
-    --recording-group allSupported=true,includeGlobalResourceTypes=true
-  aws configservice put-delivery-channel --delivery-channel "name=$PREFIX-delivery,s3BucketName=$LOG_BUCKET"
-  aws configservice start-configuration-recorder --configuration-recorder-name "$RECORDER"
-  state_set CONFIG_RECORDER "$RECORDER"
-  state_set CONFIG_DELIVERY "$PREFIX-delivery"
+  # A region has one recorder and one delivery channel at most, and an account that Organizations
+  # or Control Tower set up has them already: adopted as they are (not changed, not deleted by
+  # teardown.sh); the rules need it recording.
+  EXISTING_RECORDER=$(none_to_empty "$(aws configservice describe-configuration-recorders \
+    --query 'ConfigurationRecorders[0].name' --output text)")
+  if [[ -n $EXISTING_RECORDER && $EXISTING_RECORDER != "$RECORDER" ]]; then
+    log "   the account's recorder $EXISTING_RECORDER is adopted (it stays as it is after teardown)"
+    RECORDING=$(aws configservice describe-configuration-recorder-status \
+      --configuration-recorder-names "$EXISTING_RECORDER" \
+      --query 'ConfigurationRecordersStatus[0].recording' --output text)
+    [[ $RECORDING == True ]] || log "   WARNING: $EXISTING_RECORDER is not recording: the Config rules will evaluate nothing"
+    state_set CONFIG_RECORDER_ADOPTED "$EXISTING_RECORDER"
+  else
+    CONFIG_ROLE="$PREFIX-config-recorder"
+    ensure_role "$CONFIG_ROLE" "$HERE/policies/config-trust.json"
+    aws iam attach-role-policy --role-name "$CONFIG_ROLE" \
+      --policy-arn arn:aws:iam::aws:policy/service-role/AWS_ConfigRole
+    state_set CONFIG_ROLE "$CONFIG_ROLE"
+    CONFIG_ROLE_ARN=$(aws iam get-role --role-name "$CONFIG_ROLE" --query Role.Arn --output text)
+    aws configservice put-configuration-recorder --configuration-recorder "name=$RECORDER,roleARN=$CONFIG_ROLE_ARN" \
+      --recording-group allSupported=true,includeGlobalResourceTypes=true
+    state_set CONFIG_RECORDER "$RECORDER"
+    # Config writes a test object as the recorder's role when the channel is put: a role IAM has
+    # not propagated yet is InsufficientDeliveryPolicyException.
+    retry_while_propagating InsufficientDeliveryPolicyException \
+      aws configservice put-delivery-channel --delivery-channel "name=$PREFIX-delivery,s3BucketName=$LOG_BUCKET"
+    state_set CONFIG_DELIVERY "$PREFIX-delivery"
+    aws configservice start-configuration-recorder --configuration-recorder-name "$RECORDER"
+  fi
   # The managed rules the serverless stack deploys (one source: its rules.json).
   python3 -c 'import json, sys
 prefix = sys.argv[2]

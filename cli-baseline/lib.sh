@@ -27,3 +27,20 @@ state_get() {
 
 # none_to_empty VALUE: the CLI prints "None" for a missing value in text output.
 none_to_empty() { [[ "$1" == "None" ]] && echo "" || echo "$1"; }
+
+# retry_while_propagating ERROR_CODE COMMAND...: run COMMAND; while it fails with ERROR_CODE (a
+# service checking a role IAM has not propagated yet), wait and run it again, as Terraform's AWS
+# provider does for the same errors (about two minutes in all); any other failure is reported.
+retry_while_propagating() {
+  local code=$1 err attempt
+  shift
+  err=$(mktemp)
+  for attempt in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+    if "$@" 2>"$err"; then rm -f "$err"; return 0; fi
+    if [[ $attempt -eq 15 ]] || ! grep -q "$code" "$err"; then
+      cat "$err" >&2; rm -f "$err"; return 1
+    fi
+    log "   $code: IAM has not propagated the role yet; retrying in ${attempt}s"
+    sleep "$attempt"
+  done
+}

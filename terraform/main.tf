@@ -64,6 +64,7 @@ module "automation" {
   name_prefix              = var.name_prefix
   documents_dir            = "${path.root}/ssm"
   account_id               = data.aws_caller_identity.current.account_id
+  alert_topic_arn          = module.alerting.topic_arn
 }
 
 module "network" {
@@ -92,6 +93,7 @@ module "guardduty" {
   count                        = var.enable_guardduty ? 1 : 0
   source                       = "./modules/guardduty"
   finding_publishing_frequency = var.guardduty_finding_publishing_frequency
+  existing_detector_id         = var.existing_guardduty_detector_id
   name_prefix                  = var.name_prefix
   alert_topic_arn              = module.alerting.topic_arn
 }
@@ -102,6 +104,7 @@ module "security_hub" {
   region          = var.aws_region
   name_prefix     = var.name_prefix
   alert_topic_arn = module.alerting.topic_arn
+  existing_hub    = var.existing_security_hub
 }
 
 module "config" {
@@ -113,4 +116,5 @@ module "config" {
   bucket_arn               = module.trail.bucket_arn
   account_id               = data.aws_caller_identity.current.account_id
   kms_key_arn              = module.encryption.key_arn
+  existing_recorder        = var.existing_config_recorder
 }

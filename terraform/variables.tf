@@ -136,3 +136,25 @@ variable "permissions_boundary_arn" {
   default     = null
   description = "A permissions boundary every role of the stack carries (on a real account: the lab's, docs/lab-permissions-boundary.json); none by default."
 }
+
+# One per account and region, and often there before the lab (Organizations' auto-enable, Control
+# Tower): the stack adopts the account's own instead of failing to create a second one. Adopted
+# means used as it is, never changed or destroyed by the stack. The lab sets them from what the
+# account has (lab/targets/singletons.py) before each real-account deploy.
+variable "existing_guardduty_detector_id" {
+  description = "The account's GuardDuty detector in this region, adopted (null: the stack creates one)."
+  type        = string
+  default     = null
+}
+
+variable "existing_config_recorder" {
+  description = "The account's AWS Config recorder in this region, adopted with its delivery channel (null: the stack creates both)."
+  type        = string
+  default     = null
+}
+
+variable "existing_security_hub" {
+  description = "Security Hub is already enabled in this account and region: adopted, not enabled again (the standards and integrations are still subscribed)."
+  type        = bool
+  default     = false
+}

@@ -22,7 +22,7 @@ else
   echo "# 1. Diagnose with Logs Insights: who fails to log in, on which instance, in the last hour"
   QUERY_ID=$(aws logs start-query --log-group-name "$LOG_GROUP" \
     --start-time $((NOW - 3600)) --end-time $((NOW + 60)) \
-    --query-string 'filter @message like /Invalid user/ | parse @message "* from * port *" as head, source, port | stats count(*) as attempts by source, @logStream | sort attempts desc | limit 1' \
+    --query-string 'filter @message like /Invalid user|Connection closed by authenticating user/ | parse @message /(?<source>\d+\.\d+\.\d+\.\d+) port/ | stats count(*) as attempts by source, @logStream | sort attempts desc | limit 1' \
     --query queryId --output text)
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     STATUS=$(aws logs get-query-results --query-id "$QUERY_ID" --query status --output text)
@@ -41,9 +41,27 @@ else
 fi
 
 echo "# 2. Fix: deny the source on tcp/22 in the subnet's network ACL, before the allow rules"
-aws ec2 create-network-acl-entry --network-acl-id "$NACL_ID" --ingress --rule-number 50 \
+echo "#    (the lowest rule number free below them: a second source gets its own, never a collision)"
+# shellcheck disable=SC2016  # the backticks are JMESPath's literals, not a command
+INGRESS='NetworkAcls[0].Entries[?Egress==`false` && RuleNumber<`32767`]'
+if [[ $(aws ec2 describe-network-acls --network-acl-ids "$NACL_ID" --output text \
+    --query "length($INGRESS | [?CidrBlock=='$SOURCE_IP/32' && RuleAction=='deny'])") != 0 ]]; then
+  echo "$SOURCE_IP/32 is denied already"
+  exit 0
+fi
+read -r -a USED <<<"$(aws ec2 describe-network-acls --network-acl-ids "$NACL_ID" --output text \
+  --query "$INGRESS.RuleNumber")"
+FIRST_ALLOW=$(aws ec2 describe-network-acls --network-acl-ids "$NACL_ID" --output text \
+  --query "min($INGRESS | [?RuleAction=='allow'].RuleNumber) || \`32767\`")
+RULE=1
+while [[ " ${USED[*]} " == *" $RULE "* ]]; do RULE=$((RULE + 1)); done
+if [[ $RULE -ge $FIRST_ALLOW ]]; then
+  echo "no free rule number below $FIRST_ALLOW in $NACL_ID" >&2
+  exit 1
+fi
+aws ec2 create-network-acl-entry --network-acl-id "$NACL_ID" --ingress --rule-number "$RULE" \
   --protocol tcp --port-range From=22,To=22 --cidr-block "$SOURCE_IP/32" --rule-action deny
 
 echo "# 3. Verify"
 aws ec2 describe-network-acls --network-acl-ids "$NACL_ID" \
-  --query "NetworkAcls[0].Entries[?RuleNumber==\`50\`].[RuleAction,CidrBlock]" --output text
+  --query "NetworkAcls[0].Entries[?RuleNumber==\`$RULE\`].[RuleAction,CidrBlock]" --output text

@@ -25,6 +25,7 @@ from lab.paths import RUNBOOKS_DIR
 from lab.seeds import derived_seed
 from lab.sim.operator import OnCallPerson, RunbookResult, WallClockPerson
 from lab.targets.cleanup import cleanup
+from lab.targets.singletons import adopt
 from lab.targets.wallclock import AlertProbe, StandIn, run_topics, wallclock_trial
 
 Prompt = Callable[[str], Any]
@@ -82,7 +83,9 @@ class AwsAccount:
         return self.target.endpoints
 
     def deploy(self, architecture: Any, workdir: Path) -> dict[str, Any]:
-        """Always for real: a real account's deploy is what the run measures."""
+        """Always for real: a real account's deploy is what the run measures. What the region
+        has one of at most and the account has already, the stack adopts (``singletons``)."""
+        adopt(architecture, self.endpoints)
         return architecture.deploy(self.endpoints, workdir)
 
     def inventory(self) -> None:

@@ -162,3 +162,159 @@ def test_a_brute_force_by_the_instance_itself_quarantines_it_instead_of_denying_
     backend = ssm_backends[emulator.endpoints.account_id()][emulator.endpoints.region]
     started = sorted(e["DocumentName"] for e in compat.executions(backend).values())
     assert started == ["lab-DenySourceInNetworkAcl", "lab-QuarantineInstance"]
+
+
+def test_a_finding_whose_first_event_carries_later_occurrences_starts_its_runbook_once(
+    emulator, respond, monkeypatch
+):
+    """GuardDuty's first event for a finding may already have updatedAt after createdAt (more
+    occurrences before it was published): the runbook starts all the same, and once per finding
+    id, however many events of the finding follow (an idempotency token made from the id)."""
+    from moto.ssm.models import ssm_backends
+
+    from lab.emulator.compat import ssm as compat
+
+    ssm = emulator.endpoints.client("ssm", "harness")
+    path = REPO_ROOT / "terraform" / "ssm" / "lab-DenySourceInNetworkAcl.yaml"
+    ssm.create_document(
+        Name="lab-DenySourceInNetworkAcl",
+        Content=path.read_text(),
+        DocumentType="Automation",
+        DocumentFormat="YAML",
+    )
+    sns = emulator.endpoints.client("sns", "harness")
+    monkeypatch.setenv("ALERT_TOPIC_ARN", sns.create_topic(Name="lab-alerts")["TopicArn"])
+    monkeypatch.setenv("AUTOMATION_ROLE_ARN", "arn:aws:iam::123456789012:role/lab-ssm-automation")
+    finding = {
+        "id": "a2b4c6d8e0f1a2b4c6d8e0f1a2b4c6d8",
+        "type": "UnauthorizedAccess:EC2/SSHBruteForce",
+        "createdAt": "2026-01-05T09:00:00Z",
+        "updatedAt": "2026-01-05T09:04:10Z",
+        "resource": {"instanceDetails": {"instanceId": "i-0123456789abcdef0"}},
+        "service": {
+            "resourceRole": "TARGET",
+            "count": 37,
+            "action": {
+                "networkConnectionAction": {"remoteIpDetails": {"ipAddressV4": "203.0.113.9"}}
+            },
+        },
+    }
+    first = respond.respond_to_finding(finding)
+    assert (first["status"], first["runbook"]) == ("remediating", "lab-DenySourceInNetworkAcl")
+    later = {**finding, "updatedAt": "2026-01-05T09:19:10Z", "service": {**finding["service"]}}
+    again = respond.respond_to_finding(later)
+    assert (
+        again.get("automationExecutionId", first["automationExecutionId"])
+        == (first["automationExecutionId"])
+    )
+    # The same finding with other parameters (a second source): SSM refuses the token again
+    # (IdempotentParameterMismatch) and nothing more starts.
+    action = {"networkConnectionAction": {"remoteIpDetails": {"ipAddressV4": "203.0.113.10"}}}
+    moved = {**finding, "service": {**finding["service"], "action": action}}
+    assert respond.respond_to_finding(moved)["status"] == "ignored"
+    other = respond.respond_to_finding({**finding, "id": "f" * 32})
+    backend = ssm_backends[emulator.endpoints.account_id()][emulator.endpoints.region]
+    started = sorted(compat.executions(backend))
+    assert started == sorted({first["automationExecutionId"], other["automationExecutionId"]})
+
+
+def _image(emulator, tags=()):
+    ec2 = emulator.endpoints.client("ec2", "harness")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    vpc = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.3.1.0/24", AvailabilityZone="us-east-1a")
+    instance = ec2.run_instances(
+        ImageId=image,
+        InstanceType="t3.micro",
+        MinCount=1,
+        MaxCount=1,
+        SubnetId=subnet["Subnet"]["SubnetId"],
+    )["Instances"][0]["InstanceId"]
+    spec = [{"ResourceType": "image", "Tags": list(tags)}] if tags else []
+    return ec2.create_image(InstanceId=instance, Name="lab-app", TagSpecifications=spec)["ImageId"]
+
+
+def test_an_ami_share_is_undone_for_what_the_event_added_and_a_declared_share_is_left(
+    emulator, respond, monkeypatch
+):
+    """Routine administration is not an attack: the response removes only the launch permission
+    the call added (the partner's share stays), and an image tagged lab:allowed-changes with the
+    event's name is left alone."""
+    sns = emulator.endpoints.client("sns", "harness")
+    monkeypatch.setenv("ALERT_TOPIC_ARN", sns.create_topic(Name="lab-alerts")["TopicArn"])
+    ec2 = emulator.endpoints.client("ec2", "harness")
+    image = _image(emulator)
+    partner, stranger = {"UserId": "111122223333"}, {"UserId": "444455556666"}
+    ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Add": [partner]})
+    emulator.endpoints.client("ec2", "attacker").modify_image_attribute(
+        ImageId=image, LaunchPermission={"Add": [stranger]}
+    )
+    event = _event(emulator, "ModifyImageAttribute")
+    result = respond.handler({**event, "detail-type": "AWS API Call via CloudTrail"}, None)
+    assert result["status"] == "remediated", result
+    left = ec2.describe_image_attribute(ImageId=image, Attribute="launchPermission")
+    assert left["LaunchPermissions"] == [partner]
+    declared = _image(
+        emulator, tags=[{"Key": "lab:allowed-changes", "Value": "ModifyImageAttribute"}]
+    )
+    ec2.modify_image_attribute(ImageId=declared, LaunchPermission={"Add": [stranger]})
+    event = _event(emulator, "ModifyImageAttribute")
+    result = respond.handler({**event, "detail-type": "AWS API Call via CloudTrail"}, None)
+    assert result["status"] == "ignored" and "lab:allowed-changes" in result["allowedBy"]
+    left = ec2.describe_image_attribute(ImageId=declared, Attribute="launchPermission")
+    assert left["LaunchPermissions"] == [stranger]
+
+
+def test_keys_made_by_an_administrator_tagged_for_it_are_routine(emulator, respond, monkeypatch):
+    """An administrator whose user is tagged lab:allowed-changes with CreateAccessKey makes keys
+    for others as their job: the key stays active and nobody is alerted."""
+    sns = emulator.endpoints.client("sns", "harness")
+    monkeypatch.setenv("ALERT_TOPIC_ARN", sns.create_topic(Name="lab-alerts")["TopicArn"])
+    iam = emulator.endpoints.client("iam", "harness")
+    iam.create_user(UserName="lab-worker")
+    key = iam.create_access_key(UserName="lab-worker")["AccessKey"]["AccessKeyId"]
+    admin = {
+        "type": "IAMUser",
+        "userName": "lab-admin",
+        "arn": "arn:aws:iam::123456789012:user/lab-admin",
+    }
+    detail = {
+        "eventName": "CreateAccessKey",
+        "userIdentity": admin,
+        "requestParameters": {"userName": "lab-worker"},
+        "responseElements": {"accessKey": {"accessKeyId": key, "userName": "lab-worker"}},
+    }
+    event = {"detail-type": "AWS API Call via CloudTrail", "detail": detail}
+    iam.create_user(UserName="lab-admin")
+    assert respond.handler(event, None)["status"] == "remediated"  # untagged: contained
+    iam.update_access_key(UserName="lab-worker", AccessKeyId=key, Status="Active")
+    iam.tag_user(
+        UserName="lab-admin",
+        Tags=[{"Key": "lab:allowed-changes", "Value": "CreateAccessKey CreateLoginProfile"}],
+    )
+    result = respond.handler(event, None)
+    assert result["status"] == "ignored" and result["allowedBy"].startswith("caller tag")
+    assert iam.list_access_keys(UserName="lab-worker")["AccessKeyMetadata"][0]["Status"] == (
+        "Active"
+    )
+
+
+def test_a_public_snapshot_is_made_private_and_its_other_shares_stay(
+    emulator, respond, monkeypatch
+):
+    sns = emulator.endpoints.client("sns", "harness")
+    monkeypatch.setenv("ALERT_TOPIC_ARN", sns.create_topic(Name="lab-alerts")["TopicArn"])
+    ec2 = emulator.endpoints.client("ec2", "harness")
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot, CreateVolumePermission={"Add": [{"UserId": "111122223333"}]}
+    )
+    emulator.endpoints.client("ec2", "attacker").modify_snapshot_attribute(
+        SnapshotId=snapshot, CreateVolumePermission={"Add": [{"Group": "all"}]}
+    )
+    event = _event(emulator, "ModifySnapshotAttribute")
+    result = respond.handler({**event, "detail-type": "AWS API Call via CloudTrail"}, None)
+    assert result["status"] == "remediated", result
+    left = ec2.describe_snapshot_attribute(SnapshotId=snapshot, Attribute="createVolumePermission")
+    assert left["CreateVolumePermissions"] == [{"UserId": "111122223333"}]

@@ -501,6 +501,8 @@ def test_a_config_delivery_channel_is_refused_unless_config_may_write_the_bucket
             {"Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key},
         ),
     )
+    with pytest.raises(config.exceptions.InsufficientDeliveryPolicyException):
+        config.put_delivery_channel(DeliveryChannel=channel)  # IAM has not propagated it yet
     config.put_delivery_channel(DeliveryChannel=channel)
     assert [c["name"] for c in config.describe_delivery_channels()["DeliveryChannels"]] == [
         "compat"
@@ -585,3 +587,117 @@ def test_cancel_command_stops_a_run_command(emulator):
     assert ssm.list_commands(CommandId=command)["Commands"][0]["Status"] == "Cancelled"
     with pytest.raises(ssm.exceptions.InvalidCommandId):
         ssm.cancel_command(CommandId="00000000-0000-0000-0000-000000000000")
+
+
+# Issue 40: what AWS refuses at deploy time on a real account.
+
+CLOUDTRAIL_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def test_create_trail_refuses_a_logs_role_iam_has_not_propagated_yet(emulator):
+    e = emulator.endpoints
+    e.client("s3").create_bucket(Bucket="lab-compat-fresh")
+    e.client("s3").put_bucket_policy(
+        Bucket="lab-compat-fresh", Policy=trail_bucket_policy("lab-compat-fresh", e.account_id())
+    )
+    e.client("logs").create_log_group(logGroupName="/lab/compat")
+    group = f"arn:aws:logs:{e.region}:{e.account_id()}:log-group:/lab/compat:*"
+    role = e.client("iam").create_role(
+        RoleName="lab-compat-trail-to-logs", AssumeRolePolicyDocument=json.dumps(CLOUDTRAIL_TRUST)
+    )["Role"]["Arn"]
+    trail = {
+        "Name": "compat-fresh",
+        "S3BucketName": "lab-compat-fresh",
+        "CloudWatchLogsLogGroupArn": group,
+        "CloudWatchLogsRoleArn": role,
+    }
+    cloudtrail = e.client("cloudtrail")
+    with pytest.raises(cloudtrail.exceptions.InvalidCloudWatchLogsRoleArnException):
+        cloudtrail.create_trail(**trail)
+    assert cloudtrail.describe_trails()["trailList"] == []
+    assert cloudtrail.create_trail(**trail)["CloudWatchLogsRoleArn"] == role  # the retry
+
+
+def test_delivery_channel_refuses_a_recorder_role_iam_has_not_propagated_yet(emulator):
+    """The bucket lets only the recorder's role write (no bucket policy for Config): a role
+    just given its permissions cannot be used yet, as on AWS."""
+    e = emulator.endpoints
+    e.client("s3").create_bucket(Bucket="lab-compat-config")
+    trust = {**CLOUDTRAIL_TRUST}
+    trust["Statement"] = [
+        {**CLOUDTRAIL_TRUST["Statement"][0], "Principal": {"Service": "config.amazonaws.com"}}
+    ]
+    iam = e.client("iam")
+    role = iam.create_role(
+        RoleName="lab-compat-recorder", AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName="lab-compat-recorder",
+        PolicyName="deliver",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:PutObject", "s3:GetBucketAcl"],
+                        "Resource": [
+                            "arn:aws:s3:::lab-compat-config",
+                            "arn:aws:s3:::lab-compat-config/*",
+                        ],
+                    }
+                ],
+            }
+        ),
+    )
+    config = e.client("config")
+    config.put_configuration_recorder(ConfigurationRecorder={"name": "default", "roleARN": role})
+    channel = {"name": "default", "s3BucketName": "lab-compat-config"}
+    with pytest.raises(config.exceptions.InsufficientDeliveryPolicyException):
+        config.put_delivery_channel(DeliveryChannel=channel)
+    config.put_delivery_channel(DeliveryChannel=channel)  # the retry
+    assert config.describe_delivery_channels()["DeliveryChannels"][0]["name"] == "default"
+
+
+def test_run_instances_refuses_a_type_the_subnets_zone_does_not_offer(emulator):
+    ec2 = emulator.endpoints.client("ec2")
+    offered = {
+        o["Location"]
+        for o in ec2.describe_instance_type_offerings(
+            LocationType="availability-zone",
+            Filters=[{"Name": "instance-type", "Values": ["t3.micro"]}],
+        )["InstanceTypeOfferings"]
+    }
+    assert "us-east-1e" not in offered and "us-east-1a" in offered
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    for zone, cidr in (("us-east-1e", "10.9.1.0/24"), ("us-east-1a", "10.9.2.0/24")):
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]
+        launch = {"ImageId": image, "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 1}
+        if zone == "us-east-1e":
+            with pytest.raises(ec2.exceptions.ClientError, match="Unsupported") as refused:
+                ec2.run_instances(SubnetId=subnet["SubnetId"], **launch)
+            assert "us-east-1a" in str(refused.value)
+        else:
+            assert ec2.run_instances(SubnetId=subnet["SubnetId"], **launch)["Instances"]
+
+
+def test_a_region_has_one_guardduty_detector_and_one_security_hub_subscription(emulator):
+    guardduty = emulator.endpoints.client("guardduty")
+    guardduty.create_detector(Enable=True)
+    with pytest.raises(guardduty.exceptions.BadRequestException, match="already exists"):
+        guardduty.create_detector(Enable=True)
+    assert len(guardduty.list_detectors()["DetectorIds"]) == 1
+    hub = emulator.endpoints.client("securityhub")
+    hub.enable_security_hub(EnableDefaultStandards=False)
+    with pytest.raises(hub.exceptions.ResourceConflictException):
+        hub.enable_security_hub(EnableDefaultStandards=False)

@@ -16,6 +16,7 @@ from lab.emulator.compat import (
     config,
     ec2,
     ec2instanceconnect,
+    guardduty,
     iam,
     kms,
     logs,
@@ -27,6 +28,7 @@ from lab.emulator.compat import (
     sns,
     ssm,
     stepfunctions,
+    sts,
 )
 from lab.emulator.compat.routes import Route
 
@@ -46,7 +48,9 @@ SERVICES = (
     route53resolver,
     organizations,
     ec2instanceconnect,
+    guardduty,
     sns,
+    sts,
 )
 _applied = False
 

@@ -13,6 +13,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.s3.exceptions import MissingBucket
 
 from lab.emulator.compat import running
+from lab.emulator.compat.iam import role_propagating
 from lab.emulator.compat.policies import bucket_policy_and_key, find_key, service_allowed
 from lab.emulator.compat.routes import Answer, Route, answer
 from lab.emulator.recorder import history_username
@@ -41,6 +42,14 @@ class InsufficientEncryptionPolicyException(JsonRESTError):
         super().__init__(
             "InsufficientEncryptionPolicyException",
             "Insufficient permissions to access S3 bucket or KMS key",
+        )
+
+
+class InvalidCloudWatchLogsRoleArnException(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__(
+            "InvalidCloudWatchLogsRoleArnException",
+            "Access denied. Verify in IAM that the role has adequate permissions.",
         )
 
 
@@ -101,7 +110,12 @@ def _patch_trail_needs_bucket_and_key_policies() -> None:
     original_update = CloudTrailBackend.update_trail
 
     def create_trail(self: CloudTrailBackend, name: str, bucket_name: str, *args: Any) -> Any:
-        prefix, kms_key_id = args[0], args[-2]
+        prefix, kms_key_id, logs_role_arn = args[0], args[-2], args[-3]
+        # CloudTrail assumes the CloudWatch Logs role when the trail is created (CloudTrail API,
+        # CreateTrail: InvalidCloudWatchLogsRoleArnException, "the provided role is not valid"): a
+        # role IAM has not propagated yet is refused, which Terraform's provider retries.
+        if logs_role_arn and role_propagating(self.account_id, logs_role_arn):
+            raise InvalidCloudWatchLogsRoleArnException()
         refusal = trail_delivery_refusal(
             self.account_id, self.region_name, name, bucket_name, prefix or "", kms_key_id or ""
         )

@@ -8,6 +8,7 @@ from moto.config.models import ConfigBackend
 from moto.core.exceptions import JsonRESTError
 from moto.s3.exceptions import MissingBucket
 
+from lab.emulator.compat.iam import role_propagating
 from lab.emulator.compat.policies import (
     bucket_policy_and_key,
     find_key,
@@ -39,7 +40,8 @@ def config_may_deliver(
     """Could AWS Config deliver to ``bucket`` (encrypted with ``key_id``, or the bucket's default
     key)? Config Developer Guide ("Permissions for the Amazon S3 Bucket" and "Permissions for the
     KMS Key"): Config writes as the recorder's IAM role (its identity policies must allow
-    s3:PutObject and s3:GetBucketAcl, the key policy must let it use the key); when that fails it
+    s3:PutObject and s3:GetBucketAcl, the key policy must let it use the key; a role IAM has not
+    propagated yet cannot be used, ``compat.iam``); when that fails it
     writes again as the Config service principal (the bucket policy and the key policy must allow
     ``config.amazonaws.com`` from this account)."""
     policy, default_key = bucket_policy_and_key(account_id, bucket)
@@ -50,7 +52,8 @@ def config_may_deliver(
     prefix = f"{prefix.strip('/')}/" if prefix else ""
     obj = f"arn:aws:s3:::{bucket}/{prefix}AWSLogs/{account_id}/Config/ConfigWritabilityCheckFile"
     as_role = (
-        identity_allows(account_id, role_arn, "s3:PutObject", obj)
+        not role_propagating(account_id, role_arn)
+        and identity_allows(account_id, role_arn, "s3:PutObject", obj)
         and identity_allows(account_id, role_arn, "s3:GetBucketAcl", f"arn:aws:s3:::{bucket}")
         and (
             key is None

@@ -1,6 +1,6 @@
 """EC2: DescribeSnapshots' OwnerIds and RestorableByUserIds; ModifySnapshotAttribute's
-CreateVolumePermission structure; RunInstances' user data limit and instance profiles that IAM has
-not yet propagated."""
+CreateVolumePermission structure; RunInstances' user data limit, instance profiles that IAM has
+not yet propagated, and instance types the subnet's Availability Zone does not offer."""
 
 from __future__ import annotations
 
@@ -19,6 +19,43 @@ def apply() -> None:
     _patch_create_volume_permission_structure()
     _patch_user_data_limit()
     _patch_instance_profile_propagation()
+    _patch_instance_type_offered_in_zone()
+
+
+def _patch_instance_type_offered_in_zone() -> None:
+    """Gap: moto launches any instance type in any zone. AWS refuses RunInstances in a zone that
+    does not offer the type (EC2 User Guide, "Troubleshoot instance launch issues", "Unsupported":
+    "Your requested instance type (t3.micro) is not supported in your requested Availability Zone";
+    which zones offer a type: DescribeInstanceTypeOfferings, whose data moto ships). us-east-1e,
+    for one, offers no t3."""
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.run_instances
+
+    def run_instances(self: Any, image_id: str, count: int, user_data: Any, *args: Any, **kw: Any):
+        subnet_id, instance_type = kw.get("subnet_id"), kw.get("instance_type") or "m1.small"
+        zone = kw.get("placement")
+        if subnet_id and not zone:
+            zone = self.get_subnet(subnet_id).availability_zone
+        if zone:
+            offered = {
+                o["Location"]
+                for o in self.describe_instance_type_offerings(
+                    "availability-zone", {"instance-type": [instance_type]}
+                )
+            }
+            if offered and zone not in offered:
+                raise EC2ClientError(
+                    "Unsupported",
+                    f"Your requested instance type ({instance_type}) is not supported in your "
+                    f"requested Availability Zone ({zone}). Please retry your request by not "
+                    "specifying an Availability Zone or choosing "
+                    f"{', '.join(sorted(offered))}.",
+                )
+        return original(self, image_id, count, user_data, *args, **kw)
+
+    InstanceBackend.run_instances = run_instances  # type: ignore[method-assign]
 
 
 def _patch_instance_profile_propagation() -> None:

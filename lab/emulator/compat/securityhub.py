@@ -12,9 +12,30 @@ from moto.securityhub.responses import SecurityHubResponse
 
 
 def apply() -> None:
+    _patch_enable_once()
     _patch_update_configuration()
     _patch_standards_and_products()
     _patch_asff_required_fields()
+
+
+def _patch_enable_once() -> None:
+    """Gap: moto answers EnableSecurityHub again with success. AWS (Security Hub API Reference,
+    EnableSecurityHub, errors: ResourceConflictException, "The resource specified in the request
+    conflicts with an existing resource") refuses an account already subscribed, as one whose hub
+    Organizations or Control Tower enabled is: the lab must adopt it."""
+    from moto.securityhub.exceptions import SecurityHubClientError
+    from moto.securityhub.models import SecurityHubBackend
+
+    original = SecurityHubBackend.enable_security_hub
+
+    def enable_security_hub(self: SecurityHubBackend, *args: Any, **kwargs: Any) -> Any:
+        if self.enabled:
+            raise SecurityHubClientError(
+                "ResourceConflictException", "Account is already subscribed to Security Hub"
+            )
+        return original(self, *args, **kwargs)
+
+    SecurityHubBackend.enable_security_hub = enable_security_hub  # type: ignore[method-assign]
 
 
 def _patch_update_configuration() -> None:

@@ -1,4 +1,5 @@
-"""SNS: publishing to a KMS-encrypted topic needs the key."""
+"""SNS: publishing to a KMS-encrypted topic needs the key; CreateTopic of an existing topic with
+other tags is refused."""
 
 from __future__ import annotations
 
@@ -24,6 +25,33 @@ class KMSAccessDenied(SNSException):
 
 def apply() -> None:
     _patch_publish_needs_the_topic_key()
+    _patch_create_topic_with_other_tags()
+
+
+def _patch_create_topic_with_other_tags() -> None:
+    """Gap: moto answers CreateTopic of an existing topic with its ARN whatever tags the request
+    carries. AWS's CreateTopic is idempotent only for the same tags: a tag the existing topic does
+    not have is InvalidParameter "Invalid parameter: Tags Reason: Topic already exists with
+    different tags" (as AWS answers it, quoted in localstack/localstack#2405 and #3928), so a rerun
+    of a script with a new run id in its tags fails there."""
+    from moto.sns.exceptions import InvalidParameterValue
+    from moto.sns.models import SNSBackend
+
+    original = SNSBackend.create_topic
+
+    def create_topic(self: SNSBackend, name: str, attributes: Any = None, tags: Any = None) -> Any:
+        existing = next((t for t in self.topics.values() if t.name == name), None)
+        if (
+            existing is not None
+            and tags
+            and any(existing._tags.get(key) != value for key, value in tags.items())
+        ):
+            raise InvalidParameterValue(
+                "Invalid parameter: Tags Reason: Topic already exists with different tags"
+            )
+        return original(self, name, attributes, tags)
+
+    SNSBackend.create_topic = create_topic  # type: ignore[method-assign]
 
 
 def _patch_publish_needs_the_topic_key() -> None:

@@ -21,6 +21,13 @@ def executions(backend: Any) -> dict[str, dict[str, Any]]:
     return backend.lab_automation_executions
 
 
+def _client_tokens(backend: Any) -> dict[str, str]:
+    """StartAutomationExecution's idempotency tokens of one SSM backend: token -> execution id."""
+    if not hasattr(backend, "lab_automation_tokens"):
+        backend.lab_automation_tokens = {}
+    return backend.lab_automation_tokens
+
+
 # The AWS managed policy an instance's role needs for its SSM Agent to register (Session Manager
 # prerequisites, "Verify or add instance permissions for Session Manager").
 MANAGED_INSTANCE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -102,10 +109,15 @@ def _patch_automation_executions() -> None:
     calls are accepted as AWS documents them (the document must exist and be of type Automation);
     ``lab.sim.ssm_automation`` runs the steps in virtual time and writes the outcome through
     ``AUTOMATION_EXECUTION_PATH``; GetAutomationExecution reads it like any caller."""
+    from moto.core.exceptions import JsonRESTError
     from moto.core.responses import ActionResult
     from moto.moto_api._internal import mock_random
     from moto.ssm.exceptions import ValidationException
     from moto.ssm.responses import SimpleSystemManagerResponse
+
+    class IdempotentParameterMismatch(JsonRESTError):
+        def __init__(self, message: str) -> None:
+            super().__init__("IdempotentParameterMismatch", message)
 
     def start_automation_execution(self: SimpleSystemManagerResponse) -> ActionResult:
         name = self._get_param("DocumentName")
@@ -117,7 +129,24 @@ def _patch_automation_executions() -> None:
             raise ValidationException(f"Document {name} does not exist") from error
         if document.get("DocumentType") != "Automation":
             raise ValidationException(f"Document {name} is not an Automation document")
+        # ClientToken (SSM API Reference, StartAutomationExecution: "User-provided idempotency
+        # token"): the same token again is the same execution, answered with its id; with other
+        # parameters it is IdempotentParameterMismatch, as for SSM's other idempotent calls.
+        token = (self._get_param("ClientToken") or "").lower()
+        tokens = _client_tokens(self.ssm_backend)
+        if token and token in tokens:
+            earlier = executions(self.ssm_backend)[tokens[token]]
+            if earlier["DocumentName"] != name or earlier["Parameters"] != (
+                self._get_param("Parameters") or {}
+            ):
+                raise IdempotentParameterMismatch(
+                    "Error returned when an idempotent operation is retried and the parameters "
+                    "don't match the original call to the API with the same idempotency token."
+                )
+            return ActionResult({"AutomationExecutionId": tokens[token]})
         execution_id = str(mock_random.uuid4())  # seeded with the emulator's other ids
+        if token:
+            tokens[token] = execution_id
         executions(self.ssm_backend)[execution_id] = {
             "AutomationExecutionId": execution_id,
             "DocumentName": name,

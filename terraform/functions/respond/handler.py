@@ -11,6 +11,7 @@ AWS and, with AWS_ENDPOINT_URL set by the lab, against the emulated account.
 
 import json
 import os
+import uuid
 from pathlib import Path
 
 import boto3
@@ -42,6 +43,11 @@ CIS_PASSWORD_POLICY = {
     "PasswordReusePrevention": 24,
 }
 
+
+# A finding is answered once, however many events GuardDuty sends for it (the first may already
+# carry later occurrences; updates follow every publishing period): the runbook is started with an
+# idempotency token made from the finding's id, so SSM starts it once.
+FINDING_TOKENS = uuid.UUID("6c1d7f0e-7d4e-4a55-9a8e-3f0b2c9d1e40")
 
 PUBLIC_GROUPS = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
@@ -109,20 +115,23 @@ def start_recorder(params, detail):
 
 
 def make_snapshot_private(params, detail):
+    """The create-volume permissions the call added (public or to another account), and only
+    those; without them in the event, the public one."""
     ec2 = boto3.client("ec2")
     snapshot = params["snapshotId"]
+    added = _added(params, "createVolumePermission") or [{"Group": "all"}]
     permissions = ec2.describe_snapshot_attribute(
         SnapshotId=snapshot, Attribute="createVolumePermission"
     )["CreateVolumePermissions"]
-    if not any(p.get("Group") == "all" for p in permissions):
+    remove = [p for p in added if p in permissions]
+    if not remove:
         return "compliant", {"snapshot": snapshot}
     ec2.modify_snapshot_attribute(
         SnapshotId=snapshot,
         Attribute="createVolumePermission",
-        OperationType="remove",
-        GroupNames=["all"],
+        CreateVolumePermission={"Remove": remove},
     )
-    return "remediated", {"snapshot": snapshot, "public": False}
+    return "remediated", {"snapshot": snapshot, "removed": remove}
 
 
 def _key_state(kms, key_id):
@@ -146,6 +155,80 @@ def enable_key(params, detail):
         return "compliant", {"key": key_id}
     kms.enable_key(KeyId=key_id)
     return "remediated", {"key": key_id, "state": "Enabled"}
+
+
+# Routine administration is declared, not guessed: a principal (the caller, or the user a key or
+# password is made for) or a resource (an image, a snapshot) tagged ALLOW_TAG with the event's name
+# (several separated by spaces, or "*") is left alone. Only the responses below read it.
+ALLOW_TAG = "lab:allowed-changes"
+ALLOW_LISTED = (
+    "deactivate_keys_of_other_user",
+    "delete_login_profile",
+    "make_image_private",
+    "make_snapshot_private",
+    "make_db_snapshot_private",
+    "quarantine_caller",
+)
+
+
+def _tag_map(tags):
+    return {t.get("Key"): t.get("Value", "") for t in tags or []}
+
+
+def _caller_tags(detail):
+    """The tags of the principal that made the call: an IAM user, or the role of a session."""
+    identity = detail.get("userIdentity") or {}
+    iam = boto3.client("iam")
+    try:
+        if identity.get("type") == "IAMUser" and identity.get("userName"):
+            return _tag_map(iam.list_user_tags(UserName=identity["userName"])["Tags"])
+        issuer = (identity.get("sessionContext") or {}).get("sessionIssuer") or {}
+        if identity.get("type") == "AssumedRole" and issuer.get("type") == "Role":
+            return _tag_map(iam.list_role_tags(RoleName=issuer["userName"])["Tags"])
+    except iam.exceptions.NoSuchEntityException:
+        pass
+    return {}
+
+
+def _resource_tags(action, params):
+    """The tags of what the call changed (the user, the image, the snapshot)."""
+    if action in ("deactivate_keys_of_other_user", "delete_login_profile") and params.get(
+        "userName"
+    ):
+        iam = boto3.client("iam")
+        try:
+            return _tag_map(iam.list_user_tags(UserName=params["userName"])["Tags"])
+        except iam.exceptions.NoSuchEntityException:
+            return {}
+    ec2 = boto3.client("ec2")
+    if action == "make_image_private" and params.get("imageId"):
+        images = ec2.describe_images(ImageIds=[params["imageId"]])["Images"]
+        return _tag_map(images[0].get("Tags") if images else [])
+    if action == "make_snapshot_private" and params.get("snapshotId"):
+        snapshots = ec2.describe_snapshots(SnapshotIds=[params["snapshotId"]])["Snapshots"]
+        return _tag_map(snapshots[0].get("Tags") if snapshots else [])
+    if action == "make_db_snapshot_private" and params.get("dBSnapshotIdentifier"):
+        rds = boto3.client("rds")
+        found = rds.describe_db_snapshots(DBSnapshotIdentifier=params["dBSnapshotIdentifier"])
+        arn = found["DBSnapshots"][0]["DBSnapshotArn"]
+        return _tag_map(rds.list_tags_for_resource(ResourceName=arn)["TagList"])
+    return {}
+
+
+def _allow_listed(action, params, detail):
+    """Whether the change was declared routine (ALLOW_TAG on the caller or the resource naming
+    the event); the tag that declared it, or None."""
+    if action not in ALLOW_LISTED:
+        return None
+    name = detail.get("eventName", "")
+    for whose, tags in (
+        ("caller", _caller_tags(detail)),
+        ("resource", _resource_tags(action, params)),
+    ):
+        allowed = tags.get(ALLOW_TAG, "").split()
+        if "*" in allowed or name in allowed:
+            return {"allowedBy": f"{whose} tag {ALLOW_TAG}={tags[ALLOW_TAG]}"}
+    return None
 
 
 def _not_a_problem(action, params, detail):
@@ -259,16 +342,29 @@ def restore_management_events(params, detail):
     return "remediated", {"trail": trail, "managementEvents": "All"}
 
 
+def _added(params, attribute):
+    """The grants the call added (CloudTrail's ``<attribute>.add.items``), as the API names them."""
+    items = (((params.get(attribute) or {}).get("add") or {}).get("items")) or []
+    keys = {"userId": "UserId", "group": "Group"}
+    return [{keys[k]: v for k, v in item.items() if k in keys} for item in items if item]
+
+
 def make_image_private(params, detail):
+    """The launch permissions the call added, and only those: other shares (to the account's own
+    organization, a partner) stay. Without them in the event, a person decides."""
     ec2 = boto3.client("ec2")
     image = params["imageId"]
+    added = _added(params, "launchPermission")
+    if not added:
+        return "alerted", {"image": image, "reason": "the event names no launch permission"}
     granted = ec2.describe_image_attribute(ImageId=image, Attribute="launchPermission")[
         "LaunchPermissions"
     ]
-    if not granted:
+    remove = [p for p in added if p in granted]
+    if not remove:
         return "compliant", {"image": image}
-    ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Remove": granted})
-    return "remediated", {"image": image, "removed": granted}
+    ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Remove": remove})
+    return "remediated", {"image": image, "removed": remove}
 
 
 def make_db_snapshot_private(params, detail):
@@ -280,6 +376,9 @@ def make_db_snapshot_private(params, detail):
     granted = [
         v for a in attributes if a["AttributeName"] == "restore" for v in a["AttributeValues"]
     ]
+    added = params.get("valuesToAdd")
+    if added:  # what the call shared, and only that
+        granted = [v for v in granted if v in added]
     if not granted:
         return "compliant", {"snapshot": snapshot}
     rds.modify_db_snapshot_attribute(
@@ -404,19 +503,29 @@ def _path(document, path):
     return current
 
 
-def _run_book(entry, source, subject, result):
-    """Start the entry's runbook with parameters read from ``source``; alert either way."""
+def _run_book(entry, source, subject, result, once_for=None):
+    """Start the entry's runbook with parameters read from ``source``; alert either way.
+    ``once_for``: an id (a finding's) the runbook is started once for, however often it comes."""
     parameters = {name: _path(source, path) for name, path in entry["parameters"].items()}
     result["why"] = entry["why"]
     result["detail"] = source  # the finding or compliance change, for the person who answers
     if AUTOMATION and entry["document"] and all(v is not None for v in parameters.values()):
-        execution = boto3.client("ssm").start_automation_execution(
-            DocumentName=entry["document"],
-            Parameters={
+        ssm = boto3.client("ssm")
+        request = {
+            "DocumentName": entry["document"],
+            "Parameters": {
                 **{k: [str(v)] for k, v in parameters.items()},
                 "AutomationAssumeRole": [os.environ["AUTOMATION_ROLE_ARN"]],
             },
-        )
+        }
+        if once_for:
+            token = uuid.uuid5(FINDING_TOKENS, f"{once_for}/{entry['document']}")
+            request["ClientToken"] = str(token)
+        try:
+            execution = ssm.start_automation_execution(**request)
+        except ssm.exceptions.IdempotentParameterMismatch:
+            # Started already for this finding (a later event of it, other parameters).
+            return {"status": "ignored", "reason": "finding already answered", "finding": once_for}
         result |= {
             "status": "remediating",
             "runbook": entry["document"],
@@ -440,8 +549,11 @@ def respond_to_finding(finding):
     # an instance that is the actor of a brute force is compromised, not attacked.
     while entry.get("when") and any(_path(finding, p) != v for p, v in entry["when"].items()):
         entry = entry.get("else") or {"document": None, "parameters": {}, "why": entry["why"]}
-    if finding.get("updatedAt") != finding.get("createdAt"):
-        # An update of a finding already answered (more occurrences): not a new incident.
+    runbook = AUTOMATION and entry.get("document")
+    if not runbook and finding.get("updatedAt") != finding.get("createdAt"):
+        # Nothing to start, and the person was told of the finding when it came (its own rule):
+        # an update (more occurrences) is not a new incident. A runbook is started once per
+        # finding id instead, whichever event comes first.
         return {"status": "ignored", "reason": "finding update", "finding": finding.get("id")}
     result = {
         "status": "alerted",
@@ -449,7 +561,8 @@ def respond_to_finding(finding):
         "severity": finding.get("severity"),
         "title": finding.get("title"),
     }
-    return _run_book(entry, finding, f"[lab] GuardDuty {finding.get('type')}", result)
+    subject = f"[lab] GuardDuty {finding.get('type')}"
+    return _run_book(entry, finding, subject, result, once_for=finding.get("id"))
 
 
 def respond_to_compliance_change(detail):
@@ -497,7 +610,9 @@ def _respond(event):
     if entry is None:
         return {"status": "ignored", "reason": f"no playbook entry for {name}"}
     params = detail.get("requestParameters") or {}
-    benign = _not_a_problem(entry["action"], params, detail)
+    benign = _not_a_problem(entry["action"], params, detail) or _allow_listed(
+        entry["action"], params, detail
+    )
     if benign is not None:
         status, facts = "ignored", benign
     elif AUTOMATION:

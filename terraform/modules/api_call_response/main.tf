@@ -90,7 +90,7 @@ data "aws_iam_policy_document" "function" {
   }
   statement {
     sid       = "ReadSnapshotPermissions"
-    actions   = ["ec2:DescribeSnapshotAttribute"]
+    actions   = ["ec2:DescribeSnapshotAttribute", "ec2:DescribeSnapshots"]
     resources = ["*"] # Describe* actions do not support resource-level permissions.
   }
   statement {
@@ -105,7 +105,7 @@ data "aws_iam_policy_document" "function" {
   }
   statement {
     sid       = "ContainUsers"
-    actions   = ["iam:ListAttachedUserPolicies", "iam:DetachUserPolicy", "iam:ListAccessKeys", "iam:UpdateAccessKey", "iam:GetLoginProfile", "iam:DeleteLoginProfile"]
+    actions   = ["iam:ListAttachedUserPolicies", "iam:DetachUserPolicy", "iam:ListAccessKeys", "iam:UpdateAccessKey", "iam:GetLoginProfile", "iam:DeleteLoginProfile", "iam:ListUserTags"]
     resources = ["arn:aws:iam::${var.account_id}:user/*"]
   }
   statement {
@@ -120,7 +120,7 @@ data "aws_iam_policy_document" "function" {
   }
   statement {
     sid       = "ContainRoles"
-    actions   = ["iam:GetRole", "iam:UpdateAssumeRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy"]
+    actions   = ["iam:GetRole", "iam:UpdateAssumeRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy", "iam:ListRoleTags"]
     resources = ["arn:aws:iam::${var.account_id}:role/*"]
   }
   statement {
@@ -135,7 +135,7 @@ data "aws_iam_policy_document" "function" {
   }
   statement {
     sid       = "ReadImagePermissions"
-    actions   = ["ec2:DescribeImageAttribute"]
+    actions   = ["ec2:DescribeImageAttribute", "ec2:DescribeImages"]
     resources = ["*"] # Describe* actions do not support resource-level permissions.
   }
   statement {
@@ -145,7 +145,7 @@ data "aws_iam_policy_document" "function" {
   }
   statement {
     sid       = "MakeDbSnapshotPrivate"
-    actions   = ["rds:DescribeDBSnapshotAttributes", "rds:ModifyDBSnapshotAttribute"]
+    actions   = ["rds:DescribeDBSnapshotAttributes", "rds:ModifyDBSnapshotAttribute", "rds:DescribeDBSnapshots", "rds:ListTagsForResource"]
     resources = ["arn:aws:rds:*:${var.account_id}:snapshot:*"]
   }
   statement {

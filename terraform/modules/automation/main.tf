@@ -7,8 +7,18 @@ variable "permissions_boundary_arn" {
 variable "name_prefix" { type = string }
 variable "documents_dir" { type = string }
 variable "account_id" { type = string }
+variable "alert_topic_arn" {
+  description = "Where a runbook that failed, timed out or was cancelled is reported."
+  type        = string
+}
 
 locals {
+  # Every role the stack creates (suffixes after the prefix): tests/architectures check the list
+  # against the roles a deploy makes.
+  stack_roles = [
+    "ssm-automation", "respond-role", "remediate-sg-role", "config-recorder", "trail-to-logs",
+    "flow-logs-to-cwl",
+  ]
   documents = { for f in fileset(var.documents_dir, "*.yaml") : trimsuffix(f, ".yaml") => f }
 }
 
@@ -96,11 +106,16 @@ data "aws_iam_policy_document" "automation" {
   }
   # The revocation writes an inline policy on the role a finding names: never on the stack's own
   # roles (this one included, which could otherwise grant itself anything) nor AWS's service roles.
+  # Named one by one: the prefix would also cover every role the lab attacks (lab-target-*,
+  # lab-ssm-*), and an explicit Deny wins, so no revocation could ever succeed.
   statement {
-    sid       = "NeverRewriteTheResponders"
-    effect    = "Deny"
-    actions   = ["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]
-    resources = ["arn:aws:iam::*:role/${var.name_prefix}-*", "arn:aws:iam::*:role/aws-service-role/*", "arn:aws:iam::*:role/aws-reserved/*"]
+    sid     = "NeverRewriteTheResponders"
+    effect  = "Deny"
+    actions = ["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"]
+    resources = concat(
+      [for name in local.stack_roles : "arn:aws:iam::*:role/${var.name_prefix}-${name}"],
+      ["arn:aws:iam::*:role/aws-service-role/*", "arn:aws:iam::*:role/aws-reserved/*"],
+    )
   }
   statement {
     sid       = "RestoreLogging"
@@ -118,6 +133,36 @@ resource "aws_iam_role_policy" "automation" {
   name   = "run-lab-runbooks"
   role   = aws_iam_role.automation.id
   policy = data.aws_iam_policy_document.automation.json
+}
+
+# A runbook the orchestrator started reports "remediating"; whether it worked is Automation's own
+# event (Systems Manager User Guide, "Amazon EventBridge event examples for Systems Manager":
+# "EC2 Automation Execution Status-change Notification"). One that failed, timed out or was
+# cancelled reaches the person as one line: the fix did not happen.
+resource "aws_cloudwatch_event_rule" "runbook_failed" {
+  name        = "${var.name_prefix}-runbook-failed"
+  description = "A lab runbook that failed, timed out or was cancelled, to the alert topic."
+  event_pattern = jsonencode({
+    source        = ["aws.ssm"]
+    "detail-type" = ["EC2 Automation Execution Status-change Notification"]
+    detail = {
+      Status     = ["Failed", "TimedOut", "Cancelled"]
+      Definition = sort(keys(local.documents))
+    }
+  })
+}
+
+resource "aws_cloudwatch_event_target" "runbook_failed" {
+  rule = aws_cloudwatch_event_rule.runbook_failed.name
+  arn  = var.alert_topic_arn
+  input_transformer {
+    input_paths = {
+      runbook   = "$.detail.Definition"
+      status    = "$.detail.Status"
+      execution = "$.detail.ExecutionId"
+    }
+    input_template = "\"[lab] runbook <runbook> <status> (execution <execution>): the fix did not happen; the alert that started it names what to do by hand\""
+  }
 }
 
 output "role_arn" { value = aws_iam_role.automation.arn }

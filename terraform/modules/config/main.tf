@@ -12,9 +12,15 @@ variable "kms_key_arn" {
   type        = string
   description = "The key of the delivery bucket's default encryption."
 }
+variable "existing_recorder" {
+  description = "The account's recorder (a region has one at most), adopted with its delivery channel: null creates both and their role."
+  type        = string
+  default     = null
+}
 
 locals {
-  rules = { for r in jsondecode(file("${path.module}/rules.json")).rules : r.identifier => r }
+  create = var.existing_recorder == null ? 1 : 0
+  rules  = { for r in jsondecode(file("${path.module}/rules.json")).rules : r.identifier => r }
 }
 
 data "aws_iam_policy_document" "assume_config" {
@@ -34,13 +40,15 @@ data "aws_iam_policy_document" "assume_config" {
 }
 
 resource "aws_iam_role" "config" {
+  count                = local.create
   name                 = "${var.name_prefix}-config-recorder"
   assume_role_policy   = data.aws_iam_policy_document.assume_config.json
   permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy_attachment" "config" {
-  role       = aws_iam_role.config.name
+  count      = local.create
+  role       = aws_iam_role.config[0].name
   policy_arn = "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
 }
 
@@ -71,14 +79,16 @@ data "aws_iam_policy_document" "deliver" {
 }
 
 resource "aws_iam_role_policy" "deliver" {
+  count  = local.create
   name   = "deliver-to-log-archive"
-  role   = aws_iam_role.config.id
+  role   = aws_iam_role.config[0].id
   policy = data.aws_iam_policy_document.deliver.json
 }
 
 resource "aws_config_configuration_recorder" "this" {
+  count    = local.create
   name     = "${var.name_prefix}-recorder"
-  role_arn = aws_iam_role.config.arn
+  role_arn = aws_iam_role.config[0].arn
   recording_group {
     all_supported                 = true
     include_global_resource_types = true
@@ -86,13 +96,15 @@ resource "aws_config_configuration_recorder" "this" {
 }
 
 resource "aws_config_delivery_channel" "this" {
+  count          = local.create
   name           = "${var.name_prefix}-delivery"
   s3_bucket_name = var.bucket_name
   depends_on     = [aws_config_configuration_recorder.this, aws_iam_role_policy.deliver]
 }
 
 resource "aws_config_configuration_recorder_status" "this" {
-  name       = aws_config_configuration_recorder.this.name
+  count      = local.create
+  name       = aws_config_configuration_recorder.this[0].name
   is_enabled = true
   depends_on = [aws_config_delivery_channel.this]
 }
@@ -116,5 +128,5 @@ resource "aws_config_config_rule" "managed" {
   depends_on                  = [aws_config_configuration_recorder_status.this]
 }
 
-output "recorder_name" { value = aws_config_configuration_recorder.this.name }
+output "recorder_name" { value = coalesce(var.existing_recorder, one(aws_config_configuration_recorder.this[*].name)) }
 output "rule_names" { value = sort([for r in aws_config_config_rule.managed : r.name]) }

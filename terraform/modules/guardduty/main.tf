@@ -3,8 +3,14 @@
 variable "finding_publishing_frequency" { type = string }
 variable "name_prefix" { type = string }
 variable "alert_topic_arn" { type = string }
+variable "existing_detector_id" {
+  description = "The account's detector, adopted (a region has one at most): null creates it."
+  type        = string
+  default     = null
+}
 
 resource "aws_guardduty_detector" "this" {
+  count = var.existing_detector_id == null ? 1 : 0
   #checkov:skip=CKV2_AWS_3:The lab is one account, not an AWS Organization: there is no delegated administrator or organization configuration to enable it through.
   enable                       = true
   finding_publishing_frequency = var.finding_publishing_frequency
@@ -36,4 +42,4 @@ resource "aws_cloudwatch_event_target" "findings_to_alerts" {
   }
 }
 
-output "detector_id" { value = aws_guardduty_detector.this.id }
+output "detector_id" { value = coalesce(var.existing_detector_id, one(aws_guardduty_detector.this[*].id)) }

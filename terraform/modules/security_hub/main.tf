@@ -4,8 +4,14 @@
 variable "region" { type = string }
 variable "alert_topic_arn" { type = string }
 variable "name_prefix" { type = string }
+variable "existing_hub" {
+  description = "Security Hub is already enabled (one hub per account and region): adopted, not enabled."
+  type        = bool
+  default     = false
+}
 
 resource "aws_securityhub_account" "this" {
+  count                     = var.existing_hub ? 0 : 1
   enable_default_standards  = false
   control_finding_generator = "SECURITY_CONTROL"
   auto_enable_controls      = true
@@ -52,5 +58,5 @@ resource "aws_cloudwatch_event_target" "imported_to_alerts" {
   arn  = var.alert_topic_arn
 }
 
-output "hub_arn" { value = aws_securityhub_account.this.arn }
+output "hub_arn" { value = one(aws_securityhub_account.this[*].arn) }
 output "rule_name" { value = aws_cloudwatch_event_rule.imported.name }

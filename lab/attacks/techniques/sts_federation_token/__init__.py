@@ -15,8 +15,26 @@ ALLOW_ALL = {
 }
 
 
+class FederationNeedsUserKeys(RuntimeError):
+    """The attacker's credentials are not an IAM user's long-term keys."""
+
+
 class StsFederationToken(CompromisedUserActivity):
     folder = Path(__file__).parent
+
+    def warm_up(self, endpoints: Endpoints) -> Prerequisites:
+        """Refused before anything is created unless the attacker's calls carry an IAM user's
+        long-term keys: STS refuses GetFederationToken with session credentials (a role, SSO or
+        federated session; STS API Reference, GetFederationToken), and on a real account the
+        attacker's calls use your credentials."""
+        caller = endpoints.client("sts", "attacker").get_caller_identity()["Arn"]
+        if ":user/" not in caller:
+            raise FederationNeedsUserKeys(
+                f"{self.id} calls sts:GetFederationToken, which STS accepts only from an IAM "
+                f"user's long-term access keys, not from {caller}: run the lab with an IAM user's "
+                "keys (AWS_PROFILE of a user with the lab's policy), or leave it out of the scenario"
+            )
+        return super().warm_up(endpoints)
 
     def act(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         endpoints.client("sts", "attacker").get_federation_token(
