@@ -100,30 +100,90 @@ class Scenario(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    description: str = ""
-    seed: int = Field(ge=0)
-    trials: int = Field(ge=1, le=10_000)
-    techniques: list[str] | Literal["all"] = Field(min_length=1)
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="The scenario's name: results go under results/<name>/<run-id>/.",
+    )
+    description: str = Field("", description="One line on what the scenario asks.")
+    seed: int = Field(ge=0, description="Every random draw of the run comes from it.")
+    trials: int = Field(ge=1, le=10_000, description="Trials per technique and arm.")
+    techniques: list[str] | Literal["all"] = Field(
+        min_length=1,
+        description="Technique ids (`lab techniques`), benign actions by id, or `all` (the attack "
+        "catalog).",
+    )
     architectures: dict[
         Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")], dict[str, Any]
-    ] = Field(min_length=1)
-    operator: str = "on-call"
-    target: Literal["emulated", "aws"] = "emulated"
-    start: datetime = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
-    injection: InjectionMode = "uniform-week"
-    paging: bool = False
-    trial_spacing_s: float = Field(default=86_400, gt=0)
-    settle_s: float | None = Field(default=None, ge=0)
-    injection_window_s: float | None = Field(default=None, gt=0)
-    max_trial_s: float = Field(default=86_400, gt=0)
-    calibration: str | None = None
-    repeat: int = Field(default=1, ge=1, le=1_000)
-    background_events_per_day: float = Field(default=0, ge=0, le=100_000_000)
-    sweep: dict[str, list[Any]] = Field(default_factory=dict)
-    sweep_design: Literal["grid", "one-at-a-time"] = "grid"
-    factors: dict[str, list[str]] = Field(default_factory=dict)
-    cspm: CspmOption | None = None
+    ] = Field(
+        min_length=1,
+        description="Arms: `manual` / `serverless` with their options, or any name with "
+        "`architecture:` (and `factors:` for an ablation).",
+    )
+    operator: str = Field(
+        "on-call", description="The staffing profile of the calibration the person follows."
+    )
+    target: Literal["emulated", "aws"] = Field(
+        "emulated", description="The emulated account (virtual time) or a real one (wall clock)."
+    )
+    start: datetime = Field(
+        datetime.fromisoformat("2026-01-05T09:00:00+00:00"),
+        description="The virtual date of the first trial.",
+    )
+    injection: InjectionMode = Field(
+        "uniform-week",
+        description="Where in the week after a trial's start its attack lands: uniform-week, "
+        "business-hours, off-hours or fixed.",
+    )
+    paging: bool = Field(
+        False, description="The on-call phone subscribed by SMS to every arm's alert topic."
+    )
+    trial_spacing_s: float = Field(
+        default=86_400, gt=0, description="Seconds between the starts of two trials."
+    )
+    settle_s: float | None = Field(
+        default=None,
+        ge=0,
+        description="Seconds the services run before the injection window (default: 600 s or "
+        "one detector period).",
+    )
+    injection_window_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="The window the attack's phase is uniform in (default: the manual cron "
+        "period).",
+    )
+    max_trial_s: float = Field(
+        default=86_400,
+        gt=0,
+        description="Seconds a trial is watched after its attack; later ones are censored.",
+    )
+    calibration: str | None = Field(
+        None, description="Another calibration file (default: lab/sim/calibration.yaml)."
+    )
+    repeat: int = Field(
+        default=1, ge=1, le=1_000, description="Repetitions with independent seeds."
+    )
+    background_events_per_day: float = Field(
+        default=0,
+        ge=0,
+        le=100_000_000,
+        description="The account's everyday activity, as synthetic CloudTrail records a day.",
+    )
+    sweep: dict[str, list[Any]] = Field(
+        default_factory=dict,
+        description="Parameter -> the values it takes (docs/experiments.md lists what is sweepable).",
+    )
+    sweep_design: Literal["grid", "one-at-a-time"] = Field(
+        "grid",
+        description="Every combination, or each key's values with the others at their first "
+        "(baseline) value.",
+    )
+    factors: dict[str, list[str]] = Field(
+        default_factory=dict, description="Factor -> its levels, low first (an ablation's arms)."
+    )
+    cspm: CspmOption | None = Field(
+        None, description="Periodic posture scans (Prowler) as a detection path."
+    )
 
     @field_validator("techniques")
     @classmethod

@@ -351,6 +351,43 @@ def figure_path(block: Block) -> Path:
     return KEPT / block.run / f"{block.figure}.png"
 
 
+def scenario_fields(_: Path) -> str:
+    """Every field of a scenario file, from the model ``lab run`` validates with: its type as the
+    JSON Schema says, its default and its meaning."""
+    from lab.experiment.scenario import Scenario
+
+    schema = Scenario.model_json_schema()
+    required = set(schema.get("required", []))
+    rows = []
+    for name, field in Scenario.model_fields.items():
+        prop = schema["properties"][name]
+        kinds = [
+            option.get("type") or option.get("$ref", "").rsplit("/", 1)[-1]
+            for option in prop.get("anyOf", [prop])
+        ]
+        if "enum" in prop:
+            kinds = [" / ".join(map(str, prop["enum"]))]
+        default = (
+            "required"
+            if name in required
+            else json.dumps(
+                field.default_factory() if field.default_factory else prop.get("default")
+            )
+        )
+        rows.append(
+            {
+                "field": f"`{name}`",
+                "type": " or ".join(k for k in kinds if k) or "object",
+                "default": default,
+                "meaning": field.description or "",
+            }
+        )
+    return pd.DataFrame(rows).to_markdown(index=False) + (
+        "\n\nWritten from `lab.experiment.scenario.Scenario` by `lab reference write`; "
+        "`lab scenario schema` prints the same as JSON Schema."
+    )
+
+
 def render(root: Path, block: Block, references: References, draw: bool = False) -> str:
     """The block's text: its table in Markdown (or its figure, drawn when ``draw``), then where
     it comes from."""
@@ -368,6 +405,8 @@ def render(root: Path, block: Block, references: References, draw: bool = False)
         )
     if block.table == "settings":
         return settings_table(root)
+    if block.table == "scenario-fields":
+        return scenario_fields(root)
     if block.table == "timings":
         return timings(root)
     if block.table == "calibration":
