@@ -7,10 +7,9 @@ from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.benign import ADMIN, PARTNER_ACCOUNT
-from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
+from lab.attacks.ebs_snapshot import ensure_volume_snapshot
+from lab.attacks.resources import missing_ok
 from lab.emulator.endpoints import Endpoints
-
-ZONE_SUFFIX = "a"
 
 
 class BenignShareSnapshotPartner(Technique):
@@ -22,28 +21,9 @@ class BenignShareSnapshotPartner(Technique):
         share with another account needs a customer managed key shared with it too, which the lab
         leaves out (deleting such a key at cleanup would raise the KMS detectors in the next
         trial; an unencrypted volume would raise the unencrypted-volume ones in this one)."""
-        ec2 = endpoints.client("ec2", "harness")
-        snapshots = find_tagged(ec2, "describe_snapshots", "Snapshots", self.id)
-        volumes = find_tagged(ec2, "describe_volumes", "Volumes", self.id)
-        if snapshots and volumes:
-            prerequisites = {
-                "volume_id": volumes[0]["VolumeId"],
-                "snapshot_id": snapshots[0]["SnapshotId"],
-            }
-            self.revert(endpoints, prerequisites)
-            return prerequisites
-        volume_id = ec2.create_volume(
-            AvailabilityZone=f"{endpoints.region}{ZONE_SUFFIX}",
-            Size=1,
-            Encrypted=True,
-            TagSpecifications=tag_specifications("volume", self.id),
-        )["VolumeId"]
-        snapshot_id = ec2.create_snapshot(
-            VolumeId=volume_id,
-            Description="Data set for the partner (lab benign action)",
-            TagSpecifications=tag_specifications("snapshot", self.id),
-        )["SnapshotId"]
-        return {"volume_id": volume_id, "snapshot_id": snapshot_id}
+        return ensure_volume_snapshot(
+            endpoints, self.id, "Data set for the partner (lab benign action)", self.revert
+        )
 
     def _granted(self, endpoints: Endpoints, prerequisites: Prerequisites) -> list[dict[str, str]]:
         with missing_ok("InvalidSnapshot.NotFound"):

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
-from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
+from lab.attacks.ebs_snapshot import ensure_volume_snapshot
+from lab.attacks.resources import missing_ok
 from lab.emulator.endpoints import Endpoints
 from lab.engines.posture import public_volume_permission
-
-ZONE_SUFFIX = "a"
 
 
 class EbsSnapshotMadePublic(Technique):
@@ -17,28 +16,7 @@ class EbsSnapshotMadePublic(Technique):
 
     def warm_up(self, endpoints: Endpoints) -> Prerequisites:
         """A 1 GiB lab volume and a private snapshot of it (reused if an earlier run left them)."""
-        ec2 = endpoints.client("ec2", "harness")
-        snapshots = find_tagged(ec2, "describe_snapshots", "Snapshots", self.id)
-        volumes = find_tagged(ec2, "describe_volumes", "Volumes", self.id)
-        if snapshots and volumes:
-            prerequisites = {
-                "volume_id": volumes[0]["VolumeId"],
-                "snapshot_id": snapshots[0]["SnapshotId"],
-            }
-            self.revert(endpoints, prerequisites)
-            return prerequisites
-        volume_id = ec2.create_volume(
-            AvailabilityZone=f"{endpoints.region}{ZONE_SUFFIX}",
-            Size=1,
-            Encrypted=True,
-            TagSpecifications=tag_specifications("volume", self.id),
-        )["VolumeId"]
-        snapshot_id = ec2.create_snapshot(
-            VolumeId=volume_id,
-            Description=f"Lab target of {self.id}",
-            TagSpecifications=tag_specifications("snapshot", self.id),
-        )["SnapshotId"]
-        return {"volume_id": volume_id, "snapshot_id": snapshot_id}
+        return ensure_volume_snapshot(endpoints, self.id, f"Lab target of {self.id}", self.revert)
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         endpoints.client("ec2", "attacker").modify_snapshot_attribute(
