@@ -340,7 +340,11 @@ def _instance(emulator, user_data: str, internet: bool = True) -> str:
     internet gateway and a public address), so its agent can reach CloudWatch Logs."""
     ec2 = emulator.endpoints.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    # A zone that offers the type, as the lab's targets pin one (AWS refuses a type the zone
+    # does not offer, and CreateSubnet without a zone may pick any).
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24", AvailabilityZone="us-east-1a")[
+        "Subnet"
+    ]["SubnetId"]
     if internet:
         gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
         ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
@@ -352,7 +356,12 @@ def _instance(emulator, user_data: str, internet: bool = True) -> str:
         Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
     )["Parameter"]["Value"]
     return ec2.run_instances(
-        ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet, UserData=user_data
+        ImageId=image,
+        InstanceType="t3.micro",
+        MinCount=1,
+        MaxCount=1,
+        SubnetId=subnet,
+        UserData=user_data,
     )["Instances"][0]["InstanceId"]
 
 
