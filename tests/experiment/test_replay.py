@@ -110,8 +110,9 @@ def test_replay_through_the_manual_baseline(tmp_path):
     )
     stop = rows["StopLogging"]
     assert stop["detected"] == "true" and stop["architecture"] == "manual"
-    # Its CIS filter and alarm, or GuardDuty (shared by the baseline), whichever is first.
+    # The shared list's rule, its CIS filter and alarm, or GuardDuty, whichever is first.
     assert stop["path"] in (
+        "eventbridge:lab-manual-cloudtrail-tampering",
         "alarm:lab-manual-cis-cloudtrail-changes",
         "guardduty:Stealth:IAMUser/CloudTrailLoggingDisabled",
     )
