@@ -140,7 +140,11 @@ def test_same_seed_gives_identical_trials_and_a_resumed_run_adds_nothing(tmp_pat
     }
     assert usage["manual"]["inventory"]["ec2_instances"] == {"t3.micro": 1}
     # Per trial: the CIS security-group alarm's lookup (cis-alarm-events.sh) and the fix.
-    ran = [e["runbook"] for e in events if e["kind"] == "operator.runbook_done"]
+    ran = [
+        e["runbook"]
+        for e in events
+        if e["kind"] == "operator.runbook_done" and e["architecture"] == "manual"
+    ]
     assert usage["manual"]["totals"]["operator.runbooks_run"] == len(ran) == 4
     assert sorted(set(ran)) == ["cis-alarm-events.sh", "sg-open-world.sh"]
     reviewed = [
