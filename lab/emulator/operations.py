@@ -28,7 +28,18 @@ SIGNING_NAME_ALIASES = {
     "config": "config",
     "execute-api": "apigateway",
 }
-READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Head", "Lookup", "Test", "Search", "Select")
+# "Filter": FilterLogEvents reads (CloudTrail records readOnly true and no responseElements for it).
+READ_ONLY_PREFIXES = (
+    "Describe",
+    "Get",
+    "List",
+    "Head",
+    "Lookup",
+    "Test",
+    "Search",
+    "Select",
+    "Filter",
+)
 _CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 
