@@ -1,4 +1,4 @@
-"""cli-baseline/deploy.sh and teardown.sh against what a real account does to them (issue 40): IAM
+"""cli-baseline/deploy.sh and teardown.sh against what a real account does to them: IAM
 propagating, zones that do not offer the instance type, a recorder the account has already, a
 step that fails half-way. The real aws CLI against the emulated account."""
 

@@ -1,4 +1,4 @@
-"""Runbooks and a rerun of deploy.sh as they behave on a real account (issue 40, item 11): the
+"""Runbooks and a rerun of deploy.sh as they behave on a real account: the
 manual runbooks with the real aws CLI, the SSM documents run by the lab's Automation executor,
 both against the emulated account."""
 

@@ -1,5 +1,5 @@
 """The serverless stack, deployed into the emulated account, read as AWS would act on it: what its
-roles may do and where its rules send what (issue 40)."""
+roles may do and where its rules send what."""
 
 import pytest
 

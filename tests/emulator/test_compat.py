@@ -589,7 +589,7 @@ def test_cancel_command_stops_a_run_command(emulator):
         ssm.cancel_command(CommandId="00000000-0000-0000-0000-000000000000")
 
 
-# Issue 40: what AWS refuses at deploy time on a real account.
+# What AWS refuses at deploy time on a real account.
 
 CLOUDTRAIL_TRUST = {
     "Version": "2012-10-17",
