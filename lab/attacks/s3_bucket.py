@@ -89,3 +89,19 @@ class LabBucketTechnique(Technique):
         s3 = endpoints.client("s3", "harness")
         with missing_ok("NoSuchBucket"):
             s3.delete_bucket(Bucket=prerequisites["bucket"])
+
+
+def policy_public(s3: Any, bucket: str) -> bool:
+    """Whether a bucket policy makes ``bucket`` public as S3 evaluates it: a public statement that
+    RestrictPublicBuckets does not cancel."""
+    return (
+        bool(public_statements(s3, bucket))
+        and not effective_block(s3, bucket)["RestrictPublicBuckets"]
+    )
+
+
+def remove_policy(s3: Any, bucket: str) -> None:
+    """The bucket's policy deleted and its public access blocked again (idempotent)."""
+    with missing_ok("NoSuchBucketPolicy"):
+        s3.delete_bucket_policy(Bucket=bucket)
+    lock_down(s3, bucket)

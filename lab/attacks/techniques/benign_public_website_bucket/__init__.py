@@ -9,7 +9,7 @@ from pathlib import Path
 from lab.attacks.base import Prerequisites
 from lab.attacks.benign import ADMIN
 from lab.attacks.resources import delete_bucket, lab_tags, missing_ok
-from lab.attacks.s3_bucket import LabBucketTechnique, effective_block, lock_down, public_statements
+from lab.attacks.s3_bucket import LabBucketTechnique, policy_public, remove_policy
 from lab.emulator.endpoints import Endpoints
 
 WEBSITE_TAG = {"Key": "website", "Value": "public"}
@@ -61,17 +61,10 @@ class BenignPublicWebsiteBucket(LabBucketTechnique):
     def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
         """Broken: the public can no longer read the site (no public statement, or S3 restricts it:
         RestrictPublicBuckets), as S3 evaluates it."""
-        s3 = endpoints.client("s3", "observer")
-        bucket = prerequisites["bucket"]
-        return effective_block(s3, bucket)["RestrictPublicBuckets"] or not public_statements(
-            s3, bucket
-        )
+        return not policy_public(endpoints.client("s3", "observer"), prerequisites["bucket"])
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        s3 = endpoints.client("s3", "harness")
-        with missing_ok("NoSuchBucketPolicy"):
-            s3.delete_bucket_policy(Bucket=prerequisites["bucket"])
-        lock_down(s3, prerequisites["bucket"])
+        remove_policy(endpoints.client("s3", "harness"), prerequisites["bucket"])
 
     def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         delete_bucket(endpoints.client("s3", "harness"), prerequisites["bucket"])

@@ -6,14 +6,7 @@ import json
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites
-from lab.attacks.resources import missing_ok
-from lab.attacks.s3_bucket import (
-    LabBucketTechnique,
-    effective_block,
-    lock_down,
-    open_up,
-    public_statements,
-)
+from lab.attacks.s3_bucket import LabBucketTechnique, open_up, policy_public, remove_policy
 from lab.emulator.endpoints import Endpoints
 
 
@@ -41,17 +34,10 @@ class S3BucketPublicPolicy(LabBucketTechnique):
 
     def is_remediated(self, endpoints: Endpoints, prerequisites: Prerequisites) -> bool:
         """No public statement, or S3 restricts it (RestrictPublicBuckets), as S3 evaluates it."""
-        s3 = endpoints.client("s3", "observer")
-        bucket = prerequisites["bucket"]
-        return effective_block(s3, bucket)["RestrictPublicBuckets"] or not public_statements(
-            s3, bucket
-        )
+        return not policy_public(endpoints.client("s3", "observer"), prerequisites["bucket"])
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        s3 = endpoints.client("s3", "harness")
-        with missing_ok("NoSuchBucketPolicy"):
-            s3.delete_bucket_policy(Bucket=prerequisites["bucket"])
-        lock_down(s3, prerequisites["bucket"])
+        remove_policy(endpoints.client("s3", "harness"), prerequisites["bucket"])
 
 
 TECHNIQUE = S3BucketPublicPolicy
