@@ -132,6 +132,7 @@ class SsmAutomation:
 
     def __init__(self, sim: Simulation):
         self.sim = sim
+        self._started: set[str] = set()
         self.ssm = sim.endpoints.client("ssm", "observer")
         self.sts = sim.endpoints.client("sts", "observer")
         sim.subscribe(self.on_record)
@@ -143,6 +144,11 @@ class SsmAutomation:
         execution_id = response.get("automationExecutionId") or response.get(
             "AutomationExecutionId"
         )
+        # A StartAutomationExecution whose ClientToken names an execution already started answers
+        # that execution's id and starts nothing (Systems Manager API Reference): run each once.
+        if execution_id in self._started:
+            return
+        self._started.add(execution_id)
         try:  # read through the API, as any caller would
             execution = self.ssm.get_automation_execution(AutomationExecutionId=execution_id)
         except ClientError:
