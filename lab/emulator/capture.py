@@ -8,9 +8,9 @@ the same account in seconds. moto has no snapshot of its own and its backends do
 holds locks, KMS private keys, SSM lambdas), which is why the requests are kept instead of state.
 
 A replayed request must get the answer's status it got the first time; where the emulator answers
-differently on time alone (an instance profile IAM has not yet propagated, ``compat.ec2``) the
-request is tried again for as long as it waited the first time. Any other difference is a
-``ReplayMismatch``: the caller deploys for real instead.
+differently on time alone (an instance profile IAM has not yet propagated, ``compat.ec2``) each
+request is answered at its moment of the capture on the emulator's clock (``elapsed``), without
+waiting. Any other difference is a ``ReplayMismatch``: the caller deploys for real instead.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from lab.emulator import elapsed
 from lab.emulator.wsgi import buffered_body
 
 # Headers that describe the connection, not the request (recomputed or irrelevant on replay).
@@ -131,21 +132,16 @@ def replay(
     rewrite: Callable[[bytes], bytes] = lambda data: data,
 ) -> None:
     """Send ``requests`` to ``app`` in order; ``rewrite`` adapts what named the old emulator (its
-    URL) in paths, headers and bodies. A request its client sent again after a refusal (a retry)
-    waits as long after the refused attempt as it did the first time: the emulator's answers that
-    depend on time (``compat.ec2``'s propagation window) come out the same, and so does the
-    account's event history. Raises ``ReplayMismatch`` at the first answer that differs."""
+    URL) in paths, headers and bodies. Each request is answered at its moment of the capture on
+    the emulator's clock (``elapsed.pinned``), without waiting for it: a retry after a refusal is as late
+    after it as the first time, so the answers that depend on time (``compat.ec2``'s propagation
+    window) come out the same, and so does the account's event history. Raises
+    ``ReplayMismatch`` at the first answer that differs."""
     from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-    refused_at: dict[tuple[str, str, str, bytes], float] = {}  # request -> when it was refused
-    sent_at: dict[tuple[str, str, str, bytes], float] = {}
     started = time.monotonic()
+    origin = elapsed.now()
     for index, request in enumerate(requests):
-        same = (request.method, request.path, request.query, request.body)
-        if same in refused_at:  # a retry: as long after the refusal as the first time
-            wait = (request.at - refused_at[same]) - (time.monotonic() - sent_at[same])
-            if wait > 0:
-                time.sleep(wait)
         headers = [(k, rewrite(v.encode()).decode()) for k, v in request.headers]
         host = next((v for k, v in headers if k.lower() == "host"), "localhost")
         builder = EnvironBuilder(
@@ -157,8 +153,8 @@ def replay(
             data=rewrite(request.body),
         )
         try:
-            sent_at[same] = time.monotonic()
-            _, status, _ = run_wsgi_app(app, builder.get_environ(), buffered=True)
+            with elapsed.pinned(origin + request.at):
+                _, status, _ = run_wsgi_app(app, builder.get_environ(), buffered=True)
         finally:
             builder.close()
         code = int(status.split()[0])
@@ -167,7 +163,3 @@ def replay(
                 f"request {index} ({request.method} {request.path}) answered {code}, "
                 f"{request.status} when captured ({time.monotonic() - started:.1f} s into replay)"
             )
-        if code >= 400:
-            refused_at[same] = request.at
-        else:
-            refused_at.pop(same, None)

@@ -94,7 +94,7 @@ def run_architecture(
                                 emit(("trial", trial_row(observation, scenario.seed), events))
             finally:
                 emit(("status", f"tearing down {worker}", None))
-                architecture.destroy(account.endpoints, workdir)
+                account.teardown(architecture, workdir)
         emit(("done", worker, None))
     except BaseException as exc:
         emit(

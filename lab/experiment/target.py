@@ -64,6 +64,9 @@ class Account(Protocol):
     def watching(self, architecture: str, run_id: str) -> AbstractContextManager[None]:
         """Probes set up for one deployed architecture (and removed after its trials)."""
 
+    def teardown(self, architecture: Any, workdir: Path) -> None:
+        """Remove what ``deploy`` made (an account thrown away whole needs nothing removed)."""
+
     def trial(self, request: TrialRequest) -> tuple[Observation, Events]:
         """Detonate, let the account react on the target's clock, observe, revert."""
 

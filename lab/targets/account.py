@@ -91,6 +91,9 @@ class AwsAccount:
     def inventory(self) -> None:
         return None  # a real account is billed by AWS, not metered here
 
+    def teardown(self, architecture: Any, workdir: Path) -> None:
+        architecture.destroy(self.endpoints, workdir)
+
     def seed(self, seed: int) -> None:
         """AWS makes its own ids."""
 

@@ -37,6 +37,7 @@ class EmulatedAccount:
     emulator: EmulatorServer
     scanner: Scanner | None = None  # the CSPM tool, when the scenario scans
     run_id: str = ""
+    destroy: bool = False
 
     def open(self) -> None:
         """The account as a worker gets it: empty, its ids seeded, the run id masked."""
@@ -62,6 +63,13 @@ class EmulatedAccount:
     def watching(self, architecture: str, run_id: str) -> nullcontext[None]:
         return nullcontext()  # the simulation itself observes
 
+    def teardown(self, architecture: Any, workdir: Path) -> None:
+        """The worker's emulator stops after its trials and its account goes with it: a
+        ``terraform destroy`` into it (about 14 s) would change no result. ``destroy=True`` runs
+        it anyway (the stacks' own tests show teardown leaves nothing)."""
+        if self.destroy:
+            architecture.destroy(self.endpoints, workdir)
+
     def trial(self, request: TrialRequest) -> tuple[Observation, Events]:
         return run_trial(self.emulator, request, self.scanner)
 
@@ -73,6 +81,7 @@ class EmulatedTarget:
     name: str = "emulated"
     meters_usage: bool = True
     prowler_version: str | None = None  # the scenario scans with Prowler (its check set varies)
+    destroy: bool = False  # tear each architecture down before its account is thrown away
 
     def manifest_fields(self) -> dict[str, Any]:
         return (
@@ -87,7 +96,7 @@ class EmulatedTarget:
     @contextmanager
     def account(self, scenario: Scenario, run_id: str) -> Iterator[EmulatedAccount]:
         with EmulatorServer() as emulator:
-            account = EmulatedAccount(emulator, run_id=run_id)
+            account = EmulatedAccount(emulator, run_id=run_id, destroy=self.destroy)
             account.open()
             with tempfile.TemporaryDirectory(prefix="lab-cspm-") as scans:
                 if scenario.cspm:

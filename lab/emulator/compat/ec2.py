@@ -4,8 +4,9 @@ not yet propagated, and instance types the subnet's Availability Zone does not o
 
 from __future__ import annotations
 
-import time
 from typing import Any
+
+from lab.emulator import elapsed
 
 USER_DATA_LIMIT = 16384  # bytes, before base64
 # How long (wall clock) a new or changed instance profile is unknown to EC2. AWS gives no figure
@@ -72,7 +73,7 @@ def _patch_instance_profile_propagation() -> None:
     def stamped(method: Any, profile_of: Any) -> Any:
         def wrapper(self: IAMBackend, *args: Any, **kwargs: Any) -> Any:
             result = method(self, *args, **kwargs)
-            profile_of(self, result, *args, **kwargs).lab_changed_at = time.monotonic()
+            profile_of(self, result, *args, **kwargs).lab_changed_at = elapsed.now()
             return result
 
         return wrapper
@@ -97,7 +98,7 @@ def _patch_instance_profile_propagation() -> None:
             except NotFoundException:
                 profile = None  # moto's own check answers
             changed = getattr(profile, "lab_changed_at", None)
-            if changed is not None and time.monotonic() - changed < PROPAGATION_S:
+            if changed is not None and elapsed.now() - changed < PROPAGATION_S:
                 raise InvalidParameterValue(
                     f"Value ({name or arn}) for parameter iamInstanceProfile.name is invalid. "
                     "Invalid IAM Instance Profile name"
