@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lab.engines.alert_message import publish_alert
 from lab.sim.kernel import Simulation
 from lab.sim.runbook_index import resource_id
 
@@ -199,9 +200,12 @@ class PostureScans:
                 "title": finding.title,
             },
         }
-        self.sim.endpoints.client("sns", "monitor").publish(
-            TopicArn=topic,
-            Subject=f"[lab-manual] Prowler {finding.severity}: {finding.check}"[:100],
-            Message=json.dumps(report),
+        publish_alert(  # the report line by e-mail, what | where as a page
+            self.sim.endpoints.client("sns", "monitor"),
+            topic,
+            f"[lab-manual] Prowler {finding.severity}: {finding.check}",
+            json.dumps(report),
+            f"{finding.resource} in {self.sim.endpoints.region}",
+            "runbook: see the e-mail",
         )
         self.sim.pump(cron=True)

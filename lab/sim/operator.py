@@ -2,6 +2,8 @@
 names, or the one the runbook index maps its event to (``lab.sim.runbook_index``), whichever
 architecture sent it. An alert comes by e-mail (read when the staffing profile is on duty) or as a
 page (acknowledged at any hour, ``page_ack_s``); of the two copies of one message, the first read wins.
+A page is a short line (what, where, which runbook); what to do is decided on the e-mail's detail,
+which the person reads when the page wakes them (``Alert.detail``), as on the e-mail itself.
 
 One person, as a person is: one mailbox and one pager, each looked at once per delay drawn (what
 arrives before the look is read with it, not sooner because there are more copies); the incidents
@@ -156,7 +158,8 @@ class OnCallPerson:
         if message_id:
             self._read.add(message_id)
         self.log("operator.read_alert", alert, subject=alert.subject, **via)
-        order = runbook_order(alert.message, self.runbooks_dir / RUNBOOK_INDEX)
+        detail = getattr(alert, "detail", "") or alert.message  # the e-mail copy's detail
+        order = runbook_order(detail, self.runbooks_dir / RUNBOOK_INDEX)
         if order is None:
             review_s = self.profile.review_alert_s.sample(self.rng)
             self._queue(alert, review_s)  # reviewing takes their time too

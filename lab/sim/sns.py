@@ -3,11 +3,16 @@
 The subscriptions are read from the account when the message is published; an e-mail subscription
 puts the message in the security team's inbox, an SMS subscription pages the person on call. As SNS
 documents for SMS (API Reference, Publish, ``Message``): up to 140 bytes a part, the message sent
-as several parts when longer, at most 1,600 characters in all.
+as several parts when longer, at most 1,600 characters in all. A message published with
+``MessageStructure=json`` reaches each protocol as its own entry, or the ``default`` one (SNS API
+Reference, Publish): the page carries the ``sms`` entry, the e-mail the ``email`` entry or the
+``default`` one; the emulated SNS refuses a structured message without ``default``
+(``lab.emulator.compat.sns``), so every Publish that succeeded has one.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +22,17 @@ from lab.sim.kernel import Record, Simulation
 EMAIL_PROTOCOLS = ("email", "email-json")
 SMS_PART_BYTES = 140  # one SMS part (140 ASCII characters)
 SMS_MAX_CHARS = 1_600  # the most one SMS Publish sends
+
+
+def copy_for(params: dict, protocol: str) -> str:
+    """What SNS delivers to a ``protocol`` subscriber for a Publish of request ``params``: the
+    message; with ``MessageStructure=json``, the protocol's entry, else the ``default`` one."""
+    message = str(params.get("message", ""))
+    if params.get("messageStructure") != "json":
+        return message
+    entries = json.loads(message)
+    own = entries.get(protocol)
+    return own if isinstance(own, str) else entries["default"]
 
 
 def sms_parts(message: str) -> int:
@@ -37,6 +53,7 @@ class Alert:
     background: bool = False  # caused by the background load, not by the trial's attack
     channel: str = "email"  # "email" (the inbox) or "sms" (a page)
     message_id: str = ""  # the same for every copy of one Publish (e-mail and page)
+    detail: str = ""  # the e-mail copy of the same Publish, where the person reads the detail
 
 
 class SNS:
@@ -67,18 +84,20 @@ class SNS:
         if not emails and not phones:
             self.sim.log("sns.no_human_subscriber", topic=topic)
         background = bool(record.get("lab", {}).get("background"))
-        message = params.get("message", "")
-        copies = [(s["Endpoint"], "email") for s in emails] + [(p, "sms") for p in phones]
-        for endpoint, channel in copies:
+        copies = [(s["Endpoint"], s["Protocol"], "email") for s in emails] + [
+            (p, "sms", "sms") for p in phones
+        ]
+        for endpoint, protocol, channel in copies:
             alert = Alert(
                 topic,
                 params.get("subject", ""),
-                message,
+                copy_for(params, protocol),
                 endpoint,
                 self.sim.now,
                 background,
                 channel,
                 str(record.get("eventID", "")),
+                copy_for(params, "email"),
             )
             self.sim.env.process(self._deliver(alert))
 

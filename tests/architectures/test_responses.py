@@ -1,24 +1,39 @@
 """The orchestrator Lambda's responses, run as plain boto3 code against the emulated account (as
-Lambda runs them): each acts on what the event names and only on what is still wrong."""
+Lambda runs them, from the package the lab builds): each acts on what the event names and only on
+what is still wrong, and alerts with the detail by e-mail and one short line as a page."""
 
 import importlib.util
 import json
+import zipfile
 
 import pytest
 
-from lab.paths import REPO_ROOT
+from lab.architectures.lambda_package import build_all
+from lab.engines.alert_message import PAGE_MAX_CHARS
+from lab.paths import FUNCTIONS_DIR, REPO_ROOT
+from lab.sim.sns import copy_for
 
 
-@pytest.fixture
-def respond(emulator, monkeypatch):
-    for name, value in emulator.endpoints.cli_env("harness").items():
-        if name.startswith("AWS_"):
-            monkeypatch.setenv(name, value)
-    path = REPO_ROOT / "terraform" / "functions" / "respond" / "handler.py"
-    spec = importlib.util.spec_from_file_location("lab_respond_handler", path)
+def load_function(name, tmp_path, monkeypatch):
+    """The function ``name``'s handler module, imported from its built package (its shared modules
+    at the root, as Lambda's runtime finds them)."""
+    build_all(FUNCTIONS_DIR, tmp_path / "build")
+    code = tmp_path / name
+    with zipfile.ZipFile(tmp_path / "build" / f"{name}.zip") as archive:
+        archive.extractall(code)
+    monkeypatch.syspath_prepend(str(code))
+    spec = importlib.util.spec_from_file_location(f"lab_{name}_handler", code / "handler.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def respond(emulator, monkeypatch, tmp_path):
+    for name, value in emulator.endpoints.cli_env("harness").items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+    return load_function("respond", tmp_path, monkeypatch)
 
 
 def test_createaccesskey_deactivates_the_key_the_event_names_not_the_users_others(
@@ -79,17 +94,57 @@ def test_a_private_bucket_policy_is_left_alone_a_public_one_is_blocked(emulator,
 
 
 @pytest.fixture
-def remediate_sg(emulator, monkeypatch):
+def remediate_sg(emulator, monkeypatch, tmp_path):
     for name, value in emulator.endpoints.cli_env("harness").items():
         if name.startswith("AWS_"):
             monkeypatch.setenv(name, value)
     sns = emulator.endpoints.client("sns", "harness")
     monkeypatch.setenv("ALERT_TOPIC_ARN", sns.create_topic(Name="lab-alerts")["TopicArn"])
-    path = REPO_ROOT / "terraform" / "functions" / "remediate_sg" / "handler.py"
-    spec = importlib.util.spec_from_file_location("lab_remediate_sg_handler", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_function("remediate_sg", tmp_path, monkeypatch)
+
+
+def published(emulator):
+    """The request parameters of every Publish the account accepted, oldest first."""
+    return [
+        r["requestParameters"]
+        for r in emulator.recorder.records()
+        if r["eventName"] == "Publish" and not r.get("errorCode")
+    ]
+
+
+def test_an_alert_pages_one_short_line_and_e_mails_the_whole_result(emulator, respond, monkeypatch):
+    """The respond function's alert, read back from the account: the SMS copy is one line (what,
+    where, which runbook), the e-mail copy the indented result with the event; an SQS subscriber
+    (no entry of its own) gets the e-mail's detail too, as SNS delivers it."""
+    sns = emulator.endpoints.client("sns", "harness")
+    sqs = emulator.endpoints.client("sqs", "harness")
+    topic = sns.create_topic(Name="lab-alerts")["TopicArn"]
+    queue = sqs.create_queue(QueueName="lab-alerts-copy")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
+    monkeypatch.setenv("ALERT_TOPIC_ARN", topic)
+    iam = emulator.endpoints.client("iam", "harness")
+    iam.create_user(UserName="lab-worker")
+    key = iam.create_access_key(UserName="lab-worker")["AccessKey"]["AccessKeyId"]
+    padding = {f"field{n}": "x" * 40 for n in range(60)}  # an event of several KB
+    detail = {
+        "eventName": "CreateAccessKey",
+        "requestParameters": {"userName": "lab-worker"},
+        "responseElements": {"accessKey": {"accessKeyId": key, "userName": "lab-worker"}},
+        "additionalEventData": padding,
+    }
+    assert respond.handler({"detail": detail}, None)["status"] == "remediated"
+    (params,) = published(emulator)
+    page, mail = copy_for(params, "sms"), copy_for(params, "email")
+    region = emulator.endpoints.region
+    assert page == (
+        f"[lab] CreateAccessKey: fixed | lab-worker in {region} "
+        "| fixed by deactivate_keys_of_other_user"
+    )
+    assert len(mail) > 2_000 and len(page) <= PAGE_MAX_CHARS
+    assert json.loads(mail)["detail"]["responseElements"]["accessKey"]["accessKeyId"] == key
+    body = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0)["Messages"][0]["Body"]
+    assert json.loads(json.loads(body)["Message"]) == json.loads(mail)
 
 
 def _event(emulator, name):

@@ -275,6 +275,33 @@ def test_publishing_to_an_encrypted_topic_needs_the_key(emulator):
     assert publisher.publish(TopicArn=plain, Message="alert")["MessageId"]
 
 
+def test_a_json_structured_publish_without_a_default_entry_is_refused(emulator):
+    """MessageStructure=json needs a JSON object with a string "default" entry: else the whole
+    Publish is InvalidParameter, with or without subscribers, as AWS answers."""
+    import botocore.exceptions
+
+    sns = emulator.endpoints.client("sns", "baseline")
+    topic = sns.create_topic(Name="lab-structured")["TopicArn"]
+    sqs = emulator.endpoints.client("sqs", "baseline")
+    queue = sqs.create_queue(QueueName="lab-structured")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
+    refusals = {
+        json.dumps({"sms": "short", "sqs": "for the queue"}): "No default entry",
+        json.dumps({"default": {"not": "a string"}}): "No default entry",
+        "not json": "failed to parse",
+    }
+    for body, words in refusals.items():
+        with pytest.raises(botocore.exceptions.ClientError) as refused:
+            sns.publish(TopicArn=topic, MessageStructure="json", Message=body)
+        assert refused.value.response["Error"]["Code"] == "InvalidParameter"
+        assert words in refused.value.response["Error"]["Message"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0)
+    sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"default": "d"}))
+    received = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0)["Messages"]
+    assert json.loads(received[0]["Body"])["Message"] == "d"
+
+
 def _policy(*statements: dict) -> str:
     """A policy document of ``statements`` (Allow unless they say), as JSON."""
     return json.dumps(

@@ -14,6 +14,7 @@ import pytest
 
 from lab.attacks.registry import technique, techniques
 from lab.paths import CLI_BASELINE_DIR
+from lab.sim.sns import copy_for
 
 DETECTORS = CLI_BASELINE_DIR / "detectors"
 RUNBOOKS = CLI_BASELINE_DIR / "runbooks"
@@ -134,12 +135,12 @@ def run_detector(name: str, env: dict[str, str]) -> list[str]:
 
 def messages_of(emulator, detector: str) -> list[str]:
     """Every alert message the detector has published so far."""
-    return [
-        r["requestParameters"]["message"]
+    mails = [
+        copy_for(r["requestParameters"], "email")
         for r in emulator.recorder.history()
         if r["eventName"] == "Publish"
-        and r["requestParameters"]["message"].startswith(f"Detector {detector} ")
     ]
+    return [m for m in mails if m.startswith(f"Detector {detector} ")]
 
 
 def check_detector(emulator, prerequisites, env, detector: str) -> None:

@@ -2,6 +2,7 @@
 Terraform), the simulated SNS delivers the page, and the person acts on whichever copy of a message
 they read first, at any hour for a page; a profile without a pager ignores pages."""
 
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from lab.architectures.serverless import ServerlessArchitecture
 from lab.attacks.registry import technique
 from lab.cost.usage import meter
 from lab.emulator import Endpoints
+from lab.engines.alert_message import PAGE_MAX_CHARS, page_line
 from lab.experiment.scenario import PAGER_PHONE, Scenario
 from lab.paths import RUNBOOKS_DIR
 from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration
@@ -116,6 +118,17 @@ def test_the_serverless_stack_pages_by_terraform_and_the_person_answers_the_page
     assert row["remediated_by"].startswith("operator:"), row
     assert row["time_to_remediate_s"] < 6 * 3600  # not Monday morning
     assert next(e.get("via") for e in events if e["kind"] == "operator.read_alert") == "page"
+    # The functions' pages were one short line each (their alerts are several KB of JSON by
+    # e-mail), and the person found what to do in the e-mail's detail. (CloudWatch's own alarm
+    # notifications are CloudWatch's format, not the stack's.)
+    pages = [
+        e
+        for e in events
+        if e["kind"] == "sns.delivered"
+        and e.get("channel") == "sms"
+        and e["subject"].startswith("[lab] ")
+    ]
+    assert pages and all(e["sms_parts"] <= sms_parts("x" * PAGE_MAX_CHARS) for e in pages)
 
 
 def _person(profile: str, log: list):
@@ -151,6 +164,31 @@ def test_the_first_copy_read_wins_and_the_other_is_not_handled_twice():
         ("operator.already_read", "email")
     )
     assert [k for k, _ in kinds].count("operator.acknowledged") == 1
+
+
+def test_a_page_of_one_line_sends_the_person_to_the_e_mails_detail_for_the_runbook():
+    """The page names what and where; the runbook's arguments come from the event in the e-mail,
+    which the person reads when the page wakes them."""
+    event = {
+        "detail-type": "AWS API Call via CloudTrail",
+        "detail": {
+            "eventName": "AuthorizeSecurityGroupIngress",
+            "requestParameters": {"groupId": "sg-1"},
+        },
+    }
+    page = SimpleNamespace(
+        subject="s",
+        message=page_line(
+            "[lab] AuthorizeSecurityGroupIngress: needs a look", "sg-1", "see the e-mail"
+        ),
+        channel="sms",
+        message_id="m-1",
+        detail=json.dumps(event),
+    )
+    log: list = []
+    _handle_all(_person("business-hours", log), [page])
+    done = [fields for kind, _, fields in log if kind == "operator.runbook_done"]
+    assert [(d["runbook"], d["args"]) for d in done] == [("sg-open-world.sh", ["sg-1"])]
 
 
 def test_a_person_without_a_pager_ignores_the_page_and_reads_the_mail():

@@ -46,10 +46,50 @@ present() {
 # words TEXT: the CLI's tab-separated text output as one word per line, without "None".
 words() { present <<<"${1//$'\t'/$'\n'}"; }
 
-# alert SUBJECT MESSAGE: publish one alert (SNS subjects are limited to 100 characters).
+# one_line LIMIT TEXT: TEXT on one line (runs of spaces, tabs and newlines as one space), cut to
+# LIMIT characters.
+one_line() {
+  local words=() IFS=$' \t\n'
+  read -rd '' -a words <<<"$2" || true
+  IFS=' '
+  local text="${words[*]}"
+  printf '%s' "${text:0:$1}"
+}
+
+# page_line WHAT WHERE RUNBOOK: the page, "what | where | runbook", each field cut to its length
+# (100, 200 and 200 characters: the same fields and lengths as the serverless functions' pages, at
+# most 506 characters, within the 1,600 an SMS Publish sends).
+page_line() {
+  local fields=() field
+  field=$(one_line 100 "$1"); [[ -n $field ]] && fields+=("$field")
+  field=$(one_line 200 "$2"); [[ -n $field ]] && fields+=("$field")
+  field=$(one_line 200 "$3"); [[ -n $field ]] && fields+=("$field")
+  local IFS=$'\x1f'
+  local joined="${fields[*]}"
+  printf '%s' "${joined//$'\x1f'/ | }"
+}
+
+# json_string TEXT: TEXT as a JSON string.
+json_string() {
+  local text=$1
+  text=${text//\\/\\\\}
+  text=${text//\"/\\\"}
+  text=${text//$'\n'/\\n}
+  text=${text//$'\r'/\\r}
+  text=${text//$'\t'/\\t}
+  printf '"%s"' "$text"
+}
+
+# alert SUBJECT MESSAGE: publish one alert with MessageStructure=json: MESSAGE for e-mail (the
+# "default" entry, every protocol without its own), one short line for SMS (the "sms" entry): what
+# (the subject), where (the region), which runbook (MESSAGE's "run: runbooks/..." part). SNS
+# subjects are limited to 100 characters.
 alert() {
   : "${ALERT_TOPIC_ARN:?set ALERT_TOPIC_ARN to the alert topic}"
-  aws sns publish --topic-arn "$ALERT_TOPIC_ARN" --subject "[lab-manual] ${1:0:86}" \
-    --message "$2" >/dev/null
+  local subject="[lab-manual] ${1:0:86}" runbook="" pattern='run: runbooks/[^)]*' page
+  [[ $2 =~ $pattern ]] && runbook=${BASH_REMATCH[0]}
+  page=$(page_line "$subject" "${AWS_REGION:-${AWS_DEFAULT_REGION:-}}" "$runbook")
+  aws sns publish --topic-arn "$ALERT_TOPIC_ARN" --subject "$subject" --message-structure json \
+    --message "{\"default\":$(json_string "$2"),\"sms\":$(json_string "$page")}" >/dev/null
   echo "alerted: $1"
 }

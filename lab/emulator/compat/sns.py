@@ -1,8 +1,9 @@
 """SNS: publishing to a KMS-encrypted topic needs the key; CreateTopic of an existing topic with
-other tags is refused."""
+other tags is refused; a Publish with ``MessageStructure=json`` needs a ``default`` entry."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -26,6 +27,43 @@ class KMSAccessDenied(SNSException):
 def apply() -> None:
     _patch_publish_needs_the_topic_key()
     _patch_create_topic_with_other_tags()
+    _patch_json_structure_needs_a_default()
+
+
+def json_structure_error(message: str) -> str | None:
+    """Why SNS refuses ``message`` as a ``MessageStructure=json`` body, or None. The body must be
+    a JSON object with a top-level ``default`` entry whose value is a string (SNS API Reference,
+    Publish, ``MessageStructure``); the refusals are InvalidParameter with these words (as AWS
+    answers them, quoted in aws/aws-sdk-ruby#346 and localstack/localstack#8487)."""
+    try:
+        body = json.loads(message)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return "Invalid parameter: Message Structure - JSON message body failed to parse"
+    if not isinstance(body.get("default"), str):
+        return "Invalid parameter: Message Structure - No default entry in JSON message body"
+    return None
+
+
+def _patch_json_structure_needs_a_default() -> None:
+    """Gap: moto takes a ``MessageStructure=json`` body as it comes and looks for the entry of each
+    subscription's protocol only when it delivers (a topic with no subscriber, or one whose
+    protocol has its own entry, accepts a body without ``default``). AWS checks the body first and
+    refuses the whole Publish (no partial delivery): see ``json_structure_error``."""
+    from moto.sns.exceptions import InvalidParameterValue
+    from moto.sns.models import SNSBackend
+
+    original = SNSBackend.publish
+
+    def publish(self: SNSBackend, message: str, arn: str | None, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("message_structure") == "json":
+            error = json_structure_error(message)
+            if error:
+                raise InvalidParameterValue(error)
+        return original(self, message, arn, *args, **kwargs)
+
+    SNSBackend.publish = publish  # type: ignore[method-assign]
 
 
 def _patch_create_topic_with_other_tags() -> None:

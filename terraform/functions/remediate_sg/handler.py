@@ -6,7 +6,9 @@ and ModifySecurityGroupRules. Acts on the rules the event names (CloudTrail's
 modification), never on the group's other rules: an intended HTTPS rule open to the world stays.
 An authorization recorded without rule ids (the legacy call with top-level ``cidrIp``) is matched
 by what it asked for. Reads the rules again (the event may be stale), revokes those still open to
-0.0.0.0/0 or ::/0, and publishes what it did to the alert topic. Plain boto3: the same code runs on
+0.0.0.0/0 or ::/0, and publishes what it did to the alert topic (the whole result by e-mail, one
+short line as a page: ``alert_message``, the lab's own formatter, copied into the package). Plain
+boto3: the same code runs on
 AWS and, with AWS_ENDPOINT_URL set by the lab, against the emulated account.
 """
 
@@ -14,6 +16,7 @@ import json
 import os
 
 import boto3
+from alert_message import publish_alert
 
 # AUTO_REMEDIATION=false: report the world-open rules to a person instead of revoking them.
 AUTOMATION = os.environ.get("AUTO_REMEDIATION", "true").lower() != "false"
@@ -153,9 +156,13 @@ def handler(event, context):
     }
     if open_rules:
         verb = "rule revoked" if AUTOMATION else "needs a look"
-        boto3.client("sns").publish(
-            TopicArn=os.environ["ALERT_TOPIC_ARN"],
-            Subject=f"[lab] security group {group_id} opened to the world: {verb}",
-            Message=json.dumps(result, indent=2, default=str),
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "")
+        publish_alert(
+            boto3.client("sns"),
+            os.environ["ALERT_TOPIC_ARN"],
+            f"[lab] security group {group_id} opened to the world: {verb}",
+            json.dumps(result, indent=2, default=str),
+            f"{group_id} in {region}",
+            "fixed by revoking the rules" if AUTOMATION else "needs a person: see the e-mail",
         )
     return result

@@ -5,7 +5,9 @@ the root activity rule) and "GuardDuty Finding" events. ``playbook.json`` beside
 event name to an action below (every action re-reads the resource, as the event may be stale, and
 only changes what is still wrong) and each finding type to an SSM Automation runbook (node R),
 started with the finding's parameters and the automation role.
-Each event ends in one SNS alert saying what was found and done. Plain boto3: the same code runs on
+Each event ends in one SNS alert saying what was found and done: the whole result by e-mail, one
+short line (what, where, which runbook) as a page (``alert_message``, the lab's own formatter,
+copied into the package). Plain boto3: the same code runs on
 AWS and, with AWS_ENDPOINT_URL set by the lab, against the emulated account.
 """
 
@@ -15,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import boto3
+from alert_message import publish_alert
 
 PLAYBOOK = json.loads((Path(__file__).parent / "playbook.json").read_text())
 # AUTO_REMEDIATION=false: the same detections, every response left to a person (each alert carries
@@ -503,6 +506,40 @@ def _path(document, path):
     return current
 
 
+def _region():
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "")
+
+
+def _where(*resources):
+    """Where the alert is about: the resources named, in this function's region."""
+    named = " ".join(str(r) for r in resources if r not in (None, ""))
+    return f"{named} in {_region()}" if named else _region()
+
+
+def _resource(params):
+    """The resource an API call names: its first ``...Id``, ``...Name`` or ``...Arn`` parameter."""
+    return next(
+        (
+            v
+            for k, v in params.items()
+            if isinstance(v, str) and k.endswith(("Id", "Name", "Arn", "name"))
+        ),
+        None,
+    )
+
+
+def _alert(subject, result, where, runbook):
+    """One alert: ``result`` in full by e-mail, what | where | runbook as a page."""
+    publish_alert(
+        boto3.client("sns"),
+        os.environ["ALERT_TOPIC_ARN"],
+        subject,
+        json.dumps(result, indent=2, default=str),
+        where,
+        runbook,
+    )
+
+
 def _run_book(entry, source, subject, result, once_for=None):
     """Start the entry's runbook with parameters read from ``source``; alert either way.
     ``once_for``: an id (a finding's) the runbook is started once for, however often it comes."""
@@ -532,11 +569,12 @@ def _run_book(entry, source, subject, result, once_for=None):
             "parameters": parameters,
             "automationExecutionId": execution["AutomationExecutionId"],
         }
-    boto3.client("sns").publish(
-        TopicArn=os.environ["ALERT_TOPIC_ARN"],
-        Subject=subject[:100],
-        Message=json.dumps(result, indent=2, default=str),
-    )
+    if result.get("status") == "remediating":
+        runbook = f"runbook {entry['document']} started ({result['automationExecutionId']})"
+    else:
+        runbook = "no runbook started: see the e-mail"
+    where = _where(*parameters.values()) if parameters else _where(source.get("resourceId"))
+    _alert(subject, result, where, runbook)
     return result
 
 
@@ -584,14 +622,11 @@ def handler(event, context):
         return _respond(event)
     except Exception as error:
         detail = event.get("detail") or {}
-        boto3.client("sns").publish(
-            TopicArn=os.environ["ALERT_TOPIC_ARN"],
-            Subject=f"[lab] response FAILED: {detail.get('eventName') or detail.get('type')}"[:100],
-            Message=json.dumps(
-                {"status": "failed", "error": f"{type(error).__name__}: {error}", "detail": detail},
-                indent=2,
-                default=str,
-            ),
+        _alert(
+            f"[lab] response FAILED: {detail.get('eventName') or detail.get('type')}",
+            {"status": "failed", "error": f"{type(error).__name__}: {error}", "detail": detail},
+            _where(_resource(detail.get("requestParameters") or {})),
+            "response failed: see the e-mail",
         )
         raise
 
@@ -633,9 +668,10 @@ def _respond(event):
     }
     if status in ("remediated", "alerted"):
         verb = "fixed" if status == "remediated" else "needs a look"
-        boto3.client("sns").publish(
-            TopicArn=os.environ["ALERT_TOPIC_ARN"],
-            Subject=f"[lab] {name}: {verb}"[:100],
-            Message=json.dumps(result, indent=2, default=str),
+        runbook = (
+            f"fixed by {entry['action']}"
+            if status == "remediated"
+            else "needs a person: see the e-mail"
         )
+        _alert(f"[lab] {name}: {verb}", result, _where(_resource(params)), runbook)
     return result
