@@ -15,7 +15,7 @@ Severity = Literal["low", "medium", "high", "critical"]
 
 class HourlyDamage(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    value: float = Field(ge=0)
+    value: float = Field(gt=0)  # an attack left in place always costs something
     status: Literal["documented", "measured", "assumption"]
     source: str = Field(min_length=1)
 

@@ -43,7 +43,17 @@ def run_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("costs")
     (folder / "costs.yaml").write_text(SCENARIO)
     result = subprocess.run(
-        [sys.executable, "-m", "lab.cli", "run", str(folder / "costs.yaml"), "--out", str(folder)],
+        [
+            sys.executable,
+            "-m",
+            "lab.cli",
+            "run",
+            str(folder / "costs.yaml"),
+            "--out",
+            str(folder),
+            "--jobs",
+            "2",
+        ],
         capture_output=True,
         text=True,
     )
