@@ -181,3 +181,47 @@ def test_a_kept_run_keeps_the_persons_columns_for_the_benign_table(run_dir, tmp_
     (folder / reference.PERSON_FILE).unlink()
     with pytest.raises(reference.ReferenceError, match=r"keeps no person\.csv"):
         reference.benign(reference.KeptRun.read(tmp_path, "benign"))
+
+
+SWEEP = """
+name: costs-sweep
+seed: 3
+trials: 1
+techniques: [ec2-get-password-data, ec2-sg-open-ssh]
+architectures:
+  manual:
+    cron_schedule: "*/5 * * * *"
+  serverless:
+    alert_email: security@example.com
+operator: on-call
+start: "2026-01-05T09:00:00Z"
+max_trial_s: 7200
+sweep_design: one-at-a-time
+sweep:
+  calibration.operators.on-call.read_alert_s.scale: [1, 4]
+"""
+
+
+def test_lab_assumptions_sweeps_the_damage_at_the_baseline_point(tmp_path):
+    (tmp_path / "sweep.yaml").write_text(SWEEP)
+    command = [sys.executable, "-m", "lab.cli"]
+    ran = subprocess.run(
+        [*command, "run", str(tmp_path / "sweep.yaml"), "--out", str(tmp_path), "--jobs", "2"],
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    sweep_dir = next((tmp_path / "costs-sweep").iterdir())
+    result = subprocess.run(
+        [*command, "assumptions", str(sweep_dir)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "250"},
+    )
+    assert result.returncode == 0, result.stderr
+    written = pd.read_csv(sweep_dir / "assumptions_damage.csv")
+    # The sweep run's baseline point, read as the ordinary run it is, gives the same figures.
+    baseline = json.loads((sweep_dir / "manifest.json").read_text())["points"][0]["id"]
+    alone = incidents.run_sweep(sweep_dir / "points" / baseline)
+    pd.testing.assert_frame_equal(written, alone, check_dtype=False)
+    assert "costs least per incident" in result.stdout or "depends on the damage" in result.stdout
