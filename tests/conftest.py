@@ -62,6 +62,7 @@ INTEGRATION_MODULES = {
     "experiment/test_runner.py",
     "experiment/test_sweep.py",
     "load/test_load.py",
+    "report/test_incident_costs.py",
     "report/test_latex.py",
     "sim/test_cron_skipping.py",
     "sim/test_detectors_and_runbooks.py",

@@ -28,13 +28,24 @@ class AttackMapping(BaseModel):
     tactic_name: str
 
 
+class Rate(BaseModel):
+    """How often a company does a benign action, per calendar day, and where that comes from."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: float = Field(gt=0)
+    status: Literal["documented", "measured", "assumption"]
+    source: str = Field(min_length=1)
+
+
 class TechniqueMetadata(BaseModel):
     """The technique's description, ATT&CK mapping, signals and detection guidance.
 
     ``kind: benign`` marks a benign action: legitimate administration that makes the very calls the
     detections watch, run through the same trials so that false alerts and harmful fixes are counted
     (its ``is_remediated`` means the legitimate work was broken). Only a benign action may go
-    without an ATT&CK mapping; it is not part of the attack catalog (``techniques: all``)."""
+    without an ATT&CK mapping; it is not part of the attack catalog (``techniques: all``). A benign
+    action states ``rate_per_day``, how often a company does it (the false-alarm rates per day scale
+    its per-trial counts by it); an attack has none."""
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)+$")
@@ -53,12 +64,18 @@ class TechniqueMetadata(BaseModel):
     # Prowler checks that FAIL on what the detonation leaves (verified on the emulator: a test scans
     # before, after and after the revert); the CSPM detection path scans these.
     cspm_checks: list[str] = Field(default_factory=list)
+    rate_per_day: Rate | None = None  # benign actions only: how often a company does it
 
     @model_validator(mode="after")
     def _attacks_are_mapped(self) -> TechniqueMetadata:
         if self.kind == "attack" and self.mitre_attack is None:
             raise ValueError(
                 f"{self.id}: an attack needs mitre_attack (only kind: benign may omit it)"
+            )
+        if (self.kind == "benign") != (self.rate_per_day is not None):
+            raise ValueError(
+                f"{self.id}: a benign action states rate_per_day (how often a company does it); "
+                "an attack does not"
             )
         return self
 

@@ -36,20 +36,21 @@ def cost(
     ] = False,
 ) -> None:
     """Monthly cost of each architecture: infrastructure (usage scaled to a profile) + people; and
-    what one incident costs in each (the response's services and the person's time)."""
+    what one incident costs in each (the response's services, the person's time, and the damage
+    while the attack stayed in place: lab/cost/damage.yaml, assumptions)."""
     from rich.table import Table
 
     from lab.cost.pricing import PricingError
     from lab.cost.report import (
         cost_lines,
         effort_break_even,
-        incident_costs,
         region_sweep,
         summary,
     )
     from lab.cost.report import sweep as cost_sweep
     from lab.experiment.results import USAGE, RunNotFound, latest_run
     from lab.report.cost_figures import cost_breakdown, cost_regions, cost_vs_scale
+    from lab.report.incidents import run_table as incident_table
 
     if run_dir is not None and not (run_dir / "manifest.json").is_file():
         fail(f"{run_dir} is not a run directory (no manifest.json); `lab runs` lists the runs")
@@ -75,19 +76,36 @@ def cost(
     console.print(table)
     figures = cost_breakdown(lines, run_dir / "figures" / "cost_breakdown")
     console.print(f"lines: {run_dir / 'cost.csv'}; figure: {figures[0]}")
-    per_incident = incident_costs(run_dir, region, rate)
+    try:
+        per_incident = incident_table(run_dir, region, rate)
+    except FileNotFoundError as exc:
+        fail(str(exc))
     per_incident.to_csv(run_dir / "cost_per_incident.csv", index=False)
-    table = Table(title="one incident: the response's services + the person's time, USD")
-    for column in ("technique", "architecture", "services", "person h", "total"):
-        table.add_column(
-            column, justify="left" if column in ("technique", "architecture") else "right"
-        )
+    table = Table(
+        title="one incident: the response's services + the person's time + the damage while it "
+        "stayed (exposure x damage.yaml by severity: assumptions), mean per trial, USD"
+    )
+    columns = ("technique", "architecture", "outcomes", "exposure h", "services", "person h")
+    for column in (*columns, "person", "damage", "total"):
+        table.add_column(column, justify="left" if column in columns[:3] else "right")
     for row in per_incident.sort_values(["technique", "architecture"]).to_dict("records"):
+        benign = row["kind"] == "benign"
+        outcomes = (
+            f"false alarm: {row['remediated']} work broken (counted, not priced) / "
+            f"{row['detected only']} alert only / {row['missed']} left alone"
+            if benign
+            else f"{row['remediated']} fixed / {row['detected only']} detected / "
+            f"{row['missed']} missed"
+        )
         table.add_row(
             row["technique"],
             row["architecture"],
+            outcomes,
+            "-" if benign else f"{row['exposure_hours']:.2f}",
             f"{row['services_usd']:.4f}",
             f"{row['person_hours']:.2f}",
+            f"{row['person_usd']:,.2f}",
+            "-" if benign else f"{row['damage_usd']:,.2f}",
             f"{row['total_usd']:,.2f}",
         )
     console.print(table)

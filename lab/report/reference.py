@@ -22,13 +22,17 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from lab.attacks.registry import benign_actions
+from lab.report import false_alarms
 from lab.report.bootstrap import cluster_bootstrap_ci
 from lab.report.coverage import coverage_side_by_side, coverage_table
+from lab.report.person import run_person
 from lab.report.survival import km_fit, km_median, observation_window_s, survival_data
 
 CONFIG = Path("docs") / "reference-runs.yaml"
 KEPT = Path("docs") / "reference-runs"
 KEPT_FILES = ("manifest.json", "trials.csv")
+PERSON_FILE = "person.csv"  # the person's alerts and work per trial, from the run's events.jsonl
 
 
 class ReferenceRun(BaseModel):
@@ -68,14 +72,17 @@ class KeptRun:
     name: str
     manifest: dict
     trials: pd.DataFrame
+    person: pd.DataFrame | None = None  # kept with the run (``keep``); None in older runs
 
     @classmethod
     def read(cls, root: Path, name: str) -> KeptRun:
         folder = root / KEPT / name
+        person = folder / PERSON_FILE
         return cls(
             name,
             json.loads((folder / "manifest.json").read_text()),
             pd.read_csv(folder / "trials.csv"),
+            pd.read_csv(person) if person.is_file() else None,
         )
 
     def stamp(self, scenario: str) -> str:
@@ -191,34 +198,18 @@ def changed(run: KeptRun) -> pd.DataFrame:
 def benign(run: KeptRun) -> pd.DataFrame:
     """A benign workload's trials (``scenarios/benign-admin.yaml``) read as what they mean: per
     action and architecture, the trials that raised a false alert and those whose fix broke the
-    legitimate work, and who broke it first; a total row per architecture."""
-    rows = []
-    trials = run.trials
-    for (action, architecture), group in trials.groupby(["technique", "architecture"]):
-        broken = group[group["outcome"] == "remediated"]
-        rows.append(
-            {
-                "action": action,
-                "architecture": architecture,
-                "trials": len(group),
-                "false alert": int(group["time_to_detect_s"].notna().sum()),
-                "work broken": len(broken),
-                "broken by": ", ".join(sorted(set(broken["remediated_by"].dropna().astype(str))))
-                or "-",
-            }
-        )
-    for architecture, group in trials.groupby("architecture"):
-        rows.append(
-            {
-                "action": "all",
-                "architecture": architecture,
-                "trials": len(group),
-                "false alert": int(group["time_to_detect_s"].notna().sum()),
-                "work broken": int((group["outcome"] == "remediated").sum()),
-                "broken by": "",
-            }
-        )
-    return pd.DataFrame(rows)
+    legitimate work, and who broke it first; scaled by each action's ``rate_per_day``, the false
+    alerts per day, pages per night, person-hours per week and changes broken per week it causes;
+    a total row per architecture (``lab.report.false_alarms``)."""
+    if run.person is None:
+        raise ReferenceError(f"reference run {run.name!r} keeps no {PERSON_FILE}: keep it again")
+    rates = {i: a.metadata.rate_per_day.value for i, a in benign_actions().items()}  # type: ignore[union-attr]
+    trials = run.trials[run.trials["technique"].isin(rates)]
+    frame = false_alarms.table(trials, run.person, rates)
+    shown = {"rate / day": "{:.3g}", **{c: "{:.2f}" for c in false_alarms.RATES}}
+    for column, pattern in shown.items():
+        frame[column] = frame[column].map(pattern.format)
+    return frame
 
 
 TABLES: dict[str, Callable[[KeptRun], pd.DataFrame]] = {
@@ -476,7 +467,8 @@ def write(root: Path) -> list[str]:
 
 
 def keep(root: Path, name: str, run_dir: Path) -> Path:
-    """Copy a finished run's manifest and trials as reference run ``name``."""
+    """Copy a finished run's manifest and trials as reference run ``name``, with the person's
+    alerts and work per trial read from its events (``person.csv``)."""
     manifest = json.loads((run_dir / "manifest.json").read_text())
     if manifest.get("status") != "complete":
         raise ReferenceError(f"{run_dir} is not a complete run (status {manifest.get('status')})")
@@ -484,6 +476,7 @@ def keep(root: Path, name: str, run_dir: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for file in KEPT_FILES:
         (folder / file).write_bytes((run_dir / file).read_bytes())
+    run_person(run_dir).to_csv(folder / PERSON_FILE, index=False)
     # The calibration as the repository names it, not as this machine's checkout does.
     calibration = Path(manifest.get("calibration_path") or "")
     if calibration.is_absolute() and calibration.is_relative_to(root.resolve()):
