@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from lab.attacks.benign import allow_list_kept
 from lab.attacks.registry import technique, techniques
 from lab.paths import CLI_BASELINE_DIR
 from lab.sim.runbook_index import runbook_order
@@ -255,3 +256,44 @@ def test_runbook_usage_errors(tmp_path: Path):
         text=True,
     )
     assert result.returncode != 0 and "Usage" in result.stdout
+
+
+# The benign actions whose change the allow-list covers in both architectures, and whether the
+# person's runbooks break that legitimate work when no allow-list is kept.
+ALLOW_LISTED_ACTIONS = {
+    "benign-ci-federation-token": True,
+    "benign-onboard-employee": True,
+    "benign-share-ami-partner": True,
+    "benign-share-snapshot-partner": False,  # the runbook removes public shares only
+}
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["no-allow-list", "allow-list"])
+@pytest.mark.parametrize("action_id", sorted(ALLOW_LISTED_ACTIONS))
+def test_the_runbooks_leave_allow_listed_changes_alone(emulator, action_id, kept):
+    e = emulator.endpoints
+    t = technique(action_id)
+    p = t.warm_up(e)
+    seen = len(emulator.recorder.history())
+    with allow_list_kept(kept):
+        t.detonate(e, p)
+    events = [
+        json.dumps({"detail-type": "AWS API Call via CloudTrail", "detail": record})
+        for record in emulator.recorder.history()[seen:]
+    ]
+    orders = [o for o in (runbook_order(m, RUNBOOKS / "index.yaml") for m in events) if o]
+    assert orders, "the person is alerted either way"
+    for order in orders:
+        result = subprocess.run(
+            ["bash", str(RUNBOOKS / order.runbook), *order.args],
+            env={**os.environ, **e.cli_env("operator")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert ("allow-listed:" in result.stdout) == kept, result.stdout
+    broken = t.is_remediated(e, p)
+    assert broken == (ALLOW_LISTED_ACTIONS[action_id] and not kept)
+    t.revert(e, p)
+    t.cleanup(e, p)
