@@ -8,6 +8,12 @@ KEY_ID=$2
 # The account's clock (the lab's runbook clock when it sets one).
 NOW=$(date -u -d "@${LAB_NOW:-$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)
 
+# shellcheck source=SCRIPTDIR/lib/allow-list.sh
+source "$(dirname "$0")/lib/allow-list.sh"
+
+echo "# 0. Check: is a key for $USER_NAME on the allow-list (the tag $ALLOW_TAG)?"
+leave_if_allow_listed "$(aws iam list-user-tags --user-name "$USER_NAME" --query "Tags[?Key=='$ALLOW_TAG'].Value" --output text)" "user $USER_NAME" CreateAccessKey
+
 echo "# 1. Check: when was $KEY_ID last used?"
 aws iam get-access-key-last-used --access-key-id "$KEY_ID" --output text || true
 

@@ -6,6 +6,12 @@ set -euo pipefail
 USER_NAME=$1
 NOW=$(date -u -d "@${LAB_NOW:-$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)
 
+# shellcheck source=SCRIPTDIR/lib/allow-list.sh
+source "$(dirname "$0")/lib/allow-list.sh"
+
+echo "# 0. Check: are changes to $USER_NAME on the allow-list (the tag $ALLOW_TAG)?"
+leave_if_allow_listed "$(aws iam list-user-tags --user-name "$USER_NAME" --query "Tags[?Key=='$ALLOW_TAG'].Value" --output text)" "user $USER_NAME" CreateUser CreateLoginProfile UpdateLoginProfile CreateAccessKey AttachUserPolicy
+
 echo "# 1. Check: policies and keys of $USER_NAME"
 attached=$(aws iam list-attached-user-policies --user-name "$USER_NAME" --query 'AttachedPolicies[].PolicyArn' --output text)
 echo "$attached"

@@ -5,6 +5,12 @@ set -euo pipefail
 [[ ${1:-} == "-h" || $# -ne 1 ]] && { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; [[ ${1:-} == "-h" ]]; exit $?; }
 USER_NAME=$1
 
+# shellcheck source=SCRIPTDIR/lib/allow-list.sh
+source "$(dirname "$0")/lib/allow-list.sh"
+
+echo "# 0. Check: are the calls of $USER_NAME on the allow-list (the tag $ALLOW_TAG)?"
+leave_if_allow_listed "$(aws iam list-user-tags --user-name "$USER_NAME" --query "Tags[?Key=='$ALLOW_TAG'].Value" --output text)" "user $USER_NAME" GetFederationToken SendCommand StartSession SendSSHPublicKey LeaveOrganization ConsoleLogin
+
 echo "# 1. Contain: deny the user everything (AWSCompromisedKeyQuarantineV3 also denies the sessions and federation tokens it minted)"
 aws iam attach-user-policy --user-name "$USER_NAME" \
   --policy-arn arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3

@@ -5,6 +5,18 @@ set -euo pipefail
 [[ ${1:-} == "-h" || $# -ne 1 ]] && { sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; [[ ${1:-} == "-h" ]]; exit $?; }
 ID=$1
 
+# shellcheck source=SCRIPTDIR/lib/allow-list.sh
+source "$(dirname "$0")/lib/allow-list.sh"
+
+echo "# 0. Check: is sharing $ID on the allow-list (the tag $ALLOW_TAG)?"
+case $ID in
+  snap-*) TAGS=$(aws ec2 describe-snapshots --snapshot-ids "$ID" --query "Snapshots[0].Tags[?Key=='$ALLOW_TAG'].Value" --output text) ;;
+  ami-*) TAGS=$(aws ec2 describe-images --image-ids "$ID" --query "Images[0].Tags[?Key=='$ALLOW_TAG'].Value" --output text) ;;
+  *) TAGS=$(aws rds list-tags-for-resource --resource-name "$(aws rds describe-db-snapshots --db-snapshot-identifier "$ID" \
+      --query "DBSnapshots[0].DBSnapshotArn" --output text)" --query "TagList[?Key=='$ALLOW_TAG'].Value" --output text) ;;
+esac
+leave_if_allow_listed "$TAGS" "$ID" ModifySnapshotAttribute ModifyImageAttribute ModifyDBSnapshotAttribute
+
 case $ID in
   snap-*)
     echo "# 1. Fix: remove the public (group all) create-volume permission"

@@ -55,7 +55,12 @@ class TechniqueMetadata(BaseModel):
     severity: Literal["low", "medium", "high", "critical"]
     description: str
     signals: list[str]
+    # The signal, and each architecture's own paths (cron, Config, CIS filters, GuardDuty).
     detection: str
+    # The shared list's detections (lab/detections/catalog.yaml) the detonation's calls match, which
+    # both architectures deploy (verified on the emulator: a test detonates each technique and holds
+    # its calls to every detection's event pattern).
+    shared_detections: list[str] = Field(default_factory=list)
     remediation: str
     runbook: str | None = None
     idempotent: bool

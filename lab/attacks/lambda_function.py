@@ -9,12 +9,16 @@ from typing import Any
 
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.iam_role import LAMBDA_TRUST, delete_role
-from lab.attacks.resources import boundary, lab_tags, missing_ok, tag_map
+from lab.attacks.resources import boundary, delete_bucket, lab_tags, missing_ok, tag_map
+from lab.attacks.s3_bucket import ensure_private_bucket
 from lab.emulator.endpoints import Endpoints
 
 FUNCTION = "lab-target-function"
 ROLE = "lab-target-function-role"
 ORIGINAL_CODE = "def handler(event, context):\n    return {'status': 'ok'}\n"
+# The deployment pipeline's artefact: the package it deploys, kept in its bucket (as SAM, CodeDeploy
+# and Terraform deploy a function from S3); the function's known-good code to deploy again.
+PACKAGE_KEY = "lab-target-function/package.zip"
 
 
 def zipped(source: str) -> bytes:
@@ -38,10 +42,24 @@ def function_policy(client: Any, name: str) -> dict[str, Any]:
     return {"Statement": []}
 
 
+def deploy_package(endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+    """The pipeline deploys the function's package from its bucket again (the harness's revert)."""
+    endpoints.client("lambda", "harness").update_function_code(
+        FunctionName=prerequisites["function"],
+        S3Bucket=prerequisites["artifact_bucket"],
+        S3Key=PACKAGE_KEY,
+    )
+
+
 class LabFunctionTechnique(Technique):
-    """Warm-up: a lab-tagged function with its role, in its original state (reused if it exists)."""
+    """Warm-up: a lab-tagged function with its role, deployed from the pipeline's artefact bucket,
+    in its original state (reused if it exists)."""
 
     def warm_up(self, endpoints: Endpoints) -> Prerequisites:
+        artifact_bucket = ensure_private_bucket(endpoints, "target-function-artifacts", self.id)
+        endpoints.client("s3", "harness").put_object(
+            Bucket=artifact_bucket, Key=PACKAGE_KEY, Body=zipped(ORIGINAL_CODE)
+        )
         iam = endpoints.client("iam", "harness")
         with missing_ok("EntityAlreadyExists"):
             iam.create_role(
@@ -58,13 +76,14 @@ class LabFunctionTechnique(Technique):
                 Runtime="python3.12",
                 Role=role_arn,
                 Handler="index.handler",
-                Code={"ZipFile": zipped(ORIGINAL_CODE)},
+                Code={"S3Bucket": artifact_bucket, "S3Key": PACKAGE_KEY},
                 Tags=tag_map(self.id),
             )
         configuration = function_configuration(client, FUNCTION) or {}
         prerequisites = {
             "function": FUNCTION,
             "role": ROLE,
+            "artifact_bucket": artifact_bucket,
             "code_sha256": configuration.get("CodeSha256"),
         }
         self.revert(endpoints, prerequisites)
@@ -76,3 +95,4 @@ class LabFunctionTechnique(Technique):
                 FunctionName=prerequisites["function"]
             )
         delete_role(endpoints.client("iam", "harness"), prerequisites["role"])
+        delete_bucket(endpoints.client("s3", "harness"), prerequisites["artifact_bucket"])

@@ -122,5 +122,9 @@ def attack(
     )
     console.print(f"[bold]{m.id}[/] {'detonated' if m.mitre_attack else 'made'} ({mapped})")
     console.print(f"signals: {'; '.join(m.signals)}", highlight=False)
+    console.print(
+        f"shared detections (both architectures): {', '.join(m.shared_detections) or 'none'}",
+        highlight=False,
+    )
     console.print(f"detection: {m.detection}", highlight=False)
     console.print(f"undo with: lab attack {m.id} --endpoint {endpoint} --revert", highlight=False)

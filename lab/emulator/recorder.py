@@ -76,6 +76,7 @@ _CLOUDTRAIL_EVENT_NAMES = {
     ("s3.amazonaws.com", "DeletePublicAccessBlock"): "DeleteBucketPublicAccessBlock",
     # Lambda's records name the API version the call used (Lambda Developer Guide, "Logging Lambda
     # API calls using CloudTrail": e.g. UpdateFunctionConfiguration20150331v2).
+    ("lambda.amazonaws.com", "CreateFunction"): "CreateFunction20150331",
     ("lambda.amazonaws.com", "AddPermission"): "AddPermission20150331v2",
     ("lambda.amazonaws.com", "RemovePermission"): "RemovePermission20150331v2",
     ("lambda.amazonaws.com", "UpdateFunctionCode"): "UpdateFunctionCode20150331v2",

@@ -42,6 +42,7 @@ SWEEPABLE_FIELDS = frozenset(
         "max_trial_s",
         "background_events_per_day",
         "paging",
+        "allow_list",
     }
 )
 # The on-call phone every arm's alert topic pages when ``paging`` is on (a fictional number, E.164).
@@ -76,6 +77,10 @@ class Scenario(BaseModel):
     stack's ``alert_phone``, the manual baseline's ``alert_phone``): the person is paged as well as
     e-mailed, at any hour, and acknowledges after the staffing profile's ``page_ack_s``.
 
+    ``allow_list: true``: the company keeps an allow-list (``lab.attacks.benign``): the benign
+    actions tag what they make, or the CI identity, with ``lab:allowed-changes`` naming the routine
+    call, and both the serverless orchestrator and the person's runbooks leave what is tagged alone.
+
     ``background_events_per_day`` adds the account's everyday activity (a synthetic CloudTrail
     stream, ``lab.sim.background``) to every trial.
 
@@ -95,7 +100,7 @@ class Scenario(BaseModel):
       serverless stack, ``cron_schedule`` of the manual one);
     - ``calibration.<stages|constants|operators>.<name>...<parameter>``: a calibration parameter
       (``calibration.stages.<stage>.scale`` multiplies a whole distribution, its shape kept);
-    - ``operator``, ``paging``, ``injection``, ``settle_s``, ``injection_window_s``,
+    - ``operator``, ``paging``, ``allow_list``, ``injection``, ``settle_s``, ``injection_window_s``,
       ``trial_spacing_s``, ``max_trial_s``, ``background_events_per_day``.
     """
 
@@ -136,6 +141,11 @@ class Scenario(BaseModel):
     )
     paging: bool = Field(
         False, description="The on-call phone subscribed by SMS to every arm's alert topic."
+    )
+    allow_list: bool = Field(
+        False,
+        description="The company keeps an allow-list: its routine changes carry the tag "
+        "lab:allowed-changes, which the serverless orchestrator and the person's runbooks honour.",
     )
     trial_spacing_s: float = Field(
         default=86_400, gt=0, description="Seconds between the starts of two trials."

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from lab.attacks.benign import allow_list_kept
 from lab.attacks.lifecycle import TechniqueRun
 from lab.emulator.actors import actor
 from lab.emulator.server import EmulatorServer
@@ -108,7 +109,8 @@ def run_trial(
 
     def attack():
         yield sim.env.timeout(injection.delay_s)
-        life.detonate()
+        with allow_list_kept(scenario.allow_list):  # the benign actions tag their routine changes
+            life.detonate()
         state["injected_s"] = sim.now
         detonated(sim, services, life, watching=lambda: not done.triggered)
 

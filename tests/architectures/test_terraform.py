@@ -83,7 +83,7 @@ def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
     terraform_calls = [r for r in emulator.recorder.records() if r["lab"]["actor"] == "terraform"]
     names = {(r["eventSource"], r["eventName"]) for r in terraform_calls}
     assert ("cloudtrail.amazonaws.com", "CreateTrail") in names
-    assert ("lambda.amazonaws.com", "CreateFunction") in names
+    assert ("lambda.amazonaws.com", "CreateFunction20150331") in names
     assert ("events.amazonaws.com", "PutRule") in names
     assert all(
         r["userAgent"].startswith("APN/1.0 HashiCorp/1.0 Terraform")

@@ -33,6 +33,10 @@ def test_techniques_lists_the_catalog_with_what_was_measured(tmp_path):
         [*LAB, "techniques", "show", "ec2-sg-open-ssh"], capture_output=True, text=True, check=True
     ).stdout
     assert '"tactic": "TA0005"' in shown
+    shown = subprocess.run(
+        [*LAB, "techniques", "show", "vpc-remove-flow-logs"], capture_output=True, text=True
+    ).stdout
+    assert '"shared_detections": [\n    "network-logging-tampering"\n  ]' in shown
 
 
 def test_attack_detonates_and_reverts_on_a_running_emulator(session_emulator, tmp_path):

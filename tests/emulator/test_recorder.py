@@ -86,6 +86,21 @@ def test_rest_json_lambda_and_error_codes(emulator):
     assert record["requestParameters"]["functionName"] == "nope"
 
 
+def test_lambda_create_function_named_with_its_api_version(emulator):
+    """CloudTrail names Lambda's CreateFunction by its API version (Lambda Developer Guide,
+    "Logging Lambda API calls using CloudTrail"); a runbook looks the call up by that name."""
+    client = emulator.endpoints.client("lambda")
+    with pytest.raises(client.exceptions.ClientError):
+        client.create_function(
+            FunctionName="f",
+            Runtime="python3.12",
+            Role="arn:aws:iam::123456789012:role/none",
+            Handler="index.handler",
+            Code={"S3Bucket": "no-such-bucket", "S3Key": "k.zip"},
+        )
+    assert emulator.recorder.records()[-1]["eventName"] == "CreateFunction20150331"
+
+
 def test_query_protocol_iam_error(emulator):
     iam = emulator.endpoints.client("iam")
     with pytest.raises(iam.exceptions.NoSuchEntityException):

@@ -290,3 +290,29 @@ def test_workers_take_the_heaviest_techniques_first():
         "ec2-sg-open-ssh",
         "root-account-usage",
     ]
+
+
+ALLOW_LIST_SCENARIO = """
+name: allow-list
+seed: 11
+trials: 1
+allow_list: {allow_list}
+techniques: [benign-share-ami-partner]
+architectures:
+  manual: {{}}
+  serverless: {{alert_email: team@example.com}}
+"""
+
+
+@pytest.mark.terraform
+def test_with_an_allow_list_both_arms_leave_the_declared_share_alone(tmp_path):
+    outcomes = {}
+    for kept in (False, True):
+        path = tmp_path / f"allow-list-{kept}.yaml"
+        path.write_text(ALLOW_LIST_SCENARIO.format(allow_list=str(kept).lower()))
+        run = run_scenario(load_scenario(path), tmp_path / str(kept), target=EmulatedTarget())
+        trials = pd.read_csv(run / "trials.csv").set_index("architecture")
+        outcomes[kept] = trials["outcome"].to_dict()
+    # Without the list both arms break the partner's share; with it neither does.
+    assert outcomes[False] == {"manual": "remediated", "serverless": "remediated"}
+    assert "remediated" not in outcomes[True].values()

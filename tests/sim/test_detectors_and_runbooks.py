@@ -4,6 +4,7 @@ undoes the technique."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from lab.attacks.benign import allow_list_kept
 from lab.attacks.registry import technique, techniques
 from lab.paths import CLI_BASELINE_DIR
+from lab.sim.runbook_index import runbook_order
 from lab.sim.sns import copy_for
 
 DETECTORS = CLI_BASELINE_DIR / "detectors"
@@ -75,17 +78,21 @@ RUNBOOK_ONLY = {
     "lambda-layer-extension": ("lambda-layers-remove.sh", lambda p: [p["function"]]),
     "ec2-serial-console-send-ssh-public-key": ("serial-console-disable.sh", lambda p: []),
 }
+# Techniques a detection of the shared list sees (an EventBridge rule on the call): the person maps
+# the call's event to its runbook through the index, the arguments read from the event.
+FROM_EVENT = {
+    "vpc-remove-flow-logs": "flow-logs-restore.sh",
+    "dns-delete-logs": "dns-query-logging-restore.sh",
+    "lambda-overwrite-code": "lambda-code-restore.sh",
+    "lambda-backdoor-function": "lambda-permission-remove.sh",
+    "iam-backdoor-role": "role-trust-restore.sh",
+    "ec2-deregister-ami": "image-rebuild.sh",
+    "ec2-user-data": "user-data-restore.sh",
+}
 # Techniques no person's runbook undoes, for the reason their metadata's detection field gives
 # (the serverless orchestrator's own fix, nothing to put back, or nothing detects them).
 NO_RUNBOOK = {
-    "iam-backdoor-role",
-    "lambda-backdoor-function",
-    "lambda-overwrite-code",
     "s3-backdoor-bucket-policy",
-    "vpc-remove-flow-logs",
-    "dns-delete-logs",
-    "ec2-deregister-ami",
-    "ec2-user-data",
     "s3-ransomware-individual-deletion",
     "s3-ransomware-batch-deletion",
     "s3-ransomware-client-side-encryption",
@@ -93,7 +100,7 @@ NO_RUNBOOK = {
 
 
 def test_every_technique_has_a_detector_or_a_runbook():
-    assert set(DETECTED_BY) | set(RUNBOOK_ONLY) | NO_RUNBOOK == set(techniques())
+    assert set(DETECTED_BY) | set(RUNBOOK_ONLY) | set(FROM_EVENT) | NO_RUNBOOK == set(techniques())
     assert {f"{d}.sh" for d in DETECTED_BY.values()} == {p.name for p in DETECTORS.glob("*.sh")}
     for technique_id in techniques():
         runbook = technique(technique_id).metadata.runbook
@@ -203,6 +210,35 @@ def test_runbooks_of_the_activity_techniques_contain_them(account, technique_id)
     t.revert(e, p)
 
 
+@pytest.mark.parametrize("technique_id", sorted(FROM_EVENT))
+def test_the_runbook_the_index_names_for_the_detected_call_undoes_it(account, technique_id):
+    emulator, prerequisites, _ = account
+    e = emulator.endpoints
+    t = technique(technique_id)
+    p = prerequisites[technique_id]
+    t.revert(e, p)
+    seen = len(emulator.recorder.history())
+    t.detonate(e, p)
+    assert not t.is_remediated(e, p)
+    # Each call of the detonation as the EventBridge event its rule sends the alert topic.
+    events = [
+        json.dumps({"detail-type": "AWS API Call via CloudTrail", "detail": record})
+        for record in emulator.recorder.history()[seen:]
+    ]
+    orders = [o for o in (runbook_order(m, RUNBOOKS / "index.yaml") for m in events) if o]
+    assert [o.runbook for o in orders] == [FROM_EVENT[technique_id]]
+    result = subprocess.run(
+        ["bash", str(RUNBOOKS / orders[0].runbook), *orders[0].args],
+        env={**os.environ, **e.cli_env("operator")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert t.is_remediated(e, p), result.stdout
+    t.revert(e, p)
+
+
 def test_a_failing_runbook_exits_non_zero(account):
     emulator, _, _ = account
     result = subprocess.run(
@@ -221,3 +257,44 @@ def test_runbook_usage_errors(tmp_path: Path):
         text=True,
     )
     assert result.returncode != 0 and "Usage" in result.stdout
+
+
+# The benign actions whose change the allow-list covers in both architectures, and whether the
+# person's runbooks break that legitimate work when no allow-list is kept.
+ALLOW_LISTED_ACTIONS = {
+    "benign-ci-federation-token": True,
+    "benign-onboard-employee": True,
+    "benign-share-ami-partner": True,
+    "benign-share-snapshot-partner": False,  # the runbook removes public shares only
+}
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["no-allow-list", "allow-list"])
+@pytest.mark.parametrize("action_id", sorted(ALLOW_LISTED_ACTIONS))
+def test_the_runbooks_leave_allow_listed_changes_alone(emulator, action_id, kept):
+    e = emulator.endpoints
+    t = technique(action_id)
+    p = t.warm_up(e)
+    seen = len(emulator.recorder.history())
+    with allow_list_kept(kept):
+        t.detonate(e, p)
+    events = [
+        json.dumps({"detail-type": "AWS API Call via CloudTrail", "detail": record})
+        for record in emulator.recorder.history()[seen:]
+    ]
+    orders = [o for o in (runbook_order(m, RUNBOOKS / "index.yaml") for m in events) if o]
+    assert orders, "the person is alerted either way"
+    for order in orders:
+        result = subprocess.run(
+            ["bash", str(RUNBOOKS / order.runbook), *order.args],
+            env={**os.environ, **e.cli_env("operator")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert ("allow-listed:" in result.stdout) == kept, result.stdout
+    broken = t.is_remediated(e, p)
+    assert broken == (ALLOW_LISTED_ACTIONS[action_id] and not kept)
+    t.revert(e, p)
+    t.cleanup(e, p)

@@ -6,7 +6,14 @@ import json
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
-from lab.attacks.benign import CI, QUARANTINE_POLICY_ARN, user_cut_off
+from lab.attacks.benign import (
+    ADMIN,
+    ALLOW_TAG,
+    CI,
+    QUARANTINE_POLICY_ARN,
+    allowed_changes,
+    user_cut_off,
+)
 from lab.attacks.iam_user import delete_user, ensure_user
 from lab.attacks.resources import account_id, lab_tags, missing_ok
 from lab.emulator.actors import actor
@@ -53,7 +60,11 @@ class BenignCiFederationToken(Technique):
         return prerequisites
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        """One build job's credentials: an hour, scoped to the artifacts bucket."""
+        """One build job's credentials: an hour, scoped to the artifacts bucket. With an
+        allow-list, the administrator has tagged the CI user: its federation tokens are routine."""
+        tags = allowed_changes("GetFederationToken")
+        if tags:
+            endpoints.client("iam", ADMIN).tag_user(UserName=prerequisites["user"], Tags=tags)
         endpoints.client("sts", CI).get_federation_token(
             Name="ci-build-job",
             Policy=json.dumps(
@@ -70,11 +81,13 @@ class BenignCiFederationToken(Technique):
         return user_cut_off(endpoints.client("iam", "observer"), prerequisites["user"])
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        """The session expires by itself; a quarantine, if any, is lifted for the next trial."""
+        """The session expires by itself; a quarantine, if any, is lifted for the next trial, and
+        the allow-list tag removed."""
+        iam = endpoints.client("iam", "harness")
         with missing_ok("NoSuchEntity"):
-            endpoints.client("iam", "harness").detach_user_policy(
-                UserName=prerequisites["user"], PolicyArn=QUARANTINE_POLICY_ARN
-            )
+            iam.detach_user_policy(UserName=prerequisites["user"], PolicyArn=QUARANTINE_POLICY_ARN)
+        with missing_ok("NoSuchEntity"):
+            iam.untag_user(UserName=prerequisites["user"], TagKeys=[ALLOW_TAG])
 
     def cleanup(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         delete_user(endpoints.client("iam", "harness"), prerequisites["user"])

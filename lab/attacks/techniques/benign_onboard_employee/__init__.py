@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
-from lab.attacks.benign import ADMIN, user_cut_off
+from lab.attacks.benign import ADMIN, allowed_changes, user_cut_off
 from lab.attacks.iam_user import delete_user
 from lab.attacks.resources import boundary, lab_tags, missing_ok
 from lab.emulator.endpoints import Endpoints
@@ -28,7 +28,10 @@ class BenignOnboardEmployee(Technique):
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
         iam = endpoints.client("iam", ADMIN)
         user = prerequisites["user"]
-        iam.create_user(UserName=user, Tags=lab_tags(self.id), **boundary())
+        # With an allow-list, the new employee's user is made tagged: their password and key are
+        # routine (the onboarding ticket's calls).
+        routine = allowed_changes("CreateUser", "CreateLoginProfile", "CreateAccessKey")
+        iam.create_user(UserName=user, Tags=lab_tags(self.id) + routine, **boundary())
         iam.create_login_profile(UserName=user, Password=FIRST_PASSWORD, PasswordResetRequired=True)
         key = iam.create_access_key(UserName=user)["AccessKey"]
         prerequisites["access_key_id"] = key["AccessKeyId"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites
-from lab.attacks.benign import ADMIN, PARTNER_ACCOUNT
+from lab.attacks.benign import ADMIN, PARTNER_ACCOUNT, tag_routine_ec2, untag_routine_ec2
 from lab.attacks.resources import missing_ok
 from lab.attacks.techniques.ec2_share_ami import Ec2ShareAmi
 from lab.emulator.endpoints import Endpoints
@@ -17,7 +17,9 @@ class BenignShareAmiPartner(Ec2ShareAmi):
     folder = Path(__file__).parent
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        endpoints.client("ec2", ADMIN).modify_image_attribute(
+        ec2 = endpoints.client("ec2", ADMIN)
+        tag_routine_ec2(ec2, prerequisites["image_id"], "ModifyImageAttribute")
+        ec2.modify_image_attribute(
             ImageId=prerequisites["image_id"],
             LaunchPermission={"Add": [{"UserId": PARTNER_ACCOUNT}]},
         )
@@ -30,6 +32,11 @@ class BenignShareAmiPartner(Ec2ShareAmi):
             )["LaunchPermissions"]
             return {"UserId": PARTNER_ACCOUNT} not in granted
         return True
+
+    def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
+        super().revert(endpoints, prerequisites)
+        with missing_ok("InvalidAMIID.NotFound"):
+            untag_routine_ec2(endpoints.client("ec2", "harness"), prerequisites["image_id"])
 
 
 TECHNIQUE = BenignShareAmiPartner

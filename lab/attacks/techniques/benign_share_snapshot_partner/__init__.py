@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
-from lab.attacks.benign import ADMIN, PARTNER_ACCOUNT
+from lab.attacks.benign import ADMIN, PARTNER_ACCOUNT, tag_routine_ec2, untag_routine_ec2
 from lab.attacks.ebs_snapshot import ensure_volume_snapshot
 from lab.attacks.resources import missing_ok
 from lab.emulator.endpoints import Endpoints
@@ -33,7 +33,9 @@ class BenignShareSnapshotPartner(Technique):
         return []
 
     def detonate(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        endpoints.client("ec2", ADMIN).modify_snapshot_attribute(
+        ec2 = endpoints.client("ec2", ADMIN)
+        tag_routine_ec2(ec2, prerequisites["snapshot_id"], "ModifySnapshotAttribute")
+        ec2.modify_snapshot_attribute(
             SnapshotId=prerequisites["snapshot_id"],
             Attribute="createVolumePermission",
             OperationType="add",
@@ -45,8 +47,11 @@ class BenignShareSnapshotPartner(Technique):
         return {"UserId": PARTNER_ACCOUNT} not in self._granted(endpoints, prerequisites)
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        """Every share of the snapshot removed (the partner's, and any other)."""
+        """Every share of the snapshot removed (the partner's, and any other), and its
+        allow-list tag."""
         ec2 = endpoints.client("ec2", "harness")
+        with missing_ok("InvalidSnapshot.NotFound"):
+            untag_routine_ec2(ec2, prerequisites["snapshot_id"])
         for permission in self._granted(endpoints, prerequisites):
             kind = {"UserIds": [permission["UserId"]]} if "UserId" in permission else None
             kind = kind or {"GroupNames": [permission["Group"]]}

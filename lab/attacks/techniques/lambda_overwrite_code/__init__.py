@@ -6,8 +6,8 @@ from pathlib import Path
 
 from lab.attacks.base import Prerequisites
 from lab.attacks.lambda_function import (
-    ORIGINAL_CODE,
     LabFunctionTechnique,
+    deploy_package,
     function_configuration,
     zipped,
 )
@@ -36,11 +36,8 @@ class LambdaOverwriteCode(LabFunctionTechnique):
         return configuration is None or configuration["CodeSha256"] == prerequisites["code_sha256"]
 
     def revert(self, endpoints: Endpoints, prerequisites: Prerequisites) -> None:
-        client = endpoints.client("lambda", "harness")
         if not self.is_remediated(endpoints, prerequisites):
-            client.update_function_code(
-                FunctionName=prerequisites["function"], ZipFile=zipped(ORIGINAL_CODE)
-            )
+            deploy_package(endpoints, prerequisites)
 
 
 TECHNIQUE = LambdaOverwriteCode
