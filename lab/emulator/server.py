@@ -220,8 +220,11 @@ class EmulatorServer:
         replay(self.capture.app, requests, adapt)
 
     def _post(self, path: str) -> None:
+        """A control request (reset, seed). It waits its turn behind the request being served
+        (``ids`` serves one at a time): on a loaded machine a reset after a large deploy took
+        more than 10 s, hence the minute."""
         request = urllib.request.Request(f"{self.url}{path}", data=b"", method="POST")
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             if response.status >= 300:
                 raise EmulatorError(f"POST {path} answered {response.status}")
 
