@@ -118,3 +118,56 @@ def test_deployed_it_alerts_the_person_carries_the_run_id_and_is_torn_down(emula
     architecture.destroy(emulator.endpoints, tmp_path)
     assert events.list_rules(NamePrefix="acme-")["Rules"] == []
     assert topic not in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+
+
+DEPLOY_SH = """#!/bin/sh
+set -eu
+arn=$(aws sns create-topic --name acme-alerts --tags Key=lab:run-id,Value="$LAB_RUN_ID" \\
+  --query TopicArn --output text)
+echo "ALERT_TOPIC_ARN=$arn" >> "$LAB_STATE_FILE"
+"""
+TEARDOWN_SH = """#!/bin/sh
+set -eu
+arn=$(sed -n 's/^ALERT_TOPIC_ARN=//p' "$LAB_STATE_FILE")
+[ -z "$arn" ] || aws sns delete-topic --topic-arn "$arn"
+"""
+
+
+@pytest.mark.integration
+def test_a_script_stack_is_deployed_with_the_cli_wired_to_the_person_and_torn_down(
+    emulator, tmp_path
+):
+    deploy, teardown = tmp_path / "deploy.sh", tmp_path / "teardown.sh"
+    deploy.write_text(DEPLOY_SH)
+    teardown.write_text(TEARDOWN_SH)
+    deploy.chmod(0o755)
+    teardown.chmod(0o755)
+    spec = StackFile(name="acme", deploy=deploy, teardown=teardown)
+    assert contract_problems(spec) == []
+    architecture = stack_architecture(spec, "run-8", {"alert_phone": "+15555550100"})
+    state = architecture.deploy(emulator.endpoints, tmp_path / "work")
+    sns = emulator.endpoints.client("sns")
+    topic = state["ALERT_TOPIC_ARN"]
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert sorted((s["Protocol"], s["Endpoint"]) for s in subscriptions) == [
+        ("email", PERSON_INBOX),
+        ("sms", "+15555550100"),
+    ]
+    tags = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=topic)["Tags"]}
+    assert tags["lab:run-id"] == "run-8"
+    architecture.destroy(emulator.endpoints, tmp_path / "work")
+    assert sns.list_topics()["Topics"] == []
+
+
+@pytest.mark.integration
+def test_a_stack_whose_alerts_reach_no_inbox_stops_at_its_deploy(emulator, tmp_path):
+    deploy, teardown = tmp_path / "deploy.sh", tmp_path / "teardown.sh"
+    deploy.write_text("#!/bin/sh\n# writes no ALERT_TOPIC_ARN, subscribes no ALERT_EMAIL\n")
+    teardown.write_text("#!/bin/sh\n")
+    deploy.chmod(0o755)
+    teardown.chmod(0o755)
+    architecture = stack_architecture(
+        StackFile(name="acme", deploy=deploy, teardown=teardown), "run-9", {}
+    )
+    with pytest.raises(StackError, match="no SNS topic delivers to the person's inbox"):
+        architecture.deploy(emulator.endpoints, tmp_path / "work")
