@@ -123,5 +123,5 @@ def report(
         (coverage, f"{name}: ATT&CK coverage on the catalog ({run_dir.name})"),
         (totals, f"{name} and the built-in arms: techniques detected and how fast"),
     ):
-        shown = frame.map(lambda v: f"{v:,.0f}" if isinstance(v, float) and v == v else v)
+        shown = frame.map(lambda v: (f"{v:,.0f}" if v == v else "-") if isinstance(v, float) else v)
         typer.echo(f"\n## {title}\n\n{shown.to_markdown(index=False)}")

@@ -88,56 +88,45 @@ def citation(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _interval(value: float, low: float, high: float, percent: bool = False) -> str:
+def _number(value: float, percent: bool = False) -> str:
     if pd.isna(value):
         return "not reached"
-    if percent:
-        return f"{value:.0%} [{low:.0%}, {high:.0%}]"
-    return f"{value:,.0f} [{low:,.0f}, {high:,.0f}]"
+    return f"{value:.0%}" if percent else f"{value:,.0f}"
+
+
+def _interval(value: float, low: float, high: float, percent: bool = False) -> str:
+    """``value [low, high]``; a bound that is NaN was not reached (a Kaplan-Meier quantile)."""
+    if pd.isna(value):
+        return "not reached"
+    return f"{_number(value, percent)} [{_number(low, percent)}, {_number(high, percent)}]"
 
 
 def benchmark_markdown(table: pd.DataFrame, cited: dict[str, Any]) -> str:
     """The table as Markdown, under the citation (``benchmark.csv`` holds every number)."""
+
+    def intervals(value: str, percent: bool = False) -> list[str]:
+        low, high = (
+            (f"{value}_ci_low", f"{value}_ci_high")
+            if percent
+            else (f"{value.removesuffix('_s')}_ci_low_s", f"{value.removesuffix('_s')}_ci_high_s")
+        )
+        return [
+            _interval(v, lo, hi, percent)
+            for v, lo, hi in zip(table[value], table[low], table[high], strict=True)
+        ]
+
     shown = pd.DataFrame(
         {
             "ATT&CK": table["attack_id"],
             "technique": table["technique"],
             "architecture": table["architecture"],
             "n": table["ran"].astype(int),
-            "detected [95 % CI]": [
-                _interval(
-                    r.detected_fraction,
-                    r.detected_fraction_ci_low,
-                    r.detected_fraction_ci_high,
-                    True,
-                )
-                for r in table.itertuples()
-            ],
-            "remediated [95 % CI]": [
-                _interval(
-                    r.remediated_fraction,
-                    r.remediated_fraction_ci_low,
-                    r.remediated_fraction_ci_high,
-                    True,
-                )
-                for r in table.itertuples()
-            ],
-            "TTD median s [95 % CI]": [
-                _interval(
-                    r.detect_km_median_s, r.detect_km_median_ci_low_s, r.detect_km_median_ci_high_s
-                )
-                for r in table.itertuples()
-            ],
-            "TTD RMST s": table["detect_rmst_s"].map(lambda v: f"{v:,.0f}"),
-            "TTR median s [95 % CI]": [
-                _interval(
-                    r.remediate_km_median_s,
-                    r.remediate_km_median_ci_low_s,
-                    r.remediate_km_median_ci_high_s,
-                )
-                for r in table.itertuples()
-            ],
-            "TTR RMST s": table["remediate_rmst_s"].map(lambda v: f"{v:,.0f}"),
+            "detected [95 % CI]": intervals("detected_fraction", percent=True),
+            "remediated [95 % CI]": intervals("remediated_fraction", percent=True),
+            "TTD median s [95 % CI]": intervals("detect_km_median_s"),
+            "TTD RMST s [95 % CI]": intervals("detect_rmst_s"),
+            "TTR median s [95 % CI]": intervals("remediate_km_median_s"),
+            "TTR RMST s [95 % CI]": intervals("remediate_rmst_s"),
         }
     )
     horizon = table["horizon_s"].min() if len(table) else float("nan")
