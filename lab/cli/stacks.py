@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from lab.cli.output import console, err, fail
 
@@ -80,7 +81,7 @@ def add(
         problems = [f"terraform validate: {p}" for p in _terraform_validate(spec.terraform)]
     if problems:
         for problem in problems:
-            err.print(f"[bold red]error:[/] stack {name}: {problem}", highlight=False)
+            err.print(f"[bold red]error:[/] stack {name}: {escape(problem)}", highlight=False)
         raise typer.Exit(2)
     path = write_stack(spec, into)
     console.print(
