@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from lab.architectures.terraform_module import ModuleError, read_module
 from lab.paths import REPO_ROOT
@@ -55,11 +62,17 @@ class StackFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
-    description: str = ""
-    terraform: Path | None = None
-    deploy: Path | None = None
-    teardown: Path | None = None
+    name: Annotated[str, StringConstraints(pattern=NAME_PATTERN)] = Field(
+        description="What scenarios call it: lowercase letters, digits and dashes."
+    )
+    description: str = Field("", description="One line on what the stack is.")
+    terraform: Path | None = Field(
+        None, description="Folder of its Terraform root module (relative to this file)."
+    )
+    deploy: Path | None = Field(
+        None, description="Its deploy script, for a stack built with the CLI (relative)."
+    )
+    teardown: Path | None = Field(None, description="Its teardown script, with deploy.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> StackFile:

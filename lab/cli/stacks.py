@@ -126,3 +126,15 @@ def report(
     ):
         shown = frame.map(lambda v: (f"{v:,.0f}" if v == v else "-") if isinstance(v, float) else v)
         typer.echo(f"\n## {title}\n\n{shown.to_markdown(index=False)}")
+
+
+@stack_app.command()
+def schema() -> None:
+    """Print the stack file's format (stacks/NAME.yaml) as JSON Schema (draft 2020-12)."""
+    import json
+
+    from lab.architectures.stacks import StackFile
+
+    document = StackFile.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    typer.echo(json.dumps(document, indent=2, sort_keys=True))

@@ -106,3 +106,14 @@ def test_a_third_party_stack_is_added_measured_and_reported(tmp_path):
     assert out.count("not run") == 2 * not_run  # the stack's and manual's cell of each other one
     other = _lab("stack", "report", "other", str(run_dir), cwd=tmp_path)
     assert other.returncode == 2 and "no arm of stack 'other'" in other.stderr
+
+
+def test_schema_and_list_describe_the_stack_files(tmp_path):
+    schema = json.loads(_lab("stack", "schema", cwd=tmp_path).stdout)
+    assert set(schema["properties"]) == {"name", "description", "terraform", "deploy", "teardown"}
+    assert schema["additionalProperties"] is False
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "broken.yaml").write_text("name: broken\nterraform: nowhere\n")
+    listed = _lab("stack", "list", cwd=tmp_path)
+    assert listed.returncode == 0 and "broken: terraform:" in listed.stdout
+    assert "is not a folder" in listed.stdout
