@@ -18,9 +18,15 @@ from lab.report.survival import km_table, observation_window_s
 
 BENCHMARK_CSV = "benchmark.csv"
 BENCHMARK_MD = "benchmark.md"
-_STAGES = {"detect": "detect", "remediate": "remediate"}
-_SURVIVAL = ("km_median_s", "km_median_ci_low_s", "km_median_ci_high_s", "rmst_s")
-_SURVIVAL_CI = ("rmst_ci_low_s", "rmst_ci_high_s")
+_STAGES = ("detect", "remediate")
+_SURVIVAL = (
+    "km_median_s",
+    "km_median_ci_low_s",
+    "km_median_ci_high_s",
+    "rmst_s",
+    "rmst_ci_low_s",
+    "rmst_ci_high_s",
+)
 
 
 def _detected_fraction(outcomes: pd.Series) -> dict[str, float]:
@@ -43,7 +49,10 @@ def benchmark_table(trials: pd.DataFrame, window_s: pd.Series) -> pd.DataFrame:
     attack = coverage_table(trials).set_index(["technique", "architecture"])[
         ["tactic", "attack_id"]
     ]
-    survival = km_table(trials, window_s)
+    by_cell = {
+        (*(r[k] for k in keys), r["stage"]): r
+        for r in km_table(trials, window_s).to_dict("records")
+    }
     rows = []
     for values, group in trials.groupby(keys, sort=True):
         labels = dict(zip(keys, values, strict=True))
@@ -58,14 +67,10 @@ def benchmark_table(trials: pd.DataFrame, window_s: pd.Series) -> pd.DataFrame:
             **{k: v for k, v in fractions.items() if k.startswith("remediated_")},
         }
         for stage in _STAGES:
-            match = survival
-            for key, value in labels.items():
-                match = match[match[key] == value]
-            found = match[match["stage"] == stage]
-            first = found.iloc[0] if len(found) else None
-            for column in (*_SURVIVAL, *_SURVIVAL_CI, "horizon_s"):
-                name = f"{stage}_{column}" if column != "horizon_s" else "horizon_s"
-                row[name] = float(first[column]) if first is not None else float("nan")
+            found = by_cell.get((*values, stage), {})
+            for column in _SURVIVAL:
+                row[f"{stage}_{column}"] = float(found.get(column, float("nan")))
+            row["horizon_s"] = float(found.get("horizon_s", row.get("horizon_s", float("nan"))))
         rows.append(row)
     table = pd.DataFrame(rows)
     return table.sort_values(["tactic", "attack_id", *keys]).reset_index(drop=True)
