@@ -154,9 +154,8 @@ def benchmark_markdown(table: pd.DataFrame, cited: dict[str, Any]) -> str:
         "seconds from the attack to the detection and to the remediation, Kaplan-Meier median "
         "(95 % CI; not reached: under half got there) and restricted mean over "
         f"{horizon:,.0f} s (a trial not there counts the horizon). Every number: {BENCHMARK_CSV}.",
-        "",
     ]
-    return "\n".join(header) + shown.to_markdown(index=False) + "\n"
+    return "\n".join([*header, "", shown.to_markdown(index=False), ""])
 
 
 def write_benchmark(run_dir: Path) -> tuple[Path, Path] | None:

@@ -23,7 +23,7 @@ techniques: [ec2-sg-open-ssh, s3-bucket-public-acl]
 architectures:
   acme: {}
   manual:
-    detectors: [api-calls]
+    detectors: [cis-alarms, api-calls]  # the trail EventBridge needs, and the shared rules
 operator: soc-24x7
 max_trial_s: 86400
 """

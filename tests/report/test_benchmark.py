@@ -57,6 +57,7 @@ def test_the_table_cites_the_catalog_seed_and_lock_and_matches_the_survival_esti
     assert md.startswith(f"# Benchmark: demo on catalog v{catalog_version()['version']}")
     assert manifest["versions"]["lock"]["sha256"] in md and str(manifest["seed"]) in md
     assert "nan" not in md.lower().replace("not reached", "")
+    assert "\n\n| ATT&CK" in md  # a table after a blank line, as Markdown needs
 
 
 def test_a_run_older_than_the_catalog_field_says_its_version_was_not_recorded(run_dir):
