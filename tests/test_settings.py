@@ -16,6 +16,7 @@ SET_FOR_CHILDREN = {
     "LAB_RUN_ID",
     "LAB_NOW",
     "LAB_DETECTOR_STATE_DIR",
+    "LAB_STATE_FILE",
 }
 
 

@@ -1,4 +1,4 @@
-"""The architectures the lab compares, by name."""
+"""The architectures the lab compares, by name: its own two and the stacks teams register."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from croniter import croniter
 
 from lab.architectures.base import Architecture
 from lab.architectures.manual import DEFAULT_CRON_SCHEDULE, MANUAL_DETECTORS, ManualArchitecture
+from lab.architectures.own_stack import stack_architecture, stack_options_problem
 from lab.architectures.serverless import ServerlessArchitecture
+from lab.architectures.stacks import StackError, find, registered
 from lab.architectures.terraform_variables import value_problem, variables
 
 ARCHITECTURES = ("manual", "serverless")
@@ -32,15 +34,23 @@ def arm_options(options: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (options or {}).items() if k not in ARM_KEYS}
 
 
+def known() -> list[str]:
+    """Every architecture a scenario may name: the built-in ones, then the registered stacks."""
+    return [*ARCHITECTURES, *(n for n in registered() if n not in ARCHITECTURES)]
+
+
 def build(name: str, run_id: str, options: dict[str, Any] | None = None) -> Architecture:
-    """The architecture of arm ``name`` (``manual``, ``serverless``, or an arm whose
-    ``architecture:`` says which) with its scenario options (Terraform variables, detectors...)."""
+    """The architecture of arm ``name`` (``manual``, ``serverless``, a registered stack, or an arm
+    whose ``architecture:`` says which) with its scenario options (Terraform variables, detectors...)."""
     base, variables = arm_base(name, options), arm_options(options)
     if base == "serverless":
         return ServerlessArchitecture(variables=variables, run_id=run_id)
     if base == "manual":
         return ManualArchitecture(run_id=run_id, **variables)
-    raise KeyError(f"unknown architecture {base!r}; known: {', '.join(ARCHITECTURES)}")
+    spec = find(base)
+    if spec is not None:
+        return stack_architecture(spec, run_id, variables)
+    raise KeyError(f"unknown architecture {base!r}; known: {', '.join(known())}")
 
 
 # Terraform variables the lab sets itself for every deployment (not scenario options).
@@ -58,10 +68,11 @@ def arm_problem(name: str, options: dict[str, Any]) -> str | None:
     """Why arm ``name`` of a scenario is not valid (None: it is): its architecture, its options,
     its factors (a mapping of factor name to level)."""
     base = arm_base(name, options)
-    if base not in ARCHITECTURES:
+    if base not in known():
         return (
             f"architecture {base!r} unknown; give 'architecture:' one of "
-            f"{list(ARCHITECTURES)} (an arm not named after its architecture needs it)"
+            f"{known()} (an arm not named after its architecture needs it; "
+            "`lab stack add` registers a stack of your own)"
         )
     factors = (options or {}).get("factors", {})
     if not isinstance(factors, dict) or not all(
@@ -103,4 +114,10 @@ def options_problem(name: str, options: dict[str, Any]) -> str | None:
                 if problem:
                     return f"serverless {problem}"
         return None
-    return f"unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}"
+    try:
+        spec = find(name)
+    except StackError as exc:
+        return str(exc)
+    if spec is not None:
+        return stack_options_problem(spec, options)
+    return f"unknown architecture {name!r}; known: {', '.join(known())}"

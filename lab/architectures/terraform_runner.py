@@ -170,6 +170,27 @@ class Terraform:
                 f"and set {PLUGIN_DIR_ENV}=DIR.\n{exc}"
             ) from exc
 
+    def validate(self) -> list[str]:
+        """``terraform validate``'s errors (after ``init``), one line each: where, what, why."""
+        result = self._run("validate", "-no-color", "-json", check=False)
+        try:
+            report = json.loads(result.stdout or "{}")
+        except json.JSONDecodeError:
+            report = {}
+        errors = []
+        for diagnostic in report.get("diagnostics", []):
+            if diagnostic.get("severity") != "error":
+                continue
+            where = diagnostic.get("range") or {}
+            at = f"{where['filename']}:{where['start']['line']}: " if where else ""
+            detail = diagnostic.get("detail", "").replace("\n", " ").strip()
+            errors.append(
+                f"{at}{diagnostic.get('summary', '')}" + (f": {detail}" if detail else "")
+            )
+        if result.returncode != 0 and not errors:
+            errors.append(result.stderr.strip() or "terraform validate failed")
+        return errors
+
     def apply(self) -> None:
         self._run("apply", "-no-color", "-input=false", "-auto-approve")
 

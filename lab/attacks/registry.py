@@ -6,13 +6,18 @@ id, but are not part of the attack catalog (``techniques()``, ``techniques: all`
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from lab.attacks.base import Technique
 
 TECHNIQUES_DIR = Path(__file__).with_name("techniques")
+CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 
 
 @cache
@@ -44,3 +49,16 @@ def technique(technique_id: str) -> Technique:
     if technique_id not in table:
         raise KeyError(f"unknown technique {technique_id!r}; known: {', '.join(sorted(table))}")
     return table[technique_id]
+
+
+@cache
+def catalog_version() -> dict[str, Any]:
+    """The catalog's declared version (``catalog.yaml``) and the sha256 of its technique folders
+    (every file but Python's caches): what a result cites as "catalog v1"."""
+    digest = hashlib.sha256()
+    for path in sorted(TECHNIQUES_DIR.rglob("*")):
+        relative = path.relative_to(TECHNIQUES_DIR)
+        if path.is_file() and "__pycache__" not in relative.parts:
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes())
+    declared = yaml.safe_load(CATALOG_FILE.read_text())
+    return {"version": int(declared["version"]), "sha256": digest.hexdigest()}

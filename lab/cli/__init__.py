@@ -16,6 +16,7 @@ from lab.cli import (
     experiments,
     reference,
     scenarios,
+    stacks,
     teaching,
 )
 
@@ -51,5 +52,6 @@ app.command("console")(teaching.console_)
 app.add_typer(catalog.techniques_app, name="techniques")
 app.add_typer(scenarios.scenario_app, name="scenario")
 app.add_typer(reference.reference_app, name="reference")
+app.add_typer(stacks.stack_app, name="stack")
 
 __all__ = ["app"]

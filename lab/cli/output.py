@@ -90,3 +90,5 @@ def print_published(run_dir: Path, latex: bool = False) -> None:
         console.print(f"report: {published.report_html} (and {published.report_md.name})")
         if latex:
             console.print(f"LaTeX: {run_dir / 'latex' / 'report.tex'} (tables/, figures.tex)")
+    if published.benchmark_md is not None:
+        console.print(f"benchmark: {published.benchmark_md} (and benchmark.csv)")

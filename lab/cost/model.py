@@ -308,14 +308,17 @@ def monthly_cost(
     if per_trial.get("sns.sms_parts"):  # pages: each 140-byte part of a text is billed
         bill("notification", "sns", "sms_parts", incidents * per_trial["sns.sms_parts"])
 
-    # People: response time per incident (simulated), upkeep and amortised build (profiles.yaml).
-    effort = loads.effort[architecture]
+    # People: response time per incident (simulated), upkeep and amortised build (profiles.yaml;
+    # a registered stack has no effort figures there: its bill leaves them out, it does not guess).
     response_hours = incidents * per_trial.get("operator.work_s", 0.0) / 3600
     lines.append(
         Line(
             "people", "operator", "incident response", response_hours, "hour", response_hours * rate
         )
     )
+    effort = loads.effort.get(architecture)
+    if effort is None:
+        return lines
     lines.append(
         Line(
             "people",

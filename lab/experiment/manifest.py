@@ -65,7 +65,10 @@ def git_commit() -> dict[str, Any]:
 
 
 def versions() -> dict[str, Any]:
-    """The interpreter, the main packages, the lock they were installed from, terraform."""
+    """The interpreter, the main packages, the lock they were installed from, terraform, the
+    attack catalog's version and digest, the registered stacks' digests."""
+    from lab.architectures.own_stack import stack_digests
+    from lab.attacks.registry import catalog_version
     from lab.lock import lock_state
 
     return {
@@ -74,6 +77,8 @@ def versions() -> dict[str, Any]:
         "lock": lock_state().as_manifest(),
         "terraform": _terraform_version(),
         "platform": platform.platform(),
+        "catalog": catalog_version(),
+        "stacks": stack_digests(),
     }
 
 

@@ -24,13 +24,19 @@ from lab.report.survival import survival_data
 def arm_pairs(
     trials: pd.DataFrame, scenario: dict[str, Any] | None = None
 ) -> list[tuple[str, str]]:
-    """The pairs of arms compared: manual vs serverless where both ran; in an ablation the arms
-    that differ in one factor alone; else every pair of arms, in drawing order."""
+    """The pairs of arms compared: manual vs serverless where both ran, and each built-in arm vs
+    each arm of a registered stack (``lab stack add``); in an ablation the arms that differ in one
+    factor alone; else every pair of arms, in drawing order."""
+    from lab.architectures.registry import ARCHITECTURES, arm_base
     from lab.report.attribution import arm_factors, factor_pairs
 
     present = architecture_order(trials["architecture"])
+    arms = (scenario or {}).get("architectures") or {}
+    stacks = [a for a in present if a in arms and arm_base(a, arms[a]) not in ARCHITECTURES]
     if {"manual", "serverless"} <= set(present):
-        return [("manual", "serverless")]
+        return [("manual", "serverless")] + [
+            (built_in, stack) for built_in in ("manual", "serverless") for stack in stacks
+        ]
     factors = {a: f for a, f in arm_factors(scenario or {}).items() if a in present}
     if factors:
         declared = (scenario or {}).get("factors") or {}

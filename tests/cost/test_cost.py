@@ -353,3 +353,16 @@ def test_every_profile_field_drives_a_line():
             continue
         bumped = SMALL_COMPANY.model_copy(update={field: getattr(SMALL_COMPANY, field) * 10})
         assert quantities(bumped) != base, field
+
+
+def test_a_registered_stack_is_billed_without_effort_figures_it_has_none_of():
+    usage = {"inventory": {"trails": 1}, "per_trial": {"operator.work_s": 600.0}}
+    lines = {
+        (line.service, line.item): line
+        for line in monthly_cost("acme", usage, SMALL_COMPANY, PRICES, workloads(), 60)
+    }
+    assert ("cloudtrail", "management_events_first_copy") in lines  # its infrastructure
+    response = lines[("operator", "incident response")]  # the same person's time, measured
+    assert response.quantity == pytest.approx(SMALL_COMPANY.incidents_per_month * 600 / 3600)
+    assert ("engineer", "maintenance") not in lines  # not guessed
+    assert ("engineer", "build (amortised)") not in lines

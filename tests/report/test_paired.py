@@ -115,3 +115,27 @@ def test_the_arms_compared():
     assert arm_pairs(both) == [("manual", "serverless")]
     arms = _trials({("t", "p"): [1.0], ("t", "q"): [1.0], ("t", "r"): [1.0]})
     assert arm_pairs(arms) == [("p", "q"), ("p", "r"), ("q", "r")]
+
+
+def test_a_registered_stack_is_compared_with_each_built_in_arm():
+    trials = _trials(
+        {
+            ("t", "manual"): [1.0],
+            ("t", "serverless"): [1.0],
+            ("t", "acme"): [1.0],
+            ("t", "x"): [1.0],
+        }
+    )
+    scenario = {
+        "architectures": {
+            "manual": {},
+            "serverless": {},
+            "acme": {},  # a stack of its own
+            "x": {"architecture": "serverless"},  # an arm of a built-in architecture
+        }
+    }
+    assert arm_pairs(trials, scenario) == [
+        ("manual", "serverless"),
+        ("manual", "acme"),
+        ("serverless", "acme"),
+    ]
