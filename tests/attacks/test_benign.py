@@ -141,6 +141,16 @@ def test_all_is_the_attack_catalog_and_benign_actions_are_listed_by_id(tmp_path)
     assert benign.trials == 3 and benign.max_trial_s == 21600
 
 
+def test_the_allow_list_scenario_differs_from_the_benign_one_by_the_allow_list_only():
+    """The two runs compared in docs/fairness.md: one factor at a time."""
+    plain = load_scenario(ROOT / "scenarios" / "benign-admin.yaml").model_dump()
+    listed = load_scenario(ROOT / "scenarios" / "benign-admin-allow-list.yaml").model_dump()
+    assert (plain.pop("allow_list"), listed.pop("allow_list")) == (False, True)
+    for field in ("name", "description"):
+        plain.pop(field), listed.pop(field)
+    assert listed == plain
+
+
 @pytest.mark.parametrize("technique_id", BENIGN)
 def test_legitimate_change_holds_a_harmful_fix_reads_as_broken(emulator, technique_id):
     t = technique(technique_id)
