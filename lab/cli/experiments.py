@@ -366,11 +366,11 @@ def calibrate(
     ] = None,
 ) -> None:
     """Fit the simulator to measured runs: per architecture, measured / simulated median time to
-    alert scales the stages on its alert path (lab/targets/alert_paths.yaml). Writes a calibration
+    alert scales the stages on its alert path (lab/report/alert_paths.yaml). Writes a calibration
     file for `lab run --calibration FILE` and a figure of both distributions beside it."""
     from lab.experiment.results import RunNotFound, read_manifest
+    from lab.report.calibrate import CalibrateError, fit_and_write
     from lab.sim.calibration import CalibrationError
-    from lab.targets.calibrate import CalibrateError, fit_and_write
 
     try:
         for run_dir in [*measured, *against]:
