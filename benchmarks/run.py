@@ -167,7 +167,7 @@ def matcher_throughput(records: int = 50_000) -> float:
 
 def synthetic_records(count: int = 200_000) -> tuple[list[dict], float]:
     """A synthetic CloudTrail stream of ``count`` records, and its generation rate (records/s)."""
-    from lab.load.synthetic import stream
+    from lab.sim.synthetic import stream
 
     started = time.perf_counter()
     records = [r for _, r in stream(count, datetime(2026, 1, 5, tzinfo=UTC), 86_400, seed=1)]

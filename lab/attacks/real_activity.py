@@ -28,6 +28,7 @@ import boto3
 from lab.attacks.activity import Activity
 from lab.attacks.base import Prerequisites
 from lab.attacks.iam_role import delete_instance_profile, ensure_instance_profile
+from lab.attacks.launch import AMI_PARAMETER, run_instances_once_profile_propagates
 from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
 from lab.emulator.endpoints import Endpoints
 
@@ -133,13 +134,9 @@ def ensure_attacker(
         profile = ensure_instance_profile(
             endpoints.client("iam", "harness"), ATTACKER_PROFILE, technique_id, SSM_CORE
         )
-        # (imported here: target_instance imports this module)
-        from lab.attacks.target_instance import AMI_PARAMETER, run_instances_once_profile_propagates
-
         image = endpoints.client("ssm", "harness").get_parameter(Name=AMI_PARAMETER)["Parameter"][
             "Value"
         ]
-
         instance = run_instances_once_profile_propagates(
             ec2,
             {

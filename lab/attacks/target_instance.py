@@ -11,16 +11,14 @@ or no longer allowed by the security group.
 from __future__ import annotations
 
 import ipaddress
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from lab.attacks import real_activity
 from lab.attacks.base import Prerequisites, Technique
 from lab.attacks.iam_role import delete_instance_profile, ensure_instance_profile
+from lab.attacks.launch import AMI_PARAMETER, run_instances_once_profile_propagates
 from lab.attacks.real_activity import SSM_CORE
 from lab.attacks.resources import find_tagged, missing_ok, tag_specifications
 from lab.emulator.actors import actor
@@ -28,7 +26,6 @@ from lab.emulator.endpoints import Endpoints
 
 VPC_CIDR = "10.77.0.0/16"
 SUBNET_CIDR = "10.77.1.0/24"
-AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 WORKLOAD_RULE_FROM = 100  # the lab's allow rules start here; responders add denies below
 WORKLOAD_TAG = "lab:workload"  # an architecture's VPC for workloads (where its flow logs look)
 AGENT_PARAMETER = "AmazonCloudWatch-lab"  # the account's CloudWatch agent configuration, if any
@@ -206,20 +203,6 @@ def ensure_target(
         "group_id": group_id,
         "instance_id": instance["InstanceId"],
     }
-
-
-def run_instances_once_profile_propagates(ec2: Any, launch: dict[str, Any]) -> dict[str, Any]:
-    """RunInstances, retried while EC2 does not yet know a new instance profile (IAM is eventually
-    consistent; AWS advises waiting and retrying). The launched instance."""
-    for attempt in range(1, 11):
-        try:
-            return ec2.run_instances(**launch)["Instances"][0]
-        except ClientError as error:
-            message = error.response["Error"].get("Message", "")
-            if attempt == 10 or "Invalid IAM Instance Profile" not in message:
-                raise
-            time.sleep(0.5 * attempt)
-    raise AssertionError("unreachable")
 
 
 def _read_back(ec2: Any, instance: dict[str, Any]) -> Prerequisites:

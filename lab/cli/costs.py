@@ -162,7 +162,7 @@ def load(
     into OUT/load/<run-id>/ and prints the request rate and p50 / p95 latency."""
     from rich.table import Table
 
-    from lab.experiment.load_run import plan_load, run_load_plan
+    from lab.load.run import plan_load, run_load_plan
     from lab.load.runner import LoadError
 
     overrides = {"users": users, "spawn_rate": spawn_rate, "duration_s": duration}

@@ -210,6 +210,7 @@ def replay(
 
     from lab.architectures.registry import ARCHITECTURES
     from lab.experiment.manifest import git_commit, versions, write_manifest
+    from lab.experiment.plan import load_calibration
     from lab.experiment.replay import (
         ReplayInputError,
         read_records,
@@ -217,14 +218,13 @@ def replay(
         replay_architecture,
         write_rows,
     )
-    from lab.sim.calibration import Calibration
 
     chosen = list(ARCHITECTURES) if architecture == "all" else [architecture]
     if any(a not in ARCHITECTURES for a in chosen):
         fail(f"unknown architecture {architecture!r}; one of {', '.join(ARCHITECTURES)} or all")
     try:
         records = read_records(logs)
-        loaded = Calibration.load(calibration) if calibration else Calibration.load()
+        loaded = load_calibration(calibration)
         regions = frozenset(region or []) or record_regions(records)
         known = set(boto3.session.Session().get_available_regions("events"))
         if unknown := sorted(set(region or []) - known):
@@ -366,11 +366,11 @@ def calibrate(
     ] = None,
 ) -> None:
     """Fit the simulator to measured runs: per architecture, measured / simulated median time to
-    alert scales the stages on its alert path (lab/targets/alert_paths.yaml). Writes a calibration
+    alert scales the stages on its alert path (lab/report/alert_paths.yaml). Writes a calibration
     file for `lab run --calibration FILE` and a figure of both distributions beside it."""
     from lab.experiment.results import RunNotFound, read_manifest
+    from lab.report.calibrate import CalibrateError, fit_and_write
     from lab.sim.calibration import CalibrationError
-    from lab.targets.calibrate import CalibrateError, fit_and_write
 
     try:
         for run_dir in [*measured, *against]:

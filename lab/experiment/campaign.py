@@ -8,25 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lab.experiment.runner import Progress, run_scenario
+from lab.experiment.plan import RunPlan, plan_run
+from lab.experiment.runner import Progress, run_plan
 from lab.experiment.scenario import Scenario, ScenarioError, load_scenario
-from lab.experiment.sweep import Point, run_sweep, validate
+from lab.experiment.sweep import Point, points, run_sweep
 from lab.experiment.target import Target
-from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration, CalibrationError
+from lab.sim.calibration import CalibrationError
 
 
-def calibration_path(scenario: Scenario, override: Path | None = None) -> Path:
-    """The one rule for a run's calibration: the option, else the scenario's, else the lab's."""
-    return Path(override or scenario.calibration or DEFAULT_CALIBRATION)
-
-
-@dataclass
+@dataclass(frozen=True)
 class Campaign:
-    """A checked scenario with its calibration (and, for a sweep, its points)."""
+    """A checked run plan (and, for a sweep, its points)."""
 
-    scenario: Scenario
-    calibration_path: Path
+    plan: RunPlan
     points: list[Point] = field(default_factory=list)
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.plan.scenario
 
     @property
     def description(self) -> str:
@@ -46,29 +45,28 @@ def prepare(
     operator: str | None = None,
     target: str | None = None,
 ) -> Campaign:
-    """Load and check everything a run needs; ``ScenarioError`` (one clear message) otherwise."""
+    """Load and check everything a run needs, into its plan (the calibration chosen by the one
+    rule, ``lab.experiment.plan``); ``ScenarioError`` (one clear message) otherwise."""
     scenario = load_scenario(scenario_file)
-    path = calibration_path(scenario, calibration)
+    updates = {k: v for k, v in (("operator", operator), ("target", target)) if v is not None}
     try:
-        loaded = Calibration.load(path)
+        plan = plan_run(scenario.model_copy(update=updates) if updates else scenario, calibration)
         if operator is not None:
-            loaded.operator(operator)
+            plan.calibration.operator(operator)
     except CalibrationError as exc:
         raise ScenarioError(str(exc)) from exc
     except KeyError as exc:
         raise ScenarioError(str(exc.args[0])) from exc
-    updates = {k: v for k, v in (("operator", operator), ("target", target)) if v is not None}
-    if updates:
-        scenario = scenario.model_copy(update=updates)
-    problem = scenario.person_problem(loaded)
+    scenario = plan.scenario
+    problem = scenario.person_problem(plan.calibration)
     if problem and not scenario.is_sweep:  # a sweep's points are checked one by one
         raise ScenarioError(problem)
     if scenario.is_sweep and scenario.target == "aws":
         raise ScenarioError(
             "sweeps run on the emulator only; give --target aws a scenario without sweep/repeat"
         )
-    points = validate(scenario, path) if scenario.is_sweep else []
-    return Campaign(scenario, path, points)
+    found = points(scenario, plan.calibration) if scenario.is_sweep else []
+    return Campaign(plan, found)
 
 
 def run_campaign(
@@ -82,21 +80,5 @@ def run_campaign(
     """Run (or resume) the campaign into ``run_dir`` on ``target`` (``cluster``: a Dask client
     whose workers run the units, see ``lab.experiment.cluster``)."""
     if campaign.scenario.is_sweep:
-        return run_sweep(
-            campaign.scenario,
-            run_dir,
-            campaign.calibration_path,
-            target,
-            progress,
-            jobs=jobs,
-            cluster=cluster,
-        )
-    return run_scenario(
-        campaign.scenario,
-        run_dir,
-        campaign.calibration_path,
-        progress,
-        jobs=jobs,
-        target=target,
-        cluster=cluster,
-    )
+        return run_sweep(campaign.plan, run_dir, target, progress, jobs=jobs, cluster=cluster)
+    return run_plan(campaign.plan, run_dir, progress, jobs=jobs, target=target, cluster=cluster)

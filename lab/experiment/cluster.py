@@ -22,6 +22,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from lab.experiment.manifest import git_commit
+from lab.experiment.plan import RunPlan, WorkUnit, lock_digest
+from lab.experiment.worker import Message, run_unit
 from lab.sim.calibration import Calibration
 
 LOCAL_PREFIX = "local"
@@ -43,19 +46,20 @@ class Stamp:
     lock: str
 
     @classmethod
-    def here(cls, calibration_path: Path) -> Stamp:
-        from lab.experiment.manifest import git_commit
-        from lab.lock import lock_state
+    def here(cls, calibration_text: str) -> Stamp:
+        """What this process runs, with ``calibration_text`` read as this lab reads it."""
+        return cls.of(Calibration.parse(calibration_text).digest, lock_digest())
 
+    @classmethod
+    def expected(cls, plan: RunPlan) -> Stamp:
+        """What the plan's units need: this lab and commit, the plan's calibration and lock."""
+        return cls.of(plan.calibration_digest, plan.lock_digest)
+
+    @classmethod
+    def of(cls, calibration_digest: str, lock: str) -> Stamp:
         found = git_commit()
         commit = f"{found['commit']}{'+dirty' if found['dirty'] else ''}"
-        lock = lock_state()
-        return cls(
-            version("aws-serverless-security-monitoring"),
-            commit,
-            Calibration.load(calibration_path).digest,
-            f"{lock.sha256}{'+differs' if lock.differs else ''}",
-        )
+        return cls(version("aws-serverless-security-monitoring"), commit, calibration_digest, lock)
 
     def mismatch(self, other: Stamp) -> str | None:
         """Why a worker stamped ``other`` cannot run units stamped ``self`` (None: it can)."""
@@ -120,58 +124,44 @@ def cluster_workers(client: Any) -> int:
     return max(1, sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()))
 
 
-def _unit(args: tuple[Any, ...], stamp: Stamp, calibration_text: str, queue_name: str) -> str:
-    """One unit on a worker: check the stamp, then run the architecture's trials, each message
-    put on the run's queue as it happens."""
+def _unit(unit: WorkUnit, stamp: Stamp, queue_name: str) -> str:
+    """One unit on a worker: check the stamp, then run the unit's trials, each message put on the
+    run's queue as it happens (its scratch files in a folder of the worker's own)."""
     import tempfile
 
     from distributed import Queue, get_worker
-
-    from lab.experiment.runner import run_architecture
 
     if get_worker().state.nthreads != 1:
         raise ClusterError(
             "a lab worker runs one unit at a time: start it with `dask worker ... --nthreads 1`"
         )
+    problem = stamp.mismatch(Stamp.here(unit.plan.calibration_text))
+    if problem:
+        raise ClusterError(f"worker refused the unit: {problem}")
+    queue = Queue(queue_name)
     with tempfile.TemporaryDirectory(prefix="lab-unit-") as scratch:
-        calibration = Path(scratch) / "calibration.yaml"
-        calibration.write_text(calibration_text)
-        problem = stamp.mismatch(Stamp.here(calibration))
-        if problem:
-            raise ClusterError(f"worker refused the unit: {problem}")
-        target, scenario_json, run_dir, _, arch, pending, worker = args
-        queue = Queue(queue_name)
-        run_architecture(
-            target,
-            scenario_json,
-            str(Path(scratch) / Path(run_dir).name),
-            str(calibration),
-            arch,
-            pending,
-            emit=queue.put,
-            worker=worker,
-        )
-    return worker
+        run_unit(unit.moved(Path(scratch) / unit.run_id), emit=queue.put)
+    return unit.worker
 
 
 def run_units(
     client: Any,
-    args: list[tuple[Any, ...]],
-    handle: Callable[[tuple[str, Any, Any]], None],
+    units: list[WorkUnit],
+    handle: Callable[[Message], None],
     errors: list[str],
-    calibration_path: Path,
 ) -> None:
-    """Run the units ``args`` (as ``runner.run_architecture`` takes them) on the cluster; every
-    message goes to ``handle`` as it arrives; a failed unit's traceback goes to ``errors``."""
+    """Run ``units`` (of one plan) on the cluster; every message goes to ``handle`` as it arrives;
+    a failed unit's traceback goes to ``errors``."""
     from distributed import Queue, wait
 
-    stamp = Stamp.here(calibration_path)
-    text = Path(calibration_path).read_text()
+    if not units:
+        return
+    stamp = Stamp.expected(units[0].plan)
     name = f"lab-{uuid.uuid4().hex}"
     queue = Queue(name, client=client)
     futures = [
-        client.submit(_unit, arg, stamp, text, name, key=f"{arg[6]}-{name}", pure=False)
-        for arg in args
+        client.submit(_unit, unit, stamp, name, key=f"{unit.worker}-{name}", pure=False)
+        for unit in units
     ]
 
     def drain() -> None:
@@ -185,8 +175,7 @@ def run_units(
         time.sleep(QUEUE_WAIT_S)
     wait(futures)
     drain()
-    for arg, future in zip(args, futures, strict=True):
-        worker = arg[6]
-        if future.status == "error" and not any(m.startswith(f"{worker}:") for m in errors):
+    for unit, future in zip(units, futures, strict=True):
+        if future.status == "error" and not any(m.startswith(f"{unit.worker}:") for m in errors):
             exc = future.exception()
-            errors.append(f"{worker}: {type(exc).__name__}: {exc}")
+            errors.append(f"{unit.worker}: {type(exc).__name__}: {exc}")

@@ -27,13 +27,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from lab.architectures import snapshot
 from lab.architectures.registry import build
 from lab.emulator import EmulatorServer
 from lab.paths import RUNBOOKS_DIR
-from lab.seeds import stable_key
+from lab.seeds import Stream, stream
 from lab.sim.calibration import Calibration
 from lab.sim.kernel import Simulation
 from lab.sim.services import start_services
@@ -221,7 +219,7 @@ def _replay_one(
     index: int,
     regions: frozenset[str],
 ) -> ReplayRow:
-    rng = np.random.default_rng([seed, stable_key(architecture), index])
+    rng = stream(seed, Stream.REPLAY, architecture, index)
     epoch = _event_time(record) - timedelta(seconds=SETTLE_S)
     sim = Simulation(emulator.endpoints, emulator.recorder, calibration, rng, epoch)
     services = start_services(

@@ -16,109 +16,35 @@ import queue as queue_module
 import shutil
 import signal
 import time
-import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from lab import interrupt
-from lab.architectures.registry import SPLITTABLE, arm_base, build
-from lab.attacks.lifecycle import TechniqueRun
+from lab.architectures.registry import SPLITTABLE, arm_base
 from lab.attacks.registry import technique as get_technique
 from lab.cost.usage import meter_run, record_inventory
-from lab.experiment.outcome import trial_row
+from lab.experiment.cluster import cluster_workers, run_units
+from lab.experiment.plan import RunPlan, WorkUnit, plan_run
 from lab.experiment.results import finish_manifest, start_manifest
 from lab.experiment.scenario import Scenario
 from lab.experiment.store import TrialStore
-from lab.experiment.target import RunStopped, Target, TrialRequest
-from lab.seeds import derived_seed, stable_key
-from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration
+from lab.experiment.target import Target
+from lab.experiment.worker import Message, run_unit
 
 Progress = Callable[[str, int, int], None]  # (description, done, total)
-Message = tuple[
-    str, Any, Any
-]  # ("trial", row, events) | ("status", text, None) | ("inventory", arch, resources)
-#   | ("done"/"error"/"stopped", worker, detail)
-Pending = list[tuple[str, int]]  # (technique, trial)
+Pending = Sequence[tuple[str, int]]  # (technique, trial)
 
 
 class RunError(RuntimeError):
     """An architecture's worker failed; its completed trials are kept in the store."""
 
 
-def run_architecture(
-    target: Target,
-    scenario_json: str,
-    run_dir: str,
-    calibration_path: str,
-    arch_name: str,
-    pending: Pending,
-    emit: Callable[[Message], None],
-    worker: str | None = None,
-    claim: Callable[[], str | None] | None = None,
-) -> None:
-    """Deploy ``arch_name`` into the worker's account on ``target``, run its pending trials, tear
-    down. ``worker`` names this worker in its messages (default: the architecture's name).
-    ``claim``: the next technique to run, shared with the architecture's other workers (None: no
-    more); without it, every technique of ``pending``."""
-    scenario = Scenario.model_validate_json(scenario_json)
-    calibration = Calibration.load(Path(calibration_path))
-    run_id = Path(run_dir).name
-    worker = worker or arch_name
-    workdir = Path(run_dir) / ".work" / worker
-    # A fresh start each time: state left by an interrupted session means nothing now.
-    shutil.rmtree(workdir, ignore_errors=True)
-    try:
-        with target.account(scenario, run_id) as account:
-            architecture = build(arch_name, run_id, scenario.arm_options(arch_name))
-            emit(("status", f"deploying {worker}", None))
-            try:
-                account.deploy(architecture, workdir)
-                resources = account.inventory()
-                if resources is not None:
-                    emit(("inventory", arch_name, resources))
-                with account.watching(arch_name, run_id):
-                    for technique_id in _techniques(pending, claim):
-                        # The prerequisites' ids depend on the technique only, not on the deploy
-                        # or the techniques this worker ran before (split workers, resumed runs).
-                        account.seed(derived_seed(scenario.seed, stable_key(technique_id), 0x3A))
-                        life = TechniqueRun(get_technique(technique_id), account.endpoints, run_id)
-                        with life.warm():
-                            for _, trial in (p for p in pending if p[0] == technique_id):
-                                interrupt.check()
-                                target.check_time()
-                                request = TrialRequest(
-                                    scenario, calibration, life, arch_name, trial, workdir
-                                )
-                                observation, events = account.trial(request)
-                                emit(("trial", trial_row(observation, scenario.seed), events))
-            finally:
-                emit(("status", f"tearing down {worker}", None))
-                account.teardown(architecture, workdir)
-        emit(("done", worker, None))
-    except BaseException as exc:
-        emit(
-            ("stopped" if isinstance(exc, RunStopped) else "error", worker, traceback.format_exc())
-        )
-        raise
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _techniques(pending: Pending, claim: Callable[[], str | None] | None):
-    """The techniques of ``pending`` in order, or as ``claim`` hands them out."""
-    if claim is None:
-        yield from dict.fromkeys(t for t, _ in pending)
-        return
-    while (technique_id := claim()) is not None:
-        yield technique_id
-
-
-def _worker(args: tuple[Any, ...], out: Any, claims: Any = None) -> None:
+def _worker(unit: WorkUnit, out: Any, claims: Any = None) -> None:
     interrupt.install()
     claim = None if claims is None else claims.get  # blocking: a None per worker ends the queue
     with contextlib.suppress(BaseException):  # failures are reported through the queue
-        run_architecture(*args[:6], emit=out.put, worker=args[6], claim=claim)
+        run_unit(unit, emit=out.put, claim=claim)
 
 
 def split_plan(
@@ -163,7 +89,27 @@ def run_scenario(
     target: Target,
     cluster: Any | None = None,
 ) -> Path:
-    """Run (or resume) ``scenario`` on ``target`` into ``run_dir``; return ``run_dir``.
+    """``run_plan`` of ``scenario`` planned by the one rule (``lab.experiment.plan.plan_run``)."""
+    return run_plan(
+        plan_run(scenario, calibration_path),
+        Path(run_dir),
+        progress,
+        jobs,
+        target=target,
+        cluster=cluster,
+    )
+
+
+def run_plan(
+    plan: RunPlan,
+    run_dir: Path,
+    progress: Progress | None = None,
+    jobs: int | None = None,
+    *,
+    target: Target,
+    cluster: Any | None = None,
+) -> Path:
+    """Run (or resume) ``plan`` on ``target`` into ``run_dir``; return ``run_dir``.
 
     ``jobs`` workers run at once as the target allows (emulated: each in its own process and
     account; default one more than the CPUs, at least one per architecture, the manual baseline's
@@ -172,19 +118,19 @@ def run_scenario(
     (``lab.experiment.cluster``), as many at once as it has.
     """
     interrupt.install()
-    calibration_path = Path(calibration_path or scenario.calibration or DEFAULT_CALIBRATION)
-    calibration = Calibration.load(calibration_path)
-    start_manifest(run_dir, scenario, calibration_path, calibration, **target.manifest_fields())
+    scenario = plan.scenario
+    start_manifest(
+        run_dir,
+        scenario,
+        plan.calibration_source,
+        plan.calibration,
+        **target.manifest_fields(),
+    )
     store = TrialStore(run_dir)
     store.drop_orphan_events()
     done = store.completed()
-    plan = {
-        arch: [
-            (t, k)
-            for t in scenario.techniques
-            for k in range(scenario.trials)
-            if (t, arch, k) not in done
-        ]
+    pending = {
+        arch: [(t, k) for t, a, k in _all_trials(scenario) if a == arch and (t, a, k) not in done]
         for arch in scenario.architectures
     }
     total = len(scenario.architectures) * len(scenario.techniques) * scenario.trials
@@ -213,47 +159,25 @@ def run_scenario(
             state["stopped"] = state.get("stopped") or kind == "stopped"
 
     notify("starting", state["finished"], total)
-    if cluster is not None:
-        from lab.experiment.cluster import cluster_workers
-
-        processes = max(len(plan), cluster_workers(cluster))
-    else:
-        processes = target.workers(jobs, len(plan))
-    args = [
-        (
-            target,
-            scenario.model_dump_json(),
-            str(run_dir),
-            str(calibration_path),
-            arch,
-            pending,
-            worker,
-        )
-        for arch, worker, pending in split_plan(
-            plan,
-            processes,
-            # On a cluster every architecture is split over the workers it has: a deployment per
-            # share costs a minute, but the shares run at once instead of one after another.
-            set(scenario.architectures)
-            if cluster is not None
-            else {a for a, o in scenario.architectures.items() if arm_base(a, o) in SPLITTABLE},
-        )
-    ]
+    processes = (
+        max(len(pending), cluster_workers(cluster))
+        if cluster is not None
+        else target.workers(jobs, len(pending))
+    )
+    units = _units(plan, target, Path(run_dir), pending, processes, on_cluster=cluster is not None)
     status = "interrupted"
     finished: dict[str, Any] = {}
     try:
         if cluster is not None:
-            from lab.experiment.cluster import run_units
-
-            run_units(cluster, args, handle, errors, calibration_path)
-        elif processes <= 1 or len(args) <= 1:
-            for arg in args:
+            run_units(cluster, units, handle, errors)
+        elif processes <= 1 or len(units) <= 1:
+            for unit in units:
                 try:
-                    run_architecture(*arg[:6], emit=handle, worker=arg[6])
+                    run_unit(unit, emit=handle)
                 except Exception:
                     break
         else:
-            _run_in_processes(args, handle, errors)
+            _run_in_processes(units, handle, errors)
         status = "stopped" if state.get("stopped") else "failed" if errors else "complete"
     finally:
         # The workers tear their deployments down themselves (on Ctrl-C too); what landed stays.
@@ -264,14 +188,7 @@ def run_scenario(
     if not errors:
         if target.meters_usage:
             meter_run(run_dir)
-        store.finalize(
-            [
-                (t, a, k)
-                for a in scenario.architectures
-                for t in scenario.techniques
-                for k in range(scenario.trials)
-            ]
-        )
+        store.finalize(_all_trials(scenario))
     finish_manifest(
         run_dir,
         status,
@@ -286,6 +203,37 @@ def run_scenario(
     return run_dir
 
 
+def _all_trials(scenario: Scenario) -> list[tuple[str, str, int]]:
+    """Every (technique, architecture, trial) of ``scenario``, in the order of its results."""
+    return [
+        (t, a, k)
+        for a in scenario.architectures
+        for t in scenario.techniques
+        for k in range(scenario.trials)
+    ]
+
+
+def _units(
+    plan: RunPlan,
+    target: Target,
+    run_dir: Path,
+    pending: dict[str, list[tuple[str, int]]],
+    processes: int,
+    on_cluster: bool,
+) -> list[WorkUnit]:
+    """The run's work units, ``processes`` at most at once (see ``split_plan``). On a cluster every
+    architecture is split over the workers it has: a deployment per share costs a minute, but the
+    shares run at once instead of one after another."""
+    arms = plan.scenario.architectures
+    splittable = (
+        set(arms) if on_cluster else {a for a, o in arms.items() if arm_base(a, o) in SPLITTABLE}
+    )
+    return [
+        WorkUnit(plan, target, run_dir, arch, worker, tuple(share))
+        for arch, worker, share in split_plan(pending, processes, splittable)
+    ]
+
+
 def heaviest_first(pending: Pending) -> list[str]:
     """The techniques of ``pending``, those with simulated host activity first (their trials run
     longest: agent logs, alarms and a person at work), each group in the scenario's order."""
@@ -294,34 +242,36 @@ def heaviest_first(pending: Pending) -> list[str]:
 
 
 def _run_in_processes(
-    args: list[tuple[Any, ...]], handle: Callable[[Message], None], errors: list[str]
+    units: list[WorkUnit], handle: Callable[[Message], None], errors: list[str]
 ) -> None:
     """One process per worker. The workers of one architecture share its techniques through a
     queue, heaviest first, each taking the next when it finishes one: the load balances itself
     whatever each technique costs (results do not depend on which worker runs a trial)."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
-    shards: dict[str, list[tuple[Any, ...]]] = {}
-    for arg in args:
-        shards.setdefault(arg[4], []).append(arg)
+    shards: dict[str, list[WorkUnit]] = {}
+    for unit in units:
+        shards.setdefault(unit.architecture, []).append(unit)
     claims: dict[str, Any] = {}
     for arch, workers in shards.items():
         if len(workers) > 1:
             claims[arch] = context.Queue()
-            pending = [p for w in workers for p in w[5]]
+            pending = [p for w in workers for p in w.pending]
             for technique_id in [*heaviest_first(pending), *[None] * len(workers)]:
                 claims[arch].put(technique_id)
     processes = [
         context.Process(
             target=_worker,
             args=(
-                arg if arg[4] not in claims else (*arg[:5], _all_pending(shards[arg[4]]), arg[6]),
+                unit
+                if unit.architecture not in claims
+                else unit.with_pending(_all_pending(shards[unit.architecture])),
                 out,
-                claims.get(arg[4]),
+                claims.get(unit.architecture),
             ),
-            name=f"lab-{arg[6]}",
+            name=f"lab-{unit.worker}",
         )
-        for arg in args
+        for unit in units
     ]
     for process in processes:
         process.start()
@@ -353,6 +303,6 @@ def _run_in_processes(
             process.join(timeout=600)
 
 
-def _all_pending(workers: list[tuple[Any, ...]]) -> Pending:
+def _all_pending(workers: list[WorkUnit]) -> Pending:
     """Every pending trial of an architecture's workers, in the order the plan had them."""
-    return sorted((p for w in workers for p in w[5]), key=lambda p: (p[0], p[1]))
+    return sorted((p for w in workers for p in w.pending), key=lambda p: (p[0], p[1]))

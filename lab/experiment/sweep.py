@@ -23,12 +23,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from lab.experiment.plan import RunPlan
 from lab.experiment.results import POINTS_DIR, finish_manifest, short_name, start_manifest
-from lab.experiment.runner import run_scenario
+from lab.experiment.runner import run_plan
 from lab.experiment.scenario import Scenario, ScenarioError, validation_problems
 from lab.experiment.target import Target
-from lab.seeds import derived_seed
-from lab.sim.calibration import Calibration, CalibrationError, scale_distribution
+from lab.seeds import Stream, stream_seed
+from lab.sim.calibration import Calibration, scale_distribution
 
 Progress = Callable[[str, int, int], None]
 
@@ -53,7 +54,7 @@ def repeat_seed(seed: int, repeat: int) -> int:
     """The seed of repetition ``repeat`` (0 keeps ``seed``)."""
     if repeat == 0:
         return seed
-    return derived_seed(seed, repeat)
+    return stream_seed(seed, Stream.REPETITION, repeat)
 
 
 def _set_calibration(raw: dict[str, Any], key: str, value: Any) -> None:
@@ -143,34 +144,25 @@ def points(scenario: Scenario, calibration: Calibration) -> list[Point]:
     return found
 
 
-def validate(scenario: Scenario, calibration_path: Path) -> list[Point]:
-    """The points of ``scenario`` with the calibration at ``calibration_path``; one clear error."""
-    try:
-        calibration = Calibration.load(calibration_path)
-    except CalibrationError as exc:
-        raise ScenarioError(str(exc)) from exc
-    return points(scenario, calibration)
-
-
 def run_sweep(
-    scenario: Scenario,
+    plan: RunPlan,
     run_dir: Path,
-    calibration_path: Path,
     target: Target,
     progress: Progress | None = None,
     jobs: int | None = None,
     cluster: Any | None = None,
 ) -> Path:
-    """Run (or resume) every point of ``scenario`` on ``target`` into ``run_dir/points/``; return
-    ``run_dir``. With a Dask ``cluster`` the points run at once, their units sharing its workers
+    """Run (or resume) every point of ``plan``'s scenario on ``target`` into ``run_dir/points/``;
+    return ``run_dir``. Each point is a plan of its own (its scenario, its calibration written to
+    its folder). With a Dask ``cluster`` the points run at once, their units sharing its workers
     (each point's results in its own folder, as one by one)."""
-    calibration = Calibration.load(calibration_path)
-    found = points(scenario, calibration)
+    scenario = plan.scenario
+    found = points(scenario, plan.calibration)
     start_manifest(
         run_dir,
         scenario,
-        calibration_path,
-        calibration,
+        plan.calibration_source,
+        plan.calibration,
         kind="sweep",
         sweep=scenario.sweep,
         repeat=scenario.repeat,
@@ -190,19 +182,17 @@ def run_sweep(
         point_dir = run_dir / POINTS_DIR / point.id
         point_dir.mkdir(parents=True, exist_ok=True)
         calibration_file = point_dir / "calibration.yaml"
-        calibration_file.write_text(
-            yaml.safe_dump(point.calibration.model_dump(mode="json"), sort_keys=False)
-        )
+        text = yaml.safe_dump(point.calibration.model_dump(mode="json"), sort_keys=False)
+        calibration_file.write_text(text)
 
         def step(description: str, done: int, _total: int) -> None:
             with lock:
                 done_by_point[point.id] = done
                 notify(f"{point.id} {description}", sum(done_by_point.values()), total)
 
-        run_scenario(
-            point.scenario,
+        run_plan(
+            plan.with_calibration(point.scenario, text, calibration_file),
             point_dir,
-            calibration_file,
             step,
             jobs=jobs,
             target=target,

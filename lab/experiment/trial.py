@@ -7,8 +7,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import numpy as np
-
 from lab.attacks.benign import allow_list_kept
 from lab.attacks.lifecycle import TechniqueRun
 from lab.emulator.actors import actor
@@ -17,7 +15,7 @@ from lab.experiment.injection import draw_injection
 from lab.experiment.outcome import Observation, trial_row
 from lab.experiment.target import TrialRequest
 from lab.paths import RUNBOOKS_DIR
-from lab.seeds import derived_seed, stable_key
+from lab.seeds import Stream, stream, stream_seed
 from lab.sim.background import BackgroundLoad
 from lab.sim.cspm import CspmSchedule, Scanner
 from lab.sim.kernel import Simulation
@@ -45,14 +43,10 @@ def run_trial(
     # Resource ids the trial makes (keys, groups, executions) come from its own seed, not from what
     # the account made before it: a trial's timeline is the same whichever trials ran before it in
     # this account (resumed runs, split workers).
-    emulator.seed(
-        derived_seed(scenario.seed, stable_key(technique.id), stable_key(architecture), trial, 0x1D)
-    )
+    emulator.seed(stream_seed(scenario.seed, Stream.TRIAL_IDS, technique.id, architecture, trial))
     # Common random numbers: the injection phase of trial k is the same for every architecture.
-    phase_rng = np.random.default_rng([scenario.seed, stable_key(technique.id), trial])
-    rng = np.random.default_rng(
-        [scenario.seed, stable_key(technique.id), stable_key(architecture), trial]
-    )
+    phase_rng = stream(scenario.seed, Stream.INJECTION, technique.id, trial)
+    rng = stream(scenario.seed, Stream.ARCHITECTURE, technique.id, architecture, trial)
     injection = draw_injection(
         scenario.injection,
         scenario.start + timedelta(seconds=trial * scenario.trial_spacing_s),
@@ -65,7 +59,7 @@ def run_trial(
     )
     # The same person in every architecture: their reading, diagnosing and typing times come from
     # the trial's common stream, not the architecture's (common random numbers for the person).
-    person_rng = np.random.default_rng([scenario.seed, stable_key(technique.id), trial, 0x9E])
+    person_rng = stream(scenario.seed, Stream.PERSON, technique.id, trial)
     services = start_services(
         sim,
         request.workdir,
@@ -79,7 +73,7 @@ def run_trial(
         sim,
         services.cloudtrail,
         scenario.background_events_per_day,
-        seed=derived_seed(scenario.seed, 0xB6, trial),
+        seed=stream_seed(scenario.seed, Stream.BACKGROUND, trial),
     )
     done = sim.env.event()
     state: dict[str, Any] = {}

@@ -1,3 +1,3 @@
-"""Load on the account: locust users that call AWS through boto3 (``locustfile.py``), ``lab load``
-(``runner.py``), and a synthetic CloudTrail stream that drives the simulation at account scale
-(``synthetic.py``, mix in ``event_mix.yaml``)."""
+"""``lab load``: locust users that call AWS through boto3 (``locustfile.py``), run headless
+(``runner.py``) as a run of the results folder (``run.py``). The synthetic CloudTrail stream that
+drives the simulation at account scale is the simulation's (``lab.sim.synthetic``)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lab.experiment.plan import recorded_calibration
 from lab.experiment.results import load_trials
 from lab.report.attribution import attribution_table
 from lab.report.captions import caption
@@ -160,10 +161,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
                 readable(summary(cost_lines(run_dir)), 2),
             )
         )
-    calibration_path = Path(manifest.get("calibration_path") or "")
-    calibration = (
-        Calibration.load(calibration_path) if calibration_path.is_file() else Calibration.load()
-    )
+    calibration = recorded_calibration(manifest)
     tables.append(
         ("Calibration used (every figure with its source)", _calibration_table(calibration))
     )

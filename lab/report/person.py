@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from lab.sim.calibration import DEFAULT_CALIBRATION, Availability, Calibration
+from lab.experiment.plan import recorded_calibration
+from lab.sim.calibration import Availability
 
 KEYS = ["technique", "architecture", "trial"]
 COLUMNS = [*KEYS, "alerts", "read_out_of_hours", "work_s"]
@@ -36,8 +37,7 @@ def read_events(run_dir: Path) -> list[dict[str, Any]]:
 
 def office_hours(manifest: dict[str, Any]) -> Availability:
     """The working day the run's person keeps: their profile's hours, else business hours."""
-    path = manifest.get("calibration_path") or DEFAULT_CALIBRATION
-    calibration = Calibration.load(Path(path) if Path(path).is_file() else DEFAULT_CALIBRATION)
+    calibration = recorded_calibration(manifest)
     profile = manifest.get("scenario", {}).get("operator") or ""
     own = calibration.operators.get(profile)
     if own is not None and own.availability.mode == "hours":

@@ -1,5 +1,5 @@
 """The account's everyday activity during a trial: the synthetic CloudTrail stream
-(``lab.load.synthetic``) delivered through the deployed trail in batches, like any call, to
+(``lab.sim.synthetic``) delivered through the deployed trail in batches, like any call, to
 EventBridge (rules match it and invoke their targets: real Lambda runs, competing for concurrency)
 and to the trail's log group (metric filters and alarms see it). Everything it causes is marked
 ``background``: an alarm it alone sets off or a rule it matches is logged and acted on, never the
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 
-from lab.load.synthetic import stream
 from lab.seeds import derived_seed
 from lab.sim.cloudtrail import CloudTrail
 from lab.sim.kernel import Simulation
+from lab.sim.synthetic import stream
 
 CHUNK_S = 600.0  # the stream is drawn ten minutes at a time, so a short trial draws little
 BATCH_S = 10.0  # records that arrive within these seconds are delivered together

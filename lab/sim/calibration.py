@@ -188,16 +188,21 @@ class Calibration(BaseModel):
         path = Path(path)
         if not path.is_file():
             raise CalibrationError(f"calibration file not found: {path}")
+        return cls.parse(path.read_text(), path)
+
+    @classmethod
+    def parse(cls, text: str, source: Path | str = "calibration") -> Calibration:
+        """Validate a calibration's text (``source`` names it in the one ``CalibrationError``)."""
         try:
-            return cls.model_validate(yaml.safe_load(path.read_text()))
+            return cls.model_validate(yaml.safe_load(text))
         except yaml.YAMLError as exc:
-            raise CalibrationError(f"{path} is not valid YAML: {exc}") from exc
+            raise CalibrationError(f"{source} is not valid YAML: {exc}") from exc
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
                 for err in exc.errors()
             )
-            raise CalibrationError(f"{path} is not a valid calibration: {problems}") from exc
+            raise CalibrationError(f"{source} is not a valid calibration: {problems}") from exc
 
     @property
     def digest(self) -> str:

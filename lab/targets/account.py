@@ -22,7 +22,7 @@ from lab.experiment.results import RunNotFound, latest_run
 from lab.experiment.scenario import Scenario
 from lab.experiment.target import Events, RunStopped, TrialRequest
 from lab.paths import RUNBOOKS_DIR
-from lab.seeds import derived_seed
+from lab.seeds import Stream, stream_seed
 from lab.sim.operator import OnCallPerson, RunbookResult, WallClockPerson
 from lab.targets.cleanup import cleanup
 from lab.targets.singletons import adopt
@@ -109,7 +109,7 @@ class AwsAccount:
     def trial(self, request: TrialRequest) -> tuple[Observation, Events]:
         target, scenario = self.target, request.scenario
         assert self.probe is not None, "trial outside watching()"
-        seed = derived_seed(scenario.seed, request.trial)
+        seed = stream_seed(scenario.seed, Stream.WALL_CLOCK, request.trial)
         profile = request.calibration.operator(scenario.operator)
         stand_in = None
         if target.stand_in is not None:

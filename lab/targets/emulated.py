@@ -25,8 +25,8 @@ from lab.sim.cspm import Scanner
 
 # The seed an account is opened and its architecture deployed with, the same for every run: the
 # deploy's ids only name things, and each technique reseeds the ids from the scenario's seed before
-# its prerequisites (``runner.run_architecture``), so a scenario's seed drives every draw that
-# matters while every run deploys the same account, the one kept deploy of its recipe replays.
+# its prerequisites (``lab.experiment.worker.run_unit``), so a scenario's seed drives every draw
+# that matters while every run deploys the same account, the one kept deploy of its recipe replays.
 ACCOUNT_SEED = 0
 
 

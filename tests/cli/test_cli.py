@@ -145,10 +145,10 @@ def test_demo_reaches_the_runner_with_the_demo_scenario(monkeypatch, tmp_path):
     class Reached(Exception):
         pass
 
-    def reached(scenario, *args, **kwargs):
-        raise Reached(scenario.name, scenario.operator)
+    def reached(plan, *args, **kwargs):
+        raise Reached(plan.scenario.name, plan.scenario.operator)
 
-    monkeypatch.setattr(campaign, "run_scenario", reached)
+    monkeypatch.setattr(campaign, "run_plan", reached)
     with pytest.raises(Reached) as caught:
         demo(out=tmp_path)
     assert caught.value.args == ("demo", "on-call")

@@ -153,8 +153,8 @@ def test_the_needle_shortcut_never_changes_an_answer():
     from datetime import UTC, datetime
 
     from lab.engines.log_patterns import _compile
-    from lab.load.synthetic import stream
     from lab.paths import TERRAFORM_DIR
+    from lab.sim.synthetic import stream
 
     controls = json.loads((TERRAFORM_DIR / "modules/cis_alarms/filters.json").read_text())
     records = [r for _, r in stream(40_000, datetime(2026, 1, 5, tzinfo=UTC), 3_600, seed=9)]
@@ -186,9 +186,9 @@ def test_the_event_pattern_pre_check_never_changes_moto_s_answer():
 
     from moto.events.models import EventPattern
 
-    from lab.load.synthetic import stream
     from lab.sim.cloudtrail import as_eventbridge_event
     from lab.sim.event_patterns import CompiledPattern
+    from lab.sim.synthetic import stream
 
     patterns = [
         {"source": ["aws.ec2"], "detail": {"eventName": ["AuthorizeSecurityGroupIngress"]}},

@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from lab.experiment.cluster import ClusterError, Stamp, parse_address
+from lab.experiment.plan import plan_run
+from lab.experiment.scenario import load_scenario
 from lab.sim.calibration import DEFAULT_CALIBRATION
 
 LAB = [sys.executable, "-m", "lab.cli"]
@@ -74,13 +76,16 @@ def test_a_sweep_on_a_local_cluster_is_identical_to_one_unit_at_a_time(tmp_path)
 
 
 def test_a_worker_with_another_calibration_refuses(tmp_path):
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump(SCENARIO))
     raw = yaml.safe_load(DEFAULT_CALIBRATION.read_text())
     raw["stages"]["sns_email_delivery_s"]["median"] = 9
     other = tmp_path / "other.yaml"
     other.write_text(yaml.safe_dump(raw))
-    problem = Stamp.here(DEFAULT_CALIBRATION).mismatch(Stamp.here(other))
+    run = Stamp.expected(plan_run(load_scenario(scenario), DEFAULT_CALIBRATION))
+    problem = run.mismatch(Stamp.here(other.read_text()))
     assert problem and "calibration_digest" in problem
-    assert Stamp.here(DEFAULT_CALIBRATION).mismatch(Stamp.here(DEFAULT_CALIBRATION)) is None
+    assert run.mismatch(Stamp.here(DEFAULT_CALIBRATION.read_text())) is None
 
 
 @pytest.mark.parametrize("address", ["local:0", "local:x", "http://host:8786", "somewhere"])

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lab.experiment.plan import plan_run
 from lab.experiment.results import load_run
 from lab.experiment.scenario import Scenario, ScenarioError, load_scenario
 from lab.experiment.sweep import points, repeat_seed, run_sweep
 from lab.report.document import write_report
 from lab.report.notebooks import execute, notebooks
-from lab.sim.calibration import DEFAULT_CALIBRATION, Calibration
+from lab.sim.calibration import Calibration
 from lab.targets.emulated import EmulatedTarget
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -143,7 +144,7 @@ def sweep_run(tmp_path_factory):
         }
     )
     run_dir = tmp_path_factory.mktemp("sweep") / "run"
-    return scenario, run_sweep(scenario, run_dir, DEFAULT_CALIBRATION, EmulatedTarget())
+    return scenario, run_sweep(plan_run(scenario), run_dir, EmulatedTarget())
 
 
 def test_sweep_run_points_are_ordinary_runs_and_the_parameter_moves_detection(sweep_run):
@@ -190,7 +191,7 @@ def test_sweep_run_points_are_ordinary_runs_and_the_parameter_moves_detection(sw
         assert ratio == pytest.approx(50, rel=1e-3)
     # Resuming a complete sweep deploys nothing and changes nothing.
     before = [(p / "trials.csv").read_text() for p in sorted((run_dir / "points").iterdir())]
-    run_sweep(scenario, run_dir, DEFAULT_CALIBRATION, EmulatedTarget())
+    run_sweep(plan_run(scenario), run_dir, EmulatedTarget())
     assert [
         (p / "trials.csv").read_text() for p in sorted((run_dir / "points").iterdir())
     ] == before

@@ -175,8 +175,8 @@ def _run_dir(path, target, alert_times):
 
 
 def test_calibrate_scales_the_alert_path_by_measured_over_simulated(tmp_path):
+    from lab.report.calibrate import CalibrateError, calibrate
     from lab.sim.calibration import Calibration
-    from lab.targets.calibrate import CalibrateError, calibrate
 
     measured = _run_dir(tmp_path / "aws", "aws", [60.0, 80.0, 100.0])
     emulated = _run_dir(tmp_path / "emu", "emulated", [20.0, 40.0, 60.0])

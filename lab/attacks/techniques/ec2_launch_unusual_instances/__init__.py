@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.attacks.base import Prerequisites, Technique
+from lab.attacks.launch import AMI_PARAMETER
 from lab.attacks.resources import find_tagged, tag_specifications
-from lab.attacks.target_instance import AMI_PARAMETER
 from lab.emulator.endpoints import Endpoints
 
 INSTANCE_TYPE = "p2.xlarge"

@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from lab.experiment.plan import load_calibration
 from lab.experiment.results import load_trials
+from lab.report.figures import measured_vs_simulated
 from lab.sim.calibration import Calibration, scale_distribution
 
 PATHS_FILE = Path(__file__).with_name("alert_paths.yaml")
@@ -107,9 +109,7 @@ def fit_and_write(
     measured: list[Path], against: list[Path], calibration: Path | None, out: Path
 ) -> Fitted:
     """``lab calibrate``: fit, write the calibration to ``out`` and draw both distributions."""
-    from lab.report.figures import measured_vs_simulated
-
-    base = Calibration.load(calibration) if calibration else Calibration.load()
+    base = load_calibration(calibration)
     new, table = calibrate(measured, against, base)
     path = write_calibration(new, out)
     both = pd.concat(
