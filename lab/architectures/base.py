@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,3 +21,17 @@ class Architecture(Protocol):
     def destroy(self, endpoints: Endpoints, workdir: Path) -> None:
         """Remove everything ``deploy`` created (idempotent)."""
         ...
+
+
+def run_script(
+    argv: list[str],
+    env: dict[str, str],
+    label: str,
+    error: type[Exception],
+    cwd: Path | None = None,
+) -> None:
+    """Run a deploy or teardown script; on failure raise ``error`` naming ``label`` with the end
+    of its standard error (the manual baseline's scripts, a team's own scripts)."""
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900, cwd=cwd)
+    if result.returncode != 0:
+        raise error(f"{label} failed (exit {result.returncode}):\n{result.stderr.strip()[-3000:]}")

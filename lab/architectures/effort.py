@@ -54,7 +54,8 @@ def static_effort(name: str) -> dict[str, Any]:
             *(CLI_BASELINE_DIR / "agent").glob("*"),
             *(CLI_BASELINE_DIR / "policies").glob("*"),
         ]
-        runbooks = sorted((CLI_BASELINE_DIR / "runbooks").glob("*"))
+        # The runbooks, their pages and index, and the checks they share (runbooks/lib/).
+        runbooks = sorted(p for p in (CLI_BASELINE_DIR / "runbooks").rglob("*") if p.is_file())
         return {
             "manual_steps": len(_STEP.findall(deploy)),
             "declared": f"{count_commands(deploy)} aws commands",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lab.architectures.base import run_script
 from lab.emulator.endpoints import Endpoints
 from lab.paths import CLI_BASELINE_DIR
 
@@ -52,18 +52,8 @@ class ManualArchitecture:
             "DETECTORS": ",".join(self.detectors),
             "ALERT_PHONE": self.alert_phone or "",
         }
-        result = subprocess.run(
-            [str(CLI_BASELINE_DIR / script), "-s", str(state_file)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        if result.returncode != 0:
-            raise BaselineError(
-                f"cli-baseline/{script} failed (exit {result.returncode}):\n"
-                f"{result.stderr.strip()[-3000:]}"
-            )
+        argv = [str(CLI_BASELINE_DIR / script), "-s", str(state_file)]
+        run_script(argv, env, f"cli-baseline/{script}", BaselineError)
 
     def deploy(self, endpoints: Endpoints, workdir: Path) -> dict[str, Any]:
         workdir.mkdir(parents=True, exist_ok=True)

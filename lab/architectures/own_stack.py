@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from lab.architectures.base import run_script
 from lab.architectures.stacks import (
     ALERT_OUTPUT,
     ALERT_VARIABLE,
@@ -142,14 +142,7 @@ class ScriptStack:
             "ALERT_EMAIL": PERSON_INBOX,
             "ALERT_PHONE": self.alert_phone or "",
         }
-        result = subprocess.run(
-            [script], env=env, capture_output=True, text=True, timeout=900, cwd=state_file.parent
-        )
-        if result.returncode != 0:
-            raise StackError(
-                f"stack {self.stack}: {script} failed (exit {result.returncode}):\n"
-                f"{result.stderr.strip()[-3000:]}"
-            )
+        run_script([script], env, f"stack {self.stack}: {script}", StackError, state_file.parent)
 
     def deploy(self, endpoints: Endpoints, workdir: Path) -> dict[str, Any]:
         workdir.mkdir(parents=True, exist_ok=True)
