@@ -29,6 +29,7 @@ from lab.emulator.compat.policies import assumed_role
 from lab.emulator.endpoints import Endpoints
 from lab.emulator.ids import OrderFreeIds
 from lab.emulator.recorder import ApiCallRecorder, wall_clock
+from lab.emulator.retries import SdkRetries
 
 
 class EmulatorError(RuntimeError):
@@ -93,6 +94,7 @@ class EmulatorServer:
         self.recorder = ApiCallRecorder(self.ids, account_id=DEFAULT_ACCOUNT_ID)
         self.recorder.identity_resolver = _assumed_role_identity
         self.capture = Capture(_LabRoutes(self.recorder))
+        self.retries = SdkRetries(self.capture)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -112,7 +114,7 @@ class EmulatorServer:
             self._server = make_server(
                 self.host,
                 self.port,
-                self.capture,
+                self.retries,
                 threaded=True,
                 request_handler=MotoRequestHandler,
             )
@@ -180,6 +182,7 @@ class EmulatorServer:
             backends.clear()
         BackendDict._instances.clear()  # type: ignore[attr-defined]
         self.recorder.forget()
+        self.retries.forget()
         self.recorder.clock = wall_clock  # a simulation may have left its virtual clock
 
     # Services whose account state moto makes on first use, some of it with random ids (EC2's

@@ -70,14 +70,12 @@ def test_lambda_add_permission_refuses_another_statement_with_an_id_already_in_t
         "Principal": "events.amazonaws.com",
     }
     client.add_permission(**grant)
-    with pytest.raises(
-        client.exceptions.ResourceConflictException,
-        match=r"statement id \(AllowEventBridge-x\) provided already exists",
-    ):
-        client.add_permission(**grant | {"Principal": "sns.amazonaws.com"})
-    # The same request again (an SDK's retry of a call the emulator was still serving) is
-    # answered as the first was, and the policy keeps one copy.
-    client.add_permission(**grant)
+    for again in (grant | {"Principal": "sns.amazonaws.com"}, grant):  # another, the same
+        with pytest.raises(
+            client.exceptions.ResourceConflictException,
+            match=r"statement id \(AllowEventBridge-x\) provided already exists",
+        ):
+            client.add_permission(**again)
     statements = json.loads(client.get_policy(FunctionName="perm-fn")["Policy"])["Statement"]
     assert [s["Sid"] for s in statements] == ["AllowEventBridge-x"]
     client.remove_permission(FunctionName="perm-fn", StatementId="AllowEventBridge-x")

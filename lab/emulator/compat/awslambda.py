@@ -98,30 +98,18 @@ def _patch_unique_statement_ids() -> None:
     that never goes ("waiting for Lambda Permission ... delete: found resource"). AWS refuses a
     second statement with that id with ResourceConflictException (409): "The statement id (X)
     provided already exists. Please provide a new statement id, or remove the existing statement."
-    (Lambda API, AddPermission); so does the emulator, for a statement that differs.
-
-    The same request sent again is answered as the first was (the statement, no second copy): the
-    emulator serves one request at a time (``lab.emulator.ids``), so under Terraform's parallel
-    apply on a busy machine an SDK can give up waiting for an AddPermission the emulator then
-    carries out, and retry it; AWS answers in milliseconds and such a retry does not arise there.
-    Refusing it made the deploy fail ("...already exists") on a retry of the lab's own making."""
+    (Lambda API, AddPermission); so does the emulator. (An SDK's retry of a call the emulator
+    has carried out gets that call's answer: ``lab.emulator.retries``.)"""
     original = Policy.add_statement
 
     def add_statement(self: Policy, raw: str, qualifier: str | None = None) -> Any:
-        asked = {k: v for k, v in json.loads(raw).items() if k != "RevisionId"}
-        sid = asked.get("StatementId")
-        existing = [s for s in self.statements if sid and s.get("Sid") == sid]
-        if existing:
-            if self.__dict__.get("_lab_asked", {}).get(sid) == (asked, qualifier):
-                return existing[0], self.revision  # a retry of the request already carried out
+        sid = json.loads(raw).get("StatementId")
+        if sid and any(s.get("Sid") == sid for s in self.statements):
             raise _StatementIdConflict(
                 f"The statement id ({sid}) provided already exists. Please provide a new "
                 "statement id, or remove the existing statement."
             )
-        added = original(self, raw, qualifier)
-        if sid:
-            self.__dict__.setdefault("_lab_asked", {})[sid] = (asked, qualifier)
-        return added
+        return original(self, raw, qualifier)
 
     Policy.add_statement = add_statement  # type: ignore[method-assign]
 
