@@ -10,6 +10,7 @@ import pytest
 
 from lab.architectures import snapshot
 from lab.emulator import EmulatorServer
+from lab.targets.emulated import ACCOUNT_SEED
 
 # The aws CLI installed with the package lives beside the interpreter.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -30,14 +31,19 @@ def emulator(session_emulator: EmulatorServer) -> EmulatorServer:
 
 @pytest.fixture(scope="session")
 def deploy_kept():
-    """``deploy(architecture, emulator, workdir)`` into a just-reset emulated account, restored
-    from the kept deploy of the same recipe (``lab.architectures.snapshot``: the first deploy of a
-    recipe runs for real and is kept). The tests of the stacks themselves deploy for real."""
+    """``deploy(architecture, emulator, workdir)`` into a fresh account opened as a run's worker
+    opens it, restored from the kept deploy of the same recipe (``lab.architectures.snapshot``:
+    the first deploy of a recipe runs for real and is kept). The same starting state as the runs'
+    (``EmulatedTarget``), so a test and a run deploying the same settings share one real deploy.
+    The tests of the stacks themselves deploy for real."""
 
     def deploy(architecture, emulator: EmulatorServer, workdir: Path):
-        return snapshot.deploy(
-            architecture, emulator, workdir, {"account": "reset"}, emulator.reset
-        )
+        def reopen() -> None:
+            emulator.reset()
+            emulator.open_account(ACCOUNT_SEED)
+
+        reopen()
+        return snapshot.deploy(architecture, emulator, workdir, {"seed": ACCOUNT_SEED}, reopen)
 
     return deploy
 

@@ -128,7 +128,7 @@ def test_the_person_answers_serverless_alerts_and_automation_off_leaves_every_fi
     emulator, tmp_path, deploy_kept
 ):
     arch = ServerlessArchitecture(
-        variables={"alert_email": "team@example.com", "auto_remediation": False}
+        variables={"alert_email": "security@example.com", "auto_remediation": False}
     )
     deploy_kept(arch, emulator, tmp_path / "serverless")
     try:

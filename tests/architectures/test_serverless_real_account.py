@@ -13,7 +13,7 @@ pytestmark = pytest.mark.terraform
 def stack(emulator, tmp_path, deploy_kept):
     """The stack in a fresh account: the first test deploys it for real and keeps it, the others
     replay it (about a second); the next test's account starts empty, so nothing is destroyed."""
-    arch = ServerlessArchitecture(variables={"alert_email": "team@example.com"})
+    arch = ServerlessArchitecture(variables={"alert_email": "security@example.com"})
     outputs = deploy_kept(arch, emulator, tmp_path / "serverless")
     return emulator, outputs
 
@@ -62,7 +62,7 @@ def test_the_stack_adopts_the_accounts_detector_recorder_and_hub_and_leaves_them
         ConfigurationRecorder={"name": "aws-controltower-BaselineConfigRecorder", "roleARN": role}
     )
     e.client("securityhub").enable_security_hub(EnableDefaultStandards=False)
-    arch = ServerlessArchitecture(variables={"alert_email": "team@example.com"})
+    arch = ServerlessArchitecture(variables={"alert_email": "security@example.com"})
     adopt(arch, e)
     assert arch.variables["existing_guardduty_detector_id"] == detector
     outputs = arch.deploy(e, tmp_path)

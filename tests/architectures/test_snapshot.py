@@ -185,7 +185,7 @@ def test_a_run_on_the_kept_serverless_stack_gives_the_bytes_of_a_run_on_a_real_d
     path = tmp_path / "s.yaml"
     path.write_text(
         "name: kept\nseed: 5\ntrials: 2\ntechniques: [ec2-sg-open-ssh, iam-create-access-key-other-user]\n"
-        "architectures:\n  serverless: {alert_email: team@example.com}\n"
+        "architectures:\n  serverless: {alert_email: security@example.com}\n"
     )
     scenario = load_scenario(path)
     monkeypatch.setenv(snapshot.SNAPSHOTS_ENV, "0")

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.terraform
 def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
     boundary = "arn:aws:iam::123456789012:policy/lab-permissions-boundary"
     arch = ServerlessArchitecture(
-        variables={"alert_email": "team@example.com", "permissions_boundary_arn": boundary},
+        variables={"alert_email": "security@example.com", "permissions_boundary_arn": boundary},
         run_id="test",
     )
     outputs = arch.deploy(emulator.endpoints, tmp_path)
@@ -35,7 +35,7 @@ def test_apply_plan_is_empty_destroy_and_calls_are_recorded(emulator, tmp_path):
     statements = policy["PolicyDocument"]["Statement"]
     assert all(s["Action"] != "*" and "*" not in s["Action"] for s in statements)
     subs = e.client("sns").list_subscriptions_by_topic(TopicArn=outputs["alert_topic_arn"])
-    assert [s["Endpoint"] for s in subs["Subscriptions"]] == ["team@example.com"]
+    assert [s["Endpoint"] for s in subs["Subscriptions"]] == ["security@example.com"]
     # The CIS Foundations monitoring controls: a filter and an alarm each, on the trail's group.
     filters = e.client("logs").describe_metric_filters(logGroupName=outputs["trail_log_group"])
     assert len(filters["metricFilters"]) == 15 == len(outputs["cis_alarm_names"])

@@ -44,7 +44,7 @@ def test_the_classic_manual_arm_has_none_of_them(emulator, tmp_path):
 def test_the_serverless_stack_sends_every_detection_to_its_orchestrator(
     emulator, tmp_path, deploy_kept
 ):
-    arch = ServerlessArchitecture(variables={"alert_email": "team@example.com"}, run_id="run-1")
+    arch = ServerlessArchitecture(variables={"alert_email": "security@example.com"}, run_id="run-1")
     deploy_kept(arch, emulator, tmp_path)
     rules = _rules(emulator.endpoints, "lab-")
     function = emulator.endpoints.client("lambda").get_function(FunctionName="lab-respond")

@@ -20,7 +20,7 @@ trials: 2
 techniques: [ec2-sg-open-ssh]
 architectures:
   manual: {}
-  serverless: {alert_email: team@example.com}
+  serverless: {alert_email: security@example.com}
 """
 
 
@@ -300,7 +300,7 @@ allow_list: {allow_list}
 techniques: [benign-share-ami-partner]
 architectures:
   manual: {{}}
-  serverless: {{alert_email: team@example.com}}
+  serverless: {{alert_email: security@example.com}}
 """
 
 

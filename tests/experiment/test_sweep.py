@@ -27,7 +27,7 @@ BASE = {
     "seed": 7,
     "trials": 1,
     "techniques": ["ec2-sg-open-ssh"],
-    "architectures": {"serverless": {"alert_email": "team@example.com"}},
+    "architectures": {"serverless": {"alert_email": "security@example.com"}},
 }
 
 

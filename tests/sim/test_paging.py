@@ -98,7 +98,7 @@ def test_the_serverless_stack_pages_by_terraform_and_the_person_answers_the_page
 ):
     arch = ServerlessArchitecture(
         variables={
-            "alert_email": "team@example.com",
+            "alert_email": "security@example.com",
             "alert_phone": PAGER_PHONE,
             "auto_remediation": False,  # every fix left to the person, so the page matters
         }

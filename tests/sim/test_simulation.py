@@ -56,7 +56,7 @@ def serverless_stack(session_emulator, tmp_path_factory, deploy_kept):
     """One deployment for the module's serverless tests; each test undoes what it changes."""
     session_emulator.reset()
     workdir = tmp_path_factory.mktemp("serverless")
-    arch = ServerlessArchitecture(variables={"alert_email": "team@example.com"})
+    arch = ServerlessArchitecture(variables={"alert_email": "security@example.com"})
     deploy_kept(arch, session_emulator, workdir)
     yield session_emulator, workdir
     arch.destroy(session_emulator.endpoints, workdir)
