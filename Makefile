@@ -33,7 +33,7 @@ PROWLER_VENV    ?= .venv-prowler
 PROWLER_STAMP   := $(PROWLER_VENV)/.installed
 
 .PHONY: demo test test-setup system-packages bench bench-live lint env clean tex prowler browser \
-        lock deps-latest check docs-results
+        lock deps-latest check docs-results test-durations
 
 $(UV): $(LOCKS)/uv.txt
 	$(PYTHON) -m venv $(UV_VENV)
@@ -110,7 +110,14 @@ test: test-setup  ## lint, format, import layers, checkov on terraform/, then th
 	$(BIN)/ruff format --check lab tests benchmarks
 	$(BIN)/lint-imports
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --compact --quiet --skip-download
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --basetemp=$(PYTEST_TMP)
+	mkdir -p build
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile \
+	  --no-loadscope-reorder --junitxml=build/test-report.xml --basetemp=$(PYTEST_TMP)
+
+# The test modules' durations from the last `make test` (build/test-report.xml), which order them
+# (longest first) in the next: commit tests/durations.json after a change of the suite's shape.
+test-durations:
+	$(BIN)/python .ci/test-durations
 
 # For each change: ruff, the import layers and the tests that need no deploy, no whole run and no
 # external tool (marker `integration` in tests/conftest.py says which do).
@@ -118,7 +125,7 @@ check: $(STAMP)
 	$(BIN)/ruff check lab tests benchmarks
 	$(BIN)/ruff format --check lab tests benchmarks
 	$(BIN)/lint-imports
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not integration" --basetemp=$(PYTEST_TMP)
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not integration" --basetemp=$(PYTEST_TMP)
 
 # Every number README.md and docs/ quote, from the reference runs of docs/reference-runs.yaml:
 # run them (RUNS="demo" for some), keep their trials, write the blocks. `lab reference check` (a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -81,9 +82,30 @@ INTEGRATION_MODULES = {
 }
 
 
+# Seconds each test module took in a whole `make test` (`make test-durations` writes it from a
+# run's JUnit report). Only the order of the modules depends on it: pytest-xdist's `loadfile`
+# hands modules to workers in collection order, so the longest start first and the suite does not
+# end with one worker on a long module while the others idle (longest-processing-time first).
+DURATIONS = Path(__file__).parent / "durations.json"
+
+
+def _by_duration(items: list[pytest.Item], tests: Path) -> None:
+    seconds = json.loads(DURATIONS.read_text()) if DURATIONS.is_file() else {}
+    first_seen: dict[str, int] = {}
+    for item in items:
+        first_seen.setdefault(item.path.relative_to(tests).as_posix(), len(first_seen))
+
+    def key(item: pytest.Item) -> tuple[float, int]:
+        module = item.path.relative_to(tests).as_posix()
+        return -seconds.get(module, 0.0), first_seen[module]
+
+    items.sort(key=key)  # stable: a module's tests keep their order
+
+
 def pytest_collection_modifyitems(config, items):
     tests = Path(__file__).parent
     for item in items:
         module = item.path.relative_to(tests).as_posix()
         if module in INTEGRATION_MODULES or item.get_closest_marker("terraform"):
             item.add_marker(pytest.mark.integration)
+    _by_duration(items, tests)
