@@ -33,6 +33,11 @@ CUSTODIAN_ENV = "LAB_CUSTODIAN"
 POLICIES_DIR = CUSTODIAN_DIR / "policies"
 UNSUPPORTED_FILE = CUSTODIAN_DIR / "unsupported.yaml"
 ROLE_POLICY_FILE = CUSTODIAN_DIR / "role-policy.json"
+TRAIL_BUCKET_POLICY_FILE = CUSTODIAN_DIR / "trail-bucket-policy.json"
+# The trail's bucket (custodian/policies/account-trail.yml: its name and region).
+TRAIL_BUCKET = "lab-custodian-trail-{account_id}"
+TRAIL_BUCKET_REGION = "us-east-2"
+TRAIL_NAME = "lab-custodian-trail"
 ROLE_NAME = "lab-custodian-policies"  # the policies' ``mode.role``
 TOPIC_NAME = "lab-custodian-alerts"  # the policies' ``notify`` transport topic
 FUNCTION_PREFIX = "custodian-"  # c7n names each policy's function and rule with it
@@ -90,8 +95,9 @@ def unsupported() -> dict[str, Any]:
 
 
 def function_names() -> list[str]:
-    """The Lambda functions (and EventBridge rules: c7n names both alike) ``deploy`` makes."""
-    return [FUNCTION_PREFIX + p["name"] for p in policies()]
+    """The Lambda functions (and EventBridge rules: c7n names both alike) ``deploy`` makes: one
+    per event-mode policy (a pull-mode one runs once, at deploy)."""
+    return [FUNCTION_PREFIX + p["name"] for p in policies() if "mode" in p]
 
 
 @dataclass
@@ -103,7 +109,34 @@ class CustodianArchitecture:
     alert_phone: str | None = None
 
     def _prerequisites(self, endpoints: Endpoints) -> str:
-        """The execution role and the alert topic; the topic's ARN."""
+        """The execution role, the alert topic and the trail's bucket; the topic's ARN."""
+        account_id = endpoints.account_id()
+        bucket = TRAIL_BUCKET.format(account_id=account_id)
+        s3 = endpoints.session(ACTOR).client(
+            "s3", region_name=TRAIL_BUCKET_REGION, endpoint_url=endpoints.url
+        )
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+            s3.create_bucket(
+                Bucket=bucket,
+                CreateBucketConfiguration={"LocationConstraint": TRAIL_BUCKET_REGION},
+            )
+        s3.put_public_access_block(
+            Bucket=bucket,
+            PublicAccessBlockConfiguration=dict.fromkeys(
+                (
+                    "BlockPublicAcls",
+                    "IgnorePublicAcls",
+                    "BlockPublicPolicy",
+                    "RestrictPublicBuckets",
+                ),
+                True,
+            ),
+        )
+        policy = TRAIL_BUCKET_POLICY_FILE.read_text()
+        s3.put_bucket_policy(
+            Bucket=bucket,
+            Policy=policy.replace("{bucket}", bucket).replace("{account_id}", account_id),
+        )
         iam = endpoints.client("iam", ACTOR)
         try:
             iam.create_role(
@@ -144,6 +177,7 @@ class CustodianArchitecture:
         return {"alert_topic_arn": topic_arn, "functions": ",".join(function_names())}
 
     def destroy(self, endpoints: Endpoints, workdir: Path) -> None:
+        self._remove_trail(endpoints)
         events = endpoints.client("events", ACTOR)
         functions = endpoints.client("lambda", ACTOR)
         for name in function_names():
@@ -168,3 +202,18 @@ class CustodianArchitecture:
             if subscription["SubscriptionArn"].startswith("arn:"):
                 sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
         sns.delete_topic(TopicArn=arn)
+
+    def _remove_trail(self, endpoints: Endpoints) -> None:
+        """The trail ``account-trail.yml`` made, and its bucket with the logs in it."""
+        cloudtrail = endpoints.client("cloudtrail", ACTOR)
+        with contextlib.suppress(ClientError):
+            cloudtrail.delete_trail(Name=TRAIL_NAME)
+        bucket = TRAIL_BUCKET.format(account_id=endpoints.account_id())
+        s3 = endpoints.session(ACTOR).client(
+            "s3", region_name=TRAIL_BUCKET_REGION, endpoint_url=endpoints.url
+        )
+        with contextlib.suppress(ClientError):
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                for item in page.get("Contents", []):
+                    s3.delete_object(Bucket=bucket, Key=item["Key"])
+            s3.delete_bucket(Bucket=bucket)
