@@ -31,9 +31,12 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # Prowler (CSPM, `lab cspm`) pulls every cloud's SDK (about 2.3 GB): a venv of its own.
 PROWLER_VENV    ?= .venv-prowler
 PROWLER_STAMP   := $(PROWLER_VENV)/.installed
+# Cloud Custodian (the `custodian` architecture) pins its own boto3: a venv of its own.
+CUSTODIAN_VENV  ?= .venv-custodian
+CUSTODIAN_STAMP := $(CUSTODIAN_VENV)/.installed
 
 .PHONY: demo test test-setup system-packages bench bench-live lint env clean tex prowler browser \
-        lock deps-latest check docs-results test-durations
+        lock deps-latest check docs-results test-durations custodian
 
 $(UV): $(LOCKS)/uv.txt
 	$(PYTHON) -m venv $(UV_VENV)
@@ -59,6 +62,10 @@ $(PROWLER_STAMP): $(LOCKS)/prowler.txt | $(UV)
 	$(call locked_venv,$(PROWLER_VENV),$(LOCKS)/prowler.txt)
 	touch $(PROWLER_STAMP)
 
+$(CUSTODIAN_STAMP): $(LOCKS)/custodian.txt | $(UV)
+	$(call locked_venv,$(CUSTODIAN_VENV),$(LOCKS)/custodian.txt)
+	touch $(CUSTODIAN_STAMP)
+
 # The locks, from pyproject.toml's ranges and requirements/*.in, keeping every pin that still fits;
 # `make lock UPGRADE=1` moves them all to the newest allowed: run `make deps-latest` first.
 LOCK_FLAGS = --quiet --universal --python-version 3.11 --generate-hashes $(if $(UPGRADE),--upgrade,)
@@ -66,6 +73,7 @@ lock: | $(UV)
 	$(UV) pip compile $(LOCK_FLAGS) pyproject.toml $(LOCKS)/build.in --extra dev -o $(LOCKS)/main.txt
 	$(UV) pip compile $(LOCK_FLAGS) $(LOCKS)/checkov.in -o $(LOCKS)/checkov.txt
 	$(UV) pip compile $(LOCK_FLAGS) $(LOCKS)/prowler.in -o $(LOCKS)/prowler.txt
+	$(UV) pip compile $(LOCK_FLAGS) $(LOCKS)/custodian.in -o $(LOCKS)/custodian.txt
 	$(UV) pip compile $(LOCK_FLAGS) $(LOCKS)/uv.in -o $(LOCKS)/uv.txt
 
 # The upgrade check: the newest versions the ranges allow, in a throwaway venv; the emulator's
@@ -75,6 +83,8 @@ deps-latest: | $(UV)
 	UV=$(abspath $(UV)) PYTHON=$(PYTHON) ADOPT=$(ADOPT) .ci/deps-latest
 
 prowler: $(PROWLER_STAMP)  ## install Prowler (for `lab cspm`) in its own venv
+
+custodian: $(CUSTODIAN_STAMP)  ## install Cloud Custodian (the `custodian` architecture) in its own venv
 
 env: $(STAMP)
 
@@ -97,10 +107,11 @@ browser:
 demo: $(STAMP)  ## run the demo scenario on the embedded emulated account
 	$(BIN)/lab demo
 
-# What the tests need, installed side by side (three pip venvs and Debian's packages: about 4 minutes
+# What the tests need, installed side by side (four pip venvs and Debian's packages: about 4 minutes
 # from a clean clone instead of 6); Debian's packages one after the other (apt holds one lock).
 test-setup:
-	@$(MAKE) --no-print-directory -j 4 --output-sync=target $(STAMP) $(CHECKOV_STAMP) $(PROWLER_STAMP) system-packages
+	@$(MAKE) --no-print-directory -j 4 --output-sync=target $(STAMP) $(CHECKOV_STAMP) $(PROWLER_STAMP) \
+	  $(CUSTODIAN_STAMP) system-packages
 
 system-packages:
 	@$(MAKE) --no-print-directory tex browser
@@ -142,7 +153,7 @@ lint: $(STAMP) $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --compact --quiet --skip-download
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(PROWLER_VENV) $(UV_VENV) build .work
+	rm -rf $(VENV) $(CHECKOV_VENV) $(PROWLER_VENV) $(CUSTODIAN_VENV) $(UV_VENV) build .work
 
 bench: $(STAMP)  ## measure the lab itself (prints a table, writes results/benchmarks/*.json)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python benchmarks/run.py $(if $(CAMPAIGN),--campaign $(CAMPAIGN),)

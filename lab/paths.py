@@ -6,6 +6,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TERRAFORM_DIR = REPO_ROOT / "terraform"
 FUNCTIONS_DIR = TERRAFORM_DIR / "functions"
 CLI_BASELINE_DIR = REPO_ROOT / "cli-baseline"
+CUSTODIAN_DIR = REPO_ROOT / "custodian"
 RUNBOOKS_DIR = CLI_BASELINE_DIR / "runbooks"
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 # Runs go under the folder lab is run in (relative on purpose), unless a command's --out says

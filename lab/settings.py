@@ -74,6 +74,11 @@ SETTINGS: tuple[Setting, ...] = (
         "the `prowler` executable for `lab cspm`",
     ),
     Setting(
+        "LAB_CUSTODIAN",
+        "`.venv-custodian/bin/custodian` (`make custodian`)",
+        "the `custodian` executable that deploys the `custodian` architecture",
+    ),
+    Setting(
         "LAB_PERMISSIONS_BOUNDARY",
         "none",
         "a permissions boundary's ARN that every IAM role the lab creates on a real account carries "

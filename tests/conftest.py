@@ -53,6 +53,7 @@ def deploy_kept():
 # scripts), run whole scenarios, or drive an external tool (Prowler, Chromium, TeX, locust), and the
 # whole technique catalog. `make test` runs everything.
 INTEGRATION_MODULES = {
+    "architectures/test_custodian.py",
     "architectures/test_fair_baseline.py",
     "architectures/test_manual_baseline.py",
     "architectures/test_terraform.py",

@@ -1,4 +1,5 @@
-"""The architectures the lab compares, by name: its own two and the stacks teams register."""
+"""The architectures the lab compares, by name: its own two, Cloud Custodian, and the stacks teams
+register."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from croniter import croniter
 
 from lab.architectures.base import Architecture
+from lab.architectures.custodian import CustodianArchitecture
 from lab.architectures.manual import DEFAULT_CRON_SCHEDULE, MANUAL_DETECTORS, ManualArchitecture
 from lab.architectures.own_stack import stack_architecture, stack_options_problem
 from lab.architectures.serverless import ServerlessArchitecture
@@ -15,6 +17,9 @@ from lab.architectures.stacks import StackError, find, registered
 from lab.architectures.terraform_variables import value_problem, variables
 
 ARCHITECTURES = ("manual", "serverless")
+# Built in beside them: Cloud Custodian's policies (custodian/), a tool teams run, measured as a
+# stack is (compared with each of the lab's own two).
+BUILT_IN = (*ARCHITECTURES, "custodian")
 # Architectures whose trials may be split across workers, each with its own account and deployment:
 # the manual baseline deploys in seconds; a Terraform apply of the serverless stack takes a minute.
 SPLITTABLE = frozenset({"manual"})
@@ -36,17 +41,19 @@ def arm_options(options: dict[str, Any] | None) -> dict[str, Any]:
 
 def known() -> list[str]:
     """Every architecture a scenario may name: the built-in ones, then the registered stacks."""
-    return [*ARCHITECTURES, *(n for n in registered() if n not in ARCHITECTURES)]
+    return [*BUILT_IN, *(n for n in registered() if n not in BUILT_IN)]
 
 
 def build(name: str, run_id: str, options: dict[str, Any] | None = None) -> Architecture:
-    """The architecture of arm ``name`` (``manual``, ``serverless``, a registered stack, or an arm
+    """The architecture of arm ``name`` (``manual``, ``serverless``, ``custodian``, a registered stack, or an arm
     whose ``architecture:`` says which) with its scenario options (Terraform variables, detectors...)."""
     base, variables = arm_base(name, options), arm_options(options)
     if base == "serverless":
         return ServerlessArchitecture(variables=variables, run_id=run_id)
     if base == "manual":
         return ManualArchitecture(run_id=run_id, **variables)
+    if base == "custodian":
+        return CustodianArchitecture(run_id=run_id, **variables)
     spec = find(base)
     if spec is not None:
         return stack_architecture(spec, run_id, variables)
@@ -56,6 +63,7 @@ def build(name: str, run_id: str, options: dict[str, Any] | None = None) -> Arch
 # Terraform variables the lab sets itself for every deployment (not scenario options).
 _LAB_SET_VARIABLES = {"aws_region", "aws_endpoint_url", "run_id", "functions_build_dir"}
 MANUAL_OPTIONS = ("cron_schedule", "detectors", "alert_phone")
+CUSTODIAN_OPTIONS = ("alert_phone",)
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # a phone number as SNS takes it
 
 
@@ -104,6 +112,13 @@ def options_problem(name: str, options: dict[str, Any]) -> str | None:
                 "(a detector the manual architecture cannot have, e.g. a Lambda, is not one)"
             )
         return None
+    if name == "custodian":
+        unknown = sorted(set(options) - set(CUSTODIAN_OPTIONS))
+        return (
+            f"custodian has no option {unknown}; its options: {list(CUSTODIAN_OPTIONS)}"
+            if unknown
+            else None
+        )
     if name == "serverless":
         unknown = sorted(set(options) - set(serverless_options()))
         if unknown:

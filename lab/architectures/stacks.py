@@ -82,9 +82,9 @@ class StackFile(BaseModel):
             raise ValueError("a deploy script needs its teardown script (teardown:)")
         if self.terraform is not None and self.teardown is not None:
             raise ValueError("a Terraform stack is torn down by terraform destroy: no teardown:")
-        from lab.architectures.registry import ARCHITECTURES
+        from lab.architectures.registry import BUILT_IN
 
-        if self.name in ARCHITECTURES:
+        if self.name in BUILT_IN:
             raise ValueError(f"{self.name!r} is a built-in architecture; choose another name")
         return self
 

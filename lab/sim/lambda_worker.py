@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -25,8 +26,12 @@ WARM_CLIENTS = ("cloudtrail", "config", "ec2", "guardduty", "iam", "kms", "s3", 
 
 
 def main() -> None:
-    code_dir, handler_spec = sys.argv[1], sys.argv[2]
+    code_dir, handler_spec = os.path.abspath(sys.argv[1]), sys.argv[2]
     sys.path.insert(0, code_dir)
+    # Lambda runs a handler in its code's folder (LAMBDA_TASK_ROOT, /var/task): Cloud Custodian's
+    # reads its policy from ``config.json`` there.
+    os.chdir(code_dir)
+    os.environ["LAMBDA_TASK_ROOT"] = code_dir
     module_name, _, function_name = handler_spec.rpartition(".")
     out = sys.stdout
     sys.stdout = sys.stderr  # the handler's prints go to its "log", not to the protocol

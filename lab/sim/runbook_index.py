@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from lab.engines.custodian_message import as_event_message
 from lab.sim.eventbridge import json_path
 
 RUNBOOK_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
@@ -104,6 +105,7 @@ def _hub_detail(finding: dict[str, Any]) -> dict[str, Any] | None:
 
 def _event_detail(message: str) -> tuple[dict[str, Any] | None, bool]:
     """The detail of the event behind an alert, and whether the alert says it is handled."""
+    message = as_event_message(message) or message  # Cloud Custodian's, as c7n-mailer shows it
     try:
         document = json.loads(message)
     except ValueError:
