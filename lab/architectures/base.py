@@ -8,6 +8,9 @@ from typing import Any, Protocol
 
 from lab.emulator.endpoints import Endpoints
 
+# The lab's own two; a registered stack may not take their names (``stacks.StackFile``).
+BUILT_IN = ("manual", "serverless")
+
 
 class Architecture(Protocol):
     """Deploys and destroys one monitoring architecture in the account behind ``endpoints``."""

@@ -7,14 +7,14 @@ from typing import Any
 
 from croniter import croniter
 
-from lab.architectures.base import Architecture
+from lab.architectures.base import BUILT_IN, Architecture
 from lab.architectures.manual import DEFAULT_CRON_SCHEDULE, MANUAL_DETECTORS, ManualArchitecture
 from lab.architectures.own_stack import stack_architecture, stack_options_problem
 from lab.architectures.serverless import ServerlessArchitecture
 from lab.architectures.stacks import StackError, find, registered
 from lab.architectures.terraform_variables import value_problem, variables
 
-ARCHITECTURES = ("manual", "serverless")
+ARCHITECTURES = BUILT_IN
 # Architectures whose trials may be split across workers, each with its own account and deployment:
 # the manual baseline deploys in seconds; a Terraform apply of the serverless stack takes a minute.
 SPLITTABLE = frozenset({"manual"})

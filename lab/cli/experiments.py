@@ -211,7 +211,7 @@ def replay(
     from lab.architectures.registry import ARCHITECTURES
     from lab.experiment.manifest import git_commit, versions, write_manifest
     from lab.experiment.plan import load_calibration
-    from lab.experiment.replay import (
+    from lab.replay.run import (
         ReplayInputError,
         read_records,
         record_regions,
@@ -393,7 +393,7 @@ def _cspm_tool(scenario: Any, on_account: bool) -> str | None:
         fail(
             "cspm: the scanning path runs on the emulated account only (on AWS, run Prowler there)"
         )
-    from lab.cspm.prowler import ProwlerError, version
+    from lab.prowler.tool import ProwlerError, version
 
     try:
         return version()

@@ -17,8 +17,8 @@ from lab.experiment.target import TrialRequest
 from lab.paths import RUNBOOKS_DIR
 from lab.seeds import Stream, stream, stream_seed
 from lab.sim.background import BackgroundLoad
-from lab.sim.cspm import CspmSchedule, Scanner
 from lab.sim.kernel import Simulation
+from lab.sim.posture_scans import CspmSchedule, Scanner
 from lab.sim.services import AccountServices, start_services
 
 # Timeline events that close an alert a person received.

@@ -5,7 +5,7 @@ import json
 from types import SimpleNamespace
 
 from lab.engines.alert_message import PAGE_MAX_CHARS
-from lab.sim.cspm import PostureFinding, PostureScans
+from lab.sim.posture_scans import PostureFinding, PostureScans
 from lab.sim.sns import copy_for
 
 
