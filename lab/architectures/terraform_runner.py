@@ -39,7 +39,9 @@ _AWS_PROVIDER = Path("registry.terraform.io/hashicorp/aws")
 REATTACH_ENV = settings.Settings.variable("tf_reattach")
 MAX_PROVIDERS = 2
 _REATTACH_LINE = re.compile(r"TF_REATTACH_PROVIDERS='(\{.*\})'")
-# (provider binary, environment) -> (process, its TF_REATTACH_PROVIDERS value), this process's own
+# (provider binary, environment) -> (process, its TF_REATTACH_PROVIDERS value), this process's own.
+# Module-level on purpose: it describes this process (the providers it runs, stopped when it ends),
+# not a run or an account; every Terraform of the process, whatever it deploys, shares them.
 _providers: dict[tuple[str, str], tuple[subprocess.Popen[bytes], str]] = {}
 # Runs the provider and stops it with this process, however this process ends (even kill -9). The
 # provider's socket goes into a folder of its own, removed after it (killed, the provider leaves it).

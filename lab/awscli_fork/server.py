@@ -40,6 +40,9 @@ WARM_COMMANDS = (
 # botocore's name of each CLI service above (for the clients built at warm-up).
 CLIENT_NAMES = {"s3api": "s3", "configservice": "config"}
 MAX_DRIVERS = 16
+# This process's fork server. Module-level on purpose: a fork server is a process this one started
+# (an interpreter that imported the CLI once), serving every `aws` call of the process whatever
+# account it targets, and stopped with it (``shutdown``); it holds no account or run state.
 _state: dict[str, object] = {}
 
 

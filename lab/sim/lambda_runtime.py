@@ -32,7 +32,10 @@ _WALL_TIMEOUT_FACTOR = 4  # a handler may take this many times its configured ti
 
 # "0": every execution environment is its own interpreter start-up
 FORK_ENV = settings.Settings.variable("lambda_fork")
-_fork_server: dict[int, Server | None] = {}  # this process's Lambda worker fork server
+# This process's Lambda worker fork server, by pid (a forked child starts its own). Module-level on
+# purpose: it is an interpreter that imported boto3 once, serving every simulation of the process;
+# each execution environment it forks gets its account and event from the simulation.
+_fork_server: dict[int, Server | None] = {}
 
 
 class _Process(Protocol):

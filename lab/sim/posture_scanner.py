@@ -27,4 +27,4 @@ def prowler_scanner(endpoints: Endpoints, workdir: Path) -> Scanner:
             PostureFinding(f.check, f.resource, f.status, f.severity, f.title) for f in findings
         ]
 
-    return run
+    return Scanner(run)
