@@ -1,8 +1,10 @@
-"""Every LAB_* variable the lab reads is one of lab/settings.py's, read through it."""
+"""Every LAB_* variable the lab reads is a field of lab/settings.py's Settings, read through it."""
 
 import re
+from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from lab import settings
 from lab.paths import REPO_ROOT
@@ -40,10 +42,22 @@ def test_every_named_variable_is_declared_with_its_meaning():
 
 def test_switches_are_on_unless_zero_and_values_are_read_when_asked(monkeypatch):
     monkeypatch.delenv("LAB_CRON_SKIP", raising=False)
-    assert settings.switched_on("LAB_CRON_SKIP")
+    assert settings.current().cron_skip
     monkeypatch.setenv("LAB_CRON_SKIP", "0")
-    assert not settings.switched_on("LAB_CRON_SKIP")
+    assert not settings.current().cron_skip
+    monkeypatch.setenv("LAB_CRON_SKIP", "")
+    assert settings.current().cron_skip
     monkeypatch.setenv("LAB_SNAPSHOTS", "")
-    assert settings.value("LAB_SNAPSHOTS") is None
-    with pytest.raises(KeyError, match="not one of the lab's settings"):
-        settings.value("LAB_NOPE")
+    assert settings.current().snapshots is None
+    monkeypatch.setenv("LAB_CONFIG", "~/elsewhere.yaml")
+    assert settings.current().config == Path("~/elsewhere.yaml")
+
+
+def test_the_settings_are_typed_frozen_and_each_field_names_its_variable():
+    current = settings.current()
+    with pytest.raises(ValidationError):
+        current.cron_skip = False  # type: ignore[misc]
+    names = [settings.Settings.variable(field) for field in settings.Settings.model_fields]
+    assert names == [s.name for s in settings.SETTINGS]
+    assert all(name.startswith("LAB_") for name in names)
+    assert settings.Settings.from_environ({"LAB_LAMBDA_FORK": "0"}).lambda_fork is False

@@ -8,6 +8,11 @@ from typing import Any, Protocol
 
 from lab.emulator.endpoints import Endpoints
 
+# The lab's own two, and built in beside them Cloud Custodian's policies (custodian/), a tool teams
+# run, measured as a stack is; a registered stack may not take their names (``stacks.StackFile``).
+OWN = ("manual", "serverless")
+BUILT_IN = (*OWN, "custodian")
+
 
 class Architecture(Protocol):
     """Deploys and destroys one monitoring architecture in the account behind ``endpoints``."""

@@ -29,7 +29,7 @@ from lab.emulator.endpoints import Endpoints
 from lab.lock import pins
 from lab.paths import CUSTODIAN_DIR, REPO_ROOT
 
-CUSTODIAN_ENV = "LAB_CUSTODIAN"
+CUSTODIAN_ENV = settings.Settings.variable("custodian")
 POLICIES_DIR = CUSTODIAN_DIR / "policies"
 UNSUPPORTED_FILE = CUSTODIAN_DIR / "unsupported.yaml"
 ROLE_POLICY_FILE = CUSTODIAN_DIR / "role-policy.json"
@@ -66,7 +66,7 @@ class CustodianError(RuntimeError):
 
 def executable() -> Path:
     """The custodian executable, or ``CustodianError`` saying how to install it."""
-    configured = settings.value(CUSTODIAN_ENV)
+    configured = settings.current().custodian
     candidate = Path(configured) if configured else REPO_ROOT / ".venv-custodian/bin/custodian"
     if not (candidate.is_file() and os.access(candidate, os.X_OK)):
         raise CustodianError(INSTALL_HINT)

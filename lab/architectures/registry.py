@@ -8,7 +8,7 @@ from typing import Any
 
 from croniter import croniter
 
-from lab.architectures.base import Architecture
+from lab.architectures.base import BUILT_IN, OWN, Architecture
 from lab.architectures.custodian import CustodianArchitecture
 from lab.architectures.manual import DEFAULT_CRON_SCHEDULE, MANUAL_DETECTORS, ManualArchitecture
 from lab.architectures.own_stack import stack_architecture, stack_options_problem
@@ -16,10 +16,7 @@ from lab.architectures.serverless import ServerlessArchitecture
 from lab.architectures.stacks import StackError, find, registered
 from lab.architectures.terraform_variables import value_problem, variables
 
-ARCHITECTURES = ("manual", "serverless")
-# Built in beside them: Cloud Custodian's policies (custodian/), a tool teams run, measured as a
-# stack is (compared with each of the lab's own two).
-BUILT_IN = (*ARCHITECTURES, "custodian")
+ARCHITECTURES = OWN
 # Architectures whose trials may be split across workers, each with its own account and deployment:
 # the manual baseline deploys in seconds; a Terraform apply of the serverless stack takes a minute.
 SPLITTABLE = frozenset({"manual"})

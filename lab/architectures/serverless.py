@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 from lab import settings
 from lab.architectures.lambda_package import build_all
 from lab.architectures.terraform_runner import Terraform
-from lab.attacks.resources import BOUNDARY_ENV
 from lab.emulator.endpoints import Endpoints
 from lab.paths import FUNCTIONS_DIR, TERRAFORM_DIR
 
@@ -32,8 +31,8 @@ class ServerlessArchitecture:
             "run_id": self.run_id,
             "functions_build_dir": str(build_dir),
             **(
-                {"permissions_boundary_arn": settings.value(BOUNDARY_ENV)}
-                if settings.value(BOUNDARY_ENV)
+                {"permissions_boundary_arn": boundary}
+                if (boundary := settings.current().permissions_boundary)
                 else {}
             ),
             **self.variables,

@@ -44,7 +44,7 @@ from lab.emulator.server import EmulatorServer
 from lab.paths import CLI_BASELINE_DIR, REPO_ROOT, TERRAFORM_DIR
 
 log = logging.getLogger(__name__)
-SNAPSHOTS_ENV = "LAB_SNAPSHOTS"
+SNAPSHOTS_ENV = settings.Settings.variable("snapshots")
 DEFAULT_DIR = REPO_ROOT / ".work" / "snapshots"
 # The run id a kept deploy is made with: the lab writes run ids into tags only (terraform/'s
 # default_tags), where this stand-in is rewritten to the run's own.
@@ -55,7 +55,7 @@ _SKIPPED_PARTS = {"__pycache__", ".terraform", "build"}
 
 def snapshots_dir() -> Path | None:
     """Where snapshots live (None: turned off with ``LAB_SNAPSHOTS=0``)."""
-    configured = settings.value(SNAPSHOTS_ENV) or ""
+    configured = settings.current().snapshots or ""
     if configured.lower() in ("0", "off", "false", "no"):
         return None
     return Path(configured) if configured else DEFAULT_DIR

@@ -35,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from lab.architectures.base import BUILT_IN
 from lab.architectures.terraform_module import ModuleError, read_module
 from lab.paths import REPO_ROOT
 
@@ -82,8 +83,6 @@ class StackFile(BaseModel):
             raise ValueError("a deploy script needs its teardown script (teardown:)")
         if self.terraform is not None and self.teardown is not None:
             raise ValueError("a Terraform stack is torn down by terraform destroy: no teardown:")
-        from lab.architectures.registry import BUILT_IN
-
         if self.name in BUILT_IN:
             raise ValueError(f"{self.name!r} is a built-in architecture; choose another name")
         return self

@@ -25,8 +25,8 @@ from lab import settings
 
 # Where an offline copy of the AWS provider may live (filesystem mirror layout:
 # <dir>/registry.terraform.io/hashicorp/aws/<version>/<os_arch>/...). LAB_TF_PLUGIN_DIR wins.
-PLUGIN_DIR_ENV = "LAB_TF_PLUGIN_DIR"
-TERRAFORM_BIN_ENV = "LAB_TERRAFORM"
+PLUGIN_DIR_ENV = settings.Settings.variable("tf_plugin_dir")
+TERRAFORM_BIN_ENV = settings.Settings.variable("terraform")
 PLUGIN_DIR_CANDIDATES = (
     "/opt/tf-plugins",
     "~/.terraform.d/plugins",
@@ -36,10 +36,12 @@ PLUGIN_DIR_CANDIDATES = (
 )
 _AWS_PROVIDER = Path("registry.terraform.io/hashicorp/aws")
 # "0": every terraform command starts its own AWS provider process (Terraform's default).
-REATTACH_ENV = "LAB_TF_REATTACH"
+REATTACH_ENV = settings.Settings.variable("tf_reattach")
 MAX_PROVIDERS = 2
 _REATTACH_LINE = re.compile(r"TF_REATTACH_PROVIDERS='(\{.*\})'")
-# (provider binary, environment) -> (process, its TF_REATTACH_PROVIDERS value), this process's own
+# (provider binary, environment) -> (process, its TF_REATTACH_PROVIDERS value), this process's own.
+# Module-level on purpose: it describes this process (the providers it runs, stopped when it ends),
+# not a run or an account; every Terraform of the process, whatever it deploys, shares them.
 _providers: dict[tuple[str, str], tuple[subprocess.Popen[bytes], str]] = {}
 # Runs the provider and stops it with this process, however this process ends (even kill -9). The
 # provider's socket goes into a folder of its own, removed after it (killed, the provider leaves it).
@@ -59,7 +61,7 @@ class TerraformError(RuntimeError):
 
 def find_terraform() -> str:
     """Path of the terraform binary (``$LAB_TERRAFORM`` or PATH)."""
-    path = settings.value(TERRAFORM_BIN_ENV) or shutil.which("terraform")
+    path = settings.current().terraform or shutil.which("terraform")
     if not path or not Path(path).exists():
         raise TerraformError(
             "terraform was not found. Install Terraform >= 1.5 (https://developer.hashicorp.com/"
@@ -74,9 +76,9 @@ def find_plugin_mirror() -> Path | None:
     ``$LAB_TF_PLUGIN_DIR`` is used when set (and must hold the provider); otherwise the usual
     places are searched.
     """
-    explicit = settings.value(PLUGIN_DIR_ENV)
+    explicit = settings.current().tf_plugin_dir
     if explicit:
-        path = Path(explicit).expanduser()
+        path = explicit.expanduser()
         if not (path / _AWS_PROVIDER).is_dir():
             raise TerraformError(
                 f"{PLUGIN_DIR_ENV}={explicit} does not hold {_AWS_PROVIDER}/<version>/<os_arch>/. "
@@ -218,7 +220,7 @@ def _running_provider(workdir: Path, env: dict[str, str]) -> str | None:
     per apply). Terraform's documented provider debug mode (``-debug`` and TF_REATTACH_PROVIDERS)
     lets its commands use one running provider; it is the same binary, configured by each command
     as usual, and started with the environment terraform would have given it."""
-    if env.get(REATTACH_ENV, "1") == "0":
+    if not settings.Settings.from_environ(env).tf_reattach:
         return None
     installed = sorted(
         (workdir / ".terraform" / "providers" / _AWS_PROVIDER).glob("*/*/terraform-provider-aws*")

@@ -35,12 +35,12 @@ def tagged_for_run(run_id: str | None) -> Iterator[None]:
 # The permissions boundary every IAM role and user the lab creates carries on a real account (the
 # account's administrator creates it from docs/lab-permissions-boundary.json; the lab's own policy
 # lets it create principals only with it). Unset on the emulated account.
-BOUNDARY_ENV = "LAB_PERMISSIONS_BOUNDARY"
+BOUNDARY_ENV = settings.Settings.variable("permissions_boundary")
 
 
 def boundary() -> dict[str, str]:
     """``PermissionsBoundary=<arn>`` for CreateRole / CreateUser when the lab runs with one."""
-    arn = settings.value(BOUNDARY_ENV)
+    arn = settings.current().permissions_boundary
     return {"PermissionsBoundary": arn} if arn else {}
 
 

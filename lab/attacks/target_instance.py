@@ -120,6 +120,25 @@ def ensure_target(
     if running:
         return _read_back(ec2, running[0])
     vpc_id, subnet_cidr, owns_vpc = _workload_vpc(ec2, technique_id)
+    subnet_id, nacl_id = _workload_subnet(endpoints, ec2, vpc_id, subnet_cidr, technique_id)
+    group_id = _workload_group(ec2, vpc_id, technique_id, ssh_from)
+    launch = _launch_request(endpoints, subnet_id, group_id, technique_id, instance_profile_arn)
+    instance = run_instances_once_profile_propagates(ec2, launch)
+    return {
+        "vpc_id": vpc_id,
+        "owns_vpc": owns_vpc,
+        "subnet_id": subnet_id,
+        "nacl_id": nacl_id,
+        "group_id": group_id,
+        "instance_id": instance["InstanceId"],
+    }
+
+
+def _workload_subnet(
+    endpoints: Endpoints, ec2: Any, vpc_id: str, subnet_cidr: str, technique_id: str
+) -> tuple[str, str]:
+    """The technique's internet-facing subnet with a network ACL of its own that allows all
+    (the workload's rule, which techniques change); its id and the ACL's."""
     subnet_id = ec2.create_subnet(
         VpcId=vpc_id,
         CidrBlock=subnet_cidr,
@@ -146,6 +165,11 @@ def ensure_target(
         "NetworkAclAssociationId"
     ]
     ec2.replace_network_acl_association(AssociationId=association_id, NetworkAclId=nacl_id)
+    return subnet_id, nacl_id
+
+
+def _workload_group(ec2: Any, vpc_id: str, technique_id: str, ssh_from: str | None) -> str:
+    """The instance's security group (SSH from ``ssh_from`` only, when given)."""
     group_id = ec2.create_security_group(
         GroupName=f"lab-target-{technique_id}",
         Description=f"Lab target instance of {technique_id}",
@@ -164,6 +188,19 @@ def ensure_target(
                 }
             ],
         )
+    return group_id
+
+
+def _launch_request(
+    endpoints: Endpoints,
+    subnet_id: str,
+    group_id: str,
+    technique_id: str,
+    instance_profile_arn: str | None,
+) -> dict[str, Any]:
+    """RunInstances' request for the workload instance: the account's current Amazon Linux,
+    encrypted volume, IMDSv2, the workload's user data; on a real account an instance profile
+    for Run Command."""
     image_id = endpoints.client("ssm", "harness").get_parameter(Name=AMI_PARAMETER)["Parameter"][
         "Value"
     ]
@@ -194,15 +231,7 @@ def ensure_target(
         )
     if instance_profile_arn:
         launch["IamInstanceProfile"] = {"Arn": instance_profile_arn}
-    instance = run_instances_once_profile_propagates(ec2, launch)
-    return {
-        "vpc_id": vpc_id,
-        "owns_vpc": owns_vpc,
-        "subnet_id": subnet_id,
-        "nacl_id": nacl_id,
-        "group_id": group_id,
-        "instance_id": instance["InstanceId"],
-    }
+    return launch
 
 
 def _read_back(ec2: Any, instance: dict[str, Any]) -> Prerequisites:

@@ -18,7 +18,7 @@ from typing import Any
 
 from lab import settings
 
-SWITCH = "LAB_AWS_CLI_CLIENTS"
+SWITCH = settings.Settings.variable("aws_cli_clients")
 # Global options that change only how the answer is shown, not the session or its clients.
 OUTPUT_ONLY = frozenset({"output", "query", "no-paginate", "color"})
 # Events the CLI emits itself, while parsing arguments and running commands; clients never do.
@@ -88,7 +88,7 @@ def offer(
     built ahead (by botocore service name) while the conditions in the module's docstring hold:
     the first client the session builds, asked for as the CLI asks, after the same changes to the
     session as the client's own start-up made, and no other."""
-    if not settings.switched_on(SWITCH) or not ahead:
+    if not settings.current().aws_cli_clients or not ahead:
         return
     named = {a[2:].split("=", 1)[0] for a in argv if a.startswith("--")}
     if named & (global_options - OUTPUT_ONLY):

@@ -18,8 +18,9 @@ from lab import settings
 from lab.awscli_fork import clients as prebuilt
 from lab.forkserver import Server, serve, start
 
-FORK_ENV = "LAB_AWS_CLI_FORK"
-SHIM_ENV = "LAB_AWS_CLI_SHIM"  # "python": the Python shim even where a C compiler is there
+FORK_ENV = settings.Settings.variable("aws_cli_fork")
+# "python": the Python shim even where a C compiler is there
+SHIM_ENV = settings.Settings.variable("aws_cli_shim")
 # One command of each service the lab's scripts call, parsed once before forking.
 WARM_COMMANDS = (
     ("ec2", "describe-vpcs"),
@@ -39,6 +40,9 @@ WARM_COMMANDS = (
 # botocore's name of each CLI service above (for the clients built at warm-up).
 CLIENT_NAMES = {"s3api": "s3", "configservice": "config"}
 MAX_DRIVERS = 16
+# This process's fork server. Module-level on purpose: a fork server is a process this one started
+# (an interpreter that imported the CLI once), serving every `aws` call of the process whatever
+# account it targets, and stopped with it (``shutdown``); it holds no account or run state.
 _state: dict[str, object] = {}
 
 
@@ -215,7 +219,7 @@ def _as_the_cli_starts(env: dict[str, str], clidriver_file: str) -> dict[str, st
 
 def enabled() -> bool:
     """False when ``LAB_AWS_CLI_FORK=0``: every ``aws`` call is then its own process."""
-    return settings.switched_on(FORK_ENV)
+    return settings.current().aws_cli_fork
 
 
 def cli_path_and_socket() -> tuple[str, str] | None:
@@ -261,7 +265,7 @@ def compiled_shim(real: str) -> Path | None:
     ``LAB_AWS_CLI_SHIM=python``. Same protocol and results as the Python shim, without an
     interpreter's start per call."""
     compiler = shutil.which(os.environ.get("CC", "cc"))
-    if compiler is None or settings.value(SHIM_ENV) == "python":
+    if compiler is None or settings.current().aws_cli_shim == "python":
         return None
     source = Path(__file__).with_name("shim.c").read_bytes()
     digest = hashlib.sha256(source + b"\0" + real.encode() + b"\0" + compiler.encode()).hexdigest()

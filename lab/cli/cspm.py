@@ -43,9 +43,10 @@ def cspm(
     from rich.table import Table
 
     from lab.architectures.registry import ARCHITECTURES
-    from lab.cspm.findings import SEVERITIES
     from lab.cspm.posture import default_services, run_posture, summary
-    from lab.cspm.prowler import ProwlerError
+    from lab.prowler.findings import SEVERITIES
+    from lab.prowler.tool import ProwlerError
+    from lab.report.posture_figures import posture as posture_figure
 
     names = architecture or list(ARCHITECTURES)
     unknown = sorted(set(names) - set(ARCHITECTURES))
@@ -65,8 +66,11 @@ def cspm(
     except ProwlerError as exc:
         fail(str(exc), code=2 if "not installed" in str(exc) else 1)
     table = summary(postures)
+    drawn = [s for s in SEVERITIES if s != "Informational"]
+    if len(table):  # the cspm application writes the tables, the report draws them
+        posture_figure(table, run_dir / "figures" / "cspm_posture", drawn)
     shown = Table(title="Posture against the empty account (Prowler; checks x resources)")
-    columns = ["architecture", *[s for s in SEVERITIES if s != "Informational"]]
+    columns = ["architecture", *drawn]
     counts = ["fails", "fixed", "artefacts", "muted"]
     for name in [*columns, *counts]:
         shown.add_column(name, justify="left" if name == "architecture" else "right")

@@ -203,25 +203,38 @@ def replay(
     """Replay real CloudTrail records through a deployed architecture (embedded emulated account,
     virtual time): which records would it have detected, by which path, how fast. Writes
     replay.csv (one row per record and architecture) and a manifest."""
-    from datetime import UTC, datetime
-
-    import boto3
-    from rich.table import Table
-
     from lab.architectures.registry import ARCHITECTURES
-    from lab.experiment.manifest import git_commit, versions, write_manifest
-    from lab.experiment.plan import load_calibration
-    from lab.experiment.replay import (
-        ReplayInputError,
-        read_records,
-        record_regions,
-        replay_architecture,
-        write_rows,
-    )
+    from lab.replay.run import replay_run
 
     chosen = list(ARCHITECTURES) if architecture == "all" else [architecture]
     if any(a not in ARCHITECTURES for a in chosen):
         fail(f"unknown architecture {architecture!r}; one of {', '.join(ARCHITECTURES)} or all")
+    records, loaded, regions = _replay_inputs(logs, calibration, region)
+    with progress_bar() as bar:
+        task = bar.add_task("replaying", total=len(records) * len(chosen))
+        run_dir, rows = replay_run(
+            logs,
+            records,
+            chosen,
+            out,
+            loaded,
+            window,
+            regions,
+            starting=lambda name: bar.update(task, description=f"{name}: deploy, then replay"),
+            progress=lambda: bar.advance(task),
+        )
+    _print_replayed(rows, len(records), run_dir)
+
+
+def _replay_inputs(
+    logs: list[Path], calibration: Path | None, region: list[str] | None
+) -> tuple[list[dict[str, Any]], Any, frozenset[str]]:
+    """The records, the calibration and the regions of ``lab replay``, or one clear error."""
+    import boto3
+
+    from lab.experiment.plan import load_calibration
+    from lab.replay.run import ReplayInputError, read_records, record_regions
+
     try:
         records = read_records(logs)
         loaded = load_calibration(calibration)
@@ -233,37 +246,13 @@ def replay(
         fail(str(exc))
     except (OSError, ValueError) as exc:
         fail(f"{calibration}: {exc}")
-    run_dir = out / "replay" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    rows = []
-    with progress_bar() as bar:
-        task = bar.add_task("replaying", total=len(records) * len(chosen))
-        for name in chosen:
-            bar.update(task, description=f"{name}: deploy, then replay")
-            rows += replay_architecture(
-                name,
-                records,
-                run_dir / "work" / name,
-                loaded,
-                window,
-                progress=lambda: bar.advance(task),
-                regions=regions,
-            )
-    write_rows(rows, run_dir / "replay.csv")
-    write_manifest(
-        run_dir / "manifest.json",
-        {
-            **versions(),
-            **git_commit(),
-            "kind": "replay",
-            "logs": [str(p) for p in logs],
-            "records": len(records),
-            "architectures": chosen,
-            "window_s": window,
-            "regions": sorted(regions),
-            "calibration": loaded.digest,
-        },
-    )
-    table = Table(title=f"{len(records)} records replayed ({run_dir / 'replay.csv'})")
+    return records, loaded, regions
+
+
+def _print_replayed(rows: list[Any], records: int, run_dir: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{records} records replayed ({run_dir / 'replay.csv'})")
     for column in ("architecture", "event", "detected", "path", "detect (s)"):
         table.add_column(column)
     for row in rows:
@@ -393,7 +382,7 @@ def _cspm_tool(scenario: Any, on_account: bool) -> str | None:
         fail(
             "cspm: the scanning path runs on the emulated account only (on AWS, run Prowler there)"
         )
-    from lab.cspm.prowler import ProwlerError, version
+    from lab.prowler.tool import ProwlerError, version
 
     try:
         return version()

@@ -39,44 +39,69 @@ def create_app(replay: ReplayRun | None = None, live: Any = None) -> Starlette:
         return FileResponse(STATIC / "index.html")
 
     async def info(_: Request) -> Response:
-        from lab.attacks.registry import techniques
+        return _json(_replay_info(replay) if replay is not None else _live_info(live))
 
-        if replay is not None:
-            arms = replay.arms()
-            extra: dict[str, Any] = {
-                "run": replay.run_dir.name,
-                "scenario": replay.manifest.get("scenario", {}).get("name"),
-            }
-        else:
-            arms = {arm: account["architecture"] for arm, account in live.accounts.items()}
-            extra = {
-                "speed": live.speed,
-                "student": live.student,
-                "accounts": live.accounts,
-                "techniques": [
-                    {
-                        "id": t.metadata.id,
-                        "title": t.metadata.title,
-                        "tactic": t.metadata.mitre_attack.tactic_name,
-                    }
-                    for t in techniques().values()
-                ],
-            }
-        return _json(
-            {
-                "mode": "replay" if replay is not None else "live",
-                "arms": arms,
-                "diagrams": {arm: diagram(base) for arm, base in arms.items()},
-                **extra,
-            }
-        )
+    async def no_icon(_: Request) -> Response:
+        return Response(status_code=204)
+
+    routes = [
+        Route("/", index),
+        Route("/favicon.ico", no_icon),
+        Route("/api/info", info),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    routes += _replay_routes(replay) if replay is not None else _live_routes(live)
+    return Starlette(routes=routes)
+
+
+def _described(mode: str, arms: dict[str, str], extra: dict[str, Any]) -> dict[str, Any]:
+    """What the page needs first: the mode, the arms and their diagrams, the mode's own fields."""
+    return {
+        "mode": mode,
+        "arms": arms,
+        "diagrams": {arm: diagram(base) for arm, base in arms.items()},
+        **extra,
+    }
+
+
+def _replay_info(replay: ReplayRun) -> dict[str, Any]:
+    return _described(
+        "replay",
+        replay.arms(),
+        {"run": replay.run_dir.name, "scenario": replay.manifest.get("scenario", {}).get("name")},
+    )
+
+
+def _live_info(live: Any) -> dict[str, Any]:
+    from lab.attacks.registry import techniques
+
+    arms = {arm: account["architecture"] for arm, account in live.accounts.items()}
+    return _described(
+        "live",
+        arms,
+        {
+            "speed": live.speed,
+            "student": live.student,
+            "accounts": live.accounts,
+            "techniques": [
+                {
+                    "id": t.metadata.id,
+                    "title": t.metadata.title,
+                    "tactic": t.metadata.mitre_attack.tactic_name,
+                }
+                for t in techniques().values()
+            ],
+        },
+    )
+
+
+def _replay_routes(replay: ReplayRun) -> list[Route]:
+    """A finished run: its trials, and one trial's timeline."""
 
     async def trials(_: Request) -> Response:
-        assert replay is not None
         return _json(replay.trial_list())
 
     async def timeline(request: Request) -> Response:
-        assert replay is not None
         try:
             events = replay.timeline(
                 request.query_params["technique"],
@@ -86,6 +111,12 @@ def create_app(replay: ReplayRun | None = None, live: Any = None) -> Starlette:
         except (KeyError, ValueError) as exc:
             return _json({"error": str(exc)}, 404)
         return _json(events)
+
+    return [Route("/api/trials", trials), Route("/api/timeline", timeline)]
+
+
+def _live_routes(live: Any) -> list[Route]:
+    """A live lab: its events as they happen, the attack buttons, Logs Insights, the scoreboard."""
 
     async def stream(request: Request) -> StreamingResponse:
         """Server-sent events: every live event from ``since`` on, as it happens."""
@@ -129,26 +160,13 @@ def create_app(replay: ReplayRun | None = None, live: Any = None) -> Starlette:
     async def scoreboard(_: Request) -> Response:
         return _json(live.scoreboard)
 
-    async def no_icon(_: Request) -> Response:
-        return Response(status_code=204)
-
-    routes = [
-        Route("/", index),
-        Route("/favicon.ico", no_icon),
-        Route("/api/info", info),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    return [
+        Route("/api/stream", stream),
+        Route("/api/detonate", detonate, methods=["POST"]),
+        Route("/api/revert", revert, methods=["POST"]),
+        Route("/api/insights", insights, methods=["POST"]),
+        Route("/api/scoreboard", scoreboard),
     ]
-    if replay is not None:
-        routes += [Route("/api/trials", trials), Route("/api/timeline", timeline)]
-    else:
-        routes += [
-            Route("/api/stream", stream),
-            Route("/api/detonate", detonate, methods=["POST"]),
-            Route("/api/revert", revert, methods=["POST"]),
-            Route("/api/insights", insights, methods=["POST"]),
-            Route("/api/scoreboard", scoreboard),
-        ]
-    return Starlette(routes=routes)
 
 
 def serve(app: Starlette, port: int, ready: Any = None) -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lab.cost.model import Profile, break_even, monthly_cost, total, workloads
+from lab.cost.model import break_even, monthly_cost, total
 from lab.cost.pricing import price_book
 from lab.cost.usage import meter
+from lab.cost.workloads import Profile, workloads
 
 
 def load_usage(run_dir: Path) -> dict:

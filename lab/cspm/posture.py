@@ -20,19 +20,11 @@ import yaml
 
 from lab.architectures import snapshot
 from lab.architectures.registry import build
-from lab.cspm import prowler
-from lab.cspm.findings import (
-    SEVERITIES,
-    Finding,
-    Posture,
-    artefacts,
-    compare,
-    from_ocsf,
-    muted_reasons,
-)
+from lab.cspm.compare import Posture, artefacts, compare
 from lab.emulator import EmulatorServer
 from lab.experiment.manifest import git_commit, versions, write_manifest
-from lab.report.cspm_figures import posture as posture_figure
+from lab.prowler import tool
+from lab.prowler.findings import Finding, from_ocsf, muted_reasons
 
 SEED = 20260105
 RUN_ID = "cspm"
@@ -64,9 +56,9 @@ def run_posture(
 ) -> tuple[Path, list[Posture]]:
     """Scan the empty account and each architecture's; write the results into a new folder of
     ``out_dir``; return it and each architecture's posture."""
-    prowler.executable()  # missing: one clear error before anything is deployed or written
-    if not_there := prowler.unknown(services, checks):
-        raise ValueError(f"Prowler {prowler.version()} has no {', '.join(not_there)}")
+    tool.executable()  # missing: one clear error before anything is deployed or written
+    if not_there := tool.unknown(services, checks):
+        raise ValueError(f"Prowler {tool.version()} has no {', '.join(not_there)}")
     started = time.monotonic()
     run_dir = out_dir / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir.mkdir(parents=True, exist_ok=False)
@@ -79,7 +71,7 @@ def run_posture(
             "scope": scope,
             "seed": SEED,
             "git": git_commit(),
-            "versions": versions() | {"prowler": prowler.version()},
+            "versions": versions() | {"prowler": tool.version()},
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     )
@@ -103,7 +95,7 @@ def run_posture(
                         workdir = run_dir / "work" / name
                         snapshot.deploy(arch, emulator, workdir, {"seed": SEED}, open_account)
                     say(f"scanning the {account} account with Prowler")
-                    scan = prowler.scan(
+                    scan = tool.scan(
                         emulator.endpoints,
                         run_dir / account.replace(":", "-"),
                         services=services,
@@ -178,6 +170,3 @@ def _write(run_dir: Path, postures: list[Posture], scans: dict[str, list[Finding
     (run_dir / "summary.json").write_text(
         json.dumps(table.to_dict(orient="records"), indent=2) + "\n"
     )
-    if len(table):
-        drawn = [s for s in SEVERITIES if s != "Informational"]
-        posture_figure(table, run_dir / "figures" / "cspm_posture", drawn)

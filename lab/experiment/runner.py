@@ -28,7 +28,7 @@ from lab.experiment.cluster import cluster_workers, run_units
 from lab.experiment.plan import RunPlan, WorkUnit, plan_run
 from lab.experiment.results import finish_manifest, start_manifest
 from lab.experiment.scenario import Scenario
-from lab.experiment.store import TrialStore
+from lab.experiment.store import TrialKey, TrialStore
 from lab.experiment.target import Target
 from lab.experiment.worker import Message, run_unit
 
@@ -129,36 +129,13 @@ def run_plan(
     store = TrialStore(run_dir)
     store.drop_orphan_events()
     done = store.completed()
-    pending = {
-        arch: [(t, k) for t, a, k in _all_trials(scenario) if a == arch and (t, a, k) not in done]
-        for arch in scenario.architectures
-    }
+    pending = _pending(scenario, done)
     total = len(scenario.architectures) * len(scenario.techniques) * scenario.trials
-    state: dict[str, Any] = {"finished": len(done), "started": time.perf_counter()}
-    notify = progress or (lambda *_: None)
-    errors: list[str] = []
+    started = time.perf_counter()
+    handle = _Messages(run_dir, store, done, total, progress or (lambda *_: None))
+    errors = handle.errors
 
-    seen = set(done)
-
-    def handle(message: Message) -> None:
-        kind, payload, detail = message
-        if kind == "trial":
-            key = (payload["technique"], payload["architecture"], payload["trial"])
-            if key in seen:  # a unit run again (its worker died) sends its trials again
-                return
-            seen.add(key)
-            store.append(payload, detail)
-            state["finished"] += 1
-            notify(f"{payload['architecture']} {payload['technique']}", state["finished"], total)
-        elif kind == "status":
-            notify(payload, state["finished"], total)
-        elif kind == "inventory":
-            record_inventory(run_dir, payload, detail)
-        elif kind in ("error", "stopped"):
-            errors.append(f"{payload}:\n{detail}")
-            state["stopped"] = state.get("stopped") or kind == "stopped"
-
-    notify("starting", state["finished"], total)
+    handle.notify("starting", handle.finished, total)
     processes = (
         max(len(pending), cluster_workers(cluster))
         if cluster is not None
@@ -178,7 +155,7 @@ def run_plan(
                     break
         else:
             _run_in_processes(units, handle, errors)
-        status = "stopped" if state.get("stopped") else "failed" if errors else "complete"
+        status = "stopped" if handle.stopped else "failed" if errors else "complete"
     finally:
         # The workers tear their deployments down themselves (on Ctrl-C too); what landed stays.
         finished = target.finish(Path(run_dir).name)
@@ -192,7 +169,7 @@ def run_plan(
     finish_manifest(
         run_dir,
         status,
-        wall_time_s_last_session=round(time.perf_counter() - state["started"], 1),
+        wall_time_s_last_session=round(time.perf_counter() - started, 1),
         **finished,
     )
     if errors:
@@ -201,6 +178,48 @@ def run_plan(
             + "\n".join(errors)
         )
     return run_dir
+
+
+def _pending(scenario: Scenario, done: set[TrialKey]) -> dict[str, list[tuple[str, int]]]:
+    """Per architecture, the (technique, trial) pairs not yet in ``trials.csv``."""
+    return {
+        arch: [(t, k) for t, a, k in _all_trials(scenario) if a == arch and (t, a, k) not in done]
+        for arch in scenario.architectures
+    }
+
+
+class _Messages:
+    """What the workers send, taken in: each trial appended once (a unit run again, its worker
+    having died, sends its trials again), progress, inventories, errors and stops."""
+
+    def __init__(
+        self, run_dir: Path, store: TrialStore, done: set[TrialKey], total: int, notify: Progress
+    ) -> None:
+        self.run_dir, self.store, self.total, self.notify = run_dir, store, total, notify
+        self.seen = set(done)
+        self.finished = len(done)
+        self.errors: list[str] = []
+        self.stopped = False
+
+    def __call__(self, message: Message) -> None:
+        kind, payload, detail = message
+        if kind == "trial":
+            key = (payload["technique"], payload["architecture"], payload["trial"])
+            if key in self.seen:
+                return
+            self.seen.add(key)
+            self.store.append(payload, detail)
+            self.finished += 1
+            self.notify(
+                f"{payload['architecture']} {payload['technique']}", self.finished, self.total
+            )
+        elif kind == "status":
+            self.notify(payload, self.finished, self.total)
+        elif kind == "inventory":
+            record_inventory(self.run_dir, payload, detail)
+        elif kind in ("error", "stopped"):
+            self.errors.append(f"{payload}:\n{detail}")
+            self.stopped = self.stopped or kind == "stopped"
 
 
 def _all_trials(scenario: Scenario) -> list[tuple[str, str, int]]:

@@ -54,7 +54,7 @@ class ScenarioError(ValueError):
 
 
 class CspmOption(BaseModel):
-    """Periodic posture scans as a detection path (``lab.sim.cspm``): Prowler every ``every_s``
+    """Periodic posture scans as a detection path (``lab.sim.posture_scans``): Prowler every ``every_s``
     seconds, from midnight UTC, with the checks the scenario's techniques name."""
 
     model_config = ConfigDict(extra="forbid")

@@ -11,14 +11,14 @@ from lab.attacks.benign import allow_list_kept
 from lab.attacks.lifecycle import TechniqueRun
 from lab.emulator.actors import actor
 from lab.emulator.server import EmulatorServer
-from lab.experiment.injection import draw_injection
+from lab.experiment.injection import Injection, draw_injection
 from lab.experiment.outcome import Observation, trial_row
 from lab.experiment.target import TrialRequest
 from lab.paths import RUNBOOKS_DIR
 from lab.seeds import Stream, stream, stream_seed
 from lab.sim.background import BackgroundLoad
-from lab.sim.cspm import CspmSchedule, Scanner
 from lab.sim.kernel import Simulation
+from lab.sim.posture_scans import CspmSchedule, Scanner
 from lab.sim.services import AccountServices, start_services
 
 # Timeline events that close an alert a person received.
@@ -37,9 +37,61 @@ def run_trial(
 ) -> tuple[Observation, list[dict[str, Any]]]:
     """Run one trial in virtual time; return what was observed and its timeline (``scanner``:
     the CSPM tool, when the scenario scans)."""
-    scenario, calibration, life = request.scenario, request.calibration, request.technique
-    technique, architecture, trial = life.technique, request.architecture, request.trial
-    endpoints = emulator.endpoints
+    scenario, life, trial = request.scenario, request.technique, request.trial
+    sim, injection = _trial_clock(emulator, request)
+    # The same person in every architecture: their reading, diagnosing and typing times come from
+    # the trial's common stream, not the architecture's (common random numbers for the person).
+    person_rng = stream(scenario.seed, Stream.PERSON, life.technique.id, trial)
+    services = start_services(
+        sim,
+        request.workdir,
+        request.calibration.operator(scenario.operator),
+        RUNBOOKS_DIR,
+        person_rng=person_rng,
+        cspm=cspm_schedule(scenario, scanner),
+    )
+    # The same background in trial k for every architecture (common random numbers).
+    background = BackgroundLoad(
+        sim,
+        services.cloudtrail,
+        scenario.background_events_per_day,
+        seed=stream_seed(scenario.seed, Stream.BACKGROUND, trial),
+    )
+    watch = _TrialWatch(sim, life)
+
+    def attack():
+        yield sim.env.timeout(injection.delay_s)
+        with allow_list_kept(scenario.allow_list):  # the benign actions tag their routine changes
+            life.detonate()
+        watch.state["injected_s"] = sim.now
+        detonated(sim, services, life, watching=lambda: not watch.done.triggered)
+
+    sim.on_log(watch.observe)
+    sim.env.process(attack())
+    error = None
+    try:
+        # Watched for max_trial_s after the attack, whenever in the week it lands.
+        timeout = sim.env.timeout(injection.delay_s + scenario.max_trial_s)
+        sim.env.run(until=sim.env.any_of([watch.done, timeout]))
+    except Exception as exc:  # a trial that breaks is recorded as failed, the run goes on
+        error = f"{type(exc).__name__}: {exc}"
+        sim.log("trial.failed", error=error)
+    finally:
+        services.close()
+    life.revert()
+    if background.delivered:
+        sim.log(
+            "background.summary",
+            records=background.delivered,
+            peak_lambda_concurrency=services.lambda_runtime.peak_concurrency,
+        )
+    return _observation(sim, watch.state, error), sim.timeline
+
+
+def _trial_clock(emulator: EmulatorServer, request: TrialRequest) -> tuple[Simulation, Injection]:
+    """The trial's simulation, its epoch the drawn injection moment's, and the injection."""
+    scenario, architecture, trial = request.scenario, request.architecture, request.trial
+    technique = request.technique.technique
     # Resource ids the trial makes (keys, groups, executions) come from its own seed, not from what
     # the account made before it: a trial's timeline is the same whichever trials ran before it in
     # this account (resumed runs, split workers).
@@ -55,32 +107,27 @@ def run_trial(
         phase_rng,
     )
     sim = Simulation(
-        endpoints, emulator.recorder, calibration, rng, injection.epoch, labels=request.labels
+        emulator.endpoints,
+        emulator.recorder,
+        request.calibration,
+        rng,
+        injection.epoch,
+        labels=request.labels,
     )
-    # The same person in every architecture: their reading, diagnosing and typing times come from
-    # the trial's common stream, not the architecture's (common random numbers for the person).
-    person_rng = stream(scenario.seed, Stream.PERSON, technique.id, trial)
-    services = start_services(
-        sim,
-        request.workdir,
-        calibration.operator(scenario.operator),
-        RUNBOOKS_DIR,
-        person_rng=person_rng,
-        cspm=cspm_schedule(scenario, scanner),
-    )
-    # The same background in trial k for every architecture (common random numbers).
-    background = BackgroundLoad(
-        sim,
-        services.cloudtrail,
-        scenario.background_events_per_day,
-        seed=stream_seed(scenario.seed, Stream.BACKGROUND, trial),
-    )
-    done = sim.env.event()
-    state: dict[str, Any] = {}
+    return sim, injection
 
-    def observe(event: dict[str, Any]) -> None:
-        # The trial ends once the attack is undone, a person has been told, and every alert
-        # delivered has been handled by that person (or at max_trial_s).
+
+class _TrialWatch:
+    """When the trial is over: once the attack is undone, a person has been told, and every alert
+    delivered has been handled by that person (or at max_trial_s). ``state`` holds the moments."""
+
+    def __init__(self, sim: Simulation, life: TechniqueRun) -> None:
+        self.sim, self.life = sim, life
+        self.done = sim.env.event()
+        self.state: dict[str, Any] = {}
+
+    def observe(self, event: dict[str, Any]) -> None:
+        sim, state, done = self.sim, self.state, self.done
         if "injected_s" not in state or done.triggered:
             return
         if event.get("background"):  # the background load's alerts are not the attack's
@@ -93,41 +140,13 @@ def run_trial(
         if (
             event["kind"] == "responder.finished"
             and "remediated_s" not in state
-            and life.is_remediated()
+            and self.life.is_remediated()
         ):
             state["remediated_s"], state["remediated_by"] = sim.now, event["source"]
             sim.log("technique.remediated", source=event["source"])
         finished = "remediated_s" in state and "alerted_s" in state
         if finished and state.get("alerts_open", 0) <= 0 and not done.triggered:
             done.succeed()
-
-    def attack():
-        yield sim.env.timeout(injection.delay_s)
-        with allow_list_kept(scenario.allow_list):  # the benign actions tag their routine changes
-            life.detonate()
-        state["injected_s"] = sim.now
-        detonated(sim, services, life, watching=lambda: not done.triggered)
-
-    sim.on_log(observe)
-    sim.env.process(attack())
-    error = None
-    try:
-        # Watched for max_trial_s after the attack, whenever in the week it lands.
-        watch = sim.env.timeout(injection.delay_s + scenario.max_trial_s)
-        sim.env.run(until=sim.env.any_of([done, watch]))
-    except Exception as exc:  # a trial that breaks is recorded as failed, the run goes on
-        error = f"{type(exc).__name__}: {exc}"
-        sim.log("trial.failed", error=error)
-    finally:
-        services.close()
-    life.revert()
-    if background.delivered:
-        sim.log(
-            "background.summary",
-            records=background.delivered,
-            peak_lambda_concurrency=services.lambda_runtime.peak_concurrency,
-        )
-    return _observation(sim, state, error), sim.timeline
 
 
 def cspm_schedule(scenario: Any, scanner: Scanner | None) -> CspmSchedule | None:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from lab.cost.report import cost_lines, summary
 from lab.experiment.plan import recorded_calibration
-from lab.experiment.results import load_trials
+from lab.experiment.results import is_sweep_run, load_trials, sweep_columns
 from lab.report.attribution import attribution_table
 from lab.report.captions import caption
 from lab.report.coverage import coverage_side_by_side, coverage_table
@@ -20,6 +21,7 @@ from lab.report.latex import write_latex
 from lab.report.multiplicity import family_size
 from lab.report.pages import Page
 from lab.report.paired import arm_pairs, paired_table, pooled_table
+from lab.report.paths import path_table
 from lab.report.precision import precision_table
 from lab.report.readable import readable
 from lab.report.report_figures import first_point, not_redrawn, report_figures
@@ -68,13 +70,56 @@ def _calibration_table(calibration: Calibration) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list[Page]]:
+Table = tuple[str, pd.DataFrame]  # a report table: its caption, its rows
+
+
+def _sections(run_dir: Path) -> tuple[dict, list[Table], list[Page]]:
+    """The report's tables, in order, and its figures' pages."""
     manifest = json.loads((run_dir / "manifest.json").read_text())
+    scenario = manifest.get("scenario", {})
     trials = load_trials(run_dir)
-    window = observation_window_s(trials, manifest.get("scenario", {}))
+    window = observation_window_s(trials, scenario)
     km = km_table(trials, window)
+    tables = _latency_tables(trials, km)
+    tables += _comparisons(trials, window, scenario, km)
+    attribution = attribution_table(trials, scenario, window)
+    tables += _attribution_tables(attribution)
+    sweep = is_sweep_run(run_dir)
+    has_events = (run_dir / "events.jsonl").exists() or sweep
+    path_tables, first_stages = _path_tables(run_dir) if has_events else ([], pd.DataFrame())
+    tables += path_tables
+    coverage = coverage_table(trials.drop(columns=sweep_columns(trials)))
+    tables += _coverage_tables(trials, coverage)
+    tables += _cost_and_calibration_tables(run_dir, manifest, sweep)
+    pages = report_figures(
+        run_dir,
+        manifest,
+        trials,
+        window,
+        {
+            "km": km_table(first_point(trials), window),
+            "coverage": coverage,
+            "attribution": attribution,
+            "stages": first_stages,
+        },
+        _emulated_twin(run_dir, manifest),
+    )
+    left_out = not_redrawn(run_dir, pages)
+    if left_out:
+        tables.append(
+            (
+                "Figures in the run's folder not redrawn by this report (drawn by another command "
+                "or an older layout, perhaps with other options): left out",
+                pd.DataFrame({"figure": [p.name for p in left_out]}),
+            )
+        )
+    return manifest, tables, pages
+
+
+def _latency_tables(trials: pd.DataFrame, km: pd.DataFrame) -> list[Table]:
+    """Latency per stage with censored trials kept, what the uncensored median flatters, rates."""
     horizon = km["horizon_s"].iloc[0] if len(km) else float("nan")
-    tables = [
+    return [
         (
             "Latency per stage, censored trials kept (Kaplan-Meier): a trial not there by the end "
             "of its observation is censored there, not dropped. fraction_reached by the horizon "
@@ -95,56 +140,56 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
             readable(rate_table(trials), 3),
         ),
     ]
-    tables += _comparisons(trials, window, manifest.get("scenario", {}), km)
-    attribution = attribution_table(trials, manifest.get("scenario", {}), window)
-    if len(attribution):
-        tables.append(
-            (
-                "Attribution: each factor's effect, read from the arms that differ in it alone, "
-                "trial by trial (the same injection moments): the median and the mean paired "
-                "difference in seconds (high level minus low level, negative = faster), each with "
-                "its 95 % cluster-bootstrap CI by technique (trial_ci: the trial bootstrap's, too "
-                "narrow where techniques differ); newly_reached: pairs the factor turned from "
-                "missed into reached, net; trials not there by the end count with their window "
-                "(a bound)",
-                readable(attribution),
-            )
-        )
-    from lab.experiment.results import is_sweep_run, sweep_columns
 
-    sweep = is_sweep_run(run_dir)
-    has_events = (run_dir / "events.jsonl").exists() or sweep
-    stages = first_stages = pd.DataFrame()
-    if has_events:
-        from lab.report.paths import path_table
 
-        tables.append(
-            (
-                "Detection paths: trials each path detected (and the techniques they span), seconds "
-                "from injection to its first detection over those trials; the median's 95 % CI "
-                "from a cluster bootstrap by technique",
-                readable(path_table(run_dir)),
-            )
+def _attribution_tables(attribution: pd.DataFrame) -> list[Table]:
+    """Each factor's effect, where the scenario's arms differ in factors."""
+    if not len(attribution):
+        return []
+    return [
+        (
+            "Attribution: each factor's effect, read from the arms that differ in it alone, "
+            "trial by trial (the same injection moments): the median and the mean paired "
+            "difference in seconds (high level minus low level, negative = faster), each with "
+            "its 95 % cluster-bootstrap CI by technique (trial_ci: the trial bootstrap's, too "
+            "narrow where techniques differ); newly_reached: pairs the factor turned from "
+            "missed into reached, net; trials not there by the end count with their window "
+            "(a bound)",
+            readable(attribution),
         )
-        times = stage_times(run_dir)
-        stages = stage_table(times)
-        first_stages = stage_table(first_point(times))  # the figure: one point of a sweep
-        tables.append(
-            (
-                "Where the time goes: median seconds from injection to each stage of the path, "
-                "with its 95 % bootstrap CI",
-                readable(stages),
-            )
-        )
-    coverage = coverage_table(trials.drop(columns=sweep_columns(trials)))
-    tables.append(
+    ]
+
+
+def _path_tables(run_dir: Path) -> tuple[list[Table], pd.DataFrame]:
+    """From the timeline: the detection paths and where the time goes; and the stages of the
+    first sweep point (the figure's)."""
+    times = stage_times(run_dir)
+    tables = [
+        (
+            "Detection paths: trials each path detected (and the techniques they span), seconds "
+            "from injection to its first detection over those trials; the median's 95 % CI "
+            "from a cluster bootstrap by technique",
+            readable(path_table(run_dir)),
+        ),
+        (
+            "Where the time goes: median seconds from injection to each stage of the path, "
+            "with its 95 % bootstrap CI",
+            readable(stage_table(times)),
+        ),
+    ]
+    return tables, stage_table(first_point(times))
+
+
+def _coverage_tables(trials: pd.DataFrame, coverage: pd.DataFrame) -> list[Table]:
+    """Coverage per ATT&CK technique, and side by side where there are several architectures."""
+    tables = [
         (
             "Coverage per ATT&CK technique and architecture: the outcome most trials had, and the "
             "fraction of trials remediated / detected only / missed with its 95 % Wilson interval "
             "(what a few trials can say); detect_median_s: of the detected trials only",
             readable(coverage),
         )
-    )
+    ]
     if trials["architecture"].nunique() > 1:
         tables.append(
             (
@@ -152,9 +197,13 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
                 coverage_side_by_side(coverage),
             )
         )
-    if (run_dir / "usage.json").exists():
-        from lab.cost.report import cost_lines, summary
+    return tables
 
+
+def _cost_and_calibration_tables(run_dir: Path, manifest: dict, sweep: bool) -> list[Table]:
+    """The monthly cost (where usage was metered), the calibration used, a sweep's points."""
+    tables = []
+    if (run_dir / "usage.json").exists():
         tables.append(
             (
                 "Monthly cost, USD (list prices; `lab cost` for details)",
@@ -167,29 +216,7 @@ def _sections(run_dir: Path) -> tuple[dict, list[tuple[str, pd.DataFrame]], list
     )
     if sweep:
         tables.append(("Sweep points (one run each under points/)", _points_table(run_dir)))
-    pages = report_figures(
-        run_dir,
-        manifest,
-        trials,
-        window,
-        {
-            "km": km_table(first_point(trials), window),
-            "coverage": coverage,
-            "attribution": attribution,
-            "stages": first_stages if has_events else pd.DataFrame(),
-        },
-        _emulated_twin(run_dir, manifest),
-    )
-    left_out = not_redrawn(run_dir, pages)
-    if left_out:
-        tables.append(
-            (
-                "Figures in the run's folder not redrawn by this report (drawn by another command "
-                "or an older layout, perhaps with other options): left out",
-                pd.DataFrame({"figure": [p.name for p in left_out]}),
-            )
-        )
-    return manifest, tables, pages
+    return tables
 
 
 def _comparisons(

@@ -19,8 +19,8 @@ import pandas as pd
 
 from lab.attacks.registry import actions
 from lab.cost.damage import Damage, damage
-from lab.cost.model import workloads
 from lab.cost.report import incident_costs
+from lab.cost.workloads import workloads
 from lab.experiment.results import load_trials, per_point, read_manifest
 from lab.report.person import COLUMNS, per_trial, run_person
 from lab.report.survival import observation_window_s, survival_data

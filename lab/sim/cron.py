@@ -41,7 +41,8 @@ from lab.sim.reachability import Reachability
 from lab.sim.readback import Readback
 from lab.sim.user_data import read_user_data
 
-SKIP_ENV = "LAB_CRON_SKIP"  # "0": execute every run (the slow way the skipping is tested against)
+# "0": execute every run (the slow way the skipping is tested against)
+SKIP_ENV = settings.Settings.variable("cron_skip")
 
 _CRON_LINE = re.compile(r"^(\S+\s+\S+\s+\S+\s+\S+\s+\S+)\s+root\s+.*?/opt/lab/detectors/(\S+\.sh)")
 _SCRIPT_BLOCK = re.compile(r"base64 -d > /opt/lab/detectors/(\S+\.sh) <<'B64'\n(.*?)\nB64", re.S)
@@ -96,7 +97,7 @@ class Cron:
         self.ec2 = sim.endpoints.client("ec2", "observer")
         self.runs_executed = 0
         self.runs_skipped = 0
-        self.skipping = settings.switched_on(SKIP_ENV)
+        self.skipping = settings.current().cron_skip
         self._last_runs: dict[str, int] = {}  # job -> recorder sequence when it last ran
         self._instance_states: Readback[bool] = Readback(sim.recorder, {"ec2.amazonaws.com"})
         self._reachable = Reachability(sim.recorder, self.ec2)

@@ -30,8 +30,12 @@ from lab.sim.kernel import Simulation
 _WALL_TIMEOUT_FACTOR = 4  # a handler may take this many times its configured timeout in wall time
 
 
-FORK_ENV = "LAB_LAMBDA_FORK"  # "0": every execution environment is its own interpreter start-up
-_fork_server: dict[int, Server | None] = {}  # this process's Lambda worker fork server
+# "0": every execution environment is its own interpreter start-up
+FORK_ENV = settings.Settings.variable("lambda_fork")
+# This process's Lambda worker fork server, by pid (a forked child starts its own). Module-level on
+# purpose: it is an interpreter that imported boto3 once, serving every simulation of the process;
+# each execution environment it forks gets its account and event from the simulation.
+_fork_server: dict[int, Server | None] = {}
 
 
 class _Process(Protocol):
@@ -73,7 +77,7 @@ class _Environment:
 
 def _worker_fork_server() -> Server | None:
     """This process's Lambda worker fork server (started on first use; None when turned off)."""
-    if not settings.switched_on(FORK_ENV):
+    if not settings.current().lambda_fork:
         return None
     server = _fork_server.get(os.getpid())
     if server is None or not server.alive():

@@ -138,7 +138,7 @@ def _facts(detail: dict[str, Any]) -> dict[str, str]:
         facts["findingType"] = str(detail["type"])
     if "configRuleName" in detail:
         facts["configRule"] = str(detail["configRuleName"])
-    if "prowlerCheck" in detail:  # a posture scan's FAIL (lab.sim.cspm)
+    if "prowlerCheck" in detail:  # a posture scan's FAIL (lab.sim.posture_scans)
         facts["prowlerCheck"] = str(detail["prowlerCheck"])
     if "securityControl" in detail:  # a Security Hub control's failure
         facts["securityControl"] = str(detail["securityControl"])

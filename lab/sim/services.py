@@ -18,7 +18,6 @@ from lab.sim.aws_config import AwsConfig
 from lab.sim.calibration import OperatorProfile
 from lab.sim.cloudtrail import CloudTrail
 from lab.sim.cron import Cron
-from lab.sim.cspm import CspmSchedule, PostureScans
 from lab.sim.event_history import EventHistory
 from lab.sim.eventbridge import EventBridge
 from lab.sim.flow_logs import FlowLogs
@@ -28,6 +27,7 @@ from lab.sim.kernel import Simulation
 from lab.sim.lambda_runtime import LambdaRuntime
 from lab.sim.logs import CloudWatchLogs
 from lab.sim.operator import Operator
+from lab.sim.posture_scans import CspmSchedule, PostureScans
 from lab.sim.security_hub import SecurityHub, asff_from_guardduty
 from lab.sim.security_hub_controls import SecurityHubControls
 from lab.sim.sns import SNS

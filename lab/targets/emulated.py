@@ -14,14 +14,14 @@ from typing import Any
 
 from lab.architectures import snapshot
 from lab.cost.inventory import inventory
-from lab.cspm.scanner import prowler_scanner
 from lab.emulator.endpoints import Endpoints
 from lab.emulator.server import EmulatorServer
 from lab.experiment.outcome import Observation
 from lab.experiment.scenario import Scenario
 from lab.experiment.target import Events, TrialRequest
 from lab.experiment.trial import run_trial
-from lab.sim.cspm import Scanner
+from lab.sim.posture_scanner import prowler_scanner
+from lab.sim.posture_scans import Scanner
 
 # The seed an account is opened and its architecture deployed with, the same for every run: the
 # deploy's ids only name things, and each technique reseeds the ids from the scenario's seed before

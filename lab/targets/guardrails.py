@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from lab import settings
 from lab.emulator.endpoints import Endpoints
 
-CONFIG_ENV = "LAB_CONFIG"
+CONFIG_ENV = settings.Settings.variable("config")
 DEFAULT_CONFIG = Path("~/.config/lab/config.yaml")
 
 
@@ -47,7 +47,7 @@ class UserConfig(BaseModel):
 
 
 def config_path() -> Path:
-    return Path(settings.value(CONFIG_ENV) or DEFAULT_CONFIG).expanduser()
+    return (settings.current().config or DEFAULT_CONFIG).expanduser()
 
 
 def load_config(path: Path | None = None) -> UserConfig:

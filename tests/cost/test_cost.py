@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lab.cost.model import Profile, break_even, monthly_cost, workloads
+from lab.cost.model import break_even, monthly_cost
 from lab.cost.pricing import Item, PricingError, price_book
 from lab.cost.usage import meter
+from lab.cost.workloads import Profile, workloads
 
 PRICES = price_book("us-east-1")
 

@@ -1,6 +1,6 @@
-"""CSPM with the real Prowler (its own venv, `make prowler`) against the emulated account: a seeded
-misconfiguration fails and passes once fixed; `lab cspm` reads an architecture's account against
-the empty one and writes its table, figure and manifest; without Prowler, one clear error."""
+"""CSPM with the real Prowler (its own venv, `make prowler`) against the emulated account:
+`lab cspm` reads an architecture's account against the empty one and writes its table, figure and
+manifest; a scheduled scan is a detection path; without Prowler, one clear error."""
 
 import csv
 import json
@@ -8,52 +8,11 @@ import os
 import subprocess
 import sys
 
-from lab.cspm import prowler
-from lab.cspm.emulator_site.sitecustomize import to_the_emulator
-from lab.cspm.findings import Finding, compare, from_ocsf
+from lab.cspm.compare import compare
+from lab.prowler import tool
+from lab.prowler.findings import Finding, from_ocsf
 
 SSH_OPEN = "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22"
-ACCOUNT_BLOCK = "s3_account_level_public_access_blocks"
-
-
-def _status(scan, check):
-    return {f.resource: f.status for f in map(from_ocsf, scan.findings) if f.check == check}
-
-
-def test_a_seeded_misconfiguration_fails_and_passes_once_fixed(emulator, tmp_path):
-    ec2 = emulator.endpoints.client("ec2", "harness")
-    group = ec2.create_security_group(GroupName="cspm-open", Description="open")["GroupId"]
-    rule = [
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
-    ]
-    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=rule)
-    arn = f"arn:aws:ec2:us-east-1:{emulator.endpoints.account_id()}:security-group/{group}"
-    checks = [SSH_OPEN, ACCOUNT_BLOCK]
-
-    before = prowler.scan(emulator.endpoints, tmp_path / "before", checks=checks)
-    assert before.version == prowler.PINNED
-    assert _status(before, SSH_OPEN)[arn] == "FAIL"
-    # The account-level block is read through S3 Control (host prefixes off on the emulator):
-    # without it the check would be missing, not failing.
-    assert set(_status(before, ACCOUNT_BLOCK).values()) == {"FAIL"}
-
-    ec2.revoke_security_group_ingress(GroupId=group, IpPermissions=rule)
-    s3control = emulator.endpoints.session("harness").client(
-        "s3control", endpoint_url=emulator.endpoints.url
-    )
-    s3control.meta.events.register("before-sign.s3-control", to_the_emulator("127.0.0.1"))
-    s3control.put_public_access_block(
-        AccountId=emulator.endpoints.account_id(),
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
-    )
-    after = prowler.scan(emulator.endpoints, tmp_path / "after", checks=checks)
-    assert _status(after, SSH_OPEN)[arn] == "PASS"
-    assert set(_status(after, ACCOUNT_BLOCK).values()) == {"PASS"}
 
 
 def _finding(check, status, resource="r", severity="High"):
@@ -101,7 +60,7 @@ def test_lab_cspm_scans_an_architecture_against_the_empty_account(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     (run_dir,) = tmp_path.iterdir()
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["versions"]["prowler"] == prowler.PINNED and manifest["status"] == "done"
+    assert manifest["versions"]["prowler"] == tool.PINNED and manifest["status"] == "done"
     rows = list(csv.DictReader((run_dir / "posture.csv").open()))
     # The monitoring instance is the manual architecture's own resource: IMDSv2 is required by its
     # launch (deploy.sh), so the check passes there and nothing of it is listed as failing.
@@ -114,7 +73,7 @@ def test_lab_cspm_scans_an_architecture_against_the_empty_account(tmp_path):
 
 
 def test_an_unknown_check_or_service_is_refused_before_anything_is_written(tmp_path):
-    assert prowler.unknown(["s3", "nosuchservice"], [SSH_OPEN, "no_such_check"]) == [
+    assert tool.unknown(["s3", "nosuchservice"], [SSH_OPEN, "no_such_check"]) == [
         "service nosuchservice",
         "check no_such_check",
     ]
@@ -126,7 +85,7 @@ def test_an_unknown_check_or_service_is_refused_before_anything_is_written(tmp_p
 
 def test_without_prowler_one_clear_error_and_nothing_written(tmp_path):
     result = _lab(
-        "cspm", "--out", str(tmp_path / "out"), env={prowler.PROWLER_ENV: str(tmp_path / "none")}
+        "cspm", "--out", str(tmp_path / "out"), env={tool.PROWLER_ENV: str(tmp_path / "none")}
     )
     assert result.returncode == 2
     assert "make prowler" in result.stderr
@@ -161,7 +120,7 @@ def test_a_scheduled_scan_detects_and_each_architecture_delivers_it_its_own_way(
     assert result.returncode == 0, result.stderr[-3000:]
     (run_dir,) = (tmp_path / "out" / "cspm-path").iterdir()
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["cspm"] == {"tool": "prowler", "version": prowler.PINNED}
+    assert manifest["cspm"] == {"tool": "prowler", "version": tool.PINNED}
     rows = {r["architecture"]: r for r in csv.DictReader((run_dir / "trials.csv").open())}
     events = [json.loads(line) for line in (run_dir / "events.jsonl").open()]
     for arm in ("manual", "serverless"):
@@ -197,7 +156,7 @@ def test_a_scenario_that_scans_without_prowler_is_refused_before_anything_is_wri
         str(scenario),
         "--out",
         str(tmp_path / "out"),
-        env={prowler.PROWLER_ENV: str(tmp_path / "none")},
+        env={tool.PROWLER_ENV: str(tmp_path / "none")},
     )
     assert result.returncode == 2 and "make prowler" in result.stderr
     assert not (tmp_path / "out").exists()
@@ -219,7 +178,7 @@ def test_every_techniques_cspm_checks_fail_after_it_and_pass_after_its_revert(em
     assert len(lives) >= 8
 
     def fails(name):
-        scanned = prowler.scan(emulator.endpoints, tmp_path / name, checks=checks)
+        scanned = tool.scan(emulator.endpoints, tmp_path / name, checks=checks)
         return {
             (f.check, f.resource) for f in map(from_ocsf, scanned.findings) if f.status == "FAIL"
         }

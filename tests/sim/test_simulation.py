@@ -329,7 +329,7 @@ def test_global_service_events_reach_only_rules_in_us_east_1(serverless, tmp_pat
     eu-west-1 does not see AttachUserPolicy on its bus (EventBridge User Guide, events from global
     services), only through its multi-region trail's log group and CIS filter; in us-east-1 the
     rule sees it."""
-    from lab.experiment.replay import _replay_one
+    from lab.replay.run import _replay_one
 
     emulator, _ = serverless
     fixture = Path(__file__).parents[1] / "fixtures" / "cloudtrail" / "incident.json"

@@ -1,6 +1,9 @@
 """The emulators running in this process (moto's state is per process, so the newest one serves
 it): their base URLs, for the links a response carries back to the emulator, and their recorders,
-which hold the account's event history and its clock. Not account state: ``reset`` keeps it."""
+which hold the account's event history and its clock. Not account state: ``reset`` keeps it.
+Owned by ``EmulatorServer``: it adds itself when it starts and removes itself when it stops, so
+an entry lives exactly as long as its emulator; module-level because moto's patched responses,
+which find it here, are too."""
 
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ from typing import Any
 from lab.architectures import snapshot
 from lab.architectures.registry import build
 from lab.emulator import EmulatorServer
+from lab.experiment.manifest import git_commit, versions, write_manifest
 from lab.paths import RUNBOOKS_DIR
 from lab.seeds import Stream, stream
 from lab.sim.calibration import Calibration
@@ -261,3 +262,48 @@ def write_rows(rows: list[ReplayRow], path: Path) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow(row.as_csv())
+
+
+def replay_run(
+    logs: list[Path],
+    records: list[dict[str, Any]],
+    architectures: list[str],
+    out: Path,
+    calibration: Calibration,
+    window_s: float,
+    regions: frozenset[str],
+    starting: Callable[[str], None] = lambda _: None,
+    progress: Callable[[], None] = lambda: None,
+) -> tuple[Path, list[ReplayRow]]:
+    """Replay ``records`` (read from ``logs``) through each architecture into a new folder of
+    ``out/replay/``: ``replay.csv`` (a row per record and architecture) and the manifest; return
+    the folder and the rows (``starting``: told each architecture's name before its deploy)."""
+    run_dir = out / "replay" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    rows: list[ReplayRow] = []
+    for name in architectures:
+        starting(name)
+        rows += replay_architecture(
+            name,
+            records,
+            run_dir / "work" / name,
+            calibration,
+            window_s,
+            progress=progress,
+            regions=regions,
+        )
+    write_rows(rows, run_dir / "replay.csv")
+    write_manifest(
+        run_dir / "manifest.json",
+        {
+            **versions(),
+            **git_commit(),
+            "kind": "replay",
+            "logs": [str(p) for p in logs],
+            "records": len(records),
+            "architectures": architectures,
+            "window_s": window_s,
+            "regions": sorted(regions),
+            "calibration": calibration.digest,
+        },
+    )
+    return run_dir, rows

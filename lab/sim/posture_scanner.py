@@ -1,5 +1,5 @@
-"""Prowler as the scanner of the CSPM detection path (``lab.sim.cspm``): one targeted scan of the
-account now, its findings as the simulation reads them."""
+"""Prowler (``lab.prowler``) as the scanner of the posture scans (``lab.sim.posture_scans``): one
+targeted scan of the account now, its findings as the simulation reads them."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import itertools
 import shutil
 from pathlib import Path
 
-from lab.cspm.findings import from_ocsf
-from lab.cspm.prowler import scan
 from lab.emulator.endpoints import Endpoints
-from lab.sim.cspm import PostureFinding, Scanner
+from lab.prowler.findings import from_ocsf
+from lab.prowler.tool import scan
+from lab.sim.posture_scans import PostureFinding, Scanner
 
 
 def prowler_scanner(endpoints: Endpoints, workdir: Path) -> Scanner:
@@ -27,4 +27,4 @@ def prowler_scanner(endpoints: Endpoints, workdir: Path) -> Scanner:
             PostureFinding(f.check, f.resource, f.status, f.severity, f.title) for f in findings
         ]
 
-    return run
+    return Scanner(run)

@@ -16,8 +16,8 @@ goes is each one's own design, read back from the account:
 - else nobody runs the scan (``cspm.no_scanner``), never a silent "not detected".
 
 A scan of the same checks after no configuration write to their services cannot answer
-differently: its result is reused (exact, as the cron's detectors skip; kept per process across
-trials, keyed by the recorder's write sequence).
+differently: its result is reused (exact, as the cron's detectors skip; kept by the account's
+``Scanner`` across its trials, keyed by the recorder's write sequence).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lab.engines.alert_message import publish_alert
@@ -54,7 +54,15 @@ class PostureFinding:
         return self.check, self.resource
 
 
-Scanner = Callable[[list[str]], list[PostureFinding]]
+@dataclass(eq=False)
+class Scanner:
+    """The CSPM tool bound to one account (``scan``: the checks' findings on it now), and its
+    answers: the findings of each set of checks with the recorder's write sequence they were read
+    at. The account's target makes one per account, so an answer lives exactly as long as the
+    account it describes, across the account's trials and never beyond."""
+
+    scan: Callable[[list[str]], list[PostureFinding]]
+    answers: dict[tuple[str, ...], tuple[int, list[PostureFinding]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,11 +72,6 @@ class CspmSchedule:
     scanner: Scanner
     every_s: float
     checks: tuple[str, ...]
-
-
-# (endpoint, checks) -> (recorder write sequence when scanned, findings): a scan's answer, reused
-# while no configuration write reached the checks' services.
-_RESULTS: dict[tuple[str, tuple[str, ...]], tuple[int, list[PostureFinding]]] = {}
 
 
 def event_sources(checks: tuple[str, ...]) -> set[str]:
@@ -159,14 +162,14 @@ class PostureScans:
     def _scan(self) -> list[PostureFinding]:
         """The checks' findings on the account now (the previous answer while nothing they read
         was written)."""
-        key = (self.sim.endpoints.url or "", self.schedule.checks)
+        scanner, key = self.schedule.scanner, self.schedule.checks
         written = self.sim.recorder.last_write(self.sources, data=False)
-        cached = _RESULTS.get(key)
+        cached = scanner.answers.get(key)
         if cached is not None and cached[0] == written:
             self.reused += 1
             return cached[1]
-        findings = self.schedule.scanner(list(self.schedule.checks))
-        _RESULTS[key] = (self.sim.recorder.last_write(self.sources, data=False), findings)
+        findings = scanner.scan(list(key))
+        scanner.answers[key] = (self.sim.recorder.last_write(self.sources, data=False), findings)
         return findings
 
     def _delivery(self) -> Callable[[PostureFinding], None] | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.experiment.replay import ReplayInputError, as_replayed, read_records
+from lab.replay.run import ReplayInputError, as_replayed, read_records
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "cloudtrail" / "incident.json"
 

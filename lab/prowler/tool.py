@@ -25,7 +25,7 @@ from lab.emulator.endpoints import Endpoints
 from lab.lock import pins
 from lab.paths import REPO_ROOT
 
-PROWLER_ENV = "LAB_PROWLER"
+PROWLER_ENV = settings.Settings.variable("prowler")
 EMULATOR_SITE = Path(__file__).with_name("emulator_site")  # its sitecustomize.py: S3 Control
 MUTELIST = Path(__file__).with_name("mutelist.yaml")  # reviewed findings, each with its reason
 # The check set changes between releases: results name the version they used, the one its lock
@@ -53,8 +53,8 @@ class Scan:
 
 def executable() -> Path:
     """The prowler executable, or ``ProwlerError`` with how to install it."""
-    configured = settings.value(PROWLER_ENV)
-    candidates = [Path(configured)] if configured else [REPO_ROOT / ".venv-prowler/bin/prowler"]
+    configured = settings.current().prowler
+    candidates = [configured] if configured else [REPO_ROOT / ".venv-prowler/bin/prowler"]
     if not configured and (found := shutil.which("prowler")):
         candidates.append(Path(found))
     for candidate in candidates:

@@ -1,5 +1,5 @@
-"""The CSPM posture figure (``lab cspm``): per architecture, what it fails by severity and what
-it fixes; same style as the other figures."""
+"""The posture figure of ``lab cspm`` (``lab.cspm``): per architecture, what it fails by
+severity and what it fixes; same style as the other figures."""
 
 from __future__ import annotations
 

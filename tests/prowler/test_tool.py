@@ -1,0 +1,49 @@
+"""The real Prowler (its own venv, `make prowler`) against the emulated account: a seeded
+misconfiguration fails and passes once fixed."""
+
+from lab.prowler import tool
+from lab.prowler.emulator_site.sitecustomize import to_the_emulator
+from lab.prowler.findings import from_ocsf
+
+SSH_OPEN = "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22"
+ACCOUNT_BLOCK = "s3_account_level_public_access_blocks"
+
+
+def _status(scan, check):
+    return {f.resource: f.status for f in map(from_ocsf, scan.findings) if f.check == check}
+
+
+def test_a_seeded_misconfiguration_fails_and_passes_once_fixed(emulator, tmp_path):
+    ec2 = emulator.endpoints.client("ec2", "harness")
+    group = ec2.create_security_group(GroupName="cspm-open", Description="open")["GroupId"]
+    rule = [
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    ]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=rule)
+    arn = f"arn:aws:ec2:us-east-1:{emulator.endpoints.account_id()}:security-group/{group}"
+    checks = [SSH_OPEN, ACCOUNT_BLOCK]
+
+    before = tool.scan(emulator.endpoints, tmp_path / "before", checks=checks)
+    assert before.version == tool.PINNED
+    assert _status(before, SSH_OPEN)[arn] == "FAIL"
+    # The account-level block is read through S3 Control (host prefixes off on the emulator):
+    # without it the check would be missing, not failing.
+    assert set(_status(before, ACCOUNT_BLOCK).values()) == {"FAIL"}
+
+    ec2.revoke_security_group_ingress(GroupId=group, IpPermissions=rule)
+    s3control = emulator.endpoints.session("harness").client(
+        "s3control", endpoint_url=emulator.endpoints.url
+    )
+    s3control.meta.events.register("before-sign.s3-control", to_the_emulator("127.0.0.1"))
+    s3control.put_public_access_block(
+        AccountId=emulator.endpoints.account_id(),
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    after = tool.scan(emulator.endpoints, tmp_path / "after", checks=checks)
+    assert _status(after, SSH_OPEN)[arn] == "PASS"
+    assert set(_status(after, ACCOUNT_BLOCK).values()) == {"PASS"}
