@@ -25,9 +25,9 @@ def _role(endpoints) -> str:
 
 
 def _client_sending(endpoints, invocation: str):
-    """A Lambda client whose every call carries ``invocation`` as its SDK invocation id, as
-    every attempt of one call does."""
-    client = endpoints.client("lambda")
+    """A Lambda client of its own (``endpoints.client`` is shared, cached) whose every call
+    carries ``invocation`` as its SDK invocation id, as every attempt of one call does."""
+    client = endpoints.session().client("lambda", endpoint_url=endpoints.url)
 
     def same_invocation(request, **_: object) -> None:
         request.headers["amz-sdk-invocation-id"] = invocation
