@@ -69,6 +69,12 @@ SETTINGS: tuple[Setting, ...] = (
         switch=True,
     ),
     Setting(
+        "LAB_FORK_CPU_LOG",
+        "none",
+        "a file each child of a fork server appends its CPU seconds to (`pid user sys` per line; "
+        "read by `benchmarks/trial_profile.py`)",
+    ),
+    Setting(
         "LAB_PROWLER",
         "`.venv-prowler/bin/prowler` (`make prowler`)",
         "the `prowler` executable for `lab cspm`",

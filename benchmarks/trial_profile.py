@@ -1,0 +1,223 @@
+"""Where a trial's time goes, per technique: run a scenario's trials in this process under cProfile
+and print, per technique and architecture, CPU per trial (this process, the emulator's threads
+included), API calls, `aws` CLI runs and Lambda cold starts per trial, then the top functions.
+
+    .venv/bin/python benchmarks/trial_profile.py SCENARIO.yaml [--top 30] [--techniques a,b] [--out F]
+
+Each architecture is deployed once (the kept deploy, as a run does) into one emulated account;
+each technique is warmed up once and its trials run as a worker runs them
+(``lab.experiment.worker.run_unit``). The emulator serves each request on a thread of its own, so
+every request is profiled on its thread and the profiles are added up. The forked children of the
+fork servers (each `aws` command, each Lambda environment) report their CPU through
+``LAB_FORK_CPU_LOG`` (nobody reaps them, so it is counted nowhere else): "child CPU". Compare CPU,
+not wall time, on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from lab.architectures.registry import build
+from lab.attacks.lifecycle import TechniqueRun
+from lab.attacks.registry import technique as get_technique
+from lab.emulator.server import EmulatorServer
+from lab.experiment.scenario import load_scenario
+from lab.experiment.target import TrialRequest
+from lab.seeds import Stream, stream_seed
+from lab.sim.calibration import Calibration
+from lab.targets.emulated import EmulatedAccount
+
+
+class ProfiledApp:
+    """The emulator's WSGI app with each request profiled on the thread that serves it."""
+
+    def __init__(self, app: Any):
+        self._app = app
+        self._lock = threading.Lock()
+        self.profiles: list[cProfile.Profile] = []
+        self.on = False
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not self.on:
+            return self._app(environ, start_response)
+        profile = cProfile.Profile()
+        profile.enable()
+        try:
+            return list(self._app(environ, start_response))
+        finally:
+            profile.disable()
+            with self._lock:
+                self.profiles.append(profile)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)
+
+
+class _Off:
+    """A profiler that does nothing (``--no-profile``)."""
+
+    def enable(self) -> None: ...
+
+    def disable(self) -> None: ...
+
+
+class ChildCpu:
+    """CPU seconds the fork servers' children reported (``LAB_FORK_CPU_LOG``)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.offset = 0
+        path.write_text("")
+        os.environ["LAB_FORK_CPU_LOG"] = str(path)
+
+    def since_last(self) -> float:
+        with self.path.open() as log:
+            log.seek(self.offset)
+            lines = log.read()
+            self.offset = log.tell()
+        return sum(float(u) + float(s) for _, u, s in (ln.split() for ln in lines.splitlines()))
+
+
+def cli_runs(events: list[dict[str, Any]]) -> int:
+    """`aws` commands the detector and runbook scripts ran (each makes exactly one call)."""
+    return sum(
+        1 for e in events if e["kind"] == "api_call" and e.get("actor") in ("monitor", "operator")
+    )
+
+
+def profile_arm(
+    scenario: Any,
+    arm: str,
+    techniques: list[str],
+    trials: int,
+    client: cProfile.Profile | _Off,
+    served: ProfiledApp,
+    emulator: EmulatorServer,
+    workdir: Path,
+    children: ChildCpu,
+) -> list[dict[str, Any]]:
+    """Deploy ``arm`` and run ``trials`` trials of each technique; one row per technique."""
+    calibration = Calibration.load()
+    account = EmulatedAccount(emulator, run_id="profile")
+    account.open()
+    started = time.perf_counter()
+    account.deploy(build(arm, "profile", scenario.arm_options(arm)), workdir)
+    print(f"{arm}: deployed in {time.perf_counter() - started:.1f} s", flush=True)
+    rows = []
+    for technique_id in techniques:
+        account.seed(stream_seed(scenario.seed, Stream.PREREQUISITES, technique_id))
+        life = TechniqueRun(get_technique(technique_id), account.endpoints, "profile")
+        cpu = wall = child = 0.0
+        calls = clis = colds = 0
+        with life.warm():
+            for trial in range(trials):
+                request = TrialRequest(scenario, calibration, life, arm, trial, workdir)
+                before = emulator.recorder.sequence
+                children.since_last()
+                wall0, cpu0 = time.perf_counter(), time.process_time()
+                served.on = True
+                client.enable()
+                _, events = account.trial(request)
+                client.disable()
+                served.on = False
+                cpu += time.process_time() - cpu0
+                child += children.since_last()
+                wall += time.perf_counter() - wall0
+                clis += cli_runs(events)
+                calls += emulator.recorder.sequence - before - cli_runs(events)
+                colds += sum(
+                    1 for e in events if e["kind"] == "lambda.invoked" and e.get("cold_start")
+                )
+        rows.append(
+            {
+                "technique": technique_id,
+                "architecture": arm,
+                "cpu_s": cpu / trials,
+                "child_cpu_s": child / trials,
+                "wall_s": wall / trials,
+                "api_calls": calls / trials,
+                "cli_runs": clis / trials,
+                "lambda_cold_starts": colds / trials,
+            }
+        )
+        print(
+            f"  {technique_id:42s} cpu {cpu / trials:6.2f} s  child {child / trials:6.2f} s  "
+            f"wall {wall / trials:6.2f} s  "
+            f"calls {calls / trials:6.0f}  cli {clis / trials:4.0f}  cold {colds / trials:3.0f}",
+            flush=True,
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", type=Path)
+    parser.add_argument("--top", type=int, default=30, help="functions to print")
+    parser.add_argument("--techniques", help="comma-separated subset of the scenario's")
+    parser.add_argument("--architectures", help="comma-separated subset of the scenario's arms")
+    parser.add_argument("--trials", type=int, help="trials per technique (default: scenario's)")
+    parser.add_argument("--sort", default="tottime", help="pstats sort key")
+    parser.add_argument("--out", type=Path, help="write the per-technique rows here (JSON)")
+    parser.add_argument("--stats", type=Path, help="write the merged profile here (pstats)")
+    parser.add_argument(
+        "--no-profile", action="store_true", help="CPU per trial only (no cProfile overhead)"
+    )
+    args = parser.parse_args()
+    scenario = load_scenario(args.scenario)
+    techniques = args.techniques.split(",") if args.techniques else list(scenario.techniques)
+    arms = args.architectures.split(",") if args.architectures else list(scenario.architectures)
+    trials = args.trials or scenario.trials
+    children = ChildCpu(Path(tempfile.mkstemp(prefix="lab-fork-cpu-")[1]))
+    client = _Off() if args.no_profile else cProfile.Profile()
+    emulator = EmulatorServer()
+    served = ProfiledApp(emulator.capture)
+    if not args.no_profile:
+        emulator.capture = served  # type: ignore[assignment]
+    rows: list[dict[str, Any]] = []
+    with emulator, tempfile.TemporaryDirectory(prefix="lab-profile-") as tmp:
+        for arm in arms:
+            rows += profile_arm(
+                scenario,
+                arm,
+                techniques,
+                trials,
+                client,
+                served,
+                emulator,
+                Path(tmp) / arm,
+                children,
+            )
+    if not args.no_profile:
+        stats = pstats.Stats(client)
+        for profile in served.profiles:
+            stats.add(profile)
+        if args.stats:
+            stats.dump_stats(args.stats)
+        text = io.StringIO()
+        stats.stream = text  # type: ignore[attr-defined]
+        stats.sort_stats(args.sort).print_stats(args.top)
+        print(text.getvalue())
+    total = sum(r["cpu_s"] for r in rows) * trials
+    child = sum(r["child_cpu_s"] for r in rows) * trials
+    print(f"CPU in trials: {total:.1f} s + children {child:.1f} s, {len(rows) * trials} trials")
+    for row in sorted(rows, key=lambda r: -(r["cpu_s"] + r["child_cpu_s"]))[:15]:
+        print(
+            f"  {row['architecture']:12s} {row['technique']:45s} "
+            f"{row['cpu_s']:6.2f} + {row['child_cpu_s']:6.2f} s/trial"
+        )
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
