@@ -7,7 +7,7 @@ included), API calls, `aws` CLI runs and Lambda cold starts per trial, then the 
 Each architecture is deployed once (the kept deploy, as a run does) into one emulated account;
 each technique is warmed up once and its trials run as a worker runs them
 (``lab.experiment.worker.run_unit``). The emulator serves each request on a thread of its own, so
-every request is profiled on its thread and the profiles are added up. The forked children of the
+every request is profiled on its thread (CPU time of that thread) and the profiles are added up. The forked children of the
 fork servers (each `aws` command, each Lambda environment) report their CPU through
 ``LAB_FORK_CPU_LOG`` (nobody reaps them, so it is counted nowhere else): "child CPU". Compare CPU,
 not wall time, on a shared machine.
@@ -21,6 +21,7 @@ import io
 import json
 import os
 import pstats
+import resource
 import tempfile
 import threading
 import time
@@ -50,7 +51,7 @@ class ProfiledApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if not self.on:
             return self._app(environ, start_response)
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.thread_time)
         profile.enable()
         try:
             return list(self._app(environ, start_response))
@@ -88,6 +89,12 @@ class ChildCpu:
         return sum(float(u) + float(s) for _, u, s in (ln.split() for ln in lines.splitlines()))
 
 
+def _waited_cpu() -> float:
+    """CPU of this process's children it waited for (the scripts' bash processes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cli_runs(events: list[dict[str, Any]]) -> int:
     """`aws` commands the detector and runbook scripts ran (each makes exactly one call)."""
     return sum(
@@ -117,14 +124,14 @@ def profile_arm(
     for technique_id in techniques:
         account.seed(stream_seed(scenario.seed, Stream.PREREQUISITES, technique_id))
         life = TechniqueRun(get_technique(technique_id), account.endpoints, "profile")
-        cpu = wall = child = 0.0
+        cpu = wall = child = waited = 0.0
         calls = clis = colds = 0
         with life.warm():
             for trial in range(trials):
                 request = TrialRequest(scenario, calibration, life, arm, trial, workdir)
                 before = emulator.recorder.sequence
                 children.since_last()
-                wall0, cpu0 = time.perf_counter(), time.process_time()
+                wall0, cpu0, waited0 = time.perf_counter(), time.process_time(), _waited_cpu()
                 served.on = True
                 client.enable()
                 _, events = account.trial(request)
@@ -132,6 +139,7 @@ def profile_arm(
                 served.on = False
                 cpu += time.process_time() - cpu0
                 child += children.since_last()
+                waited += _waited_cpu() - waited0
                 wall += time.perf_counter() - wall0
                 clis += cli_runs(events)
                 calls += emulator.recorder.sequence - before - cli_runs(events)
@@ -144,6 +152,7 @@ def profile_arm(
                 "architecture": arm,
                 "cpu_s": cpu / trials,
                 "child_cpu_s": child / trials,
+                "subprocess_cpu_s": waited / trials,
                 "wall_s": wall / trials,
                 "api_calls": calls / trials,
                 "cli_runs": clis / trials,
@@ -151,12 +160,17 @@ def profile_arm(
             }
         )
         print(
-            f"  {technique_id:42s} cpu {cpu / trials:6.2f} s  child {child / trials:6.2f} s  "
+            f"  {technique_id:42s} cpu {cpu / trials:5.2f} s  forked {child / trials:5.2f} s  "
+            f"bash {waited / trials:5.2f} s  "
             f"wall {wall / trials:6.2f} s  "
             f"calls {calls / trials:6.0f}  cli {clis / trials:4.0f}  cold {colds / trials:3.0f}",
             flush=True,
         )
     return rows
+
+
+def _all_cpu(row: dict[str, Any]) -> float:
+    return row["cpu_s"] + row["child_cpu_s"] + row["subprocess_cpu_s"]
 
 
 def main() -> None:
@@ -178,7 +192,7 @@ def main() -> None:
     arms = args.architectures.split(",") if args.architectures else list(scenario.architectures)
     trials = args.trials or scenario.trials
     children = ChildCpu(Path(tempfile.mkstemp(prefix="lab-fork-cpu-")[1]))
-    client = _Off() if args.no_profile else cProfile.Profile()
+    client = _Off() if args.no_profile else cProfile.Profile(time.thread_time)
     emulator = EmulatorServer()
     served = ProfiledApp(emulator.capture)
     if not args.no_profile:
@@ -208,12 +222,12 @@ def main() -> None:
         stats.sort_stats(args.sort).print_stats(args.top)
         print(text.getvalue())
     total = sum(r["cpu_s"] for r in rows) * trials
-    child = sum(r["child_cpu_s"] for r in rows) * trials
+    child = sum(r["child_cpu_s"] + r["subprocess_cpu_s"] for r in rows) * trials
     print(f"CPU in trials: {total:.1f} s + children {child:.1f} s, {len(rows) * trials} trials")
-    for row in sorted(rows, key=lambda r: -(r["cpu_s"] + r["child_cpu_s"]))[:15]:
+    for row in sorted(rows, key=_all_cpu, reverse=True)[:15]:
         print(
-            f"  {row['architecture']:12s} {row['technique']:45s} "
-            f"{row['cpu_s']:6.2f} + {row['child_cpu_s']:6.2f} s/trial"
+            f"  {row['architecture']:12s} {row['technique']:45s} {_all_cpu(row):6.2f} s/trial "
+            f"({row['cpu_s']:.2f} + {row['child_cpu_s']:.2f} + {row['subprocess_cpu_s']:.2f})"
         )
     if args.out:
         args.out.write_text(json.dumps(rows, indent=2))

@@ -69,6 +69,13 @@ SETTINGS: tuple[Setting, ...] = (
         switch=True,
     ),
     Setting(
+        "LAB_EMULATOR_CACHES",
+        "what moto recomputes per request from fixed data is computed once "
+        "(`lab/emulator/compat/dispatch.py`)",
+        "`0`: moto's own per-request dispatch (same trials)",
+        switch=True,
+    ),
+    Setting(
         "LAB_FORK_CPU_LOG",
         "none",
         "a file each child of a fork server appends its CPU seconds to (`pid user sys` per line; "
