@@ -107,13 +107,18 @@ def profile_arm(
     arm: str,
     techniques: list[str],
     trials: int,
-    client: cProfile.Profile | _Off,
-    served: ProfiledApp,
     emulator: EmulatorServer,
     workdir: Path,
     children: ChildCpu,
+    client: cProfile.Profile | _Off | None = None,
+    served: ProfiledApp | None = None,
+    warm_up: bool = False,
 ) -> list[dict[str, Any]]:
-    """Deploy ``arm`` and run ``trials`` trials of each technique; one row per technique."""
+    """Deploy ``arm`` and run ``trials`` trials of each technique; one row per technique.
+    ``warm_up``: first one trial more, not counted, for what a run pays once per technique and
+    process (moto makes a service's backend on its first call)."""
+    client = client or _Off()
+    served = served or ProfiledApp(None)
     calibration = Calibration.load()
     account = EmulatedAccount(emulator, run_id="profile")
     account.open()
@@ -127,6 +132,8 @@ def profile_arm(
         cpu = wall = child = waited = 0.0
         calls = clis = colds = 0
         with life.warm():
+            if warm_up:
+                account.trial(TrialRequest(scenario, calibration, life, arm, trials, workdir))
             for trial in range(trials):
                 request = TrialRequest(scenario, calibration, life, arm, trial, workdir)
                 before = emulator.recorder.sequence
@@ -169,6 +176,27 @@ def profile_arm(
     return rows
 
 
+def count_operations() -> dict[str, list[float]]:
+    """Per emulated operation (``Class.Action``): [calls, CPU seconds of the serving thread]."""
+    from moto.core.responses import BaseResponse
+
+    spent: dict[str, list[float]] = {}
+    original = BaseResponse.call_action
+
+    def call_action(self: Any) -> Any:
+        started = time.thread_time()
+        try:
+            return original(self)
+        finally:
+            name = f"{type(self).__name__}.{self._get_action()}"
+            row = spent.setdefault(name, [0, 0.0])
+            row[0] += 1
+            row[1] += time.thread_time() - started
+
+    BaseResponse.call_action = call_action  # type: ignore[method-assign]
+    return spent
+
+
 def _all_cpu(row: dict[str, Any]) -> float:
     return row["cpu_s"] + row["child_cpu_s"] + row["subprocess_cpu_s"]
 
@@ -184,6 +212,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the per-technique rows here (JSON)")
     parser.add_argument("--stats", type=Path, help="write the merged profile here (pstats)")
     parser.add_argument(
+        "--warm-up", action="store_true", help="one uncounted trial first, per technique"
+    )
+    parser.add_argument(
         "--no-profile", action="store_true", help="CPU per trial only (no cProfile overhead)"
     )
     args = parser.parse_args()
@@ -197,6 +228,7 @@ def main() -> None:
     served = ProfiledApp(emulator.capture)
     if not args.no_profile:
         emulator.capture = served  # type: ignore[assignment]
+    operations = count_operations()
     rows: list[dict[str, Any]] = []
     with emulator, tempfile.TemporaryDirectory(prefix="lab-profile-") as tmp:
         for arm in arms:
@@ -205,11 +237,12 @@ def main() -> None:
                 arm,
                 techniques,
                 trials,
-                client,
-                served,
                 emulator,
                 Path(tmp) / arm,
                 children,
+                client,
+                served,
+                args.warm_up,
             )
     if not args.no_profile:
         stats = pstats.Stats(client)
@@ -221,6 +254,9 @@ def main() -> None:
         stats.stream = text  # type: ignore[attr-defined]
         stats.sort_stats(args.sort).print_stats(args.top)
         print(text.getvalue())
+    print("emulated operations by CPU (calls, CPU s, ms per call):")
+    for name, (calls, cpu) in sorted(operations.items(), key=lambda kv: -kv[1][1])[: args.top]:
+        print(f"  {name:60s} {calls:7.0f} {cpu:8.2f} {1000 * cpu / calls:8.2f}")
     total = sum(r["cpu_s"] for r in rows) * trials
     child = sum(r["child_cpu_s"] + r["subprocess_cpu_s"] for r in rows) * trials
     print(f"CPU in trials: {total:.1f} s + children {child:.1f} s, {len(rows) * trials} trials")
