@@ -159,7 +159,9 @@ def technique_table(
 def print_technique_table(console: Console, rows: list[dict[str, Any]]) -> None:
     table = Table(title="CPU per trial against its floor, per technique (this machine)")
     for column in ("technique", "arch", "CPU s", "calls", "aws runs", "floor s", "x floor", ""):
-        table.add_column(column, justify="left" if column in ("technique", "arch") else "right")
+        table.add_column(
+            column, justify="left" if column in ("technique", "arch") else "right", no_wrap=True
+        )
     limit = TARGETS["overhead_vs_floor_x"]
     for row in sorted(rows, key=lambda r: -r["cpu_per_trial_s"]):
         table.add_row(
@@ -383,7 +385,7 @@ def main() -> None:
     )
     parser.add_argument("--trials", type=int, default=1, help="trials per technique and arm")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=120)
     results: dict[str, float] = {}
     rows: list[dict[str, Any]] = []
     # Before any fork server starts: their children report their CPU to this file.
