@@ -13,6 +13,10 @@ Measured in one run, on this machine:
   measured cost of one through the fork server + its
   Lambda environment starts x the measured cost of starting one through the worker fork server),
   and virtual-time compression;
+- per technique and architecture (``--techniques``, default every technique of the catalog): CPU
+  per trial (this process, the `aws` CLI's forked children, the scripts' bash) against its floor
+  (its API calls x the emulator's CPU per call + its `aws` runs x the CPU of one through the fork
+  server), flagged over 1.5x (``benchmarks/trial_profile.py`` measures it);
 - peak memory (this process and its children);
 - with ``--campaign SCENARIO``: the whole scenario's wall time and virtual-time compression.
 """
@@ -30,6 +34,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import boto3
 from moto.events.models import EventPattern
@@ -41,6 +46,7 @@ from lab.architectures.manual import ManualArchitecture
 from lab.architectures.serverless import ServerlessArchitecture
 from lab.attacks.lifecycle import TechniqueRun
 from lab.attacks.registry import technique
+from lab.attacks.registry import techniques as registered_techniques
 from lab.emulator import EmulatorServer
 from lab.experiment.scenario import Scenario
 from lab.experiment.target import TrialRequest
@@ -48,6 +54,9 @@ from lab.experiment.trial import run_trial
 from lab.paths import RESULTS_DIR
 from lab.sim.calibration import Calibration
 from lab.sim.cloudtrail import as_eventbridge_event
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import trial_profile  # beside this script
 
 # As in the ready-made scenarios: alerts reach a person, so a trial ends once it is handled (without a
 # subscription a serverless trial runs to max_trial_s, a day of alarm evaluations).
@@ -81,6 +90,91 @@ def call_cost(url: str) -> float:
     )
     client.describe_security_groups()
     return _median_s(client.describe_security_groups, 200)
+
+
+def all_techniques() -> list[str]:
+    """Every technique of the catalog."""
+    return sorted(registered_techniques())
+
+
+def call_cpu(url: str, calls: int = 200) -> float:
+    """CPU seconds of one boto3 call to the emulator in this process (client and server)."""
+    client = boto3.client(
+        "ec2",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIALABHARNESS000001",
+        aws_secret_access_key="x",
+    )
+    client.describe_security_groups()
+    started = time.process_time()
+    for _ in range(calls):
+        client.describe_security_groups()
+    return (time.process_time() - started) / calls
+
+
+def cli_cpu(env: dict[str, str], children: trial_profile.ChildCpu, runs: int = 20) -> float:
+    """CPU seconds of one `aws` command through the fork server: its forked child, and this
+    process's (the emulator answering its call, the caller waiting)."""
+    command = ["aws", "sts", "get-caller-identity"]
+    subprocess.run(command, env=env, capture_output=True, check=True)
+    children.since_last()
+    started = time.process_time()
+    for _ in range(runs):
+        subprocess.run(command, env=env, capture_output=True, check=True)
+    return (time.process_time() - started + children.since_last()) / runs
+
+
+def technique_table(
+    emulator: EmulatorServer,
+    workdir: Path,
+    children: trial_profile.ChildCpu,
+    techniques: list[str],
+    trials: int,
+    call_cpu_s: float,
+    cli_cpu_s: float,
+) -> list[dict[str, Any]]:
+    """Per technique and architecture: CPU per trial against its floor."""
+    scenario = Scenario.model_validate(
+        {
+            "name": "bench-techniques",
+            "seed": 1,
+            "trials": trials,
+            "techniques": techniques,
+            "architectures": {arch: dict(options) for arch, options in OPTIONS.items()},
+        }
+    )
+    rows = []
+    for arch in OPTIONS:
+        rows += trial_profile.profile_arm(
+            scenario, arch, techniques, trials, emulator, workdir / arch, children, warm_up=True
+        )
+    for row in rows:
+        row["cpu_per_trial_s"] = trial_profile._all_cpu(row)
+        row["floor_s"] = row["api_calls"] * call_cpu_s + row["cli_runs"] * cli_cpu_s
+        row["over_floor_x"] = row["cpu_per_trial_s"] / row["floor_s"] if row["floor_s"] else 0.0
+    return rows
+
+
+def print_technique_table(console: Console, rows: list[dict[str, Any]]) -> None:
+    table = Table(title="CPU per trial against its floor, per technique (this machine)")
+    for column in ("technique", "arch", "CPU s", "calls", "aws runs", "floor s", "x floor", ""):
+        table.add_column(
+            column, justify="left" if column in ("technique", "arch") else "right", no_wrap=True
+        )
+    limit = TARGETS["overhead_vs_floor_x"]
+    for row in sorted(rows, key=lambda r: -r["cpu_per_trial_s"]):
+        table.add_row(
+            row["technique"],
+            row["architecture"],
+            f"{row['cpu_per_trial_s']:.3f}",
+            f"{row['api_calls']:.0f}",
+            f"{row['cli_runs']:.0f}",
+            f"{row['floor_s']:.3f}",
+            f"{row['over_floor_x']:.2f}",
+            f"> {limit}" if row["over_floor_x"] > limit else "",
+        )
+    console.print(table)
 
 
 def worker_start_cost(forked: bool) -> float:
@@ -284,9 +378,18 @@ def main() -> None:
         help="Also run this scenario whole and report its wall time and compression "
         "(e.g. scenarios/demo.yaml, scenarios/full-matrix.yaml).",
     )
+    parser.add_argument(
+        "--techniques",
+        default="all",
+        help="the per-technique table's techniques: all (the catalog), none, or a,b,c",
+    )
+    parser.add_argument("--trials", type=int, default=1, help="trials per technique and arm")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=120)
     results: dict[str, float] = {}
+    rows: list[dict[str, Any]] = []
+    # Before any fork server starts: their children report their CPU to this file.
+    children = trial_profile.ChildCpu(Path(tempfile.mkstemp(prefix="lab-fork-cpu-")[1]))
     with EmulatorServer() as emulator:
         results["emulator_call_ms"] = 1000 * call_cost(emulator.url)
         bare = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -300,6 +403,8 @@ def main() -> None:
         results["cli_process_s"] = cli_cost(plain_cli_env(env))
         results["cli_fork_call_s"] = cli_cost(env)
         results["cli_fork_gain_x"] = results["cli_process_s"] / results["cli_fork_call_s"]
+        results["emulator_call_cpu_ms"] = 1000 * call_cpu(emulator.url)
+        results["cli_fork_run_cpu_ms"] = 1000 * cli_cpu(env, children)
         results["lambda_worker_process_s"] = worker_start_cost(forked=False)
         results["lambda_worker_start_s"] = worker_start_cost(forked=True)
         results["matcher_records_per_s"] = matcher_throughput()
@@ -341,6 +446,22 @@ def main() -> None:
                     stats["wall_s"] / floor if floor else float("nan")
                 )
                 results[f"{name}_compression_x"] = stats["virtual_s"] / stats["wall_s"]
+        if args.techniques != "none":
+            chosen = all_techniques() if args.techniques == "all" else args.techniques.split(",")
+            with tempfile.TemporaryDirectory() as tmp:
+                rows = technique_table(
+                    emulator,
+                    Path(tmp),
+                    children,
+                    chosen,
+                    args.trials,
+                    results["emulator_call_cpu_ms"] / 1000,
+                    results["cli_fork_run_cpu_ms"] / 1000,
+                )
+            limit = TARGETS["overhead_vs_floor_x"]
+            results["techniques_over_floor_limit"] = float(
+                sum(1 for r in rows if r["over_floor_x"] > limit)
+            )
         if args.campaign:
             with tempfile.TemporaryDirectory() as tmp:
                 results |= campaign(args.campaign, Path(tmp))
@@ -361,6 +482,8 @@ def main() -> None:
         )
         table.add_row(key, f"{value:,.3f}", target)
     console.print(table)
+    if rows:
+        print_technique_table(console, rows)
     out = RESULTS_DIR / "benchmarks" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
@@ -370,6 +493,7 @@ def main() -> None:
                 "cpus": os.cpu_count(),
                 "python": sys.version.split()[0],
                 "results": results,
+                "techniques": rows,
             },
             indent=2,
         )

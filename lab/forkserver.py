@@ -33,6 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from lab import settings
+
+CPU_LOG_ENV = settings.Settings.variable("fork_cpu_log")
 _SOCKET_PATH_MAX = 92  # sun_path holds 108 bytes on Linux, 104 on macOS; "+.binding" while binding
 
 
@@ -54,6 +57,7 @@ class Program(Protocol):
 
 def serve(socket_path: str, parent: int, program: Program) -> None:
     """Answer requests on ``socket_path`` until the process ``parent`` is gone."""
+    cpu_log = settings.current().fork_cpu_log
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     # Bound under another name and renamed once listening: ``start`` waits for ``socket_path`` to
@@ -81,7 +85,7 @@ def serve(socket_path: str, parent: int, program: Program) -> None:
         gc.freeze()
         if os.fork() == 0:
             listener.close()
-            _child(conn, request, fds, env, program)
+            _child(conn, request, fds, env, program, cpu_log)
         for fd in fds:
             os.close(fd)
         conn.close()
@@ -109,6 +113,7 @@ def _child(
     fds: list[int],
     env: dict[str, str],
     program: Program,
+    cpu_log: str | None = None,
 ) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     code = 255
@@ -131,6 +136,11 @@ def _child(
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
+        if cpu_log:  # the server reaps no child: their CPU is counted nowhere else
+            with contextlib.suppress(OSError):
+                times = os.times()
+                with open(cpu_log, "a") as log:
+                    log.write(f"{os.getpid()} {times.user:.4f} {times.system:.4f}\n")
         with contextlib.suppress(OSError):
             conn.sendall(struct.pack("!i", int(code or 0)))
         os._exit(0)

@@ -91,6 +91,19 @@ class Settings(BaseModel):
         "`0`: every Lambda execution environment starts its own interpreter",
         switch=True,
     )
+    emulator_caches: bool = _setting(
+        "LAB_EMULATOR_CACHES",
+        "what moto recomputes per request from fixed data is computed once "
+        "(`lab/emulator/compat/dispatch.py`)",
+        "`0`: moto's own per-request dispatch (same trials)",
+        switch=True,
+    )
+    fork_cpu_log: Path | None = _setting(
+        "LAB_FORK_CPU_LOG",
+        "none",
+        "a file each child of a fork server appends its CPU seconds to (`pid user sys` per line; "
+        "read by `benchmarks/trial_profile.py`)",
+    )
     prowler: Path | None = _setting(
         "LAB_PROWLER",
         "`.venv-prowler/bin/prowler` (`make prowler`)",

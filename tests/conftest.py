@@ -65,6 +65,7 @@ INTEGRATION_MODULES = {
     "detections/test_deployed.py",
     "cspm/test_cspm.py",
     "experiment/test_cluster.py",
+    "emulator/compat/test_dispatch.py",
     "experiment/test_interrupt.py",
     "experiment/test_resume.py",
     "experiment/test_runner.py",

@@ -14,6 +14,7 @@ from lab.emulator.compat import (
     awslambda,
     cloudtrail,
     config,
+    dispatch,
     ec2,
     ec2instanceconnect,
     guardduty,
@@ -51,6 +52,7 @@ SERVICES = (
     guardduty,
     sns,
     sts,
+    dispatch,  # speed only: moto's per-request work on fixed data, done once
 )
 _applied = False
 
