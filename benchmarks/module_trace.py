@@ -17,7 +17,9 @@ technique, one trial, the manual arm, ``--jobs 1``, so every unit runs in this p
   that names a higher one. The other upward calls reach a higher module through an object or a
   function handed down to the caller (a target behind the ``Target`` protocol, a progress
   callback): the caller does not depend on it;
-- *returns*: stops in a module already left (stops minus distinct modules).
+- *returns*: stops in a module already left (stops minus distinct modules);
+- how many times the run's inputs are read from their files (``load_scenario``,
+  ``Calibration.load``), the issue's other sign of inputs that travel as paths.
 
 The trial itself is left out: tracing pauses while ``lab.experiment.trial.run_trial`` runs and
 stops when ``TrialStore.finalize`` (which writes ``trials.csv``) returns. So the trace is the path
@@ -41,6 +43,7 @@ from typing import Any
 
 LAYERS = Path(__file__).resolve().parents[1] / "pyproject.toml"
 PAUSE = ("lab.experiment.trial", "run_trial")
+LOADS = ("load_scenario", "Calibration.load")
 END = ("lab.experiment.store", "finalize")
 SCENARIO = """\
 name: trace
@@ -64,6 +67,7 @@ class Trace:
 
     stops: list[tuple[str, str]] = field(default_factory=list)  # (module, "", "up" or "climb")
     steps: int = 0
+    loads: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LOADS, 0))
 
     @property
     def modules(self) -> list[str]:
@@ -80,6 +84,7 @@ class Trace:
             ),
             "returns to modules already left": len(self.stops) - distinct,
             "calls between modules": self.steps,
+            **{f"{name} calls": count for name, count in self.loads.items()},
         }
 
 
@@ -127,8 +132,9 @@ def _lab_module(frame: FrameType | None) -> str | None:
 def trace_run(technique: str = "ec2-sg-open-ssh", layers: Path = LAYERS) -> Trace:
     """``lab run`` of the tiny scenario, traced; raises if the run fails."""
     import grimp
-    from lab.cli import app
     from typer.testing import CliRunner
+
+    from lab.cli import app
 
     ranks = layer_ranks(layers)
     imports = grimp.build_graph("lab")
@@ -154,6 +160,8 @@ def trace_run(technique: str = "ec2-sg-open-ssh", layers: Path = LAYERS) -> Trac
             return
         if not (module == "lab" or module.startswith("lab.")):
             return
+        if code.co_qualname in trace.loads:
+            trace.loads[code.co_qualname] += 1
         caller = _lab_module(frame.f_back)
         if caller != module:
             trace.steps += 1
