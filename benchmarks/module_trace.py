@@ -18,8 +18,10 @@ technique, one trial, the manual arm, ``--jobs 1``, so every unit runs in this p
   function handed down to the caller (a target behind the ``Target`` protocol, a progress
   callback): the caller does not depend on it;
 - *returns*: stops in a module already left (stops minus distinct modules);
+- stops before the run loop: the path from the command to the first call into
+  ``lab.experiment.runner`` (where the scenario becomes a run: the inputs' own path);
 - how many times the run's inputs are read from their files (``load_scenario``,
-  ``Calibration.load``), the issue's other sign of inputs that travel as paths.
+  ``Calibration.load``, ``Calibration.parse``), the issue's other sign of inputs that travel as paths.
 
 The trial itself is left out: tracing pauses while ``lab.experiment.trial.run_trial`` runs and
 stops when ``TrialStore.finalize`` (which writes ``trials.csv``) returns. So the trace is the path
@@ -43,7 +45,8 @@ from typing import Any
 
 LAYERS = Path(__file__).resolve().parents[1] / "pyproject.toml"
 PAUSE = ("lab.experiment.trial", "run_trial")
-LOADS = ("load_scenario", "Calibration.load")
+RUN_LOOP = "lab.experiment.runner"
+LOADS = ("load_scenario", "Calibration.load", "Calibration.parse")
 END = ("lab.experiment.store", "finalize")
 SCENARIO = """\
 name: trace
@@ -84,6 +87,9 @@ class Trace:
             ),
             "returns to modules already left": len(self.stops) - distinct,
             "calls between modules": self.steps,
+            "stops before the run loop (lab.experiment.runner)": (
+                self.modules.index(RUN_LOOP) if RUN_LOOP in self.modules else len(self.modules)
+            ),
             **{f"{name} calls": count for name, count in self.loads.items()},
         }
 
