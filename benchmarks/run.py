@@ -80,7 +80,8 @@ def _median_s(fn, repeat: int) -> float:
     return statistics.median(samples)
 
 
-def call_cost(url: str) -> float:
+def _ec2(url: str) -> Any:
+    """An EC2 client on the emulator at ``url``, its first (connection-making) call made."""
     client = boto3.client(
         "ec2",
         endpoint_url=url,
@@ -89,6 +90,11 @@ def call_cost(url: str) -> float:
         aws_secret_access_key="x",
     )
     client.describe_security_groups()
+    return client
+
+
+def call_cost(url: str) -> float:
+    client = _ec2(url)
     return _median_s(client.describe_security_groups, 200)
 
 
@@ -99,14 +105,7 @@ def all_techniques() -> list[str]:
 
 def call_cpu(url: str, calls: int = 200) -> float:
     """CPU seconds of one boto3 call to the emulator in this process (client and server)."""
-    client = boto3.client(
-        "ec2",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIALABHARNESS000001",
-        aws_secret_access_key="x",
-    )
-    client.describe_security_groups()
+    client = _ec2(url)
     started = time.process_time()
     for _ in range(calls):
         client.describe_security_groups()
