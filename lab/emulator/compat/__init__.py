@@ -11,6 +11,7 @@ emulators. ``apply()`` is idempotent.
 from __future__ import annotations
 
 from lab.emulator.compat import (
+    accounts,
     awslambda,
     cloudtrail,
     config,
@@ -53,6 +54,7 @@ SERVICES = (
     sns,
     sts,
     dispatch,  # speed only: moto's per-request work on fixed data, done once
+    accounts,  # speed only: moto's per-account work on fixed data, done once
 )
 _applied = False
 
