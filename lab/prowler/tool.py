@@ -8,6 +8,7 @@ executable)."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ from lab.paths import REPO_ROOT
 PROWLER_ENV = settings.Settings.variable("prowler")
 EMULATOR_SITE = Path(__file__).with_name("emulator_site")  # its sitecustomize.py: S3 Control
 MUTELIST = Path(__file__).with_name("mutelist.yaml")  # reviewed findings, each with its reason
+DESCRIBED_DIR = REPO_ROOT / ".work" / "prowler"  # what an installed Prowler has (_described)
 # The check set changes between releases: results name the version they used, the one its lock
 # (requirements/prowler.txt, which `make prowler` installs) pins.
 PINNED = pins((REPO_ROOT / "requirements" / "prowler.txt").read_text())["prowler"]
@@ -65,13 +67,7 @@ def executable() -> Path:
 
 def version() -> str:
     """The installed Prowler's version (``5.46.0``)."""
-    out = subprocess.run(
-        [str(executable()), "--version"], capture_output=True, text=True, timeout=120
-    )
-    words = out.stdout.split()
-    if out.returncode != 0 or not words:
-        raise ProwlerError(f"`prowler --version` failed: {out.stderr.strip()[-500:]}")
-    return words[-1]
+    return _described()["version"]
 
 
 def unknown(services: list[str] | None, checks: list[str] | None) -> list[str]:
@@ -79,20 +75,51 @@ def unknown(services: list[str] | None, checks: list[str] | None) -> list[str]:
     begin with their service's name)."""
     if not services and not checks:
         return []
-    out = subprocess.run(
-        [str(executable()), "aws", "--list-checks-json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    try:
-        known = set(json.loads(out.stdout)["aws"])
-    except (ValueError, KeyError) as exc:
-        raise ProwlerError(f"`prowler aws --list-checks-json` failed: {out.stderr[-500:]}") from exc
+    known = set(_described()["checks"])
     known_services = {check.split("_", 1)[0] for check in known}
     return [f"service {s}" for s in services or [] if s not in known_services] + [
         f"check {c}" for c in checks or [] if c not in known
     ]
+
+
+def _described() -> dict[str, Any]:
+    """The installed Prowler's version and AWS check ids, asked once per installation and kept
+    under ``.work/prowler/`` (each question starts Prowler: 3 to 13 s of CPU, paid by every
+    manifest and every refused check). Keyed by the executable's path, size and modification
+    time, which a reinstall changes."""
+    binary = executable()
+    stat = binary.stat()
+    key = hashlib.sha256(f"{binary.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    kept = DESCRIBED_DIR / f"{key.hexdigest()[:24]}.json"
+    try:
+        return json.loads(kept.read_text())
+    except (OSError, ValueError):
+        pass
+    described = {"version": _ask_version(binary), "checks": sorted(_ask_checks(binary))}
+    with contextlib.suppress(OSError):  # a cache: never fatal
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        staging = kept.with_suffix(f".{os.getpid()}.tmp")
+        staging.write_text(json.dumps(described))
+        staging.replace(kept)
+    return described
+
+
+def _ask_version(binary: Path) -> str:
+    out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=120)
+    words = out.stdout.split()
+    if out.returncode != 0 or not words:
+        raise ProwlerError(f"`prowler --version` failed: {out.stderr.strip()[-500:]}")
+    return words[-1]
+
+
+def _ask_checks(binary: Path) -> list[str]:
+    out = subprocess.run(
+        [str(binary), "aws", "--list-checks-json"], capture_output=True, text=True, timeout=300
+    )
+    try:
+        return list(json.loads(out.stdout)["aws"])
+    except (ValueError, KeyError) as exc:
+        raise ProwlerError(f"`prowler aws --list-checks-json` failed: {out.stderr[-500:]}") from exc
 
 
 @contextlib.contextmanager

@@ -1,5 +1,9 @@
 """The real Prowler (its own venv, `make prowler`) against the emulated account: a seeded
-misconfiguration fails and passes once fixed."""
+misconfiguration fails and passes once fixed; what Prowler has is asked once per installation."""
+
+import json
+import os
+import shutil
 
 from lab.prowler import tool
 from lab.prowler.emulator_site.sitecustomize import to_the_emulator
@@ -47,3 +51,24 @@ def test_a_seeded_misconfiguration_fails_and_passes_once_fixed(emulator, tmp_pat
     after = tool.scan(emulator.endpoints, tmp_path / "after", checks=checks)
     assert _status(after, SSH_OPEN)[arn] == "PASS"
     assert set(_status(after, ACCOUNT_BLOCK).values()) == {"PASS"}
+
+
+def test_prowler_is_asked_its_version_and_checks_once_per_installation(tmp_path, monkeypatch):
+    monkeypatch.setattr(tool, "DESCRIBED_DIR", tmp_path / "kept")
+    copy = tmp_path / "prowler"  # an installation of its own, whose reinstall this test can fake
+    shutil.copy2(tool.executable(), copy)
+    monkeypatch.setenv(tool.PROWLER_ENV, str(copy))
+    assert tool.version() == tool.PINNED
+    assert tool.unknown(["ec2", "nosuchservice"], [SSH_OPEN, "no_such_check"]) == [
+        "service nosuchservice",
+        "check no_such_check",
+    ]
+    (kept,) = (tmp_path / "kept").iterdir()
+    described = json.loads(kept.read_text())
+    assert described["version"] == tool.PINNED and SSH_OPEN in described["checks"]
+    kept.write_text(json.dumps(described | {"version": "read-from-the-kept-answer"}))
+    assert tool.version() == "read-from-the-kept-answer"  # read, not asked again
+    stat = copy.stat()
+    os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # reinstalled
+    assert tool.version() == tool.PINNED  # asked again
+    assert len(list((tmp_path / "kept").iterdir())) == 2
