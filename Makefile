@@ -14,10 +14,11 @@ UV      := $(UV_VENV)/bin/uv
 # deletes the folders of older ones, including a running session's.
 PYTEST_TMP := /tmp/pytest-lab-$(shell printf %s "$(CURDIR)" | cksum | cut -d' ' -f1)
 # Three test workers per core: a worker spends much of its time waiting (the AWS provider's
-# polling inside `terraform apply`, deploy.sh's waits, Prowler's start), so one per core left the
-# cores idle half the suite, and two per core still a quarter (1,564 s of CPU over 1,013 s of wall
-# on 2 cores). A worker with its emulator, Terraform and provider peaks near 2 GB: at most one per
-# 2 GB of free memory.
+# polling inside `terraform apply`, deploy.sh's waits, Prowler's start). With two per core the
+# suite used 1,564 s of CPU over 1,013 s of wall on 2 cores; with three, 1,058 s of wall from a
+# clean clone: the suite is now bound by CPU on 2 cores, and a machine whose workers wait longer
+# gains. A worker with its emulator, Terraform and provider peaks near 2 GB: at most one per 2 GB
+# of free memory.
 TEST_WORKERS ?= $(shell awk -v cores=$$(nproc) '/MemAvailable/ {m = int($$2 / 2097152); w = 3 * cores; \
   if (w > m) w = m; if (w < 1) w = 1; print w}' /proc/meminfo 2>/dev/null || echo auto)
 export UV_PYTHON_DOWNLOADS := never
