@@ -93,9 +93,9 @@ class Settings(BaseModel):
     )
     emulator_caches: bool = _setting(
         "LAB_EMULATOR_CACHES",
-        "what moto recomputes per request from fixed data is computed once "
-        "(`lab/emulator/compat/dispatch.py`)",
-        "`0`: moto's own per-request dispatch (same trials)",
+        "what moto recomputes per request and per account from fixed data is computed once "
+        "(`lab/emulator/compat/dispatch.py`, `accounts.py`)",
+        "`0`: moto's own dispatch, resets and accounts (same trials)",
         switch=True,
     )
     fork_cpu_log: Path | None = _setting(
