@@ -35,6 +35,32 @@ from lab.emulator.wsgi import buffered_body
 
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
 _LONG_POLL = re.compile(rb"WaitTimeSeconds[\"=:\s]+\"?[1-9]")
+# Parameters that botocore's service models mark ``idempotencyToken`` (the SDK fills them with a
+# random UUID when the caller does not) and whose names do not end in "token": listed from the
+# models of the locked botocore (every structure member with the trait). A Route 53 Resolver query
+# log config made by the CLI got another id in every run through its ``CreatorRequestId``.
+_IDEMPOTENCY_NAMES = frozenset(
+    name.lower()
+    for name in (
+        "CallbackId",
+        "CallerReference",
+        "ClientTokenId",
+        "CreatorRequestId",
+        "NamedQueryId",
+        "OperationId",
+        "QueryExecutionId",
+        "RequestId",
+        "UpdaterRequestId",
+        "associatedResourceName",
+        "runtimeSessionId",
+    )
+)
+
+
+def _varies(name: str) -> bool:
+    """Is ``name`` an idempotency token (random or time-based from call to call)?"""
+    name = name.lower()
+    return name.endswith("token") or name.rsplit(".", 1)[-1] in _IDEMPOTENCY_NAMES
 
 
 def canonical(body: bytes) -> bytes:
@@ -52,14 +78,14 @@ def canonical(body: bytes) -> bytes:
         return body
     pairs = []
     for name, value in urllib.parse.parse_qsl(stripped.decode("latin-1"), keep_blank_values=True):
-        if not name.lower().endswith("token"):
+        if not _varies(_INDEX.sub("", name)):
             pairs.append(f"{_INDEX.sub('.N', name)}={value}")
     return "&".join(sorted(pairs)).encode()
 
 
 def _sorted(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _sorted(v) for k, v in value.items() if not k.lower().endswith("token")}
+        return {k: _sorted(v) for k, v in value.items() if not _varies(k)}
     if isinstance(value, list):
         return sorted((_sorted(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
     return value

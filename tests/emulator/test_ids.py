@@ -61,6 +61,23 @@ def test_identical_requests_get_distinct_ids_and_tokens_do_not_count(emulator):
     assert again == [first, second]
 
 
+def _query_log_config(emulator: EmulatorServer) -> str:
+    emulator.reset()
+    emulator.seed(4)
+    resolver = emulator.endpoints.client("route53resolver", "baseline")
+    config = resolver.create_resolver_query_log_config(  # CreatorRequestId: the SDK's own UUID
+        Name="lab-dns", DestinationArn="arn:aws:logs:us-east-1:123456789012:log-group:dns"
+    )
+    return config["ResolverQueryLogConfig"]["Id"]
+
+
+def test_idempotency_tokens_the_sdk_fills_whatever_their_name_do_not_count(emulator):
+    """botocore fills every parameter its models mark ``idempotencyToken`` with a random UUID
+    (here Route 53 Resolver's ``CreatorRequestId``): two runs got two ids."""
+    _query_log_config(emulator)  # a process's first backend draws more (see above)
+    assert _query_log_config(emulator) == _query_log_config(emulator)
+
+
 def _message_id(emulator: EmulatorServer) -> str:
     emulator.reset()
     emulator.seed(5)
