@@ -18,7 +18,8 @@ from lab.architectures.terraform_variables import value_problem, variables
 
 ARCHITECTURES = OWN
 # Architectures whose trials may be split across workers, each with its own account and deployment:
-# the manual baseline deploys in seconds; a Terraform apply of the serverless stack takes a minute.
+# the manual baseline deploys in seconds. A Terraform apply takes a minute, but a replayable
+# architecture restores its kept deploy in about a second (``splits_on_one_machine``).
 SPLITTABLE = frozenset({"manual"})
 
 
@@ -133,3 +134,17 @@ def options_problem(name: str, options: dict[str, Any]) -> str | None:
     if spec is not None:
         return stack_options_problem(spec, options)
     return f"unknown architecture {name!r}; known: {', '.join(known())}"
+
+
+def splits_on_one_machine(name: str, options: dict[str, Any] | None = None) -> bool:
+    """May arm ``name``'s trials be split across the workers of one machine, each deploying it in
+    an account of its own? The manual baseline deploys in seconds; a replayable architecture
+    (``lab.architectures.snapshot``) is restored from its kept deploy in about a second, once the
+    first worker made it (the others wait for it), unless kept deploys are off."""
+    from lab.architectures import snapshot
+
+    if arm_base(name, options) in SPLITTABLE:
+        return True
+    if snapshot.snapshots_dir() is None:
+        return False
+    return bool(getattr(build(name, snapshot.SENTINEL, options), "replayable", False))

@@ -34,8 +34,9 @@ def run(
         int | None,
         typer.Option(
             min=1,
-            help="Workers at once, each in its own emulator process (default: CPUs + 1, at least "
-            "one per architecture; spare workers split the manual baseline's trials). 1: one by one.",
+            help="Workers at once, each in its own emulator process (default: two per CPU, at least "
+            "one per architecture; spare workers split an architecture's trials when each share "
+            "keeps 30 or more, N given: whatever the size). 1: one by one.",
         ),
     ] = None,
     operator: Annotated[

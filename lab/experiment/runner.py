@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lab import interrupt
-from lab.architectures.registry import SPLITTABLE, arm_base
+from lab.architectures.registry import SPLITTABLE, splits_on_one_machine
 from lab.attacks.registry import technique as get_technique
 from lab.cost.usage import meter_run, record_inventory
 from lab.experiment.cluster import cluster_workers, run_units
@@ -47,22 +47,38 @@ def _worker(unit: WorkUnit, out: Any, claims: Any = None) -> None:
         run_unit(unit, emit=out.put, claim=claim)
 
 
+# A worker's start (a process, its imports, an emulator, a deploy or a restore) costs a few seconds:
+# by default a spare worker takes a share of an architecture only if the share keeps this many
+# trials (an explicit ``--jobs`` splits whatever the size).
+MIN_TRIALS_PER_SHARE = 30
+
+
 def split_plan(
     plan: dict[str, list[tuple[str, int]]],
     processes: int,
     splittable: set[str] | frozenset[str] = SPLITTABLE,
+    min_share: int = 1,
 ) -> list[tuple[str, str, list[tuple[str, int]]]]:
     """(architecture, worker name, pending trials) per worker: one per architecture, and the
     processes left over split the splittable architectures' trials by technique (whole techniques,
-    balanced by trial count). Each trial's result does not depend on the trials run before it in
-    the same account (see ``run_trial``), so the split changes the wall time only."""
+    balanced by trial count), each spare one to the architecture with the most trials per worker
+    while its shares keep ``min_share`` trials. Each trial's result does not depend on the trials
+    run before it in the same account (see ``run_trial``), so the split changes the wall time
+    only."""
     todo = {arch: pending for arch, pending in plan.items() if pending}
     spare = max(0, processes - len(todo))
-    splittable_now = [arch for arch in todo if arch in splittable]
     shards = {arch: 1 for arch in todo}
-    for i in range(spare):
-        if splittable_now:
-            shards[splittable_now[i % len(splittable_now)]] += 1
+    for _ in range(spare):
+        candidates = [
+            arch
+            for arch in todo
+            if arch in splittable
+            and shards[arch] < len({t for t, _ in todo[arch]})
+            and len(todo[arch]) / (shards[arch] + 1) >= min_share
+        ]
+        if not candidates:
+            break
+        shards[max(candidates, key=lambda arch: len(todo[arch]) / shards[arch])] += 1
     out = []
     for arch, pending in todo.items():
         order = {trial: n for n, trial in enumerate(pending)}
@@ -112,8 +128,8 @@ def run_plan(
     """Run (or resume) ``plan`` on ``target`` into ``run_dir``; return ``run_dir``.
 
     ``jobs`` workers run at once as the target allows (emulated: each in its own process and
-    account; default one more than the CPUs, at least one per architecture, the manual baseline's
-    trials split across the spare ones, see ``split_plan``); one worker runs the architectures one
+    account; default two per CPU, at least one per architecture, the architectures' larger shares
+    split across the spare ones, see ``split_plan``); one worker runs the architectures one
     by one in this process. ``cluster``: a Dask client; the same units run on its workers
     (``lab.experiment.cluster``), as many at once as it has.
     """
@@ -141,7 +157,15 @@ def run_plan(
         if cluster is not None
         else target.workers(jobs, len(pending))
     )
-    units = _units(plan, target, Path(run_dir), pending, processes, on_cluster=cluster is not None)
+    units = _units(
+        plan,
+        target,
+        Path(run_dir),
+        pending,
+        processes,
+        on_cluster=cluster is not None,
+        min_share=1 if jobs or cluster is not None else MIN_TRIALS_PER_SHARE,
+    )
     status = "interrupted"
     finished: dict[str, Any] = {}
     try:
@@ -239,17 +263,18 @@ def _units(
     pending: dict[str, list[tuple[str, int]]],
     processes: int,
     on_cluster: bool,
+    min_share: int = 1,
 ) -> list[WorkUnit]:
     """The run's work units, ``processes`` at most at once (see ``split_plan``). On a cluster every
     architecture is split over the workers it has: a deployment per share costs a minute, but the
     shares run at once instead of one after another."""
     arms = plan.scenario.architectures
     splittable = (
-        set(arms) if on_cluster else {a for a, o in arms.items() if arm_base(a, o) in SPLITTABLE}
+        set(arms) if on_cluster else {a for a, o in arms.items() if splits_on_one_machine(a, o)}
     )
     return [
         WorkUnit(plan, target, run_dir, arch, worker, tuple(share))
-        for arch, worker, share in split_plan(pending, processes, splittable)
+        for arch, worker, share in split_plan(pending, processes, splittable, min_share)
     ]
 
 

@@ -91,7 +91,9 @@ class EmulatedTarget:
         )
 
     def workers(self, jobs: int | None, architectures: int) -> int:
-        return jobs or max(architectures, (multiprocessing.cpu_count() or 1) + 1)
+        """By default two per CPU (a worker waits for its `aws` CLI runs and Lambda environments),
+        at least one per architecture; spare ones split the architectures' larger shares."""
+        return jobs or max(architectures, 2 * (multiprocessing.cpu_count() or 1))
 
     @contextmanager
     def account(self, scenario: Scenario, run_id: str) -> Iterator[EmulatedAccount]:

@@ -259,6 +259,41 @@ def test_split_plan_gives_spare_workers_whole_techniques_of_the_manual_baseline(
     ]
 
 
+def test_spare_workers_go_where_most_trials_wait_and_small_shares_stay_whole():
+    from lab.architectures.registry import splits_on_one_machine
+    from lab.experiment.runner import split_plan
+
+    plan = {
+        "manual": [(t, k) for t in "abcd" for k in range(30)],
+        "serverless": [(t, k) for t in "abcd" for k in range(30)],
+    }
+    both = {"manual", "serverless"}
+    # Four workers, two arms of 120 trials: two each (the serverless stack restores its kept
+    # deploy in about a second, so it splits as the manual baseline does).
+    assert splits_on_one_machine("serverless", {}) and splits_on_one_machine("manual", {})
+    workers = split_plan(plan, 4, both, min_share=30)
+    assert sorted(name for _, name, _ in workers) == [
+        "manual-1",
+        "manual-2",
+        "serverless-1",
+        "serverless-2",
+    ]
+    # Shares under the minimum are not made: 120 trials make at most four shares of 30.
+    assert len(split_plan(plan, 12, both, min_share=30)) == 8
+    small = {arch: trials[:8] for arch, trials in plan.items()}
+    assert [name for _, name, _ in split_plan(small, 4, both, min_share=30)] == [
+        "manual",
+        "serverless",
+    ]
+    # The spare one goes to the architecture with the most trials per worker.
+    uneven = {"manual": plan["manual"][:60], "serverless": plan["serverless"]}
+    assert [name for _, name, _ in split_plan(uneven, 3, both, min_share=30)] == [
+        "manual",
+        "serverless-1",
+        "serverless-2",
+    ]
+
+
 def test_a_split_run_gives_the_rows_and_timeline_of_a_run_one_by_one(tmp_path):
     path = tmp_path / "split.yaml"
     path.write_text(
