@@ -87,6 +87,50 @@ def account_target(
     )
 
 
+def permissions_dry_run(scenario: Any, policy: Path | None) -> None:
+    """``lab run --target aws --dry-run``: rehearse the scenario's arms and techniques on an
+    emulated account (no AWS call) and list each IAM action your credentials would make, checked
+    against ``policy``; exit 1 when it refuses any."""
+    from lab.architectures.registry import build
+    from lab.attacks.registry import technique
+    from lab.cli.output import progress_bar
+    from lab.targets.guardrails import GuardrailError, load_config, region_of
+    from lab.targets.permissions import LAB_POLICY, check, listing
+
+    policy = policy or LAB_POLICY
+    if not policy.is_file():
+        fail(f"--policy {policy}: no such file")
+    try:
+        json.loads(policy.read_text())
+        region = region_of(load_config())
+    except (json.JSONDecodeError, GuardrailError) as exc:
+        fail(f"{exc}")
+    run_id = f"{scenario.name}-dry-run"
+    arms = [build(name, run_id, scenario.arm_options(name)) for name in scenario.architectures]
+    chosen = [t for t in scenario.techniques if not technique(t).needs_root]
+    left_out = sorted(set(scenario.techniques) - set(chosen))
+    console.print(
+        f"dry run: nothing on AWS. Rehearsing {len(arms)} architectures x {len(chosen)} techniques "
+        f"on an emulated account; each IAM action checked against {policy} in {region}.",
+        highlight=False,
+    )
+    with progress_bar() as bar:
+        # each architecture: its deploy, each technique, its destroy
+        task = bar.add_task("starting", total=len(arms) * (len(chosen) + 2))
+        actions, missing = check(
+            arms, chosen, policy, region, lambda d: bar.update(task, description=d, advance=1)
+        )
+    console.print(listing(actions, missing), highlight=False, soft_wrap=True)
+    if left_out:
+        console.print(
+            f"left out (they act as the root user, with aws.root_profile's credentials): "
+            f"{', '.join(left_out)}",
+            highlight=False,
+        )
+    console.print(f"{len(actions)} IAM actions, {len(missing)} refused by {policy.name}")
+    raise typer.Exit(1 if missing else 0)
+
+
 def emulator(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = a free one).")] = 0,
     actor: Annotated[

@@ -55,6 +55,21 @@ def run(
         ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="aws: do not ask for confirmation.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="aws: touch nothing on AWS; rehearse the run on an emulated account and list "
+            "every IAM action it needs, each checked against --policy (exit 1 if any is refused).",
+        ),
+    ] = False,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            help="aws --dry-run: the IAM policy your credentials have (default: "
+            "docs/aws-lab-policy.json)."
+        ),
+    ] = None,
     stand_in: Annotated[
         bool,
         typer.Option(
@@ -100,6 +115,14 @@ def run(
     except ScenarioError as exc:
         fail(str(exc))
     warn_unlocked()
+    if dry_run or policy is not None:
+        if campaign.scenario.target != "aws":
+            fail("--dry-run lists what a real-account run needs: give it --target aws")
+        if not dry_run:
+            fail("--policy is read by --dry-run only")
+        from lab.cli.accounts import permissions_dry_run
+
+        permissions_dry_run(campaign.scenario, policy)
     if cluster is not None:
         from lab.experiment.cluster import ClusterError, parse_address
 

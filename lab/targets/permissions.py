@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -177,29 +177,40 @@ def rehearse(
     workdir: Path,
     server: Any,
     deploy: Any = None,
+    step: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Every call a real-account run of ``technique_ids`` on ``architectures`` makes with your
     credentials, rehearsed on the emulated account ``server`` (an ``EmulatorServer``): each
     architecture deployed, each technique warmed up, detonated, read back, reverted and cleaned
     up, the architecture destroyed. ``deploy(architecture, server, workdir)`` deploys (default:
-    ``architecture.deploy``). The recorded calls, every actor's."""
+    ``architecture.deploy``); it may reset the account, so each architecture's records are taken
+    before the next one deploys. ``step`` is told what starts. The recorded calls, every actor's."""
     from lab.attacks.registry import technique
 
+    records: list[dict[str, Any]] = []
     for architecture in architectures:
         folder = workdir / architecture.name
+        if step:
+            step(f"{architecture.name}: deploy")
+        server.recorder.drain()
         if deploy is None:
             architecture.deploy(server.endpoints, folder)
         else:
             deploy(architecture, server, folder)
         for technique_id in technique_ids:
+            if step:
+                step(f"{architecture.name}: {technique_id}")
             attack = technique(technique_id)
             prerequisites = attack.warm_up(server.endpoints)
             attack.detonate(server.endpoints, prerequisites)
             attack.is_remediated(server.endpoints, prerequisites)
             attack.revert(server.endpoints, prerequisites)
             attack.cleanup(server.endpoints, prerequisites)
+        if step:
+            step(f"{architecture.name}: destroy")
         architecture.destroy(server.endpoints, folder)
-    return list(server.recorder.records())
+        records.extend(server.recorder.drain())
+    return records
 
 
 def listing(actions: dict[str, set[str]], missing: dict[str, list[str]]) -> str:
@@ -214,28 +225,51 @@ def listing(actions: dict[str, set[str]], missing: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
+def check(
+    architectures: list[Any],
+    technique_ids: list[str],
+    policy: Path = LAB_POLICY,
+    region: str | None = None,
+    step: Callable[[str], None] | None = None,
+) -> tuple[dict[str, set[str]], dict[str, list[str]]]:
+    """Rehearse ``architectures`` x ``technique_ids`` on a fresh emulated account (each deploy
+    replayed from its kept one, as a run's worker deploys) and check the IAM actions your
+    credentials would make against ``policy`` in ``region`` (default: the emulator's). Nothing
+    outside this machine is called. The actions with their resources, and those refused."""
+    import tempfile
+
+    from lab.emulator import EmulatorServer
+    from lab.targets.emulated import EmulatedAccount
+
+    with EmulatorServer() as server, tempfile.TemporaryDirectory() as workdir:
+
+        def deploy(architecture: Any, emulator: Any, folder: Path) -> Any:
+            account = EmulatedAccount(emulator, run_id=architecture.run_id)
+            account.open()
+            return account.deploy(architecture, folder)
+
+        records = rehearse(architectures, technique_ids, Path(workdir), server, deploy, step)
+        account = server.endpoints.account_id()
+        region = region or server.endpoints.region
+    actions = needed(records, account)
+    return actions, refused(actions, document(policy, account, region), account, region)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m lab.targets.permissions [TECHNIQUE...]``: the IAM actions a real-account run of
     both architectures and the techniques (default: every one but the root user's) needs, each
-    checked against docs/aws-lab-policy.json; exit 1 when the policy refuses any."""
+    checked against docs/aws-lab-policy.json; exit 1 when the policy refuses any. ``lab run
+    SCENARIO --target aws --dry-run`` does the same for a scenario's arms and techniques."""
     import sys
-    import tempfile
 
     from lab.architectures.manual import ManualArchitecture
     from lab.architectures.serverless import ServerlessArchitecture
     from lab.attacks.registry import techniques
-    from lab.emulator import EmulatorServer
 
     chosen = list(argv if argv is not None else sys.argv[1:]) or sorted(
         t for t, attack in techniques().items() if not attack.needs_root
     )
-    with EmulatorServer() as server, tempfile.TemporaryDirectory() as workdir:
-        account, region = server.endpoints.account_id(), server.endpoints.region
-        records = rehearse(
-            [ManualArchitecture(), ServerlessArchitecture()], chosen, Path(workdir), server
-        )
-    actions = needed(records, account)
-    missing = refused(actions, document(LAB_POLICY, account, region), account, region)
+    actions, missing = check([ManualArchitecture(), ServerlessArchitecture()], chosen)
     print(listing(actions, missing))
     print(f"{len(actions)} IAM actions, {len(missing)} refused by {LAB_POLICY.name}")
     return 1 if missing else 0
