@@ -72,23 +72,32 @@ def _lab(*args, cwd, config):
     )
 
 
+def _scenario(tmp_path, techniques, architectures):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "dry",
+                "seed": 1,
+                "trials": 1,
+                "techniques": techniques,
+                "architectures": architectures,
+            }
+        )
+    )
+    return path
+
+
 def test_a_dry_run_lists_each_arms_actions_and_fails_on_a_policy_that_refuses_one(tmp_path):
     """``lab run --target aws --dry-run`` with a policy that denies one action of each arm (the
     manual monitoring instance's RunInstances, the serverless stack's CreateFunction): both are
     listed as refused, the rest allowed, exit 1, and nothing is written; the same run on the
     lab's own policy passes. The manual arm deploys first, so its calls must survive the
     serverless deploy's fresh account."""
-    scenario = tmp_path / "s.yaml"
-    scenario.write_text(
-        yaml.safe_dump(
-            {
-                "name": "dry",
-                "seed": 1,
-                "trials": 1,
-                "techniques": ["iam-create-admin-user"],
-                "architectures": {"manual": {}, "serverless": {"alert_email": "t@example.com"}},
-            }
-        )
+    scenario = _scenario(
+        tmp_path,
+        ["iam-create-admin-user"],
+        {"manual": {}, "serverless": {"alert_email": "t@example.com"}},
     )
     policy = json.loads(LAB_POLICY.read_text())
     policy["Statement"].append(
@@ -119,18 +128,7 @@ def test_a_dry_run_lists_each_arms_actions_and_fails_on_a_policy_that_refuses_on
 
 
 def test_a_dry_run_needs_the_aws_target_and_a_policy_file(tmp_path):
-    scenario = tmp_path / "s.yaml"
-    scenario.write_text(
-        yaml.safe_dump(
-            {
-                "name": "dry",
-                "seed": 1,
-                "trials": 1,
-                "techniques": ["ec2-sg-open-ssh"],
-                "architectures": {"manual": {}},
-            }
-        )
-    )
+    scenario = _scenario(tmp_path, ["ec2-sg-open-ssh"], {"manual": {}})
     config = tmp_path / "config.yaml"
     emulated = _lab("run", str(scenario), "--dry-run", cwd=tmp_path, config=config)
     assert emulated.returncode == 2
