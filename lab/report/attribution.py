@@ -77,7 +77,7 @@ def _restricted(trials: pd.DataFrame, column: str, window_s: pd.Series) -> pd.Da
 def _paired(data: pd.DataFrame, low: str, high: str) -> pd.DataFrame:
     a = data[data["architecture"] == low].set_index(["technique", "trial"])
     b = data[data["architecture"] == high].set_index(["technique", "trial"])
-    joined = a.join(b, how="inner", lsuffix="_low", rsuffix="_high")
+    joined = a.join(b, how="inner", suffixes=("_low", "_high"))
     return pd.DataFrame(
         {
             "technique": joined.index.get_level_values("technique"),
@@ -203,7 +203,7 @@ def _interaction(
     parts = [
         _paired(data, lo[0], lo[1])
         .drop(columns="technique")
-        .join(_paired(data, hi[0], hi[1]), how="inner", lsuffix="_low", rsuffix="_high")
+        .join(_paired(data, hi[0], hi[1]), how="inner", suffixes=("_low", "_high"))
         for lo, hi in squares
     ]
     joined = pd.concat(parts, ignore_index=True)

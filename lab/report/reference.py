@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from lab.attacks.registry import benign_actions
 from lab.report import false_alarms
+from lab.report.attribution import attribution_table
 from lab.report.bootstrap import cluster_bootstrap_ci
 from lab.report.coverage import coverage_side_by_side, coverage_table
 from lab.report.person import run_person
@@ -212,7 +213,37 @@ def benign(run: KeptRun) -> pd.DataFrame:
     return frame
 
 
+def _signed(value: float) -> str:
+    return "n/a" if value is None or not np.isfinite(value) else f"{value:+,.0f} s"
+
+
+def attribution(run: KeptRun) -> pd.DataFrame:
+    """An ablation's factor effects (``scenarios/ablation.yaml``): per factor and stage, the median
+    paired difference (high level minus low level; negative is faster) with its 95 % cluster
+    bootstrap CI by technique, the trials matched and how many of them were censored
+    (``lab.report.attribution``)."""
+    scenario = run.manifest.get("scenario", {})
+    window = observation_window_s(run.trials, scenario)
+    table = attribution_table(run.trials, scenario, window)
+    rows = []
+    for row in table.itertuples():
+        rows.append(
+            {
+                "effect": row.effect,
+                "contrast": row.contrast,
+                "stage": row.stage,
+                "matched trials": row.matched_trials,
+                "censored (one / both)": f"{row.one_censored} / {row.both_censored}",
+                "techniques": row.techniques,
+                "median difference": _signed(row.median_difference_s),
+                "95 % CI (by technique)": f"{_signed(row.ci_low_s)} to {_signed(row.ci_high_s)}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 TABLES: dict[str, Callable[[KeptRun], pd.DataFrame]] = {
+    "attribution": attribution,
     "headline": headline,
     "summary": summary,
     "coverage": coverage,

@@ -150,3 +150,25 @@ def test_the_attribution_figure_draws_the_median_and_the_mean(tmp_path):
     png, pdf = attribution_effects(table, tmp_path / "attribution")
     width, height = Image.open(png).size
     assert width <= 4000 and max(width, height) / min(width, height) <= 3.5 and pdf.exists()
+
+
+def test_the_reference_table_prints_each_effect_signed_with_its_interval():
+    """The ablation's block in docs/ (``lab reference``): the same effects, in seconds, signed."""
+    from lab.report.reference import KeptRun, attribution
+
+    trials = _trials(
+        {
+            "poll-person": [1000, 1100, 1200, 1300],
+            "push-person": [900, 1000, 1100, 1200],
+            "push-auto": [30, 40, 50, None],
+        }
+    )
+    trials["injected_at"] = "2026-01-05T09:00:00Z"
+    run = KeptRun("ablation", {"scenario": {**SCENARIO, "max_trial_s": 7200}}, trials)
+    table = attribution(run).set_index(["effect", "stage"])
+    detection = table.loc[("detection", "TTR")]
+    assert detection["median difference"] == "-100 s"
+    assert detection["95 % CI (by technique)"] == "-100 s to -100 s"
+    assert detection["censored (one / both)"] == "0 / 0"
+    assert table.loc[("response", "TTR")]["censored (one / both)"] == "1 / 0"
+    assert table.loc[("detection", "TTD")]["median difference"] == "+0 s"
