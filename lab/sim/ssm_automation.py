@@ -291,7 +291,7 @@ class SsmAutomation:
             role = self.iam.get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
         except ClientError:
             return False
-        account = self.sim.endpoints.account_id
+        account = self.sim.endpoints.account_id()
         context = {
             "aws:SourceAccount": account,
             "aws:SourceArn": f"arn:aws:ssm:{self.sim.endpoints.region}:{account}:"
@@ -404,7 +404,7 @@ class SsmAutomation:
         self.publish(
             status_change_event(
                 execution,
-                self.sim.endpoints.account_id,
+                self.sim.endpoints.account_id(),
                 self.sim.endpoints.region,
                 self.sim.datetime_at(started_s),
                 self.sim.now_datetime(),
