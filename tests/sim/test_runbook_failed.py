@@ -117,7 +117,9 @@ def test_a_failed_runbook_pages_the_person_who_fixes_it_by_hand(unassumable_role
         (execution, RUNBOOK, "sg-open-world.sh")
     ]
     assert traced[0]["alert_subject"].startswith("[lab] Config ")
-    done = [e for e in _kinds(events, "operator.runbook_done") if e["runbook"] == "sg-open-world.sh"]
+    done = [
+        e for e in _kinds(events, "operator.runbook_done") if e["runbook"] == "sg-open-world.sh"
+    ]
     assert [d["args"] for d in done] == [[prerequisites["group_id"]]]
     assert row["outcome"] == "remediated", row
     assert row["remediated_by"] == "operator:sg-open-world", row
