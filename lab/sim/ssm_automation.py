@@ -165,16 +165,22 @@ def status_change_event(
 
 
 def _condition_holds(condition: dict[str, Any], context: dict[str, str]) -> bool:
-    """The trust statement's conditions on the keys Automation sets (aws:SourceAccount, the
-    execution's aws:SourceArn); a key it does not set fails an Equals or Like test, as IAM does."""
+    """The trust statement's string and ARN conditions on the keys Automation sets
+    (aws:SourceAccount, the execution's aws:SourceArn): ``...Equals`` / ``...Like`` and their
+    ``Not`` forms; a key it does not set fails the test unless the operator ends in ``IfExists``
+    (IAM User Guide, "IAM JSON policy elements: Condition operators")."""
     for operator, tests in condition.items():
+        base = operator.removesuffix("IfExists")
         for key, wanted in tests.items():
-            values = [wanted] if isinstance(wanted, str) else list(wanted)
             given = context.get(key)
             if given is None:
-                return False
-            like = operator.endswith(("Like", "LikeIfExists"))
-            if not any(fnmatch.fnmatchcase(given, v) if like else given == v for v in values):
+                if base == operator:
+                    return False
+                continue
+            values = [wanted] if isinstance(wanted, str) else list(wanted)
+            like = base.endswith("Like")
+            found = any(fnmatch.fnmatchcase(given, v) if like else given == v for v in values)
+            if found == ("Not" in base):
                 return False
     return True
 
@@ -345,7 +351,10 @@ class SsmAutomation:
         execution["AutomationExecutionStatus"] = "InProgress"
         self._write(execution, "AutomationExecutionStatus")
         self.sim.log(
-            "ssm.automation_started", document=name, execution=execution["AutomationExecutionId"]
+            "ssm.automation_started",
+            document=name,
+            execution=execution["AutomationExecutionId"],
+            **({"background": True} if background else {}),
         )
         if not invalid and role and not self._assumable(role, execution["AutomationExecutionId"]):
             invalid = ROLE_NOT_ASSUMABLE

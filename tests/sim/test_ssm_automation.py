@@ -519,6 +519,12 @@ def test_ssm_may_assume_reads_the_trust_policy_and_its_conditions() -> None:
     assert ssm_may_assume({"Statement": [scoped]}, context)
     other_account = {**scoped, "Condition": {"StringEquals": {"aws:SourceAccount": "999"}}}
     assert not ssm_may_assume({"Statement": [other_account]}, context)
+    not_other = {**scoped, "Condition": {"StringNotEquals": {"aws:SourceAccount": "999"}}}
+    assert ssm_may_assume({"Statement": [not_other]}, context)
+    unset = {**statement, "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}}}
+    assert not ssm_may_assume({"Statement": [unset]}, context)
+    if_exists = {**statement, "Condition": {"StringEqualsIfExists": {"aws:PrincipalTag/t": "x"}}}
+    assert ssm_may_assume({"Statement": [if_exists]}, context)
     denied = {**statement, "Effect": "Deny"}
     assert not ssm_may_assume({"Statement": [statement, denied]}, context)
     ec2 = {**statement, "Principal": {"Service": "ec2.amazonaws.com"}}
