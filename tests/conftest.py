@@ -78,6 +78,7 @@ INTEGRATION_MODULES = {
     "sim/test_cron_skipping.py",
     "sim/test_detectors_and_runbooks.py",
     "sim/test_paging.py",
+    "sim/test_runbook_failed.py",
     "sim/test_simulation.py",
     "sim/test_simulation_manual.py",
     "targets/test_account_run.py",

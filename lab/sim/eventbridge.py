@@ -151,9 +151,14 @@ class EventBridge:
         found.sort(key=lambda r: r.name)
         return found
 
-    def put_event(self, event: dict[str, Any], background: bool = False) -> None:
+    def put_event(
+        self, event: dict[str, Any], background: bool = False, operational: bool = False
+    ) -> None:
         """An event arrives on the default bus now (``background``: from the background load; its
-        matches are logged, acted on, and never count as the trial's detection)."""
+        matches are logged, acted on, and never count as the trial's detection). ``operational``:
+        an event about the responders themselves (an Automation execution that ended), no signal
+        of the attack: its matches are logged as ``eventbridge.matched_operational`` and acted on,
+        never reported as a detection."""
         region = event.get("region")
         via_cloudtrail = str(event.get("detail-type", "")).endswith("via CloudTrail")
         if via_cloudtrail and region and region not in self.regions:
@@ -171,13 +176,21 @@ class EventBridge:
                 continue  # a Describe/Get/List call reaches only the rules that ask for them
             if not rule.pattern.matches_event(event):
                 continue
-            self.sim.detected(
-                "eventbridge.matched",
-                f"eventbridge:{rule.name}",
-                background,
-                rule=rule.name,
-                event_name=event.get("detail", {}).get("eventName"),
-            )
+            if operational:
+                self.sim.log(
+                    "eventbridge.matched_operational",
+                    rule=rule.name,
+                    detail_type=event.get("detail-type"),
+                    **({"background": True} if background else {}),
+                )
+            else:
+                self.sim.detected(
+                    "eventbridge.matched",
+                    f"eventbridge:{rule.name}",
+                    background,
+                    rule=rule.name,
+                    event_name=event.get("detail", {}).get("eventName"),
+                )
             for target in rule.targets:
                 self.sim.env.process(self._invoke(target, event, rule, background))
 

@@ -15,6 +15,11 @@ wall-clock time (``WallClockPerson``, on a real account or the stand-in).
 How fast comes from an operator profile of the calibration; what they type is the runbook's real
 script (``cli-baseline/runbooks/``), run with the ``aws`` CLI against the account, one calibrated
 typing-and-checking time per ``aws`` command in it.
+
+A line saying a runbook the automation started failed (``runbook X Failed (execution E)``) sends
+the person back to the alert that reported starting execution E, among those that reached them:
+they answer its event with the runbook the index maps it to, as if no automation had run; with no
+such alert, they review the line.
 """
 
 from __future__ import annotations
@@ -33,7 +38,14 @@ import numpy as np
 from lab.emulator.endpoints import Endpoints
 from lab.sim.calibration import OperatorProfile
 from lab.sim.kernel import Simulation
-from lab.sim.runbook_index import Order, found_events, runbook_order
+from lab.sim.runbook_index import (
+    FailedRunbook,
+    Order,
+    failed_runbook,
+    found_events,
+    runbook_order,
+    started_execution,
+)
 
 RUNBOOK_INDEX = "index.yaml"  # beside the runbooks: which runbook answers which alert
 _AWS_COMMAND = re.compile(r"(?:^|[\s($])aws\s+[a-z0-9-]+\s+[a-z0-9-]+")
@@ -101,6 +113,7 @@ class OnCallPerson:
         self.commands_ran, self.finished = commands_ran, finished
         self.on_hours, self.runner = on_hours, runner
         self._handled: set[tuple[str, ...]] = set()
+        self._received: list[Message] = []  # every alert that reached them, in arrival order
         self._read: set[str] = set()  # messages read (by SNS message), whichever copy came first
         self._look_at: dict[str, float] = {}  # channel -> when the person looks at it next
         self._free_at = [0.0] * profile.capacity  # when each of their hands is free
@@ -140,6 +153,7 @@ class OnCallPerson:
 
     def handle(self, alert: Message) -> Generator[float, None, None]:
         """The steps of handling ``alert``; yields each wait (seconds) before the next step."""
+        self._received.append(alert)
         if getattr(alert, "channel", "email") == "sms":  # a page reaches them at any hour
             ack = self.profile.page_ack_s
             if ack is None:
@@ -158,8 +172,11 @@ class OnCallPerson:
         if message_id:
             self._read.add(message_id)
         self.log("operator.read_alert", alert, subject=alert.subject, **via)
-        detail = getattr(alert, "detail", "") or alert.message  # the e-mail copy's detail
-        order = runbook_order(detail, self.runbooks_dir / RUNBOOK_INDEX)
+        failed = failed_runbook(_detail(alert))
+        if failed is not None:
+            order = self._answer_failure(alert, failed)
+        else:
+            order = runbook_order(_detail(alert), self.runbooks_dir / RUNBOOK_INDEX)
         if order is None:
             review_s = self.profile.review_alert_s.sample(self.rng)
             self._queue(alert, review_s)  # reviewing takes their time too
@@ -168,6 +185,29 @@ class OnCallPerson:
             )
             return
         yield from self._follow(alert, order)
+
+    def _answer_failure(self, alert: Message, failed: FailedRunbook) -> Order | None:
+        """The runbook for the alert that started the failed execution (None: review the line)."""
+        origin = next(
+            (a for a in self._received if started_execution(_detail(a)) == failed.execution), None
+        )
+        order = (
+            runbook_order(
+                _detail(origin), self.runbooks_dir / RUNBOOK_INDEX, automation_failed=True
+            )
+            if origin is not None
+            else None
+        )
+        self.log(
+            "operator.runbook_failure_traced" if origin else "operator.runbook_failure_unmatched",
+            alert,
+            failed_runbook=failed.runbook,
+            status=failed.status,
+            execution=failed.execution,
+            **({"alert_subject": origin.subject} if origin else {}),
+            answer=order.runbook if order else None,
+        )
+        return order
 
     def _follow(self, alert: Message, order: Order) -> Generator[float, None, None]:
         """Diagnose and type ``order``'s runbook; then, for a runbook that finds the events behind
@@ -213,6 +253,11 @@ class OnCallPerson:
             found = runbook_order(event, self.runbooks_dir / RUNBOOK_INDEX)
             if found is not None and not found.then_index:
                 yield from self._follow(alert, found)
+
+
+def _detail(alert: Message) -> str:
+    """What the person reads of ``alert``: the e-mail copy's detail (a page sends them to it)."""
+    return getattr(alert, "detail", "") or alert.message
 
 
 class Operator:

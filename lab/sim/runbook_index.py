@@ -25,6 +25,11 @@ from lab.sim.eventbridge import json_path
 RUNBOOK_LINE = re.compile(r"run: runbooks/([\w.-]+\.sh)((?: [\w:/.-]+)*)")
 # The orchestrator's own words for "already fixed" and "being fixed by automation".
 HANDLED_STATUSES = {"remediated", "remediating", "compliant", "ignored"}
+# The serverless stack's line for a runbook that did not succeed (terraform/modules/automation,
+# ``runbook_failed``): "[lab] runbook <runbook> <status> (execution <execution>): ...".
+FAILED_RUNBOOK_LINE = re.compile(
+    r"runbook ([\w.-]+) (Failed|TimedOut|Cancelled) \(execution ([\w-]+)\)"
+)
 WHEN_KEYS = (
     "eventName",
     "findingType",
@@ -103,8 +108,39 @@ def _hub_detail(finding: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _event_detail(message: str) -> tuple[dict[str, Any] | None, bool]:
-    """The detail of the event behind an alert, and whether the alert says it is handled."""
+@dataclass(frozen=True)
+class FailedRunbook:
+    """A runbook the automation started that did not succeed (``FAILED_RUNBOOK_LINE``)."""
+
+    runbook: str
+    status: str
+    execution: str
+
+
+def failed_runbook(message: str) -> FailedRunbook | None:
+    """The failed runbook an alert reports, or None."""
+    found = FAILED_RUNBOOK_LINE.search(message)
+    return FailedRunbook(*found.groups()) if found else None
+
+
+def started_execution(message: str) -> str | None:
+    """The Automation execution an orchestrator's alert says it started (its
+    ``automationExecutionId``), or None."""
+    try:
+        document = json.loads(message)
+    except ValueError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    execution = document.get("automationExecutionId")
+    return str(execution) if execution else None
+
+
+def _event_detail(
+    message: str, automation_failed: bool = False
+) -> tuple[dict[str, Any] | None, bool]:
+    """The detail of the event behind an alert, and whether the alert says it is handled
+    (``automation_failed``: the runbook it says is fixing it failed, so "remediating" is not)."""
     message = as_event_message(message) or message  # Cloud Custodian's, as c7n-mailer shows it
     try:
         document = json.loads(message)
@@ -115,7 +151,9 @@ def _event_detail(message: str) -> tuple[dict[str, Any] | None, bool]:
         return document, document.get("NewStateValue") != "ALARM"
     if not isinstance(document, dict) or not isinstance(document.get("detail"), dict):
         return None, False
-    handled = document.get("status") in HANDLED_STATUSES
+    handled = document.get("status") in HANDLED_STATUSES - (
+        {"remediating"} if automation_failed else set()
+    )
     detail = document["detail"]
     if document.get("detail-type") == "Config Rules Compliance Change":
         result = detail.get("newEvaluationResult") or {}
@@ -156,12 +194,14 @@ def found_events(stdout: str) -> list[str]:
     ]
 
 
-def runbook_order(message: str, index_path: Path) -> Order | None:
-    """The runbook an alert calls for, or None: nothing to run (already handled, or no entry)."""
+def runbook_order(message: str, index_path: Path, automation_failed: bool = False) -> Order | None:
+    """The runbook an alert calls for, or None: nothing to run (already handled, or no entry).
+    ``automation_failed``: the automation the alert says is fixing it failed; the person answers
+    the event as if no automation had run."""
     named = RUNBOOK_LINE.search(message)
     if named:
         return Order(named.group(1), tuple(named.group(2).split()))
-    detail, handled = _event_detail(message)
+    detail, handled = _event_detail(message, automation_failed)
     if detail is None or handled:
         return None
     facts = _facts(detail)

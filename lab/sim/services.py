@@ -114,7 +114,12 @@ def start_services(
         flow_logs,
         guardduty,
         security_hub,
-        SsmAutomation(sim),
+        SsmAutomation(
+            sim,
+            publish=lambda event, background: eventbridge.put_event(
+                event, background, operational=True
+            ),
+        ),
         config,
         EventHistory(sim),
         SecurityHubControls(sim, security_hub, config),

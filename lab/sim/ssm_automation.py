@@ -13,14 +13,26 @@ NumericEquals, Default), ``aws:sleep``, ``aws:executeScript`` (Python: ``Script`
 appears, and ``{{ global:DATE_TIME }}`` is the virtual clock in Automation's format. Parameters
 take their declared types; a document's strings are passed as written (no conversion AWS would not
 make).
+
+When an execution ends, Automation puts its "EC2 Automation Execution Status-change Notification"
+on the account's default event bus (``status_change_event``), whatever the status: the serverless
+stack's ``runbook_failed`` rule reads it. An execution whose role the Automation service cannot
+assume (no such role, or a trust policy that does not let ``ssm.amazonaws.com`` assume it) fails
+before its first step, as the Systems Manager User Guide's "Troubleshooting Systems Manager
+Automation" describes ("The defined assume role is unable to be assumed"). Only an execution that
+succeeded counts as a response to the incident (``Simulation.responded``): a failed one is not a
+fix, even where its first steps changed something.
 """
 
 from __future__ import annotations
 
 import builtins
+import fnmatch
 import json
 import re
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -31,6 +43,11 @@ from lab.emulator.endpoints import boto3_session
 from lab.sim.eventbridge import json_path
 from lab.sim.kernel import Record, Simulation
 
+_NAMESPACE = uuid.UUID("3b9e6c1a-4f2d-4c8e-8a7b-5d1e0f2a9c64")
+STATUS_CHANGE = "EC2 Automation Execution Status-change Notification"
+# What Automation reports when it cannot assume the execution's role (Systems Manager User Guide,
+# "Troubleshooting Systems Manager Automation", invalid assume role).
+ROLE_NOT_ASSUMABLE = "The defined assume role is unable to be assumed."
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w:.-]+)\s*\}\}")
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
 
@@ -92,6 +109,106 @@ def typed(spec: dict[str, Any], value: Any) -> Any:
     return value
 
 
+def automation_time(moment: datetime) -> str:
+    """A moment as Automation's events write it (``Nov 29, 2024 7:43:20 PM``)."""
+    hour = moment.hour % 12 or 12
+    return f"{moment:%b} {moment.day}, {moment.year} {hour}:{moment:%M:%S %p}"
+
+
+def status_change_event(
+    execution: dict[str, Any],
+    account: str,
+    region: str,
+    started: datetime,
+    ended: datetime,
+    time: str,
+) -> dict[str, Any]:
+    """The event Automation puts on the default bus when ``execution`` ends, shaped as the Systems
+    Manager User Guide's "Amazon EventBridge event examples for Systems Manager" shows it
+    (https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-systems-manager-event-examples.html,
+    "Automation Execution Status-change Notification"): source ``aws.ssm``, the execution's and
+    the runbook's ARNs as resources, and in ``detail`` ExecutionId, Definition, DefinitionVersion
+    (a number), Status, StartTime, EndTime, Time (the duration in milliseconds) and ExecutedBy.
+    Its id is derived from the execution's (which the emulator draws from the trial's seed) and
+    the moment, as the other simulated services derive theirs."""
+    execution_id = execution["AutomationExecutionId"]
+    name = execution["DocumentName"]
+    version = str(execution.get("DocumentVersion") or "1")
+    arn = f"arn:aws:ssm:{region}:{account}"
+    return {
+        "version": "0",
+        "id": str(
+            uuid.uuid5(
+                _NAMESPACE, f"{execution_id}/{execution['AutomationExecutionStatus']}/{time}"
+            )
+        ),
+        "detail-type": STATUS_CHANGE,
+        "source": "aws.ssm",
+        "account": account,
+        "time": time,
+        "region": region,
+        "resources": [
+            f"{arn}:automation-execution/{execution_id}",
+            f"{arn}:automation-definition/{name}:{version}",
+        ],
+        "detail": {
+            "ExecutionId": execution_id,
+            "Definition": name,
+            "DefinitionVersion": float(version) if version.isdigit() else version,
+            "Status": execution["AutomationExecutionStatus"],
+            "StartTime": automation_time(started),
+            "EndTime": automation_time(ended),
+            "Time": round((ended - started).total_seconds() * 1000, 1),
+            "ExecutedBy": execution.get("ExecutedBy", ""),
+        },
+    }
+
+
+def _condition_holds(condition: dict[str, Any], context: dict[str, str]) -> bool:
+    """The trust statement's string and ARN conditions on the keys Automation sets
+    (aws:SourceAccount, the execution's aws:SourceArn): ``...Equals`` / ``...Like`` and their
+    ``Not`` forms; a key it does not set fails the test unless the operator ends in ``IfExists``
+    (IAM User Guide, "IAM JSON policy elements: Condition operators")."""
+    for operator, tests in condition.items():
+        base = operator.removesuffix("IfExists")
+        for key, wanted in tests.items():
+            given = context.get(key)
+            if given is None:
+                if base == operator:
+                    return False
+                continue
+            values = [wanted] if isinstance(wanted, str) else list(wanted)
+            like = base.endswith("Like")
+            found = any(fnmatch.fnmatchcase(given, v) if like else given == v for v in values)
+            if found == ("Not" in base):
+                return False
+    return True
+
+
+def ssm_may_assume(trust: dict[str, Any] | str, context: dict[str, str]) -> bool:
+    """Does a role's trust policy let Systems Manager (``ssm.amazonaws.com``) assume it for an
+    execution with the ``context`` keys? (IAM User Guide, "Policy evaluation logic": a Deny that
+    applies wins, else an Allow must.)"""
+    document = json.loads(trust) if isinstance(trust, str) else trust
+    statements = document.get("Statement", [])
+    allowed = False
+    for statement in [statements] if isinstance(statements, dict) else statements:
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        principal = statement.get("Principal", {})
+        services = principal.get("Service", []) if isinstance(principal, dict) else []
+        services = [services] if isinstance(services, str) else services
+        applies = (
+            any(fnmatch.fnmatchcase("sts:AssumeRole", a) for a in actions)
+            and (principal == "*" or "ssm.amazonaws.com" in services)
+            and _condition_holds(statement.get("Condition") or {}, context)
+        )
+        if applies and statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or (applies and statement.get("Effect") == "Allow")
+    return allowed
+
+
 class _Boto3:
     """What a script's ``import boto3`` gets: clients acting as the automation's role."""
 
@@ -128,13 +245,20 @@ def run_script(step: str, inputs: dict[str, Any], client: Callable[[str], Any]) 
 
 
 class SsmAutomation:
-    """Executes Automation documents started in the account."""
+    """Executes Automation documents started in the account; ``publish(event, background)`` puts
+    each execution's status-change event on the default bus."""
 
-    def __init__(self, sim: Simulation):
+    def __init__(
+        self,
+        sim: Simulation,
+        publish: Callable[[dict[str, Any], bool], None] = lambda event, background: None,
+    ):
         self.sim = sim
+        self.publish = publish
         self._started: set[str] = set()
         self.ssm = sim.endpoints.client("ssm", "observer")
         self.sts = sim.endpoints.client("sts", "observer")
+        self.iam = sim.endpoints.client("iam", "observer")
         sim.subscribe(self.on_record)
 
     def on_record(self, record: Record) -> None:
@@ -153,7 +277,10 @@ class SsmAutomation:
             execution = self.ssm.get_automation_execution(AutomationExecutionId=execution_id)
         except ClientError:
             return
-        self.sim.env.process(self._run(execution["AutomationExecution"]))
+        execution = execution["AutomationExecution"]
+        execution.setdefault("ExecutedBy", (record.get("userIdentity") or {}).get("arn", ""))
+        background = bool((record.get("lab") or {}).get("background"))
+        self.sim.env.process(self._run(execution, background))
 
     def _write(self, execution: dict[str, Any], *fields: str) -> None:
         """Write the execution's progress into the account (the Automation service's side: no
@@ -162,6 +289,21 @@ class SsmAutomation:
             f"{AUTOMATION_EXECUTION_PATH}/{execution['AutomationExecutionId']}",
             json.dumps({k: execution[k] for k in fields}).encode(),
         )
+
+    def _assumable(self, role_arn: str, execution_id: str) -> bool:
+        """Can the Automation service assume ``role_arn`` for this execution? The role must exist
+        and trust ``ssm.amazonaws.com`` (moto's AssumeRole checks neither)."""
+        try:
+            role = self.iam.get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
+        except ClientError:
+            return False
+        account = self.sim.endpoints.account_id()
+        context = {
+            "aws:SourceAccount": account,
+            "aws:SourceArn": f"arn:aws:ssm:{self.sim.endpoints.region}:{account}:"
+            f"automation-execution/{execution_id}",
+        }
+        return ssm_may_assume(role["AssumeRolePolicyDocument"], context)
 
     def _clients(self, role_arn: str | None) -> Callable[[str], Any]:
         if not role_arn:
@@ -184,13 +326,15 @@ class SsmAutomation:
 
         return client
 
-    def _run(self, execution: dict[str, Any]):
+    def _run(self, execution: dict[str, Any], background: bool = False):
         execution.setdefault("Parameters", {})
         execution.setdefault("StepExecutions", [])
+        started_s = self.sim.now
         yield self.sim.env.timeout(self.sim.draw("ssm_automation_start_s"))
         name = execution["DocumentName"]
-        content = self.ssm.get_document(Name=name, DocumentFormat="YAML")["Content"]
-        document = yaml.safe_load(content)
+        found = self.ssm.get_document(Name=name, DocumentFormat="YAML")
+        execution["DocumentVersion"] = found.get("DocumentVersion") or "1"
+        document = yaml.safe_load(found["Content"])
         variables: dict[str, Any] = {}
         invalid = None  # a parameter that is not of its declared type: no step runs
         for key, spec in (document.get("parameters") or {}).items():
@@ -207,8 +351,13 @@ class SsmAutomation:
         execution["AutomationExecutionStatus"] = "InProgress"
         self._write(execution, "AutomationExecutionStatus")
         self.sim.log(
-            "ssm.automation_started", document=name, execution=execution["AutomationExecutionId"]
+            "ssm.automation_started",
+            document=name,
+            execution=execution["AutomationExecutionId"],
+            **({"background": True} if background else {}),
         )
+        if not invalid and role and not self._assumable(role, execution["AutomationExecutionId"]):
+            invalid = ROLE_NOT_ASSUMABLE
         steps = [] if invalid else document.get("mainSteps") or []
         index = {step["name"]: i for i, step in enumerate(steps)}
         status, failure = ("Failed", invalid) if invalid else ("Success", None)
@@ -259,8 +408,21 @@ class SsmAutomation:
             status=status,
             failure=failure,
             steps=len(execution["StepExecutions"]),
+            **({"background": True} if background else {}),
         )
-        self.sim.responded(f"ssm:{name}")
+        self.publish(
+            status_change_event(
+                execution,
+                self.sim.endpoints.account_id(),
+                self.sim.endpoints.region,
+                self.sim.datetime_at(started_s),
+                self.sim.now_datetime(),
+                self.sim.at(self.sim.now),
+            ),
+            background,
+        )
+        if status == "Success":  # a runbook that failed fixed nothing it can be credited with
+            self.sim.responded(f"ssm:{name}")
 
     def _call(self, inputs: dict[str, Any], client: Callable[[str], Any]) -> dict[str, Any]:
         params = {

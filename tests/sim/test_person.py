@@ -243,3 +243,57 @@ def _follow_alarm(emulator, moment: datetime) -> list:
     _arrive(env, person, _alert("ALARM", json.dumps(alarm)), 0)
     env.run()
     return ran
+
+
+FAILED_LINE = (
+    '"[lab] runbook lab-RevokeWorldOpenIngress Failed (execution e-1): the fix did not happen; '
+    'the alert that started it names what to do by hand"'
+)
+
+
+def _orchestrator_alert(execution: str) -> SimpleNamespace:
+    """The orchestrator's alert for a Config change it answered with a runbook (its page: the
+    e-mail copy is the detail the person reads)."""
+    result = {
+        "status": "remediating",
+        "runbook": "lab-RevokeWorldOpenIngress",
+        "automationExecutionId": execution,
+        "detail": {"configRuleName": "lab-incoming-ssh-disabled", "resourceId": "sg-1"},
+    }
+    return SimpleNamespace(
+        subject="[lab] Config lab-incoming-ssh-disabled: sg-1",
+        message="one short line",
+        detail=json.dumps(result),
+        channel="sms",
+        message_id="m-orchestrator",
+        background=False,
+    )
+
+
+def _failure_line() -> SimpleNamespace:
+    return SimpleNamespace(
+        subject="EventBridge rule lab-runbook-failed",
+        message=FAILED_LINE,
+        detail=FAILED_LINE,
+        channel="email",
+        message_id="m-failed",
+        background=False,
+    )
+
+
+@pytest.mark.parametrize("execution", ["e-1", "e-other"])
+def test_a_failed_runbook_sends_the_person_to_the_alert_that_started_it(execution):
+    """The orchestrator's alert says a runbook is fixing it (reviewed); the line saying that
+    execution failed makes the person answer the alert's event as if no automation had run. A
+    line about an execution no alert of theirs started is reviewed."""
+    env, log, ran = simpy.Environment(), [], []
+    person = _person(lambda: env.now, lambda kind, alert, **f: log.append((kind, f)), ran)
+    drive(env, person, [_orchestrator_alert(execution), _failure_line()])
+    kinds = [kind for kind, _ in log]
+    if execution == "e-1":
+        traced = next(f for kind, f in log if kind == "operator.runbook_failure_traced")
+        assert traced["answer"] == "sg-open-world.sh" and traced["execution"] == "e-1"
+        assert [(script, args) for script, args, _ in ran] == [("sg-open-world.sh", ["sg-1"])]
+    else:
+        assert "operator.runbook_failure_unmatched" in kinds and not ran
+    assert kinds.count("operator.acknowledged") == (1 if execution == "e-1" else 2)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from moto.ssm.models import ssm_backends
 
 from lab.attacks.registry import technique
@@ -16,7 +17,14 @@ from lab.emulator.compat import ssm as compat
 from lab.paths import REPO_ROOT
 from lab.sim.calibration import Calibration
 from lab.sim.kernel import Simulation
-from lab.sim.ssm_automation import SsmAutomation, duration_s, snake, substitute
+from lab.sim.ssm_automation import (
+    SsmAutomation,
+    duration_s,
+    snake,
+    ssm_may_assume,
+    status_change_event,
+    substitute,
+)
 
 DOCUMENTS = REPO_ROOT / "terraform" / "ssm"
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -68,10 +76,18 @@ def _deploy_documents(emulator) -> str:
 
 
 def _run(emulator, document: str, parameters: dict[str, str], role: str) -> tuple[dict, list[dict]]:
+    execution, calls, _, _ = _simulate(emulator, document, parameters, role)
+    return execution, calls
+
+
+def _simulate(emulator, document: str, parameters: dict[str, str], role: str):
+    """Start ``document`` as the attacker and let Automation run it: (the execution as the API
+    returns it, the calls routed, the simulation's timeline, the events it put on the bus)."""
     sim = Simulation(
         emulator.endpoints, emulator.recorder, Calibration.load(), np.random.default_rng(1), EPOCH
     )
-    SsmAutomation(sim)
+    published: list[dict] = []
+    SsmAutomation(sim, publish=lambda event, background: published.append(event))
     calls: list[dict] = []
     sim.subscribe(calls.append)
 
@@ -92,7 +108,7 @@ def _run(emulator, document: str, parameters: dict[str, str], role: str) -> tupl
     execution = emulator.endpoints.client("ssm").get_automation_execution(
         AutomationExecutionId=start.execution_id
     )["AutomationExecution"]
-    return execution, calls
+    return execution, calls, sim.timeline, published
 
 
 @pytest.fixture
@@ -399,3 +415,177 @@ def test_quarantine_revokes_the_instance_roles_older_sessions(emulator) -> None:
         RoleName=prerequisites["role"], PolicyName="AWSRevokeOlderSessions"
     )["PolicyDocument"]
     assert policy["Statement"][0]["Condition"]["DateLessThan"]["aws:TokenIssueTime"] == FINDING_TIME
+
+
+def test_an_execution_that_ends_puts_its_status_change_on_the_bus(emulator, target) -> None:
+    """Shaped as the Systems Manager User Guide's example event; a success is a response."""
+    _, prerequisites = target
+    role = _deploy_documents(emulator)
+    parameters = {"InstanceId": prerequisites["instance_id"], "SourceIp": "203.0.113.66"}
+    execution, _, timeline, published = _simulate(
+        emulator, "lab-DenySourceInNetworkAcl", parameters, role
+    )
+    assert execution["AutomationExecutionStatus"] == "Success"
+    execution_id = execution["AutomationExecutionId"]
+    account, region = emulator.endpoints.account_id(), emulator.endpoints.region
+    (event,) = published
+    assert {k: event[k] for k in ("version", "detail-type", "source", "account", "region")} == {
+        "version": "0",
+        "detail-type": "EC2 Automation Execution Status-change Notification",
+        "source": "aws.ssm",
+        "account": account,
+        "region": region,
+    }
+    assert event["resources"] == [
+        f"arn:aws:ssm:{region}:{account}:automation-execution/{execution_id}",
+        f"arn:aws:ssm:{region}:{account}:automation-definition/lab-DenySourceInNetworkAcl:1",
+    ]
+    detail = event["detail"]
+    assert detail["ExecutionId"] == execution_id and detail["Status"] == "Success"
+    assert (
+        detail["Definition"] == "lab-DenySourceInNetworkAcl" and detail["DefinitionVersion"] == 1.0
+    )
+    assert detail["ExecutedBy"].startswith("arn:aws:") and ":user/" in detail["ExecutedBy"]
+    # Started at 09:00:01 (the test's start), ended when the last step did; Time in milliseconds.
+    assert detail["StartTime"] == "Jan 5, 2026 9:00:01 AM"
+    finished = next(e for e in timeline if e["kind"] == "ssm.automation_finished")
+    assert detail["Time"] == pytest.approx((finished["t_s"] - 1) * 1000, abs=0.1)
+    assert event["time"] == finished["time"]
+    assert [e["source"] for e in timeline if e["kind"] == "responder.finished"] == [
+        "ssm:lab-DenySourceInNetworkAcl"
+    ]
+    # The same execution gives the same event id (derived, not random).
+    assert (
+        event["id"]
+        == status_change_event(
+            {**execution, "DocumentVersion": "1", "ExecutedBy": detail["ExecutedBy"]},
+            account,
+            region,
+            EPOCH,
+            EPOCH,
+            event["time"],
+        )["id"]
+    )
+
+
+def test_a_role_ssm_may_not_assume_fails_the_execution_before_any_step(emulator, target) -> None:
+    _, prerequisites = target
+    role = _deploy_documents(emulator)
+    iam = emulator.endpoints.client("iam")
+    ec2_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam.update_assume_role_policy(
+        RoleName="lab-ssm-automation", PolicyDocument=json.dumps(ec2_only)
+    )
+    parameters = {"InstanceId": prerequisites["instance_id"], "SourceIp": "203.0.113.66"}
+    execution, calls, timeline, published = _simulate(
+        emulator, "lab-DenySourceInNetworkAcl", parameters, role
+    )
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    assert execution["StepExecutions"] == []
+    assert not any(c["eventName"] == "CreateNetworkAclEntry" for c in calls)
+    assert [e["detail"]["Status"] for e in published] == ["Failed"]
+    finished = next(e for e in timeline if e["kind"] == "ssm.automation_finished")
+    assert finished["failure"] == "The defined assume role is unable to be assumed."
+    assert not any(e["kind"] == "responder.finished" for e in timeline)
+
+
+def test_ssm_may_assume_reads_the_trust_policy_and_its_conditions() -> None:
+    context = {
+        "aws:SourceAccount": "123456789012",
+        "aws:SourceArn": "arn:aws:ssm:us-east-1:123456789012:automation-execution/e-1",
+    }
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "ssm.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    assert ssm_may_assume({"Statement": [statement]}, context)
+    scoped = {
+        **statement,
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+            "ArnLike": {"aws:SourceArn": "arn:aws:ssm:*:123456789012:automation-execution/*"},
+        },
+    }
+    assert ssm_may_assume({"Statement": [scoped]}, context)
+    other_account = {**scoped, "Condition": {"StringEquals": {"aws:SourceAccount": "999"}}}
+    assert not ssm_may_assume({"Statement": [other_account]}, context)
+    not_other = {**scoped, "Condition": {"StringNotEquals": {"aws:SourceAccount": "999"}}}
+    assert ssm_may_assume({"Statement": [not_other]}, context)
+    unset = {**statement, "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}}}
+    assert not ssm_may_assume({"Statement": [unset]}, context)
+    if_exists = {**statement, "Condition": {"StringEqualsIfExists": {"aws:PrincipalTag/t": "x"}}}
+    assert ssm_may_assume({"Statement": [if_exists]}, context)
+    denied = {**statement, "Effect": "Deny"}
+    assert not ssm_may_assume({"Statement": [statement, denied]}, context)
+    ec2 = {**statement, "Principal": {"Service": "ec2.amazonaws.com"}}
+    assert not ssm_may_assume(json.dumps({"Statement": ec2}), context)
+
+
+def test_a_runbook_that_fixes_then_fails_is_no_response(emulator) -> None:
+    """Its first step closed the group, its last failed: the execution is Failed, and a failed
+    runbook is not the fix of the incident (nothing credits it; the person is told instead)."""
+    _, prerequisites = _attacked(emulator, "ec2-sg-open-ssh")
+    role = _deploy_documents(emulator)
+    emulator.endpoints.client("ssm").create_document(
+        Name="lab-FixThenFail",
+        DocumentType="Automation",
+        DocumentFormat="YAML",
+        Content=yaml.safe_dump(
+            {
+                "schemaVersion": "0.3",
+                "assumeRole": "{{ AutomationAssumeRole }}",
+                "parameters": {
+                    "AutomationAssumeRole": {"type": "String"},
+                    "GroupId": {"type": "String"},
+                },
+                "mainSteps": [
+                    {
+                        "name": "Revoke",
+                        "action": "aws:executeAwsApi",
+                        "inputs": {
+                            "Service": "ec2",
+                            "Api": "RevokeSecurityGroupIngress",
+                            "GroupId": "{{ GroupId }}",
+                            "IpPermissions": [
+                                {
+                                    "IpProtocol": "tcp",
+                                    "FromPort": 22,
+                                    "ToPort": 22,
+                                    "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+                                }
+                            ],
+                        },
+                    },
+                    {
+                        "name": "Check",
+                        "action": "aws:assertAwsResourceProperty",
+                        "inputs": {
+                            "Service": "ec2",
+                            "Api": "DescribeSecurityGroups",
+                            "GroupIds": ["{{ GroupId }}"],
+                            "PropertySelector": "$.SecurityGroups[0].GroupName",
+                            "DesiredValues": ["a name it does not have"],
+                        },
+                    },
+                ],
+            }
+        ),
+    )
+    execution, _, timeline, published = _simulate(
+        emulator, "lab-FixThenFail", {"GroupId": prerequisites["group_id"]}, role
+    )
+    steps = [(s["StepName"], s["StepStatus"]) for s in execution["StepExecutions"]]
+    assert steps == [("Revoke", "Success"), ("Check", "Failed")], steps
+    assert technique("ec2-sg-open-ssh").is_remediated(emulator.endpoints, prerequisites)
+    assert [e["detail"]["Status"] for e in published] == ["Failed"]
+    assert not any(e["kind"] == "responder.finished" for e in timeline)
