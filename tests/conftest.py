@@ -60,6 +60,7 @@ INTEGRATION_MODULES = {
     "attacks/test_benign.py",
     "attacks/test_techniques.py",
     "cli/test_cli.py",
+    "cli/test_experiments.py",
     "cli/test_stacks.py",
     "console/test_console.py",
     "detections/test_deployed.py",

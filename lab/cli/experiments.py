@@ -101,6 +101,14 @@ def run(
             "(`dask worker tcp://HOST:8786 --nthreads 1`). Sweep points run at once.",
         ),
     ] = None,
+    no_report: Annotated[
+        bool,
+        typer.Option(
+            "--no-report",
+            help="Write the trials, the timeline and the manifest only: no figures, no report "
+            "(draw them later with `lab report RUN_DIR`).",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario: deploy each architecture, detonate, observe, tear down, write results."""
     from lab.experiment.campaign import prepare, run_campaign
@@ -183,7 +191,10 @@ def run(
                 fail(f"interrupted; deployments torn down. {again}", code=130)
     print_summary(run_dir)
     console.print(f"wall time {time.perf_counter() - started:.1f} s; results in {run_dir}")
-    print_published(run_dir)
+    if no_report:
+        console.print(f"no figures or report (--no-report); draw them with: lab report {run_dir}")
+    else:
+        print_published(run_dir)
 
 
 def demo(out: Annotated[Path, typer.Option(help="Results root.")] = RESULTS_DIR) -> None:

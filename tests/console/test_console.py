@@ -126,7 +126,16 @@ def test_replay_of_a_finished_run_lights_the_path_in_order(browser, tmp_path):
         "operator: soc-24x7\nmax_trial_s: 86400\n"
     )
     subprocess.run(
-        [sys.executable, "-m", "lab.cli", "run", str(scenario), "--out", str(tmp_path / "out")],
+        [
+            sys.executable,
+            "-m",
+            "lab.cli",
+            "run",
+            str(scenario),
+            "--out",
+            str(tmp_path / "out"),
+            "--no-report",
+        ],
         check=True,
         capture_output=True,
     )

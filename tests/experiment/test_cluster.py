@@ -32,7 +32,7 @@ def _run(tmp_path: Path, name: str, *extra: str, scenario: dict = SCENARIO) -> P
     path.write_text(yaml.safe_dump(scenario))
     out = tmp_path / name
     result = subprocess.run(
-        [*LAB, "run", str(path), "--out", str(out), *extra],
+        [*LAB, "run", str(path), "--out", str(out), "--no-report", *extra],
         capture_output=True,
         text=True,
         timeout=900,

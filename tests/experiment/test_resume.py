@@ -69,7 +69,16 @@ def test_kill_9_then_resume_gives_the_same_rows_as_an_uninterrupted_run(tmp_path
     assert rows[: len(kept)] == kept  # nothing that had landed was rewritten
 
     fresh = subprocess.run(
-        [sys.executable, "-m", "lab.cli", "run", str(scenario), "--out", str(tmp_path / "fresh")],
+        [
+            sys.executable,
+            "-m",
+            "lab.cli",
+            "run",
+            str(scenario),
+            "--out",
+            str(tmp_path / "fresh"),
+            "--no-report",
+        ],
         capture_output=True,
         text=True,
     )

@@ -115,8 +115,8 @@ def test_same_seed_gives_identical_trials_and_a_resumed_run_adds_nothing(tmp_pat
     path = tmp_path / "repro.yaml"
     path.write_text(SCENARIO)
     scenario = load_scenario(path)
-    first = run_scenario(scenario, tmp_path / "a", target=EmulatedTarget())
-    second = run_scenario(scenario, tmp_path / "b", target=EmulatedTarget())
+    first = run_scenario(scenario, tmp_path / "a", target=EmulatedTarget())  # a process per arm
+    second = run_scenario(scenario, tmp_path / "b", jobs=1, target=EmulatedTarget())  # one by one
     assert (first / "trials.csv").read_text() == (second / "trials.csv").read_text()
     rows = (first / "trials.csv").read_text().splitlines()
     assert len(rows) == 1 + 4
@@ -345,7 +345,9 @@ def test_with_an_allow_list_both_arms_leave_the_declared_share_alone(tmp_path):
     for kept in (False, True):
         path = tmp_path / f"allow-list-{kept}.yaml"
         path.write_text(ALLOW_LIST_SCENARIO.format(allow_list=str(kept).lower()))
-        run = run_scenario(load_scenario(path), tmp_path / str(kept), target=EmulatedTarget())
+        run = run_scenario(
+            load_scenario(path), tmp_path / str(kept), jobs=1, target=EmulatedTarget()
+        )
         trials = pd.read_csv(run / "trials.csv").set_index("architecture")
         outcomes[kept] = trials["outcome"].to_dict()
     # Without the list both arms break the partner's share; with it neither does.

@@ -58,17 +58,29 @@ def test_prowler_is_asked_its_version_and_checks_once_per_installation(tmp_path,
     copy = tmp_path / "prowler"  # an installation of its own, whose reinstall this test can fake
     shutil.copy2(tool.executable(), copy)
     monkeypatch.setenv(tool.PROWLER_ENV, str(copy))
+    asked = []  # each question put to Prowler (each starts it: seconds of CPU)
+    ask_version, ask_checks = tool._ask_version, tool._ask_checks
+    monkeypatch.setattr(tool, "_ask_version", lambda b: asked.append("version") or ask_version(b))
+    monkeypatch.setattr(tool, "_ask_checks", lambda b: asked.append("checks") or ask_checks(b))
     assert tool.version() == tool.PINNED
     assert tool.unknown(["ec2", "nosuchservice"], [SSH_OPEN, "no_such_check"]) == [
         "service nosuchservice",
         "check no_such_check",
     ]
+    assert asked == ["version", "checks"]  # the real Prowler, asked once for both
     (kept,) = (tmp_path / "kept").iterdir()
     described = json.loads(kept.read_text())
     assert described["version"] == tool.PINNED and SSH_OPEN in described["checks"]
     kept.write_text(json.dumps(described | {"version": "read-from-the-kept-answer"}))
     assert tool.version() == "read-from-the-kept-answer"  # read, not asked again
+    assert asked == ["version", "checks"]
+    # Reinstalled: asked again (Prowler's answers are those it gave above, not started again).
+    monkeypatch.setattr(tool, "_ask_version", lambda b: asked.append("version") or tool.PINNED)
+    monkeypatch.setattr(
+        tool, "_ask_checks", lambda b: asked.append("checks") or described["checks"]
+    )
     stat = copy.stat()
     os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # reinstalled
-    assert tool.version() == tool.PINNED  # asked again
+    assert tool.version() == tool.PINNED
+    assert asked == ["version", "checks"] * 2
     assert len(list((tmp_path / "kept").iterdir())) == 2

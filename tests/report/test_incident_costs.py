@@ -52,7 +52,8 @@ def run_dir(tmp_path_factory):
             "--out",
             str(folder),
             "--jobs",
-            "2",
+            "1",
+            "--no-report",
         ],
         capture_output=True,
         text=True,
@@ -206,7 +207,16 @@ def test_lab_assumptions_sweeps_the_damage_at_the_baseline_point(tmp_path):
     (tmp_path / "sweep.yaml").write_text(SWEEP)
     command = [sys.executable, "-m", "lab.cli"]
     ran = subprocess.run(
-        [*command, "run", str(tmp_path / "sweep.yaml"), "--out", str(tmp_path), "--jobs", "2"],
+        [
+            *command,
+            "run",
+            str(tmp_path / "sweep.yaml"),
+            "--out",
+            str(tmp_path),
+            "--jobs",
+            "1",
+            "--no-report",
+        ],
         capture_output=True,
         text=True,
     )

@@ -27,7 +27,18 @@ def _run(tmp_path: Path, name: str, skip: str) -> tuple[list[dict[str, str]], li
     scenario.write_text(SCENARIO)
     out = tmp_path / name
     subprocess.run(
-        [sys.executable, "-m", "lab.cli", "run", str(scenario), "--out", str(out), "--jobs", "1"],
+        [
+            sys.executable,
+            "-m",
+            "lab.cli",
+            "run",
+            str(scenario),
+            "--out",
+            str(out),
+            "--jobs",
+            "1",
+            "--no-report",
+        ],
         env={**os.environ, "LAB_CRON_SKIP": skip},
         check=True,
         capture_output=True,

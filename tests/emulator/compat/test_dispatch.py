@@ -68,7 +68,18 @@ def _run(tmp_path: Path, name: str, caches: str) -> tuple[bytes, bytes]:
     scenario.write_text(SCENARIO)
     out = tmp_path / name
     subprocess.run(
-        [sys.executable, "-m", "lab.cli", "run", str(scenario), "--out", str(out), "--jobs", "1"],
+        [
+            sys.executable,
+            "-m",
+            "lab.cli",
+            "run",
+            str(scenario),
+            "--out",
+            str(out),
+            "--jobs",
+            "1",
+            "--no-report",
+        ],
         env={**os.environ, "LAB_EMULATOR_CACHES": caches},
         check=True,
         capture_output=True,
