@@ -4,14 +4,12 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 
 import pandas as pd
 
 from lab.experiment.store import TRIAL_COLUMNS
-
-LAB = [sys.executable, "-m", "lab.cli"]
+from tests.lab_command import LAB
 
 
 def test_techniques_lists_the_catalog_with_what_was_measured(tmp_path):

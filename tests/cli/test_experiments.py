@@ -5,9 +5,9 @@ import csv
 import json
 import os
 import subprocess
-import sys
 
-LAB = [sys.executable, "-m", "lab.cli"]
+from tests.lab_command import LAB
+
 SCENARIO = """
 name: no-report
 seed: 3

@@ -5,15 +5,14 @@ import csv
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from lab.architectures.own_stack import folder_digest
 from lab.attacks.registry import techniques
+from tests.lab_command import LAB
 
-LAB = [sys.executable, "-m", "lab.cli"]
 STACK = Path(__file__).parents[1] / "fixtures" / "stacks" / "eventbridge-sns"
 SCENARIO = """
 name: own-stack

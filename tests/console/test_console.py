@@ -9,7 +9,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -21,6 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from lab.console.diagrams import diagram, node_for
+from tests.lab_command import LAB
 
 CHROMIUM = os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("LAB_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -64,7 +64,7 @@ def _port() -> int:
 
 def _lab(*args: str, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "lab.cli", *args],
+        [*LAB, *args],
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -111,9 +111,7 @@ def test_events_light_the_nodes_the_diagram_file_names():
 
 
 def test_console_refuses_a_folder_that_is_not_a_run(tmp_path):
-    answer = subprocess.run(
-        [sys.executable, "-m", "lab.cli", "console", str(tmp_path)], capture_output=True, text=True
-    )
+    answer = subprocess.run([*LAB, "console", str(tmp_path)], capture_output=True, text=True)
     assert answer.returncode == 2
     assert "not a run folder" in answer.stderr + answer.stdout
 
@@ -127,9 +125,7 @@ def test_replay_of_a_finished_run_lights_the_path_in_order(browser, tmp_path):
     )
     subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "lab.cli",
+            *LAB,
             "run",
             str(scenario),
             "--out",
@@ -268,7 +264,7 @@ def test_live_lab_attack_alert_and_fix_by_lambda_and_by_a_student(browser, tmp_p
 def test_live_refuses_bad_input_before_deploying_anything(tmp_path):
     def live(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "lab.cli", "live", "--workdir", str(tmp_path / "w"), *args],
+            [*LAB, "live", "--workdir", str(tmp_path / "w"), *args],
             capture_output=True,
             text=True,
             timeout=60,

@@ -3,7 +3,6 @@ trials and timelines to the same sweep run one unit at a time; a worker that run
 calibration refuses the unit; bad addresses are refused before anything is written."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,8 @@ from lab.experiment.cluster import ClusterError, Stamp, parse_address
 from lab.experiment.plan import plan_run
 from lab.experiment.scenario import load_scenario
 from lab.sim.calibration import DEFAULT_CALIBRATION
+from tests.lab_command import LAB
 
-LAB = [sys.executable, "-m", "lab.cli"]
 SCENARIO = {
     "name": "cluster",
     "seed": 11,

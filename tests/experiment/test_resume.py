@@ -4,8 +4,9 @@ import csv
 import os
 import signal
 import subprocess
-import sys
 import time
+
+from tests.lab_command import LAB
 
 SCENARIO = """
 name: resume
@@ -29,7 +30,7 @@ def _interrupt_after_first_trial(tmp_path, sig, group=True):
     scenario.write_text(SCENARIO)
     out = tmp_path / "results"
     process = subprocess.Popen(
-        [sys.executable, "-m", "lab.cli", "run", str(scenario), "--out", str(out)],
+        [*LAB, "run", str(scenario), "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -59,7 +60,7 @@ def test_kill_9_then_resume_gives_the_same_rows_as_an_uninterrupted_run(tmp_path
     assert len(kept) == 1
 
     resumed = subprocess.run(
-        [sys.executable, "-m", "lab.cli", "run", str(scenario), "--resume", str(run_dir)],
+        [*LAB, "run", str(scenario), "--resume", str(run_dir)],
         capture_output=True,
         text=True,
     )
@@ -70,9 +71,7 @@ def test_kill_9_then_resume_gives_the_same_rows_as_an_uninterrupted_run(tmp_path
 
     fresh = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "lab.cli",
+            *LAB,
             "run",
             str(scenario),
             "--out",

@@ -5,11 +5,11 @@ reads is told from its syntax tree, not from text that only looks like a command
 import csv
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from lab.paths import REPO_ROOT
 from lab.sim.detector_reads import EVERYTHING, detector_reads
+from tests.lab_command import LAB
 
 SCENARIO = """
 name: cron-skipping
@@ -28,9 +28,7 @@ def _run(tmp_path: Path, name: str, skip: str) -> tuple[list[dict[str, str]], li
     out = tmp_path / name
     subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "lab.cli",
+            *LAB,
             "run",
             str(scenario),
             "--out",

@@ -4,7 +4,6 @@ trials and timelines, byte for byte, as a run without them (LAB_EMULATOR_CACHES=
 import inspect
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import boto3
@@ -14,6 +13,7 @@ from moto.core import responses
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from lab.emulator import EmulatorServer
+from tests.lab_command import LAB
 
 SCENARIO = """
 name: dispatch-caches
@@ -69,9 +69,7 @@ def _run(tmp_path: Path, name: str, caches: str) -> tuple[bytes, bytes]:
     out = tmp_path / name
     subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "lab.cli",
+            *LAB,
             "run",
             str(scenario),
             "--out",
