@@ -38,6 +38,7 @@ from typing import Any
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lab.emulator.compat.policies import conditions_hold
 from lab.emulator.compat.ssm import AUTOMATION_EXECUTION_PATH
 from lab.emulator.endpoints import boto3_session
 from lab.sim.eventbridge import json_path
@@ -164,27 +165,6 @@ def status_change_event(
     }
 
 
-def _condition_holds(condition: dict[str, Any], context: dict[str, str]) -> bool:
-    """The trust statement's string and ARN conditions on the keys Automation sets
-    (aws:SourceAccount, the execution's aws:SourceArn): ``...Equals`` / ``...Like`` and their
-    ``Not`` forms; a key it does not set fails the test unless the operator ends in ``IfExists``
-    (IAM User Guide, "IAM JSON policy elements: Condition operators")."""
-    for operator, tests in condition.items():
-        base = operator.removesuffix("IfExists")
-        for key, wanted in tests.items():
-            given = context.get(key)
-            if given is None:
-                if base == operator:
-                    return False
-                continue
-            values = [wanted] if isinstance(wanted, str) else list(wanted)
-            like = base.endswith("Like")
-            found = any(fnmatch.fnmatchcase(given, v) if like else given == v for v in values)
-            if found == ("Not" in base):
-                return False
-    return True
-
-
 def ssm_may_assume(trust: dict[str, Any] | str, context: dict[str, str]) -> bool:
     """Does a role's trust policy let Systems Manager (``ssm.amazonaws.com``) assume it for an
     execution with the ``context`` keys? (IAM User Guide, "Policy evaluation logic": a Deny that
@@ -201,7 +181,7 @@ def ssm_may_assume(trust: dict[str, Any] | str, context: dict[str, str]) -> bool
         applies = (
             any(fnmatch.fnmatchcase("sts:AssumeRole", a) for a in actions)
             and (principal == "*" or "ssm.amazonaws.com" in services)
-            and _condition_holds(statement.get("Condition") or {}, context)
+            and conditions_hold(statement.get("Condition") or {}, context)
         )
         if applies and statement.get("Effect") == "Deny":
             return False
