@@ -83,3 +83,33 @@ def test_a_deep_tmpdir_still_gets_its_fork_server(tmp_path):
     )
     assert out.stdout.strip().startswith("/tmp/lab-aws-cli-")
     assert not Path(out.stdout.strip()).exists()  # removed when stopped
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def test_the_providers_watchdog_waits_without_forking_and_ends_with_its_provider(tmpdir):
+    from lab.architectures.terraform_runner import _start_provider
+
+    process, _ = _start_provider(
+        _provider_binary(), {"PATH": "/usr/bin:/bin", "TMPDIR": str(tmpdir)}
+    )
+    try:
+        first = _children(process.pid)
+        assert len(first) == 2  # the provider and the reader of this process's pipe
+        time.sleep(3)
+        # A polling loop (`sleep 1`) would have forked a new child each second.
+        assert _children(process.pid) == first
+        provider = next(
+            c for c in first if "terraform-provider" in Path(f"/proc/{c}/cmdline").read_text()
+        )
+        os.kill(provider, signal.SIGKILL)  # the provider ends on its own: so does its watchdog
+        assert process.wait(timeout=30) == 0
+        assert not list(tmpdir.iterdir())
+    finally:
+        if process.poll() is None:
+            process.kill()
