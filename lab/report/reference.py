@@ -23,6 +23,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from lab.attacks.registry import benign_actions
+from lab.experiment.results import (
+    SWEEP_COLUMN_PREFIX,
+    load_trials,
+    per_point,
+    short_name,
+    sweep_columns,
+)
 from lab.report import false_alarms
 from lab.report.attribution import attribution_table
 from lab.report.bootstrap import cluster_bootstrap_ci
@@ -32,7 +39,6 @@ from lab.report.survival import km_fit, km_median, observation_window_s, surviva
 
 CONFIG = Path("docs") / "reference-runs.yaml"
 KEPT = Path("docs") / "reference-runs"
-KEPT_FILES = ("manifest.json", "trials.csv")
 PERSON_FILE = "person.csv"  # the person's alerts and work per trial, from the run's events.jsonl
 
 
@@ -140,15 +146,20 @@ def _share(trials: pd.DataFrame, outcome: str) -> str:
 
 
 def summary(run: KeptRun) -> pd.DataFrame:
-    """Per technique and architecture: trials, detected and remediated shares, Kaplan-Meier medians."""
+    """Per technique and architecture (and, in a sweep, per swept value): trials, detected and
+    remediated shares, Kaplan-Meier medians."""
     trials = run.trials
     window = observation_window_s(trials, run.manifest.get("scenario", {}))
+    swept = sweep_columns(trials)
+    keys = [*swept, "technique", "architecture"]
     rows = []
-    for (technique, architecture), group in trials.groupby(["technique", "architecture"]):
+    for values, group in trials.groupby(keys, sort=True):
         rows.append(
             {
-                "technique": technique,
-                "architecture": architecture,
+                **{
+                    short_name(k.removeprefix(SWEEP_COLUMN_PREFIX)): v
+                    for k, v in zip(keys, values, strict=True)
+                },
                 "trials": len(group),
                 "detected": f"{group['time_to_detect_s'].notna().mean():.0%}",
                 "remediated": f"{(group['outcome'] == 'remediated').mean():.0%}",
@@ -361,11 +372,23 @@ def headline_figure(run: KeptRun, stamp: str, path: Path) -> None:
     plt.close(fig)
 
 
+def coverage_figure(run: KeptRun, _: str, path: Path) -> None:
+    """The run's coverage matrix as ``lab report`` draws it (``figures.coverage_matrix``): per
+    technique and architecture, the majority outcome, the trials that had it and the median time to
+    detect, the cells a CSPM scan saw first marked; only its PNG is kept."""
+    from lab.report.figures import coverage_matrix
+
+    for drawn in coverage_matrix(coverage_table(run.trials), path.with_suffix("")):
+        if drawn != path:
+            drawn.unlink()
+
+
 # name -> (what it draws, the table whose numbers it shows: their digest goes in the block)
 FIGURES: dict[
     str, tuple[Callable[[KeptRun, str, Path], None], Callable[[KeptRun], pd.DataFrame]]
 ] = {
     "headline": (headline_figure, headline),
+    "coverage": (coverage_figure, coverage),
 }
 
 
@@ -505,9 +528,14 @@ def keep(root: Path, name: str, run_dir: Path) -> Path:
         raise ReferenceError(f"{run_dir} is not a complete run (status {manifest.get('status')})")
     folder = root / KEPT / name
     folder.mkdir(parents=True, exist_ok=True)
-    for file in KEPT_FILES:
-        (folder / file).write_bytes((run_dir / file).read_bytes())
-    run_person(run_dir).to_csv(folder / PERSON_FILE, index=False)
+    if (
+        manifest.get("kind") == "sweep"
+    ):  # every point's trials in one file, the swept values as columns
+        load_trials(run_dir).to_csv(folder / "trials.csv", index=False)
+    else:
+        (folder / "trials.csv").write_bytes((run_dir / "trials.csv").read_bytes())
+    (folder / "manifest.json").write_bytes((run_dir / "manifest.json").read_bytes())
+    per_point(run_dir, run_person).to_csv(folder / PERSON_FILE, index=False)
     # The calibration as the repository names it, not as this machine's checkout does.
     calibration = Path(manifest.get("calibration_path") or "")
     if calibration.is_absolute() and calibration.is_relative_to(root.resolve()):

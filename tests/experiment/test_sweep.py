@@ -236,3 +236,23 @@ def test_runs_lists_a_sweep_with_its_points_and_trials(sweep_run):
     assert result.returncode == 0, result.stderr
     line = next(line for line in result.stdout.splitlines() if "sweep of 2" in line)
     assert "complete" in line and " 4 " in line
+
+
+def test_a_sweep_is_kept_as_a_reference_run_with_one_summary_row_per_point(sweep_run, tmp_path):
+    from lab.report import reference
+
+    _, run_dir = sweep_run
+    folder = reference.keep(tmp_path, "sweep", run_dir)
+    kept = reference.KeptRun.read(tmp_path, "sweep")
+    assert kept.manifest["kind"] == "sweep" and len(kept.trials) == 4 and len(kept.person) == 4
+    summary = reference.summary(kept)
+    assert list(summary.columns[:3]) == [
+        "cloudtrail_to_eventbridge_s.scale",
+        "technique",
+        "architecture",
+    ]
+    assert summary["cloudtrail_to_eventbridge_s.scale"].tolist() == [0.2, 10.0]
+    assert summary["trials"].tolist() == [2, 2] and (summary["remediated"] == "100%").all()
+    # Slower delivery, later detection: the medians differ between the two points.
+    assert summary["median TTD (KM)"].nunique() == 2
+    assert (folder / "person.csv").is_file()
