@@ -105,11 +105,12 @@ def keep(
 
 
 def rounded(value: float, digits: int = 3) -> str:
-    """``value`` to ``digits`` significant digits, thousands separated (n/a when not finite)."""
+    """``value`` to ``digits`` significant digits, thousands separated; a whole number (a count)
+    as it is; n/a when not finite."""
     if not math.isfinite(value):
         return "n/a"
-    if value == 0:
-        return "0"
+    if value == int(value):
+        return f"{int(value):,}"
     decimals = digits - 1 - math.floor(math.log10(abs(value)))
     return f"{round(value, decimals):,.{max(decimals, 0)}f}"
 
@@ -162,7 +163,10 @@ def bench(root: Path) -> str:
     kept = _read(root)
     if kept is None:
         return NOT_MEASURED
-    return f"{measures(kept).to_markdown(index=False)}\n\n{stamp(kept)}"
+    table = measures(kept).to_markdown(
+        index=False, disable_numparse=True, colalign=("left", "right", "right", "left")
+    )
+    return f"{table}\n\n{stamp(kept)}"
 
 
 def per_technique(kept: dict[str, Any]) -> pd.DataFrame:
@@ -199,7 +203,7 @@ def techniques(root: Path) -> str:
     if not rows:
         return f"No technique measured (`TECHNIQUES=none`).\n\n{stamp(kept)}"
     over = sum(1 for r in rows if r["over_floor_x"] > OVER_FLOOR_X)
-    return (
-        f"{per_technique(kept).to_markdown(index=False)}\n\n"
-        f"{over} of {len(rows)} over {OVER_FLOOR_X:g}x their floor.\n\n{stamp(kept)}"
+    table = per_technique(kept).to_markdown(
+        index=False, disable_numparse=True, colalign=("left", "left", *["right"] * 5, "left")
     )
+    return f"{table}\n\n{over} of {len(rows)} over {OVER_FLOOR_X:g}x their floor.\n\n{stamp(kept)}"
