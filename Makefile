@@ -157,9 +157,9 @@ lint: $(STAMP) $(CHECKOV_STAMP)
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(PROWLER_VENV) $(CUSTODIAN_VENV) $(UV_VENV) build .work
 
-bench: $(STAMP)  ## measure the lab itself (prints tables, writes results/benchmarks/*.json; TECHNIQUES=a,b|none TRIALS=N)
+bench: $(STAMP)  ## measure the lab itself (prints tables, writes results/benchmarks/*.json; TECHNIQUES=a,b|none TRIALS=N; KEEP=1: also docs/reference-runs/bench.json)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python benchmarks/run.py $(if $(CAMPAIGN),--campaign $(CAMPAIGN),) \
-	  $(if $(TECHNIQUES),--techniques $(TECHNIQUES),) $(if $(TRIALS),--trials $(TRIALS),)
+	  $(if $(TECHNIQUES),--techniques $(TECHNIQUES),) $(if $(TRIALS),--trials $(TRIALS),) $(if $(KEEP),--keep,)
 
 bench-live: $(STAMP)  ## a live lab at a class's speed: wall time from detonate to each fix (SPEED=60)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python benchmarks/live.py --speed $(or $(SPEED),60)

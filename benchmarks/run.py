@@ -19,6 +19,10 @@ Measured in one run, on this machine:
   server), flagged over 1.5x (``benchmarks/trial_profile.py`` measures it);
 - peak memory (this process and its children);
 - with ``--campaign SCENARIO``: the whole scenario's wall time and virtual-time compression.
+
+``--keep`` also writes ``docs/reference-runs/bench.json`` (``lab.report.bench_page``), which
+``lab reference write`` renders into docs/scaling.md; ``--out-root DIR`` writes it and the JSON of
+``results/benchmarks/`` under DIR instead of the repository (the tests do).
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ from lab.emulator import EmulatorServer
 from lab.experiment.scenario import Scenario
 from lab.experiment.target import TrialRequest
 from lab.experiment.trial import run_trial
-from lab.paths import RESULTS_DIR
+from lab.paths import REPO_ROOT, RESULTS_DIR
+from lab.report import bench_page
 from lab.sim.calibration import Calibration
 from lab.sim.cloudtrail import as_eventbridge_event
 
@@ -63,11 +68,6 @@ import trial_profile  # beside this script
 OPTIONS: dict[str, dict[str, str]] = {
     "serverless": {"alert_email": "security@example.com"},
     "manual": {},
-}
-TARGETS = {
-    "records_per_s": 50_000,
-    "compression_x": 1_000,
-    "overhead_vs_floor_x": 1.5,
 }
 
 
@@ -161,7 +161,7 @@ def print_technique_table(console: Console, rows: list[dict[str, Any]]) -> None:
         table.add_column(
             column, justify="left" if column in ("technique", "arch") else "right", no_wrap=True
         )
-    limit = TARGETS["overhead_vs_floor_x"]
+    limit = bench_page.OVER_FLOOR_X
     for row in sorted(rows, key=lambda r: -r["cpu_per_trial_s"]):
         table.add_row(
             row["technique"],
@@ -383,7 +383,25 @@ def main() -> None:
         help="the per-technique table's techniques: all (the catalog), none, or a,b,c",
     )
     parser.add_argument("--trials", type=int, default=1, help="trials per technique and arm")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="also write docs/reference-runs/bench.json, the numbers docs/scaling.md shows",
+    )
+    parser.add_argument(
+        "--out-root",
+        type=Path,
+        default=REPO_ROOT,
+        help="write docs/reference-runs/bench.json and results/benchmarks/ under this folder "
+        "(default: the repository)",
+    )
     args = parser.parse_args()
+    if args.keep and bench_page.dirty(REPO_ROOT):
+        print(
+            "warning: the checkout has uncommitted changes: bench.json records dirty: true "
+            "(commit first for numbers the docs can quote)",
+            file=sys.stderr,
+        )
     console = Console(width=120)
     results: dict[str, float] = {}
     rows: list[dict[str, Any]] = []
@@ -457,9 +475,8 @@ def main() -> None:
                     results["emulator_call_cpu_ms"] / 1000,
                     results["cli_fork_run_cpu_ms"] / 1000,
                 )
-            limit = TARGETS["overhead_vs_floor_x"]
             results["techniques_over_floor_limit"] = float(
-                sum(1 for r in rows if r["over_floor_x"] > limit)
+                sum(1 for r in rows if r["over_floor_x"] > bench_page.OVER_FLOOR_X)
             )
         if args.campaign:
             with tempfile.TemporaryDirectory() as tmp:
@@ -471,19 +488,12 @@ def main() -> None:
     for column in ("measure", "value", "target"):
         table.add_column(column, justify="left" if column == "measure" else "right")
     for key, value in results.items():
-        target = next(
-            (
-                f">= {v:,}" if not k.startswith("overhead") else f"<= {v}"
-                for k, v in TARGETS.items()
-                if key.endswith(k)
-            ),
-            "",
-        )
-        table.add_row(key, f"{value:,.3f}", target)
+        target = bench_page.target(key)
+        table.add_row(key, f"{value:,.3f}", target.shown() if target else "")
     console.print(table)
     if rows:
         print_technique_table(console, rows)
-    out = RESULTS_DIR / "benchmarks" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out = args.out_root / RESULTS_DIR / "benchmarks" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         json.dumps(
@@ -498,6 +508,20 @@ def main() -> None:
         )
     )
     console.print(f"written: {out}")
+    if args.keep:
+        bench_page.keep(
+            args.out_root,
+            {
+                "campaign": args.campaign.as_posix() if args.campaign else None,
+                "techniques": args.techniques,
+                "trials": args.trials,
+            },
+            results,
+            rows,
+        )
+        console.print(
+            f"written: {args.out_root / bench_page.BENCH} (`lab reference write` puts it in docs/)"
+        )
 
 
 if __name__ == "__main__":

@@ -454,6 +454,10 @@ def render(root: Path, block: Block, references: References, draw: bool = False)
         return scenario_fields(root)
     if block.table == "timings":
         return timings(root)
+    if block.table in ("bench", "bench-techniques"):  # benchmarks/run.py --keep
+        from lab.report import bench_page
+
+        return bench_page.bench(root) if block.table == "bench" else bench_page.techniques(root)
     if block.table == "calibration":
         return calibration(root)
     run = KeptRun.read(root, block.run)
