@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lab import interrupt
+from lab import interrupt, parent_watch
 from lab.architectures.registry import SPLITTABLE, splits_on_one_machine
 from lab.attacks.registry import technique as get_technique
 from lab.cost.usage import meter_run, record_inventory
@@ -42,6 +42,7 @@ class RunError(RuntimeError):
 
 def _worker(unit: WorkUnit, out: Any, claims: Any = None) -> None:
     interrupt.install()
+    parent_watch.exit_with_parent()
     claim = None if claims is None else claims.get  # blocking: a None per worker ends the queue
     with contextlib.suppress(BaseException):  # failures are reported through the queue
         run_unit(unit, emit=out.put, claim=claim)

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from lab import parent_watch
 from lab.architectures import snapshot
 from lab.architectures.registry import arm_base, build
 from lab.attacks.lifecycle import TechniqueRun
@@ -59,6 +60,7 @@ class OpenAttack:
 
 def serve(spec: LiveSpec, commands: Any, out: Any) -> None:
     """The worker's main: deploy, then run the account until ``stop`` (errors go out as such)."""
+    parent_watch.exit_with_parent()
     try:
         _serve(spec, commands, out)
     except Exception as exc:  # the parent shows it and stops the session
