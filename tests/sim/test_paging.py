@@ -71,13 +71,10 @@ def test_the_manual_baseline_pages_by_cli_and_the_person_fixes_it_at_night(
     emulator, tmp_path, paged
 ):
     arch = ManualArchitecture(detectors=("config",), alert_phone=PAGER_PHONE if paged else None)
-    deployed = arch.deploy(emulator.endpoints, tmp_path / "manual")
-    try:
-        topic = emulator.endpoints.client("sns").list_topics()["Topics"][0]["TopicArn"]
-        assert _sms_subscriptions(emulator.endpoints, topic) == ([PAGER_PHONE] if paged else [])
-        row, events = _night_trial(emulator, tmp_path, "manual")
-    finally:
-        arch.destroy(emulator.endpoints, tmp_path / "manual")
+    deployed = arch.deploy(emulator.endpoints, tmp_path / "manual")  # the next test resets it
+    topic = emulator.endpoints.client("sns").list_topics()["Topics"][0]["TopicArn"]
+    assert _sms_subscriptions(emulator.endpoints, topic) == ([PAGER_PHONE] if paged else [])
+    row, events = _night_trial(emulator, tmp_path, "manual")
     assert deployed is not None
     assert row["outcome"] == "remediated", row
     read = [e for e in events if e["kind"] == "operator.read_alert"]
@@ -103,17 +100,14 @@ def test_the_serverless_stack_pages_by_terraform_and_the_person_answers_the_page
             "auto_remediation": False,  # every fix left to the person, so the page matters
         }
     )
-    deploy_kept(arch, emulator, tmp_path / "serverless")
-    try:
-        topic = next(
-            t["TopicArn"]
-            for t in emulator.endpoints.client("sns").list_topics()["Topics"]
-            if t["TopicArn"].endswith(":lab-security-alerts")
-        )
-        assert _sms_subscriptions(emulator.endpoints, topic) == [PAGER_PHONE]
-        row, events = _night_trial(emulator, tmp_path, "serverless")
-    finally:
-        arch.destroy(emulator.endpoints, tmp_path / "serverless")
+    deploy_kept(arch, emulator, tmp_path / "serverless")  # no destroy: the next test resets it
+    topic = next(
+        t["TopicArn"]
+        for t in emulator.endpoints.client("sns").list_topics()["Topics"]
+        if t["TopicArn"].endswith(":lab-security-alerts")
+    )
+    assert _sms_subscriptions(emulator.endpoints, topic) == [PAGER_PHONE]
+    row, events = _night_trial(emulator, tmp_path, "serverless")
     assert row["outcome"] == "remediated", row
     assert row["remediated_by"].startswith("operator:"), row
     assert row["time_to_remediate_s"] < 6 * 3600  # not Monday morning
