@@ -95,7 +95,7 @@ def permissions_dry_run(scenario: Any, policy: Path | None) -> None:
     from lab.attacks.registry import technique
     from lab.cli.output import progress_bar
     from lab.targets.guardrails import GuardrailError, load_config, region_of
-    from lab.targets.permissions import LAB_POLICY, check, listing
+    from lab.targets.permissions import LAB_POLICY, check, kept_rehearsal, listing
 
     policy = policy or LAB_POLICY
     if not policy.is_file():
@@ -114,6 +114,13 @@ def permissions_dry_run(scenario: Any, policy: Path | None) -> None:
         f"on an emulated account; each IAM action checked against {policy} in {region}.",
         highlight=False,
     )
+    kept = kept_rehearsal(arms, chosen)
+    if kept is not None and kept.is_file():
+        console.print(
+            f"the same rehearsal on this code is kept ({kept}): its actions are checked again "
+            "(LAB_SNAPSHOTS=0 rehearses anew)",
+            highlight=False,
+        )
     with progress_bar() as bar:
         # each architecture: its deploy, each technique, its destroy
         task = bar.add_task("starting", total=len(arms) * (len(chosen) + 2))

@@ -122,9 +122,23 @@ def test_a_dry_run_lists_each_arms_actions_and_fails_on_a_policy_that_refuses_on
     assert "2 refused by narrower.json" in denied.stdout
     assert not (tmp_path / "results").exists()
 
+    # Another policy on the same code: the kept rehearsal's actions are checked again (seconds,
+    # not a rehearsal's minutes), the same actions as the first dry run listed.
     allowed = _lab(*args, cwd=tmp_path, config=config)
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert "0 refused by aws-lab-policy.json" in allowed.stdout
+    assert "the same rehearsal on this code is kept" in allowed.stdout
+
+    def listed(out: str) -> set[str]:
+        return {
+            line.split()[1]
+            for line in out.splitlines()
+            if line.split()[:1] in (["allowed"], ["REFUSED"], ["attempt"])
+        }
+
+    assert listed(allowed.stdout) == listed(denied.stdout) and "ec2:RunInstances" in listed(
+        allowed.stdout
+    )
 
 
 def test_a_dry_run_needs_the_aws_target_and_a_policy_file(tmp_path):
