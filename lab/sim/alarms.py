@@ -130,7 +130,9 @@ class Metrics:
         self.sim.env.process(self._arrive(datapoint))
 
     def _arrive(self, datapoint: Datapoint):
-        yield self.sim.env.timeout(self.sim.draw("metric_filter_to_datapoint_s", datapoint.cron))
+        yield self.sim.env.timeout(
+            self.sim.draw("metric_filter_to_datapoint_s", datapoint.cron, datapoint.background)
+        )
         key = (datapoint.namespace, datapoint.metric, datapoint.dimensions)
         self.points[key].append((datapoint.timestamp_s, datapoint.value))
         if not datapoint.background and datapoint.value:

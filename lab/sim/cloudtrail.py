@@ -84,6 +84,7 @@ class CloudTrail:
         self.s3 = sim.endpoints.client("s3", "observer")
         self._files: dict[tuple[str, int], list[Record]] = {}
         self._not_cron_only: set[tuple[str, int]] = set()
+        self._not_background_only: set[tuple[str, int]] = set()
         self._trails: Readback[list[dict[str, Any]]] = Readback(
             sim.recorder, {"cloudtrail.amazonaws.com"}
         )
@@ -164,10 +165,10 @@ class CloudTrail:
                 self.sim.env.process(self._to_logs(records, trail, True))
             if trail.get("S3BucketName"):
                 for record in records:
-                    self._to_s3_file(record, trail)
+                    self._to_s3_file(record, trail, background=True)
 
     def _background_to_eventbridge(self, records: list[Record]):
-        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_eventbridge_s"))
+        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_eventbridge_s", background=True))
         events = [as_eventbridge_event(r) for r in records]
         self.sim.log(
             "cloudtrail.delivered_to_eventbridge",
@@ -183,7 +184,7 @@ class CloudTrail:
     def _to_eventbridge(
         self, record: Record, trails: list[str], background: bool = False, cron: bool = False
     ):
-        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_eventbridge_s", cron))
+        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_eventbridge_s", cron, background))
         event = as_eventbridge_event(record)
         self.sim.log(
             "cloudtrail.delivered_to_eventbridge",
@@ -204,7 +205,9 @@ class CloudTrail:
         background: bool = False,
         cron: bool = False,
     ):
-        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_cloudwatch_logs_s", cron))
+        yield self.sim.env.timeout(
+            self.sim.draw("cloudtrail_to_cloudwatch_logs_s", cron, background)
+        )
         group = trail["CloudWatchLogsLogGroupArn"].split(":log-group:")[1].split(":")[0]
         account, region = records[0]["recipientAccountId"], records[0]["awsRegion"]
         t = self.sim.now
@@ -227,7 +230,9 @@ class CloudTrail:
             cron=cron,
         )
 
-    def _to_s3_file(self, record: Record, trail: dict[str, Any], cron: bool = False) -> None:
+    def _to_s3_file(
+        self, record: Record, trail: dict[str, Any], cron: bool = False, background: bool = False
+    ) -> None:
         window = math.floor(self.sim.now / S3_FILE_WINDOW_S) * S3_FILE_WINDOW_S
         slot = (trail["Name"], window)
         if slot not in self._files:
@@ -236,13 +241,18 @@ class CloudTrail:
         self._files[slot].append({k: v for k, v in record.items() if k != "lab"})
         if not cron:
             self._not_cron_only.add(slot)
+        if not background:
+            self._not_background_only.add(slot)
 
     def _write_file(self, trail: dict[str, Any], slot: tuple[str, int]):
         yield self.sim.env.timeout(slot[1] + S3_FILE_WINDOW_S - self.sim.now)
         # A file of the cron's calls alone draws from the cron's stream (see Simulation.draw).
         cron_only = slot not in self._not_cron_only
         self._not_cron_only.discard(slot)
-        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_s3_s", cron_only))
+        # And one of the background load's records alone from the background's.
+        background_only = slot not in self._not_background_only
+        self._not_background_only.discard(slot)
+        yield self.sim.env.timeout(self.sim.draw("cloudtrail_to_s3_s", cron_only, background_only))
         records = self._files.pop(slot)
         account = records[0]["recipientAccountId"]
         region = records[0]["awsRegion"]

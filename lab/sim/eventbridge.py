@@ -197,7 +197,7 @@ class EventBridge:
     def _invoke(
         self, target: dict[str, Any], event: dict[str, Any], rule: Rule, background: bool = False
     ):
-        yield self.sim.env.timeout(self.sim.draw("eventbridge_to_target_s"))
+        yield self.sim.env.timeout(self.sim.draw("eventbridge_to_target_s", background=background))
         arn = target["Arn"]
         if arn.startswith("arn:aws:lambda:"):
             payload = transform_input(target, event)

@@ -28,6 +28,18 @@ Record = dict[str, Any]
 Listener = Callable[[Record], None]
 
 
+# The extra key of the background load's streams (a run without background draws none of them).
+BACKGROUND_STREAM = 0xB6
+
+
+def substream(rng: np.random.Generator, *key: int) -> np.random.Generator:
+    """A stream of its own under ``rng``'s seed, for ``key`` (the same key gives the same draws)."""
+    seeds = rng.bit_generator.seed_seq
+    return np.random.default_rng(
+        np.random.SeedSequence(seeds.entropy, spawn_key=(*seeds.spawn_key, *key))  # type: ignore[attr-defined]
+    )
+
+
 class _Interruptible:
     """Ctrl-C checked before every step of a SimPy environment (``lab.interrupt``)."""
 
@@ -95,23 +107,24 @@ class Simulation:
     def at(self, seconds: float) -> str:
         return format_event_time(self.epoch + timedelta(seconds=seconds))
 
-    def draw(self, stage: str, cron: bool = False) -> float:
+    def draw(self, stage: str, cron: bool = False, background: bool = False) -> float:
         """A delay for ``stage`` from the calibration, in seconds, from the stage's own stream.
 
         Each stage draws from its own stream (derived from the trial's seed and the stage's name),
         and what the monitoring cron's own calls cause (``cron``) from a stream of their own: how
         many detector runs the cron executes (``lab.sim.cron`` skips those that cannot answer
-        differently) then changes no other delay of the trial."""
-        return self.calibration.stage(stage).sample(self.stream(stage, cron))
+        differently) then changes no other delay of the trial. What the background load causes
+        (``background``) draws from streams of its own too: the attack's own delays are the same
+        draws at every load (common random numbers across a load sweep's points)."""
+        return self.calibration.stage(stage).sample(self.stream(stage, cron, background))
 
-    def stream(self, name: str, cron: bool = False) -> np.random.Generator:
+    def stream(
+        self, name: str, cron: bool = False, background: bool = False
+    ) -> np.random.Generator:
         """The random stream ``name`` of this trial (the same name gives the same draws)."""
-        key = (stable_key(name), int(cron))
+        key = (stable_key(name), int(cron), *((BACKGROUND_STREAM,) if background else ()))
         if key not in self._streams:
-            seeds = self.rng.bit_generator.seed_seq
-            self._streams[key] = np.random.default_rng(
-                np.random.SeedSequence(seeds.entropy, spawn_key=(*seeds.spawn_key, *key))  # type: ignore[attr-defined]
-            )
+            self._streams[key] = substream(self.rng, *key)
         return self._streams[key]
 
     # -- records ---------------------------------------------------------------------------

@@ -235,7 +235,9 @@ class LambdaRuntime:
         config = function["Configuration"]
         environment = self._warm_environment(name, config["CodeSha256"])
         cold = environment is None
-        start_s = self.sim.draw("lambda_cold_start_s" if cold else "lambda_warm_start_s")
+        start_s = self.sim.draw(
+            "lambda_cold_start_s" if cold else "lambda_warm_start_s", background=background
+        )
         yield self.sim.env.timeout(start_s)
         if environment is None:
             environment = self._start(name, function)
@@ -249,10 +251,12 @@ class LambdaRuntime:
         }
         response = environment.call(request, config.get("Timeout", 3) * _WALL_TIMEOUT_FACTOR)
         self.sim.pump(background=background)
-        duration_s = self.sim.draw("lambda_duration_s")
+        duration_s = self.sim.draw("lambda_duration_s", background=background)
         yield self.sim.env.timeout(duration_s)
         environment.busy_until_s = self.sim.now
-        environment.expires_at_s = self.sim.now + self.sim.draw("lambda_idle_expiry_s")
+        environment.expires_at_s = self.sim.now + self.sim.draw(
+            "lambda_idle_expiry_s", background=background
+        )
         self.sim.log(
             "lambda.invoked",
             # Billed: handler time plus, since August 2025, the INIT phase of a cold start.

@@ -37,7 +37,7 @@ import numpy as np
 
 from lab.emulator.endpoints import Endpoints
 from lab.sim.calibration import OperatorProfile
-from lab.sim.kernel import Simulation
+from lab.sim.kernel import BACKGROUND_STREAM, Simulation, substream
 from lab.sim.runbook_index import (
     FailedRunbook,
     Order,
@@ -117,9 +117,20 @@ class OnCallPerson:
         self._read: set[str] = set()  # messages read (by SNS message), whichever copy came first
         self._look_at: dict[str, float] = {}  # channel -> when the person looks at it next
         self._free_at = [0.0] * profile.capacity  # when each of their hands is free
+        self._background_rng: np.random.Generator | None = None
 
     def _now(self) -> float:
         return self.clock().timestamp()
+
+    def _rng(self, alert: Message) -> np.random.Generator:
+        """The person's stream for ``alert``: what the background load sends them (noise alarms,
+        its Lambdas' alerts) has a stream of its own, so the attack's alerts get the same reading,
+        diagnosing and typing times at every load (common random numbers across a load sweep)."""
+        if not getattr(alert, "background", False):
+            return self.rng
+        if self._background_rng is None:
+            self._background_rng = substream(self.rng, BACKGROUND_STREAM)
+        return self._background_rng
 
     def _look(self, channel: str, draw: Callable[[], float], alert: Message) -> float:
         """Seconds until the person next looks at ``channel`` (their mailbox or pager). One look
@@ -138,7 +149,7 @@ class OnCallPerson:
         off_duty_s = self.profile.availability.wait_s(self.clock()) if self.on_hours else 0.0
         if off_duty_s > 0:
             self.log("operator.off_duty", alert, subject=alert.subject, wait_s=round(off_duty_s, 3))
-        return off_duty_s + self.profile.read_alert_s.sample(self.rng)
+        return off_duty_s + self.profile.read_alert_s.sample(self._rng(alert))
 
     def _queue(self, alert: Message, work_s: float) -> float:
         """Book ``work_s`` of the person's time from now: seconds until they can start it (they
@@ -159,7 +170,7 @@ class OnCallPerson:
             if ack is None:
                 self.log("operator.page_ignored", alert, subject=alert.subject)
                 return
-            yield self._look("pager", lambda: ack.sample(self.rng), alert)
+            yield self._look("pager", lambda: ack.sample(self._rng(alert)), alert)
             via = {"via": "page"}
         else:
             yield self._look("mailbox", lambda: self._mail_delay(alert), alert)
@@ -178,7 +189,7 @@ class OnCallPerson:
         else:
             order = runbook_order(_detail(alert), self.runbooks_dir / RUNBOOK_INDEX)
         if order is None:
-            review_s = self.profile.review_alert_s.sample(self.rng)
+            review_s = self.profile.review_alert_s.sample(self._rng(alert))
             self._queue(alert, review_s)  # reviewing takes their time too
             self.log(
                 "operator.acknowledged", alert, subject=alert.subject, work_s=round(review_s, 3)
@@ -221,9 +232,10 @@ class OnCallPerson:
         if not script.exists():
             self.log("operator.runbook_missing", alert, runbook=runbook)
             return
-        diagnose_s = self.profile.diagnose_s.sample(self.rng)
+        rng = self._rng(alert)
+        diagnose_s = self.profile.diagnose_s.sample(rng)
         commands = count_commands(script.read_text())
-        typing_s = sum(self.profile.runbook_command_s.sample(self.rng) for _ in range(commands))
+        typing_s = sum(self.profile.runbook_command_s.sample(rng) for _ in range(commands))
         yield self._queue(alert, diagnose_s + typing_s)
         yield diagnose_s
         yield typing_s

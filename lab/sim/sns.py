@@ -104,7 +104,10 @@ class SNS:
     def _deliver(self, alert: Alert):
         paged = alert.channel == "sms"
         yield self.sim.env.timeout(
-            self.sim.draw("sns_sms_delivery_s" if paged else "sns_email_delivery_s")
+            self.sim.draw(
+                "sns_sms_delivery_s" if paged else "sns_email_delivery_s",
+                background=alert.background,
+            )
         )
         self.sim.log(
             "sns.delivered",
