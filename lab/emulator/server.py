@@ -185,6 +185,25 @@ class EmulatorServer:
         self.retries.forget()
         self.recorder.clock = wall_clock  # a simulation may have left its virtual clock
 
+    def forget_log_events(self) -> None:
+        """Drop every log stream of every log group (and every Logs Insights query), keeping the
+        groups and their configuration (metric filters, subscriptions, retention, keys).
+
+        Log events are what a simulation writes (the trail's delivery, the agents), never a deploy
+        or a technique. Each trial runs on a virtual clock of its own, and trials in one account
+        overlap in virtual time (each technique's trial k is drawn in the same week): events a trial
+        before it wrote fell inside a later trial's windows, so a person's ``filter-log-events``
+        found another technique's calls, and which ones depended on the techniques a split
+        worker had taken before (``lab.experiment.trial.run_trial`` calls this first)."""
+        from moto.logs.models import logs_backends
+
+        with self.ids.exclusive():  # no request is half-way through a stream
+            for regions in logs_backends.values():
+                for backend in regions.values():
+                    backend.queries.clear()
+                    for group in backend.groups.values():
+                        group.streams.clear()
+
     # Services whose account state moto makes on first use, some of it with random ids (EC2's
     # default VPC, subnets and security group; IAM's managed policies): touched in this order.
     _MADE_ON_FIRST_USE = (
