@@ -1,4 +1,8 @@
+import json
+import os
 import socket
+import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -31,6 +35,45 @@ def test_reset_forgets_resources(emulator):
     emulator.reset()
     assert sns.list_topics()["Topics"] == []
     assert emulator.recorder.records()[-1]["eventName"] == "ListTopics"
+
+
+def test_forget_log_events_leaves_the_groups_and_no_event_a_cli_search_finds(emulator):
+    # What a trial wrote (the trail's records, delivered) is gone for the next trial; the deployed
+    # groups and metric filters stay, and a sender writes to the same stream name again.
+    logs = emulator.endpoints.client("logs")
+    logs.create_log_group(logGroupName="/lab/trail")
+    logs.put_metric_filter(
+        logGroupName="/lab/trail",
+        filterName="bucket-policy",
+        filterPattern="{ $.eventName = PutBucketAcl }",
+        metricTransformations=[{"metricName": "M", "metricNamespace": "N", "metricValue": "1"}],
+    )
+    now_ms = int(time.time() * 1000)
+    record = json.dumps({"eventName": "PutBucketAcl", "requestParameters": {"bucketName": "b"}})
+    logs.create_log_stream(logGroupName="/lab/trail", logStreamName="s")
+    logs.put_log_events(
+        logGroupName="/lab/trail",
+        logStreamName="s",
+        logEvents=[{"timestamp": now_ms, "message": record}],
+    )
+    env = {**os.environ, **emulator.endpoints.cli_env("operator")}
+
+    def search() -> list[str]:  # cis-alarm-events.sh's search, as the person runs it
+        argv = ["aws", "logs", "filter-log-events", "--log-group-name", "/lab/trail"]
+        argv += ["--filter-pattern", "{ $.eventName = PutBucketAcl }"]
+        argv += ["--start-time", str(now_ms - 3_600_000), "--end-time", str(now_ms + 60_000)]
+        argv += ["--query", "events[].message", "--output", "json"]
+        done = subprocess.run(argv, env=env, check=True, capture_output=True, text=True)
+        return json.loads(done.stdout)
+
+    assert search() == [record]
+    emulator.forget_log_events()
+    assert search() == []
+    groups = logs.describe_log_groups()["logGroups"]
+    assert [g["logGroupName"] for g in groups] == ["/lab/trail"]
+    assert logs.describe_log_streams(logGroupName="/lab/trail")["logStreams"] == []
+    assert logs.describe_metric_filters(logGroupName="/lab/trail")["metricFilters"]
+    logs.create_log_stream(logGroupName="/lab/trail", logStreamName="s")
 
 
 def test_export_lines_point_the_cli_at_the_emulator(emulator):
