@@ -204,6 +204,25 @@ class EmulatorServer:
                     for group in backend.groups.values():
                         group.streams.clear()
 
+    def restore_alarm_states(self) -> None:
+        """Put every alarm back in the state it was created in (its first state in its history),
+        its history emptied. A simulation sets the states (``lab.sim.alarms``) and a trial starts
+        from the state an alarm has in the account: an alarm a trial before it left in ALARM
+        (another technique's, in a split worker's account or not) made this trial's first
+        evaluation an ALARM -> OK of its own, and would have kept an attack's datapoint from
+        raising it (``lab.experiment.trial.run_trial`` calls this first)."""
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        with self.ids.exclusive():
+            for regions in cloudwatch_backends.values():
+                for backend in regions.values():
+                    for alarm in backend.alarms.values():
+                        if alarm.history:  # moto's: ("StateUpdate", the state before) per change
+                            _, reason, reason_data, value, moment = alarm.history[0]
+                            alarm.state_reason, alarm.state_reason_data = reason, reason_data
+                            alarm.state_value, alarm.state_updated_timestamp = value, moment
+                            alarm.history = []
+
     # Services whose account state moto makes on first use, some of it with random ids (EC2's
     # default VPC, subnets and security group; IAM's managed policies): touched in this order.
     _MADE_ON_FIRST_USE = (

@@ -76,6 +76,42 @@ def test_forget_log_events_leaves_the_groups_and_no_event_a_cli_search_finds(emu
     logs.create_log_stream(logGroupName="/lab/trail", logStreamName="s")
 
 
+def test_restore_alarm_states_puts_each_alarm_back_as_created(emulator):
+    # A trial left the alarm in ALARM; the next trial starts from the state a fresh deploy gives.
+    cloudwatch = emulator.endpoints.client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="sg-changes",
+        MetricName="SecurityGroupEventCount",
+        Namespace="CISBenchmark",
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    created = cloudwatch.describe_alarms(AlarmNames=["sg-changes"])["MetricAlarms"][0]
+    env = {**os.environ, **emulator.endpoints.cli_env("baseline")}
+
+    def state() -> list[str]:
+        argv = ["aws", "cloudwatch", "describe-alarms", "--alarm-names", "sg-changes"]
+        argv += ["--query", "MetricAlarms[0].[StateValue,StateReason]", "--output", "json"]
+        done = subprocess.run(argv, env=env, check=True, capture_output=True, text=True)
+        return json.loads(done.stdout)
+
+    def set_state(value: str) -> None:
+        argv = ["aws", "cloudwatch", "set-alarm-state", "--alarm-name", "sg-changes"]
+        argv += ["--state-value", value, "--state-reason", f"now {value}"]
+        subprocess.run(argv, env=env, check=True, capture_output=True)
+
+    for _trial in range(2):  # the second trial's changes are undone as the first's were
+        set_state("ALARM")
+        set_state("OK")
+        set_state("ALARM")
+        assert state() == ["ALARM", "now ALARM"]
+        emulator.restore_alarm_states()
+        assert state() == [created["StateValue"], created["StateReason"]]
+
+
 def test_export_lines_point_the_cli_at_the_emulator(emulator):
     lines = emulator.endpoints.export_lines("attacker")
     assert f"export AWS_ENDPOINT_URL={emulator.url}" in lines

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 from lab.experiment.runner import run_scenario
 from lab.experiment.scenario import load_scenario
@@ -26,12 +27,16 @@ max_trial_s: 21600
 TECHNIQUE = "s3-backdoor-bucket-policy"
 
 
-def _events(tmp_path: Path, name: str, techniques: list[str]) -> list[dict]:
+def _events(
+    tmp_path: Path, name: str, techniques: list[str], trials: int = 2
+) -> list[dict[str, Any]]:
+    """The timeline of the last of ``techniques``, run one after another in one account."""
     path = tmp_path / f"{name}.yaml"
-    path.write_text(SCENARIO.format(name=name, techniques=", ".join(techniques)))
+    text = SCENARIO.format(name=name, techniques=", ".join(techniques))
+    path.write_text(text.replace("trials: 2", f"trials: {trials}"))
     run_dir = run_scenario(load_scenario(path), tmp_path / name, jobs=1, target=EmulatedTarget())
     lines = (run_dir / "events.jsonl").read_text().splitlines()
-    return [e for e in map(json.loads, lines) if e.get("technique") == TECHNIQUE]
+    return [e for e in map(json.loads, lines) if e.get("technique") == techniques[-1]]
 
 
 def test_a_trial_reads_no_log_event_of_another_technique_run_before_it_in_the_account(tmp_path):
@@ -45,4 +50,12 @@ def test_a_trial_reads_no_log_event_of_another_technique_run_before_it_in_the_ac
     assert {tuple(e["args"]) for e in fixes if e["runbook"] == "s3-public-bucket.sh"} == {
         ("lab-target-backdoor-policy-123456789012",)
     }
+    assert after == alone
+
+
+def test_a_trial_starts_from_the_alarms_as_deployed_whatever_ran_before_it(tmp_path):
+    # ec2-sg-open-all-ports leaves the CIS security-group alarm in ALARM when its trial ends.
+    alone = _events(tmp_path, "alone", ["ec2-sg-open-ssh"], trials=1)
+    after = _events(tmp_path, "after", ["ec2-sg-open-all-ports", "ec2-sg-open-ssh"], trials=1)
+    assert not [e for e in after if e["kind"] == "cloudwatch.alarm_state" and e["t_s"] < 60]
     assert after == alone
