@@ -204,6 +204,25 @@ class EmulatorServer:
                     for group in backend.groups.values():
                         group.streams.clear()
 
+    def forget_terminated_instances(self) -> None:
+        """Drop the instances terminated so far (and reservations left empty). AWS shows a
+        terminated instance for a while ("usually less than one hour", DescribeInstances) and then
+        no more; moto keeps it for good, so a technique that enumerates the account's instances
+        (ec2-get-password-data, ec2-get-user-data) called each one every technique before it had
+        terminated. A trial starts days after the trials before it on the scenario's calendar:
+        theirs are long gone (``lab.experiment.trial.run_trial`` calls this first)."""
+        from moto.ec2.models import ec2_backends
+
+        with self.ids.exclusive():
+            for regions in ec2_backends.values():
+                for backend in regions.values():
+                    for reservation_id, reservation in list(backend.reservations.items()):
+                        reservation.instances = [
+                            i for i in reservation.instances if i.state != "terminated"
+                        ]
+                        if not reservation.instances:
+                            del backend.reservations[reservation_id]
+
     def restore_alarm_states(self) -> None:
         """Put every alarm back in the state it was created in (its first state in its history),
         its history emptied. A simulation sets the states (``lab.sim.alarms``) and a trial starts

@@ -76,6 +76,30 @@ def test_forget_log_events_leaves_the_groups_and_no_event_a_cli_search_finds(emu
     logs.create_log_stream(logGroupName="/lab/trail", logStreamName="s")
 
 
+def test_forget_terminated_instances_leaves_the_others_to_a_cli_enumeration(emulator):
+    # An earlier technique's instance, terminated at its clean-up, is not the next trial's.
+    ec2 = emulator.endpoints.client("ec2")
+    launch = {"ImageId": "ami-12c6146b", "MinCount": 1, "MaxCount": 1}
+    gone = ec2.run_instances(**launch)["Instances"][0]["InstanceId"]
+    kept = ec2.run_instances(**launch)["Instances"][0]["InstanceId"]
+    stopped = ec2.run_instances(**launch)["Instances"][0]["InstanceId"]
+    ec2.terminate_instances(InstanceIds=[gone])
+    ec2.stop_instances(InstanceIds=[stopped])
+    env = {**os.environ, **emulator.endpoints.cli_env("attacker")}
+
+    def enumerate_instances() -> set[str]:  # what ec2-get-password-data enumerates
+        argv = ["aws", "ec2", "describe-instances"]
+        argv += ["--query", "Reservations[].Instances[].InstanceId", "--output", "json"]
+        done = subprocess.run(argv, env=env, check=True, capture_output=True, text=True)
+        return set(json.loads(done.stdout))
+
+    assert enumerate_instances() == {gone, kept, stopped}
+    emulator.forget_terminated_instances()
+    assert enumerate_instances() == {kept, stopped}
+    ec2.terminate_instances(InstanceIds=[kept])
+    assert enumerate_instances() == {kept, stopped}  # visible for a while within the trial
+
+
 def test_restore_alarm_states_puts_each_alarm_back_as_created(emulator):
     # A trial left the alarm in ALARM; the next trial starts from the state a fresh deploy gives.
     cloudwatch = emulator.endpoints.client("cloudwatch")

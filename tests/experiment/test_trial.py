@@ -59,3 +59,14 @@ def test_a_trial_starts_from_the_alarms_as_deployed_whatever_ran_before_it(tmp_p
     after = _events(tmp_path, "after", ["ec2-sg-open-all-ports", "ec2-sg-open-ssh"], trials=1)
     assert not [e for e in after if e["kind"] == "cloudwatch.alarm_state" and e["t_s"] < 60]
     assert after == alone
+
+
+def test_a_trial_finds_no_instance_a_technique_before_it_terminated(tmp_path):
+    # ec2-get-user-data terminates its instance at clean-up; ec2-get-password-data enumerates all.
+    alone = _events(tmp_path, "alone", ["ec2-get-password-data"], trials=1)
+    after = _events(tmp_path, "after", ["ec2-get-user-data", "ec2-get-password-data"], trials=1)
+    calls = [e for e in after if e.get("event_name") == "GetPasswordData"]
+    assert calls and len(calls) == len(
+        [e for e in alone if e.get("event_name") == "GetPasswordData"]
+    )
+    assert after == alone
