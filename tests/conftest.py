@@ -71,6 +71,7 @@ INTEGRATION_MODULES = {
     "experiment/test_resume.py",
     "experiment/test_runner.py",
     "experiment/test_sweep.py",
+    "experiment/test_trial.py",
     "load/test_load.py",
     "prowler/test_tool.py",
     "replay/test_run.py",

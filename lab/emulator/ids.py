@@ -21,12 +21,13 @@ Written here: moto offers one global seed, nothing per request.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from moto.moto_api._internal import mock_random
@@ -117,6 +118,13 @@ class OrderFreeIds:
             # Longest first: a text that holds another (a stand-in run id holding the letter a
             # run id is) goes whole.
             self._masks = tuple(sorted((t.encode() for t in texts if t), key=len, reverse=True))
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """No request is served inside the block (one waits for it to end): moto's state can be
+        changed in place between two requests."""
+        with self._lock:
+            yield
 
     @property
     def masks(self) -> tuple[str, ...]:

@@ -185,6 +185,63 @@ class EmulatorServer:
         self.retries.forget()
         self.recorder.clock = wall_clock  # a simulation may have left its virtual clock
 
+    def forget_log_events(self) -> None:
+        """Drop every log stream of every log group (and every Logs Insights query), keeping the
+        groups and their configuration (metric filters, subscriptions, retention, keys).
+
+        Log events are what a simulation writes (the trail's delivery, the agents), never a deploy
+        or a technique. Each trial runs on a virtual clock of its own, and trials in one account
+        overlap in virtual time (each technique's trial k is drawn in the same week): events a trial
+        before it wrote fell inside a later trial's windows, so a person's ``filter-log-events``
+        found another technique's calls, and which ones depended on the techniques a split
+        worker had taken before (``lab.experiment.trial.run_trial`` calls this first)."""
+        from moto.logs.models import logs_backends
+
+        with self.ids.exclusive():  # no request is half-way through a stream
+            for regions in logs_backends.values():
+                for backend in regions.values():
+                    backend.queries.clear()
+                    for group in backend.groups.values():
+                        group.streams.clear()
+
+    def forget_terminated_instances(self) -> None:
+        """Drop the instances terminated so far (and reservations left empty). AWS shows a
+        terminated instance for a while ("usually less than one hour", DescribeInstances) and then
+        no more; moto keeps it for good, so a technique that enumerates the account's instances
+        (ec2-get-password-data, ec2-get-user-data) called each one every technique before it had
+        terminated. A trial starts days after the trials before it on the scenario's calendar:
+        theirs are long gone (``lab.experiment.trial.run_trial`` calls this first)."""
+        from moto.ec2.models import ec2_backends
+
+        with self.ids.exclusive():
+            for regions in ec2_backends.values():
+                for backend in regions.values():
+                    for reservation_id, reservation in list(backend.reservations.items()):
+                        reservation.instances = [
+                            i for i in reservation.instances if i.state != "terminated"
+                        ]
+                        if not reservation.instances:
+                            del backend.reservations[reservation_id]
+
+    def restore_alarm_states(self) -> None:
+        """Put every alarm back in the state it was created in (its first state in its history),
+        its history emptied. A simulation sets the states (``lab.sim.alarms``) and a trial starts
+        from the state an alarm has in the account: an alarm a trial before it left in ALARM
+        (another technique's, in a split worker's account or not) made this trial's first
+        evaluation an ALARM -> OK of its own, and would have kept an attack's datapoint from
+        raising it (``lab.experiment.trial.run_trial`` calls this first)."""
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        with self.ids.exclusive():
+            for regions in cloudwatch_backends.values():
+                for backend in regions.values():
+                    for alarm in backend.alarms.values():
+                        if alarm.history:  # moto's: ("StateUpdate", the state before) per change
+                            _, reason, reason_data, value, moment = alarm.history[0]
+                            alarm.state_reason, alarm.state_reason_data = reason, reason_data
+                            alarm.state_value, alarm.state_updated_timestamp = value, moment
+                            alarm.history = []
+
     # Services whose account state moto makes on first use, some of it with random ids (EC2's
     # default VPC, subnets and security group; IAM's managed policies): touched in this order.
     _MADE_ON_FIRST_USE = (

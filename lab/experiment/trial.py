@@ -94,7 +94,12 @@ def _trial_clock(emulator: EmulatorServer, request: TrialRequest) -> tuple[Simul
     technique = request.technique.technique
     # Resource ids the trial makes (keys, groups, executions) come from its own seed, not from what
     # the account made before it: a trial's timeline is the same whichever trials ran before it in
-    # this account (resumed runs, split workers).
+    # this account (resumed runs, split workers). So do the log events it reads, the alarms'
+    # states it starts from and the instances it finds: the trials before it left theirs, on
+    # clocks of their own, in the same days as this one's.
+    emulator.forget_log_events()
+    emulator.restore_alarm_states()
+    emulator.forget_terminated_instances()
     emulator.seed(stream_seed(scenario.seed, Stream.TRIAL_IDS, technique.id, architecture, trial))
     # Common random numbers: the injection phase of trial k is the same for every architecture.
     phase_rng = stream(scenario.seed, Stream.INJECTION, technique.id, trial)

@@ -2,6 +2,8 @@
 
 import io
 import json
+import os
+import subprocess
 import urllib.request
 import zipfile
 
@@ -612,6 +614,31 @@ def test_cancel_command_stops_a_run_command(emulator):
     assert ssm.list_commands(CommandId=command)["Commands"][0]["Status"] == "Cancelled"
     with pytest.raises(ssm.exceptions.InvalidCommandId):
         ssm.cancel_command(CommandId="00000000-0000-0000-0000-000000000000")
+
+
+def test_send_command_runs_on_the_instances_named_only(emulator):
+    # Another instance in the account, terminated or not, is not the command's.
+    ec2 = emulator.endpoints.client("ec2")
+    launch = {"ImageId": "ami-12c6146b", "MinCount": 1, "MaxCount": 1}
+    left = ec2.run_instances(**launch)["Instances"][0]["InstanceId"]
+    ec2.terminate_instances(InstanceIds=[left])
+    other = ec2.run_instances(**launch)["Instances"][0]["InstanceId"]
+    named = ec2.run_instances(**launch)["Instances"][0]["InstanceId"]
+    env = {**os.environ, **emulator.endpoints.cli_env("attacker")}
+    argv = ["aws", "ssm", "send-command", "--instance-ids", named]
+    argv += ["--document-name", "AWS-RunShellScript", "--parameters", "commands=id"]
+    argv += ["--query", "Command.[InstanceIds,TargetCount]", "--output", "json"]
+    done = subprocess.run(argv, env=env, check=True, capture_output=True, text=True)
+    assert json.loads(done.stdout) == [[named], 1]
+    assert other != named
+    # Targets still select by tag.
+    ec2.create_tags(Resources=[other], Tags=[{"Key": "role", "Value": "web"}])
+    command = emulator.endpoints.client("ssm").send_command(
+        Targets=[{"Key": "tag:role", "Values": ["web"]}],
+        DocumentName="AWS-RunShellScript",
+        Parameters={"commands": ["id"]},
+    )["Command"]
+    assert command["InstanceIds"] == [other]
 
 
 # What AWS refuses at deploy time on a real account.

@@ -37,6 +37,24 @@ def apply() -> None:
     _patch_automation_executions()
     _patch_start_session()
     _patch_cancel_command()
+    _patch_send_command_targets()
+
+
+def _patch_send_command_targets() -> None:
+    """Gap: moto's SendCommand without ``Targets`` adds every instance of the account (whatever its
+    state: terminated ones too) to the ``InstanceIds`` it was given, so the command, its answer and
+    its CloudTrail record grew with what other techniques had left in the account. AWS (SSM API
+    Reference, SendCommand: ``InstanceIds`` "The IDs of the managed nodes where the command should
+    run"; ``Targets`` "An array of search criteria that targets managed nodes") runs it on the
+    nodes named, and on those the targets select only when there are targets."""
+    from moto.ssm.models import Command
+
+    original = Command._get_instance_ids_from_targets
+
+    def instance_ids_from_targets(self: Any) -> list[str]:
+        return original(self) if self.targets else []
+
+    Command._get_instance_ids_from_targets = instance_ids_from_targets  # type: ignore[method-assign]
 
 
 def _patch_cancel_command() -> None:
