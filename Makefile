@@ -92,31 +92,34 @@ env: $(STAMP)
 
 # A TeX engine for the test that compiles `lab report --latex` (Debian's TeX Live, about 30 s);
 # where none can be installed, that one test is skipped and says so.
+# apt-get waits up to 5 minutes for the package lock (another apt on the machine) instead of failing.
+APT_GET := apt-get -o DPkg::Lock::Timeout=300
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended
 tex:
 	@command -v pdflatex >/dev/null || { command -v apt-get >/dev/null && \
-	  { apt-get install -y -q $(TEX_PACKAGES) >/dev/null 2>&1 || \
-	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(TEX_PACKAGES) >/dev/null 2>&1; }; }; } || \
+	  { $(APT_GET) install -y -q $(TEX_PACKAGES) >/dev/null 2>&1 || \
+	    { $(APT_GET) update -q >/dev/null 2>&1 && $(APT_GET) install -y -q $(TEX_PACKAGES) >/dev/null 2>&1; }; }; } || \
 	  echo "no TeX engine could be installed: the LaTeX compile test is skipped"
 
 # Headless Chromium and its driver for the console's browser test (Debian's packages, about 15 s).
 BROWSER_PACKAGES := chromium chromium-driver
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  { apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
-	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null; }; }
+	  { $(APT_GET) install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	    { $(APT_GET) update -q >/dev/null 2>&1 && $(APT_GET) install -y -q $(BROWSER_PACKAGES) >/dev/null; }; }
 
 demo: $(STAMP)  ## run the demo scenario on the embedded emulated account
 	$(BIN)/lab demo
 
 # What the tests need, installed side by side (four pip venvs and Debian's packages: about 4 minutes
-# from a clean clone instead of 6); Debian's packages one after the other (apt holds one lock).
+# from a clean clone instead of 6); Debian's packages one after the other (apt holds one lock: two
+# makes in turn, since one sub-make would run both under the outer -j 4), each apt-get waiting for a lock another holds.
 test-setup:
 	@$(MAKE) --no-print-directory -j 4 --output-sync=target $(STAMP) $(CHECKOV_STAMP) $(PROWLER_STAMP) \
 	  $(CUSTODIAN_STAMP) system-packages
 
 system-packages:
-	@$(MAKE) --no-print-directory tex browser
+	@$(MAKE) --no-print-directory tex && $(MAKE) --no-print-directory browser
 
 test: test-setup  ## lint, format, import layers, checkov on terraform/, then the tests (emulator, real terraform, real aws CLI)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check lab tests benchmarks
