@@ -112,8 +112,9 @@ demo: $(STAMP)  ## run the demo scenario on the embedded emulated account
 	$(BIN)/lab demo
 
 # What the tests need, installed side by side (four pip venvs and Debian's packages: about 4 minutes
-# from a clean clone instead of 6); Debian's packages one after the other (apt holds one lock: two
-# makes in turn, since one sub-make would run both under the outer -j 4), each apt-get waiting for a lock another holds.
+# from a clean clone instead of 6). Debian's packages one after the other (apt holds one lock): two
+# makes in turn, since one sub-make would run both under the outer -j 4; each apt-get also waits for
+# a lock held by an apt outside the lab.
 test-setup:
 	@$(MAKE) --no-print-directory -j 4 --output-sync=target $(STAMP) $(CHECKOV_STAMP) $(PROWLER_STAMP) \
 	  $(CUSTODIAN_STAMP) system-packages
