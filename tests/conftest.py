@@ -73,6 +73,7 @@ INTEGRATION_MODULES = {
     "experiment/test_sweep.py",
     "experiment/test_trial.py",
     "load/test_load.py",
+    "prowler/test_kept_metadata.py",
     "prowler/test_tool.py",
     "replay/test_run.py",
     "report/test_incident_costs.py",

@@ -51,6 +51,8 @@ def test_a_seeded_misconfiguration_fails_and_passes_once_fixed(emulator, tmp_pat
     after = tool.scan(emulator.endpoints, tmp_path / "after", checks=checks)
     assert _status(after, SSH_OPEN)[arn] == "PASS"
     assert set(_status(after, ACCOUNT_BLOCK).values()) == {"PASS"}
+    # Prowler's metadata is parsed once per installation (emulator_site/kept_metadata.py).
+    assert len(list((tool.executable().parents[1] / "lab-kept-metadata").glob("*.pickle"))) >= 4
 
 
 def test_prowler_is_asked_its_version_and_checks_once_per_installation(tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ emulator's address (``LAB_EMULATOR_HOST``) before they are signed. Written here 
 has no setting for it (``AWS_DISABLE_HOST_PREFIX_INJECTION`` covers the models' host prefixes, not
 the endpoint rules')."""
 
+import contextlib
 import os
 import re
 
@@ -33,3 +34,13 @@ if _HOST:
         self.register("before-sign.s3-control", _handler)
 
     botocore.session.Session.__init__ = _session_init
+
+    # Prowler's metadata, parsed once per installation (kept_metadata). Where a later Prowler
+    # moved what it wraps, the scan runs as Prowler ships it, only slower.
+    try:
+        from kept_metadata import install
+    except ImportError:
+        pass
+    else:
+        with contextlib.suppress(ImportError, AttributeError):
+            install()
