@@ -60,6 +60,13 @@ stop
 """
 
 
+# Terraform and the AWS provider are Go programs; Go's collector runs each time the heap doubles
+# (GOGC=100). At 400 a serverless deploy (apply, provider included) took 13.7 CPU-s instead of
+# 18.8, for 170 MB more at the provider's peak (763 MB instead of 596). Go's documented knob
+# (https://pkg.go.dev/runtime#hdr-Environment_Variables); a GOGC set by the user wins.
+GO_RUNTIME = {"GOGC": "400"}
+
+
 class TerraformError(RuntimeError):
     """Terraform is missing, or a terraform command failed."""
 
@@ -140,6 +147,7 @@ class Terraform:
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         env = {
+            **GO_RUNTIME,
             **os.environ,
             **self.env,
             "TF_CLI_CONFIG_FILE": str(self.workdir / ".terraformrc"),
