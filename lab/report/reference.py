@@ -30,7 +30,7 @@ from lab.experiment.results import (
     short_name,
     sweep_columns,
 )
-from lab.report import false_alarms
+from lab.report import assumptions_blocks, false_alarms
 from lab.report.attribution import attribution_table
 from lab.report.bootstrap import cluster_bootstrap_ci
 from lab.report.coverage import coverage_side_by_side, coverage_table
@@ -254,6 +254,8 @@ def attribution(run: KeptRun) -> pd.DataFrame:
 
 
 TABLES: dict[str, Callable[[KeptRun], pd.DataFrame]] = {
+    "assumptions-delay": assumptions_blocks.delay_response,
+    "assumptions-effects": assumptions_blocks.effects,
     "attribution": attribution,
     "headline": headline,
     "summary": summary,
@@ -389,6 +391,8 @@ FIGURES: dict[
 ] = {
     "headline": (headline_figure, headline),
     "coverage": (coverage_figure, coverage),
+    "delay-response": (assumptions_blocks.delay_figure, assumptions_blocks.delay_response),
+    "tornado": (assumptions_blocks.tornado_figure, assumptions_blocks.effects),
 }
 
 
