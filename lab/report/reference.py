@@ -10,6 +10,7 @@ lists the blocks whose page differs from that, so a figure cannot drift from its
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -80,16 +81,26 @@ class KeptRun:
     manifest: dict
     trials: pd.DataFrame
     person: pd.DataFrame | None = None  # kept with the run (``keep``); None in older runs
+    digest: str = ""  # of the files read: every table of the run follows from them
 
     @classmethod
     def read(cls, root: Path, name: str) -> KeptRun:
         folder = root / KEPT / name
+        manifest, trials = (
+            (folder / "manifest.json").read_bytes(),
+            (folder / "trials.csv").read_bytes(),
+        )
         person = folder / PERSON_FILE
+        people = person.read_bytes() if person.is_file() else None
+        digest = hashlib.sha256()
+        for part in (manifest, trials, people or b""):
+            digest.update(hashlib.sha256(part).digest())
         return cls(
             name,
-            json.loads((folder / "manifest.json").read_text()),
-            pd.read_csv(folder / "trials.csv"),
-            pd.read_csv(person) if person.is_file() else None,
+            json.loads(manifest),
+            pd.read_csv(io.BytesIO(trials)),
+            pd.read_csv(io.BytesIO(people)) if people is not None else None,
+            digest.hexdigest(),
         )
 
     def stamp(self, scenario: str) -> str:
@@ -437,6 +448,22 @@ def scenario_fields(_: Path) -> str:
     )
 
 
+# (table function, kept run's digest) -> the table: `check` then `write`, and a figure's data beside
+# its table, ask for the same table of the same files again (seconds each: Kaplan-Meier fits and
+# cluster bootstraps). Module-level on purpose: a pure function's results, keyed by their inputs.
+_made: dict[tuple[str, str], pd.DataFrame] = {}
+
+
+def made(table: Callable[[KeptRun], pd.DataFrame], run: KeptRun) -> pd.DataFrame:
+    """``table(run)``, made once per process for the same kept files."""
+    if not run.digest:
+        return table(run)
+    key = (f"{table.__module__}.{table.__qualname__}", run.digest)
+    if key not in _made:
+        _made[key] = table(run)
+    return _made[key].copy()
+
+
 def render(root: Path, block: Block, references: References, draw: bool = False) -> str:
     """The block's text: its table in Markdown (or its figure, drawn when ``draw``), then where
     it comes from."""
@@ -446,7 +473,7 @@ def render(root: Path, block: Block, references: References, draw: bool = False)
         draw_figure, data = FIGURES[block.figure]
         if draw:
             draw_figure(run, stamp, root / figure_path(block))
-        digest = hashlib.sha256(data(run).to_csv(index=False).encode()).hexdigest()[:12]
+        digest = hashlib.sha256(made(data, run).to_csv(index=False).encode()).hexdigest()[:12]
         relative = Path(os.path.relpath(root / figure_path(block), (root / block.page).parent))
         return (
             f"![{block.figure}: {block.run}]({relative.as_posix()})\n\n"
@@ -465,7 +492,7 @@ def render(root: Path, block: Block, references: References, draw: bool = False)
     if block.table == "calibration":
         return calibration(root)
     run = KeptRun.read(root, block.run)
-    table = TABLES[block.table](run).to_markdown(index=False)
+    table = made(TABLES[block.table], run).to_markdown(index=False)
     return f"{table}\n\n{run.stamp(references.runs[block.run].scenario)}"
 
 

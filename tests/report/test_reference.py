@@ -42,6 +42,18 @@ def test_a_number_edited_by_hand_is_caught_and_written_back(tmp_path):
     assert readme.read_text() == original and reference.check(root) == []
 
 
+def test_a_kept_run_changed_after_a_check_is_read_again(tmp_path):
+    """Tables are made once per process for the same kept files, and again when they change."""
+    root = _copy_of_the_pages(tmp_path)
+    assert reference.check(root) == []
+    trials = root / "docs" / "reference-runs" / "demo" / "trials.csv"
+    trials.write_text(trials.read_text().replace(",remediated,", ",missed,", 1))
+    assert reference.check(root) == [
+        "README.md: block 'demo' differs from reference run 'demo'",
+        "docs/experiments.md: block 'demo' differs from reference run 'demo'",
+    ]
+
+
 def test_a_page_without_its_block_is_one_clear_error(tmp_path):
     root = _copy_of_the_pages(tmp_path)
     page = root / "docs" / "techniques.md"
