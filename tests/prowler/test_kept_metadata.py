@@ -16,24 +16,22 @@ SCRIPT = textwrap.dedent(
     from prowler.lib.check import compliance, compliance_models, models
 
     kept_metadata.KEPT = Path(sys.argv[1])
-    checks = models.CheckMetadata.get_bulk("aws")
-    frameworks = compliance_models.Compliance.get_bulk("aws")
-    universal = compliance_models.get_bulk_compliance_frameworks_universal("aws")
-    filled = compliance.update_checks_metadata_with_compliance(
-        frameworks, models.CheckMetadata.get_bulk("aws")
-    )
     kept_metadata.install()
-    for _ in ("made", "loaded"):
-        kept_checks = models.CheckMetadata.get_bulk("aws")
-        assert kept_checks == checks and kept_checks is not checks
-        kept_frameworks = compliance_models.Compliance.get_bulk("aws")
-        assert kept_frameworks == frameworks
-        assert compliance_models.get_bulk_compliance_frameworks_universal("aws") == universal
-        given = dict(kept_checks)
-        out = compliance.update_checks_metadata_with_compliance(kept_frameworks, given)
-        assert out is given and out == filled
-        assert any(m.Compliance for m in out.values())
-        print(len(list(kept_metadata.KEPT.glob("*.pickle"))))
+    def parse():  # what Prowler's start-up asks for, through the wrapped functions
+        checks = models.CheckMetadata.get_bulk("aws")
+        frameworks = compliance_models.Compliance.get_bulk("aws")
+        universal = compliance_models.get_bulk_compliance_frameworks_universal("aws")
+        given = models.CheckMetadata.get_bulk("aws")
+        filled = compliance.update_checks_metadata_with_compliance(frameworks, given)
+        assert filled is given  # filled in place, as Prowler's own does
+        return checks, frameworks, universal, filled
+    made = parse()  # Prowler's own parse, kept
+    print(len(list(kept_metadata.KEPT.glob("*.pickle"))))
+    loaded = parse()  # read back
+    print(len(list(kept_metadata.KEPT.glob("*.pickle"))))
+    assert loaded == made
+    assert all(a is not b for a, b in zip(loaded, made))  # objects of their own
+    assert any(m.Compliance for m in loaded[3].values())
     """
 )
 
