@@ -38,7 +38,9 @@ def delay_response(run: KeptRun) -> pd.DataFrame:
     share remediated in the window, Kaplan-Meier median and p90 time to remediate; then each
     architecture's break-even read delay for a median within the 15-minute target."""
     table = _estimates(run)
+    order = architecture_order(table["architecture"])
     line = assumptions.along(table, READ_DELAY)
+    line = line.assign(_arm=line["architecture"].map(order.index)).sort_values([READ_DELAY, "_arm"])
     rows = [
         {
             "read delay": f"x{row.value:g}",
@@ -70,6 +72,10 @@ def effects(run: KeptRun) -> pd.DataFrame:
     highest swept value (the others at their baselines), largest swing first: the tornado's
     bars; then which ordering of the architectures holds at every point."""
     frame = assumptions.effects(_estimates(run))
+    order = architecture_order(frame["architecture"])
+    frame = frame.assign(_arm=frame["architecture"].map(order.index)).sort_values(
+        ["_arm", "swing_s", "key"], ascending=[True, False, True]
+    )
     rows = [
         {
             "delay": row.key.removesuffix(".scale").split(".")[-1],

@@ -99,3 +99,23 @@ def test_the_figures_are_written(tmp_path):
     assert {p.name for p in found["figures"]} >= {"delay_response.png", "tornado.png"}
     with pytest.raises(ValueError, match="not swept"):
         assumptions.write(_trials(POINTS), SCENARIO, tmp_path, key="operator")
+
+
+def test_an_architecture_that_no_delay_moves_still_gets_an_axis(tmp_path, monkeypatch):
+    """Automation does not wait for the person: its bars are ticks at one value, on an axis with
+    a range around them. At some values (the reference run's 24.54 s, not 45 s) matplotlib's log
+    axis kept a range of one float's last bits: the panel was drawn empty."""
+    steady = [(r, t, a, x if a == "manual" else [30, 40, 50, 60]) for r, t, a, x in POINTS]
+    frame = assumptions.effects(assumptions.estimates(_trials(steady), SCENARIO))
+    serverless = frame["architecture"] == "serverless"
+    frame.loc[serverless, ["baseline_s", "at_low_s", "at_high_s"]] = 24.54
+    limits = {}
+
+    def kept(fig, out_base):
+        limits.update({ax.get_title(): ax.get_xlim() for ax in fig.axes})
+        return []
+
+    monkeypatch.setattr(assumptions, "save_figure", kept)
+    assumptions.tornado_figure(frame, tmp_path / "tornado")
+    low, high = limits["serverless"]
+    assert low < 24.54 < high and high > 2 * low
