@@ -9,6 +9,7 @@ lists the blocks whose page differs from that, so a figure cannot drift from its
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -26,6 +27,9 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from lab.attacks.registry import benign_actions
 from lab.experiment.results import (
     SWEEP_COLUMN_PREFIX,
+    USAGE,
+    RunNotFound,
+    load_run,
     load_trials,
     per_point,
     short_name,
@@ -82,18 +86,18 @@ class KeptRun:
     trials: pd.DataFrame
     person: pd.DataFrame | None = None  # kept with the run (``keep``); None in older runs
     digest: str = ""  # of the files read: every table of the run follows from them
+    folder: Path | None = None  # where it is kept (``usage.json`` beside it, for the cost)
 
     @classmethod
     def read(cls, root: Path, name: str) -> KeptRun:
         folder = root / KEPT / name
-        manifest, trials = (
-            (folder / "manifest.json").read_bytes(),
-            (folder / "trials.csv").read_bytes(),
-        )
-        person = folder / PERSON_FILE
+        manifest = (folder / "manifest.json").read_bytes()
+        trials = (folder / "trials.csv").read_bytes()
+        person, usage = folder / PERSON_FILE, folder / USAGE
         people = person.read_bytes() if person.is_file() else None
+        metered = usage.read_bytes() if usage.is_file() else b""
         digest = hashlib.sha256()
-        for part in (manifest, trials, people or b""):
+        for part in (manifest, trials, people or b"", metered):
             digest.update(hashlib.sha256(part).digest())
         return cls(
             name,
@@ -101,6 +105,7 @@ class KeptRun:
             pd.read_csv(io.BytesIO(trials)),
             pd.read_csv(io.BytesIO(people)) if people is not None else None,
             digest.hexdigest(),
+            folder,
         )
 
     def stamp(self, scenario: str) -> str:
@@ -264,7 +269,31 @@ def attribution(run: KeptRun) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def cost(run: KeptRun) -> pd.DataFrame:
+    """Monthly cost per workload profile and architecture, as ``lab cost`` prints it: the run's
+    metered usage (its ``usage.json``) scaled to each profile, us-east-1 list prices, the
+    profiles' hourly rate for the people."""
+    from lab.cost.report import cost_lines
+    from lab.cost.report import summary as cost_summary
+
+    if run.folder is None or not (run.folder / USAGE).is_file():
+        raise ReferenceError(f"reference run {run.name!r} kept no {USAGE}: run it again")
+    table = cost_summary(cost_lines(run.folder))
+    return pd.DataFrame(
+        {
+            "profile": table["profile"],
+            "architecture": table["architecture"],
+            **{
+                f"{part} (USD / month)": table[part].map(lambda v: f"{v:,.2f}")
+                for part in ("infrastructure", "people", "total")
+                if part in table
+            },
+        }
+    )
+
+
 TABLES: dict[str, Callable[[KeptRun], pd.DataFrame]] = {
+    "cost": cost,
     "assumptions-delay": assumptions_blocks.delay_response,
     "assumptions-effects": assumptions_blocks.effects,
     "attribution": attribution,
@@ -571,6 +600,8 @@ def keep(root: Path, name: str, run_dir: Path) -> Path:
         (folder / "trials.csv").write_bytes((run_dir / "trials.csv").read_bytes())
     (folder / "manifest.json").write_bytes((run_dir / "manifest.json").read_bytes())
     per_point(run_dir, run_person).to_csv(folder / PERSON_FILE, index=False)
+    with contextlib.suppress(RunNotFound):  # what the simulation metered (a sweep: its first point)
+        (folder / USAGE).write_bytes((load_run(run_dir).usage_dir / USAGE).read_bytes())
     # The calibration as the repository names it, not as this machine's checkout does.
     calibration = Path(manifest.get("calibration_path") or "")
     if calibration.is_absolute() and calibration.is_relative_to(root.resolve()):

@@ -256,3 +256,17 @@ def test_a_sweep_is_kept_as_a_reference_run_with_one_summary_row_per_point(sweep
     # Slower delivery, later detection: the medians differ between the two points.
     assert summary["median TTD (KM)"].nunique() == 2
     assert (folder / "person.csv").is_file()
+    # What the run metered (its first point's usage.json) is kept: the cost block is lab cost's.
+    from lab.cost.report import cost_lines
+    from lab.cost.report import summary as cost_summary
+    from lab.experiment.results import load_run
+
+    assert (folder / "usage.json").read_bytes() == (
+        load_run(run_dir).usage_dir / "usage.json"
+    ).read_bytes()
+    priced = cost_summary(cost_lines(load_run(run_dir).usage_dir))
+    table = reference.cost(kept)
+    assert table[["profile", "architecture"]].values.tolist() == (
+        priced[["profile", "architecture"]].values.tolist()
+    )
+    assert table["total (USD / month)"].tolist() == [f"{v:,.2f}" for v in priced["total"]]
