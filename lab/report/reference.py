@@ -284,7 +284,7 @@ def cost(run: KeptRun) -> pd.DataFrame:
             "profile": table["profile"],
             "architecture": table["architecture"],
             **{
-                f"{part} (USD / month)": table[part].map(lambda v: f"{v:,.2f}")
+                f"{part} per month": table[part].map(lambda v: f"${v:,.2f}")
                 for part in ("infrastructure", "people", "total")
                 if part in table
             },

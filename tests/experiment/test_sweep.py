@@ -269,4 +269,4 @@ def test_a_sweep_is_kept_as_a_reference_run_with_one_summary_row_per_point(sweep
     assert table[["profile", "architecture"]].values.tolist() == (
         priced[["profile", "architecture"]].values.tolist()
     )
-    assert table["total (USD / month)"].tolist() == [f"{v:,.2f}" for v in priced["total"]]
+    assert table["total per month"].tolist() == [f"${v:,.2f}" for v in priced["total"]]
