@@ -66,13 +66,7 @@ def assumptions(
         )
     console.print(table)
     for architecture, value in found["break_even"].items():
-        shown = (
-            "at no swept value"
-            if value is None
-            else "at every swept value"
-            if value == float("inf")
-            else f"up to {value:.2f} x baseline"
-        )
+        shown = analysis.break_even_words(value)
         console.print(f"{architecture} meets {target:,.0f} s (median) {shown} of {found['key']}")
     for line in found["conclusions"]:
         console.print(line)

@@ -96,6 +96,13 @@ def break_even(table: pd.DataFrame, key: str, architecture: str, target_s: float
     return float(x0 + (target_s - y0) * (x1 - x0) / (y1 - y0))
 
 
+def break_even_words(value: float | None, finite: str = "up to {:.2f} x baseline") -> str:
+    """A break-even value as the lab says it (``finite`` formats a value within the sweep)."""
+    if value is None:
+        return "at no swept value"
+    return "at every swept value" if value == float("inf") else finite.format(value)
+
+
 def effects(table: pd.DataFrame) -> pd.DataFrame:
     """Per swept key and architecture: the median at the baseline and at the key's lowest and
     highest values (the others at their baselines): the tornado chart's bars."""

@@ -26,11 +26,11 @@ def _estimates(run: KeptRun) -> pd.DataFrame:
     return assumptions.estimates(run.trials, run.manifest.get("scenario", {}))
 
 
-def _break_even(value: float | None) -> str:
-    """As ``lab assumptions`` says it."""
-    if value is None:
-        return "at no swept value"
-    return "at every swept value" if value == float("inf") else f"up to x{value:.2f}"
+def _by_arm(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
+    """``frame`` sorted by ``by``, the architectures in the report's order among equals."""
+    order = architecture_order(frame["architecture"])
+    ranked = frame.assign(_arm=frame["architecture"].map(order.index))
+    return ranked.sort_values([*by, "_arm"], ascending=[*ascending, True])
 
 
 def delay_response(run: KeptRun) -> pd.DataFrame:
@@ -38,9 +38,7 @@ def delay_response(run: KeptRun) -> pd.DataFrame:
     share remediated in the window, Kaplan-Meier median and p90 time to remediate; then each
     architecture's break-even read delay for a median within the 15-minute target."""
     table = _estimates(run)
-    order = architecture_order(table["architecture"])
-    line = assumptions.along(table, READ_DELAY)
-    line = line.assign(_arm=line["architecture"].map(order.index)).sort_values([READ_DELAY, "_arm"])
+    line = _by_arm(assumptions.along(table, READ_DELAY), [READ_DELAY], [True])
     rows = [
         {
             "read delay": f"x{row.value:g}",
@@ -60,7 +58,9 @@ def delay_response(run: KeptRun) -> pd.DataFrame:
                 "architecture": architecture,
                 "trials": "",
                 "remediated": "",
-                "median TTR (KM)": f"within {TARGET_S:,.0f} s {_break_even(even)}",
+                "median TTR (KM)": (
+                    f"within {TARGET_S:,.0f} s {assumptions.break_even_words(even, 'up to x{:.2f}')}"
+                ),
                 "p90 TTR (KM)": "",
             }
         )
@@ -71,7 +71,8 @@ def effects(run: KeptRun) -> pd.DataFrame:
     """Each assumed delay's effect on the median time to remediate, from its lowest to its
     highest swept value (the others at their baselines), largest swing first: the tornado's
     bars; then which ordering of the architectures holds at every point."""
-    frame = assumptions.effects(_estimates(run))
+    table = _estimates(run)
+    frame = assumptions.effects(table)
     order = architecture_order(frame["architecture"])
     frame = frame.assign(_arm=frame["architecture"].map(order.index)).sort_values(
         ["_arm", "swing_s", "key"], ascending=[True, False, True]
@@ -90,7 +91,7 @@ def effects(run: KeptRun) -> pd.DataFrame:
     ]
     rows += [
         {"delay": "conclusion", "architecture": "", "swept": text}
-        for text in assumptions.conclusions(_estimates(run))
+        for text in assumptions.conclusions(table)
     ]
     return pd.DataFrame(rows).fillna("")
 
